@@ -1,0 +1,168 @@
+"""Address arithmetic: IPv4/IPv6 blocks as merged integer intervals, and the one
+documented definition of "the internet" (every public address).
+
+Both the Z3 encoder and the concrete evaluator read address sets from here, so a
+CIDR means exactly the same thing to both.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+V4, V6 = 4, 6
+WIDTH = {V4: 32, V6: 128}
+MAX = {V4: (1 << 32) - 1, V6: (1 << 128) - 1}
+
+
+@dataclass(frozen=True, order=True)
+class AddrRange:
+    """An inclusive interval [lo, hi] of addresses of one family (4 or 6)."""
+
+    family: int
+    lo: int
+    hi: int
+
+    def __post_init__(self) -> None:
+        if self.family not in WIDTH or not 0 <= self.lo <= self.hi <= MAX[self.family]:
+            raise ValueError(f"bad address range {self!r}")
+
+    def contains(self, family: int, value: int) -> bool:
+        return family == self.family and self.lo <= value <= self.hi
+
+
+def _merge(ranges: Iterable[AddrRange]) -> tuple[AddrRange, ...]:
+    out: list[AddrRange] = []
+    for r in sorted(ranges):
+        if out and out[-1].family == r.family and r.lo <= out[-1].hi + 1:
+            if r.hi > out[-1].hi:
+                out[-1] = AddrRange(r.family, out[-1].lo, r.hi)
+        else:
+            out.append(r)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class AddrSpace:
+    """A set of addresses: sorted, merged, disjoint ranges (IPv4 ranges before IPv6).
+
+    >>> s = AddrSpace.parse("10.0.0.0/8") | AddrSpace.parse("11.0.0.0/8")
+    >>> s.cidrs()
+    ['10.0.0.0/7']
+    """
+
+    ranges: tuple[AddrRange, ...] = ()
+
+    @staticmethod
+    def of(ranges: Iterable[AddrRange]) -> AddrSpace:
+        return AddrSpace(_merge(ranges))
+
+    @staticmethod
+    def parse(text: str) -> AddrSpace:
+        """One CIDR or address (strict: host bits must be zero)."""
+        return AddrSpace.of([cidr_range(ipaddress.ip_network(text, strict=True))])
+
+    @staticmethod
+    def everything(family: int | None = None) -> AddrSpace:
+        fams = [family] if family else [V4, V6]
+        return AddrSpace(tuple(AddrRange(f, 0, MAX[f]) for f in fams))
+
+    def __bool__(self) -> bool:
+        return bool(self.ranges)
+
+    def __or__(self, other: AddrSpace) -> AddrSpace:
+        return AddrSpace.of(self.ranges + other.ranges)
+
+    def __and__(self, other: AddrSpace) -> AddrSpace:
+        out = []
+        for a in self.ranges:
+            for b in other.ranges:
+                if a.family == b.family:
+                    lo, hi = max(a.lo, b.lo), min(a.hi, b.hi)
+                    if lo <= hi:
+                        out.append(AddrRange(a.family, lo, hi))
+        return AddrSpace.of(out)
+
+    def __sub__(self, other: AddrSpace) -> AddrSpace:
+        return self & other.complement()
+
+    def complement(self) -> AddrSpace:
+        out = []
+        for fam in (V4, V6):
+            nxt = 0
+            for r in self.ranges:
+                if r.family != fam:
+                    continue
+                if r.lo > nxt:
+                    out.append(AddrRange(fam, nxt, r.lo - 1))
+                nxt = r.hi + 1
+            if nxt <= MAX[fam]:
+                out.append(AddrRange(fam, nxt, MAX[fam]))
+        return AddrSpace(tuple(out))
+
+    def contains(self, family: int, value: int) -> bool:
+        return any(r.contains(family, value) for r in self.ranges)
+
+    def families(self) -> frozenset[int]:
+        return frozenset(r.family for r in self.ranges)
+
+    def only(self, family: int) -> AddrSpace:
+        return AddrSpace(tuple(r for r in self.ranges if r.family == family))
+
+    def is_subset(self, other: AddrSpace) -> bool:
+        return not (self - other)
+
+    def cidrs(self) -> list[str]:
+        """The ranges as a minimal list of CIDR strings."""
+        out: list[str] = []
+        for r in self.ranges:
+            cls = ipaddress.IPv4Address if r.family == V4 else ipaddress.IPv6Address
+            out.extend(str(n) for n in ipaddress.summarize_address_range(cls(r.lo), cls(r.hi)))
+        return out
+
+    def __iter__(self) -> Iterator[AddrRange]:
+        return iter(self.ranges)
+
+    def __str__(self) -> str:
+        return ", ".join(self.cidrs()) or "(no address)"
+
+
+def cidr_range(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> AddrRange:
+    fam = V4 if net.version == 4 else V6
+    return AddrRange(fam, int(net.network_address), int(net.broadcast_address))
+
+
+def format_address(family: int, value: int) -> str:
+    return str(ipaddress.IPv4Address(value) if family == V4 else ipaddress.IPv6Address(value))
+
+
+def parse_address(text: str) -> tuple[int, int]:
+    """'1.2.3.4' or '2001:db8::1' -> (family, integer); raises ValueError."""
+    addr = ipaddress.ip_address(text)
+    return (V4 if addr.version == 4 else V6), int(addr)
+
+
+# NOTE(internet): the one definition of "the internet" / "any public address"
+# (semantics.md, section "The internet"): everything except the special-purpose blocks below.
+SPECIAL_PURPOSE_V4 = (
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "224.0.0.0/4",
+    "240.0.0.0/4",
+)
+SPECIAL_PURPOSE_V6 = ("::1/128", "fc00::/7", "fe80::/10", "ff00::/8")
+
+SPECIAL_PURPOSE = AddrSpace.of(
+    cidr_range(ipaddress.ip_network(c)) for c in SPECIAL_PURPOSE_V4 + SPECIAL_PURPOSE_V6
+)
+INTERNET = SPECIAL_PURPOSE.complement()
+ANY = AddrSpace.everything()
+PRIVATE_V4 = AddrSpace.of(
+    cidr_range(ipaddress.ip_network(c)) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+)

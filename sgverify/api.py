@@ -1,0 +1,73 @@
+"""Library entry points: load a spec and check it, phase by phase, stopping after a phase
+that produced errors. The CLI and the tests call these.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .diagnostics import Diagnostic, InputError
+from .load import Limits, load_spec
+from .model import Policy
+from .query import check_policy
+from .resolve import resolve
+from .result import Result
+
+
+@dataclass
+class SpecReport:
+    """Everything one spec file produced: diagnostics (any phase), the resolved policy
+    when it got that far, and one result per assertion when it was checked."""
+
+    path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    policy: Policy | None = None
+    results: list[Result] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.is_error for d in self.diagnostics)
+
+
+def load_policy(path: str, *, root: str | None = None, allow_outside: bool = False,
+                limits: Limits = Limits()) -> SpecReport:
+    """Read, parse and resolve one spec; ``policy`` is None if there were errors."""
+    report = SpecReport(path)
+    try:
+        spec = load_spec(path, root=root, allow_outside=allow_outside, limits=limits)
+    except InputError as exc:
+        report.diagnostics.extend(exc.diagnostics)
+        return report
+    report.sources = spec.sources
+    report.diagnostics.extend(spec.diagnostics)
+    if report.has_errors:
+        return report
+    policy, diags = resolve(spec.documents)
+    report.diagnostics.extend(diags)
+    if not report.has_errors:
+        report.policy = policy
+    return report
+
+
+def check_file(path: str, *, timeout_ms: int | None = None, root: str | None = None,
+               allow_outside: bool = False, limits: Limits = Limits(),
+               progress: Callable[[int, int, Result], None] | None = None) -> SpecReport:
+    """Load ``path`` and prove each of its assertions."""
+    report = load_policy(path, root=root, allow_outside=allow_outside, limits=limits)
+    if report.policy is not None:
+        report.results = check_policy(report.policy, timeout_ms, progress)
+    return report
+
+
+def check_text(text: str, *, name: str = "spec.sgv", timeout_ms: int | None = None) -> SpecReport:
+    """Check spec text (written to a temporary folder, so includes are refused)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, name)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        report = check_file(path, timeout_ms=timeout_ms, root=tmp)
+    return report

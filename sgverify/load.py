@@ -1,0 +1,134 @@
+"""Reading .sgv files safely: size and line limits, text encoding, includes (relative to the
+including file, confined to the project folder, cycles refused). Produces the list of
+syntax documents of one spec, in include order.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from .build import build_document
+from .diagnostics import Diagnostic, InputError, Span
+from .syntax import Document, IncludeNode
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Input limits; exceeding one is error E005 naming the limit."""
+
+    max_file_bytes: int = 8 * 1024 * 1024
+    max_line_length: int = 20_000
+    max_include_depth: int = 16
+    max_files: int = 1_000
+
+
+def display_path(path: str) -> str:
+    """Paths as shown to users: relative to the working directory when below it."""
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
+def read_text(path: str, shown: str, limits: Limits, at: Span | None = None) -> str:
+    """The file's text, or InputError(E004/E005) saying exactly why it cannot be used."""
+    try:
+        real = os.path.realpath(path, strict=True)
+        if os.path.isdir(real):
+            raise InputError([Diagnostic.make("E004", f"{shown}: is a directory, not a file", at)])
+        size = os.path.getsize(real)
+        if size > limits.max_file_bytes:
+            raise InputError([Diagnostic.make(
+                "E005", f"{shown}: file is {size} bytes, over the limit of {limits.max_file_bytes}",
+                at)])
+        with open(real, "rb") as fh:
+            data = fh.read(limits.max_file_bytes + 1)
+    except FileNotFoundError:
+        raise InputError([Diagnostic.make("E004", f"{shown}: no such file", at)]) from None
+    except OSError as exc:
+        raise InputError([Diagnostic.make("E004", f"{shown}: cannot read ({exc.strerror or exc})",
+                                          at)]) from None
+    if b"\x00" in data:
+        raise InputError([Diagnostic.make("E004", f"{shown}: binary file (contains NUL bytes)", at)])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError([Diagnostic.make(
+            "E004", f"invalid UTF-8 (byte 0x{data[exc.start]:02x}); .sgv files must be UTF-8 text",
+            Span(shown, line, col))]) from None
+    for number, line_text in enumerate(text.splitlines(), 1):
+        if len(line_text) > limits.max_line_length:
+            raise InputError([Diagnostic.make(
+                "E005", f"line is {len(line_text)} characters long, over the limit of "
+                f"{limits.max_line_length}", Span(shown, number, 1))])
+    return text
+
+
+@dataclass
+class LoadedSpec:
+    """The documents of one spec (top file first, then includes), their texts by shown
+    path (for caret lines), and the value diagnostics (warnings and errors) of building."""
+
+    documents: list[Document] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def load_spec(path: str, root: str | None = None, allow_outside: bool = False,
+              limits: Limits = Limits()) -> LoadedSpec:
+    """Load ``path`` and everything it includes. Raises InputError on unreadable files and
+    syntax errors (with every error found); other problems are in ``diagnostics``."""
+    spec = LoadedSpec()
+    top = os.path.abspath(path)
+    if root is None:
+        cwd = os.getcwd()
+        root = cwd if top.startswith(cwd + os.sep) else os.path.dirname(top)
+    root_real = os.path.realpath(root)
+    errors: list[Diagnostic] = []
+
+    def visit(file: str, chain: tuple[str, ...], at: Span | None) -> None:
+        shown = display_path(file)
+        real = os.path.realpath(file)
+        if real in chain:
+            cycle = " -> ".join(display_path(p) for p in chain[chain.index(real):] + (real,))
+            errors.append(Diagnostic.make("E113", f"include cycle: {cycle}", at))
+            return
+        if len(chain) > limits.max_include_depth:
+            errors.append(Diagnostic.make(
+                "E005", f"includes nested deeper than {limits.max_include_depth}", at))
+            return
+        if any(d.path == shown for d in spec.documents):
+            return  # included twice (diamond): read once
+        if len(spec.documents) >= limits.max_files:
+            errors.append(Diagnostic.make("E005", f"more than {limits.max_files} files", at))
+            return
+        try:
+            text = read_text(file, shown, limits, at)
+            spec.sources[shown] = text
+            doc, diags = build_document(text, shown)
+        except InputError as exc:
+            errors.extend(exc.diagnostics)
+            return
+        spec.documents.append(doc)
+        spec.diagnostics.extend(diags)
+        for st in doc.statements:
+            if isinstance(st, IncludeNode):
+                target = os.path.normpath(os.path.join(os.path.dirname(file), st.path))
+                target_real = os.path.realpath(target)
+                if not allow_outside and not (target_real + os.sep).startswith(root_real + os.sep):
+                    errors.append(Diagnostic.make(
+                        "E114", f"include \"{st.path}\" points outside the project folder "
+                        f"{display_path(root)} (use --allow-outside-includes to permit it)", st.span))
+                    continue
+                if not os.path.exists(target):
+                    errors.append(Diagnostic.make(
+                        "E114", f"include \"{st.path}\": no such file ({display_path(target)})",
+                        st.span))
+                    continue
+                visit(target, chain + (real,), st.span)
+
+    visit(top, (), None)
+    if errors:
+        raise InputError(errors + [d for d in spec.diagnostics])
+    return spec

@@ -1,0 +1,328 @@
+"""The resolved model: security groups, rules, interfaces, flow sets and assertions.
+
+Everything here is plain frozen data (no lark, no z3). Names are already resolved;
+addresses are ``AddrSpace`` values. The evaluator (``evaluate``) and the encoder
+(``encode``) both read only this module's types.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from .addresses import AddrSpace
+from .diagnostics import Span
+
+TCP, UDP, ICMP, ICMPV6, GRE = 6, 17, 1, 58, 47
+PROTOCOL_NAMES = {TCP: "tcp", UDP: "udp", ICMP: "icmp", ICMPV6: "icmpv6", GRE: "gre"}
+PROTOCOL_NUMBERS = {v: k for k, v in PROTOCOL_NAMES.items()}
+PORT_PROTOCOLS = frozenset({TCP, UDP})
+MIN_PORT, MAX_PORT = 1, 65535
+MAX_GROUPS_PER_INTERFACE = 10
+
+
+def protocol_name(number: int | None) -> str:
+    if number is None:
+        return "all"
+    return PROTOCOL_NAMES.get(number, f"proto {number}")
+
+
+class Direction(enum.Enum):
+    INGRESS = "ingress"
+    EGRESS = "egress"
+
+
+class Action(enum.Enum):
+    ACCEPT = "accept"
+    DROP = "drop"
+
+
+class Nic(enum.Enum):
+    INTRANET = "intranet"
+    INTERNET = "internet"
+
+
+class GroupType(enum.Enum):
+    BASIC = "basic"
+    ENTERPRISE = "enterprise"
+
+
+class Network(enum.Enum):
+    VPC = "vpc"
+    CLASSIC = "classic"
+
+
+@dataclass(frozen=True, order=True)
+class PortRange:
+    """Inclusive range of TCP/UDP ports within 1..65535 (port 0 is never a connection)."""
+
+    lo: int
+    hi: int
+
+    def __str__(self) -> str:
+        return str(self.lo) if self.lo == self.hi else f"{self.lo}-{self.hi}"
+
+
+ALL_PORTS = (PortRange(MIN_PORT, MAX_PORT),)
+
+
+def ports_contain(ports: tuple[PortRange, ...] | None, port: int) -> bool:
+    return ports is None or any(p.lo <= port <= p.hi for p in ports)
+
+
+def format_ports(ports: tuple[PortRange, ...] | None) -> str:
+    return "all" if ports is None else ", ".join(str(p) for p in ports)
+
+
+@dataclass(frozen=True, order=True)
+class GroupKey:
+    """Identity of a security group: owner account ('' = the local account) and id or name."""
+
+    account: str
+    ident: str
+
+    def __str__(self) -> str:
+        return f"{self.account}/{self.ident}" if self.account else self.ident
+
+
+@dataclass(frozen=True)
+class Peer:
+    """What a rule's remote end may be: an address in ``addresses``, or a member of one of
+    ``groups``, or in an unresolved prefix list (membership unknown to sgverify)."""
+
+    addresses: AddrSpace = AddrSpace()
+    groups: frozenset[GroupKey] = frozenset()
+    unresolved: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One custom rule of a group. A rule matches a flow when the direction, protocol,
+    destination ports, source ports, peer, local (interface-side) block and NIC type all
+    match; a tuple of alternatives within one field is OR'd. ``None`` means any."""
+
+    group: GroupKey
+    group_name: str
+    index: int
+    direction: Direction
+    action: Action
+    protocol: int | None
+    ports: tuple[PortRange, ...] | None
+    peer: Peer
+    priority: int = 1
+    source_ports: tuple[PortRange, ...] | None = None
+    local: AddrSpace | None = None
+    nic: Nic = Nic.INTRANET
+    label: str | None = None
+    description: str = ""
+    rule_id: str | None = None
+    text: str = field(default="", compare=False)
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.label or self.rule_id or f"{self.group_name}#{self.index + 1}"
+
+    def locator(self) -> str:
+        """The stable way results name this rule: its id if it has one, else file:line."""
+        if self.rule_id:
+            return self.rule_id
+        return f"{self.span.path}:{self.span.line}" if self.span else self.name
+
+
+@dataclass(frozen=True)
+class Group:
+    """A security group.
+
+    Evaluation for one interface and one direction (semantics.md, "One ENI, one direction"):
+    pool the custom rules of every group on the interface; among the rules matching the
+    flow the smallest priority decides, and at that priority Drop beats Accept. Before
+    the rules, a basic group with intra-group policy Accept admits members of the same
+    group (internal network) whatever the rules say; with no matching rule, intra-group
+    isolation (Drop policy or enterprise group) drops same-group traffic, and otherwise the
+    group type's default decides (basic: ingress drop, egress accept; enterprise: both drop).
+    Implemented twice, in ``evaluate.decide`` and ``encode.Encoder``; tests keep them equal.
+    """
+
+    key: GroupKey
+    name: str
+    network: Network = Network.VPC
+    gtype: GroupType = GroupType.BASIC
+    intra: Action = Action.ACCEPT
+    gid: str | None = None
+    owner: str = ""
+    tags: tuple[tuple[str, str], ...] = ()
+    description: str = ""
+    rules: tuple[Rule, ...] = ()
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One network interface as sgverify evaluates it: its groups (1..10, one network and one
+    type) and, for a real instance, its own addresses (``None`` = any address)."""
+
+    name: str
+    kind: str  # "group", "groups" or "instance"
+    groups: tuple[Group, ...]
+    local: AddrSpace | None = None
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def network(self) -> Network:
+        return self.groups[0].network
+
+    @property
+    def gtype(self) -> GroupType:
+        return self.groups[0].gtype
+
+    @property
+    def group_keys(self) -> frozenset[GroupKey]:
+        return frozenset(g.key for g in self.groups)
+
+    def rules(self, direction: Direction) -> tuple[Rule, ...]:
+        """Pooled rules of this direction in precedence order: priority, Drop first, then
+        group order and rule order (the order only breaks ties for reporting)."""
+        pooled = [r for g in self.groups for r in g.rules if r.direction is direction]
+        order = {g.key: i for i, g in enumerate(self.groups)}
+        return tuple(sorted(pooled, key=lambda r: (r.priority, r.action is Action.ACCEPT,
+                                                   order[r.group], r.index)))
+
+
+@dataclass(frozen=True)
+class Instance:
+    """An instance's network interface: addresses and the groups it belongs to."""
+
+    name: str
+    groups: tuple[Group, ...]
+    private: AddrSpace = AddrSpace()
+    public: AddrSpace = AddrSpace()
+    iid: str | None = None
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def target(self) -> Target:
+        return Target(self.name, "instance", self.groups, self.private | self.public, self.span)
+
+
+@dataclass(frozen=True)
+class Semantics:
+    """The switches of semantics.md. ``intra_group``: 'override' (intra-group Accept outranks
+    custom rules; default) or 'fallback' (consulted only when no custom rule matched).
+    ``block_tcp25``: model the platform block of outbound TCP 25 to the internet."""
+
+    intra_group: str = "override"
+    block_tcp25: bool = False
+
+
+# ---------------------------------------------------------------- flow sets
+
+
+@dataclass(frozen=True)
+class Service:
+    """A protocol (None = any) with destination ports (None = any; ports imply TCP/UDP)."""
+
+    protocols: frozenset[int] | None
+    ports: tuple[PortRange, ...] | None = None
+
+
+@dataclass(frozen=True)
+class EndpointTerm:
+    """One alternative for a flow end: its address is in ``addresses`` (None = any), it is a
+    member of ``member_of`` (None = no condition), and its groups are exactly
+    ``groups_exactly`` (None = no condition; frozenset() = in no group at all)."""
+
+    addresses: AddrSpace | None = None
+    member_of: GroupKey | None = None
+    groups_exactly: frozenset[GroupKey] | None = None
+
+
+@dataclass(frozen=True)
+class FlowSet:
+    """A set of flows: the conjunction of the given constraints; ``None`` means any.
+    ``src``/``dst`` are OR'd endpoint terms; ``services`` are OR'd."""
+
+    directions: frozenset[Direction] | None = None
+    services: tuple[Service, ...] | None = None
+    src: tuple[EndpointTerm, ...] | None = None
+    dst: tuple[EndpointTerm, ...] | None = None
+    source_ports: tuple[PortRange, ...] | None = None
+    nic: Nic | None = None
+    family: int | None = None
+
+
+# ---------------------------------------------------------------- assertions
+
+
+class Check(enum.Enum):
+    ALL_ALLOWED = "is allowed"
+    ALL_DENIED = "is denied"
+    SOME_ALLOWED = "is reachable"
+    ONLY = "is allowed only"
+    EQUIVALENT = "equivalent to"
+    NO_MORE_PERMISSIVE = "no more permissive than"
+
+
+@dataclass(frozen=True)
+class FlowAssertion:
+    """On ``target``, every / no / some flow of ``flows`` is accepted, or (ONLY) every
+    accepted flow of ``flows`` is also in ``only``."""
+
+    name: str
+    text: str
+    target: Target
+    flows: FlowSet
+    check: Check
+    only: FlowSet | None = None
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class ReachAssertion:
+    """Instance-to-instance over the internal network: a flow from ``src`` to ``dst`` passes
+    when src's egress AND dst's ingress accept it (each with its intra-group policy).
+    ``check`` is ALL_ALLOWED (can reach), ALL_DENIED (cannot) or SOME_ALLOWED (partly)."""
+
+    name: str
+    text: str
+    src: Instance
+    dst: Instance
+    flows: FlowSet
+    check: Check
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class CompareAssertion:
+    """``left`` accepts exactly the flows ``right`` accepts (EQUIVALENT) or a subset of them
+    (NO_MORE_PERMISSIVE), over ``flows``; interface addresses are left free."""
+
+    name: str
+    text: str
+    left: Target
+    right: Target
+    flows: FlowSet
+    check: Check
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+Assertion = FlowAssertion | ReachAssertion | CompareAssertion
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A resolved spec: what one .sgv file and its includes define and assert."""
+
+    path: str
+    groups: tuple[Group, ...] = ()
+    instances: tuple[Instance, ...] = ()
+    assertions: tuple[Assertion, ...] = ()
+    semantics: Semantics = Semantics()
+    address_sets: tuple[tuple[str, AddrSpace], ...] = ()
+    prefix_lists: tuple[tuple[str, AddrSpace | None], ...] = ()
+
+    def group(self, name: str) -> Group | None:
+        return next((g for g in self.groups if name in (g.name, g.gid)), None)
+
+    def instance(self, name: str) -> Instance | None:
+        return next((i for i in self.instances if name in (i.name, i.iid)), None)

@@ -1,0 +1,430 @@
+"""Assertions -> results. Each assertion is proved by showing its violation unsatisfiable;
+a satisfiable violation yields a canonical counterexample flow, which is replayed through
+the concrete evaluator before it is reported (a disagreement is an internal error).
+A solver 'unknown' is reported as unknown, never as proved.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import z3  # type: ignore[import-untyped]
+
+from .addresses import INTERNET, PRIVATE_V4, V4, V6, AddrSpace
+from .diagnostics import REPORT_BUGS, InternalError
+from .encode import (SymFlow, Unsupported, View, accepted, decision, flow_set, in_space,
+                     single_sides, single_view, well_formed, well_formed_fields, Side)
+from .evaluate import Decision, decide, decide_all, definitely, in_flow_set
+from .flow import Flow, flow_problem
+from .model import (PORT_PROTOCOLS, TCP, Assertion, Check, CompareAssertion, Direction,
+                    EndpointTerm, FlowAssertion, FlowSet, GroupKey, Network, Nic, Policy,
+                    ReachAssertion, Semantics, Target)
+from .result import Evidence, Result, Verdict
+from .solve import Preference, SolverUnknown, choose, make_solver, require
+
+TCP25_NOTE = ("ECS blocks outbound TCP 25 by default whatever the rules say; this result is about "
+              "the security groups alone (option block-outbound-tcp25 = on models the block)")
+REACH_NOTE = ("instance-to-instance results assume both interfaces share one internal network; "
+              "routing between VPCs, NAT and public-address translation are outside the model")
+
+
+def flowset_keys(fs: FlowSet | None) -> set[GroupKey]:
+    keys: set[GroupKey] = set()
+    if fs is None:
+        return keys
+    for terms in (fs.src, fs.dst):
+        for t in terms or ():
+            if t.member_of is not None:
+                keys.add(t.member_of)
+            keys.update(t.groups_exactly or ())
+    return keys
+
+
+def target_keys(target: Target) -> set[GroupKey]:
+    keys = set(target.group_keys)
+    for g in target.groups:
+        for r in g.rules:
+            keys.update(r.peer.groups)
+    return keys
+
+
+@dataclass
+class Checker:
+    """Proves the assertions of one policy; keeps encodings to reuse across assertions."""
+
+    policy: Policy
+    timeout_ms: int | None = None
+    _cache: dict[tuple[object, ...], z3.BoolRef] = field(default_factory=dict)
+
+    @property
+    def sem(self) -> Semantics:
+        return self.policy.semantics
+
+    def run(self, assertion: Assertion) -> Result:
+        start = time.perf_counter()
+        try:
+            if isinstance(assertion, FlowAssertion):
+                result = self.flow_assertion(assertion)
+            elif isinstance(assertion, ReachAssertion):
+                result = self.reach_assertion(assertion)
+            else:
+                result = self.compare_assertion(assertion)
+        except SolverUnknown as exc:
+            result = Result(assertion, Verdict.UNKNOWN,
+                            f"the solver could not decide this assertion ({exc.reason}); "
+                            "it is NOT proved", code="W401")
+        except Unsupported as exc:
+            result = Result(assertion, Verdict.UNKNOWN,
+                            f"not verified: {exc}", code="E201")
+        except InternalError as exc:
+            result = Result(assertion, Verdict.ERROR, f"internal error: {exc}; {REPORT_BUGS}",
+                            code="E901")
+        return _timed(result, time.perf_counter() - start)
+
+    # ------------------------------------------------------------ encodings
+    def _decision(self, target: Target, direction: Direction, view: View, key: object) -> z3.BoolRef:
+        cache_key = (target, direction, key)
+        if cache_key not in self._cache:
+            self._cache[cache_key] = decision(target, direction, view, self.sem)
+        return self._cache[cache_key]
+
+    def _accepted(self, target: Target, f: SymFlow) -> z3.BoolRef:
+        view = single_view(f)
+        return z3.If(f.ingress, self._decision(target, Direction.INGRESS, view, "single"),
+                     self._decision(target, Direction.EGRESS, view, "single"))
+
+    def _solver(self, *constraints: z3.BoolRef) -> z3.Solver:
+        s = make_solver(self.timeout_ms)
+        s.add(*constraints)
+        return s
+
+    # ------------------------------------------------------------ one interface
+    def flow_assertion(self, a: FlowAssertion) -> Result:
+        target = a.target
+        universe = frozenset(target_keys(target) | flowset_keys(a.flows) | flowset_keys(a.only))
+        f = SymFlow(universe=universe)
+        src, dst = single_sides(f, target.group_keys)
+        base = z3.And(well_formed(target, f), flow_set(a.flows, f, src, dst))
+        acc = self._accepted(target, f)
+        empty = self._empty(a, base)
+        if empty:
+            return empty
+        if a.check is Check.SOME_ALLOWED:
+            s = self._solver(base, acc)
+            if require(s):
+                flow, atoms = self._witness(s, f, target, local_pref=True)
+                ev = self._replay_single(a, target, flow, atoms, expect_accept=True)
+                if definitely(decide_all(target, flow, self.sem)) is not True:
+                    return self._unresolved(a, flow, ev)
+                return Result(a, Verdict.PROVED, "reachable: this flow is accepted", flow, ev,
+                              self._notes(flow))
+            s = self._solver(base)
+            flow, atoms = self._witness(s, f, target, local_pref=True)
+            ev = self._replay_single(a, target, flow, atoms, expect_accept=False)
+            return Result(a, Verdict.VIOLATED, "no flow of the set is accepted; for example this "
+                          "one is dropped", flow, ev, self._notes(flow), code="E301")
+        if a.check is Check.ALL_ALLOWED:
+            violation, expect, what = z3.Not(acc), False, "this flow is dropped"
+        elif a.check is Check.ALL_DENIED:
+            violation, expect, what = acc, True, "this flow is accepted"
+        else:  # ONLY
+            assert a.only is not None
+            violation = z3.And(acc, z3.Not(flow_set(a.only, f, src, dst)))
+            expect, what = True, "this flow is accepted but lies outside the allowed set"
+        s = self._solver(base, violation)
+        if not require(s):
+            return Result(a, Verdict.PROVED, "proved")
+        flow, atoms = self._witness(s, f, target, local_pref=True)
+        ev = self._replay_single(a, target, flow, atoms, expect_accept=expect)
+        if a.check is Check.ONLY and a.only is not None and in_flow_set(a.only, flow, target.group_keys):
+            raise InternalError(f"counterexample {flow} lies inside the allowed set")
+        if definitely(decide_all(target, flow, self.sem)) is not expect:
+            return self._unresolved(a, flow, ev)
+        return Result(a, Verdict.VIOLATED, what, flow, ev, self._notes(flow), code="E301")
+
+    def _empty(self, a: Assertion, base: z3.BoolRef) -> Result | None:
+        if require(self._solver(base)):
+            return None
+        return Result(a, Verdict.ERROR, "the flow set of this assertion is empty (no real flow "
+                      "matches it), so there is nothing to prove", code="E124")
+
+    def _unresolved(self, a: Assertion, flow: Flow, ev: tuple[Evidence, ...]) -> Result:
+        names = sorted({n for e in ev for g in e.target.groups for r in g.rules for n in r.peer.unresolved})
+        return Result(a, Verdict.UNKNOWN, "not verified: the verdict for this flow depends on "
+                      "unresolved prefix list(s) " + ", ".join(names), flow, ev, code="W401")
+
+    def _notes(self, flow: Flow, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
+        notes = list(extra)
+        if (not self.sem.block_tcp25 and flow.protocol == TCP and flow.dst_port == 25):
+            notes.append(TCP25_NOTE)
+        return tuple(notes)
+
+    def _replay_single(self, a: Assertion, target: Target, flow: Flow, atoms: dict[str, bool],
+                       expect_accept: bool, role: str | None = None,
+                       flows: FlowSet | None = None) -> tuple[Evidence, ...]:
+        problem = flow_problem(flow, target)
+        if problem:
+            raise InternalError(f"the solver produced an impossible flow ({flow}): {problem}")
+        fs = flows if flows is not None else getattr(a, "flows", None)
+        if fs is not None and not in_flow_set(fs, flow, target.group_keys):
+            raise InternalError(f"counterexample {flow} is not in the assertion's flow set")
+        dec = decide(target, flow, self.sem, {n: atoms.get(n, False) for n in _unresolved(target)})
+        if dec.accepted is not expect_accept:
+            raise InternalError(
+                f"solver and evaluator disagree on {flow} for {target.name}: the encoding says "
+                f"{'accept' if expect_accept else 'drop'}, the evaluator says {dec.action.value} "
+                f"({dec.describe()})")
+        return (Evidence(role or target.name, target, flow, dec),)
+
+    def _witness(self, s: z3.Solver, f: SymFlow, target: Target | None,
+                 local_pref: bool) -> tuple[Flow, dict[str, bool]]:
+        in_group = z3.Or(list(f.groups.values())) if f.groups else None
+        prefs = _field_prefs(f) + _address_prefs(f.peer4, f.peer6, f.v6, peer=True, in_group=in_group)
+        if local_pref:
+            prefs += _address_prefs(f.local4, f.local6, f.v6, peer=False, avoid=(f.peer4, f.peer6))
+        model = choose(s, prefs)
+        return decode(model, f), _atoms(model)
+
+    # ------------------------------------------------------------ two interfaces
+    def reach_assertion(self, a: ReachAssertion) -> Result:
+        src_t, dst_t = a.src.target, a.dst.target
+        if src_t.network is not dst_t.network:
+            raise Unsupported(f"{a.src.name} ({src_t.network.value}) and {a.dst.name} "
+                              f"({dst_t.network.value}) are in different networks")
+        fs = a.flows
+        if fs.directions is not None or fs.src is not None or fs.dst is not None or fs.nic is not None:
+            raise Unsupported("a reach assertion fixes direction, ends and NIC type itself; give only "
+                              "protocols, ports, source ports or an address family")
+        f = SymFlow(tag="")
+        # In a reach query the 'peer' variables hold the sender's address and the 'local'
+        # variables the receiver's address.
+        src4, src6, dst4, dst6 = f.peer4, f.peer6, f.local4, f.local6
+        b_keys, a_keys = frozenset(dst_t.group_keys), frozenset(src_t.group_keys)
+        view_a = View(f, dst4, dst6, src4, src6, lambda k: z3.BoolVal(k in b_keys), tag="sender:")
+        view_b = View(f, src4, src6, dst4, dst6, lambda k: z3.BoolVal(k in a_keys), tag="receiver:")
+        acc_a = self._decision(src_t, Direction.EGRESS, view_a, ("reach-egress", b_keys))
+        acc_b = self._decision(dst_t, Direction.INGRESS, view_b, ("reach-ingress", a_keys))
+        base_parts = [well_formed_fields(f), z3.Not(f.internet),
+                      in_space(f.v6, src4, src6, a.src.private),
+                      in_space(f.v6, dst4, dst6, a.dst.private),
+                      flow_set(fs, f, Side(src4, src6, lambda k: z3.BoolVal(False), lambda k: z3.BoolVal(False)),
+                               Side(dst4, dst6, lambda k: z3.BoolVal(False), lambda k: z3.BoolVal(False)),
+                               direction=Direction.EGRESS)]
+        if src_t.network is Network.CLASSIC:
+            base_parts.append(z3.Not(f.v6))
+        base = z3.And(base_parts)
+        both = z3.And(acc_a, acc_b)
+        empty = self._empty(a, base)
+        if empty:
+            return empty
+        notes = (REACH_NOTE,)
+        if a.check is Check.SOME_ALLOWED:
+            s = self._solver(base, both)
+            if require(s):
+                flow_a, ev, sure = self._reach_evidence(a, s, f, expect=True)
+                if not sure:
+                    return self._unresolved(a, flow_a, ev)
+                return Result(a, Verdict.PROVED, "reachable: this connection passes both interfaces",
+                              flow_a, ev, self._notes(flow_a, notes))
+            flow_a, ev, _ = self._reach_evidence(a, self._solver(base), f, expect=False)
+            return Result(a, Verdict.VIOLATED, "no connection of the set passes; for example this "
+                          "one is blocked", flow_a, ev, self._notes(flow_a, notes), code="E301")
+        violation = z3.Not(both) if a.check is Check.ALL_ALLOWED else both
+        s = self._solver(base, violation)
+        if not require(s):
+            return Result(a, Verdict.PROVED, "proved", notes=notes)
+        expect = a.check is not Check.ALL_ALLOWED
+        flow_a, ev, sure = self._reach_evidence(a, s, f, expect=expect)
+        if not sure:
+            return self._unresolved(a, flow_a, ev)
+        what = "this connection passes both interfaces" if expect else "this connection is blocked"
+        return Result(a, Verdict.VIOLATED, what, flow_a, ev, self._notes(flow_a, notes), code="E301")
+
+    def _reach_evidence(self, a: ReachAssertion, s: z3.Solver, f: SymFlow,
+                        expect: bool) -> tuple[Flow, tuple[Evidence, ...], bool]:
+        """(sender's flow, evidence of both interfaces, definite?) for a reach witness."""
+        prefs = _field_prefs(f, direction=False) + \
+            _address_prefs(f.peer4, f.peer6, f.v6, peer=False) + \
+            _address_prefs(f.local4, f.local6, f.v6, peer=False, avoid=(f.peer4, f.peer6))
+        model = choose(s, prefs)
+        atoms = _atoms(model)
+        # Reach queries keep the sender's address in the peer variables and the receiver's
+        # in the local ones, so decoding as ingress yields source -> destination.
+        seen = decode(model, f, direction=Direction.INGRESS)
+        egress = Flow(Direction.EGRESS, seen.protocol, seen.family, seen.src_ip, seen.dst_ip,
+                      seen.src_port, seen.dst_port, Nic.INTRANET, a.dst.target.group_keys)
+        ingress = Flow(Direction.INGRESS, seen.protocol, seen.family, seen.src_ip, seen.dst_ip,
+                       seen.src_port, seen.dst_port, Nic.INTRANET, a.src.target.group_keys)
+        if not in_flow_set(a.flows, egress, a.src.target.group_keys):
+            raise InternalError(f"counterexample {egress} is not in the assertion's flow set")
+        evidence = []
+        definite = []
+        passes = True
+        for role, t, flow, tag in ((f"sender {a.src.name} (egress)", a.src.target, egress, "sender:"),
+                                   (f"receiver {a.dst.name} (ingress)", a.dst.target, ingress,
+                                    "receiver:")):
+            problem = flow_problem(flow, t)
+            if problem:
+                raise InternalError(f"the solver produced an impossible flow ({flow}): {problem}")
+            dec = decide(t, flow, self.sem, {n: atoms.get(tag + n, False) for n in _unresolved(t)})
+            evidence.append(Evidence(role, t, flow, dec))
+            passes = passes and dec.accepted
+            definite.append(definitely(decide_all(t, flow, self.sem)))
+        if passes is not expect:
+            raise InternalError(f"solver and evaluator disagree on {egress}: the encoding says the "
+                                f"connection {'passes' if expect else 'is blocked'}, the evaluator "
+                                "says the opposite")
+        if expect:
+            sure = all(d is True for d in definite)
+        else:
+            sure = any(d is False for d in definite)
+        return egress, tuple(evidence), sure
+
+    # ------------------------------------------------------------ comparisons
+    def compare_assertion(self, a: CompareAssertion) -> Result:
+        left, right = a.left, a.right
+        if left.network is not right.network:
+            raise Unsupported(f"cannot compare {left.name} ({left.network.value}) with "
+                              f"{right.name} ({right.network.value})")
+        # Interface addresses are free in comparisons: compare the groups' policies.
+        left_free = Target(left.name, left.kind, left.groups, None, left.span)
+        right_free = Target(right.name, right.kind, right.groups, None, right.span)
+        universe = frozenset(target_keys(left) | target_keys(right) | flowset_keys(a.flows))
+        f = SymFlow(universe=universe)
+        src, dst = single_sides(f, None)
+        base = z3.And(well_formed(left_free, f), flow_set(a.flows, f, src, dst))
+        empty = self._empty(a, base)
+        if empty:
+            return empty
+        acc_l, acc_r = self._accepted(left_free, f), self._accepted(right_free, f)
+        if a.check is Check.EQUIVALENT:
+            violation = acc_l != acc_r
+        else:
+            violation = z3.And(acc_l, z3.Not(acc_r))
+        s = self._solver(base, violation)
+        if not require(s):
+            return Result(a, Verdict.PROVED, "proved")
+        flow, atoms = self._witness(s, f, None, local_pref=True)
+        problem = flow_problem(flow, left_free)
+        if problem:
+            raise InternalError(f"the solver produced an impossible flow ({flow}): {problem}")
+        if not in_flow_set(a.flows, flow, None):
+            raise InternalError(f"counterexample {flow} is not in the assertion's flow set")
+        evidence = []
+        for role, t, tag in ((f"{left.name}", left_free, ""), (f"{right.name}", right_free, "")):
+            dec = decide(t, flow, self.sem, {n: atoms.get(n, False) for n in _unresolved(t)})
+            evidence.append(Evidence(role, t, flow, dec))
+        l_acc, r_acc = evidence[0].decision.accepted, evidence[1].decision.accepted
+        if l_acc == r_acc or (a.check is Check.NO_MORE_PERMISSIVE and not l_acc):
+            raise InternalError(f"solver and evaluator disagree on {flow} when comparing "
+                                f"{left.name} with {right.name}")
+        dl = definitely(decide_all(left_free, flow, self.sem))
+        dr = definitely(decide_all(right_free, flow, self.sem))
+        if dl is None or dr is None:
+            return self._unresolved(a, flow, tuple(evidence))
+        what = (f"{left.name} {'accepts' if l_acc else 'drops'} this flow, {right.name} "
+                f"{'accepts' if r_acc else 'drops'} it")
+        return Result(a, Verdict.VIOLATED, what, flow, tuple(evidence), self._notes(flow), code="E301")
+
+
+def _timed(result: Result, elapsed: float) -> Result:
+    from dataclasses import replace
+    return replace(result, elapsed=elapsed)
+
+
+def _unresolved(target: Target) -> tuple[str, ...]:
+    return tuple(sorted({n for g in target.groups for r in g.rules for n in r.peer.unresolved}))
+
+
+def _atoms(model: z3.ModelRef) -> dict[str, bool]:
+    out = {}
+    for d in model.decls():
+        name = d.name()
+        if "unresolved[" in name:
+            prefix, _, rest = name.partition("unresolved[")
+            out[prefix + rest[:-1]] = z3.is_true(model[d])
+    return out
+
+
+def _field_prefs(f: SymFlow, direction: bool = True) -> list[Preference]:
+    prefs = []
+    if direction:
+        prefs.append(Preference(f.ingress, (f.ingress,), minimise=False))
+    prefs.append(Preference(f.internet, (z3.Not(f.internet),), minimise=False))
+    prefs.append(Preference(f.v6, (z3.Not(f.v6),), minimise=False))
+    prefs.append(Preference(f.protocol, tuple(f.protocol == p for p in (6, 17, 1, 58, 47))))
+    for key in sorted(f.groups):
+        prefs.append(Preference(f.groups[key]))
+    prefs.append(Preference(f.dport))
+    prefs.append(Preference(f.sport, (z3.ULE(1024, f.sport),)))
+    return prefs
+
+
+GLOBAL_UNICAST_V6 = AddrSpace.parse("2000::/3")
+PRIVATE_V6 = AddrSpace.parse("fc00::/7")
+
+
+def _address_prefs(ip4: z3.BitVecRef, ip6: z3.BitVecRef, v6: z3.BoolRef, peer: bool,
+                   in_group: z3.BoolRef | None = None,
+                   avoid: tuple[z3.BitVecRef, z3.BitVecRef] | None = None) -> list[Preference]:
+    """Simple addresses: public ones for a remote peer on the internet, private ones for an
+    interface or a member of a group; avoid network addresses (last byte 0) when possible."""
+    v4_true, v6_true = z3.BoolVal(False), z3.BoolVal(True)
+    public4 = in_space(v4_true, ip4, ip6, INTERNET.only(V4))
+    private4 = in_space(v4_true, ip4, ip6, PRIVATE_V4)
+    public6 = in_space(v6_true, ip4, ip6, GLOBAL_UNICAST_V6)
+    private6 = in_space(v6_true, ip4, ip6, PRIVATE_V6)
+    if peer:
+        member = in_group if in_group is not None else z3.BoolVal(False)
+        first4 = z3.If(member, private4, public4)
+        first6 = z3.If(member, private6, public6)
+    else:
+        first4, first6 = private4, private6
+    nonzero4 = z3.Extract(7, 0, ip4) != 0
+    nonzero6 = z3.Extract(15, 0, ip6) != 0
+    if avoid is not None:  # an interface and its peer look clearer with different addresses
+        nonzero4 = z3.And(nonzero4, ip4 != avoid[0])
+        nonzero6 = z3.And(nonzero6, ip6 != avoid[1])
+    return [
+        Preference(ip4, (z3.And(first4, nonzero4), first4, nonzero4), when=z3.Not(v6)),
+        Preference(ip6, (z3.And(first6, nonzero6), first6, nonzero6), when=v6),
+    ]
+
+
+def decode(model: z3.ModelRef, f: SymFlow, direction: Direction | None = None) -> Flow:
+    """The concrete flow a model describes (peer/local mapped to source/destination)."""
+
+    def val(term: z3.ExprRef) -> int:
+        return int(model.eval(term, model_completion=True).as_long())
+
+    def flag(term: z3.ExprRef) -> bool:
+        return bool(z3.is_true(model.eval(term, model_completion=True)))
+
+    if direction is None:
+        direction = Direction.INGRESS if flag(f.ingress) else Direction.EGRESS
+    v6 = flag(f.v6)
+    family = V6 if v6 else V4
+    peer = val(f.peer6 if v6 else f.peer4)
+    local = val(f.local6 if v6 else f.local4)
+    protocol = val(f.protocol)
+    ports = protocol in PORT_PROTOCOLS
+    src, dst = (peer, local) if direction is Direction.INGRESS else (local, peer)
+    groups = frozenset(k for k, b in f.groups.items() if flag(b))
+    return Flow(direction, protocol, family, src, dst, val(f.sport) if ports else None,
+                val(f.dport) if ports else None,
+                Nic.INTERNET if flag(f.internet) else Nic.INTRANET, groups)
+
+
+def check_policy(policy: Policy, timeout_ms: int | None = None,
+                 progress: Callable[[int, int, Result], None] | None = None) -> list[Result]:
+    """Check every assertion of ``policy`` in order."""
+    checker = Checker(policy, timeout_ms)
+    results = []
+    for i, a in enumerate(policy.assertions):
+        r = checker.run(a)
+        results.append(r)
+        if progress:
+            progress(i + 1, len(policy.assertions), r)
+    return results

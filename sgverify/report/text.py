@@ -1,0 +1,146 @@
+"""Text output: compiler-style lines (``path:line:col: severity[CODE]: message``), the
+offending source line with a caret, then counterexamples and notes, indented."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..diagnostics import Diagnostic, Severity, Span
+from ..evaluate import Decision, Reason
+from ..model import Assertion, Rule, Target
+from ..result import Evidence, Result, Verdict
+
+_COLORS = {"error": "31", "warning": "33", "note": "36", "proved": "32", "violated": "31",
+           "unknown": "33", "bold": "1"}
+
+
+class Style:
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, text: str, what: str) -> str:
+        if not self.color or what not in _COLORS:
+            return text
+        return f"\033[{_COLORS[what]}m{text}\033[0m"
+
+
+def where(span: Span | None) -> str:
+    return str(span) if span else "<input>"
+
+
+def caret(span: Span | None, sources: dict[str, str]) -> list[str]:
+    """The source line of ``span`` with a caret under it (empty if the text is unknown)."""
+    if span is None or span.path not in sources:
+        return []
+    lines = sources[span.path].splitlines()
+    if not 1 <= span.line <= len(lines):
+        return []
+    text = lines[span.line - 1].expandtabs(1)
+    width = 1
+    if span.end_line == span.line and span.end_col > span.col:
+        width = span.end_col - span.col
+    width = max(1, min(width, len(text) - span.col + 1 if len(text) >= span.col else 1))
+    gutter = f"{span.line:>5} | "
+    return [gutter + text, " " * (len(gutter) - 2) + "| " + " " * (span.col - 1) + "^" * width]
+
+
+def render_diagnostic(d: Diagnostic, sources: dict[str, str], style: Style) -> str:
+    sev = d.severity.value
+    lines = [f"{where(d.span)}: {style(sev, sev)}[{d.code}]: {d.message}"]
+    lines += caret(d.span, sources)
+    for span, note in d.notes:
+        prefix = f"{span}: " if span else ""
+        lines.append(f"  {prefix}{style('note', 'note')}: {note}")
+    return "\n".join(lines)
+
+
+def rule_ref(rule: Rule) -> str:
+    at = f" at {rule.span}" if rule.span else ""
+    rid = f" [{rule.rule_id}]" if rule.rule_id and rule.label else ""
+    return (f"rule {rule.name}{rid} of group {rule.group_name} "
+            f"(priority {rule.priority}, {rule.action.value}){at}")
+
+
+def decision_lines(dec: Decision, indent: str = "  ") -> list[str]:
+    lines = []
+    if dec.reason is Reason.RULE and dec.rule is not None:
+        lines.append(f"{indent}decided by: {rule_ref(dec.rule)}")
+        if dec.rule.text:
+            lines.append(f"{indent}    {dec.rule.text}")
+        if dec.rule.description:
+            lines.append(f"{indent}    description: {dec.rule.description}")
+    elif dec.reason is Reason.INTRA_GROUP and dec.group is not None:
+        if dec.accepted:
+            lines.append(f"{indent}decided by: intra-group accept of group {dec.group.name} "
+                         "(members of one basic group reach each other over the internal network)")
+        else:
+            lines.append(f"{indent}decided by: intra-group isolation of group {dec.group.name} "
+                         "(no rule matched a flow between members)")
+    elif dec.reason is Reason.PLATFORM:
+        lines.append(f"{indent}decided by: the platform block of outbound TCP 25 (before any rule)")
+    else:
+        lines.append(f"{indent}decided by: the default {dec.action.value} (no rule matched)")
+    lost = [r for r in dec.matched if r is not dec.rule]
+    for r in lost:
+        lines.append(f"{indent}also matched, lost: {rule_ref(r)}")
+    return lines
+
+
+def evidence_lines(evidence: Iterable[Evidence], shown_flow: str | None) -> list[str]:
+    lines = []
+    for e in evidence:
+        head = f"  on {e.role}: {e.decision.action.value}"
+        if str(e.flow) != shown_flow:
+            head += f" ({e.flow})"
+        lines.append(head)
+        lines += decision_lines(e.decision, indent="    ")
+    return lines
+
+
+def assertion_text(a: Assertion) -> str:
+    return a.name if a.name == a.text else f"{a.name}: {a.text}"
+
+
+def render_result(r: Result, sources: dict[str, str], style: Style, timing: bool = True) -> str:
+    a = r.assertion
+    t = f" ({r.elapsed * 1000:.0f} ms)" if timing else ""
+    if r.verdict is Verdict.PROVED:
+        lines = [f"{where(a.span)}: {style('proved', 'proved')}: {assertion_text(a)}{t}"]
+        if r.flow is not None:
+            lines.append(f"  witness: {r.flow}")
+            lines.append(f"  {r.summary}")
+            lines += evidence_lines(r.evidence, str(r.flow))
+        lines += [f"  note: {n}" for n in r.notes]
+        return "\n".join(lines)
+    sev = {Verdict.VIOLATED: "error", Verdict.UNKNOWN: "warning", Verdict.ERROR: "error"}[r.verdict]
+    label = r.verdict.value
+    lines = [f"{where(a.span)}: {style(sev, sev)}[{r.code or ''}]: {style(label, label)}: "
+             f"{assertion_text(a)}{t}"]
+    lines += caret(a.span, sources)
+    if r.flow is not None:
+        lines.append(f"  counterexample: {r.flow}" if r.verdict is Verdict.VIOLATED
+                     else f"  flow: {r.flow}")
+    lines.append(f"  {r.summary}")
+    lines += evidence_lines(r.evidence, str(r.flow) if r.flow else None)
+    lines += [f"  note: {n}" for n in r.notes]
+    return "\n".join(lines)
+
+
+def summary_line(counts: dict[str, int], errors: int, elapsed: float | None) -> str:
+    parts = [f"{counts.get(v.value, 0)} {v.value}" for v in
+             (Verdict.PROVED, Verdict.VIOLATED, Verdict.UNKNOWN)]
+    if counts.get("error"):
+        parts.append(f"{counts['error']} failed with an error")
+    if errors:
+        parts.append(f"{errors} input error{'s' if errors != 1 else ''}")
+    t = f" in {elapsed:.2f} s" if elapsed is not None else ""
+    return "summary: " + ", ".join(parts) + t
+
+
+def target_line(target: Target) -> str:
+    groups = ", ".join(f"{g.name} ({g.network.value}, {g.gtype.value})" for g in target.groups)
+    return f"{target.kind} {target.name}: groups {groups}"
+
+
+__all__ = ["Style", "render_diagnostic", "render_result", "summary_line", "decision_lines",
+           "rule_ref", "target_line", "Severity"]

@@ -1,0 +1,397 @@
+"""Syntax documents -> resolved ``model.Policy``: names looked up, references checked,
+well-formedness enforced. Every problem is one diagnostic with its span; resolution goes
+on after an error so that one run reports them all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Iterable
+
+from .addresses import ANY, INTERNET, V6, AddrSpace
+from .diagnostics import Diagnostic, Span
+from .model import (ICMP, ICMPV6, MAX_GROUPS_PER_INTERFACE, Action, Assertion, Check,
+                    CompareAssertion, Direction, EndpointTerm, FlowAssertion, FlowSet, Group,
+                    GroupKey, Instance, Network, Nic, Peer, Policy, ReachAssertion, Rule,
+                    Semantics, Service, Target)
+from .syntax import (AddressSetNode, AssertNode, Document, FlowSetNode, GroupNode, InstanceNode,
+                     OptionNode, PeerNode, PrefixListNode, RuleNode, TargetNode)
+
+OPTIONS = {
+    "intra-group": {"override": "override", "fallback": "fallback"},
+    "block-outbound-tcp25": {"on": True, "off": False, "true": True, "false": False},
+}
+
+
+@dataclass
+class Resolver:
+    diags: list[Diagnostic] = field(default_factory=list)
+    sets: dict[str, AddressSetNode] = field(default_factory=dict)
+    set_values: dict[str, AddrSpace] = field(default_factory=dict)
+    prefix_lists: dict[str, PrefixListNode] = field(default_factory=dict)
+    group_nodes: dict[str, GroupNode] = field(default_factory=dict)
+    keys: dict[str, GroupKey] = field(default_factory=dict)  # group name -> key
+    groups: dict[str, Group] = field(default_factory=dict)
+    instances: dict[str, Instance] = field(default_factory=dict)
+
+    def error(self, code: str, message: str, span: Span | None,
+              notes: tuple[tuple[Span | None, str], ...] = ()) -> None:
+        self.diags.append(Diagnostic.make(code, message, span, notes))
+
+    # ------------------------------------------------------------ definitions
+    def define(self, table: dict, name: str, node: object, what: str, span: Span | None) -> bool:
+        if name in table:
+            first = getattr(table[name], "span", None)
+            self.error("E105", f"{what} '{name}' is defined twice", span,
+                       ((first, "first defined here"),))
+            return False
+        table[name] = node
+        return True
+
+    def address_set(self, name: str, span: Span | None, stack: tuple[str, ...] = ()) -> AddrSpace:
+        if name in self.set_values:
+            return self.set_values[name]
+        node = self.sets.get(name)
+        if node is None:
+            self.error("E104", f"unknown address set '{name}'", span)
+            return AddrSpace()
+        if name in stack:
+            self.error("E104", f"address set '{name}' refers to itself ({' -> '.join(stack + (name,))})",
+                       span)
+            return AddrSpace()
+        value = self.addresses(node.peers, "address set", stack + (name,))
+        self.set_values[name] = value
+        return value
+
+    def addresses(self, peers: Iterable[PeerNode], what: str, stack: tuple[str, ...] = ()) -> AddrSpace:
+        """Peers that must all be addresses (CIDRs, sets, internet, any)."""
+        out = AddrSpace()
+        for p in peers:
+            if p.kind == "cidr" and p.addresses is not None:
+                out = out | p.addresses
+            elif p.kind == "set":
+                out = out | self.address_set(p.name, p.span, stack)
+            elif p.kind == "internet":
+                out = out | INTERNET
+            elif p.kind == "any":
+                out = out | ANY
+            else:
+                self.error("E120", f"{what} can hold only addresses, not '{p.text}'", p.span)
+        return out
+
+    def prefix_list(self, name: str, span: Span | None) -> tuple[AddrSpace | None, str] | None:
+        node = self.prefix_lists.get(name) or next(
+            (n for n in self.prefix_lists.values() if n.pl_id == name), None)
+        if node is None:
+            self.error("E103", f"unknown prefix list '{name}'", span)
+            return None
+        label = node.pl_id or node.name
+        if node.peers is None:
+            return None, label
+        return self.addresses(node.peers, "a prefix list"), label
+
+    def group_key(self, name: str, account: str | None, span: Span | None,
+                  default_account: str = "", external_ok: bool = True) -> GroupKey | None:
+        """Resolve a group reference by name or id. ``account/id`` may name a group that
+        is not defined here (another account's group): it is then known only by its key."""
+        for gname, node in self.group_nodes.items():
+            if name in (gname, node.gid) and (account is None or account == node.owner):
+                return self.keys[gname]
+        if account is not None and account != default_account and external_ok:
+            return GroupKey(account, name)
+        self.error("E101", f"unknown group '{name}'" + (f" of account {account}" if account else ""),
+                   span, ((None, "declare it (for example `group " + name + " {}`) if only its "
+                           "membership matters"),))
+        return None
+
+    # ------------------------------------------------------------ rules and groups
+    def rule(self, node: RuleNode, g: GroupNode, key: GroupKey, index: int) -> Rule | None:
+        inbound = node.direction is Direction.INGRESS
+        peer_nodes = node.src if inbound else node.dst
+        local_nodes = node.dst if inbound else node.src
+        if peer_nodes is None:
+            self.error("E120", f"an {node.direction.value} rule needs its peer: "
+                       f"'{'from' if inbound else 'to'} <addresses, group or prefix list>'",
+                       node.span)
+            return None
+        addresses, groups, unresolved = AddrSpace(), set(), []
+        for p in peer_nodes:
+            if p.kind == "group":
+                k = self.group_key(p.name, p.account, p.span, g.owner)
+                if k is not None:
+                    groups.add(k)
+            elif p.kind == "prefix-list":
+                resolved = self.prefix_list(p.name, p.span)
+                if resolved is not None:
+                    space, label = resolved
+                    if space is None:
+                        unresolved.append(label)
+                    else:
+                        addresses = addresses | space
+            elif p.kind == "instance":
+                self.error("E120", "a rule cannot name an instance; use its addresses or one of "
+                           "its groups", p.span)
+            else:
+                addresses = addresses | self.addresses([p], "a peer")
+        local = self.addresses(local_nodes, "the interface side of a rule") if local_nodes else None
+        nic = node.nic
+        if g.network is Network.VPC:
+            if nic is Nic.INTERNET:
+                self.error("E120", "VPC groups have only 'nic intranet' rules (they cover public "
+                           "and internal traffic)", node.span)
+            nic = Nic.INTRANET
+        elif nic is None:
+            nic = Nic.INTRANET if groups and not addresses else Nic.INTERNET
+        if groups and nic is Nic.INTERNET:
+            self.error("E120", "group authorisation works on the internal network only: use "
+                       "'nic intranet'", node.span)
+        if g.network is Network.CLASSIC and V6 in addresses.families() | (local.families() if local else set()):
+            self.error("E111", "the classic network has no IPv6: IPv6 blocks are not allowed in "
+                       f"classic group '{g.name}'", node.span)
+        if local is not None and not groups and not unresolved and addresses and \
+                not addresses.families() & local.families():
+            self.error("E116", "the peer and the interface-side block are of different address "
+                       "families, so this rule can never match", node.span)
+        if node.protocol == ICMP and addresses and addresses.families() == {V6} and not groups:
+            self.error("E116", "icmp is IPv4 only; use icmpv6 for IPv6 peers", node.span)
+        if node.protocol == ICMPV6 and addresses and V6 not in addresses.families() and not groups:
+            self.error("E116", "icmpv6 is IPv6 only; use icmp for IPv4 peers", node.span)
+        return Rule(key, g.name, index, node.direction, node.action, node.protocol, node.ports,
+                    Peer(addresses, frozenset(groups), tuple(unresolved)), node.priority,
+                    node.source_ports, local, nic, node.label, node.description, node.rule_id,
+                    node.text, node.span)
+
+    def group(self, node: GroupNode) -> Group:
+        key = self.keys[node.name]
+        rules = []
+        labels: dict[str, RuleNode] = {}
+        for i, rn in enumerate(node.rules):
+            if rn.label:
+                if rn.label in labels:
+                    self.error("E105", f"rule label '{rn.label}' is used twice in group "
+                               f"'{node.name}'", rn.span, ((labels[rn.label].span, "first used here"),))
+                labels[rn.label] = rn
+            r = self.rule(rn, node, key, i)
+            if r is not None:
+                rules.append(r)
+        return Group(key, node.name, node.network, node.gtype, node.intra, node.gid, node.owner,
+                     node.tags, node.description, tuple(rules), node.span)
+
+    def interface_groups(self, names: Iterable[tuple[str, Span | None]], who: str,
+                         span: Span | None) -> tuple[Group, ...] | None:
+        groups = []
+        for name, nspan in names:
+            g = self.groups.get(name) or next(
+                (x for x in self.groups.values() if x.gid == name), None)
+            if g is None:
+                self.error("E101", f"unknown group '{name}'", nspan)
+                return None
+            groups.append(g)
+        if not groups:
+            self.error("E112", f"{who} must belong to at least one group", span)
+            return None
+        if len(groups) > MAX_GROUPS_PER_INTERFACE:
+            self.error("E112", f"{who} is in {len(groups)} groups; an interface can be in at most "
+                       f"{MAX_GROUPS_PER_INTERFACE}", span)
+            return None
+        kinds = {(g.network, g.gtype) for g in groups}
+        if len(kinds) > 1:
+            desc = ", ".join(f"{g.name} ({g.network.value}, {g.gtype.value})" for g in groups)
+            self.error("E118", f"{who} mixes groups of different networks or types: {desc}; all "
+                       "groups of one interface are of one network and one type", span)
+            return None
+        if len(set(groups)) != len(groups):
+            self.error("E105", f"{who} lists the same group twice", span)
+            return None
+        return tuple(groups)
+
+    def instance(self, node: InstanceNode) -> Instance | None:
+        groups = self.interface_groups(node.groups, f"instance '{node.name}'", node.span)
+        if groups is None:
+            return None
+        private = self.addresses(node.private, "instance addresses")
+        public = self.addresses(node.public, "instance addresses")
+        if groups[0].network is Network.CLASSIC and V6 in (private | public).families():
+            self.error("E111", f"instance '{node.name}' is in the classic network, which has no IPv6",
+                       node.span)
+        return Instance(node.name, groups, private, public, node.iid, node.span)
+
+    # ------------------------------------------------------------ assertions
+    def target(self, node: TargetNode) -> Target | None:
+        if node.kind == "groups":
+            groups = self.interface_groups(node.names, "this group list", node.span)
+            if groups is None:
+                return None
+            return Target("+".join(g.name for g in groups), "groups", groups, None, node.span)
+        name, nspan = node.names[0]
+        g = self.groups.get(name) or next((x for x in self.groups.values() if x.gid == name), None)
+        i = self.instances.get(name) or next(
+            (x for x in self.instances.values() if x.iid == name), None)
+        if node.kind == "any" and g is not None and i is not None:
+            self.error("E119", f"'{name}' is both a group and an instance: write 'group {name}' or "
+                       f"'instance {name}'", nspan)
+            return None
+        if node.kind in ("any", "group") and g is not None:
+            return Target(g.name, "group", (g,), None, node.span)
+        if node.kind in ("any", "instance") and i is not None:
+            return i.target
+        known = name in self.group_nodes or any(n == name for n in self.instance_names)
+        if not known:
+            what = {"group": "group", "instance": "instance"}.get(node.kind, "group or instance")
+            self.error("E115" if node.kind == "any" else ("E101" if node.kind == "group" else "E102"),
+                       f"this assertion is about '{name}', but no {what} of that name exists", nspan)
+        return None
+
+    instance_names: tuple[str, ...] = ()
+
+    def endpoints(self, peers: tuple[PeerNode, ...] | None) -> tuple[EndpointTerm, ...] | None:
+        if peers is None:
+            return None
+        terms = []
+        for p in peers:
+            if p.kind == "internet":
+                terms.append(EndpointTerm(INTERNET, groups_exactly=frozenset()))
+            elif p.kind == "group":
+                k = self.group_key(p.name, p.account, p.span)
+                if k is not None:
+                    terms.append(EndpointTerm(member_of=k))
+            elif p.kind == "instance":
+                inst = self.instances.get(p.name)
+                if inst is None:
+                    if p.name not in self.instance_names:
+                        self.error("E102", f"unknown instance '{p.name}'", p.span)
+                    continue
+                terms.append(EndpointTerm(inst.private | inst.public,
+                                          groups_exactly=frozenset(g.key for g in inst.groups)))
+            elif p.kind == "prefix-list":
+                resolved = self.prefix_list(p.name, p.span)
+                if resolved is not None:
+                    if resolved[0] is None:
+                        self.error("E201", f"prefix list '{p.name}' has no known entries, so a flow "
+                                   "set cannot use it", p.span)
+                    else:
+                        terms.append(EndpointTerm(resolved[0]))
+            else:
+                terms.append(EndpointTerm(self.addresses([p], "a flow end")))
+        return tuple(terms)
+
+    def flow_set(self, node: FlowSetNode | None) -> FlowSet:
+        if node is None:
+            return FlowSet()
+        services = None
+        if node.services is not None:
+            services = tuple(Service(s.protocols, s.ports) for s in node.services)
+        return FlowSet(node.directions, services, self.endpoints(node.src), self.endpoints(node.dst),
+                       node.source_ports, node.nic, node.family)
+
+    def assertion(self, node: AssertNode, index: int) -> Assertion | None:
+        name = node.label or node.text
+        flows = self.flow_set(node.flows)
+        if node.kind == "flow":
+            target = self.target(node.target)
+            only = self.flow_set(node.only) if node.only is not None else None
+            if target is None:
+                return None
+            return FlowAssertion(name, node.text, target, flows, node.check, only, node.span)
+        if node.kind == "reach":
+            ends = []
+            for tnode in (node.target, node.other):
+                assert tnode is not None
+                iname, ispan = tnode.names[0]
+                inst = self.instances.get(iname) or next(
+                    (x for x in self.instances.values() if x.iid == iname), None)
+                if inst is None:
+                    if iname not in self.instance_names:
+                        self.error("E102", f"unknown instance '{iname}'", ispan)
+                    return None
+                if not inst.private:
+                    self.error("E115", f"instance '{iname}' has no private address, so nothing can "
+                               "reach it or come from it over the internal network", ispan)
+                    return None
+                ends.append(inst)
+            return ReachAssertion(name, node.text, ends[0], ends[1], flows, node.check, node.span)
+        assert node.other is not None
+        left, right = self.target(node.target), self.target(node.other)
+        if left is None or right is None:
+            return None
+        return CompareAssertion(name, node.text, left, right, flows, node.check, node.span)
+
+
+def resolve(documents: list[Document]) -> tuple[Policy, list[Diagnostic]]:
+    """Resolve the documents of one spec (top file first) into a Policy."""
+    r = Resolver()
+    options: dict[str, tuple[object, OptionNode]] = {}
+    groups: list[GroupNode] = []
+    instances: list[InstanceNode] = []
+    asserts: list[AssertNode] = []
+    for doc in documents:
+        for st in doc.statements:
+            if isinstance(st, OptionNode):
+                choices = OPTIONS.get(st.name)
+                if choices is None:
+                    r.error("E121", f"unknown option '{st.name}'; known options: "
+                            + ", ".join(sorted(OPTIONS)), st.span)
+                elif st.value.lower() not in choices:
+                    r.error("E121", f"option {st.name} takes " + " or ".join(sorted(choices)) +
+                            f", not '{st.value}'", st.span)
+                else:
+                    value = choices[st.value.lower()]
+                    if st.name in options and options[st.name][0] != value:
+                        r.error("E121", f"option {st.name} is set twice with different values", st.span,
+                                ((options[st.name][1].span, "first set here"),))
+                    options[st.name] = (value, st)
+            elif isinstance(st, AddressSetNode):
+                r.define(r.sets, st.name, st, "address set", st.span)
+            elif isinstance(st, PrefixListNode):
+                r.define(r.prefix_lists, st.name, st, "prefix list", st.span)
+            elif isinstance(st, GroupNode):
+                if r.define(r.group_nodes, st.name, st, "group", st.span):
+                    groups.append(st)
+            elif isinstance(st, InstanceNode):
+                instances.append(st)
+            elif isinstance(st, AssertNode):
+                asserts.append(st)
+    seen_ids: dict[tuple[str, str], GroupNode] = {}
+    for g in groups:
+        ident = g.gid or g.name
+        if g.gid:
+            if (g.owner, g.gid) in seen_ids:
+                r.error("E105", f"group id '{g.gid}' is used by two groups", g.span,
+                        ((seen_ids[(g.owner, g.gid)].span, "first used here"),))
+            seen_ids[(g.owner, g.gid)] = g
+        r.keys[g.name] = GroupKey(g.owner, ident)
+    for g in groups:
+        r.groups[g.name] = r.group(g)
+    r.instance_names = tuple(i.name for i in instances)
+    for inode in instances:
+        if inode.name in r.group_nodes:
+            pass  # allowed; assertions must then say 'group X' or 'instance X'
+        if inode.name in r.instances:
+            r.error("E105", f"instance '{inode.name}' is defined twice", inode.span,
+                    ((r.instances[inode.name].span, "first defined here"),))
+            continue
+        inst = r.instance(inode)
+        if inst is not None:
+            r.instances[inode.name] = inst
+    for name, node in r.sets.items():
+        r.address_set(name, node.span)
+    assertions = []
+    labels: dict[str, AssertNode] = {}
+    for i, a in enumerate(asserts):
+        if a.label:
+            if a.label in labels:
+                r.error("E105", f"assertion label '{a.label}' is used twice", a.span,
+                        ((labels[a.label].span, "first used here"),))
+            labels[a.label] = a
+        resolved = r.assertion(a, i)
+        if resolved is not None:
+            assertions.append(resolved)
+    sem = Semantics(
+        intra_group=str(options["intra-group"][0]) if "intra-group" in options else "override",
+        block_tcp25=bool(options["block-outbound-tcp25"][0]) if "block-outbound-tcp25" in options else False)
+    pls = tuple((n, r.prefix_list(n, None)[0] if r.prefix_list(n, None) else None)  # type: ignore[index]
+                for n in r.prefix_lists)
+    policy = Policy(documents[0].path if documents else "", tuple(r.groups.values()),
+                    tuple(r.instances.values()), tuple(assertions), sem,
+                    tuple(r.set_values.items()), pls)
+    return policy, r.diags
