@@ -133,6 +133,26 @@ def cidr_range(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> AddrRange:
     return AddrRange(fam, int(net.network_address), int(net.broadcast_address))
 
 
+def cidr_problem(text: str) -> str | None:
+    """Why ``text`` is not an address or CIDR block, in plain words (None if it is one)."""
+    addr, slash, plen = text.partition("/")
+    try:
+        ip = ipaddress.ip_address(addr)
+    except ValueError:
+        if ":" in addr:
+            return f"'{addr}' is not a valid IPv6 address"
+        parts = addr.split(".")
+        bad = [p for p in parts if p.isdigit() and int(p) > 255]
+        if len(parts) == 4 and bad:
+            return f"'{addr}' has an octet greater than 255 ({bad[0]})"
+        return f"'{addr}' is not a valid IPv4 address"
+    if slash:
+        width = 32 if ip.version == 4 else 128
+        if not plen.isdigit() or int(plen) > width:
+            return f"prefix length /{plen} is not in 0..{width} for an IPv{ip.version} block"
+    return None
+
+
 def format_address(family: int, value: int) -> str:
     return str(ipaddress.IPv4Address(value) if family == V4 else ipaddress.IPv6Address(value))
 

@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .diagnostics import Diagnostic, InputError
+from .diagnostics import Diagnostic
 from .load import Limits, load_spec
 from .model import Policy
 from .query import check_policy
@@ -37,11 +37,7 @@ def load_policy(path: str, *, root: str | None = None, allow_outside: bool = Fal
                 limits: Limits = Limits()) -> SpecReport:
     """Read, parse and resolve one spec; ``policy`` is None if there were errors."""
     report = SpecReport(path)
-    try:
-        spec = load_spec(path, root=root, allow_outside=allow_outside, limits=limits)
-    except InputError as exc:
-        report.diagnostics.extend(exc.diagnostics)
-        return report
+    spec = load_spec(path, root=root, allow_outside=allow_outside, limits=limits)
     report.sources = spec.sources
     report.diagnostics.extend(spec.diagnostics)
     if report.has_errors:

@@ -12,11 +12,11 @@ from typing import Any, Callable
 from lark import Token, Transformer, Tree
 from lark.exceptions import VisitError
 
-from .addresses import AddrSpace, cidr_range
+from .addresses import AddrSpace, cidr_problem, cidr_range
 from .diagnostics import Diagnostic, InputError, Span
 from .model import (MAX_PORT, MIN_PORT, PORT_PROTOCOLS, PROTOCOL_NUMBERS, Action, Check,
                     Direction, GroupType, Network, Nic, PortRange)
-from .parse import parse_text
+from .parse import parse_recovering, parse_text
 from .syntax import (AddressSetNode, AssertNode, Document, FlowNode, FlowSetNode, GroupNode,
                      IncludeNode, InstanceNode, OptionNode, PeerNode, PrefixListNode, RuleNode,
                      ServiceNode, TargetNode)
@@ -85,11 +85,11 @@ class Builder(Transformer):  # type: ignore[type-arg]
     # ------------------------------------------------------------ literals
     def parse_cidr(self, tok: Token) -> AddrSpace | None:
         text = str(tok)
-        try:
-            net = ipaddress.ip_network(text, strict=False)
-        except ValueError as exc:
-            self.error("E109", f"'{text}' is not an IPv4 or IPv6 address or CIDR block ({exc})", tok)
+        problem = cidr_problem(text)
+        if problem:
+            self.error("E109", f"'{text}' is not an address or CIDR block: {problem}", tok)
             return None
+        net = ipaddress.ip_network(text, strict=False)
         if "/" in text:
             addr = ipaddress.ip_address(text.split("/")[0])
             if addr != net.network_address:
@@ -337,6 +337,11 @@ class Builder(Transformer):  # type: ignore[type-arg]
     def peer_list(self, meta: Any, ch: list[Any]) -> tuple[PeerNode, ...]:
         return tuple(c for c in ch if c is not None)
 
+    def peer_except(self, meta: Any, ch: list[Any]) -> PeerNode:
+        items = tuple(c for c in ch if c is not None)
+        return PeerNode("except", "except " + ", ".join(p.text for p in items), children=items,
+                        span=self.span(meta))
+
     def cidr(self, meta: Any, ch: list[Any]) -> PeerNode | None:
         space = self.parse_cidr(ch[0])
         if space is None:
@@ -442,6 +447,14 @@ class Builder(Transformer):  # type: ignore[type-arg]
     def f_family(self, meta: Any, ch: list[Any]) -> _Marker:
         return _Marker("family", 4 if str(ch[0]) == "ipv4" else 6, self.span(meta))
 
+    def f_no_peer_groups(self, meta: Any, ch: list[Any]) -> _Marker:
+        return _Marker("peer-groups", (), self.span(meta))
+
+    def f_peer_groups(self, meta: Any, ch: list[Any]) -> _Marker:
+        peers = tuple(PeerNode("group", f"group {name}", name=name, account=acct, span=self.span(meta))
+                      for acct, name in ch)
+        return _Marker("peer-groups", peers, self.span(meta))
+
     def flow_set(self, clauses: list[_Marker], span: Span | None) -> FlowSetNode:
         seen: dict[str, _Marker] = {}
         for m in clauses:
@@ -453,7 +466,7 @@ class Builder(Transformer):  # type: ignore[type-arg]
             return seen[tag].value if tag in seen else None
 
         return FlowSetNode(val("direction"), val("protocol"), val("from"), val("to"),
-                           val("source-port"), val("nic"), val("family"), span)
+                           val("source-port"), val("nic"), val("family"), val("peer-groups"), span)
 
     def flowset(self, meta: Any, ch: list[Any]) -> FlowSetNode:
         return self.flow_set(ch, self.span(meta))
@@ -572,12 +585,14 @@ def _transform(tree: Tree, path: str, text: str) -> tuple[Any, list[Diagnostic]]
 
 
 def build_document(text: str, path: str) -> tuple[Document, list[Diagnostic]]:
-    """Parse and build one file. Raises InputError on syntax errors; returns the value
-    diagnostics (errors and warnings) alongside the document."""
-    tree = parse_text(text, path)
+    """Parse and build one file, returning the document and every diagnostic: syntax
+    errors first, then value errors and warnings in what could be parsed."""
+    tree, syntax = parse_recovering(text, path)
+    if tree is None:
+        return Document(path, ()), syntax
     _mark_rule_services(tree)
     statements, diags = _transform(tree, path, text)
-    return Document(path, tuple(statements)), diags
+    return Document(path, tuple(statements)), syntax + diags
 
 
 def _mark_rule_services(tree: Tree) -> None:

@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
     c.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                    help="solver time limit per assertion (default 60); a timeout is 'unknown'")
-    c.add_argument("--quiet", action="store_true", help="print only what is not proved")
+    c.add_argument("-q", "--quiet", action="store_true", help="print only what is not proved")
     c.add_argument("--no-timing", action="store_true", help="leave timings out (stable output)")
     c.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     c.add_argument("--allow-outside-includes", action="store_true",

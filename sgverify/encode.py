@@ -223,7 +223,7 @@ def endpoint_term(term: EndpointTerm, side: Side, v6: z3.BoolRef) -> z3.BoolRef:
 
 
 def flow_set(fs: FlowSet, f: SymFlow, src: Side, dst: Side,
-             direction: Direction | None = None) -> z3.BoolRef:
+             direction: Direction | None = None, peer: Side | None = None) -> z3.BoolRef:
     """Membership of the flow in ``fs``. ``direction`` is the fixed direction of the
     query if any (reach assertions); otherwise ``f.ingress`` is used."""
     parts = []
@@ -251,11 +251,19 @@ def flow_set(fs: FlowSet, f: SymFlow, src: Side, dst: Side,
         parts.append(f.internet if fs.nic is Nic.INTERNET else z3.Not(f.internet))
     if fs.family is not None:
         parts.append(f.v6 if fs.family == V6 else z3.Not(f.v6))
+    if fs.peer_groups is not None:
+        if peer is None:
+            raise Unsupported("'peer-groups' is not available here (the remote end is fixed)")
+        parts.append(peer.exactly(fs.peer_groups))
     return _and(parts)
 
 
 def _exactly(f: SymFlow) -> Callable[[frozenset[GroupKey]], z3.BoolRef]:
     return lambda keys: _and([b if k in keys else z3.Not(b) for k, b in f.groups.items()])
+
+
+def peer_side(f: SymFlow) -> Side:
+    return Side(f.peer4, f.peer6, f.peer_member, _exactly(f))
 
 
 def single_sides(f: SymFlow, local_groups: frozenset[GroupKey] | None) -> tuple[Side, Side]:
@@ -273,7 +281,7 @@ def single_sides(f: SymFlow, local_groups: frozenset[GroupKey] | None) -> tuple[
             raise Unsupported("a comparison cannot constrain the groups of the interface's own end")
         return z3.BoolVal(keys == local_groups)
 
-    peer = Side(f.peer4, f.peer6, f.peer_member, _exactly(f))
+    peer = peer_side(f)
     local = Side(f.local4, f.local6, local_member, local_exactly)
 
     def pick(a: Side, b: Side) -> Side:

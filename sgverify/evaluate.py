@@ -162,4 +162,6 @@ def in_flow_set(fs: FlowSet, flow: Flow, local_groups: frozenset[GroupKey] | Non
         return False
     if fs.family is not None and flow.family != fs.family:
         return False
+    if fs.peer_groups is not None and flow.peer_groups != fs.peer_groups:
+        return False
     return True

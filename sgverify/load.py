@@ -77,8 +77,8 @@ class LoadedSpec:
 
 def load_spec(path: str, root: str | None = None, allow_outside: bool = False,
               limits: Limits = Limits()) -> LoadedSpec:
-    """Load ``path`` and everything it includes. Raises InputError on unreadable files and
-    syntax errors (with every error found); other problems are in ``diagnostics``."""
+    """Load ``path`` and everything it includes. Every problem (unreadable file, syntax,
+    bad value, include) is a diagnostic; check ``has_errors`` before resolving."""
     spec = LoadedSpec()
     top = os.path.abspath(path)
     if root is None:
@@ -129,6 +129,5 @@ def load_spec(path: str, root: str | None = None, allow_outside: bool = False,
                 visit(target, chain + (real,), st.span)
 
     visit(top, (), None)
-    if errors:
-        raise InputError(errors + [d for d in spec.diagnostics])
+    spec.diagnostics = errors + spec.diagnostics
     return spec

@@ -249,6 +249,7 @@ class FlowSet:
     source_ports: tuple[PortRange, ...] | None = None
     nic: Nic | None = None
     family: int | None = None
+    peer_groups: frozenset[GroupKey] | None = None  # the remote end's groups, exactly
 
 
 # ---------------------------------------------------------------- assertions

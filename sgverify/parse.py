@@ -68,20 +68,22 @@ def _keyword_of(name: str) -> str | None:
 
 def describe_expected(expected: set[str] | frozenset[str]) -> str:
     """Plain words for a set of expected terminal names."""
-    phrases: list[str] = []
+    phrases: list[str] = [f"'{c}'" for c in ("}", ")")
+                          if any(_keyword_of(n) == c for n in expected)]  # the likely fix first
     for name in _ORDER:
         if name in expected:
             phrase = TERMINAL_HINTS[name]
             if phrase not in phrases:
                 phrases.append(phrase)
-    keywords = sorted(k for k in (_keyword_of(n) for n in expected if n not in TERMINAL_HINTS) if k)
+    keywords = sorted(k for k in (_keyword_of(n) for n in expected if n not in TERMINAL_HINTS)
+                      if k and k not in ("}", ")"))
     phrases.extend(f"'{k}'" for k in keywords)
     if "$END" in expected:
         phrases.append(TERMINAL_HINTS["$END"])
     if not phrases:
         return "something else"
-    if len(phrases) > 8:
-        phrases = phrases[:8] + ["..."]
+    if len(phrases) > 10:
+        phrases = phrases[:10] + ["..."]
     return phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " or " + phrases[-1]
 
 
@@ -116,6 +118,15 @@ def syntax_diagnostic(err: UnexpectedInput, text: str, path: str) -> tuple[Diagn
                                    Span(path, line, col, line, col + 1)), pos
         prev = _previous_code_pos(text, pos)
         line, col = _line_col(text, pos)
+        if set(err.accepts or err.expected) == {"COLON"}:
+            # A word the parser could only read as a label ("name:"): most likely a
+            # misspelt keyword. Point at the word itself.
+            m = re.search(r"[A-Za-z_][\w.\-]*$", text[:prev])
+            if m:
+                wline, wcol = _line_col(text, m.start())
+                return Diagnostic.make(
+                    "E001", f"unknown word '{m.group(0)}' (a misspelt keyword? a label needs ':' "
+                    "after it)", Span(path, wline, wcol, wline, wcol + len(m.group(0)))), m.start()
         if prev < pos and text.count("\n", prev, pos):
             # The token starts a new line: the problem is most likely the end of the one before.
             pline, pcol = _line_col(text, prev)
@@ -171,20 +182,26 @@ def _blank(text: str, start: int, end: int) -> str:
 
 def parse_text(text: str, path: str, start: str = "start") -> Tree:
     """Parse ``text``; raise ``InputError`` with every syntax error found (up to a limit)."""
+    tree, diags = parse_recovering(text, path, start)
+    if diags or tree is None:
+        raise InputError(diags)
+    return tree
+
+
+def parse_recovering(text: str, path: str, start: str = "start") -> tuple[Tree | None, list[Diagnostic]]:
+    """Parse ``text``, skipping past each syntax error to the next statement or rule line.
+    Returns the tree of what could be parsed (None if nothing) and the syntax errors."""
     diags: list[Diagnostic] = []
     work = text
     while True:
         try:
-            tree = parser().parse(work, start=start)
-            if diags:
-                raise InputError(diags)
-            return tree
+            return parser().parse(work, start=start), diags
         except UnexpectedInput as err:
             diag, pos = syntax_diagnostic(err, work, path)
             diags.append(diag)
-            if start != "start" or len(diags) >= MAX_SYNTAX_ERRORS:
-                raise InputError(diags) from None
+            if start != "start" or len(diags) >= MAX_SYNTAX_ERRORS or diag.code == "E003":
+                return None, diags
             lo, hi = _skip_region(work, pos)
             if not work[lo:hi].strip():
-                raise InputError(diags) from None
+                return None, diags
             work = _blank(work, lo, hi)

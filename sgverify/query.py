@@ -14,8 +14,8 @@ import z3  # type: ignore[import-untyped]
 
 from .addresses import INTERNET, PRIVATE_V4, V4, V6, AddrSpace
 from .diagnostics import REPORT_BUGS, InternalError
-from .encode import (SymFlow, Unsupported, View, accepted, decision, flow_set, in_space,
-                     single_sides, single_view, well_formed, well_formed_fields, Side)
+from .encode import (Side, SymFlow, Unsupported, View, decision, flow_set, in_space, peer_side,
+                     single_sides, single_view, well_formed, well_formed_fields)
 from .evaluate import Decision, decide, decide_all, definitely, in_flow_set
 from .flow import Flow, flow_problem
 from .model import (PORT_PROTOCOLS, TCP, Assertion, Check, CompareAssertion, Direction,
@@ -39,6 +39,7 @@ def flowset_keys(fs: FlowSet | None) -> set[GroupKey]:
             if t.member_of is not None:
                 keys.add(t.member_of)
             keys.update(t.groups_exactly or ())
+    keys.update(fs.peer_groups or ())
     return keys
 
 
@@ -106,7 +107,7 @@ class Checker:
         universe = frozenset(target_keys(target) | flowset_keys(a.flows) | flowset_keys(a.only))
         f = SymFlow(universe=universe)
         src, dst = single_sides(f, target.group_keys)
-        base = z3.And(well_formed(target, f), flow_set(a.flows, f, src, dst))
+        base = z3.And(well_formed(target, f), flow_set(a.flows, f, src, dst, peer=peer_side(f)))
         acc = self._accepted(target, f)
         empty = self._empty(a, base)
         if empty:
@@ -131,7 +132,7 @@ class Checker:
             violation, expect, what = acc, True, "this flow is accepted"
         else:  # ONLY
             assert a.only is not None
-            violation = z3.And(acc, z3.Not(flow_set(a.only, f, src, dst)))
+            violation = z3.And(acc, z3.Not(flow_set(a.only, f, src, dst, peer=peer_side(f))))
             expect, what = True, "this flow is accepted but lies outside the allowed set"
         s = self._solver(base, violation)
         if not require(s):
@@ -294,7 +295,7 @@ class Checker:
         universe = frozenset(target_keys(left) | target_keys(right) | flowset_keys(a.flows))
         f = SymFlow(universe=universe)
         src, dst = single_sides(f, None)
-        base = z3.And(well_formed(left_free, f), flow_set(a.flows, f, src, dst))
+        base = z3.And(well_formed(left_free, f), flow_set(a.flows, f, src, dst, peer=peer_side(f)))
         empty = self._empty(a, base)
         if empty:
             return empty

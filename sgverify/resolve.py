@@ -75,6 +75,9 @@ class Resolver:
                 out = out | INTERNET
             elif p.kind == "any":
                 out = out | ANY
+            elif p.kind == "except":
+                self.error("E120", "'except' is only for flow sets in assertions; in "
+                           f"{what} list the addresses to include", p.span)
             else:
                 self.error("E120", f"{what} can hold only addresses, not '{p.text}'", p.span)
         return out
@@ -248,7 +251,13 @@ class Resolver:
         if peers is None:
             return None
         terms = []
+        excluded = AddrSpace()
         for p in peers:
+            if p.kind == "except":
+                excluded = excluded | self.addresses(p.children, "'except'")
+        for p in peers:
+            if p.kind == "except":
+                continue
             if p.kind == "internet":
                 terms.append(EndpointTerm(INTERNET, groups_exactly=frozenset()))
             elif p.kind == "group":
@@ -273,6 +282,9 @@ class Resolver:
                         terms.append(EndpointTerm(resolved[0]))
             else:
                 terms.append(EndpointTerm(self.addresses([p], "a flow end")))
+        if excluded:
+            terms = [replace(t, addresses=(ANY if t.addresses is None else t.addresses) - excluded)
+                     for t in terms]
         return tuple(terms)
 
     def flow_set(self, node: FlowSetNode | None) -> FlowSet:
@@ -281,8 +293,12 @@ class Resolver:
         services = None
         if node.services is not None:
             services = tuple(Service(s.protocols, s.ports) for s in node.services)
+        peer_groups = None
+        if node.peer_groups is not None:
+            keys = [self.group_key(p.name, p.account, p.span) for p in node.peer_groups]
+            peer_groups = frozenset(k for k in keys if k is not None)
         return FlowSet(node.directions, services, self.endpoints(node.src), self.endpoints(node.dst),
-                       node.source_ports, node.nic, node.family)
+                       node.source_ports, node.nic, node.family, peer_groups)
 
     def assertion(self, node: AssertNode, index: int) -> Assertion | None:
         name = node.label or node.text

@@ -24,6 +24,7 @@ class PeerNode:
     addresses: AddrSpace | None = None
     name: str = ""
     account: str | None = None
+    children: tuple[PeerNode, ...] = ()  # kind 'except': the excluded items
     span: Span | None = field(default=None, compare=False)
 
 
@@ -117,6 +118,7 @@ class FlowSetNode:
     source_ports: tuple[PortRange, ...] | None = None
     nic: Nic | None = None
     family: int | None = None
+    peer_groups: tuple[PeerNode, ...] | None = None
     span: Span | None = field(default=None, compare=False)
 
 

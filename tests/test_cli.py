@@ -1,0 +1,150 @@
+"""The command line, in-process and as the installed command."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+from sgverify.cli import run
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = "group g { ingress accept tcp 22 from 1.2.3.4/32 }\nassert g: ingress tcp 22 from internet peer-groups none is allowed only from 1.2.3.4/32\n"
+BAD = "group g { ingress accept tcp 22 from 0.0.0.0/0 }\nassert g: ingress tcp 22 from internet is denied\n"
+UNKNOWN = "prefix-list p (id pl-1)\ngroup g { ingress accept tcp 22 from prefix-list p }\nassert g: ingress tcp 22 from internet is denied\n"
+EMPTY = "group g {}\nassert g: ingress icmp ipv6 is denied\n"
+SYNTAX = "group g { ingress accept }\n"
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run(list(args), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def spec(tmp_path: Path, text: str, name: str = "s.sgv") -> str:
+    p = tmp_path / name
+    p.write_text(text)
+    return str(p)
+
+
+@pytest.mark.parametrize("texts,code", [
+    ([GOOD], 0), ([BAD], 1), ([UNKNOWN], 3), ([SYNTAX], 2), ([EMPTY], 2),
+    ([GOOD, BAD], 1), ([GOOD, UNKNOWN], 3), ([BAD, UNKNOWN], 1), ([BAD, SYNTAX], 2),
+    ([UNKNOWN, SYNTAX], 2),
+])
+def test_exit_codes(tmp_path: Path, texts: list[str], code: int) -> None:
+    paths = [spec(tmp_path, t, f"s{i}.sgv") for i, t in enumerate(texts)]
+    assert cli("check", *paths)[0] == code
+    assert cli("check", *paths, "--format", "json")[0] == code
+
+
+def test_usage_errors() -> None:
+    assert cli()[0] == 2
+    assert cli("check")[0] == 2
+    assert cli("frobnicate")[0] == 2
+    assert cli("check", "/no/such/path.sgv")[0] == 2
+    code, out, err = cli("--version")
+    assert code == 0
+
+
+def test_folder_without_specs(tmp_path: Path) -> None:
+    code, out, _ = cli("check", str(tmp_path))
+    assert code == 2 and "no .sgv files" in out
+
+
+def test_text_report_shape(tmp_path: Path) -> None:
+    code, out, _ = cli("check", spec(tmp_path, BAD), "--no-timing", "--color", "never")
+    lines = out.splitlines()
+    assert lines[0].endswith("s.sgv:2:1: error[E301]: violated: g: ingress tcp 22 from internet is denied")
+    assert "  counterexample: ingress tcp 1.0.0.1:1024 -> 10.0.0.1:22" in lines
+    assert any(line.strip().startswith("decided by: rule g#1 of group g (priority 1, accept) at") for line in lines)
+    assert lines[-1] == "summary: 0 proved, 1 violated, 0 unknown"
+    assert "\033[" not in out
+
+
+def test_quiet_prints_only_failures(tmp_path: Path) -> None:
+    _, out, _ = cli("check", spec(tmp_path, GOOD + BAD.split("\n", 1)[1]), "-q", "--no-timing")
+    assert "proved:" not in out and "violated" in out
+
+
+def test_json_report(tmp_path: Path) -> None:
+    out_file = tmp_path / "out.json"
+    code, out, _ = cli("check", spec(tmp_path, BAD), "--format", "json", "--output", str(out_file))
+    assert code == 1 and out == ""
+    doc = json.loads(out_file.read_text())
+    assert doc["schema_version"] == 1
+    res = doc["files"][0]["results"][0]
+    assert res["verdict"] == "violated" and res["code"] == "E301"
+    assert res["flow"] == {"direction": "ingress", "protocol": "tcp", "src_ip": "1.0.0.1",
+                           "dst_ip": "10.0.0.1", "src_port": 1024, "dst_port": 22,
+                           "nic_type": "intranet", "peer_groups": []}
+    decision = res["evidence"][0]["decision"]
+    assert decision["action"] == "accept" and decision["reason"] == "rule"
+    assert decision["rule"]["location"]["line"] == 1
+    assert doc["summary"]["violated"] == 1 and doc["summary"]["exit_code"] == 1
+
+
+def test_explain(tmp_path: Path) -> None:
+    p = spec(tmp_path, "group web {\n  allow: ingress accept tcp 22 from 0.0.0.0/0 priority 2\n"
+                       "  block: ingress drop tcp 22 from 1.2.3.0/24 priority 1\n}\n")
+    code, out, _ = cli("explain", p, "--target", "web", "--flow", "ingress tcp 1.2.3.4:40000 -> 10.0.1.5:22",
+                       "--color", "never")
+    assert code == 0
+    assert "verdict: drop" in out and "<- decides" in out
+    assert out.index("rule block") < out.index("rule allow")
+    code, out, _ = cli("explain", p, "--target", "web", "--flow", "ingress tcp 9.9.9.9:40000 -> 10.0.1.5:22",
+                       "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and doc["verdict"] == "accept" and doc["decision"]["rule"]["name"] == "allow"
+
+
+@pytest.mark.parametrize("flow,words", [
+    ("ingress tcp 1.2.3.4 -> 10.0.1.5:22", "needs both ports"),
+    ("ingress icmp 1.2.3.4:1 -> 10.0.1.5:2", "have no ports"),
+    ("ingress tcp 1.2.3.4:1 -> [2001:db8::1]:2", "different address families"),
+    ("sideways tcp 1.2.3.4:1 -> 10.0.1.5:2", "unexpected"),
+    ("ingress tcp 1.2.3.4:1 -> 10.0.1.5:2 peer-groups nope", "unknown group"),
+])
+def test_explain_bad_flows(tmp_path: Path, flow: str, words: str) -> None:
+    p = spec(tmp_path, "group web {}\n")
+    code, out, err = cli("explain", p, "--target", "web", "--flow", flow)
+    assert code == 2 and words in err and "Traceback" not in err
+
+
+def test_explain_impossible_flow(tmp_path: Path) -> None:
+    p = spec(tmp_path, "group web (vpc) {}\n")
+    code, out, _ = cli("explain", p, "--target", "web", "--flow", "ingress tcp 1.2.3.4:1 -> 10.0.1.5:2 nic internet")
+    assert code == 2 and "cannot occur" in out
+
+
+def test_python_dash_m(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "sgverify", "check", spec(tmp_path, GOOD)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+
+
+def _installed() -> bool:
+    try:
+        metadata.distribution("sgverify")
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _installed(), reason="sgverify is not installed in this environment")
+def test_installed_command_runs_from_any_directory(tmp_path: Path) -> None:
+    exe = shutil.which("sgverify", path=os.path.dirname(sys.executable)) or shutil.which("sgverify")
+    assert exe, "the sgverify command is missing although the package is installed"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run([exe, "check", str(ROOT / "specs")], capture_output=True, text=True,
+                          cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "0 violated" in proc.stdout
