@@ -43,8 +43,13 @@ class Nic(enum.Enum):
 
 
 class GroupType(enum.Enum):
+    """basic and enterprise: Alibaba Cloud. aws: the AWS profile of semantics.md (allow
+    rules only, their union; no match drops in both directions; members of a group have no
+    implicit access to each other). Every type but basic evaluates like enterprise."""
+
     BASIC = "basic"
     ENTERPRISE = "enterprise"
+    AWS = "aws"
 
 
 class Network(enum.Enum):

@@ -1,0 +1,19 @@
+"""What every command shares: exit codes and terminal styling."""
+
+from __future__ import annotations
+
+import os
+from typing import IO
+
+from ..report.text import Style
+
+EXIT_OK, EXIT_VIOLATED, EXIT_ERROR, EXIT_UNKNOWN = 0, 1, 2, 3
+
+
+def style_for(choice: str, stream: IO[str]) -> Style:
+    """Colour only on a terminal (or when asked), never when NO_COLOR is set."""
+    if choice == "always":
+        return Style(True)
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return Style(False)
+    return Style(bool(getattr(stream, "isatty", lambda: False)()))
