@@ -18,8 +18,8 @@ from .model import (MAX_PORT, MIN_PORT, PORT_PROTOCOLS, PROTOCOL_NUMBERS, Action
                     Direction, GroupType, Network, Nic, PortRange)
 from .parse import parse_recovering, parse_text
 from .syntax import (AddressSetNode, AssertNode, Document, FlowNode, FlowSetNode, GroupNode,
-                     IncludeNode, InstanceNode, OptionNode, PeerNode, PrefixListNode, RuleNode,
-                     ServiceNode, TargetNode)
+                     IncludeNode, InstanceNode, OptionNode, PeerNode, PortListNode, PrefixListNode,
+                     RuleNode, ServiceNode, TargetNode)
 
 ACTIONS = {"accept": Action.ACCEPT, "allow": Action.ACCEPT, "drop": Action.DROP,
            "deny": Action.DROP, "forbid": Action.DROP}
@@ -152,6 +152,17 @@ class Builder(Transformer):  # type: ignore[type-arg]
                 pl_id = c.value
         return PrefixListNode(str(ch[0]), pl_id, peers, self.span(meta))
 
+    def port_list_def(self, meta: Any, ch: list[Any]) -> PortListNode:
+        pl_id, ports = None, None
+        for c in ch[1:]:
+            if isinstance(c, _Marker):
+                pl_id = c.value
+            elif c == ALL:
+                ports = (PortRange(MIN_PORT, MAX_PORT),)
+            else:
+                ports = c
+        return PortListNode(str(ch[0]), pl_id, ports, self.span(meta))
+
     def prefix_list_attrs(self, meta: Any, ch: list[Any]) -> _Marker:
         ids = [c for c in ch if c is not None]
         return _Marker("id", str(ids[-1]) if ids else None, self.span(meta))
@@ -231,6 +242,7 @@ class Builder(Transformer):  # type: ignore[type-arg]
                 self.error("E123", f"'{m.tag}' given twice in one rule", m.span)
             clauses[m.tag] = m
         protocol = None if service.protocols is None else next(iter(service.protocols))
+        port_list = service.port_list
         priority = 1
         if "priority" in clauses:
             priority = clauses["priority"].value
@@ -244,7 +256,8 @@ class Builder(Transformer):  # type: ignore[type-arg]
 
         return RuleNode(direction, action, protocol, service.ports, val("from"), val("to"),
                         priority, val("source-port"), val("nic"), label,
-                        val("description", ""), val("id"), self.source(meta), self.span(meta))
+                        val("description", ""), val("id"), self.source(meta), port_list,
+                        self.span(meta))
 
     def from_clause(self, meta: Any, ch: list[Any]) -> _Marker:
         return _Marker("from", ch[0], self.span(meta))
@@ -301,6 +314,13 @@ class Builder(Transformer):  # type: ignore[type-arg]
     def named_service(self, meta: Any, ch: list[Any]) -> ServiceNode:
         proto = PROTOCOL_NUMBERS[str(ch[0]).lower()]
         return self._service(meta, proto, ch[1] if len(ch) > 1 else None, need_ports=False)
+
+    def port_list_service(self, meta: Any, ch: list[Any]) -> ServiceNode:
+        proto = PROTOCOL_NUMBERS[str(ch[0]).lower()]
+        node = ServiceNode(frozenset({proto}), None, self.span(meta), port_list=str(ch[1]))
+        if proto not in PORT_PROTOCOLS:
+            self.error("E117", f"protocol {self._pname(proto)} has no ports, so no port list", node.span)
+        return node
 
     def rule_named_service(self, meta: Any, ch: list[Any]) -> ServiceNode:
         proto = PROTOCOL_NUMBERS[str(ch[0]).lower()]

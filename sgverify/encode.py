@@ -129,6 +129,8 @@ def rule_match(rule: Rule, view: View) -> z3.BoolRef:
         conds.append(in_ranges(f.sport, rule.source_ports))
     if rule.local is not None:
         conds.append(in_space(f.v6, view.local4, view.local6, rule.local))
+    if rule.unresolved_ports is not None:
+        conds.append(view.atom(rule.unresolved_ports))
     peer = [in_space(f.v6, view.peer4, view.peer6, rule.peer.addresses)] if rule.peer.addresses else []
     if rule.peer.groups:
         peer.append(z3.And(z3.Not(f.internet), _or([view.member(k) for k in sorted(rule.peer.groups)])))

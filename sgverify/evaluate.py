@@ -63,6 +63,11 @@ def rule_matches(rule: Rule, flow: Flow, assume: Mapping[str, bool] | None = Non
         return False
     if rule.local is not None and not rule.local.contains(flow.family, flow.local_ip):
         return False
+    if rule.unresolved_ports is not None:
+        if assume is None or rule.unresolved_ports not in assume:
+            raise KeyError(f"membership of unresolved port list {rule.unresolved_ports!r} not assumed")
+        if not assume[rule.unresolved_ports]:
+            return False
     return peer_matches(rule, flow, assume)
 
 
@@ -108,7 +113,7 @@ def unresolved_names(target: Target, direction: Direction | None = None) -> tupl
     for g in target.groups:
         for r in g.rules:
             if direction is None or r.direction is direction:
-                names.update(r.peer.unresolved)
+                names.update(r.unknowns)
     return tuple(sorted(names))
 
 

@@ -80,7 +80,7 @@ class Explanation:
 
 def explain(policy: Policy, target: Target, flow: Flow) -> Explanation:
     rules = target.rules(flow.direction)
-    unresolved = tuple(sorted({n for r in rules for n in r.peer.unresolved}))
+    unresolved = tuple(sorted({n for r in rules for n in r.unknowns}))
     decisions = tuple(decide_all(target, flow, policy.semantics))
     return Explanation(target, flow, decisions, rules, unresolved, flow_problem(flow, target))
 

@@ -121,8 +121,15 @@ class Rule:
     label: str | None = None
     description: str = ""
     rule_id: str | None = None
+    unresolved_ports: str | None = None  # an unresolved port list: dport membership unknown
     text: str = field(default="", compare=False)
     span: Span | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def unknowns(self) -> tuple[str, ...]:
+        """Names of the unresolved lists this rule depends on."""
+        extra = (self.unresolved_ports,) if self.unresolved_ports else ()
+        return self.peer.unresolved + extra
 
     @property
     def name(self) -> str:

@@ -152,9 +152,9 @@ class Checker:
                       "matches it), so there is nothing to prove", code="E124")
 
     def _unresolved(self, a: Assertion, flow: Flow, ev: tuple[Evidence, ...]) -> Result:
-        names = sorted({n for e in ev for g in e.target.groups for r in g.rules for n in r.peer.unresolved})
-        return Result(a, Verdict.UNKNOWN, "not verified: the verdict for this flow depends on "
-                      "unresolved prefix list(s) " + ", ".join(names), flow, ev, code="W401")
+        names = sorted({n for e in ev for g in e.target.groups for r in g.rules for n in r.unknowns})
+        return Result(a, Verdict.UNKNOWN, "not verified: the verdict for this flow depends on the "
+                      "unknown entries of " + ", ".join(names), flow, ev, code="W401")
 
     def _notes(self, flow: Flow, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
         notes = list(extra)
@@ -336,7 +336,7 @@ def _timed(result: Result, elapsed: float) -> Result:
 
 
 def _unresolved(target: Target) -> tuple[str, ...]:
-    return tuple(sorted({n for g in target.groups for r in g.rules for n in r.peer.unresolved}))
+    return tuple(sorted({n for g in target.groups for r in g.rules for n in r.unknowns}))
 
 
 def _atoms(model: z3.ModelRef) -> dict[str, bool]:

@@ -15,7 +15,7 @@ from .model import (ICMP, ICMPV6, MAX_GROUPS_PER_INTERFACE, Action, Assertion, C
                     GroupKey, Instance, Network, Nic, Peer, Policy, ReachAssertion, Rule,
                     Semantics, Service, Target)
 from .syntax import (AddressSetNode, AssertNode, Document, FlowSetNode, GroupNode, InstanceNode,
-                     OptionNode, PeerNode, PrefixListNode, RuleNode, TargetNode)
+                     OptionNode, PeerNode, PortListNode, PrefixListNode, RuleNode, TargetNode)
 
 OPTIONS = {
     "intra-group": {"override": "override", "fallback": "fallback"},
@@ -29,6 +29,7 @@ class Resolver:
     sets: dict[str, AddressSetNode] = field(default_factory=dict)
     set_values: dict[str, AddrSpace] = field(default_factory=dict)
     prefix_lists: dict[str, PrefixListNode] = field(default_factory=dict)
+    port_lists: dict[str, PortListNode] = field(default_factory=dict)
     group_nodes: dict[str, GroupNode] = field(default_factory=dict)
     keys: dict[str, GroupKey] = field(default_factory=dict)  # group name -> key
     groups: dict[str, Group] = field(default_factory=dict)
@@ -88,7 +89,7 @@ class Resolver:
         if node is None:
             self.error("E103", f"unknown prefix list '{name}'", span)
             return None
-        label = node.pl_id or node.name
+        label = f"prefix list {node.pl_id or node.name}"
         if node.peers is None:
             return None, label
         return self.addresses(node.peers, "a prefix list"), label
@@ -137,6 +138,16 @@ class Resolver:
             else:
                 addresses = addresses | self.addresses([p], "a peer")
         local = self.addresses(local_nodes, "the interface side of a rule") if local_nodes else None
+        ports, unresolved_ports = node.ports, None
+        if node.port_list is not None:
+            pl = self.port_lists.get(node.port_list) or next(
+                (n for n in self.port_lists.values() if n.pl_id == node.port_list), None)
+            if pl is None:
+                self.error("E103", f"unknown port list '{node.port_list}'", node.span)
+            elif pl.ports is None:
+                unresolved_ports = f"port list {pl.pl_id or pl.name}"
+            else:
+                ports = pl.ports
         nic = node.nic
         if g.network is Network.VPC:
             if nic is Nic.INTERNET:
@@ -159,10 +170,10 @@ class Resolver:
             self.error("E116", "icmp is IPv4 only; use icmpv6 for IPv6 peers", node.span)
         if node.protocol == ICMPV6 and addresses and V6 not in addresses.families() and not groups:
             self.error("E116", "icmpv6 is IPv6 only; use icmp for IPv4 peers", node.span)
-        return Rule(key, g.name, index, node.direction, node.action, node.protocol, node.ports,
+        return Rule(key, g.name, index, node.direction, node.action, node.protocol, ports,
                     Peer(addresses, frozenset(groups), tuple(unresolved)), node.priority,
                     node.source_ports, local, nic, node.label, node.description, node.rule_id,
-                    node.text, node.span)
+                    unresolved_ports, node.text, node.span)
 
     def group(self, node: GroupNode) -> Group:
         key = self.keys[node.name]
@@ -360,6 +371,8 @@ def resolve(documents: list[Document]) -> tuple[Policy, list[Diagnostic]]:
                 r.define(r.sets, st.name, st, "address set", st.span)
             elif isinstance(st, PrefixListNode):
                 r.define(r.prefix_lists, st.name, st, "prefix list", st.span)
+            elif isinstance(st, PortListNode):
+                r.define(r.port_lists, st.name, st, "port list", st.span)
             elif isinstance(st, GroupNode):
                 if r.define(r.group_nodes, st.name, st, "group", st.span):
                     groups.append(st)

@@ -35,6 +35,7 @@ class ServiceNode:
     protocols: frozenset[int] | None
     ports: tuple[PortRange, ...] | None = None
     span: Span | None = field(default=None, compare=False)
+    port_list: str | None = None  # rules only: ports from this named port list
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class RuleNode:
     description: str = ""
     rule_id: str | None = None
     text: str = ""
+    port_list: str | None = None  # destination ports come from this named port list
     span: Span | None = field(default=None, compare=False)
 
 
@@ -93,6 +95,16 @@ class PrefixListNode:
     name: str
     pl_id: str | None
     peers: tuple[PeerNode, ...] | None
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class PortListNode:
+    """A named port list; ``ports`` None means its entries are unknown (unresolved)."""
+
+    name: str
+    pl_id: str | None
+    ports: tuple[PortRange, ...] | None
     span: Span | None = field(default=None, compare=False)
 
 
@@ -162,8 +174,8 @@ class FlowNode:
     span: Span | None = field(default=None, compare=False)
 
 
-Statement = (IncludeNode | OptionNode | AddressSetNode | PrefixListNode | GroupNode
-             | InstanceNode | AssertNode)
+Statement = (IncludeNode | OptionNode | AddressSetNode | PrefixListNode | PortListNode
+             | GroupNode | InstanceNode | AssertNode)
 
 
 @dataclass(frozen=True)

@@ -249,3 +249,21 @@ def test_random_verdicts_agree_with_sampled_flows(data, target, sem, kind, direc
                 assert decide(target, flow, sem).accepted is (kind is Check.ALL_ALLOWED), str(flow)
     if r.verdict is Verdict.PROVED and kind is Check.SOME_ALLOWED:
         assert decide(target, r.flow, sem).accepted
+
+
+def test_port_lists_resolved_and_unresolved() -> None:
+    src = """
+    port-list web-ports (id prl-1) = 80, 443
+    port-list mystery (id prl-2)
+    group g {
+      ingress accept tcp port-list web-ports from 0.0.0.0/0
+      ingress accept tcp port-list mystery from 10.0.0.0/8
+    }
+    assert g: ingress ipv4 tcp 443 from internet is allowed
+    assert g: ingress tcp 22 from internet is denied
+    assert g: ingress tcp 22 from 10.0.0.0/8 peer-groups none is denied
+    assert g: ingress udp from 10.0.0.0/8 peer-groups none is denied
+    """
+    rs = list(results(src).values())
+    assert [r.verdict.value for r in rs] == ["proved", "proved", "unknown", "proved"]
+    assert "port list prl-2" in rs[2].summary
