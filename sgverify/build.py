@@ -165,6 +165,8 @@ class Builder(Transformer):  # type: ignore[type-arg]
 
     def prefix_list_attrs(self, meta: Any, ch: list[Any]) -> _Marker:
         ids = [c for c in ch if c is not None]
+        if len(ids) > 1:
+            self.error("E123", "'id' given twice", meta)
         return _Marker("id", str(ids[-1]) if ids else None, self.span(meta))
 
     def prefix_list_attr(self, meta: Any, ch: list[Any]) -> str:
@@ -188,7 +190,7 @@ class Builder(Transformer):  # type: ignore[type-arg]
                         self.error("E123", f"group attribute '{m.tag}' given twice", m.span)
                     attrs[m.tag] = m.value
         return GroupNode(name, attrs.get("network", Network.VPC), attrs.get("type", GroupType.BASIC),
-                         attrs.get("intra", Action.ACCEPT), attrs.get("owner", ""), attrs.get("id"),
+                         attrs.get("intra"), attrs.get("owner", ""), attrs.get("id"),
                          tuple(tags), attrs.get("description", ""), tuple(rules), self.span(meta))
 
     def group_attrs(self, meta: Any, ch: list[Any]) -> list[_Marker]:
@@ -253,6 +255,12 @@ class Builder(Transformer):  # type: ignore[type-arg]
 
         def val(tag: str, default: Any = None) -> Any:
             return clauses[tag].value if tag in clauses else default
+
+        if "source-port" in clauses and clauses["source-port"].value is not None and (
+                protocol not in PORT_PROTOCOLS):
+            self.error("E117", f"a {self._pname(ALL_PROTOCOLS if protocol is None else protocol)} rule "
+                       "has no source ports; 'source-port' is only for tcp and udp rules",
+                       clauses["source-port"].span)
 
         return RuleNode(direction, action, protocol, service.ports, val("from"), val("to"),
                         priority, val("source-port"), val("nic"), label,
@@ -479,7 +487,11 @@ class Builder(Transformer):  # type: ignore[type-arg]
         seen: dict[str, _Marker] = {}
         for m in clauses:
             if m.tag in seen:
-                self.error("E123", f"'{m.tag}' given twice in one flow set", m.span)
+                hint = ""
+                if m.tag == "protocol":
+                    hint = ("; join alternatives with 'or' (tcp 22 or udp 53). In a flow set a "
+                            "protocol alone already means all its ports, and 'all' means any protocol")
+                self.error("E123", f"'{m.tag}' given twice in one flow set{hint}", m.span)
             seen[m.tag] = m
 
         def val(tag: str) -> Any:

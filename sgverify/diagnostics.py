@@ -67,6 +67,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E201": (Severity.ERROR, "construct not supported by the encoder"),
     "E301": (Severity.ERROR, "assertion violated"),
     "W401": (Severity.WARNING, "assertion unknown"),
+    "W402": (Severity.WARNING, "assertion not verified: construct not supported"),
     "E901": (Severity.ERROR, "internal error"),
 }
 

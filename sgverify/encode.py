@@ -93,6 +93,11 @@ class SymFlow:
         return self.groups.get(key, z3.BoolVal(False))
 
 
+def atom_var(name: str, tag: str = "") -> z3.BoolRef:
+    """The Boolean standing for 'the flow is in the unresolved list ``name``' (one per view)."""
+    return z3.Bool(f"{tag}unresolved[{name}]")
+
+
 @dataclass
 class View:
     """One interface evaluating one flow: which terms are the peer and local addresses,
@@ -109,7 +114,7 @@ class View:
 
     def atom(self, name: str) -> z3.BoolRef:
         if name not in self.atoms:
-            self.atoms[name] = z3.Bool(f"{self.tag}unresolved[{name}]")
+            self.atoms[name] = atom_var(name, self.tag)
         return self.atoms[name]
 
 
@@ -268,10 +273,11 @@ def peer_side(f: SymFlow) -> Side:
     return Side(f.peer4, f.peer6, f.peer_member, _exactly(f))
 
 
-def single_sides(f: SymFlow, local_groups: frozenset[GroupKey] | None) -> tuple[Side, Side]:
-    """Source and destination sides of a one-interface flow with symbolic direction.
-    ``local_groups`` None: the interface's own groups are not fixed (comparisons), and a
-    flow set that constrains them is unsupported."""
+def single_sides(f: SymFlow, local_groups: frozenset[GroupKey] | None,
+                 direction: Direction | None = None) -> tuple[Side, Side]:
+    """Source and destination sides of a one-interface flow; with ``direction`` None the
+    direction is symbolic. ``local_groups`` None: the interface's own groups are not fixed
+    (comparisons), and a flow set that constrains them is unsupported."""
 
     def local_member(key: GroupKey) -> z3.BoolRef:
         if local_groups is None:
@@ -285,6 +291,10 @@ def single_sides(f: SymFlow, local_groups: frozenset[GroupKey] | None) -> tuple[
 
     peer = peer_side(f)
     local = Side(f.local4, f.local6, local_member, local_exactly)
+    if direction is Direction.INGRESS:
+        return peer, local
+    if direction is Direction.EGRESS:
+        return local, peer
 
     def pick(a: Side, b: Side) -> Side:
         return Side(z3.If(f.ingress, a.ip4, b.ip4), z3.If(f.ingress, a.ip6, b.ip6),

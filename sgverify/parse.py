@@ -44,7 +44,7 @@ TERMINAL_HINTS = {
     "CIDR": "an address or CIDR block like 10.0.0.0/8",
     "NAME": "a name",
     "DIRECTION": "a direction (ingress or egress)",
-    "PROTOCOL": "a protocol (tcp, udp, icmp, icmpv6, gre, all or proto N)",
+    "PROTOCOL": "a protocol (tcp, udp, icmp, icmpv6, gre or proto N)",
     "NIC": "a NIC type (intranet or internet)",
     "FAMILY": "ipv4 or ipv6",
     "STRING": "a quoted string",
@@ -75,8 +75,8 @@ def describe_expected(expected: set[str] | frozenset[str]) -> str:
             phrase = TERMINAL_HINTS[name]
             if phrase not in phrases:
                 phrases.append(phrase)
-    keywords = sorted(k for k in (_keyword_of(n) for n in expected if n not in TERMINAL_HINTS)
-                      if k and k not in ("}", ")"))
+    keywords = sorted({k for k in (_keyword_of(n) for n in expected if n not in TERMINAL_HINTS)
+                       if k and k not in ("}", ")")})
     phrases.extend(f"'{k}'" for k in keywords)
     if "$END" in expected:
         phrases.append(TERMINAL_HINTS["$END"])
@@ -85,6 +85,18 @@ def describe_expected(expected: set[str] | frozenset[str]) -> str:
     if len(phrases) > 10:
         phrases = phrases[:10] + ["..."]
     return phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " or " + phrases[-1]
+
+
+_WORD_TERMINALS = ("tcp udp icmp icmpv6 gre ingress egress inbound outbound internet intranet "
+                   "ipv4 ipv6 can cannot partly reach").split()
+
+
+@lru_cache(maxsize=1)
+def reserved_words() -> frozenset[str]:
+    """Words of the language; they cannot name groups, instances, sets or lists."""
+    words = {t.pattern.value for t in parser().terminals
+             if isinstance(t.pattern, lark.lexer.PatternStr) and re.fullmatch(r"[a-z][a-z0-9\-]*", t.pattern.value)}
+    return frozenset(words | set(_WORD_TERMINALS))
 
 
 def _token_text(tok: lark.Token) -> str:

@@ -6,6 +6,7 @@ A solver 'unknown' is reported as unknown, never as proved.
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -14,8 +15,8 @@ import z3  # type: ignore[import-untyped]
 
 from .addresses import INTERNET, PRIVATE_V4, V4, V6, AddrSpace
 from .diagnostics import REPORT_BUGS, InternalError
-from .encode import (Side, SymFlow, Unsupported, View, decision, flow_set, in_space, peer_side,
-                     single_sides, single_view, well_formed, well_formed_fields)
+from .encode import (Side, SymFlow, Unsupported, View, atom_var, decision, flow_set, in_space,
+                     peer_side, single_sides, single_view, well_formed, well_formed_fields)
 from .evaluate import Decision, decide, decide_all, definitely, in_flow_set
 from .flow import Flow, flow_problem
 from .model import (PORT_PROTOCOLS, TCP, Assertion, Check, CompareAssertion, Direction,
@@ -26,6 +27,7 @@ from .solve import Preference, SolverUnknown, choose, make_solver, require
 
 TCP25_NOTE = ("ECS blocks outbound TCP 25 by default whatever the rules say; this result is about "
               "the security groups alone (option block-outbound-tcp25 = on models the block)")
+MAX_UNRESOLVED = 6  # beyond this many unresolved lists, do not search for definite witnesses
 REACH_NOTE = ("instance-to-instance results assume both interfaces share one internal network; "
               "routing between VPCs, NAT and public-address translation are outside the model")
 
@@ -78,7 +80,7 @@ class Checker:
                             "it is NOT proved", code="W401")
         except Unsupported as exc:
             result = Result(assertion, Verdict.UNKNOWN,
-                            f"not verified: {exc}", code="E201")
+                            f"not verified: {exc}", code="W402")
         except InternalError as exc:
             result = Result(assertion, Verdict.ERROR, f"internal error: {exc}; {REPORT_BUGS}",
                             code="E901")
@@ -106,26 +108,29 @@ class Checker:
         target = a.target
         universe = frozenset(target_keys(target) | flowset_keys(a.flows) | flowset_keys(a.only))
         f = SymFlow(universe=universe)
-        src, dst = single_sides(f, target.group_keys)
+        src, dst = single_sides(f, target.group_keys, _only_direction(a.flows))
         base = z3.And(well_formed(target, f), flow_set(a.flows, f, src, dst, peer=peer_side(f)))
         acc = self._accepted(target, f)
         empty = self._empty(a, base)
         if empty:
             return empty
+        atoms = [("", n) for n in _unresolved(target)]
+        notes = self._flowset_notes(a.flows)
         if a.check is Check.SOME_ALLOWED:
-            s = self._solver(base, acc)
-            if require(s):
-                flow, atoms = self._witness(s, f, target, local_pref=True)
-                ev = self._replay_single(a, target, flow, atoms, expect_accept=True)
-                if definitely(decide_all(target, flow, self.sem)) is not True:
+            found = self._search(base, acc, atoms)
+            if found is not None:
+                s, sure = found
+                flow, values = self._witness(s, f, target, local_pref=True)
+                ev = self._replay_single(a, target, flow, values, expect_accept=True)
+                self._check_definite(sure, [(target, flow)], True)
+                if not sure:
                     return self._unresolved(a, flow, ev)
                 return Result(a, Verdict.PROVED, "reachable: this flow is accepted", flow, ev,
-                              self._notes(flow))
-            s = self._solver(base)
-            flow, atoms = self._witness(s, f, target, local_pref=True)
-            ev = self._replay_single(a, target, flow, atoms, expect_accept=False)
+                              self._notes(flow, notes))
+            flow, values = self._witness(self._solver(base), f, target, local_pref=True)
+            ev = self._replay_single(a, target, flow, values, expect_accept=False)
             return Result(a, Verdict.VIOLATED, "no flow of the set is accepted; for example this "
-                          "one is dropped", flow, ev, self._notes(flow), code="E301")
+                          "one is dropped", flow, ev, self._notes(flow, notes), code="E301")
         if a.check is Check.ALL_ALLOWED:
             violation, expect, what = z3.Not(acc), False, "this flow is dropped"
         elif a.check is Check.ALL_DENIED:
@@ -134,16 +139,69 @@ class Checker:
             assert a.only is not None
             violation = z3.And(acc, z3.Not(flow_set(a.only, f, src, dst, peer=peer_side(f))))
             expect, what = True, "this flow is accepted but lies outside the allowed set"
-        s = self._solver(base, violation)
-        if not require(s):
-            return Result(a, Verdict.PROVED, "proved")
-        flow, atoms = self._witness(s, f, target, local_pref=True)
-        ev = self._replay_single(a, target, flow, atoms, expect_accept=expect)
+        found = self._search(base, violation, atoms)
+        if found is None:
+            return Result(a, Verdict.PROVED, "proved", notes=notes)
+        s, sure = found
+        flow, values = self._witness(s, f, target, local_pref=True)
+        ev = self._replay_single(a, target, flow, values, expect_accept=expect)
         if a.check is Check.ONLY and a.only is not None and in_flow_set(a.only, flow, target.group_keys):
             raise InternalError(f"counterexample {flow} lies inside the allowed set")
-        if definitely(decide_all(target, flow, self.sem)) is not expect:
+        self._check_definite(sure, [(target, flow)], expect)
+        if not sure:
             return self._unresolved(a, flow, ev)
-        return Result(a, Verdict.VIOLATED, what, flow, ev, self._notes(flow), code="E301")
+        return Result(a, Verdict.VIOLATED, what, flow, ev, self._notes(flow, notes), code="E301")
+
+    def _search(self, base: z3.BoolRef, goal: z3.BoolRef,
+                atoms: list[tuple[str, str]]) -> tuple[z3.Solver, bool] | None:
+        """A solver holding a flow of ``base`` that meets ``goal``, and whether the flow meets
+        it for every membership of the unresolved lists (``atoms``: (view tag, name)). None
+        when no flow meets it for any membership (then the claim holds whatever they are)."""
+        s = self._solver(base, goal)
+        if not require(s):
+            return None
+        if not atoms:
+            return s, True
+        if len(atoms) <= MAX_UNRESOLVED:
+            every = []
+            for values in itertools.product((False, True), repeat=len(atoms)):
+                pairs = [(atom_var(n, tag), z3.BoolVal(v)) for (tag, n), v in zip(atoms, values)]
+                every.append(z3.substitute(goal, *pairs))
+            sure = self._solver(base, z3.And(every))
+            if require(sure):
+                return sure, True
+        return s, False
+
+    def _check_definite(self, sure: bool, views: list[tuple[Target, Flow]], expect: bool) -> None:
+        """The solver's 'whatever the unresolved lists hold' must match the evaluator's."""
+        if not sure:
+            return
+        verdicts = [definitely(decide_all(t, fl, self.sem)) for t, fl in views]
+        ok = all(v is True for v in verdicts) if expect else any(v is False for v in verdicts)
+        if not ok:
+            raise InternalError("solver and evaluator disagree on whether the verdict depends on "
+                                "unresolved lists")
+
+    @staticmethod
+    def _agree(solver_sure: bool, evaluator_sure: bool) -> bool:
+        """True when the witness holds whatever the unresolved lists contain."""
+        if solver_sure and not evaluator_sure:
+            raise InternalError("solver and evaluator disagree on whether the verdict depends on "
+                                "unresolved lists")
+        return solver_sure
+
+    def _flowset_notes(self, fs: FlowSet, egress: bool = False) -> tuple[str, ...]:
+        """Notes that apply whatever the verdict: the platform TCP 25 block, when the flow
+        set includes outbound TCP 25 and the block is not modelled."""
+        if self.sem.block_tcp25:
+            return ()
+        if not egress and fs.directions is not None and Direction.EGRESS not in fs.directions:
+            return ()
+        if fs.services is not None and not any(
+                (s.protocols is None or TCP in s.protocols)
+                and (s.ports is None or any(p.lo <= 25 <= p.hi for p in s.ports)) for s in fs.services):
+            return ()
+        return (TCP25_NOTE,)
 
     def _empty(self, a: Assertion, base: z3.BoolRef) -> Result | None:
         if require(self._solver(base)):
@@ -158,7 +216,8 @@ class Checker:
 
     def _notes(self, flow: Flow, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
         notes = list(extra)
-        if (not self.sem.block_tcp25 and flow.protocol == TCP and flow.dst_port == 25):
+        if (not self.sem.block_tcp25 and flow.protocol == TCP and flow.dst_port == 25
+                and TCP25_NOTE not in notes):
             notes.append(TCP25_NOTE)
         return tuple(notes)
 
@@ -220,12 +279,14 @@ class Checker:
         empty = self._empty(a, base)
         if empty:
             return empty
-        notes = (REACH_NOTE,)
+        notes = (REACH_NOTE,) + self._flowset_notes(fs, egress=True)
+        atoms = [("sender:", n) for n in _unresolved(src_t)] + \
+                [("receiver:", n) for n in _unresolved(dst_t)]
         if a.check is Check.SOME_ALLOWED:
-            s = self._solver(base, both)
-            if require(s):
-                flow_a, ev, sure = self._reach_evidence(a, s, f, expect=True)
-                if not sure:
+            found = self._search(base, both, atoms)
+            if found is not None:
+                flow_a, ev, ev_sure = self._reach_evidence(a, found[0], f, expect=True)
+                if not self._agree(found[1], ev_sure):
                     return self._unresolved(a, flow_a, ev)
                 return Result(a, Verdict.PROVED, "reachable: this connection passes both interfaces",
                               flow_a, ev, self._notes(flow_a, notes))
@@ -233,12 +294,12 @@ class Checker:
             return Result(a, Verdict.VIOLATED, "no connection of the set passes; for example this "
                           "one is blocked", flow_a, ev, self._notes(flow_a, notes), code="E301")
         violation = z3.Not(both) if a.check is Check.ALL_ALLOWED else both
-        s = self._solver(base, violation)
-        if not require(s):
+        found = self._search(base, violation, atoms)
+        if found is None:
             return Result(a, Verdict.PROVED, "proved", notes=notes)
         expect = a.check is not Check.ALL_ALLOWED
-        flow_a, ev, sure = self._reach_evidence(a, s, f, expect=expect)
-        if not sure:
+        flow_a, ev, ev_sure = self._reach_evidence(a, found[0], f, expect=expect)
+        if not self._agree(found[1], ev_sure):
             return self._unresolved(a, flow_a, ev)
         what = "this connection passes both interfaces" if expect else "this connection is blocked"
         return Result(a, Verdict.VIOLATED, what, flow_a, ev, self._notes(flow_a, notes), code="E301")
@@ -294,7 +355,7 @@ class Checker:
         right_free = Target(right.name, right.kind, right.groups, None, right.span)
         universe = frozenset(target_keys(left) | target_keys(right) | flowset_keys(a.flows))
         f = SymFlow(universe=universe)
-        src, dst = single_sides(f, None)
+        src, dst = single_sides(f, None, _only_direction(a.flows))
         base = z3.And(well_formed(left_free, f), flow_set(a.flows, f, src, dst, peer=peer_side(f)))
         empty = self._empty(a, base)
         if empty:
@@ -304,9 +365,12 @@ class Checker:
             violation = acc_l != acc_r
         else:
             violation = z3.And(acc_l, z3.Not(acc_r))
-        s = self._solver(base, violation)
-        if not require(s):
-            return Result(a, Verdict.PROVED, "proved")
+        names = sorted(set(_unresolved(left_free)) | set(_unresolved(right_free)))
+        notes = self._flowset_notes(a.flows)
+        found = self._search(base, violation, [("", n) for n in names])
+        if found is None:
+            return Result(a, Verdict.PROVED, "proved", notes=notes)
+        s, sure = found
         flow, atoms = self._witness(s, f, None, local_pref=True)
         problem = flow_problem(flow, left_free)
         if problem:
@@ -321,13 +385,24 @@ class Checker:
         if l_acc == r_acc or (a.check is Check.NO_MORE_PERMISSIVE and not l_acc):
             raise InternalError(f"solver and evaluator disagree on {flow} when comparing "
                                 f"{left.name} with {right.name}")
-        dl = definitely(decide_all(left_free, flow, self.sem))
-        dr = definitely(decide_all(right_free, flow, self.sem))
-        if dl is None or dr is None:
+        # Jointly over the memberships of the unresolved lists (the same list means the same
+        # membership on both sides): does the difference hold whatever they are?
+        always = True
+        for values in itertools.product((False, True), repeat=len(names)):
+            assume = dict(zip(names, values))
+            la = decide(left_free, flow, self.sem, assume).accepted
+            ra = decide(right_free, flow, self.sem, assume).accepted
+            always = always and (la != ra if a.check is Check.EQUIVALENT else (la and not ra))
+        if not self._agree(sure, always):
             return self._unresolved(a, flow, tuple(evidence))
         what = (f"{left.name} {'accepts' if l_acc else 'drops'} this flow, {right.name} "
                 f"{'accepts' if r_acc else 'drops'} it")
-        return Result(a, Verdict.VIOLATED, what, flow, tuple(evidence), self._notes(flow), code="E301")
+        return Result(a, Verdict.VIOLATED, what, flow, tuple(evidence), self._notes(flow, notes),
+                      code="E301")
+
+
+def _only_direction(fs: FlowSet) -> Direction | None:
+    return next(iter(fs.directions)) if fs.directions is not None and len(fs.directions) == 1 else None
 
 
 def _timed(result: Result, elapsed: float) -> Result:

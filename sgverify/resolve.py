@@ -10,10 +10,11 @@ from typing import Iterable
 
 from .addresses import ANY, INTERNET, V6, AddrSpace
 from .diagnostics import Diagnostic, Span
-from .model import (ICMP, ICMPV6, MAX_GROUPS_PER_INTERFACE, Action, Assertion, Check,
+from .model import (ICMP, ICMPV6, MAX_GROUPS_PER_INTERFACE, Action, Assertion,
                     CompareAssertion, Direction, EndpointTerm, FlowAssertion, FlowSet, Group,
-                    GroupKey, Instance, Network, Nic, Peer, Policy, ReachAssertion, Rule,
-                    Semantics, Service, Target)
+                    GroupKey, GroupType, Instance, Network, Nic, Peer, Policy, ReachAssertion,
+                    Rule, Semantics, Service, Target)
+from .parse import reserved_words
 from .syntax import (AddressSetNode, AssertNode, Document, FlowSetNode, GroupNode, InstanceNode,
                      OptionNode, PeerNode, PortListNode, PrefixListNode, RuleNode, TargetNode)
 
@@ -30,6 +31,7 @@ class Resolver:
     set_values: dict[str, AddrSpace] = field(default_factory=dict)
     prefix_lists: dict[str, PrefixListNode] = field(default_factory=dict)
     port_lists: dict[str, PortListNode] = field(default_factory=dict)
+    pl_values: dict[str, AddrSpace] = field(default_factory=dict)
     group_nodes: dict[str, GroupNode] = field(default_factory=dict)
     keys: dict[str, GroupKey] = field(default_factory=dict)  # group name -> key
     groups: dict[str, Group] = field(default_factory=dict)
@@ -41,6 +43,9 @@ class Resolver:
 
     # ------------------------------------------------------------ definitions
     def define(self, table: dict, name: str, node: object, what: str, span: Span | None) -> bool:
+        if name in reserved_words():
+            self.error("E119", f"'{name}' is a word of the language and cannot name a {what}", span)
+            return False
         if name in table:
             first = getattr(table[name], "span", None)
             self.error("E105", f"{what} '{name}' is defined twice", span,
@@ -92,7 +97,9 @@ class Resolver:
         label = f"prefix list {node.pl_id or node.name}"
         if node.peers is None:
             return None, label
-        return self.addresses(node.peers, "a prefix list"), label
+        if node.name not in self.pl_values:  # resolve (and report problems) once
+            self.pl_values[node.name] = self.addresses(node.peers, "a prefix list")
+        return self.pl_values[node.name], label
 
     def group_key(self, name: str, account: str | None, span: Span | None,
                   default_account: str = "", external_ok: bool = True) -> GroupKey | None:
@@ -149,6 +156,10 @@ class Resolver:
             else:
                 ports = pl.ports
         nic = node.nic
+        if g.network is Network.CLASSIC and nic is None and addresses:
+            self.diags.append(Diagnostic.make(
+                "W125", "classic-network rule without 'nic': read as 'nic internet' (the API default); "
+                "write 'nic intranet' for the internal network", node.span))
         if g.network is Network.VPC:
             if nic is Nic.INTERNET:
                 self.error("E120", "VPC groups have only 'nic intranet' rules (they cover public "
@@ -177,6 +188,12 @@ class Resolver:
 
     def group(self, node: GroupNode) -> Group:
         key = self.keys[node.name]
+        if node.gtype is GroupType.ENTERPRISE and node.network is Network.CLASSIC:
+            self.error("E118", f"enterprise group '{node.name}' cannot be in the classic network "
+                       "(enterprise groups are VPC only)", node.span)
+        if node.gtype is not GroupType.BASIC and node.intra is Action.ACCEPT:
+            self.error("E120", f"{node.gtype.value} group '{node.name}' cannot have 'intra accept': "
+                       "its members are always isolated (custom rules decide)", node.span)
         rules = []
         labels: dict[str, RuleNode] = {}
         for i, rn in enumerate(node.rules):
@@ -188,7 +205,8 @@ class Resolver:
             r = self.rule(rn, node, key, i)
             if r is not None:
                 rules.append(r)
-        return Group(key, node.name, node.network, node.gtype, node.intra, node.gid, node.owner,
+        intra = node.intra or (Action.ACCEPT if node.gtype is GroupType.BASIC else Action.DROP)
+        return Group(key, node.name, node.network, node.gtype, intra, node.gid, node.owner,
                      node.tags, node.description, tuple(rules), node.span)
 
     def interface_groups(self, names: Iterable[tuple[str, Span | None]], who: str,
@@ -380,15 +398,18 @@ def resolve(documents: list[Document]) -> tuple[Policy, list[Diagnostic]]:
                 instances.append(st)
             elif isinstance(st, AssertNode):
                 asserts.append(st)
-    seen_ids: dict[tuple[str, str], GroupNode] = {}
+    # Every name and id must pick out one group of its account: they are how rules, flows
+    # and results refer to groups, and the identity used for intra-group policy.
+    idents: dict[tuple[str, str], GroupNode] = {}
     for g in groups:
-        ident = g.gid or g.name
-        if g.gid:
-            if (g.owner, g.gid) in seen_ids:
-                r.error("E105", f"group id '{g.gid}' is used by two groups", g.span,
-                        ((seen_ids[(g.owner, g.gid)].span, "first used here"),))
-            seen_ids[(g.owner, g.gid)] = g
-        r.keys[g.name] = GroupKey(g.owner, ident)
+        for ident in dict.fromkeys((g.name, g.gid or g.name)):
+            other = idents.get((g.owner, ident))
+            if other is not None and other is not g:
+                r.error("E105", f"'{ident}' already identifies group '{other.name}' (as its "
+                        f"{'name' if other.name == ident else 'id'}); names and ids of groups of "
+                        "one account must all differ", g.span, ((other.span, "first used here"),))
+            idents[(g.owner, ident)] = g
+        r.keys[g.name] = GroupKey(g.owner, g.gid or g.name)
     for g in groups:
         r.groups[g.name] = r.group(g)
     r.instance_names = tuple(i.name for i in instances)
@@ -418,8 +439,7 @@ def resolve(documents: list[Document]) -> tuple[Policy, list[Diagnostic]]:
     sem = Semantics(
         intra_group=str(options["intra-group"][0]) if "intra-group" in options else "override",
         block_tcp25=bool(options["block-outbound-tcp25"][0]) if "block-outbound-tcp25" in options else False)
-    pls = tuple((n, r.prefix_list(n, None)[0] if r.prefix_list(n, None) else None)  # type: ignore[index]
-                for n in r.prefix_lists)
+    pls = tuple((n, (r.prefix_list(n, None) or (None, ""))[0]) for n in r.prefix_lists)
     policy = Policy(documents[0].path if documents else "", tuple(r.groups.values()),
                     tuple(r.instances.values()), tuple(assertions), sem,
                     tuple(r.set_values.items()), pls)

@@ -62,7 +62,7 @@ class GroupNode:
     name: str
     network: Network = Network.VPC
     gtype: GroupType = GroupType.BASIC
-    intra: Action = Action.ACCEPT
+    intra: Action | None = None  # None: not written (basic: accept; others: isolated)
     owner: str = ""
     gid: str | None = None
     tags: tuple[tuple[str, str], ...] = ()

@@ -54,6 +54,15 @@ def port_ranges(draw: st.DrawFn) -> tuple[PortRange, ...] | None:
 @st.composite
 def rules(draw: st.DrawFn, key: GroupKey, name: str, index: int, network: Network,
           group_refs: bool) -> Rule:
+    if draw(st.integers(0, 5)) == 0:
+        # A broad rule (every protocol, every address): these decide whole regions, which is
+        # where precedence and intra-group subtleties show.
+        everything = AddrSpace.parse("0.0.0.0/0") | (AddrSpace() if network is Network.CLASSIC
+                                                      else AddrSpace.parse("::/0"))
+        nic = Nic.INTERNET if network is Network.CLASSIC and draw(st.booleans()) else Nic.INTRANET
+        return Rule(key, name, index, draw(st.sampled_from(list(Direction))),
+                    draw(st.sampled_from(list(Action))), None, None, Peer(everything),
+                    draw(st.integers(1, 4)), nic=nic)
     protocol = draw(st.sampled_from([None] + PROTOCOLS))
     ports = draw(port_ranges()) if protocol in PORT_PROTOCOLS else None
     sports = draw(port_ranges()) if protocol in PORT_PROTOCOLS and draw(st.booleans()) else None

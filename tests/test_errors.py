@@ -154,3 +154,24 @@ def test_no_traceback_for_bad_input(tmp_path: Path, src: str) -> None:
     code_json = run(["check", str(path), "--format", "json"], io.StringIO(), err)
     assert code_json == code
     assert "Traceback" not in err.getvalue()
+
+
+@pytest.mark.parametrize("src,code,words", [
+    ("group a (id b) {}\ngroup b {}", "E105", "already identifies group"),
+    ("addresses internet = 10.0.0.0/8", "E119", "word of the language"),
+    ("group tcp {}", "E119", "word of the language"),
+    ("prefix-list p (id pl-1, id pl-2)", "E123", "'id' given twice"),
+    ("group c (classic, enterprise) {}", "E118", "VPC only"),
+    ("group e (enterprise, intra accept) {}", "E120", "always isolated"),
+    ("group g { ingress accept icmp from 0.0.0.0/0 source-port 22 }", "E117", "no source ports"),
+    ("group g {}\nassert g: tcp all is denied", "E123", "join alternatives with 'or'"),
+    ("group c (classic) { ingress accept tcp 22 from 1.2.3.4/32 }", "W125", "nic internet"),
+])
+def test_more_checks(src: str, code: str, words: str) -> None:
+    diags = _diags(src)
+    assert any(d.code == code and words in d.message for d in diags), [f"{d.code} {d.message}" for d in diags]
+
+
+def test_prefix_list_errors_reported_once() -> None:
+    diags = _diags("prefix-list p = nosuch\ngroup g { ingress accept tcp 22 from prefix-list p }")
+    assert [d.code for d in diags] == ["E104"]

@@ -267,3 +267,29 @@ def test_port_lists_resolved_and_unresolved() -> None:
     rs = list(results(src).values())
     assert [r.verdict.value for r in rs] == ["proved", "proved", "unknown", "proved"]
     assert "port list prl-2" in rs[2].summary
+
+
+def test_definite_violation_found_despite_unresolved_list() -> None:
+    # The first flow found may depend on the list; 203.0.113.1 violates whatever it holds.
+    src = """
+    prefix-list partners (id pl-1)
+    group db { ingress accept tcp 5432 from prefix-list partners, 203.0.113.0/24 }
+    assert db: ingress tcp 5432 peer-groups none is denied
+    """
+    r = only_result(src)
+    assert r.verdict is Verdict.VIOLATED
+    assert r.flow.src_ip >> 8 == (203 << 16 | 0 << 8 | 113)
+
+
+def test_comparison_may_constrain_the_peer_when_direction_is_fixed() -> None:
+    src = "group a {}\ngroup b {}\nassert a equivalent to b for ingress from internet\n" \
+          "assert a equivalent to b for ingress from group a\n"
+    v = list(verdicts(src).values())
+    assert v == ["proved", "violated"]  # members of a: a's intra-group accept, not b's
+
+
+def test_tcp25_note_on_proved_results() -> None:
+    r = only_result("group mail {}\nassert mail: egress tcp 25 ipv4 to internet is allowed")
+    assert r.verdict is Verdict.PROVED and any("TCP 25" in n for n in r.notes)
+    r = only_result("group mail {}\nassert mail: egress tcp 443 ipv4 to internet is allowed")
+    assert not r.notes

@@ -1,0 +1,134 @@
+"""Boxes: products of integer interval sets, with exact intersection and subtraction.
+
+A box constrains every flow field to a set of integer intervals; a set of flows is a list
+of boxes. This is the arithmetic of the certifier (``certify``), written independently of
+the Z3 encoding so that the two can check each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+Intervals = tuple[tuple[int, int], ...]  # sorted, disjoint, non-adjacent, inclusive
+Box = tuple[Intervals, ...]
+
+
+def iv(*pairs: tuple[int, int]) -> Intervals:
+    return normalise(pairs)
+
+
+def point(v: int) -> Intervals:
+    return ((v, v),)
+
+
+def normalise(pairs: Iterable[tuple[int, int]]) -> Intervals:
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(p for p in pairs if p[0] <= p[1]):
+        if out and lo <= out[-1][1] + 1:
+            if hi > out[-1][1]:
+                out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return tuple(out)
+
+
+def iv_and(a: Intervals, b: Intervals) -> Intervals:
+    out = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if lo <= hi:
+            out.append((lo, hi))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return tuple(out)
+
+
+def iv_sub(a: Intervals, b: Intervals) -> Intervals:
+    out = []
+    j = 0
+    for lo, hi in a:
+        cur = lo
+        while j < len(b) and b[j][1] < cur:
+            j += 1
+        k = j
+        while k < len(b) and b[k][0] <= hi:
+            if b[k][0] > cur:
+                out.append((cur, b[k][0] - 1))
+            cur = max(cur, b[k][1] + 1)
+            if cur > hi:
+                break
+            k += 1
+        if cur <= hi:
+            out.append((cur, hi))
+    return tuple(out)
+
+
+def box_and(a: Box, b: Box) -> Box | None:
+    out = []
+    for x, y in zip(a, b):
+        z = x if x is y else iv_and(x, y)
+        if not z:
+            return None
+        out.append(z)
+    return tuple(out)
+
+
+def box_sub(a: Box, b: Box) -> list[Box]:
+    """a minus b as disjoint boxes (at most one per dimension)."""
+    inter = box_and(a, b)
+    if inter is None:
+        return [a]
+    out = []
+    cur = list(a)
+    for i, (x, y) in enumerate(zip(a, b)):
+        rest = iv_sub(x, y)
+        if rest:
+            piece = cur.copy()
+            piece[i] = rest
+            out.append(tuple(piece))
+        cur[i] = inter[i]
+    return out
+
+
+class BudgetExceeded(Exception):
+    """The decomposition grew past its box budget; the result is 'not certified'."""
+
+
+@dataclass
+class Budget:
+    limit: int = 200_000
+    used: int = 0
+
+    def spend(self, n: int) -> None:
+        self.used += n
+        if self.used > self.limit:
+            raise BudgetExceeded(f"more than {self.limit} boxes")
+
+
+def carve(region: Sequence[Box], cutters: Sequence[Box], budget: Budget) -> tuple[list[Box], list[Box]]:
+    """Split ``region`` (disjoint boxes) into (inside any cutter, outside all cutters),
+    both lists of disjoint boxes."""
+    inside: list[Box] = []
+    rest = list(region)
+    for c in cutters:
+        nxt: list[Box] = []
+        for r in rest:
+            inter = box_and(r, c)
+            if inter is None:
+                nxt.append(r)
+                continue
+            inside.append(inter)
+            pieces = box_sub(r, c)
+            budget.spend(len(pieces))
+            nxt.extend(pieces)
+        rest = nxt
+    return inside, rest
+
+
+def lowest(box: Box) -> tuple[int, ...]:
+    """The smallest point of a box (a concrete representative)."""
+    return tuple(d[0][0] for d in box)
