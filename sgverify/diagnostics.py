@@ -68,6 +68,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E301": (Severity.ERROR, "assertion violated"),
     "W401": (Severity.WARNING, "assertion unknown"),
     "W402": (Severity.WARNING, "assertion not verified: construct not supported"),
+    "W403": (Severity.WARNING, "proof not certified (--certify)"),
     "E901": (Severity.ERROR, "internal error"),
 }
 

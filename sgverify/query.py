@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import z3  # type: ignore[import-untyped]
 
 from .addresses import INTERNET, PRIVATE_V4, V4, V6, AddrSpace
+from .certify import NotCertified, violation_exists
 from .diagnostics import REPORT_BUGS, InternalError
 from .encode import (Side, SymFlow, Unsupported, View, atom_var, decision, flow_set, in_space,
                      peer_side, single_sides, single_view, well_formed, well_formed_fields)
@@ -59,6 +60,7 @@ class Checker:
 
     policy: Policy
     timeout_ms: int | None = None
+    certify: bool = False  # re-decide every verdict with the box certifier (no Z3)
     _cache: dict[tuple[object, ...], z3.BoolRef] = field(default_factory=dict)
 
     @property
@@ -84,7 +86,30 @@ class Checker:
         except InternalError as exc:
             result = Result(assertion, Verdict.ERROR, f"internal error: {exc}; {REPORT_BUGS}",
                             code="E901")
+        if self.certify:
+            result = self._certified(result)
         return _timed(result, time.perf_counter() - start)
+
+    def _certified(self, r: Result) -> Result:
+        """Second, independent check of a verdict (NOTE: certify.py shares no code with the
+        encoder). Disagreement is an internal error; a certifier that gives up leaves the
+        assertion unproved."""
+        if r.verdict not in (Verdict.PROVED, Verdict.VIOLATED):
+            return r
+        try:
+            violated = violation_exists(r.assertion, self.sem)
+        except NotCertified as exc:
+            if r.verdict is Verdict.VIOLATED:
+                return r  # the counterexample was already replayed by the evaluator
+            return Result(r.assertion, Verdict.UNKNOWN, f"proved by the solver but not certified "
+                          f"({exc}); it is NOT counted as proved", r.flow, r.evidence, r.notes,
+                          code="W403")
+        if violated == (r.verdict is Verdict.PROVED):
+            what = "finds a violation the solver missed" if violated else "finds no violation"
+            return Result(r.assertion, Verdict.ERROR, f"internal error: the certifier {what} "
+                          f"(solver verdict: {r.verdict.value}); {REPORT_BUGS}", r.flow, r.evidence,
+                          r.notes, code="E901")
+        return replace(r, notes=r.notes + ("certified by the box decomposition",))
 
     # ------------------------------------------------------------ encodings
     def _decision(self, target: Target, direction: Direction, view: View, key: object) -> z3.BoolRef:
@@ -406,7 +431,6 @@ def _only_direction(fs: FlowSet) -> Direction | None:
 
 
 def _timed(result: Result, elapsed: float) -> Result:
-    from dataclasses import replace
     return replace(result, elapsed=elapsed)
 
 
@@ -494,9 +518,11 @@ def decode(model: z3.ModelRef, f: SymFlow, direction: Direction | None = None) -
 
 
 def check_policy(policy: Policy, timeout_ms: int | None = None,
-                 progress: Callable[[int, int, Result], None] | None = None) -> list[Result]:
-    """Check every assertion of ``policy`` in order."""
-    checker = Checker(policy, timeout_ms)
+                 progress: Callable[[int, int, Result], None] | None = None,
+                 certify: bool = False) -> list[Result]:
+    """Check every assertion of ``policy`` in order (``certify``: re-decide each verdict
+    with the certifier)."""
+    checker = Checker(policy, timeout_ms, certify)
     results = []
     for i, a in enumerate(policy.assertions):
         r = checker.run(a)

@@ -61,3 +61,33 @@ def test_intra_group_reading_in_both_engines(option: str, verdict: str) -> None:
     r = rep.results[0]
     assert r.verdict.value == verdict
     assert violation_exists(r.assertion, rep.policy.semantics) == (verdict == "violated")
+
+
+def test_checker_with_certify_marks_results() -> None:
+    from sgverify.query import check_policy
+    rep = check_file(str(ROOT / "specs" / "scenarios" / "03-remote-admin-vpc.sgv"), root=str(ROOT))
+    results = check_policy(rep.policy, certify=True)
+    assert all(r.verdict is Verdict.PROVED for r in results)
+    assert all("certified by the box decomposition" in r.notes for r in results)
+
+
+def test_certifier_disagreement_is_an_internal_error(monkeypatch) -> None:
+    import sgverify.query as query
+    from sgverify.query import check_policy
+    monkeypatch.setattr(query, "violation_exists", lambda a, sem: True)
+    rep = check_file(str(ROOT / "specs" / "scenarios" / "06-internet-access-vpc.sgv"), root=str(ROOT))
+    results = check_policy(rep.policy, certify=True)
+    assert {r.verdict for r in results} == {Verdict.ERROR} and {r.code for r in results} == {"E901"}
+
+
+def test_certifier_over_budget_is_unknown(monkeypatch) -> None:
+    import sgverify.query as query
+    from sgverify.certify import NotCertified
+    from sgverify.query import check_policy
+
+    def give_up(a, sem):
+        raise NotCertified("more than 1 boxes")
+    monkeypatch.setattr(query, "violation_exists", give_up)
+    rep = check_file(str(ROOT / "specs" / "scenarios" / "06-internet-access-vpc.sgv"), root=str(ROOT))
+    results = check_policy(rep.policy, certify=True)
+    assert {r.verdict for r in results} == {Verdict.UNKNOWN} and {r.code for r in results} == {"W403"}
