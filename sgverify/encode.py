@@ -13,10 +13,16 @@ from typing import Callable, Iterable
 
 import z3  # type: ignore[import-untyped]
 
-from .addresses import INTERNET, MAX, V4, V6, AddrSpace
+from .addresses import MAX, V4, V6, AddrSpace
+from .encode_decision import DecisionText
 from .model import (GRE, ICMP, ICMPV6, MAX_PORT, MIN_PORT, PORT_PROTOCOLS, TCP, UDP, Action, Direction,
                     EndpointTerm, FlowSet, GroupKey, GroupType, Network, Nic, PortRange, Rule,
                     Semantics, Target)
+
+
+def safe_name(text: str) -> str:
+    """A variable name that SMT-LIB can quote (no '|' or backslash): '%7C' style escapes."""
+    return text.replace("%", "%25").replace("|", "%7C").replace("\\", "%5C")
 
 
 class Unsupported(Exception):
@@ -87,7 +93,7 @@ class SymFlow:
         self.peer6, self.local6 = z3.BitVec(f"{t}peer6", 128), z3.BitVec(f"{t}local6", 128)
         self.sport, self.dport = z3.BitVec(f"{t}sport", 16), z3.BitVec(f"{t}dport", 16)
         self.internet = z3.Bool(f"{t}nic_internet")
-        self.groups = {k: z3.Bool(f"{t}peer_in[{k}]") for k in sorted(self.universe)}
+        self.groups = {k: z3.Bool(safe_name(f"{t}peer_in[{k}]")) for k in sorted(self.universe)}
 
     def peer_member(self, key: GroupKey) -> z3.BoolRef:
         return self.groups.get(key, z3.BoolVal(False))
@@ -95,7 +101,7 @@ class SymFlow:
 
 def atom_var(name: str, tag: str = "") -> z3.BoolRef:
     """The Boolean standing for 'the flow is in the unresolved list ``name``' (one per view)."""
-    return z3.Bool(f"{tag}unresolved[{name}]")
+    return z3.Bool(safe_name(f"{tag}unresolved[{name}]"))
 
 
 @dataclass
@@ -122,57 +128,11 @@ def single_view(flow: SymFlow) -> View:
     return View(flow, flow.peer4, flow.peer6, flow.local4, flow.local6, flow.peer_member)
 
 
-def rule_match(rule: Rule, view: View) -> z3.BoolRef:
-    """The rule matches the flow (its direction is checked by the caller)."""
-    f = view.flow
-    conds = [f.internet if rule.nic is Nic.INTERNET else z3.Not(f.internet)]
-    if rule.protocol is not None:
-        conds.append(f.protocol == rule.protocol)
-    if rule.ports is not None:
-        conds.append(in_ranges(f.dport, rule.ports))
-    if rule.source_ports is not None:
-        conds.append(in_ranges(f.sport, rule.source_ports))
-    if rule.local is not None:
-        conds.append(in_space(f.v6, view.local4, view.local6, rule.local))
-    if rule.unresolved_ports is not None:
-        conds.append(view.atom(rule.unresolved_ports))
-    peer = [in_space(f.v6, view.peer4, view.peer6, rule.peer.addresses)] if rule.peer.addresses else []
-    if rule.peer.groups:
-        peer.append(z3.And(z3.Not(f.internet), _or([view.member(k) for k in sorted(rule.peer.groups)])))
-    peer.extend(view.atom(name) for name in rule.peer.unresolved)
-    conds.append(_or(peer))
-    return _and(conds)
-
-
 def decision(target: Target, direction: Direction, view: View, sem: Semantics) -> z3.BoolRef:
-    """True iff ``target`` accepts the flow in ``direction``."""
-    f = view.flow
-    default = z3.BoolVal(direction is Direction.EGRESS and target.gtype is GroupType.BASIC)
-    shared = [view.member(g.key) for g in target.groups]
-    open_ = [view.member(g.key) for g in target.groups
-             if g.gtype is GroupType.BASIC and g.intra is Action.ACCEPT]
-    internal = z3.Not(f.internet)
-    shared_any = z3.And(internal, _or(shared))
-    shared_open = z3.And(internal, _or(open_)) if open_ else z3.BoolVal(False)
-    # No custom rule matched: intra-group accept (fallback reading), isolation, default.
-    result: z3.BoolRef = z3.If(shared_open, True, z3.If(shared_any, False, default))
-    levels: dict[int, tuple[list[z3.BoolRef], list[z3.BoolRef]]] = {}
-    for rule in target.rules(direction):
-        drops, accepts = levels.setdefault(rule.priority, ([], []))
-        (drops if rule.action is Action.DROP else accepts).append(rule_match(rule, view))
-    for priority in sorted(levels, reverse=True):
-        drops, accepts = levels[priority]
-        if accepts:
-            result = z3.If(_or(accepts), True, result)
-        if drops:  # tested first: Drop wins at the same priority
-            result = z3.If(_or(drops), False, result)
-    if sem.intra_group == "override" and open_:
-        result = z3.Or(shared_open, result)
-    if sem.block_tcp25 and direction is Direction.EGRESS:
-        blocked = z3.And(f.protocol == TCP, f.dport == 25,
-                         in_space(f.v6, view.peer4, view.peer6, INTERNET))
-        result = z3.And(z3.Not(blocked), result)
-    return result
+    """True iff ``target`` accepts the flow in ``direction`` (``encode_decision``)."""
+    writer = DecisionText(view.flow, view.peer4, view.peer6, view.local4, view.local6,
+                          view.member, view.atom)
+    return writer.parse(writer.decision(target, direction, sem))
 
 
 def accepted(target: Target, view: View, sem: Semantics) -> z3.BoolRef:

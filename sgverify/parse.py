@@ -34,8 +34,11 @@ def grammar_text() -> str:
 def parser() -> Lark:
     """The LALR parser, built once from the grammar."""
     text = grammar_text()
+    # cache=True: lark stores the analysed grammar in the temporary folder, keyed by a hash
+    # of the grammar and options (building the LALR tables costs ~0.3 s per start otherwise);
+    # lark falls back to building when the cache cannot be read or written.
     return Lark(text, parser="lalr", start=["start", "flow", "flowset"],
-                propagate_positions=True, maybe_placeholders=False)
+                propagate_positions=True, maybe_placeholders=False, cache=True)
 
 
 # Plain-words names for grammar terminals (never show raw terminal names to users).

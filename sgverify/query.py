@@ -61,7 +61,7 @@ class Checker:
     policy: Policy
     timeout_ms: int | None = None
     certify: bool = False  # re-decide every verdict with the box certifier (no Z3)
-    _cache: dict[tuple[object, ...], z3.BoolRef] = field(default_factory=dict)
+    _cache: dict[tuple[object, ...], tuple[z3.BoolRef, object]] = field(default_factory=dict)
 
     @property
     def sem(self) -> Semantics:
@@ -113,10 +113,15 @@ class Checker:
 
     # ------------------------------------------------------------ encodings
     def _decision(self, target: Target, direction: Direction, view: View, key: object) -> z3.BoolRef:
-        cache_key = (target, direction, key)
-        if cache_key not in self._cache:
-            self._cache[cache_key] = decision(target, direction, view, self.sem)
-        return self._cache[cache_key]
+        # A decision depends on the groups only (not the interface's addresses): key by the
+        # identity of the group objects, which resolution creates once per policy (hashing
+        # whole groups would cost more than encoding small ones).
+        cache_key = (tuple(id(g) for g in target.groups), direction, key)
+        hit = self._cache.get(cache_key)
+        if hit is None:
+            hit = (decision(target, direction, view, self.sem), target.groups)
+            self._cache[cache_key] = hit
+        return hit[0]
 
     def _accepted(self, target: Target, f: SymFlow) -> z3.BoolRef:
         view = single_view(f)
@@ -136,9 +141,6 @@ class Checker:
         src, dst = single_sides(f, target.group_keys, _only_direction(a.flows))
         base = z3.And(well_formed(target, f), flow_set(a.flows, f, src, dst, peer=peer_side(f)))
         acc = self._accepted(target, f)
-        empty = self._empty(a, base)
-        if empty:
-            return empty
         atoms = [("", n) for n in _unresolved(target)]
         notes = self._flowset_notes(a.flows)
         if a.check is Check.SOME_ALLOWED:
@@ -152,6 +154,9 @@ class Checker:
                     return self._unresolved(a, flow, ev)
                 return Result(a, Verdict.PROVED, "reachable: this flow is accepted", flow, ev,
                               self._notes(flow, notes))
+            empty = self._empty(a, base)
+            if empty:
+                return empty
             flow, values = self._witness(self._solver(base), f, target, local_pref=True)
             ev = self._replay_single(a, target, flow, values, expect_accept=False)
             return Result(a, Verdict.VIOLATED, "no flow of the set is accepted; for example this "
@@ -166,7 +171,7 @@ class Checker:
             expect, what = True, "this flow is accepted but lies outside the allowed set"
         found = self._search(base, violation, atoms)
         if found is None:
-            return Result(a, Verdict.PROVED, "proved", notes=notes)
+            return self._empty(a, base) or Result(a, Verdict.PROVED, "proved", notes=notes)
         s, sure = found
         flow, values = self._witness(s, f, target, local_pref=True)
         ev = self._replay_single(a, target, flow, values, expect_accept=expect)
@@ -269,7 +274,7 @@ class Checker:
         prefs = _field_prefs(f) + _address_prefs(f.peer4, f.peer6, f.v6, peer=True, in_group=in_group)
         if local_pref:
             prefs += _address_prefs(f.local4, f.local6, f.v6, peer=False, avoid=(f.peer4, f.peer6))
-        model = choose(s, prefs)
+        model = choose(s, prefs, self.timeout_ms)
         return decode(model, f), _atoms(model)
 
     # ------------------------------------------------------------ two interfaces
@@ -335,7 +340,7 @@ class Checker:
         prefs = _field_prefs(f, direction=False) + \
             _address_prefs(f.peer4, f.peer6, f.v6, peer=False) + \
             _address_prefs(f.local4, f.local6, f.v6, peer=False, avoid=(f.peer4, f.peer6))
-        model = choose(s, prefs)
+        model = choose(s, prefs, self.timeout_ms)
         atoms = _atoms(model)
         # Reach queries keep the sender's address in the peer variables and the receiver's
         # in the local ones, so decoding as ingress yields source -> destination.
@@ -443,6 +448,7 @@ def _atoms(model: z3.ModelRef) -> dict[str, bool]:
     for d in model.decls():
         name = d.name()
         if "unresolved[" in name:
+            name = name.replace("%7C", "|").replace("%5C", "\\").replace("%25", "%")  # safe_name
             prefix, _, rest = name.partition("unresolved[")
             out[prefix + rest[:-1]] = z3.is_true(model[d])
     return out
@@ -458,7 +464,7 @@ def _field_prefs(f: SymFlow, direction: bool = True) -> list[Preference]:
     for key in sorted(f.groups):
         prefs.append(Preference(f.groups[key]))
     prefs.append(Preference(f.dport))
-    prefs.append(Preference(f.sport, (z3.ULE(1024, f.sport),)))
+    prefs.append(Preference(f.sport, (z3.ULE(1024, f.sport),), narrow_after=True))
     return prefs
 
 
