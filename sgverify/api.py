@@ -9,10 +9,11 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .build import build_document
 from .diagnostics import Diagnostic
 from .load import Limits, load_spec
-from .model import Policy
-from .query import check_policy
+from .model import Assertion, Policy
+from .query import Checker, check_policy
 from .resolve import resolve
 from .result import Result
 
@@ -66,4 +67,37 @@ def check_text(text: str, *, name: str = "spec.sgv", timeout_ms: int | None = No
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(text)
         report = check_file(path, timeout_ms=timeout_ms, root=tmp)
+    return report
+
+
+def check_assertion(policy: Policy, assertion: Assertion, *,
+                    timeout_ms: int | None = None) -> Result:
+    """Prove one assertion of ``policy`` (the pytest plugin checks one per test item)."""
+    return Checker(policy, timeout_ms).run(assertion)
+
+
+def check_extra(path: str, text: str, *, origin: str = "<assertion>",
+                timeout_ms: int | None = None, root: str | None = None,
+                allow_outside: bool = False, limits: Limits = Limits()) -> SpecReport:
+    """Check the assertions written in ``text`` against what the spec at ``path`` defines
+    (groups, instances, sets; its includes resolved from its real location). The spec's
+    own assertions are not checked: ``results`` holds only those of ``text``, whose spans
+    name ``origin``; ``diagnostics`` covers both."""
+    report = SpecReport(path)
+    spec = load_spec(path, root=root, allow_outside=allow_outside, limits=limits)
+    report.sources = dict(spec.sources)
+    report.diagnostics.extend(spec.diagnostics)
+    doc, diags = build_document(text, origin)
+    report.sources[origin] = text
+    report.diagnostics.extend(diags)
+    if report.has_errors:
+        return report
+    policy, resolved = resolve(spec.documents + [doc])
+    report.diagnostics.extend(resolved)
+    if any(d.is_error for d in resolved):
+        return report
+    report.policy = policy
+    checker = Checker(policy, timeout_ms)
+    report.results = [checker.run(a) for a in policy.assertions
+                      if a.span is not None and a.span.path == origin]
     return report

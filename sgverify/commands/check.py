@@ -1,38 +1,111 @@
-"""``sgverify check PATH...``: prove every assertion of .sgv files or folders."""
+"""``sgverify check [PATH...]``: prove every assertion of .sgv files or folders.
+
+Settings come from defaults < the nearest sgverify.toml / [tool.sgverify] < the command
+line. Reports go to any number of ``--format``/``--output`` pairs (text, json, sarif,
+junit; at most one to stdout). The exit code is the gate's (``report.gate``): 0 passed,
+1 violated (or a warning with ``--fail-on warning``), 2 input or internal error, 3 unknown.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
 import time
-from typing import IO, Sequence
+from dataclasses import dataclass
+from typing import IO, Any, Callable, Sequence
 
 from ..api import SpecReport, check_file
+from ..baseline import (Baseline, BaselineError, apply_baseline, baseline_for, dump_baseline,
+                        load_baseline)
+from ..config import DEFAULTS, FAIL_ON, FORMATS, Config, ConfigError, discover, load_config
 from ..diagnostics import Diagnostic
+from ..load import display_path
+from ..report.findings import FileReport, RunNote, RunReport, with_fingerprints
+from ..report.from_check import path_file_report, spec_file_report
+from ..report.gate import FailOn, exit_code as gate_exit_code, run_exit_code
 from ..report.json import render_json
-from ..report.text import render_diagnostic, render_result, summary_line
-from ..result import Verdict
-from .common import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED, style_for
+from ..report.junit import render_junit
+from ..report.sarif import render_sarif
+from ..report.text import Style, render_text
+from .common import EXIT_ERROR, style_for
 
 NAME = "check"
 HELP = "prove every assertion in .sgv files or folders"
 
 
+class _Pair(argparse.Action):
+    """``--format`` and ``--output`` build (format, file) pairs in command-line order:
+    each fills the latest pair still missing that half, or starts a new pair."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        pairs = [list(p) for p in (getattr(namespace, self.dest, None) or [])]
+        slot = 0 if option_string == "--format" else 1
+        if pairs and pairs[-1][slot] is None:
+            pairs[-1][slot] = values
+        else:
+            pair: list[str | None] = [None, None]
+            pair[slot] = values
+            pairs.append(pair)
+        setattr(namespace, self.dest, [tuple(p) for p in pairs])
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: '{text}'") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("the timeout must be greater than 0")
+    return value
+
+
 def add_arguments(c: argparse.ArgumentParser) -> None:
-    c.add_argument("paths", nargs="+", metavar="PATH", help=".sgv files or folders (searched recursively)")
-    c.add_argument("--format", choices=["text", "json"], default="text")
-    c.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
-    c.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+    c.add_argument("paths", nargs="*", metavar="PATH",
+                   help=".sgv files or folders, searched recursively (default: 'paths' "
+                        "from the configuration)")
+    c.add_argument("--format", action=_Pair, dest="outputs", choices=FORMATS,
+                   help="report format: text, json, sarif or junit (repeatable, each "
+                        "paired with the --output that follows it; default text)")
+    c.add_argument("--output", action=_Pair, dest="outputs", metavar="FILE",
+                   help="write the report of the --format before it here ('-' or no "
+                        "--output: stdout, which at most one format may use)")
+    c.add_argument("--timeout", type=_seconds, metavar="SECONDS",
                    help="solver time limit per assertion (default 60); a timeout is 'unknown'")
+    c.add_argument("--fail-on", choices=FAIL_ON, dest="fail_on",
+                   help="what fails the run: 'violated' lets unknowns pass (still reported "
+                        "as not verified), 'unknown' (default) fails on them too, 'warning' "
+                        "also on warnings; input errors always fail (exit 2)")
+    c.add_argument("--baseline", metavar="FILE",
+                   help="accept the known findings recorded in this baseline file")
+    c.add_argument("--write-baseline", metavar="FILE", dest="write_baseline",
+                   help="record every finding that fails now in a baseline file "
+                        "(keeping the reasons of --baseline entries) and accept them")
+    c.add_argument("--config", metavar="FILE",
+                   help="read settings from this sgverify.toml or pyproject.toml instead "
+                        "of the nearest one")
     c.add_argument("-q", "--quiet", action="store_true", help="print only what is not proved")
-    c.add_argument("--no-timing", action="store_true", help="leave timings out (stable output)")
+    c.add_argument("--no-timing", action="store_true",
+                   help="leave timings out of every format (stable output)")
     c.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     c.add_argument("--allow-outside-includes", action="store_true",
                    help="let includes point outside the project folder")
 
 
-def collect_files(paths: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
-    files, diags = [], []
+class Refused(Exception):
+    """Settings or arguments that stop the run before anything is checked (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Output:
+    format: str
+    file: str | None  # None: stdout
+
+
+def find_specs(paths: Sequence[str]) -> tuple[list[str], list[tuple[str, Diagnostic]]]:
+    """The .sgv files named or found (recursively, in sorted order) under ``paths``, and
+    each path argument that gave none, with its E004 diagnostic."""
+    files, problems = [], []
     for path in paths:
         if os.path.isdir(path):
             found = []
@@ -40,70 +113,151 @@ def collect_files(paths: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 found += [os.path.join(root, n) for n in sorted(names) if n.endswith(".sgv")]
             if not found:
-                diags.append(Diagnostic.make("E004", f"{path}: no .sgv files in this folder"))
+                problems.append((path, Diagnostic.make("E004", f"{path}: no .sgv files in this folder")))
             files += found
         elif os.path.exists(path):
             files.append(path)
         else:
-            diags.append(Diagnostic.make("E004", f"{path}: no such file or folder"))
-    return files, diags
+            problems.append((path, Diagnostic.make("E004", f"{path}: no such file or folder")))
+    return files, problems
 
 
-def exit_code(reports: Sequence[SpecReport], extra_errors: int = 0) -> int:
-    verdicts = {r.verdict for rep in reports for r in rep.results}
-    if extra_errors or any(rep.has_errors for rep in reports) or Verdict.ERROR in verdicts:
+def collect_files(paths: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
+    files, problems = find_specs(paths)
+    return files, [d for _, d in problems]
+
+
+def file_reports(reports: Sequence[SpecReport],
+                 problems: Sequence[tuple[str, Diagnostic]] = ()) -> tuple[FileReport, ...]:
+    """The checked specs as findings (unusable path arguments first), with fingerprints."""
+    files = [path_file_report(path, [d]) for path, d in problems]
+    files += [spec_file_report(rep) for rep in reports]
+    return with_fingerprints(files)
+
+
+def exit_code(reports: Sequence[SpecReport], extra_errors: int = 0,
+              fail_on: FailOn = FailOn.UNKNOWN) -> int:
+    """The exit code of checked specs (``extra_errors``: path errors beside them)."""
+    if extra_errors:
         return EXIT_ERROR
-    if Verdict.VIOLATED in verdicts:
-        return EXIT_VIOLATED
-    if Verdict.UNKNOWN in verdicts:
-        return EXIT_UNKNOWN
-    return EXIT_OK
+    return gate_exit_code((f for fr in file_reports(reports) for f in fr.findings), fail_on)
+
+
+def settings(args: argparse.Namespace) -> Config:
+    """Defaults < configuration file < command line."""
+    try:
+        found = load_config(args.config) if args.config else discover()
+    except ConfigError as exc:
+        raise Refused(str(exc)) from None
+    cli = Config(timeout=args.timeout, fail_on=args.fail_on, baseline=args.baseline,
+                 paths=tuple(args.paths) or None)
+    merged = DEFAULTS.overlay(found).overlay(cli)
+    if not merged.paths:
+        raise Refused("no PATH given: name .sgv files or folders, or set 'paths' in "
+                      "sgverify.toml or [tool.sgverify] of pyproject.toml")
+    return merged
+
+
+def plan_outputs(pairs: Sequence[tuple[str | None, str | None]] | None,
+                 default_format: str) -> list[Output]:
+    """The reports to write: a pair without a file goes to stdout; at most one does."""
+    outputs = [Output(fmt or default_format, None if out in (None, "-") else out)
+               for fmt, out in (pairs or [(None, None)])]
+    if sum(o.file is None for o in outputs) > 1:
+        raise Refused("more than one --format goes to stdout; give each but one an --output FILE")
+    seen: set[str] = set()
+    for o in outputs:
+        if o.file is None:
+            continue
+        real = os.path.realpath(o.file)
+        if real in seen:
+            raise Refused(f"{o.file} is named by two --output options")
+        seen.add(real)
+        _writable(o.file, "--output")
+    return outputs
+
+
+def render(run: RunReport, output: Output, style: Style, quiet: bool, timing: bool) -> str:
+    if output.format == "json":
+        return render_json(run, timing)
+    if output.format == "sarif":
+        return render_sarif(run, timing)
+    if output.format == "junit":
+        return render_junit(run, timing)
+    return render_text(run, style, quiet=quiet, timing=timing)
 
 
 def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     started = time.perf_counter()
-    files, path_diags = collect_files(args.paths)
-    show_progress = bool(getattr(stderr, "isatty", lambda: False)()) and args.format == "text"
-    reports = []
-    for n, path in enumerate(files, 1):
-        def progress(i: int, total: int, _r: object, n: int = n, path: str = path) -> None:
-            if show_progress:
-                stderr.write(f"\r[file {n}/{len(files)}] {path}: assertion {i}/{total}\033[K")
-                stderr.flush()
-        reports.append(check_file(path, timeout_ms=int(args.timeout * 1000),
-                                  allow_outside=args.allow_outside_includes, progress=progress))
+    try:
+        conf = settings(args)
+        outputs = plan_outputs(args.outputs, conf.format or "text")
+        if args.write_baseline:
+            _writable(args.write_baseline, "--write-baseline")
+        previous = load_baseline(conf.baseline) if conf.baseline else None
+    except (Refused, BaselineError) as exc:
+        stderr.write(f"sgverify: error: {exc}\n")
+        return EXIT_ERROR
+    fail_on = FailOn(conf.fail_on)
+    assert conf.paths is not None and conf.timeout is not None
+
+    files, problems = find_specs(conf.paths)
+    show_progress = bool(getattr(stderr, "isatty", lambda: False)()) and not any(
+        o.file is None and o.format != "text" for o in outputs)
+    reports = [check_file(path, timeout_ms=int(conf.timeout * 1000),
+                          allow_outside=args.allow_outside_includes,
+                          progress=_progress(stderr, n, len(files), path) if show_progress else None)
+               for n, path in enumerate(files, 1)]
     if show_progress:
         stderr.write("\r\033[K")
-    code = exit_code(reports, len(path_diags))
-    counts: dict[str, int] = {}
-    for rep in reports:
-        for r in rep.results:
-            counts[r.verdict.value] = counts.get(r.verdict.value, 0) + 1
-    n_errors = len(path_diags) + sum(1 for rep in reports for d in rep.diagnostics if d.is_error)
+
+    found = file_reports(reports, problems)
+    shown = display_path(conf.baseline) if conf.baseline else None
+    if args.write_baseline:
+        written = write_baseline(args.write_baseline, found, fail_on, previous, stderr)
+        if written is not None:
+            previous, shown = written, display_path(args.write_baseline)
+    notes: tuple[RunNote, ...] = ()
+    if previous is not None:
+        found, notes = apply_baseline(found, previous, shown or "")
     elapsed = None if args.no_timing else time.perf_counter() - started
-    out = open(args.output, "w", encoding="utf-8") if args.output else stdout
-    try:
-        if args.format == "json":
-            summary = {"files": len(files), **{v.value: counts.get(v.value, 0) for v in Verdict},
-                       "input_errors": n_errors, "exit_code": code}
-            out.write(render_json(reports, summary, timing=not args.no_timing))
+    report = RunReport(NAME, found, fail_on, notes, shown, elapsed)
+    for o in outputs:
+        timing = not args.no_timing
+        if o.file is None:
+            stdout.write(render(report, o, style_for(args.color, stdout), args.quiet, timing))
         else:
-            style = style_for(args.color, out)
-            blocks = [render_diagnostic(d, {}, style) for d in path_diags]
-            for rep in reports:
-                for d in sorted(rep.diagnostics, key=lambda d: d.sort_key()):
-                    blocks.append(render_diagnostic(d, rep.sources, style))
-                for r in rep.results:
-                    if args.quiet and r.verdict is Verdict.PROVED:
-                        continue
-                    blocks.append(render_result(r, rep.sources, style, timing=not args.no_timing))
-                if rep.policy is not None and not rep.results and not args.quiet:
-                    blocks.append(f"{rep.path}: note: no assertions to check")
-            blocks.append(summary_line(counts, n_errors, elapsed))
-            out.write("\n".join(blocks) + "\n")
-    finally:
-        if args.output:
-            out.close()
-    return code
+            text = render(report, o, Style(args.color == "always"), args.quiet, timing)
+            with open(o.file, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+    return run_exit_code(report)
 
 
+def write_baseline(path: str, found: Sequence[FileReport], fail_on: FailOn,
+                   previous: Baseline | None, stderr: IO[str]) -> Baseline | None:
+    """Record what fails now (keeping the reasons of ``previous``); refused, returning
+    None, when a file had input errors: a baseline cannot accept those."""
+    if any(fr.has_errors for fr in found):
+        stderr.write(f"sgverify: error: not writing {path}: fix the input errors first "
+                     "(a baseline cannot accept them)\n")
+        return None
+    new = baseline_for(found, fail_on, previous)
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(dump_baseline(new))
+    n = len(new.entries)
+    stderr.write(f"sgverify: wrote {n} baseline entr{'y' if n == 1 else 'ies'} to {path}; "
+                 "edit each reason to say why it is accepted\n")
+    return new
+
+
+def _writable(path: str, option: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise Refused(f"{option} {path}: folder {display_path(folder)} does not exist")
+
+
+def _progress(stderr: IO[str], n: int, total: int, path: str) -> Callable[[int, int, object], None]:
+    def progress(i: int, count: int, _r: object) -> None:
+        stderr.write(f"\r[file {n}/{total}] {path}: assertion {i}/{count}\033[K")
+        stderr.flush()
+    return progress

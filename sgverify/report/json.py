@@ -1,16 +1,18 @@
 """JSON output, schema version 1 (docs/output.md): every file's diagnostics and every
-assertion's verdict, location, counterexample flow, deciding rule and matched rules."""
+assertion's verdict, location, counterexample flow, deciding rule, matched rules and
+timing, with the gate's view (fingerprint, baseline, fails) of each."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from ..api import SpecReport
 from ..diagnostics import Diagnostic, Span
 from ..evaluate import Decision
 from ..model import CompareAssertion, FlowAssertion, Rule
-from ..result import Result
+from ..result import Result, Verdict
+from .findings import Finding, RunReport
+from .gate import fails, run_exit_code, tally
 
 SCHEMA_VERSION = 1
 
@@ -60,18 +62,70 @@ def result_json(r: Result, timing: bool = True) -> dict[str, Any]:
     return out
 
 
-def render_json(reports: list[SpecReport], summary: dict[str, Any], timing: bool = True) -> str:
+def finding_gate_json(f: Finding, run: RunReport) -> dict[str, Any]:
+    """The gate's view of one finding (added in schema version 1, additively)."""
+    return {"fingerprint": f.fingerprint,
+            "baselined": {"reason": f.baselined} if f.baselined is not None else None,
+            "fails": fails(f, run.fail_on)}
+
+
+def generic_result_json(f: Finding, timing: bool = True) -> dict[str, Any]:
+    """An assertion finding that carries no ``Result`` (from another command)."""
+    out: dict[str, Any] = {"name": f.name, "text": f.message, "kind": None, "check": None,
+                           "location": span_json(f.location), "verdict": f.verdict,
+                           "code": f.code, "summary": f.summary, "flow": None, "evidence": [],
+                           "notes": []}
+    if timing and f.elapsed is not None:
+        out["time_ms"] = round(f.elapsed * 1000, 3)
+    return out
+
+
+def finding_json(f: Finding, run: RunReport, timing: bool) -> dict[str, Any]:
+    if f.verdict is not None:
+        body = (result_json(f.payload, timing) if isinstance(f.payload, Result)
+                else generic_result_json(f, timing))
+    elif isinstance(f.payload, Diagnostic):
+        body = diagnostic_json(f.payload)
+    else:
+        body = {"code": f.code, "severity": f.severity, "message": f.message,
+                "location": span_json(f.location),
+                "notes": [{"location": span_json(s), "message": m} for s, m in f.notes]}
+    body.update(finding_gate_json(f, run))
+    return body
+
+
+def summary_json(run: RunReport, timing: bool = True) -> dict[str, Any]:
+    c = tally(run)
+    out: dict[str, Any] = {"files": len(run.files), **{v.value: c.get(v.value, 0) for v in Verdict},
+                           "input_errors": c.get("input_errors", 0),
+                           "exit_code": run_exit_code(run),
+                           "warnings": c.get("warnings", 0), "baselined": c.get("baselined", 0),
+                           "fail_on": run.fail_on.value,
+                           "passed": run_exit_code(run) == 0}
+    if timing and run.elapsed is not None:
+        out["time_ms"] = round(run.elapsed * 1000, 3)
+    return out
+
+
+def render_json(run: RunReport, timing: bool = True) -> str:
+    """The JSON report (schema version 1, docs/output.md)."""
     doc = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "sgverify", "version": _version()},
-        "files": [{"path": rep.path,
-                   "diagnostics": [diagnostic_json(d) for d in sorted(rep.diagnostics,
-                                                                      key=lambda d: d.sort_key())],
-                   "results": [result_json(r, timing) for r in rep.results]}
-                  for rep in reports],
-        "summary": summary,
+        "command": run.command,
+        "files": [{"path": fr.path,
+                   "diagnostics": [finding_json(f, run, timing) for f in fr.findings
+                                   if f.verdict is None],
+                   "results": [finding_json(f, run, timing) for f in fr.findings
+                               if f.verdict is not None],
+                   "notes": list(fr.remarks)}
+                  for fr in run.files],
+        "baseline": run.baseline,
+        "notes": [{"message": n.message, "file": n.file, "fingerprint": n.fingerprint}
+                  for n in run.notes],
+        "summary": summary_json(run, timing),
     }
-    return json.dumps(doc, indent=2, sort_keys=False) + "\n"
+    return json.dumps(doc, indent=2) + "\n"
 
 
 def _version() -> str:

@@ -3,12 +3,14 @@ offending source line with a caret, then counterexamples and notes, indented."""
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from ..diagnostics import Diagnostic, Severity, Span
 from ..evaluate import Decision, Reason
 from ..model import Assertion, Rule, Target
 from ..result import Evidence, Result, Verdict
+from .findings import Finding, Outcome, RunReport
+from .gate import FailOn, fails, relaxed, tally
 
 _COLORS = {"error": "31", "warning": "33", "note": "36", "proved": "32", "violated": "31",
            "unknown": "33", "bold": "1"}
@@ -28,7 +30,7 @@ def where(span: Span | None) -> str:
     return str(span) if span else "<input>"
 
 
-def caret(span: Span | None, sources: dict[str, str]) -> list[str]:
+def caret(span: Span | None, sources: Mapping[str, str]) -> list[str]:
     """The source line of ``span`` with a caret under it (empty if the text is unknown)."""
     if span is None or span.path not in sources:
         return []
@@ -44,7 +46,7 @@ def caret(span: Span | None, sources: dict[str, str]) -> list[str]:
     return [gutter + text, " " * (len(gutter) - 2) + "| " + " " * (span.col - 1) + "^" * width]
 
 
-def render_diagnostic(d: Diagnostic, sources: dict[str, str], style: Style) -> str:
+def render_diagnostic(d: Diagnostic, sources: Mapping[str, str], style: Style) -> str:
     sev = d.severity.value
     lines = [f"{where(d.span)}: {style(sev, sev)}[{d.code}]: {d.message}"]
     lines += caret(d.span, sources)
@@ -137,10 +139,89 @@ def summary_line(counts: dict[str, int], errors: int, elapsed: float | None) -> 
     return "summary: " + ", ".join(parts) + t
 
 
+def render_finding(f: Finding, sources: Mapping[str, str], style: Style,
+                   fail_on: FailOn = FailOn.UNKNOWN, timing: bool = True) -> str:
+    """One finding as a block: the compiler-style line, the source line with a caret
+    (unless proved), the explanation lines, and what the gate made of it."""
+    t = f" ({f.elapsed * 1000:.0f} ms)" if timing and f.elapsed is not None else ""
+    if f.outcome is Outcome.PASSED:
+        label = f.verdict or "passed"
+        lines = [f"{where(f.location)}: {style(label, 'proved')}: {f.message}{t}"]
+        return "\n".join(lines + ["  " + d for d in f.details])
+    sev = "note" if f.baselined is not None else (f.severity or "note")
+    code = f"[{f.code}]" if f.code is not None else ""
+    head = f"{where(f.location)}: {style(sev, sev)}{code}: "
+    if f.verdict is not None:
+        mark = " (baselined)" if f.baselined is not None else ""
+        head += f"{style(f.verdict, f.verdict)}{mark}: "
+    lines = [head + f.message + t]
+    lines += caret(f.location, sources)
+    lines += ["  " + d for d in f.details]
+    for span, note in f.notes:
+        prefix = f"{span}: " if span else ""
+        lines.append(f"  {prefix}{style('note', 'note')}: {note}")
+    if f.baselined is not None:
+        lines.append(f"  baselined: {f.baselined}")
+    elif relaxed(f, fail_on):
+        lines.append(f"  not verified: this passes only because of --fail-on {fail_on.value}")
+    return "\n".join(lines)
+
+
+def run_summary(run: RunReport, timing: bool = True) -> str:
+    """The closing line: verdict counts, then what the gate let through or ignored."""
+    c = tally(run)
+
+    def baselined(verdict: str) -> int:
+        return sum(1 for f in run.findings() if f.verdict == verdict and f.baselined is not None)
+
+    violated = f"{c.get('violated', 0)} violated"
+    if baselined("violated"):
+        violated += f" ({baselined('violated')} baselined)"
+    unknown = f"{c.get('unknown', 0)} unknown"
+    notes = [f"{baselined('unknown')} baselined"] if baselined("unknown") else []
+    if c.get("relaxed"):
+        notes.append(f"not verified: {c['relaxed']} let through by --fail-on {run.fail_on.value}")
+    if notes:
+        unknown += f" ({'; '.join(notes)})"
+    parts = [f"{c.get('proved', 0)} proved", violated, unknown]
+    if c.get("error"):
+        parts.append(f"{c['error']} failed with an error")
+    errors = c.get("input_errors", 0)
+    if errors:
+        parts.append(f"{errors} input error{'s' if errors != 1 else ''}")
+    warnings = sum(1 for f in run.findings()
+                   if f.outcome is Outcome.WARNING and fails(f, run.fail_on))
+    if warnings:
+        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''} "
+                     "(failing with --fail-on warning)")
+    t = f" in {run.elapsed:.2f} s" if timing and run.elapsed is not None else ""
+    return "summary: " + ", ".join(parts) + t
+
+
+def render_text(run: RunReport, style: Style, *, quiet: bool = False, timing: bool = True) -> str:
+    """The whole text report; ``quiet`` leaves out what passed and plain remarks."""
+    blocks = []
+    for fr in run.files:
+        for f in fr.findings:
+            if quiet and f.outcome is Outcome.PASSED:
+                continue
+            blocks.append(render_finding(f, fr.sources, style, run.fail_on, timing))
+        if not quiet:
+            blocks += [f"{fr.path}: note: {r}" for r in fr.remarks]
+    for n in run.notes:
+        blocks.append(f"{artifact_or_input(n.file)}: {style('note', 'note')}: {n.message}")
+    blocks.append(run_summary(run, timing))
+    return "\n".join(blocks) + "\n"
+
+
+def artifact_or_input(path: str | None) -> str:
+    return path if path else "<input>"
+
+
 def target_line(target: Target) -> str:
     groups = ", ".join(f"{g.name} ({g.network.value}, {g.gtype.value})" for g in target.groups)
     return f"{target.kind} {target.name}: groups {groups}"
 
 
 __all__ = ["Style", "render_diagnostic", "render_result", "summary_line", "decision_lines",
-           "rule_ref", "target_line", "Severity"]
+           "rule_ref", "target_line", "Severity", "render_finding", "render_text", "run_summary"]

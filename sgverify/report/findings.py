@@ -1,0 +1,152 @@
+"""Findings: the one shape every reporter and the gate read.
+
+A command turns what it found into ``Finding`` objects, grouped by file (``FileReport``)
+into one ``RunReport``. The text, JSON, SARIF and JUnit reporters and the exit-code gate
+read only these, so ``check`` today and other commands later share them. This module also
+computes the fingerprints that SARIF ``partialFingerprints`` and baselines both use;
+``from_check`` builds findings from checked specs.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import os
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
+
+from ..diagnostics import Span
+
+if TYPE_CHECKING:
+    from .gate import FailOn
+
+
+class Outcome(enum.Enum):
+    """What a finding means, from harmless to worst."""
+
+    PASSED = "passed"    # a proved assertion: a passing test case
+    NOTE = "note"        # information only
+    WARNING = "warning"  # a warning diagnostic (fails only with --fail-on warning)
+    UNKNOWN = "unknown"  # not decided, so NOT verified (fails unless relaxed)
+    FAILED = "failed"    # violated: a counterexample exists
+    ERROR = "error"      # input or internal error: nothing was verified
+
+
+SEVERITY: dict[Outcome, str | None] = {
+    Outcome.PASSED: None, Outcome.NOTE: "note", Outcome.WARNING: "warning",
+    Outcome.UNKNOWN: "warning", Outcome.FAILED: "error", Outcome.ERROR: "error",
+}
+
+
+@dataclass(frozen=True)
+class Related:
+    """A place that explains a finding, such as the rule that decided a counterexample."""
+
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a run found: a checked assertion (``verdict`` set, ``name`` its test-case
+    name) or a diagnostic (``verdict`` None). ``details`` are explanation lines
+    (counterexample, deciding rule, notes) without indentation of their own; ``payload``
+    is the command's own object (a ``Result`` or ``Diagnostic``) for the JSON reporter."""
+
+    file: str
+    outcome: Outcome
+    code: str | None
+    message: str
+    location: Span | None = None
+    name: str | None = None
+    verdict: str | None = None
+    flow: str | None = None
+    summary: str = ""
+    details: tuple[str, ...] = ()
+    notes: tuple[tuple[Span | None, str], ...] = ()
+    related: tuple[Related, ...] = ()
+    elapsed: float | None = None
+    fingerprint: str | None = None
+    baselined: str | None = None  # the reason of the baseline entry that accepts it
+    payload: object = field(default=None, compare=False, repr=False)
+
+    @property
+    def severity(self) -> str | None:
+        return SEVERITY[self.outcome]
+
+    @property
+    def artifact(self) -> str:
+        """The file the finding points at (an included file, say), as a POSIX path."""
+        return artifact_path(self.location.path if self.location else self.file)
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """The findings of one input file (or of a path argument that could not be used).
+    ``remarks`` are plain notes about the file such as 'no assertions to check';
+    ``sources`` maps shown paths to their text, for caret lines."""
+
+    path: str
+    findings: tuple[Finding, ...] = ()
+    remarks: tuple[str, ...] = ()
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.outcome is Outcome.ERROR for f in self.findings)
+
+
+@dataclass(frozen=True)
+class RunNote:
+    """A note about the run rather than about one input, e.g. a stale baseline entry."""
+
+    message: str
+    file: str | None = None
+    fingerprint: str | None = None
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """Everything one command run reports, plus the gate policy it is judged by."""
+
+    command: str
+    files: tuple[FileReport, ...]
+    fail_on: FailOn
+    notes: tuple[RunNote, ...] = ()
+    baseline: str | None = None
+    elapsed: float | None = None
+
+    def findings(self) -> Iterator[Finding]:
+        for fr in self.files:
+            yield from fr.findings
+
+
+def artifact_path(path: str) -> str:
+    """A shown path in POSIX form (SARIF URIs, fingerprints and baselines use it)."""
+    return PurePath(path).as_posix() if os.sep != "/" else path
+
+
+def fingerprint(code: str, path: str, name: str, occurrence: int = 1) -> str:
+    """A finding's identity across runs: its code, file and name (the assertion's label
+    or text, or a diagnostic's message), never a line number, which shifts on edits."""
+    parts = ["sgverify/v1", code, path, name] + ([str(occurrence)] if occurrence > 1 else [])
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def with_fingerprints(files: Sequence[FileReport]) -> tuple[FileReport, ...]:
+    """Give every coded finding its fingerprint; a repeat of the same (code, file, name)
+    in one run is numbered so that the two stay distinct."""
+    seen: Counter[tuple[str, str, str]] = Counter()
+    out = []
+    for fr in files:
+        findings = []
+        for f in fr.findings:
+            if f.code is not None:
+                key = (f.code, f.artifact, f.name if f.name is not None else f.message)
+                seen[key] += 1
+                f = replace(f, fingerprint=fingerprint(*key, occurrence=seen[key]))
+            findings.append(f)
+        out.append(replace(fr, findings=tuple(findings)))
+    return tuple(out)

@@ -1,0 +1,136 @@
+"""JUnit XML output (GitLab, Jenkins and other CI test reports); standard library only.
+
+One ``<testsuite>`` per input file (name = its path) and one ``<testcase>`` per assertion
+(name = the assertion's label or text, classname = the file path). A violation is a
+``<failure type="violated">`` carrying the counterexample and deciding rule; an unknown is
+a ``<failure type="unknown">`` unless ``--fail-on violated`` lets it through, in which case
+it is ``<skipped>`` with a message saying it was not verified; a baselined finding is
+``<skipped>`` with the baseline's reason; an assertion that ended in an error is an
+``<error>``. A file's input errors are one ``<testcase name="load">`` whose ``<error>``
+lists them (with ``--fail-on warning`` its warnings fail that test case the same way).
+Remarks, warnings that do not fail and stale-baseline notes go to the suite's
+``<system-out>``. Times appear only with timing on; there are no timestamps.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections import Counter
+
+from .findings import FileReport, Finding, Outcome, RunReport, artifact_path
+from .gate import fails, relaxed
+from .text import Style, render_finding
+
+LOAD = "load"  # the test case that stands for loading a file with input errors
+
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """Text with the characters XML 1.0 cannot carry replaced."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def plain(f: Finding, run: RunReport) -> str:
+    """A finding as the text report prints it, without colour, caret or timing."""
+    return render_finding(f, {}, Style(False), run.fail_on, timing=False)
+
+
+def _case(suite: ET.Element, name: str, fr: FileReport, f: Finding | None,
+          timing: bool) -> ET.Element:
+    case = ET.SubElement(suite, "testcase", name=xml_text(name), classname=xml_text(fr.path),
+                         file=xml_text(f.artifact if f else artifact_path(fr.path)))
+    if f is not None and f.location is not None:
+        case.set("line", str(f.location.line))
+    if timing and f is not None and f.elapsed is not None:
+        case.set("time", f"{f.elapsed:.3f}")
+    return case
+
+
+def _outcome(case: ET.Element, tag: str, kind: str | None, message: str, body: str) -> None:
+    el = ET.SubElement(case, tag)
+    if kind is not None:
+        el.set("type", kind)
+    el.set("message", xml_text(message))
+    el.text = xml_text(body)
+
+
+def _short(f: Finding) -> str:
+    what = f"counterexample {f.flow}" if f.outcome is Outcome.FAILED and f.flow else f.summary
+    return f"{f.code} {f.verdict}: {what}" if f.code else f"{f.verdict}: {what}"
+
+
+def _assertion_case(suite: ET.Element, fr: FileReport, f: Finding, run: RunReport,
+                    timing: bool) -> str | None:
+    """Add the test case of one assertion; return what it counts as, if not a pass."""
+    case = _case(suite, f.name or f.message, fr, f, timing)
+    if f.outcome is Outcome.PASSED:
+        return None
+    if f.baselined is not None:
+        _outcome(case, "skipped", None, f"baselined: {f.baselined}", plain(f, run))
+        return "skipped"
+    if f.outcome is Outcome.ERROR:
+        _outcome(case, "error", "error", _short(f), plain(f, run))
+        return "errors"
+    if relaxed(f, run.fail_on):
+        _outcome(case, "skipped", None,
+                 f"not verified (unknown); let through by --fail-on {run.fail_on.value}",
+                 plain(f, run))
+        return "skipped"
+    _outcome(case, "failure", f.verdict, _short(f), plain(f, run))
+    return "failures"
+
+
+def _suite(root: ET.Element, fr: FileReport, run: RunReport, timing: bool) -> Counter[str]:
+    suite = ET.SubElement(root, "testsuite", name=xml_text(fr.path))
+    counts: Counter[str] = Counter()
+    diags = [f for f in fr.findings if f.verdict is None]
+    blocking = [f for f in diags if fails(f, run.fail_on)]
+    if blocking:
+        case = _case(suite, LOAD, fr, None, timing)
+        counts["tests"] += 1
+        errors = [f for f in blocking if f.outcome is Outcome.ERROR]
+        body = "\n\n".join(plain(f, run) for f in blocking)
+        if errors:
+            _outcome(case, "error", "input-error",
+                     f"{len(errors)} input error{'s' if len(errors) != 1 else ''}", body)
+            counts["errors"] += 1
+        else:
+            _outcome(case, "failure", "warning",
+                     f"{len(blocking)} warning{'s' if len(blocking) != 1 else ''} "
+                     f"(--fail-on {run.fail_on.value})", body)
+            counts["failures"] += 1
+    time = 0.0
+    for f in fr.findings:
+        if f.verdict is None:
+            continue
+        counts["tests"] += 1
+        kind = _assertion_case(suite, fr, f, run, timing)
+        if kind:
+            counts[kind] += 1
+        time += f.elapsed or 0.0
+    out = [plain(f, run) for f in diags if not fails(f, run.fail_on)]
+    out += [f"{fr.path}: note: {r}" for r in fr.remarks]
+    out += [f"note: {n.message}" for n in run.notes if n.file == fr.path]
+    if out:
+        ET.SubElement(suite, "system-out").text = xml_text("\n".join(out) + "\n")
+    for key in ("tests", "failures", "errors", "skipped"):
+        suite.set(key, str(counts[key]))
+    if timing:
+        suite.set("time", f"{time:.3f}")
+    return counts
+
+
+def render_junit(run: RunReport, timing: bool = True) -> str:
+    """The JUnit XML document of ``run``."""
+    root = ET.Element("testsuites", name=f"sgverify {run.command}")
+    totals: Counter[str] = Counter()
+    for fr in run.files:
+        totals.update(_suite(root, fr, run, timing))
+    for key in ("tests", "failures", "errors", "skipped"):
+        root.set(key, str(totals[key]))
+    if timing and run.elapsed is not None:
+        root.set("time", f"{run.elapsed:.3f}")
+    ET.indent(root, space="  ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

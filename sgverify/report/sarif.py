@@ -1,0 +1,155 @@
+"""SARIF 2.1.0 output, for code scanning (GitHub and other SARIF readers).
+
+One ``rule`` (reportingDescriptor) per diagnostic code that the run reports, with the code
+as its stable id (E301 assertion violated, W401 unknown, E1xx input errors, ...; titles
+from ``diagnostics.CODES``). Every finding that is
+not a pass becomes a ``result`` at its location: violations and errors at level error,
+unknowns and warnings at level warning, the deciding rules as ``relatedLocations`` and the
+counterexample in the message. ``partialFingerprints`` carry the finding's fingerprint
+(code, file, assertion name; no line numbers), the same value a baseline records; a
+baselined result carries an accepted external ``suppression``. Artifact URIs are relative
+to the working directory (``uriBaseId`` %SRCROOT%), so run sgverify from the repository
+root. The output has no timestamps and is byte-identical for identical input.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import PurePath
+from typing import Any
+from urllib.parse import quote
+
+from ..diagnostics import CODES, Span
+from .findings import Finding, Outcome, RunReport, artifact_path
+from .gate import fails, relaxed, run_exit_code, tally
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+FINGERPRINT_KEY = "sgverifyFinding/v1"
+SRCROOT = "%SRCROOT%"
+
+LEVEL = {Outcome.ERROR: "error", Outcome.FAILED: "error", Outcome.UNKNOWN: "warning",
+         Outcome.WARNING: "warning", Outcome.NOTE: "note"}
+
+
+def rule_name(title: str) -> str:
+    """'assertion violated' -> 'AssertionViolated' (SARIF's readable rule name)."""
+    return "".join(w[:1].upper() + w[1:] for w in re.split(r"[^A-Za-z0-9]+", title) if w)
+
+
+def descriptor(code: str) -> dict[str, Any]:
+    severity, title = CODES.get(code, (None, code))
+    level = severity.value if severity else {"E": "error", "W": "warning"}.get(code[:1], "note")
+    out: dict[str, Any] = {
+        "id": code, "name": rule_name(title), "shortDescription": {"text": title},
+        "fullDescription": {"text": f"{code}: {title} (see docs/errors.md)"},
+        "defaultConfiguration": {"level": level},
+        "help": {"text": f"sgverify diagnostic {code}: {title}. docs/errors.md explains "
+                         "each code and how to fix it."},
+    }
+    if code in ("E301", "W401"):
+        out["properties"] = {"tags": ["security", "correctness"]}
+    return out
+
+
+def artifact_location(path: str) -> dict[str, Any]:
+    """A relative path is based at %SRCROOT% (the working directory); an absolute one is
+    a file: URI."""
+    shown = artifact_path(path)
+    if PurePath(shown).is_absolute():
+        return {"uri": PurePath(path).as_uri()}
+    return {"uri": quote(shown, safe="/"), "uriBaseId": SRCROOT}
+
+
+def region(span: Span | None) -> dict[str, Any]:
+    if span is None:
+        return {"startLine": 1}
+    out = {"startLine": span.line, "startColumn": span.col}
+    if span.end_line and span.end_col:
+        out.update(endLine=span.end_line, endColumn=span.end_col)
+    return out
+
+
+def physical(span: Span | None, file: str) -> dict[str, Any]:
+    return {"physicalLocation": {"artifactLocation": artifact_location(span.path if span else file),
+                                 "region": region(span)}}
+
+
+def message_text(f: Finding, run: RunReport) -> str:
+    head = f"{f.verdict}: {f.message}" if f.verdict is not None else f.message
+    lines = [head] + list(f.details)
+    lines += [f"note: {n}" + (f" ({s})" if s else "") for s, n in f.notes]
+    if f.baselined is not None:
+        lines.append(f"baselined: {f.baselined}")
+    elif relaxed(f, run.fail_on):
+        lines.append(f"not verified: this passes only because of --fail-on {run.fail_on.value}")
+    return "\n".join(lines)
+
+
+def result_json(f: Finding, run: RunReport, rule_index: dict[str, int],
+                timing: bool) -> dict[str, Any]:
+    assert f.code is not None
+    out: dict[str, Any] = {
+        "ruleId": f.code, "ruleIndex": rule_index[f.code], "level": LEVEL[f.outcome],
+        "message": {"text": message_text(f, run)},
+        "locations": [physical(f.location, f.file)],
+    }
+    related = [(r.span, r.message) for r in f.related]
+    related += [(s, f"note: {m}") for s, m in f.notes if s is not None]
+    if related:
+        out["relatedLocations"] = [{"id": i, **physical(span, f.file), "message": {"text": m}}
+                                   for i, (span, m) in enumerate(related, 1)]
+    if f.fingerprint is not None:
+        out["partialFingerprints"] = {FINGERPRINT_KEY: f.fingerprint}
+    if f.baselined is not None:
+        out["suppressions"] = [{"kind": "external", "status": "accepted",
+                                "justification": f.baselined}]
+    props: dict[str, Any] = {"file": artifact_path(f.file), "fails": fails(f, run.fail_on)}
+    if f.verdict is not None:
+        props.update(assertion=f.name, verdict=f.verdict)
+        if f.flow is not None:
+            props["flow"] = f.flow
+        if timing and f.elapsed is not None:
+            props["time_ms"] = round(f.elapsed * 1000, 3)
+    out["properties"] = props
+    return out
+
+
+def render_sarif(run: RunReport, timing: bool = True) -> str:
+    """The SARIF log of ``run``: one run, all rules, one result per non-passing finding."""
+    from .. import __version__
+    reported = [f for f in run.findings() if f.outcome is not Outcome.PASSED and f.code is not None]
+    used = {f.code for f in reported if f.code is not None}
+    order = {c: i for i, c in enumerate(CODES)}
+    codes = sorted(used, key=lambda c: (order.get(c, len(order)), c))
+    rule_index = {c: i for i, c in enumerate(codes)}
+    results = [result_json(f, run, rule_index, timing) for f in reported]
+    invocation: dict[str, Any] = {
+        "executionSuccessful": not any(f.code == "E901" for f in run.findings()),
+        "exitCode": run_exit_code(run),
+    }
+    if run.notes:
+        invocation["toolConfigurationNotifications"] = [
+            {"level": "note", "message": {"text": n.message}} for n in run.notes]
+    counts = tally(run)
+    props: dict[str, Any] = {"command": run.command, "failOn": run.fail_on.value,
+                             "summary": {k: counts.get(k, 0) for k in (
+                                 "proved", "violated", "unknown", "error", "input_errors",
+                                 "warnings", "baselined")}}
+    if timing and run.elapsed is not None:
+        props["time_ms"] = round(run.elapsed * 1000, 3)
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": SARIF_VERSION,
+        "runs": [{
+            "tool": {"driver": {"name": "sgverify", "version": __version__,
+                                "semanticVersion": __version__,
+                                "rules": [descriptor(c) for c in codes]}},
+            "invocations": [invocation],
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+            "properties": props,
+        }],
+    }
+    return json.dumps(log, indent=2) + "\n"

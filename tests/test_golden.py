@@ -1,0 +1,73 @@
+"""Golden reports: every format (text, JSON, SARIF, JUnit) on the scenario specs, on the
+broken variants and on the gate fixtures, compared byte for byte with tests/golden/.
+
+The reports are made with ``--no-timing --color never`` from the repository root, so paths
+are relative; the tool version is replaced by ``<version>`` so that a release does not
+change them. Two runs must give identical bytes.
+
+After an intended change, regenerate and review the diff:
+
+    SGVERIFY_UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from gate_support import ROOT, cli
+from sgverify import __version__
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+UPDATE = os.environ.get("SGVERIFY_UPDATE_GOLDEN") == "1"
+SETS = {"scenarios": "specs", "broken": "tests/fixtures/broken", "gate": "tests/fixtures/gate"}
+EXIT = {"scenarios": 0, "broken": 1, "gate": 2}
+FORMATS = {"text": "txt", "json": "json", "sarif": "sarif", "junit": "xml"}
+
+
+def normalise(text: str) -> str:
+    text = re.sub(r'("(?:version|semanticVersion)": )"' + re.escape(__version__) + '"',
+                  r'\1"<version>"', text)
+    return text.replace(str(ROOT), "<root>")
+
+
+def render_set(name: str, out_dir: Path) -> dict[str, str]:
+    """All four reports of one set, from a single run."""
+    args = [a for fmt, ext in FORMATS.items()
+            for a in ("--format", fmt, "--output", str(out_dir / f"{name}.{ext}"))]
+    old = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        code, out, err = cli("check", SETS[name], *args, "--no-timing", "--color", "never")
+    finally:
+        os.chdir(old)
+    assert (code, out, err) == (EXIT[name], "", "")
+    return {fmt: normalise((out_dir / f"{name}.{ext}").read_text(encoding="utf-8"))
+            for fmt, ext in FORMATS.items()}
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+    return {name: render_set(name, tmp_path_factory.mktemp(name)) for name in SETS}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("name", SETS)
+def test_golden(reports: dict[str, dict[str, str]], name: str, fmt: str) -> None:
+    path = GOLDEN / f"{name}.{FORMATS[fmt]}"
+    actual = reports[name][fmt]
+    if UPDATE:
+        path.write_text(actual, encoding="utf-8", newline="\n")
+        return
+    assert path.exists(), f"missing {path}; run with SGVERIFY_UPDATE_GOLDEN=1 to create it"
+    expected = path.read_text(encoding="utf-8")
+    assert actual == expected, (f"{path.name} differs; if the change is intended, regenerate "
+                                "with SGVERIFY_UPDATE_GOLDEN=1 and review the diff")
+
+
+def test_reports_are_byte_identical_across_runs(reports: dict[str, dict[str, str]],
+                                                tmp_path: Path) -> None:
+    assert render_set("broken", tmp_path) == reports["broken"]
