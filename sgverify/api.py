@@ -52,11 +52,13 @@ def load_policy(path: str, *, root: str | None = None, allow_outside: bool = Fal
 
 def check_file(path: str, *, timeout_ms: int | None = None, root: str | None = None,
                allow_outside: bool = False, limits: Limits = Limits(),
-               progress: Callable[[int, int, Result], None] | None = None) -> SpecReport:
-    """Load ``path`` and prove each of its assertions."""
+               progress: Callable[[int, int, Result], None] | None = None,
+               certify: bool = False) -> SpecReport:
+    """Load ``path`` and prove each of its assertions (``certify``: re-decide each verdict
+    with the independent box certifier)."""
     report = load_policy(path, root=root, allow_outside=allow_outside, limits=limits)
     if report.policy is not None:
-        report.results = check_policy(report.policy, timeout_ms, progress)
+        report.results = check_policy(report.policy, timeout_ms, progress, certify)
     return report
 
 

@@ -72,28 +72,44 @@ class CheckUnit:
     allow_outside: bool
 
 
+# Policies the parent loaded; forked workers inherit them and skip parsing again.
+_LOADED: dict[str, object] = {}
+AUTO_MIN_ASSERTIONS = 200  # below this, worker start-up and re-encoding cost more than they save
+
+
 def run_check_unit(unit: CheckUnit) -> list:  # list[Result]
     from .api import load_policy
     from .query import Checker
 
-    rep = load_policy(unit.path, allow_outside=unit.allow_outside)
-    if rep.policy is None:  # the parent reported the errors already
+    policy = _LOADED.get(unit.path)
+    if policy is None:
+        policy = load_policy(unit.path, allow_outside=unit.allow_outside).policy
+    if policy is None:  # the parent reported the errors already
         return []
-    checker = Checker(rep.policy, unit.timeout_ms, unit.certify)
-    assertions = rep.policy.assertions
+    checker = Checker(policy, unit.timeout_ms, unit.certify)  # type: ignore[arg-type]
+    assertions = policy.assertions  # type: ignore[attr-defined]
     picked = range(len(assertions)) if unit.indices is None else unit.indices
     return [checker.run(assertions[i]) for i in picked]
 
 
 def check_files(paths: Iterable[str], *, jobs: int = 1, backend: str = "local",
                 address: str | None = None, timeout_ms: int | None = None, certify: bool = False,
-                allow_outside: bool = False) -> list:  # list[SpecReport]
+                allow_outside: bool = False, auto: bool = False) -> list:  # list[SpecReport]
     """Load every spec here (diagnostics), then check the assertions in parallel units:
     one unit per file, large files split into chunks of assertions. Results keep the
-    order of files and assertions."""
+    order of files and assertions. ``auto``: use one process when there is little work."""
     from .api import load_policy
+    from .query import check_policy
 
     reports = [load_policy(p, allow_outside=allow_outside) for p in paths]
+    total = sum(len(r.policy.assertions) for r in reports if r.policy is not None)
+    if backend == "local" and (jobs <= 1 or (auto and total < AUTO_MIN_ASSERTIONS)):
+        for rep in reports:
+            if rep.policy is not None:
+                rep.results = check_policy(rep.policy, timeout_ms, certify=certify)
+        return reports
+    _LOADED.clear()
+    _LOADED.update({r.path: r.policy for r in reports if r.policy is not None})
     units: list[CheckUnit] = []
     owners: list[int] = []
     workers = max(1, jobs)
@@ -106,7 +122,10 @@ def check_files(paths: Iterable[str], *, jobs: int = 1, backend: str = "local",
             idx = tuple(range(c, count, chunks)) if chunks > 1 else None
             units.append(CheckUnit(rep.path, idx, timeout_ms, certify, allow_outside))
             owners.append(n)
-    outcomes = pmap(run_check_unit, units, jobs, backend, address)
+    try:
+        outcomes = pmap(run_check_unit, units, jobs, backend, address)
+    finally:
+        _LOADED.clear()
     per_file: dict[int, list[tuple[int, object]]] = {}
     for unit, owner, results in zip(units, owners, outcomes):
         idx = unit.indices if unit.indices is not None else tuple(range(len(results)))

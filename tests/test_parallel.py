@@ -50,3 +50,24 @@ def test_dask_backend_on_a_local_cluster() -> None:
     serial = _summary(check_files(FILES[:4], jobs=1))
     dask = _summary(check_files(FILES[:4], jobs=2, backend="dask"))
     assert dask == serial
+
+
+def test_cli_output_identical_with_jobs(tmp_path: Path) -> None:
+    import io
+    from sgverify.cli import run
+    outs = []
+    for jobs in ("1", "2"):
+        out = io.StringIO()
+        code = run(["check", *FILES, "--no-timing", "--color", "never", "--jobs", jobs,
+                    "--format", "json"], out, io.StringIO())
+        outs.append((code, out.getvalue()))
+    assert outs[0] == outs[1] and outs[0][0] == 1
+
+
+def test_cli_certify_notes_every_result() -> None:
+    import io
+    from sgverify.cli import run
+    out = io.StringIO()
+    spec = str(ROOT / "specs" / "scenarios" / "06-internet-access-vpc.sgv")
+    assert run(["check", spec, "--certify", "--no-timing", "--format", "json"], out, io.StringIO()) == 0
+    assert out.getvalue().count("certified by the box decomposition") == 5

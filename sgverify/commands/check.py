@@ -20,6 +20,7 @@ from ..baseline import (Baseline, BaselineError, apply_baseline, baseline_for, d
 from ..config import DEFAULTS, FAIL_ON, FORMATS, Config, ConfigError, discover, load_config
 from ..diagnostics import Diagnostic
 from ..load import display_path
+from ..parallel import BACKENDS, check_files, default_jobs
 from ..report.findings import FileReport, RunNote, RunReport, with_fingerprints
 from ..report.from_check import path_file_report, spec_file_report
 from ..report.gate import FailOn, exit_code as gate_exit_code, run_exit_code
@@ -48,6 +49,16 @@ class _Pair(argparse.Action):
             pair[slot] = values
             pairs.append(pair)
         setattr(namespace, self.dest, [tuple(p) for p in pairs])
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of workers: '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("--jobs must be at least 1")
+    return value
 
 
 def _seconds(text: str) -> float:
@@ -90,6 +101,17 @@ def add_arguments(c: argparse.ArgumentParser) -> None:
     c.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     c.add_argument("--allow-outside-includes", action="store_true",
                    help="let includes point outside the project folder")
+    c.add_argument("--certify", action="store_true",
+                   help="re-decide every verdict with the independent box certifier (no Z3); "
+                        "a disagreement is an internal error, a certifier over budget leaves "
+                        "the assertion unproved")
+    c.add_argument("--jobs", "-j", type=_jobs, metavar="N",
+                   help="worker processes (default: all cores when there is enough work); "
+                        "output is identical for every N")
+    c.add_argument("--backend", choices=BACKENDS, default="local",
+                   help="'local' processes, or 'dask': a Dask cluster (the 'distributed' extra)")
+    c.add_argument("--scheduler", metavar="ADDRESS",
+                   help="with --backend dask: the scheduler to use (default: start a local cluster)")
 
 
 class Refused(Exception):
@@ -204,10 +226,24 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     files, problems = find_specs(conf.paths)
     show_progress = bool(getattr(stderr, "isatty", lambda: False)()) and not any(
         o.file is None and o.format != "text" for o in outputs)
-    reports = [check_file(path, timeout_ms=int(conf.timeout * 1000),
-                          allow_outside=args.allow_outside_includes,
-                          progress=_progress(stderr, n, len(files), path) if show_progress else None)
-               for n, path in enumerate(files, 1)]
+    jobs = args.jobs or default_jobs()
+    if (jobs > 1 and len(files) > 0) or args.backend == "dask":
+        if show_progress:
+            stderr.write(f"checking {len(files)} file(s) on {jobs} worker(s)...")
+            stderr.flush()
+        try:
+            reports = check_files(files, jobs=jobs, backend=args.backend, address=args.scheduler,
+                                  timeout_ms=int(conf.timeout * 1000), certify=args.certify,
+                                  allow_outside=args.allow_outside_includes,
+                                  auto=args.jobs is None)
+        except RuntimeError as exc:  # the backend is missing or unreachable
+            stderr.write(f"\nsgverify: error: {exc}\n")
+            return EXIT_ERROR
+    else:
+        reports = [check_file(path, timeout_ms=int(conf.timeout * 1000),
+                              allow_outside=args.allow_outside_includes, certify=args.certify,
+                              progress=_progress(stderr, n, len(files), path) if show_progress else None)
+                   for n, path in enumerate(files, 1)]
     if show_progress:
         stderr.write("\r\033[K")
 
