@@ -46,6 +46,10 @@ class Layout:
     def key_dim(self, key: GroupKey) -> int | None:
         return 8 + self.keys.index(key) if key in self.keys else None
 
+    def bit(self, key: GroupKey) -> int:
+        """The dimension of a key of the universe."""
+        return 8 + self.keys.index(key)
+
     def atom_dim(self, name: str) -> int:
         return 8 + len(self.keys) + self.atoms.index(name)
 
@@ -105,7 +109,7 @@ def well_formed(layout: Layout, target: Target | None, use_local: bool = True) -
             base = layout.make(d1=point(nic), d2=point(fam_bit), d6=addr, d7=local)
             if nic == 1:
                 for k in layout.keys:
-                    base = _set(base, layout.key_dim(k), point(0)) or base
+                    base = _set(base, layout.bit(k), point(0)) or base
             with_ports = _set(_set(_set(base, PROTO, PORT_PROTOS), DPORT, iv((1, 65535))), SPORT,
                               iv((1, 65535)))
             no_ports = _set(_set(_set(base, PROTO, other), DPORT, point(0)), SPORT, point(0))
@@ -183,7 +187,7 @@ def _exact_groups(layout: Layout, keys: frozenset[GroupKey], side: Side) -> list
         return [layout.full()] if side.fixed_groups() == keys else []
     box = layout.full()
     for k in layout.keys:
-        box = _set(box, layout.key_dim(k), point(1 if k in keys else 0)) or box
+        box = _set(box, layout.bit(k), point(1 if k in keys else 0)) or box
     return [box]
 
 
@@ -191,7 +195,8 @@ def _endpoint(layout: Layout, t: EndpointTerm, side: Side) -> list[Box]:
     boxes = [layout.full()]
     if t.addresses is not None:
         boxes = [b for fam_bit, fam in FAMILIES
-                 for b in _restrict(_restrict(boxes, FAM, point(fam_bit)), side.addr_dim, _addr(t.addresses, fam))]
+                 for b in _restrict(_restrict(boxes, FAM, point(fam_bit)), side.addr_dim,
+                                    _addr(t.addresses, fam))]
     if t.member_of is not None:
         if not side.peer:
             boxes = boxes if t.member_of in side.fixed_groups() else []
@@ -220,7 +225,8 @@ def rule_boxes(layout: Layout, rule: Rule, direction_bit: int, peer_dim: int, lo
                peer_groups: frozenset[GroupKey] | None) -> list[Box]:
     """The flows ``rule`` matches (boxes may overlap). ``peer_groups`` fixes the peer's
     groups when the peer is a known interface (reach); otherwise group bits decide."""
-    base = layout.make(d0=point(direction_bit), d1=point(1 if rule.nic is Nic.INTERNET else 0))
+    base: Box | None = layout.make(d0=point(direction_bit),
+                                   d1=point(1 if rule.nic is Nic.INTERNET else 0))
     if rule.protocol is not None:
         base = _set(base, PROTO, point(rule.protocol))
     if base is None:
@@ -282,7 +288,8 @@ def decide_region(layout: Layout, target: Target, sem: Semantics, region: Sequen
             pieces.extend(Piece(b, accepted, reason, rule) for b in inside)
 
         if sem.block_tcp25 and direction is Direction.EGRESS:
-            cut = [layout.make(d3=point(TCP), d4=point(25), d2=point(fb), **{f"d{peer_dim}": _addr(INTERNET, fam)})
+            cut = [layout.make(d3=point(TCP), d4=point(25), d2=point(fb),
+                               **{f"d{peer_dim}": _addr(INTERNET, fam)})
                    for fb, fam in FAMILIES]
             take(cut, False, "platform")
         shared = _group_region(layout, target, peer_groups, open_only=False)

@@ -15,9 +15,8 @@ import z3  # type: ignore[import-untyped]
 
 from .addresses import MAX, V4, V6, AddrSpace
 from .encode_decision import DecisionText
-from .model import (GRE, ICMP, ICMPV6, MAX_PORT, MIN_PORT, PORT_PROTOCOLS, TCP, UDP, Action, Direction,
-                    EndpointTerm, FlowSet, GroupKey, GroupType, Network, Nic, PortRange, Rule,
-                    Semantics, Target)
+from .model import (GRE, ICMP, ICMPV6, MAX_PORT, MIN_PORT, PORT_PROTOCOLS, TCP, UDP, Direction,
+                    EndpointTerm, FlowSet, GroupKey, Network, Nic, PortRange, Semantics, Target)
 
 
 def safe_name(text: str) -> str:

@@ -127,7 +127,9 @@ class DecisionText:
             conds.append(space_text(self.v6, self.local4, self.local6, rule.local))
         if rule.unresolved_ports is not None:
             conds.append(self.atom(rule.unresolved_ports))
-        peer = [space_text(self.v6, self.peer4, self.peer6, rule.peer.addresses)] if rule.peer.addresses else []
+        peer = []
+        if rule.peer.addresses:
+            peer.append(space_text(self.v6, self.peer4, self.peer6, rule.peer.addresses))
         if rule.peer.groups:
             peer.append(_and([f"(not {self.internet})",
                               _or([self.member(k) for k in sorted(rule.peer.groups)])]))

@@ -12,7 +12,7 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -126,7 +126,7 @@ def check_files(paths: Iterable[str], *, jobs: int = 1, backend: str = "local",
         outcomes = pmap(run_check_unit, units, jobs, backend, address)
     finally:
         _LOADED.clear()
-    per_file: dict[int, list[tuple[int, object]]] = {}
+    per_file: dict[int, list[tuple[int, Any]]] = {}
     for unit, owner, results in zip(units, owners, outcomes):
         idx = unit.indices if unit.indices is not None else tuple(range(len(results)))
         per_file.setdefault(owner, []).extend(zip(idx, results))

@@ -98,7 +98,8 @@ _WORD_TERMINALS = ("tcp udp icmp icmpv6 gre ingress egress inbound outbound inte
 def reserved_words() -> frozenset[str]:
     """Words of the language; they cannot name groups, instances, sets or lists."""
     words = {t.pattern.value for t in parser().terminals
-             if isinstance(t.pattern, lark.lexer.PatternStr) and re.fullmatch(r"[a-z][a-z0-9\-]*", t.pattern.value)}
+             if isinstance(t.pattern, lark.lexer.PatternStr)
+             and re.fullmatch(r"[a-z][a-z0-9\-]*", t.pattern.value)}
     return frozenset(words | set(_WORD_TERMINALS))
 
 
@@ -152,7 +153,7 @@ def syntax_diagnostic(err: UnexpectedInput, text: str, path: str) -> tuple[Diagn
         return Diagnostic.make("E001", f"unexpected {_token_text(tok)}; expected {expected}",
                                Span(path, line, col, line, col + max(end, 1))), pos
     if isinstance(err, UnexpectedCharacters):
-        pos = err.pos_in_stream
+        pos = err.pos_in_stream or 0
         expected = describe_expected(err.allowed or set())
         ch = text[pos] if pos < len(text) else ""
         word = re.match(r"[^\s,;(){}]+", text[pos:])

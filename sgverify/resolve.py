@@ -18,7 +18,7 @@ from .parse import reserved_words
 from .syntax import (AddressSetNode, AssertNode, Document, FlowSetNode, GroupNode, InstanceNode,
                      OptionNode, PeerNode, PortListNode, PrefixListNode, RuleNode, TargetNode)
 
-OPTIONS = {
+OPTIONS: dict[str, dict[str, str | bool]] = {
     "intra-group": {"override": "override", "fallback": "fallback"},
     "block-outbound-tcp25": {"on": True, "off": False, "true": True, "false": False},
 }
@@ -170,7 +170,8 @@ class Resolver:
         if groups and nic is Nic.INTERNET:
             self.error("E120", "group authorisation works on the internal network only: use "
                        "'nic intranet'", node.span)
-        if g.network is Network.CLASSIC and V6 in addresses.families() | (local.families() if local else set()):
+        families = addresses.families() | (local.families() if local else frozenset())
+        if g.network is Network.CLASSIC and V6 in families:
             self.error("E111", "the classic network has no IPv6: IPv6 blocks are not allowed in "
                        f"classic group '{g.name}'", node.span)
         if local is not None and not groups and not unresolved and addresses and \

@@ -122,6 +122,16 @@ class IncludeNode:
 
 
 @dataclass(frozen=True)
+class ImportNode:
+    """``import "PATH" [as FORMAT]``: groups, instances and lists read from a cloud export
+    (``sgverify.inputs``); ``fmt`` None means auto-detect."""
+
+    path: str
+    fmt: str | None = None
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class FlowSetNode:
     directions: frozenset[Direction] | None = None
     services: tuple[ServiceNode, ...] | None = None
@@ -174,7 +184,7 @@ class FlowNode:
     span: Span | None = field(default=None, compare=False)
 
 
-Statement = (IncludeNode | OptionNode | AddressSetNode | PrefixListNode | PortListNode
+Statement = (IncludeNode | ImportNode | OptionNode | AddressSetNode | PrefixListNode | PortListNode
              | GroupNode | InstanceNode | AssertNode)
 
 
