@@ -18,7 +18,7 @@ from .model import (MAX_PORT, MIN_PORT, PORT_PROTOCOLS, PROTOCOL_NUMBERS, Action
                     Direction, GroupType, Network, Nic, PortRange)
 from .parse import parse_recovering, parse_text
 from .syntax import (AddressSetNode, AssertNode, Document, FlowNode, FlowSetNode, GroupNode,
-                     IncludeNode, InstanceNode, OptionNode, PeerNode, PortListNode, PrefixListNode,
+                     ImportNode, IncludeNode, InstanceNode, OptionNode, PeerNode, PortListNode, PrefixListNode,
                      RuleNode, ServiceNode, TargetNode)
 
 ACTIONS = {"accept": Action.ACCEPT, "allow": Action.ACCEPT, "drop": Action.DROP,
@@ -137,6 +137,10 @@ class Builder(Transformer):  # type: ignore[type-arg]
     def include(self, meta: Any, ch: list[Any]) -> IncludeNode:
         return IncludeNode(_unquote(ch[0]), self.span(meta))
 
+    def import_stmt(self, meta: Any, ch: list[Any]) -> ImportNode:
+        fmt = str(ch[1]) if len(ch) > 1 else None
+        return ImportNode(_unquote(ch[0]), fmt, self.span(meta))
+
     def option(self, meta: Any, ch: list[Any]) -> OptionNode:
         return OptionNode(str(ch[0]), _unquote(str(ch[1])), self.span(meta))
 
@@ -207,6 +211,9 @@ class Builder(Transformer):  # type: ignore[type-arg]
 
     def type_enterprise(self, meta: Any, ch: list[Any]) -> _Marker:
         return _Marker("type", GroupType.ENTERPRISE, self.span(meta))
+
+    def type_aws(self, meta: Any, ch: list[Any]) -> _Marker:
+        return _Marker("type", GroupType.AWS, self.span(meta))
 
     def intra(self, meta: Any, ch: list[Any]) -> _Marker:
         return _Marker("intra", ch[0], self.span(meta))

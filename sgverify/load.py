@@ -1,16 +1,18 @@
 """Reading .sgv files safely: size and line limits, text encoding, includes (relative to the
-including file, confined to the project folder, cycles refused). Produces the list of
-syntax documents of one spec, in include order.
+including file, confined to the project folder, cycles refused) and imports of cloud
+exports (same confinement; read together by ``sgverify.inputs`` after the .sgv files).
+Produces the list of syntax documents of one spec, in include order, imports last.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 from .build import build_document
 from .diagnostics import Diagnostic, InputError, Span
-from .syntax import Document, IncludeNode
+from .syntax import Document, GroupNode, ImportNode, IncludeNode, InstanceNode, PortListNode, PrefixListNode
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class Limits:
     max_line_length: int = 20_000
     max_include_depth: int = 16
     max_files: int = 1_000
+    max_rules: int = 2_000_000  # all files of one spec together (memory stays bounded)
 
 
 def display_path(path: str) -> str:
@@ -73,6 +76,8 @@ class LoadedSpec:
     documents: list[Document] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    rules: int = 0
+    imported: Any = None  # the inputs.ImportResult of the spec's imports, if any
 
 
 def load_spec(path: str, root: str | None = None, allow_outside: bool = False,
@@ -112,22 +117,57 @@ def load_spec(path: str, root: str | None = None, allow_outside: bool = False,
             return
         spec.documents.append(doc)
         spec.diagnostics.extend(diags)
+        spec.rules += sum(len(st.rules) for st in doc.statements if isinstance(st, GroupNode))
+        if spec.rules > limits.max_rules:
+            errors.append(Diagnostic.make(
+                "E005", f"more than {limits.max_rules} rules in this spec (with its includes)", at))
+            return
         for st in doc.statements:
-            if isinstance(st, IncludeNode):
+            if isinstance(st, (IncludeNode, ImportNode)):
+                word = "include" if isinstance(st, IncludeNode) else "import"
                 target = os.path.normpath(os.path.join(os.path.dirname(file), st.path))
                 target_real = os.path.realpath(target)
                 if not allow_outside and not (target_real + os.sep).startswith(root_real + os.sep):
                     errors.append(Diagnostic.make(
-                        "E114", f"include \"{st.path}\" points outside the project folder "
+                        "E114", f"{word} \"{st.path}\" points outside the project folder "
                         f"{display_path(root)} (use --allow-outside-includes to permit it)", st.span))
                     continue
                 if not os.path.exists(target):
                     errors.append(Diagnostic.make(
-                        "E114", f"include \"{st.path}\": no such file ({display_path(target)})",
+                        "E114", f"{word} \"{st.path}\": no such file ({display_path(target)})",
                         st.span))
+                    continue
+                if isinstance(st, ImportNode):
+                    if (target_real, st.fmt) not in {(os.path.realpath(p), i.fmt) for p, i in imports}:
+                        imports.append((target, st))
                     continue
                 visit(target, chain + (real,), st.span)
 
+    imports: list[tuple[str, ImportNode]] = []
     visit(top, (), None)
+    if imports:
+        _import(spec, imports, limits)
     spec.diagnostics = errors + spec.diagnostics
     return spec
+
+
+def _import(spec: LoadedSpec, imports: list[tuple[str, ImportNode]], limits: Limits) -> None:
+    """Read the spec's imports as one run (references may cross imported files); what the
+    .sgv files define is known to the importer, so it is referenced, not redefined."""
+    from .inputs import ImportRequest, Known, import_files  # inputs reads files through load
+
+    statements = [st for d in spec.documents for st in d.statements]
+    groups = [st for st in statements if isinstance(st, GroupNode)]
+    lists = [st for st in statements if isinstance(st, (PrefixListNode, PortListNode))]
+    known = Known(frozenset(g.name for g in groups), frozenset(g.gid for g in groups if g.gid),
+                  frozenset(st.name for st in statements if isinstance(st, InstanceNode)),
+                  frozenset([p.name for p in lists if isinstance(p, PrefixListNode)] +
+                            [p.pl_id for p in lists if isinstance(p, PrefixListNode) and p.pl_id]),
+                  frozenset([p.name for p in lists if isinstance(p, PortListNode)] +
+                            [p.pl_id for p in lists if isinstance(p, PortListNode) and p.pl_id]))
+    result = import_files([ImportRequest(path, st.fmt, st.span) for path, st in imports], known,
+                          limits)
+    spec.imported = result
+    spec.documents.extend(result.documents)
+    spec.sources.update(result.sources)
+    spec.diagnostics.extend(result.diagnostics)

@@ -173,7 +173,8 @@ def syntax_diagnostic(err: UnexpectedInput, text: str, path: str) -> tuple[Diagn
 # Lines where parsing can safely resume: a top-level statement, or (inside a group) a rule
 # line or a closing brace.
 _TOP = re.compile(
-    r"^[ \t]*(?:(?:include|option|addresses|prefix-list|group|instance|interface|eni|assert)\b"
+    r"^[ \t]*(?:(?:include|import|option|addresses|prefix-list|port-list|group|instance|interface|eni"
+    r"|assert)\b"
     r"|[A-Za-z_][\w.\-]*[ \t]*:[ \t]*assert\b)", re.M)
 _INNER = re.compile(
     r"^[ \t]*(?:(?:ingress|egress|inbound|outbound)\b|\}"

@@ -148,3 +148,16 @@ def test_installed_command_runs_from_any_directory(tmp_path: Path) -> None:
                           cwd=tmp_path, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "0 violated" in proc.stdout
+
+
+def test_explain_fails_closed_on_unknown(tmp_path: Path) -> None:
+    p = spec(tmp_path, "prefix-list p (id pl-1)\ngroup web { ingress accept tcp 22 from prefix-list p }\n")
+    flow = "ingress tcp 1.2.3.4:40000 -> 10.0.1.5:22"
+    code, out, _ = cli("explain", p, "--target", "web", "--flow", flow)
+    assert code == 3 and "unknown" in out
+    assert cli("explain", p, "--target", "web", "--flow", flow, "--fail-on", "violated")[0] == 0
+    flows = tmp_path / "flows.jsonl"
+    flows.write_text('{"direction": "ingress", "protocol": "tcp", "src_ip": "1.2.3.4", "dst_ip": '
+                     '"10.0.1.5", "src_port": 40000, "dst_port": 22}\n')
+    assert cli("explain", p, "--target", "web", "--flows", str(flows))[0] == 3
+    assert cli("explain", p, "--target", "web", "--flows", str(flows), "--fail-on", "violated")[0] == 0

@@ -154,3 +154,10 @@ def test_unreadable_and_oversized_files(tmp_path: Path) -> None:
     long = tmp_path / "long.sgv"
     long.write_text("#" + "x" * 20_000 + "\n", encoding="utf-8")
     assert "E005" in {d.code for d in load_policy(str(long), root=str(tmp_path)).diagnostics}
+
+
+def test_reserved_words_are_documented() -> None:
+    from sgverify.parse import reserved_words
+    doc = (DOCS / "language.md").read_text()
+    block = doc.split("## 13. Reserved words")[1].split("```")[1].split()
+    assert set(block) == set(reserved_words())

@@ -1,0 +1,48 @@
+"""``sgverify export --format aliyun POLICY...``: groups as Alibaba Cloud API JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import IO
+
+from ..diagnostics import Diagnostic
+from ..export import export_aliyun, export_problems
+from ..inputs import FORMATS
+from ..inputs.policy import load_inputs
+from ..report.text import render_diagnostic
+from .common import EXIT_ERROR, EXIT_OK, style_for
+
+NAME = "export"
+HELP = "write the groups of a spec as DescribeSecurityGroupAttribute JSON"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("policy", nargs="+", metavar="POLICY", help=".sgv files or cloud exports")
+    p.add_argument("--format", choices=["aliyun"], required=True,
+                   help="aliyun: a JSON list, one DescribeSecurityGroupAttribute document per group")
+    p.add_argument("--input-format", choices=FORMATS, metavar="FORMAT",
+                   help="force the format of non-.sgv inputs")
+    p.add_argument("--output", metavar="FILE", help="write the JSON here instead of stdout")
+    p.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+
+
+def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    loaded = load_inputs(args.policy, args.input_format)
+    rep = loaded.report
+    style = style_for(args.color, stderr)
+    diags = list(rep.diagnostics)
+    if rep.policy is not None:
+        diags += [Diagnostic.make("E201", p.message, p.span) for p in export_problems(rep.policy)]
+    for d in sorted(diags, key=lambda d: d.sort_key()):
+        stderr.write(render_diagnostic(d, rep.sources, style) + "\n")
+    if rep.policy is None or any(d.is_error for d in diags):
+        stderr.write("sgverify export: nothing written: the input has errors\n")
+        return EXIT_ERROR
+    text = json.dumps(export_aliyun(rep.policy), indent=2, ensure_ascii=False) + "\n"
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        stdout.write(text)
+    return EXIT_OK

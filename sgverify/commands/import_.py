@@ -1,0 +1,49 @@
+"""``sgverify import FILE...``: read cloud exports and print the equivalent .sgv text."""
+
+from __future__ import annotations
+
+import argparse
+from typing import IO
+
+from ..format import format_document
+from ..inputs import FORMATS, ImportRequest, expand_paths, import_files
+from ..report.text import render_diagnostic
+from ..resolve import resolve
+from .common import EXIT_ERROR, EXIT_OK, style_for
+
+NAME = "import"
+HELP = "print cloud exports (Alibaba Cloud API JSON, Terraform, ROS, AWS) as .sgv text"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="input files (a folder stands for its .json, .yaml, .yml and .tf files)")
+    p.add_argument("--input-format", choices=FORMATS, metavar="FORMAT",
+                   help="force the format: " + ", ".join(FORMATS) + " (default: detect)")
+    p.add_argument("--output", metavar="FILE", help="write the .sgv text here instead of stdout")
+    p.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+
+
+def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    files, diags = expand_paths(args.files)
+    result = import_files([ImportRequest(f, args.input_format) for f in files])
+    diagnostics = diags + result.diagnostics
+    if not result.has_errors and not diags:
+        _, rdiags = resolve(result.documents)  # the printed text must be a valid spec
+        diagnostics += rdiags
+    style = style_for(args.color, stderr)
+    for d in sorted(diagnostics, key=lambda d: d.sort_key()):
+        stderr.write(render_diagnostic(d, result.sources, style) + "\n")
+    if any(d.is_error for d in diagnostics):
+        stderr.write("sgverify import: nothing printed: the input has errors\n")
+        return EXIT_ERROR
+    parts = [f"# sgverify import {' '.join(files)}\n"]
+    for doc in result.documents:
+        parts.append(f"\n# from {doc.path}\n" + format_document(doc))
+    text = "".join(parts)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        stdout.write(text)
+    return EXIT_OK
