@@ -1,6 +1,6 @@
 """Long fuzzing run, on demand (not part of the test suite):
 
-    python fuzz/fuzz_sgv.py --examples 20000          # hypothesis, random + mutated + generated
+    python fuzz/fuzz_sgv.py --examples 20000          # hypothesis: .sgv text and cloud exports
     python fuzz/fuzz_sgv.py --atheris                 # coverage-guided, if atheris is installed
 
 Every input must end in a result or a clean error (tests/fuzzing.py: survives). Failing
@@ -19,7 +19,8 @@ sys.path[:0] = [os.path.join(HERE, os.pardir), os.path.join(HERE, os.pardir, "te
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from fuzzing import generated, mutated, survives, token_soup  # noqa: E402
+from fuzzing import (data_survives, generated, mutated, mutated_json, survives,  # noqa: E402
+                     token_soup)
 
 
 def run_hypothesis(examples: int) -> None:
@@ -29,7 +30,15 @@ def run_hypothesis(examples: int) -> None:
     def prop(text: str) -> None:
         survives(text)
     prop()
-    print(f"ok: {examples} inputs, every one ended in a result or a clean error")
+
+    @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck),
+              database=None)
+    @given(case=mutated_json())
+    def data(case: tuple[str, str]) -> None:
+        data_survives(*case)
+    data()
+    print(f"ok: {examples} .sgv inputs and {examples} cloud exports, every one ended in a "
+          "result or a clean error")
 
 
 def run_atheris() -> None:

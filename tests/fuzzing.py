@@ -123,3 +123,74 @@ def survives(text: str, timeout_s: float = 5.0, time_bound_s: float = 60.0) -> t
     assert "Traceback" not in everything and "internal error" not in everything, everything[-3000:]
     assert elapsed < time_bound_s, f"took {elapsed:.1f} s"
     return code, everything
+
+
+# ---------------------------------------------------------------- cloud exports (JSON, YAML)
+
+INPUTS = ROOT / "tests" / "fixtures" / "inputs"
+DATA_SEEDS = sorted(p for p in INPUTS.rglob("*") if p.suffix in (".json", ".yaml", ".yml", ".tf"))
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-2, 70000), st.floats(allow_nan=True),
+              st.sampled_from(["", "-1/-1", "200/1", "22/22", "0.0.0.0/0", "::/0", "sg-x", "TCP",
+                               "ingress", "Accept", "Drop", "intranet", "1e999", "x" * 300])),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.sampled_from(["Priority", "PortRange", "IpProtocol",
+                                                             "Permission", "x"]), inner, max_size=3)),
+    max_leaves=8)
+
+
+@st.composite
+def mutated_json(draw: st.DrawFn) -> tuple[str, str]:
+    """(file suffix, text): an input fixture with values replaced, keys deleted or the text
+    cut or spliced (so both malformed and well-formed-but-wrong data are produced)."""
+    import json
+    path = draw(st.sampled_from(DATA_SEEDS))
+    text = path.read_text()
+    if path.suffix == ".json" and draw(st.booleans()):
+        doc = json.loads(text)
+        for _ in range(draw(st.integers(1, 4))):
+            doc = _mutate(doc, draw)
+        return path.suffix, json.dumps(doc)
+    i = draw(st.integers(0, max(0, len(text) - 1)))
+    op = draw(st.sampled_from(["cut", "splice", "dup"]))
+    if op == "cut":
+        return path.suffix, text[:i]
+    if op == "splice":
+        return path.suffix, text[:i] + draw(st.sampled_from(['"', "{", "]", ",", "\\u0000", "\x00", "\u00e9", "\n"])) + text[i:]
+    return path.suffix, text[:i] + text[max(0, i - 50):]
+
+
+def _mutate(node: object, draw: st.DrawFn) -> object:
+    if isinstance(node, dict) and node:
+        key = draw(st.sampled_from(sorted(node)))
+        action = draw(st.sampled_from(["replace", "delete", "descend", "descend"]))
+        if action == "replace":
+            node[key] = draw(json_values)
+        elif action == "delete":
+            del node[key]
+        else:
+            node[key] = _mutate(node[key], draw)
+        return node
+    if isinstance(node, list) and node:
+        i = draw(st.integers(0, len(node) - 1))
+        node[i] = _mutate(node[i], draw) if draw(st.booleans()) else draw(json_values)
+        return node
+    return draw(json_values)
+
+
+def data_survives(suffix: str, text: str) -> None:
+    """``sgverify import`` on the file, and ``check`` of a spec importing it, end cleanly."""
+    with tempfile.TemporaryDirectory() as tmp:
+        data = os.path.join(tmp, "data" + suffix)
+        with open(data, "w", encoding="utf-8", errors="surrogatepass") as fh:
+            fh.write(text)
+        spec = os.path.join(tmp, "spec.sgv")
+        with open(spec, "w") as fh:
+            fh.write(f'import "data{suffix}"\n')
+        for argv in (["import", data], ["check", spec, "--timeout", "5", "--no-timing"]):
+            out, err = io.StringIO(), io.StringIO()
+            code = run(argv, out, err)
+            everything = out.getvalue() + err.getvalue()
+            assert code in (0, 1, 2, 3), (argv, code, everything[-2000:])
+            assert "Traceback" not in everything and "internal error" not in everything, everything[-3000:]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 
-from fuzzing import generated, mutated, survives, token_soup
+from fuzzing import data_survives, generated, mutated, mutated_json, survives, token_soup
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -29,3 +29,9 @@ def test_generated_specs_load_and_check(text: str) -> None:
     # Generated specs are valid: they never end with an input error (exit 2 comes only from
     # an empty flow set, which random flow sets can produce).
     assert code != 2 or "E124" in out, out[-2000:]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(case=mutated_json())
+def test_mutated_cloud_exports(case: tuple[str, str]) -> None:
+    data_survives(*case)
