@@ -1,0 +1,355 @@
+"""Dead, redundant and tied rules on one interface, proved with the box engine and confirmed
+with Z3.
+
+- Dead (L101): the rule decides no flow, because what comes first (higher-precedence rules,
+  the intra-group Accept policy, the platform TCP 25 block) decides everything it matches,
+  possibly only together; a small cover is chosen greedily, largest overlap first (as
+  Batfish's blocking lines), and says whether any of it acts the other way.
+- Redundant (L102): the rule decides some flows, but without it the same verdicts follow.
+- Tie (L103): an accept and a drop rule of one priority both match flows that the drop
+  decides (drop wins the tie).
+
+Each claim is checked twice: by the box engine here and by Z3 from the encoder's formulas
+(a dead rule: the interface cut after the rule accepts and drops exactly the same flows
+whatever the rule's action; a redundant one: removing it changes no verdict). Witnesses are
+replayed through the evaluator. Disagreement is an ``InternalError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import z3  # type: ignore[import-untyped]
+
+from ..addresses import INTERNET, V6
+from ..boxes import Box, Budget, carve, point
+from ..certify import (DIR, FAMILIES, LOCAL, PEER, Layout, Piece, decide_region, rule_boxes,
+                       well_formed)
+from ..diagnostics import InternalError, Span
+from ..diff import Narrowing
+from ..encode import SymFlow, decision, single_view
+from ..encode import well_formed as z3_well_formed
+from ..evaluate import Decision, decide, rule_matches
+from ..flow import Flow, flow_problem
+from ..merge import addr_intervals, describe, merge_boxes, volume, witness
+from ..model import TCP, Action, Direction, GroupKey, GroupType, Rule, Semantics, Target
+from ..solve import make_solver, require
+from .findings import Involved, LintFinding
+
+RuleId = tuple[GroupKey, int]
+
+
+def rule_id(rule: Rule) -> RuleId:
+    return (rule.group, rule.index)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """An interface to analyse: a group on its own or an instance (groups pooled)."""
+
+    label: str
+    target: Target
+    location: Span | None = None
+
+
+@dataclass
+class ShadowResult:
+    dead: dict[RuleId, LintFinding] = field(default_factory=dict)
+    redundant: dict[RuleId, LintFinding] = field(default_factory=dict)
+    ties: dict[tuple[RuleId, RuleId], LintFinding] = field(default_factory=dict)
+
+
+def layout_for(target: Target) -> Layout:
+    keys: set[GroupKey] = set(target.group_keys)
+    atoms: set[str] = set()
+    for g in target.groups:
+        for r in g.rules:
+            keys |= r.peer.groups
+            atoms |= set(r.unknowns)
+    return Layout(tuple(sorted(keys)), tuple(sorted(atoms)))
+
+
+@dataclass(frozen=True)
+class _Cand:
+    """Something that decides before a rule: an earlier rule, the intra-group Accept policy
+    or the platform block."""
+
+    label: str
+    boxes: tuple[Box, ...]
+    accepts: bool
+    rule: Rule | None = None
+
+
+def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None) -> ShadowResult:
+    """Dead, redundant and tied rules of ``scope``. Raises BudgetExceeded past the budget
+    and SolverUnknown when Z3 cannot confirm in time."""
+    t = scope.target
+    layout = layout_for(t)
+    region = well_formed(layout, t)
+    pieces = decide_region(layout, t, sem, region, budget)
+    decided: dict[int, list[Piece]] = {}
+    for p in pieces:
+        if p.rule is not None:
+            decided.setdefault(id(p.rule), []).append(p)
+    out = ShadowResult()
+    confirm = Confirmer(layout, t, sem, timeout_ms)
+    narrow = Narrowing(layout, t)
+    for direction, dbit in ((Direction.INGRESS, 0), (Direction.EGRESS, 1)):
+        rules = t.rules(direction)
+        dregion = [x for x in (_in_direction(b, dbit) for b in region) if x is not None]
+        for i, r in enumerate(rules):
+            if id(r) not in decided:
+                out.dead[rule_id(r)] = _dead(scope, layout, sem, budget, confirm, rules[:i], r,
+                                             dbit, dregion)
+            else:
+                found = _redundant(scope, layout, sem, budget, confirm, narrow, r, decided[id(r)])
+                if found is not None:
+                    out.redundant[rule_id(r)] = found
+        for d in rules:
+            if d.action is not Action.DROP or id(d) not in decided:
+                continue
+            for a in rules:
+                if a.action is Action.ACCEPT and a.priority == d.priority:
+                    found = _tie(scope, layout, sem, budget, a, d, dbit, decided[id(d)])
+                    if found is not None:
+                        out.ties[(rule_id(a), rule_id(d))] = found
+    return out
+
+
+def _in_direction(box: Box, dbit: int) -> Box | None:
+    if not any(lo <= dbit <= hi for lo, hi in box[DIR]):
+        return None
+    return (point(dbit),) + box[1:]
+
+
+# ---------------------------------------------------------------- dead rules
+
+
+def _before(layout: Layout, t: Target, sem: Semantics, earlier: Sequence[Rule], dbit: int) -> list[_Cand]:
+    cands = []
+    if sem.block_tcp25 and dbit == 1:
+        cut = tuple(layout.make(d3=point(TCP), d4=point(25), d2=point(fb), d6=addr_intervals(INTERNET, fam))
+                    for fb, fam in FAMILIES)
+        cands.append(_Cand("the platform block of outbound TCP 25", cut, False))
+    if sem.intra_group == "override":
+        for g in t.groups:
+            dim = layout.key_dim(g.key)
+            if g.gtype is GroupType.BASIC and g.intra is Action.ACCEPT and dim is not None:
+                box = list(layout.make(d1=point(0)))
+                box[dim] = point(1)
+                cands.append(_Cand(f"the intra-group accept policy of group {g.name}", (tuple(box),), True))
+    for r in earlier:
+        cands.append(_Cand(f"rule {r.name} of group {r.group_name}",
+                           tuple(rule_boxes(layout, r, dbit, PEER, LOCAL, None)),
+                           r.action is Action.ACCEPT, r))
+    return cands
+
+
+def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, confirm: Confirmer,
+          earlier: Sequence[Rule], r: Rule, dbit: int, dregion: list[Box]) -> LintFinding:
+    t = scope.target
+    matched, _ = carve(dregion, rule_boxes(layout, r, dbit, PEER, LOCAL, None), budget)
+    if not confirm.never_decides(earlier, r):
+        raise InternalError(f"the box engine says rule {r.name} decides nothing on {t.name}; Z3 "
+                            "finds a flow it decides")
+    if not matched:
+        return LintFinding("L101", "warning", f"rule {r.name} never decides any flow on {scope.label}: "
+                           "it matches no flow that can occur there", scope.label, r.span or scope.location,
+                           r, details=_why_empty(r, t))
+    cands = [c for c in _before(layout, t, sem, earlier, dbit)
+             if carve(matched, c.boxes, budget)[0]]
+    remaining, chosen = matched, []
+    while remaining:
+        best, best_v = None, 0
+        for c in cands:
+            if c in chosen:
+                continue
+            inside, _ = carve(remaining, c.boxes, budget)
+            v = sum(volume(b) for b in inside)
+            if v > best_v:
+                best, best_v = c, v
+        if best is None:
+            raise InternalError(f"rule {r.name} decides nothing on {scope.label}, yet nothing "
+                                "before it covers all it matches")
+        chosen.append(best)
+        _, remaining = carve(remaining, best.boxes, budget)
+    for c in list(chosen):  # greedy picks can become unnecessary: drop those
+        others = [b for o in chosen if o is not c for b in o.boxes]
+        if not carve(matched, others, budget)[1]:
+            chosen.remove(c)
+    accepts = r.action is Action.ACCEPT
+    opposite = [c for c in chosen if c.accepts != accepts]
+    extra: list[_Cand] = []
+    if not opposite:
+        rivals = [(sum(volume(b) for b in carve(matched, c.boxes, budget)[0]), -i, c)
+                  for i, c in enumerate(cands) if c.accepts != accepts]
+        if rivals:
+            extra = [max(rivals, key=lambda x: (x[0], x[1]))[2]]
+    involved = tuple(Involved(c.rule, "covers it" + (" (opposite action)" if c.accepts != accepts else ""))
+                     for c in chosen if c.rule is not None)
+    involved += tuple(Involved(c.rule, "also overlaps it, with the opposite action")
+                      for c in extra if c.rule is not None)
+    details = [f"covered by {c.label}" for c in chosen if c.rule is None]
+    severity = "error" if r.action is Action.DROP and opposite else "warning"
+    together = "together " if len(chosen) > 1 else ""
+    message = (f"rule {r.name} never decides any flow on {scope.label}: "
+               f"{_names(chosen)} {together}decide{'' if len(chosen) > 1 else 's'} "
+               f"everything it matches first")
+    if opposite:
+        message += (f"; {'they accept' if not accepts else 'they drop'} what this rule would "
+                    f"{'drop' if not accepts else 'accept'}")
+    box = merge_boxes(matched)[0]
+    flow, assume = witness(layout, box)
+    dec = replay(t, sem, flow, assume)
+    if dec.rule is r:
+        raise InternalError(f"the evaluator says rule {r.name} decides {flow} on {scope.label}, "
+                            "the box engine says it decides nothing")
+    details.append(f"for example {flow}: {dec.action.value} by {dec.describe()}")
+    return LintFinding("L101", severity, message, scope.label, r.span or scope.location, r,
+                       involved, describe(layout, box), flow, tuple(details))
+
+
+def _names(cands: Sequence[_Cand]) -> str:
+    labels = [c.label for c in cands]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def _why_empty(r: Rule, t: Target) -> tuple[str, ...]:
+    notes = []
+    if r.local is not None and t.local is not None and not (r.local & t.local):
+        notes.append(f"its interface-side block {r.local} holds none of {t.name}'s addresses")
+    fams = r.peer.addresses.families()
+    if (t.local is not None and fams and not r.peer.groups and not r.peer.unresolved
+            and not fams & t.local.families()):
+        which = "IPv6" if fams == {V6} else "IPv4"
+        notes.append(f"its peer blocks are {which} only, and {t.name} has no {which} address")
+    if any(p.lo > p.hi for p in (r.ports or ()) + (r.source_ports or ())):
+        notes.append("a port range of it runs backwards (L302)")
+    return tuple(notes)
+
+
+class Confirmer:
+    """Z3 confirmations for one interface: one incremental solver holding the conditions of
+    a possible flow, asked whether two variants of the interface ever decide differently."""
+
+    def __init__(self, layout: Layout, t: Target, sem: Semantics, timeout_ms: int | None) -> None:
+        self.sem = sem
+        self.f = SymFlow(universe=frozenset(layout.keys))
+        self.view = single_view(self.f)
+        self.solver = make_solver(timeout_ms)
+        self.solver.add(z3_well_formed(t, self.f))
+        self.t = t
+        self._own: dict[Direction, z3.BoolRef] = {}
+
+    def decision(self, target: Target, direction: Direction) -> z3.BoolRef:
+        if target is self.t:
+            if direction not in self._own:
+                self._own[direction] = decision(target, direction, self.view, self.sem)
+            return self._own[direction]
+        return decision(target, direction, self.view, self.sem)
+
+    def differ(self, a: Target, b: Target, direction: Direction) -> bool:
+        """Is there a possible flow of ``direction`` that ``a`` and ``b`` decide differently?"""
+        s = self.solver
+        s.push()
+        try:
+            s.add(self.f.ingress if direction is Direction.INGRESS else z3.Not(self.f.ingress),
+                  self.decision(a, direction) != self.decision(b, direction))
+            return require(s)
+        finally:
+            s.pop()
+
+    def never_decides(self, earlier: Sequence[Rule], r: Rule) -> bool:
+        """With everything after ``r`` removed and ``r`` moved last, does accepting or dropping
+        with ``r`` give the same verdict on every flow (so ``r`` decides nothing)?"""
+        keep = {id(x) for x in earlier}
+        variants = []
+        for action in (Action.ACCEPT, Action.DROP):
+            last = replace(r, action=action, priority=max([x.priority for x in earlier] + [r.priority]) + 1)
+            groups = tuple(replace(g, rules=tuple(x for x in g.rules if x.direction is r.direction
+                                                  and id(x) in keep) + ((last,) if g.key == r.group else ()))
+                           for g in self.t.groups)
+            variants.append(Target(self.t.name, self.t.kind, groups, self.t.local))
+        return not self.differ(variants[0], variants[1], r.direction)
+
+
+def replay(t: Target, sem: Semantics, flow: Flow, assume: dict[str, bool]) -> Decision:
+    """The evaluator's decision for a witness the box engine produced (which must be possible)."""
+    problem = flow_problem(flow, t)
+    if problem is not None:
+        raise InternalError(f"the box engine produced an impossible witness on {t.name}: {flow} "
+                            f"({problem})")
+    return decide(t, flow, sem, assume)
+
+
+# ---------------------------------------------------------------- redundant rules
+
+
+def without(t: Target, r: Rule) -> Target:
+    groups = tuple(replace(g, rules=tuple(x for x in g.rules if x is not r)) for g in t.groups)
+    return Target(t.name, t.kind, groups, t.local, t.span)
+
+
+def _redundant(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, confirm: Confirmer,
+               narrow: Narrowing, r: Rule, own: list[Piece]) -> LintFinding | None:
+    t = scope.target
+    rest = without(t, r)
+    boxes = [p.box for p in own]
+    # Only rules that can match where ``r`` matches can decide its flows instead.
+    alt = decide_region(layout, without(narrow.to(*narrow.cutters[id(r)]), r), sem, boxes, budget)
+    accepts = r.action is Action.ACCEPT
+    if any(p.accepted != accepts for p in alt):
+        return None
+    if confirm.differ(t, rest, r.direction):
+        raise InternalError(f"the box engine says removing rule {r.name} changes nothing on "
+                            f"{t.name}; Z3 finds a flow whose verdict changes")
+    instead: dict[object, tuple[str, Rule | None]] = {}
+    for p in alt:
+        label = (f"rule {p.rule.name} of group {p.rule.group_name}" if p.rule is not None else
+                 {"default": f"the default {'accept' if accepts else 'drop'}",
+                  "intra-group": "the intra-group policy",
+                  "platform": "the platform block of outbound TCP 25"}[p.reason])
+        instead.setdefault(rule_id(p.rule) if p.rule else p.reason, (label, p.rule))
+    box = merge_boxes(boxes)[0]
+    flow, assume = witness(layout, box)
+    with_r, without_r = replay(t, sem, flow, assume), replay(rest, sem, flow, assume)
+    if with_r.rule is not r or without_r.accepted != with_r.accepted:
+        raise InternalError(f"the evaluator disagrees with the box engine on {flow}: rule {r.name} "
+                            f"{'decides' if with_r.rule is r else 'does not decide'} it, and without "
+                            f"the rule it is {without_r.action.value}")
+    labels = [v[0] for v in instead.values()]
+    message = (f"rule {r.name} is redundant on {scope.label}: without it every flow it decides "
+               f"gets the same verdict ({'accept' if accepts else 'drop'}) from "
+               + (labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]))
+    involved = tuple(Involved(rule, "decides instead") for _, rule in instead.values() if rule is not None)
+    return LintFinding("L102", "note", message, scope.label, r.span or scope.location, r, involved,
+                       describe(layout, box), flow,
+                       ((f"for example {flow}: decided by this rule; without it, "
+                         f"{without_r.action.value} by {without_r.describe()}"),))
+
+
+# ---------------------------------------------------------------- ties
+
+
+def _tie(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, a: Rule, d: Rule,
+         dbit: int, won: list[Piece]) -> LintFinding | None:
+    t = scope.target
+    overlap, _ = carve([p.box for p in won], rule_boxes(layout, a, dbit, PEER, LOCAL, None), budget)
+    if not overlap:
+        return None
+    boxes = merge_boxes(overlap)
+    flow, assume = witness(layout, boxes[0])
+    dec = replay(t, sem, flow, assume)
+    if dec.rule is not d or not rule_matches(a, flow, assume):
+        raise InternalError(f"the evaluator disagrees with the box engine on {flow}: it should "
+                            f"match rule {a.name} and be dropped by rule {d.name}")
+    more = f" ({len(boxes)} boxes in all)" if len(boxes) > 1 else ""
+    message = (f"accept rule {a.name} and drop rule {d.name} both have priority {a.priority} and "
+               f"overlap on {scope.label}: drop wins there{more}")
+    return LintFinding("L103", "warning", message, scope.label, a.span or scope.location, a,
+                       (Involved(d, "drop wins the tie"),), describe(layout, boxes[0]), flow,
+                       (f"for example {flow}: both rules match; dropped by rule {d.name}",))
+
+
+__all__ = ["Scope", "ShadowResult", "analyse", "layout_for", "rule_id", "without"]
