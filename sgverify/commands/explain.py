@@ -255,6 +255,7 @@ def _flows(args: argparse.Namespace, policy: Policy, fixed: Target | None, loade
     groups = _group_resolver(policy)
     as_json = args.format == "json"
     errors = undecided = 0
+    tails: dict[tuple[object, ...], str] = {}
     extra_seen: set[str] = set()
     write = stdout.write
     encode = json.JSONEncoder().encode
@@ -278,7 +279,14 @@ def _flows(args: argparse.Namespace, policy: Policy, fixed: Target | None, loade
         decision, names = compiled.verdict(flow)
         undecided += decision is None
         problem = flow_problem(flow, target)
-        if as_json:
+        if as_json and decision is not None and not problem:
+            # Most lines repeat one of a few decisions: encode each one once.
+            key = (decision.action, decision.reason, id(decision.rule), id(decision.group))
+            tail = tails.get(key)
+            if tail is None:
+                tail = tails[key] = encode(_verdict_fields(decision))[1:]
+            write(f'{{"line": {number}, {tail}\n')
+        elif as_json:
             doc: dict[str, Any] = {"line": number, **_verdict_fields(decision)}
             if decision is None:
                 doc["unresolved"] = list(names)

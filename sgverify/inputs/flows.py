@@ -10,6 +10,7 @@ One flow per JSON object: ``direction`` (ingress|egress, seen from the interface
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 import socket
 from typing import Any, Callable, Iterable, Iterator
 
@@ -36,6 +37,7 @@ class FlowError(ValueError):
 _FROM_BYTES = int.from_bytes
 
 
+@lru_cache(maxsize=65536)  # flow logs repeat addresses; parsing dominates otherwise
 def parse_ip(text: str) -> tuple[int, int]:
     """'1.2.3.4' or '2001:db8::1' -> (family, integer); ValueError otherwise. The C parser
     (inet_pton, as strict as ``ipaddress``) first: this runs once per address of a flow."""
