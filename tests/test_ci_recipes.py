@@ -1,6 +1,7 @@
 """The CI recipes work as written: the pre-commit hooks (run the way pre-commit runs them,
 on the files staged in a git repository) and the GitHub Actions and GitLab CI snippets of
-docs/ci.md (their sgverify commands run against a copy of specs/)."""
+docs/ci.md (their sgverify commands run against a copy of specs/; the lint and diff ones
+also against a changed specs/web.sgv and its base)."""
 
 from __future__ import annotations
 
@@ -116,8 +117,14 @@ def test_ci_snippets_are_valid_yaml() -> None:
     assert gitlab["sgverify"]["artifacts"]["when"] == "always"
 
 
+def snippet_commands(command: str) -> list[str]:
+    """The sgverify command lines of the YAML snippets that run ``command``."""
+    lines = [m.group(1).strip() for b in yaml_blocks() for m in SGVERIFY_LINE.finditer(b)]
+    return [c for c in lines if shlex.split(c)[1] == command]
+
+
 def test_ci_snippet_commands_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    commands = [m.group(1).strip() for b in yaml_blocks() for m in SGVERIFY_LINE.finditer(b)]
+    commands = snippet_commands("check")
     assert any("--format sarif --output results.sarif" in c for c in commands)
     assert any("--format junit --output sgverify-junit.xml" in c for c in commands)
     shutil.copytree(ROOT / "specs", tmp_path / "specs")
@@ -136,3 +143,40 @@ def test_ci_snippet_commands_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text())).validate(sarif)
     junit = ET.parse(tmp_path / "sgverify-junit.xml").getroot()
     assert junit.get("tests") == proved.pop() and junit.get("failures") == "0"
+
+
+def test_lint_and_diff_snippet_commands_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lint, diff = snippet_commands("lint"), snippet_commands("diff")
+    assert lint and diff and {shlex.split(c)[0] for c in lint + diff} == {"sgverify"}
+    assert any("--format sarif --output lint.sarif" in c for c in lint)
+    assert any("--format junit --output lint.xml" in c for c in lint)
+    assert all("--fail-on new-access" in c and "--format junit --output diff.xml" in c for c in diff)
+    # the pull request: specs/ plus specs/web.sgv, changed from its base version
+    shutil.copytree(ROOT / "specs", tmp_path / "specs")
+    shutil.copy(ROOT / "tests/fixtures/diff/new.sgv", tmp_path / "specs" / "web.sgv")
+    (tmp_path / "base" / "specs").mkdir(parents=True)
+    shutil.copy(ROOT / "tests/fixtures/diff/old.sgv", tmp_path / "base" / "specs" / "web.sgv")
+    monkeypatch.chdir(tmp_path)
+    schema = json.loads(SARIF_SCHEMA.read_text())
+    jsonschema = pytest.importorskip("jsonschema")
+    for command in lint:
+        code, out, err = cli(*shlex.split(command)[1:])
+        # the scenarios open SSH and RDP to the internet on purpose: L201, errors
+        assert code == 1 and err == "" and "4 at or above --fail-on error" in out, (command, err)
+    sarif = json.loads((tmp_path / "lint.sarif").read_text())
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    assert {r["ruleId"] for r in sarif["runs"][0]["results"] if r["level"] == "error"} == {"L201"}
+    lint_xml = ET.parse(tmp_path / "lint.xml").getroot()
+    failed = [(s.get("name"), c.get("name")) for s in lint_xml.iter("testsuite")
+              for c in s.iter("testcase") if c.find("failure") is not None]
+    assert failed == [(f"specs/scenarios/06-internet-access-{net}.sgv",
+                       "group remote: L201 open to the internet") for net in ("classic", "vpc")]
+    for command in diff:
+        code, out, err = cli(*shlex.split(command)[1:])
+        assert code == 1 and err == "" and "error: newly allowed: group web" in out, (command, err)
+    report = ET.parse(tmp_path / "diff.xml").getroot()
+    failed = [c.get("name") for c in report.iter("testcase") if c.find("failure") is not None]
+    assert failed == ["group web", "instance web-1"]
+    # without the change the same commands pass
+    shutil.copy(ROOT / "tests/fixtures/diff/old.sgv", tmp_path / "specs" / "web.sgv")
+    assert {cli(*shlex.split(c)[1:])[0] for c in diff} == {0}

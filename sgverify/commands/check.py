@@ -11,12 +11,10 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from dataclasses import dataclass
-from typing import IO, Any, Callable, Sequence
+from typing import IO, Callable, Sequence
 
 from ..api import SpecReport, check_file
-from ..baseline import (Baseline, BaselineError, apply_baseline, baseline_for, dump_baseline,
-                        load_baseline)
+from ..baseline import BaselineError, apply_baseline, load_baseline
 from ..config import DEFAULTS, FAIL_ON, FORMATS, Config, ConfigError, discover, load_config
 from ..diagnostics import Diagnostic
 from ..load import display_path
@@ -28,27 +26,12 @@ from ..report.json import render_json
 from ..report.junit import render_junit
 from ..report.sarif import render_sarif
 from ..report.text import Style, render_text
-from .common import EXIT_ERROR, style_for
+from .common import EXIT_ERROR
+from .outputs import (Output, Refused, add_output_arguments, plan_outputs, writable,
+                      write_baseline, write_reports)
 
 NAME = "check"
 HELP = "prove every assertion in .sgv files or folders"
-
-
-class _Pair(argparse.Action):
-    """``--format`` and ``--output`` build (format, file) pairs in command-line order:
-    each fills the latest pair still missing that half, or starts a new pair."""
-
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
-                 values: Any, option_string: str | None = None) -> None:
-        pairs = [list(p) for p in (getattr(namespace, self.dest, None) or [])]
-        slot = 0 if option_string == "--format" else 1
-        if pairs and pairs[-1][slot] is None:
-            pairs[-1][slot] = values
-        else:
-            pair: list[str | None] = [None, None]
-            pair[slot] = values
-            pairs.append(pair)
-        setattr(namespace, self.dest, [tuple(p) for p in pairs])
 
 
 def _jobs(text: str) -> int:
@@ -75,12 +58,7 @@ def add_arguments(c: argparse.ArgumentParser) -> None:
     c.add_argument("paths", nargs="*", metavar="PATH",
                    help=".sgv files or folders, searched recursively (default: 'paths' "
                         "from the configuration)")
-    c.add_argument("--format", action=_Pair, dest="outputs", choices=FORMATS,
-                   help="report format: text, json, sarif or junit (repeatable, each "
-                        "paired with the --output that follows it; default text)")
-    c.add_argument("--output", action=_Pair, dest="outputs", metavar="FILE",
-                   help="write the report of the --format before it here ('-' or no "
-                        "--output: stdout, which at most one format may use)")
+    add_output_arguments(c, FORMATS, timing=False)
     c.add_argument("--timeout", type=_seconds, metavar="SECONDS",
                    help="solver time limit per assertion (default 60); a timeout is 'unknown'")
     c.add_argument("--fail-on", choices=FAIL_ON, dest="fail_on",
@@ -112,16 +90,6 @@ def add_arguments(c: argparse.ArgumentParser) -> None:
                    help="'local' processes, or 'dask': a Dask cluster (the 'distributed' extra)")
     c.add_argument("--scheduler", metavar="ADDRESS",
                    help="with --backend dask: the scheduler to use (default: start a local cluster)")
-
-
-class Refused(Exception):
-    """Settings or arguments that stop the run before anything is checked (exit 2)."""
-
-
-@dataclass(frozen=True)
-class Output:
-    format: str
-    file: str | None  # None: stdout
 
 
 def find_specs(paths: Sequence[str]) -> tuple[list[str], list[tuple[str, Diagnostic]]]:
@@ -180,25 +148,6 @@ def settings(args: argparse.Namespace) -> Config:
     return merged
 
 
-def plan_outputs(pairs: Sequence[tuple[str | None, str | None]] | None,
-                 default_format: str) -> list[Output]:
-    """The reports to write: a pair without a file goes to stdout; at most one does."""
-    outputs = [Output(fmt or default_format, None if out in (None, "-") else out)
-               for fmt, out in (pairs or [(None, None)])]
-    if sum(o.file is None for o in outputs) > 1:
-        raise Refused("more than one --format goes to stdout; give each but one an --output FILE")
-    seen: set[str] = set()
-    for o in outputs:
-        if o.file is None:
-            continue
-        real = os.path.realpath(o.file)
-        if real in seen:
-            raise Refused(f"{o.file} is named by two --output options")
-        seen.add(real)
-        _writable(o.file, "--output")
-    return outputs
-
-
 def render(run: RunReport, output: Output, style: Style, quiet: bool, timing: bool) -> str:
     if output.format == "json":
         return render_json(run, timing)
@@ -215,7 +164,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         conf = settings(args)
         outputs = plan_outputs(args.outputs, conf.format or "text")
         if args.write_baseline:
-            _writable(args.write_baseline, "--write-baseline")
+            writable(args.write_baseline, "--write-baseline")
         previous = load_baseline(conf.baseline) if conf.baseline else None
     except (Refused, BaselineError) as exc:
         stderr.write(f"sgverify: error: {exc}\n")
@@ -258,38 +207,10 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         found, notes = apply_baseline(found, previous, shown or "")
     elapsed = None if args.no_timing else time.perf_counter() - started
     report = RunReport(NAME, found, fail_on, notes, shown, elapsed)
-    for o in outputs:
-        timing = not args.no_timing
-        if o.file is None:
-            stdout.write(render(report, o, style_for(args.color, stdout), args.quiet, timing))
-        else:
-            text = render(report, o, Style(args.color == "always"), args.quiet, timing)
-            with open(o.file, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
+    timing = not args.no_timing
+    write_reports(outputs, lambda o, style: render(report, o, style, args.quiet, timing),
+                  stdout, args.color)
     return run_exit_code(report)
-
-
-def write_baseline(path: str, found: Sequence[FileReport], fail_on: FailOn,
-                   previous: Baseline | None, stderr: IO[str]) -> Baseline | None:
-    """Record what fails now (keeping the reasons of ``previous``); refused, returning
-    None, when a file had input errors: a baseline cannot accept those."""
-    if any(fr.has_errors for fr in found):
-        stderr.write(f"sgverify: error: not writing {path}: fix the input errors first "
-                     "(a baseline cannot accept them)\n")
-        return None
-    new = baseline_for(found, fail_on, previous)
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(dump_baseline(new))
-    n = len(new.entries)
-    stderr.write(f"sgverify: wrote {n} baseline entr{'y' if n == 1 else 'ies'} to {path}; "
-                 "edit each reason to say why it is accepted\n")
-    return new
-
-
-def _writable(path: str, option: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise Refused(f"{option} {path}: folder {display_path(folder)} does not exist")
 
 
 def _progress(stderr: IO[str], n: int, total: int, path: str) -> Callable[[int, int, object], None]:

@@ -1,6 +1,9 @@
 """``sgverify diff OLD NEW``: the exact semantic difference of two policies (``sgverify.diff``),
-as compiler-style text or JSON, and a gate on it.
+as compiler-style text, JSON, SARIF or JUnit XML (any number of ``--format``/``--output``
+pairs, as for ``check``), and a gate on it.
 
+The difference becomes ``report.findings.Finding`` objects (``report.from_diff``) that the
+SARIF and JUnit reporters and the exit code read; text and JSON keep diff's own shapes.
 Exit codes: 0 nothing fails the gate (``--fail-on``, default: report only); 1 it fails, or
 with ``--expect`` a change lies outside the expected set; 2 input or internal error; 3 the
 comparison was not completed (budget or solver time limit) and nothing else failed.
@@ -11,15 +14,27 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import time
+from dataclasses import replace
 from typing import IO
 
 from ..api import SpecReport, load_policy
 from ..diagnostics import REPORT_BUGS, Diagnostic, InputError, InternalError
-from ..diff import DEFAULT_BUDGET, NEWLY_ALLOWED, DiffBox, PolicyDiff, Unit, UnitDiff, diff_policies
+from ..diff import DEFAULT_BUDGET, DiffBox, PolicyDiff, Unit, UnitDiff, diff_policies
 from ..inputs import FORMATS
 from ..inputs.policy import load_inputs
+from ..report.findings import FileReport, RunReport, with_fingerprints
+from ..report.from_check import diagnostic_finding
+from ..report.from_diff import (box_details, box_head, box_place, classic, diff_files,
+                                diff_suites, failing, gate_label, presence_fails,
+                                presence_message, rules, summary, unchanged_message)
+from ..report.gate import FailOn, run_exit_code
+from ..report.junit import render_cases
+from ..report.sarif import render_sarif
 from ..report.text import Style, render_diagnostic
-from .common import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED, style_for
+from .common import EXIT_ERROR, EXIT_VIOLATED, style_for
+from .outputs import (Output, Refused, add_output_arguments, plan_outputs, write_error_reports,
+                      write_reports)
 
 NAME = "diff"
 HELP = "the exact difference between two policies: newly allowed and newly denied flows"
@@ -37,7 +52,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fail-on", choices=FAIL_ON, dest="fail_on",
                    help="exit 1 when NEW allows anything new (new-access) or anything changed "
                    "(any-change); default none, or any-change for the collateral part with --expect")
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    add_output_arguments(p)
     p.add_argument("--budget", type=positive_int, default=DEFAULT_BUDGET, metavar="BOXES",
                    help=f"box budget per interface (default {DEFAULT_BUDGET}); past it the "
                    "comparison is not completed (exit 3)")
@@ -79,63 +94,17 @@ def print_diagnostics(rep: SpecReport, stream: IO[str], style: Style) -> None:
 
 # ---------------------------------------------------------------- the gate
 
-
-def failing(result: PolicyDiff, fail_on: str | None) -> list[tuple[Unit, DiffBox]]:
-    """The boxes that fail the run under ``fail_on`` (with an expectation: among the
-    collateral boxes only)."""
-    if result.expect is not None:
-        pool = result.collateral
-        fail_on = fail_on or "any-change"
-    else:
-        pool = result.newly_allowed + result.newly_denied
-    if fail_on in (None, "none"):
-        return []
-    if fail_on == "new-access":
-        return [(u, b) for u, b in pool if b.change == NEWLY_ALLOWED]
-    return pool
-
-
-def exit_code(result: PolicyDiff, fail_on: str | None) -> int:
-    fails = bool(failing(result, fail_on))
-    if result.expect is None:
-        if fail_on == "new-access":
-            fails = fails or result.new_access
-        if fail_on == "any-change":
-            fails = fails or bool(result.only_one_side)
-    if fails:
-        return EXIT_VIOLATED
-    return EXIT_OK if result.completed else EXIT_UNKNOWN
+GATE = FailOn.UNKNOWN  # diff's --fail-on is folded into the findings' outcomes (from_diff)
 
 
 # ---------------------------------------------------------------- text
 
 
-def _where(unit: Unit, box: DiffBox, new_path: str) -> str:
-    for d in (box.new, box.old):
-        if d.rule is not None and d.rule.span is not None:
-            return str(d.rule.span)
-    span = unit.new.span or unit.old.span
-    return str(span) if span else new_path
-
-
 def box_lines(unit: Unit, box: DiffBox, style: Style, severity: str, new_path: str) -> list[str]:
-    head = box.change
-    if box.collateral is not None:
-        head = ("collateral change, outside the expected set: " if box.collateral
-                else "expected change: ") + head
-    classic = any(g.network.value == "classic" for g in unit.old.groups + unit.new.groups)
-    first = (f"{_where(unit, box, new_path)}: {style(severity, severity)}: {head}: {unit.label}: "
-             f"{box.view.text(show_nic=classic)}")
-    lines = [first, f"  witness: {box.witness}"]
-    lists = [f"{name} {'contains' if inside else 'does not contain'} it" for name, inside in box.assume
-             if any(name == n for n, _ in box.view.unresolved)]
-    if lists:
-        lines.append("  assuming " + "; ".join(lists))
-    for side, d in (("OLD", box.old), ("NEW", box.new)):
-        lines.append(f"  {side}: {d.action} by {d.describe()}")
-        if d.rule is not None and d.rule.text:
-            lines.append(f"      {d.rule.text}")
-    return lines
+    place = box_place(unit, box)
+    first = (f"{place or new_path}: {style(severity, severity)}: {box_head(box)}: {unit.label}: "
+             f"{box.view.text(show_nic=classic(unit))}")
+    return [first] + [f"  {line}" for line in box_details(box)]
 
 
 def render_text(result: PolicyDiff, fail_on: str | None, style: Style) -> str:
@@ -149,18 +118,11 @@ def render_text(result: PolicyDiff, fail_on: str | None, style: Style) -> str:
             sev = "error" if id(b) in failed else ("warning" if b.collateral else "note")
             out += box_lines(u.unit, b, style, sev, result.new_path)
         if u.unchanged_expected:
-            first = u.unchanged_expected[0]
-            out.append(f"{_unit_where(u, result)}: {style('note', 'note')}: {u.unit.label}: "
-                       f"{len(u.unchanged_expected)} part(s) of the expected set did not change, "
-                       f"e.g. {first.view.text()} (witness: {first.witness}, "
-                       f"{'accepted' if first.accepted else 'dropped'} by both)")
-    fails_presence = fail_on == "any-change" and result.expect is None
+            out.append(f"{_unit_where(u, result)}: {style('note', 'note')}: {unchanged_message(u)}")
     for p in result.only_one_side:
-        sev = "error" if fails_presence or (fail_on == "new-access" and result.expect is None
-                                            and p.kind == "instance" and p.side == "NEW") else "note"
+        sev = "error" if presence_fails(result, p, fail_on) else "note"
         where = str(p.span) if p.span else (result.old_path if p.side == "OLD" else result.new_path)
-        extra = " (everything it accepts is new)" if p.kind == "instance" and p.side == "NEW" else ""
-        out.append(f"{where}: {style(sev, sev)}: {p.kind} {p.name} is only in {p.side}{extra}")
+        out.append(f"{where}: {style(sev, sev)}: {presence_message(p)}")
     out += [f"{style('note', 'note')}: {n}" for n in result.notes]
     out.append(_summary(result))
     return "\n".join(out) + "\n"
@@ -194,7 +156,49 @@ def _summary(result: PolicyDiff) -> str:
 # ---------------------------------------------------------------- run
 
 
+def render(o: Output, style: Style, run: RunReport, result: PolicyDiff | None,
+           fail_on: str | None, timing: bool) -> str:
+    if o.format == "sarif":
+        return render_sarif(run, timing)
+    if o.format == "junit":
+        return render_cases(run, diff_suites(run, result), timing)
+    assert result is not None
+    if o.format == "json":
+        doc = result.to_json()
+        doc["fails"] = run_exit_code(run) == EXIT_VIOLATED
+        return json.dumps(doc, indent=2) + "\n"
+    return render_text(result, fail_on, style)
+
+
+def _errors(args: argparse.Namespace, outputs: list[Output], files: list[FileReport],
+            started: float, stdout: IO[str]) -> int:
+    """Write the SARIF and JUnit reports of a run stopped by errors; exit 2."""
+    elapsed = None if args.no_timing else time.perf_counter() - started
+    run = RunReport(NAME, with_fingerprints(files), GATE, elapsed=elapsed, rules=rules(),
+                    fail_on_label=args.fail_on or "none")
+    write_error_reports(outputs, lambda o, style: render(o, style, run, None, args.fail_on,
+                                                         not args.no_timing), stdout, args.color)
+    return EXIT_ERROR
+
+
+def _diagnostics(path: str, diagnostics: list[Diagnostic]) -> FileReport:
+    """Problems with one input as error findings (the --expect text has no file: its
+    problems are placed at no line of NEW and say that they are about --expect)."""
+    def place(d: Diagnostic) -> Diagnostic:
+        if d.span is not None and d.span.path == "<expect>":
+            return replace(d, span=None, message=f"--expect, column {d.span.col}: {d.message}")
+        return d
+    return FileReport(path, tuple(diagnostic_finding(path, place(d))
+                                  for d in sorted(diagnostics, key=lambda d: d.sort_key())))
+
+
 def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    started = time.perf_counter()
+    try:
+        outputs = plan_outputs(args.outputs, "text")
+    except Refused as exc:
+        stderr.write(f"sgverify: error: {exc}\n")
+        return EXIT_ERROR
     err_style = style_for(args.color, stderr)
     reports = [load_input(p, args.input_format, args.allow_outside_includes)
                for p in (args.old, args.new)]
@@ -203,7 +207,8 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
             if rep.policy is None:
                 stderr.write(f"sgverify: error: {label} ({rep.path}) cannot be used:\n")
             print_diagnostics(rep, stderr, err_style)
-        return EXIT_ERROR
+        return _errors(args, outputs, [_diagnostics(rep.path, rep.diagnostics) for rep in reports
+                                       if rep.policy is None], started, stdout)
     for rep in reports:  # warnings of loading
         print_diagnostics(rep, stderr, err_style)
     old, new = reports[0].policy, reports[1].policy
@@ -214,14 +219,18 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         sources = {"<expect>": args.expect or ""}
         for d in exc.diagnostics:
             stderr.write(render_diagnostic(d, sources, err_style) + "\n")
-        return EXIT_ERROR
+        return _errors(args, outputs, [_diagnostics(reports[1].path, list(exc.diagnostics))],
+                       started, stdout)
     except InternalError as exc:
         stderr.write(f"sgverify: internal error: {exc}; {REPORT_BUGS}\n")
-        return EXIT_ERROR
-    if args.format == "json":
-        doc = result.to_json()
-        doc["fails"] = exit_code(result, args.fail_on) == EXIT_VIOLATED
-        stdout.write(json.dumps(doc, indent=2) + "\n")
-    else:
-        stdout.write(render_text(result, args.fail_on, style_for(args.color, stdout)))
-    return exit_code(result, args.fail_on)
+        internal = Diagnostic.make("E901", f"internal error: {exc}; {REPORT_BUGS}")
+        return _errors(args, outputs, [_diagnostics(reports[1].path, [internal])], started, stdout)
+    files = diff_files(result, args.fail_on)
+    files = tuple(replace(fr, sources={**reports[0].sources, **reports[1].sources}) for fr in files)
+    elapsed = None if args.no_timing else time.perf_counter() - started
+    report = RunReport(NAME, files, GATE, elapsed=elapsed, rules=rules(),
+                       fail_on_label=gate_label(result, args.fail_on),
+                       summary=summary(result, files, GATE))
+    write_reports(outputs, lambda o, style: render(o, style, report, result, args.fail_on,
+                                                   not args.no_timing), stdout, args.color)
+    return run_exit_code(report)

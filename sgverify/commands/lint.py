@@ -1,8 +1,12 @@
 """``sgverify lint POLICY...``: proved findings about rules (dead, redundant, tied, overly
-broad, invalid for the cloud; ``sgverify.lint``), as compiler-style text or JSON.
+broad, invalid for the cloud; ``sgverify.lint``), as compiler-style text, JSON, SARIF or
+JUnit XML (any number of ``--format``/``--output`` pairs, as for ``check``).
 
-Exit codes: 0 no finding reaches ``--fail-on`` (default: error); 1 one does; 2 input or
-internal error; 3 an interface's analysis was not completed and nothing else failed.
+The findings become ``report.findings.Finding`` objects (``report.from_lint``) that the
+SARIF and JUnit reporters, the baseline and the exit code all read; text and JSON keep
+lint's own shapes. Exit codes: 0 no finding reaches ``--fail-on`` (default: error) or every
+one that does is baselined; 1 one does; 2 input or internal error; 3 an interface's
+analysis was not completed and nothing else failed.
 """
 
 from __future__ import annotations
@@ -10,19 +14,32 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import time
+from collections.abc import Mapping
 from typing import IO, Any
 
 from ..api import SpecReport
-from ..diagnostics import REPORT_BUGS, InputError, InternalError
+from ..baseline import BaselineError, apply_baseline, load_baseline
+from ..diagnostics import REPORT_BUGS, Diagnostic, InputError, InternalError
 from ..inputs import FORMATS
-from ..lint import CODES, DEFAULT_BUDGET, LintFinding, LintReport, lint_policy, severity_rank
+from ..lint import CODES, DEFAULT_BUDGET, LintFinding, LintReport, lint_policy
+from ..load import display_path
+from ..report.findings import FileReport, Finding, RunNote, RunReport, with_fingerprints
+from ..report.from_check import diagnostic_finding
+from ..report.from_lint import detail_lines, lint_fails, lint_files, lint_suites, rules, summary
+from ..report.gate import FailOn, fails as gate_fails, run_exit_code
+from ..report.junit import render_cases
+from ..report.sarif import render_sarif
 from ..report.text import Style, caret, render_diagnostic
-from .common import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED, style_for
+from .common import EXIT_ERROR, EXIT_VIOLATED, style_for
 from .diff import load_input, positive_int, print_diagnostics
+from .outputs import (Output, Refused, add_output_arguments, plan_outputs, writable,
+                      write_baseline, write_error_reports, write_reports)
 
 NAME = "lint"
 HELP = "proved rule hygiene: dead, redundant, tied, overly broad and cloud-invalid rules"
 FAIL_ON = ("error", "warning", "note", "none")
+GATE = FailOn.UNKNOWN  # lint's --fail-on is folded into the findings' outcomes (from_lint)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -32,7 +49,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", help="lint one group or instance only (name or id)")
     p.add_argument("--fail-on", choices=FAIL_ON, default="error", dest="fail_on",
                    help="the least severe finding that fails the run (default error)")
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    add_output_arguments(p)
+    p.add_argument("--baseline", metavar="FILE",
+                   help="accept the known findings recorded in this baseline file")
+    p.add_argument("--write-baseline", metavar="FILE", dest="write_baseline",
+                   help="record every finding that fails now in a baseline file "
+                        "(keeping the reasons of --baseline entries) and accept them")
     p.add_argument("--budget", type=positive_int, default=DEFAULT_BUDGET, metavar="BOXES",
                    help=f"box budget per interface (default {DEFAULT_BUDGET}); past it the "
                    "interface is not completed (exit 3)")
@@ -62,74 +84,139 @@ def expand(paths: list[str]) -> list[str]:
 
 
 def fails(f: LintFinding, fail_on: str) -> bool:
-    return fail_on != "none" and severity_rank(f.severity) <= severity_rank(fail_on)
+    return lint_fails(f, fail_on)
 
 
-def exit_code(reports: list[LintReport], fail_on: str) -> int:
-    if any(fails(f, fail_on) for r in reports for f in r.findings):
-        return EXIT_VIOLATED
-    return EXIT_UNKNOWN if any(r.incomplete for r in reports) else EXIT_OK
+def _gate(run: RunReport) -> dict[int, Finding]:
+    """Each lint finding's ``Finding`` (its gate view), by the lint finding's id."""
+    return {id(f.payload): f for f in run.findings()}
 
 
-def finding_text(f: LintFinding, sources: dict[str, str], style: Style) -> str:
+def finding_text(f: LintFinding, sources: Mapping[str, str], style: Style,
+                 baselined: str | None = None) -> str:
     where = str(f.location) if f.location else "<input>"
-    lines = [f"{where}: {style(f.severity, f.severity)}[{f.code}]: {f.message}"]
+    mark = " (baselined)" if baselined is not None else ""
+    lines = [f"{where}: {style(f.severity, f.severity)}[{f.code}]{mark}: {f.message}"]
     lines += caret(f.location, sources)
-    for i in f.involved:
-        at = f" at {i.rule.span}" if i.rule.span else ""
-        lines.append(f"  {i.role}: rule {i.rule.name} of group {i.rule.group_name} "
-                     f"(priority {i.rule.priority}, {i.rule.action.value}){at}")
-        if i.rule.text:
-            lines.append(f"      {i.rule.text}")
-    if f.view is not None:
-        lines.append(f"  flows: {f.view.text()}")
-    lines += [f"  {d}" for d in f.details]
+    lines += [f"  {d}" for d in detail_lines(f)]
+    if baselined is not None:
+        lines.append(f"  baselined: {baselined}")
     return "\n".join(lines)
 
 
-def render_text(reports: list[LintReport], sources: dict[str, str], fail_on: str, style: Style) -> str:
+def render_text(reports: list[LintReport], run: RunReport, sources: Mapping[str, str],
+                style: Style) -> str:
+    """Every finding, the interfaces not completed, stale baseline entries, and the summary."""
+    gate = _gate(run)
+    fail_on = run.gate_label
     out = []
     for r in reports:
         for f in r.findings:
-            out.append(finding_text(f, sources, style))
+            out.append(finding_text(f, sources, style, gate[id(f)].baselined))
         for inc in r.incomplete:
             where = str(inc.location) if inc.location else r.path
             out.append(f"{where}: {style('error', 'error')}: not completed: {inc.scope}: {inc.reason}")
+            if gate[id(inc)].baselined is not None:
+                out.append(f"  baselined: {gate[id(inc)].baselined}")
+    for n in run.notes:
+        out.append(f"{n.file or '<input>'}: {style('note', 'note')}: {n.message}")
     counts = {s: sum(1 for r in reports for f in r.findings if f.severity == s)
               for s in ("error", "warning", "note")}
-    failing = sum(1 for r in reports for f in r.findings if fails(f, fail_on))
+    failing = sum(1 for r in reports for f in r.findings if gate_fails(gate[id(f)], run.fail_on))
     parts = [f"{counts['error']} error(s)", f"{counts['warning']} warning(s)", f"{counts['note']} note(s)"]
     scopes = sum(r.scopes for r in reports)
-    summary = f"summary: {', '.join(parts)} in {scopes} interface(s) of {len(reports)} input(s)"
+    summary_line = f"summary: {', '.join(parts)} in {scopes} interface(s) of {len(reports)} input(s)"
+    baselined = sum(1 for f in run.findings() if f.baselined is not None)
     if fail_on != "none":
-        summary += f"; {failing} at or above --fail-on {fail_on}"
+        summary_line += f"; {failing} at or above --fail-on {fail_on}"
+        if baselined:
+            summary_line += " and not baselined"
+    if baselined:
+        summary_line += f"; {baselined} baselined"
     incomplete = sum(len(r.incomplete) for r in reports)
     if incomplete:
-        summary += f"; {incomplete} interface(s) NOT COMPLETED: findings may be missing"
-    out.append(summary)
+        summary_line += f"; {incomplete} interface(s) NOT COMPLETED: findings may be missing"
+    out.append(summary_line)
     return "\n".join(out) + "\n"
 
 
-def report_json(reports: list[LintReport], fail_on: str) -> dict[str, Any]:
-    return {
+def report_json(reports: list[LintReport], run: RunReport) -> dict[str, Any]:
+    """Lint's JSON document; with a baseline in force each finding also has its
+    ``fingerprint`` and ``baselined``, and the document ``baseline`` and ``notes``."""
+    gate = _gate(run)
+    with_baseline = run.baseline is not None
+
+    def finding(f: LintFinding) -> dict[str, Any]:
+        g = gate[id(f)]
+        out = f.to_json() | {"fails": gate_fails(g, run.fail_on)}
+        if with_baseline:
+            out |= {"fingerprint": g.fingerprint,
+                    "baselined": {"reason": g.baselined} if g.baselined is not None else None}
+        return out
+
+    doc: dict[str, Any] = {
         "inputs": [{"path": r.path,
-                    "findings": [f.to_json() | {"fails": fails(f, fail_on)} for f in r.findings],
+                    "findings": [finding(f) for f in r.findings],
                     "not_completed": [{"scope": i.scope, "reason": i.reason} for i in r.incomplete]}
                    for r in reports],
         "codes": {code: {"severity": sev, "title": title} for code, (sev, title) in CODES.items()},
-        "fails": exit_code(reports, fail_on) == EXIT_VIOLATED,
+        "fails": run_exit_code(run) == EXIT_VIOLATED,
         "completed": not any(r.incomplete for r in reports),
     }
+    if with_baseline:
+        doc["baseline"] = run.baseline
+        doc["notes"] = [{"message": n.message, "file": n.file, "fingerprint": n.fingerprint}
+                        for n in run.notes]
+    return doc
+
+
+def render(o: Output, style: Style, run: RunReport, reports: list[LintReport],
+           sources: Mapping[str, str], timing: bool) -> str:
+    if o.format == "sarif":
+        return render_sarif(run, timing)
+    if o.format == "junit":
+        return render_cases(run, lint_suites(run, {r.path: r.interfaces for r in reports}), timing)
+    if o.format == "json":
+        return json.dumps(report_json(reports, run), indent=2) + "\n"
+    return render_text(reports, run, sources, style)
+
+
+def _run_report(files: tuple[FileReport, ...], fail_on: str, notes: tuple[RunNote, ...] = (),
+                baseline: str | None = None, elapsed: float | None = None) -> RunReport:
+    return RunReport(NAME, files, GATE, notes, baseline, elapsed, rules(), fail_on,
+                     summary(files, GATE))
+
+
+def _errors(args: argparse.Namespace, outputs: list[Output], files: list[FileReport],
+            started: float, stdout: IO[str]) -> int:
+    """Write the SARIF and JUnit reports of a run stopped by errors; exit 2."""
+    elapsed = None if args.no_timing else time.perf_counter() - started
+    run = _run_report(with_fingerprints(files), args.fail_on, elapsed=elapsed)
+    write_error_reports(outputs, lambda o, style: render(o, style, run, [], {}, not args.no_timing),
+                        stdout, args.color)
+    return EXIT_ERROR
 
 
 def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    started = time.perf_counter()
+    try:
+        outputs = plan_outputs(args.outputs, "text")
+        if args.write_baseline:
+            writable(args.write_baseline, "--write-baseline")
+        previous = load_baseline(args.baseline) if args.baseline else None
+    except (Refused, BaselineError) as exc:
+        stderr.write(f"sgverify: error: {exc}\n")
+        return EXIT_ERROR
     err_style = style_for(args.color, stderr)
     loaded: list[SpecReport] = [load_input(p, args.input_format, args.allow_outside_includes)
                                 for p in expand(args.policies)]
     for rep in loaded:
         print_diagnostics(rep, stderr, err_style)
     if any(rep.policy is None for rep in loaded):
-        return EXIT_ERROR
+        bad = [FileReport(rep.path, tuple(diagnostic_finding(rep.path, d) for d in
+                                          sorted(rep.diagnostics, key=lambda d: d.sort_key())))
+               for rep in loaded if rep.policy is None]
+        return _errors(args, outputs, bad, started, stdout)
     reports = []
     sources: dict[str, str] = {}
     for rep in loaded:
@@ -140,12 +227,25 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         except InputError as exc:
             for d in exc.diagnostics:
                 stderr.write(f"{rep.path}: " + render_diagnostic(d, {}, err_style) + "\n")
-            return EXIT_ERROR
+            bad = [FileReport(rep.path, tuple(diagnostic_finding(rep.path, d)
+                                              for d in exc.diagnostics))]
+            return _errors(args, outputs, bad, started, stdout)
         except InternalError as exc:
             stderr.write(f"sgverify: internal error: {exc}; {REPORT_BUGS}\n")
-            return EXIT_ERROR
-    if args.format == "json":
-        stdout.write(json.dumps(report_json(reports, args.fail_on), indent=2) + "\n")
-    else:
-        stdout.write(render_text(reports, sources, args.fail_on, style_for(args.color, stdout)))
-    return exit_code(reports, args.fail_on)
+            bad = [FileReport(rep.path, (diagnostic_finding(rep.path, Diagnostic.make(
+                "E901", f"internal error: {exc}; {REPORT_BUGS}")),))]
+            return _errors(args, outputs, bad, started, stdout)
+    found = lint_files(reports, args.fail_on, [rep.sources for rep in loaded])
+    previous_shown = display_path(args.baseline) if args.baseline else None
+    if args.write_baseline:
+        written = write_baseline(args.write_baseline, found, GATE, previous, stderr)
+        if written is not None:
+            previous, previous_shown = written, display_path(args.write_baseline)
+    notes: tuple[RunNote, ...] = ()
+    if previous is not None:
+        found, notes = apply_baseline(found, previous, previous_shown or "")
+    elapsed = None if args.no_timing else time.perf_counter() - started
+    report = _run_report(found, args.fail_on, notes, previous_shown, elapsed)
+    write_reports(outputs, lambda o, style: render(o, style, report, reports, sources,
+                                                   not args.no_timing), stdout, args.color)
+    return run_exit_code(report)

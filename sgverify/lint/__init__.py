@@ -26,12 +26,13 @@ DEFAULT_TIMEOUT_MS = 60_000
 @dataclass(frozen=True)
 class LintReport:
     """The findings of one policy, sorted by place and code, and the interfaces whose
-    analysis did not complete."""
+    analysis did not complete; ``interfaces`` names those analysed ('group web', ...)."""
 
     path: str
     findings: tuple[LintFinding, ...]
     incomplete: tuple[Incomplete, ...] = ()
     scopes: int = 0
+    interfaces: tuple[str, ...] = ()
 
 
 def _sort_key(f: LintFinding) -> tuple[object, ...]:
@@ -95,7 +96,8 @@ def lint_policy(policy: Policy, target: str | None = None, budget_limit: int = D
     findings = _note_pooled_redundancy(findings, pooled)
     findings.sort(key=_sort_key)
     return LintReport(policy.path, tuple(findings), tuple(incomplete),
-                      len(group_scopes) + len(instance_scopes))
+                      len(group_scopes) + len(instance_scopes),
+                      tuple(s.label for s in group_scopes + instance_scopes))
 
 
 def _aws(policy: Policy, f: LintFinding) -> bool:

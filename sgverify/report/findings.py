@@ -2,9 +2,9 @@
 
 A command turns what it found into ``Finding`` objects, grouped by file (``FileReport``)
 into one ``RunReport``. The text, JSON, SARIF and JUnit reporters and the exit-code gate
-read only these, so ``check`` today and other commands later share them. This module also
+read only these, so ``check``, ``lint`` and ``diff`` share them. This module also
 computes the fingerprints that SARIF ``partialFingerprints`` and baselines both use;
-``from_check`` builds findings from checked specs.
+``from_check``, ``from_lint`` and ``from_diff`` build findings from each command's results.
 """
 
 from __future__ import annotations
@@ -70,11 +70,19 @@ class Finding:
     elapsed: float | None = None
     fingerprint: str | None = None
     baselined: str | None = None  # the reason of the baseline entry that accepts it
+    level: str | None = None  # the severity shown, when it is not the outcome's (lint)
+    properties: tuple[tuple[str, object], ...] = ()  # extra SARIF result properties
     payload: object = field(default=None, compare=False, repr=False)
 
     @property
     def severity(self) -> str | None:
-        return SEVERITY[self.outcome]
+        """The severity reporters show: ``level`` if set, else the outcome's. Lint, say,
+        shows a warning as a warning even when ``--fail-on warning`` makes it fail."""
+        return self.level if self.level is not None else SEVERITY[self.outcome]
+
+    def prop(self, key: str) -> object:
+        """One of ``properties`` (None when absent)."""
+        return dict(self.properties).get(key)
 
     @property
     def artifact(self) -> str:
@@ -108,8 +116,26 @@ class RunNote:
 
 
 @dataclass(frozen=True)
+class RuleInfo:
+    """A finding code that a command defines besides the diagnostic codes of
+    ``diagnostics.CODES`` (lint's L101, diff's D001, ...): its SARIF reportingDescriptor."""
+
+    code: str
+    name: str     # a short CamelCase name, e.g. 'DeadRule'
+    title: str    # one line, e.g. 'dead rule: it never decides any flow'
+    level: str    # the default level: error, warning or note
+    doc: str      # the page that explains it, e.g. 'docs/lint.md'
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RunReport:
-    """Everything one command run reports, plus the gate policy it is judged by."""
+    """Everything one command run reports, plus the gate policy it is judged by.
+
+    A command whose ``--fail-on`` has its own words (lint, diff) folds that threshold into
+    the outcomes of its findings, is judged with ``FailOn.UNKNOWN``, and names its own
+    threshold in ``fail_on_label``. ``rules`` describes its finding codes; ``summary``
+    replaces the verdict counts in the SARIF run properties."""
 
     command: str
     files: tuple[FileReport, ...]
@@ -117,10 +143,18 @@ class RunReport:
     notes: tuple[RunNote, ...] = ()
     baseline: str | None = None
     elapsed: float | None = None
+    rules: tuple[RuleInfo, ...] = ()
+    fail_on_label: str | None = None
+    summary: tuple[tuple[str, int], ...] = ()
 
     def findings(self) -> Iterator[Finding]:
         for fr in self.files:
             yield from fr.findings
+
+    @property
+    def gate_label(self) -> str:
+        """The ``--fail-on`` value as the user gave it."""
+        return self.fail_on_label if self.fail_on_label is not None else self.fail_on.value
 
 
 def artifact_path(path: str) -> str:

@@ -10,6 +10,11 @@ it is ``<skipped>`` with a message saying it was not verified; a baselined findi
 lists them (with ``--fail-on warning`` its warnings fail that test case the same way).
 Remarks, warnings that do not fail and stale-baseline notes go to the suite's
 ``<system-out>``. Times appear only with timing on; there are no timestamps.
+
+Commands whose test cases are not one per finding (lint: one per interface and check
+kind; diff: one per interface compared) describe them as ``Suite``/``Case`` objects for
+``render_cases``: a case gathers the findings it covers and fails when one of them fails
+the gate (see that function).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
+from dataclasses import dataclass
 
 from .findings import FileReport, Finding, Outcome, RunReport, artifact_path
 from .gate import fails, relaxed
@@ -128,6 +134,92 @@ def render_junit(run: RunReport, timing: bool = True) -> str:
     totals: Counter[str] = Counter()
     for fr in run.files:
         totals.update(_suite(root, fr, run, timing))
+    for key in ("tests", "failures", "errors", "skipped"):
+        root.set(key, str(totals[key]))
+    if timing and run.elapsed is not None:
+        root.set("time", f"{run.elapsed:.3f}")
+    ET.indent(root, space="  ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+# ---------------------------------------------------------------- cases of several findings
+
+
+@dataclass(frozen=True)
+class Case:
+    """A test case covering some findings (possibly none: it passes). ``file``/``line``
+    say where it is about."""
+
+    name: str
+    findings: tuple[Finding, ...] = ()
+    file: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A ``<testsuite>``: its test cases, and lines for its ``<system-out>``."""
+
+    name: str
+    cases: tuple[Case, ...]
+    out: tuple[str, ...] = ()
+
+
+def _case_outcome(el: ET.Element, case: Case, run: RunReport) -> str | None:
+    """Fill in a case's result; return what it counts as, if not a pass.
+
+    It is an ``<error>`` if an error fails it, else a ``<failure>`` if another finding
+    fails the gate (``type``: the code of the first), else ``<skipped>`` if a baseline
+    accepted what would have failed; the findings that do not fail go to its
+    ``<system-out>``."""
+    failing = [f for f in case.findings if fails(f, run.fail_on)]
+    quiet = [f for f in case.findings if not fails(f, run.fail_on)]
+    accepted = [f for f in quiet if f.baselined is not None]
+    kind: str | None = None
+    if failing:
+        first = failing[0]
+        tag, kind = ("error", "errors") if any(f.outcome is Outcome.ERROR for f in failing) \
+            else ("failure", "failures")
+        message = (f"{first.code}: {first.message}" if len(failing) == 1 else
+                   f"{len(failing)} findings fail (--fail-on {run.gate_label}): "
+                   + ", ".join(sorted({f.code or "?" for f in failing})))
+        _outcome(el, tag, first.code, message.split("\n")[0],
+                 "\n\n".join(plain(f, run) for f in failing))
+    elif accepted:
+        reasons = sorted({f.baselined or "" for f in accepted})
+        _outcome(el, "skipped", None, "baselined: " + "; ".join(reasons),
+                 "\n\n".join(plain(f, run) for f in accepted))
+        kind = "skipped"
+    rest = [f for f in quiet if f.baselined is None]
+    if rest:
+        ET.SubElement(el, "system-out").text = xml_text(
+            "\n\n".join(plain(f, run) for f in rest) + "\n")
+    return kind
+
+
+def render_cases(run: RunReport, suites: list[Suite], timing: bool = True) -> str:
+    """The JUnit XML document of ``run`` with the given suites and cases (lint, diff)."""
+    root = ET.Element("testsuites", name=f"sgverify {run.command}")
+    totals: Counter[str] = Counter()
+    for s in suites:
+        suite = ET.SubElement(root, "testsuite", name=xml_text(s.name))
+        counts: Counter[str] = Counter()
+        for c in s.cases:
+            el = ET.SubElement(suite, "testcase", name=xml_text(c.name),
+                               classname=xml_text(s.name))
+            if c.file is not None:
+                el.set("file", xml_text(artifact_path(c.file)))
+            if c.line is not None:
+                el.set("line", str(c.line))
+            counts["tests"] += 1
+            kind = _case_outcome(el, c, run)
+            if kind:
+                counts[kind] += 1
+        if s.out:
+            ET.SubElement(suite, "system-out").text = xml_text("\n".join(s.out) + "\n")
+        for key in ("tests", "failures", "errors", "skipped"):
+            suite.set(key, str(counts[key]))
+        totals.update(counts)
     for key in ("tests", "failures", "errors", "skipped"):
         root.set(key, str(totals[key]))
     if timing and run.elapsed is not None:

@@ -2,9 +2,10 @@
 
 One ``rule`` (reportingDescriptor) per diagnostic code that the run reports, with the code
 as its stable id (E301 assertion violated, W401 unknown, E1xx input errors, ...; titles
-from ``diagnostics.CODES``). Every finding that is
-not a pass becomes a ``result`` at its location: violations and errors at level error,
-unknowns and warnings at level warning, the deciding rules as ``relatedLocations`` and the
+from ``diagnostics.CODES``; a command's own codes, such as lint's L101 or diff's D001, from
+``RunReport.rules``). Every finding that is not a pass becomes a ``result`` at its
+location: violations and errors at level error, unknowns and warnings at level warning
+(a finding's own ``level`` wins), the deciding rules as ``relatedLocations`` and the
 counterexample in the message. ``partialFingerprints`` carry the finding's fingerprint
 (code, file, assertion name; no line numbers), the same value a baseline records; a
 baselined result carries an accepted external ``suppression``. Artifact URIs are relative
@@ -21,7 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..diagnostics import CODES, Span
-from .findings import Finding, Outcome, RunReport, artifact_path
+from .findings import Finding, Outcome, RuleInfo, RunReport, artifact_path
 from .gate import fails, relaxed, run_exit_code, tally
 
 SARIF_VERSION = "2.1.0"
@@ -36,6 +37,20 @@ LEVEL = {Outcome.ERROR: "error", Outcome.FAILED: "error", Outcome.UNKNOWN: "warn
 def rule_name(title: str) -> str:
     """'assertion violated' -> 'AssertionViolated' (SARIF's readable rule name)."""
     return "".join(w[:1].upper() + w[1:] for w in re.split(r"[^A-Za-z0-9]+", title) if w)
+
+
+def command_descriptor(info: RuleInfo) -> dict[str, Any]:
+    """The reportingDescriptor of a command's own finding code (lint, diff)."""
+    out: dict[str, Any] = {
+        "id": info.code, "name": info.name, "shortDescription": {"text": info.title},
+        "fullDescription": {"text": f"{info.code}: {info.title} (see {info.doc})"},
+        "defaultConfiguration": {"level": info.level},
+        "help": {"text": f"sgverify finding {info.code}: {info.title}. {info.doc} explains "
+                         "each code and what to do about it."},
+    }
+    if info.tags:
+        out["properties"] = {"tags": list(info.tags)}
+    return out
 
 
 def descriptor(code: str) -> dict[str, Any]:
@@ -91,7 +106,7 @@ def result_json(f: Finding, run: RunReport, rule_index: dict[str, int],
                 timing: bool) -> dict[str, Any]:
     assert f.code is not None
     out: dict[str, Any] = {
-        "ruleId": f.code, "ruleIndex": rule_index[f.code], "level": LEVEL[f.outcome],
+        "ruleId": f.code, "ruleIndex": rule_index[f.code], "level": f.level or LEVEL[f.outcome],
         "message": {"text": message_text(f, run)},
         "locations": [physical(f.location, f.file)],
     }
@@ -112,6 +127,7 @@ def result_json(f: Finding, run: RunReport, rule_index: dict[str, int],
             props["flow"] = f.flow
         if timing and f.elapsed is not None:
             props["time_ms"] = round(f.elapsed * 1000, 3)
+    props.update(f.properties)
     out["properties"] = props
     return out
 
@@ -121,7 +137,8 @@ def render_sarif(run: RunReport, timing: bool = True) -> str:
     from .. import __version__
     reported = [f for f in run.findings() if f.outcome is not Outcome.PASSED and f.code is not None]
     used = {f.code for f in reported if f.code is not None}
-    order = {c: i for i, c in enumerate(CODES)}
+    own = {r.code: r for r in run.rules}
+    order = {c: i for i, c in enumerate([*own, *CODES])}
     codes = sorted(used, key=lambda c: (order.get(c, len(order)), c))
     rule_index = {c: i for i, c in enumerate(codes)}
     results = [result_json(f, run, rule_index, timing) for f in reported]
@@ -133,10 +150,10 @@ def render_sarif(run: RunReport, timing: bool = True) -> str:
         invocation["toolConfigurationNotifications"] = [
             {"level": "note", "message": {"text": n.message}} for n in run.notes]
     counts = tally(run)
-    props: dict[str, Any] = {"command": run.command, "failOn": run.fail_on.value,
-                             "summary": {k: counts.get(k, 0) for k in (
-                                 "proved", "violated", "unknown", "error", "input_errors",
-                                 "warnings", "baselined")}}
+    summary = dict(run.summary) if run.summary else {k: counts.get(k, 0) for k in (
+        "proved", "violated", "unknown", "error", "input_errors", "warnings", "baselined")}
+    props: dict[str, Any] = {"command": run.command, "failOn": run.gate_label,
+                             "summary": summary}
     if timing and run.elapsed is not None:
         props["time_ms"] = round(run.elapsed * 1000, 3)
     log = {
@@ -145,7 +162,8 @@ def render_sarif(run: RunReport, timing: bool = True) -> str:
         "runs": [{
             "tool": {"driver": {"name": "sgverify", "version": __version__,
                                 "semanticVersion": __version__,
-                                "rules": [descriptor(c) for c in codes]}},
+                                "rules": [command_descriptor(own[c]) if c in own
+                                          else descriptor(c) for c in codes]}},
             "invocations": [invocation],
             "columnKind": "unicodeCodePoints",
             "results": results,
