@@ -85,7 +85,9 @@ def inventory(shape: Shape) -> str:
         k = min(shape.groups, r.choice([1, 1, 1, 2, 2, 3, 4, 5]))
         groups = ", ".join(f"g{x}" for x in sorted(r.sample(range(shape.groups), k)))
         v6 = f"; ipv6 2001:db8:ffff::{i + 1:x}" if r.random() < shape.ipv6_share else ""
-        out.append(f"instance i{i} {{ ip 10.{(i >> 16) & 255}.{(i >> 8) & 255}.{(i & 255) or 1}{v6}; groups {groups} }}")
+        host = i + 1  # 10.0.0.1, 10.0.0.2, ...: one address per instance
+        out.append(f"instance i{i} {{ ip 10.{(host >> 16) & 255}.{(host >> 8) & 255}.{host & 255}{v6}; "
+                   f"groups {groups} }}")
     return "\n".join(out) + "\n"
 
 

@@ -554,10 +554,22 @@ class Builder(Transformer):  # type: ignore[type-arg]
         src, verb, dst, clauses = ch[0], " ".join(str(ch[1]).split()), ch[2], ch[3:]
         check = {"can reach": Check.ALL_ALLOWED, "cannot reach": Check.ALL_DENIED,
                  "can partly reach": Check.SOME_ALLOWED}[verb]
-        return AssertNode("reach", check, TargetNode("instance", ((str(src), self.span(src)),)),
-                          self.flow_set(clauses, self.span(meta)),
-                          other=TargetNode("instance", ((str(dst), self.span(dst)),)),
+        # Instance to instance is the original 'reach'; a group or the internet at either
+        # end makes it a 'fleet-reach' (docs/reach.md).
+        kind = "reach" if src.kind == dst.kind == "instance" else "fleet-reach"
+        return AssertNode(kind, check, src, self.flow_set(clauses, self.span(meta)), other=dst,
                           span=self.span(meta))
+
+    def reach_name(self, meta: Any, ch: list[Any]) -> TargetNode:
+        return TargetNode("instance", ((str(ch[0]), self.span(ch[0])),))
+
+    reach_instance = reach_name
+
+    def reach_group(self, meta: Any, ch: list[Any]) -> TargetNode:
+        return TargetNode("group", ((str(ch[0]), self.span(ch[0])),), self.span(meta))
+
+    def reach_internet(self, meta: Any, ch: list[Any]) -> TargetNode:
+        return TargetNode("internet", (("internet", self.span(meta)),), self.span(meta))
 
     def equivalent_assertion(self, meta: Any, ch: list[Any]) -> AssertNode:
         flows = ch[2] if len(ch) > 2 else FlowSetNode()

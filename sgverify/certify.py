@@ -374,7 +374,9 @@ def violation_exists(a: Assertion, sem: Semantics, budget_limit: int = 200_000) 
             return _flow_violation(a, sem, budget)
         if isinstance(a, ReachAssertion):
             return _reach_violation(a, sem, budget)
-        return _compare_violation(a, sem, budget)
+        if isinstance(a, CompareAssertion):
+            return _compare_violation(a, sem, budget)
+        raise NotCertified(f"the certifier does not decide {type(a).__name__} assertions")
     except Exception as exc:
         from .boxes import BudgetExceeded
         if isinstance(exc, BudgetExceeded):

@@ -261,11 +261,22 @@ def format_assertion_body(a: AssertNode) -> str:
         assert a.other is not None
         return " ".join([name(a.target.names[0][0]), REACH_WORDS[a.check], name(a.other.names[0][0])]
                         + format_flow_clauses(a.flows))
+    if a.kind == "fleet-reach":
+        assert a.other is not None
+        return " ".join([_reach_end(a.target), REACH_WORDS[a.check], _reach_end(a.other)]
+                        + format_flow_clauses(a.flows))
     assert a.other is not None
     verb = "equivalent to" if a.check is Check.EQUIVALENT else "no more permissive than"
     clauses = format_flow_clauses(a.flows)
     tail = (" for " + " ".join(clauses)) if clauses else ""
     return f"{format_target(a.target)} {verb} {format_target(a.other)}{tail}"
+
+
+def _reach_end(t: TargetNode) -> str:
+    """An end of a reach assertion over sets: internet, group X or instance X."""
+    if t.kind == "internet":
+        return "internet"
+    return f"{t.kind} {name(t.names[0][0])}"
 
 
 def format_assertion(a: AssertNode) -> str:

@@ -319,7 +319,39 @@ class CompareAssertion:
     span: Span | None = field(default=None, compare=False, repr=False)
 
 
-Assertion = FlowAssertion | ReachAssertion | CompareAssertion
+@dataclass(frozen=True)
+class ReachEnd:
+    """An end of a fleet reach assertion: the internet (every public address, in no
+    group), one instance, or the member instances of a group (``kind`` internet, instance
+    or group; ``instances`` empty for the internet)."""
+
+    kind: str
+    name: str
+    instances: tuple[Instance, ...] = ()
+
+    def __str__(self) -> str:
+        return "internet" if self.kind == "internet" else f"{self.kind} {self.name}"
+
+
+@dataclass(frozen=True)
+class FleetReachAssertion:
+    """Reachability between sets (docs/reach.md): every ordered pair of distinct instances
+    from ``src`` to ``dst`` is a ``ReachAssertion``; the internet as an end stands for the
+    flow assertion ``ingress from internet`` (sender) or ``egress to internet`` (receiver)
+    on each instance of the other end. ``check``: ALL_ALLOWED every connection of every
+    pair passes (can reach), ALL_DENIED none does (cannot reach), SOME_ALLOWED some
+    connection of some pair does (can partly reach)."""
+
+    name: str
+    text: str
+    src: ReachEnd
+    dst: ReachEnd
+    flows: FlowSet
+    check: Check
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+Assertion = FlowAssertion | ReachAssertion | CompareAssertion | FleetReachAssertion
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from .encode import (Side, SymFlow, Unsupported, View, atom_var, decision, flow_
 from .evaluate import decide, decide_all, definitely, in_flow_set
 from .flow import Flow, flow_problem
 from .model import (PORT_PROTOCOLS, TCP, Assertion, Check, CompareAssertion, Direction,
-                    FlowAssertion, FlowSet, GroupKey, Network, Nic, Policy,
+                    FleetReachAssertion, FlowAssertion, FlowSet, GroupKey, Network, Nic, Policy,
                     ReachAssertion, Semantics, Target)
 from .result import Evidence, Result, Verdict
 from .solve import Preference, SolverUnknown, choose, make_solver, require
@@ -74,6 +74,8 @@ class Checker:
                 result = self.flow_assertion(assertion)
             elif isinstance(assertion, ReachAssertion):
                 result = self.reach_assertion(assertion)
+            elif isinstance(assertion, FleetReachAssertion):
+                result = self.fleet_reach_assertion(assertion)
             else:
                 result = self.compare_assertion(assertion)
         except SolverUnknown as exc:
@@ -96,6 +98,10 @@ class Checker:
         assertion unproved."""
         if r.verdict not in (Verdict.PROVED, Verdict.VIOLATED):
             return r
+        if isinstance(r.assertion, FleetReachAssertion):
+            # Already decided twice: by the exact matrix and, for the pair shown, by Z3.
+            return replace(r, notes=r.notes + ("not re-decided by the certifier (reach over "
+                                               "sets: matrix and solver already agree)",))
         try:
             violated = violation_exists(r.assertion, self.sem)
         except NotCertified as exc:
@@ -372,6 +378,13 @@ class Checker:
         else:
             sure = any(d is False for d in definite)
         return egress, tuple(evidence), sure
+
+    # ------------------------------------------------------------ sets of instances
+    def fleet_reach_assertion(self, a: FleetReachAssertion) -> Result:
+        """Reach between groups, instances and the internet (docs/reach.md): decided by
+        the exact reachability matrix; the pair shown is re-checked here with Z3."""
+        from .reach.assertion import check_fleet  # the reach package builds on this module
+        return check_fleet(self, a)
 
     # ------------------------------------------------------------ comparisons
     def compare_assertion(self, a: CompareAssertion) -> Result:

@@ -11,9 +11,9 @@ from typing import Iterable
 from .addresses import ANY, INTERNET, V6, AddrSpace
 from .diagnostics import Diagnostic, Span
 from .model import (ICMP, ICMPV6, MAX_GROUPS_PER_INTERFACE, Action, Assertion,
-                    CompareAssertion, Direction, EndpointTerm, FlowAssertion, FlowSet, Group,
-                    GroupKey, GroupType, Instance, Network, Nic, Peer, Policy, ReachAssertion,
-                    Rule, Semantics, Service, Target)
+                    CompareAssertion, Direction, EndpointTerm, FleetReachAssertion, FlowAssertion,
+                    FlowSet, Group, GroupKey, GroupType, Instance, Network, Nic, Peer, Policy,
+                    ReachAssertion, ReachEnd, Rule, Semantics, Service, Target)
 from .parse import reserved_words
 from .syntax import (AddressSetNode, AssertNode, Document, FlowSetNode, GroupNode, InstanceNode,
                      OptionNode, PeerNode, PortListNode, PrefixListNode, RuleNode, TargetNode)
@@ -356,11 +356,53 @@ class Resolver:
                     return None
                 ends.append(inst)
             return ReachAssertion(name, node.text, ends[0], ends[1], flows, node.check, node.span)
+        if node.kind == "fleet-reach":
+            assert node.other is not None
+            return self.fleet_reach(node, name, flows)
         assert node.other is not None
         left, right = self.target(node.target), self.target(node.other)
         if left is None or right is None:
             return None
         return CompareAssertion(name, node.text, left, right, flows, node.check, node.span)
+
+
+    def fleet_reach(self, node: AssertNode, name: str, flows: FlowSet) -> FleetReachAssertion | None:
+        """A reach assertion with a group or the internet at an end (docs/reach.md)."""
+        assert node.other is not None
+        if node.target.kind == node.other.kind == "internet":
+            self.error("E120", "a reach assertion needs an instance or a group at one end at "
+                       "least", node.span)
+            return None
+        other_internet = {id(node.target): node.other.kind == "internet",
+                          id(node.other): node.target.kind == "internet"}
+        ends = []
+        for tnode in (node.target, node.other):
+            ename, espan = tnode.names[0]
+            if tnode.kind == "internet":
+                ends.append(ReachEnd("internet", "internet"))
+                continue
+            if tnode.kind == "group":
+                g = self.groups.get(ename) or next(
+                    (x for x in self.groups.values() if x.gid == ename), None)
+                if g is None:
+                    if ename not in self.group_nodes:
+                        self.error("E101", f"unknown group '{ename}'", espan)
+                    return None
+                members = tuple(i for i in self.instances.values() if g in i.groups)
+                ends.append(ReachEnd("group", g.name, members))
+                continue
+            inst = self.instances.get(ename) or next(
+                (x for x in self.instances.values() if x.iid == ename), None)
+            if inst is None:
+                if ename not in self.instance_names:
+                    self.error("E102", f"unknown instance '{ename}'", espan)
+                return None
+            if not inst.private and not other_internet[id(tnode)]:
+                self.error("E115", f"instance '{ename}' has no private address, so nothing can "
+                           "reach it or come from it over the internal network", espan)
+                return None
+            ends.append(ReachEnd("instance", inst.name, (inst,)))
+        return FleetReachAssertion(name, node.text, ends[0], ends[1], flows, node.check, node.span)
 
 
 def resolve(documents: list[Document]) -> tuple[Policy, list[Diagnostic]]:

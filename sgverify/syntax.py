@@ -146,7 +146,8 @@ class FlowSetNode:
 
 @dataclass(frozen=True)
 class TargetNode:
-    """kind: any (a group or an instance), group, instance, groups."""
+    """kind: any (a group or an instance), group, instance, groups; at an end of a reach
+    assertion also internet."""
 
     kind: str
     names: tuple[tuple[str, Span | None], ...]
@@ -155,8 +156,9 @@ class TargetNode:
 
 @dataclass(frozen=True)
 class AssertNode:
-    """kind: flow | reach | compare. For reach, ``target`` is the sender and ``other`` the
-    receiver; for compare, ``target`` is compared with ``other``."""
+    """kind: flow | reach | fleet-reach | compare. For reach (instance to instance) and
+    fleet-reach (a group's members or the internet at an end), ``target`` is the sender and
+    ``other`` the receiver; for compare, ``target`` is compared with ``other``."""
 
     kind: str
     check: Check

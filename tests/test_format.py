@@ -91,3 +91,20 @@ def test_strings_and_long_rules() -> None:
     wrapped = format_rule(rule, indent="  ")
     assert "\n" not in one_line and max(len(x) for x in wrapped.splitlines()) <= 120
     assert " ".join(wrapped.split()) == one_line
+
+
+def test_fleet_reach_assertions_print_and_parse_back(tmp_path) -> None:
+    from sgverify.build import build_document
+    from sgverify.format import format_assertion
+    src = ("group dev {}\ngroup db {}\ninstance a { ip 10.0.0.1; groups dev }\n"
+           "assert group dev cannot reach group db on tcp 5432\n"
+           "assert internet cannot reach group db on tcp 3306\n"
+           "assert instance a can partly reach internet\n")
+    doc, diags = build_document(src, "x.sgv")
+    assert not [d for d in diags if d.is_error]
+    printed = [format_assertion(st) for st in doc.statements if type(st).__name__ == "AssertNode"]
+    assert printed == ["assert group dev cannot reach group db tcp 5432",
+                       "assert internet cannot reach group db tcp 3306",
+                       "assert instance a can partly reach internet"]
+    again, _ = build_document("\n".join(printed), "y.sgv")
+    assert [st.kind for st in again.statements] == ["fleet-reach"] * 3

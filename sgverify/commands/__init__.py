@@ -5,3 +5,5 @@ from . import check, diff, explain, export, import_, init, lint
 
 COMMANDS = [check, explain, init, import_, export]
 COMMANDS += [diff, lint]
+from . import audit, reach  # noqa: E402  (fleet audit and reachability)
+COMMANDS += [audit, reach]

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostic, Span
 from ..evaluate import Decision
-from ..model import CompareAssertion, FlowAssertion, Rule
+from ..model import CompareAssertion, FleetReachAssertion, FlowAssertion, Rule
 from ..result import Result, Verdict
 from .findings import Finding, RunReport
 from .gate import fails, run_exit_code, tally
@@ -47,7 +47,8 @@ def decision_json(dec: Decision) -> dict[str, Any]:
 def result_json(r: Result, timing: bool = True) -> dict[str, Any]:
     a = r.assertion
     kind = ("flow" if isinstance(a, FlowAssertion) else
-            "compare" if isinstance(a, CompareAssertion) else "reach")
+            "compare" if isinstance(a, CompareAssertion) else
+            "fleet-reach" if isinstance(a, FleetReachAssertion) else "reach")
     out: dict[str, Any] = {
         "name": a.name, "text": a.text, "kind": kind, "check": a.check.value,
         "location": span_json(a.span), "verdict": r.verdict.value, "code": r.code,

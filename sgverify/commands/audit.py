@@ -1,0 +1,186 @@
+"""``sgverify audit INVENTORY...``: the built-in controls (and custom ones) on every group
+and every interface; proved, violated with counterexample and deciding rule, or unknown.
+
+Exit codes (the gate's): 0 every finding proved or waived; 1 a violation; 3 an unknown and
+no violation (``--fail-on violated`` lets unknowns pass); 2 an input or settings error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from dataclasses import replace
+from typing import IO
+
+from ..audit.controls import BUILTIN
+from ..audit.inventory import load_inventory
+from ..audit.progress import ProgressBar
+from ..audit.report import audit_exit_code, render_json, render_text, run_report
+from ..audit.run import choose_controls, run_audit
+from ..audit.settings import Settings, check_selector, discover_settings, load_settings
+from ..audit.templates import ControlError
+from ..inputs import FORMATS as FORMATS_IN
+from ..report.gate import FailOn
+from ..report.text import Style, render_diagnostic
+from .common import EXIT_ERROR, EXIT_OK, style_for
+
+NAME = "audit"
+HELP = "check the built-in controls on every group and interface of an inventory"
+FORMATS = ("text", "json", "html", "sarif", "junit")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: '{text}'") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("the timeout must be greater than 0")
+    return value
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("inventories", nargs="*", metavar="INVENTORY",
+                   help="the inventory, all arguments together: .sgv specs of groups and "
+                        "instances, cloud exports (Alibaba Cloud API JSON, Terraform, ROS, "
+                        "AWS), folders of exports")
+    p.add_argument("--input-format", choices=FORMATS_IN, metavar="FORMAT",
+                   help="force the format of the exports: " + ", ".join(FORMATS_IN))
+    p.add_argument("--settings", metavar="FILE",
+                   help="audit settings (TOML; default: sgverify-audit.toml here, if any)")
+    p.add_argument("--controls", action="append", default=[], metavar="PATH",
+                   help="custom control files or folders (repeatable; docs/audit.md)")
+    p.add_argument("--control", action="append", default=[], metavar="ID",
+                   help="run only this control (id or name; repeatable)")
+    p.add_argument("--disable", action="append", default=[], metavar="ID",
+                   help="do not run this control (repeatable)")
+    p.add_argument("--public-services", metavar="SERVICES",
+                   help="what the internet may reach (SGV110), e.g. \"tcp 80, 443 or udp 53\"")
+    p.add_argument("--restricted", action="append", metavar="SELECTOR",
+                   help="which groups are restricted (SGV111): tag:KEY[=VALUE], name:GLOB, "
+                        "instance:GLOB (repeatable; replaces the setting)")
+    p.add_argument("--restricted-egress-allow", metavar="ADDRESSES",
+                   help="where restricted groups may still connect, e.g. \"100.100.0.0/16\"")
+    p.add_argument("--format", choices=FORMATS, default="text")
+    p.add_argument("--output", metavar="FILE", help="write the report here (default stdout)")
+    p.add_argument("--html", metavar="FILE", help="also write the HTML report to FILE")
+    p.add_argument("--no-matrix", action="store_true",
+                   help="leave the reachability matrix out of the HTML report")
+    p.add_argument("--fail-on", choices=["violated", "unknown"], default="unknown",
+                   help="what fails the run (default unknown: what is not verified fails)")
+    p.add_argument("--timeout", type=_seconds, default=60.0, metavar="SECONDS",
+                   help="solver time limit for the few checks that need Z3 (default 60)")
+    p.add_argument("-v", "--verbose", action="store_true", help="also list what is proved")
+    p.add_argument("--list-controls", action="store_true",
+                   help="print the controls (built-in and --controls) and exit")
+    p.add_argument("--no-timing", action="store_true", help="leave timings out (stable output)")
+    p.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    p.add_argument("--allow-outside-includes", action="store_true",
+                   help="let includes point outside the project folder")
+
+
+def settings(args: argparse.Namespace) -> Settings:
+    path = args.settings or discover_settings()
+    s = load_settings(path) if path else Settings()
+    if args.controls:
+        s = replace(s, controls=s.controls + tuple(args.controls))
+    if args.public_services is not None:
+        s = replace(s, public_services=args.public_services)
+    if args.restricted:
+        s = replace(s, restricted=tuple(check_selector(x, "--restricted") for x in args.restricted))
+    if args.restricted_egress_allow is not None:
+        s = replace(s, restricted_egress_allow=args.restricted_egress_allow)
+    return s
+
+
+def list_controls(controls: list, stdout: IO[str]) -> None:  # type: ignore[type-arg]
+    for c in controls:
+        stdout.write(f"{c.id}  {c.severity:<8} {c.slug}: {c.title}\n")
+        stdout.write(f"    why: {c.rationale}\n")
+        for t in c.templates:
+            stdout.write(f"    {t}\n")
+        if c.selector:
+            stdout.write(f"    selects: {', '.join(c.selector)}\n")
+        if c.source != "built-in":
+            stdout.write(f"    from: {c.source}\n")
+
+
+def _write(path: str | None, text: str, stdout: IO[str]) -> None:
+    if path is None or path == "-":
+        stdout.write(text)
+        return
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+
+
+def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    started = time.perf_counter()
+    style = style_for(args.color, stdout if args.output is None else stderr)
+    err_style = style_for(args.color, stderr)
+    try:
+        conf = settings(args)
+        controls, disabled = choose_controls(conf, args.control, args.disable)
+    except ControlError as exc:
+        _refuse(exc, stderr, err_style, {})
+        return EXIT_ERROR
+    if args.list_controls:
+        list_controls(controls, stdout)
+        return EXIT_OK
+    if not args.inventories:
+        stderr.write("sgverify audit: error: name an INVENTORY (a .sgv file), or use "
+                     "--list-controls\n")
+        return EXIT_ERROR
+    for out in (args.output, args.html):
+        if out and out != "-" and not os.path.isdir(os.path.dirname(os.path.abspath(out))):
+            stderr.write(f"sgverify audit: error: cannot write {out}: no such folder\n")
+            return EXIT_ERROR
+    fail_on = FailOn(args.fail_on)
+    rep = load_inventory(args.inventories, stderr, err_style, args.allow_outside_includes,
+                         args.input_format)
+    if rep.policy is None:
+        return EXIT_ERROR
+    path = rep.path
+    bar = ProgressBar(stderr, f"checks of {path}")
+    try:
+        audit = run_audit(rep.policy, controls, conf, path=path,
+                          timeout_ms=int(args.timeout * 1000), progress=bar, disabled=disabled)
+    except ControlError as exc:
+        bar.close()
+        _refuse(exc, stderr, err_style, rep.sources)
+        return EXIT_ERROR
+    bar.close()
+    audit.sources.update(rep.sources)
+    code = audit_exit_code(audit, fail_on)
+    timing = not args.no_timing
+    elapsed = None if args.no_timing else time.perf_counter() - started
+    if args.format == "text":
+        _write(args.output, render_text(audit, style, verbose=args.verbose, timing=timing), stdout)
+    elif args.format == "json":
+        _write(args.output, render_json(audit, code, timing), stdout)
+    elif args.format == "sarif":
+        from ..report.sarif import render_sarif
+        _write(args.output, render_sarif(run_report(audit, fail_on, elapsed), timing), stdout)
+    elif args.format == "junit":
+        from ..report.junit import render_junit
+        _write(args.output, render_junit(run_report(audit, fail_on, elapsed), timing), stdout)
+    html_path = args.output if args.format == "html" else args.html
+    if args.format == "html" or args.html:
+        from ..reach.answer import ask
+        from ..report.html import MAX_UNITS, render_html
+        matrix = None
+        if not args.no_matrix:
+            bar = ProgressBar(stderr, "reachability rows")
+            matrix = ask(audit.policy, None, None, by="group", progress=bar, max_units=MAX_UNITS)
+            bar.close()
+        _write(html_path, render_html(audit=audit, reach=matrix, timing=timing), stdout)
+    return code
+
+
+def _refuse(exc: ControlError, stderr: IO[str], style: Style, sources: dict[str, str]) -> None:
+    stderr.write(f"sgverify audit: error: {exc}\n")
+    for d in exc.diagnostics:
+        stderr.write(render_diagnostic(d, sources, style) + "\n")
+
+
+__all__ = ["BUILTIN", "HELP", "NAME", "add_arguments", "run"]

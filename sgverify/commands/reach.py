@@ -1,0 +1,142 @@
+"""``sgverify reach INVENTORY``: which instances (or groups) can open connections to which,
+on which protocols and ports, with a witness for every pair; the internet included.
+
+    sgverify reach inv.sgv                                  # the whole matrix
+    sgverify reach inv.sgv --to db-1 --on "tcp 3306"        # who can reach the database?
+    sgverify reach inv.sgv --from tag:env=dev --to tag:env=prod --by group
+    sgverify reach inv.sgv --from internet                  # what the internet reaches
+
+Exit codes: 0 answered (2 on input errors); with ``--fail-if-reachable``: 1 when some pair
+reaches, 3 when none surely does but some might (unresolved lists).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import IO
+
+from ..audit.inventory import load_inventory
+from ..audit.progress import ProgressBar
+from ..diagnostics import InputError
+from ..inputs import FORMATS as FORMATS_IN
+from ..reach.answer import ask
+from ..reach.matrix import Query
+from ..reach.render import render_json, render_text
+from ..reach.select import SelectError, select
+from ..report.text import render_diagnostic
+from .common import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED, style_for
+
+NAME = "reach"
+HELP = "who can reach whom across an inventory, on what (with witnesses)"
+TEXT_LIMIT = 200
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("inventories", nargs="+", metavar="INVENTORY",
+                   help="the inventory, all arguments together: .sgv specs of groups and "
+                        "instances, cloud exports (Alibaba Cloud API JSON, Terraform, ROS, "
+                        "AWS), folders of exports")
+    p.add_argument("--input-format", choices=FORMATS_IN, metavar="FORMAT",
+                   help="force the format of the exports: " + ", ".join(FORMATS_IN))
+    p.add_argument("--from", dest="src", metavar="SELECTOR",
+                   help="senders: internet, instance NAME, group NAME, tag:KEY[=VALUE] or a name "
+                        "(globs allowed; default: everything, the internet included)")
+    p.add_argument("--to", dest="dst", metavar="SELECTOR", help="receivers (same forms)")
+    p.add_argument("--on", metavar="SERVICES",
+                   help="only these connections: flow clauses such as \"tcp 3306\", "
+                        "\"udp 53 or tcp 53\", \"ipv6\", \"source-port 1024-65535\"")
+    p.add_argument("--by", choices=["instance", "group"], default="instance",
+                   help="rows and columns: instances (default) or groups (their members)")
+    p.add_argument("--no-internet", action="store_true",
+                   help="leave the internet out when --from or --to is not given")
+    p.add_argument("--format", choices=["text", "json", "html"], default="text")
+    p.add_argument("--output", metavar="FILE", help="write the report here (default stdout)")
+    p.add_argument("--limit", type=int, metavar="N",
+                   help=f"work out services and witness for at most N pairs (text default "
+                        f"{TEXT_LIMIT}; the rest are counted)")
+    p.add_argument("--fail-if-reachable", action="store_true",
+                   help="exit 1 when some pair reaches (3 when some only might): a CI gate")
+    p.add_argument("--no-timing", action="store_true", help="leave timings out (stable output)")
+    p.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    p.add_argument("--allow-outside-includes", action="store_true",
+                   help="let includes point outside the project folder")
+
+
+def query_of(text: str | None) -> Query:
+    """``--on`` flow clauses as a query; only services, source ports and a family."""
+    if not text:
+        return Query()
+    from ..build import build_fragment
+    node = build_fragment(text, "flowset", "--on")
+    extra = [name for name, value in (("direction", node.directions), ("from", node.src),
+                                      ("to", node.dst), ("nic", node.nic),
+                                      ("peer-groups", node.peer_groups)) if value is not None]
+    if extra:
+        raise ValueError(f"--on takes services, source-port and ipv4/ipv6 only, not {', '.join(extra)} "
+                         "(use --from and --to for the ends)")
+    from ..model import Service
+    services = None if node.services is None else tuple(Service(s.protocols, s.ports)
+                                                        for s in node.services)
+    return Query(services, node.source_ports, node.family)
+
+
+def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    style = style_for(args.color, stdout if args.output is None else stderr)
+    err_style = style_for(args.color, stderr)
+    if args.output and args.output != "-" and not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
+        stderr.write(f"sgverify reach: error: cannot write {args.output}: no such folder\n")
+        return EXIT_ERROR
+    if args.limit is not None and args.limit < 0:
+        stderr.write("sgverify reach: error: --limit must be 0 or more\n")
+        return EXIT_ERROR
+    try:
+        query = query_of(args.on)
+    except InputError as exc:
+        for d in exc.diagnostics:
+            stderr.write(render_diagnostic(d, {"--on": args.on}, err_style) + "\n")
+        return EXIT_ERROR
+    except ValueError as exc:
+        stderr.write(f"sgverify reach: error: {exc}\n")
+        return EXIT_ERROR
+    rep = load_inventory(args.inventories, stderr, err_style, args.allow_outside_includes,
+                         args.input_format)
+    if rep.policy is None:
+        return EXIT_ERROR
+    policy = rep.policy
+    try:
+        src = select(policy, args.src) if args.src else None
+        dst = select(policy, args.dst) if args.dst else None
+    except SelectError as exc:
+        stderr.write(f"sgverify reach: error: {exc}\n")
+        return EXIT_ERROR
+    if src is not None and dst is not None and src.internet and dst.internet:
+        stderr.write("sgverify reach: error: --from internet --to internet is not about your groups\n")
+        return EXIT_ERROR
+    limit = args.limit if args.limit is not None else (TEXT_LIMIT if args.format == "text" else None)
+    bar = ProgressBar(stderr, "reachability rows")
+    answer = ask(policy, src, dst, query, args.by, limit, internet=not args.no_internet,
+                 progress=bar)
+    bar.close()
+    timing = not args.no_timing
+    if args.format == "json":
+        text = render_json(answer, timing)
+    elif args.format == "html":
+        from ..report.html import render_html
+        text = render_html(reach=answer, timing=timing)
+    else:
+        text = render_text(answer, style, timing)
+    if args.output and args.output != "-":
+        with open(args.output, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+    else:
+        stdout.write(text)
+    if args.fail_if_reachable:
+        if answer.reachable:
+            return EXIT_VIOLATED
+        if answer.unknown:
+            return EXIT_UNKNOWN
+    return EXIT_OK
+
+
+__all__ = ["HELP", "NAME", "add_arguments", "query_of", "run"]

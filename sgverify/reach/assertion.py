@@ -1,0 +1,178 @@
+"""Proving reach assertions over sets (``FleetReachAssertion``):
+
+    assert group dev cannot reach group prod
+    assert internet cannot reach group db on tcp 3306
+    assert group app can partly reach instance db-1 on tcp 5432
+
+The verdict comes from the exact matrix (``matrix``) over the instances involved, or, for
+the internet, from the box search of each instance's flow assertion (``audit.engine``).
+The counterexample or witness shown is then produced again by the Z3 ``Checker`` for the
+one pair that decides (``reach_assertion`` / ``flow_assertion``); if Z3 disagrees with the
+matrix, that is an internal error (E901), never a pass. So every verdict has been reached
+by two independent routes for the pair that is shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from ..addresses import INTERNET
+from ..diagnostics import InternalError
+from ..encode import Unsupported
+from ..model import (
+    Check,
+    Direction,
+    EndpointTerm,
+    FleetReachAssertion,
+    FlowAssertion,
+    FlowSet,
+    Instance,
+    ReachAssertion,
+)
+from ..result import Result, Verdict
+from .matrix import Query, ReachMatrix
+
+if TYPE_CHECKING:
+    from ..query import Checker
+
+PAIR_CHECK = {Check.ALL_DENIED: Verdict.VIOLATED, Check.SOME_ALLOWED: Verdict.PROVED,
+              Check.ALL_ALLOWED: Verdict.VIOLATED}
+
+
+def _query(fs: FlowSet) -> Query:
+    if (fs.directions is not None or fs.src is not None or fs.dst is not None
+            or fs.nic is not None or fs.peer_groups is not None):
+        raise Unsupported("a reach assertion fixes direction, ends, NIC type and peer groups "
+                          "itself; give only protocols, ports, source ports or an address family")
+    return Query(fs.services, fs.source_ports, fs.family)
+
+
+def check_fleet(checker: Checker, a: FleetReachAssertion) -> Result:
+    """The verdict of ``a`` (see the module docstring)."""
+    query = _query(a.flows)
+    if a.src.kind == "internet" or a.dst.kind == "internet":
+        return _internet(checker, a)
+    pairs = [(s, r) for s in a.src.instances for r in a.dst.instances if s is not r]
+    if not pairs:
+        return Result(a, Verdict.ERROR, f"no pair of distinct instances from {a.src} to {a.dst} "
+                      "(an empty set of connections), so there is nothing to prove", code="E124")
+    involved: list[Instance] = []
+    for inst in list(a.src.instances) + list(a.dst.instances):
+        if inst not in involved:
+            involved.append(inst)
+    m = ReachMatrix(checker.policy, involved, query)
+    index = {id(i): n for n, i in enumerate(m.instances)}
+    cross_network = []
+    deciding: tuple[Instance, Instance] | None = None
+    unknown: tuple[Instance, Instance] | None = None
+    for s, r in pairs:
+        if s.groups[0].network is not r.groups[0].network:
+            cross_network.append((s, r))
+            continue
+        verdict = _pair_verdict(m, index[id(s)], index[id(r)], a.check)
+        if verdict is Verdict.UNKNOWN and unknown is None:
+            unknown = (s, r)
+        if verdict is PAIR_CHECK[a.check] and deciding is None:
+            deciding = (s, r)
+            break
+    total = f"{len(pairs)} pair{'s' if len(pairs) != 1 else ''}"
+    if deciding is not None:
+        return _from_pair(checker, a, deciding, PAIR_CHECK[a.check], total)
+    if unknown is not None:
+        return _from_pair(checker, a, unknown, Verdict.UNKNOWN, total)
+    if cross_network:
+        s, r = cross_network[0]
+        return Result(a, Verdict.UNKNOWN, f"not verified: {s.name} and {r.name} are in different "
+                      "networks", code="W402")
+    if a.check is Check.SOME_ALLOWED:
+        return _from_pair(checker, a, pairs[0], Verdict.VIOLATED, total)
+    return Result(a, Verdict.PROVED, f"proved for all {total} (exact: interface classes and "
+                  "service atoms)", notes=_notes(checker))
+
+
+def _pair_verdict(m: ReachMatrix, a: int, b: int, check: Check) -> Verdict:
+    """The verdict of the pair's own ReachAssertion, from the matrix."""
+    sure = maybe = 0
+    complete_sure = complete_maybe = True
+    for c in m.classes_of[a]:
+        for d in m.classes_of[b]:
+            s, mb = m.services(c, d)
+            sure |= s
+            maybe |= mb
+            fam = m.endpoints[c].family
+            if fam != m.endpoints[d].family:
+                continue
+            q = m.query_mask[fam]
+            complete_sure = complete_sure and (s & q) == q
+            complete_maybe = complete_maybe and (mb & q) == q
+    if check is Check.ALL_DENIED:
+        return Verdict.VIOLATED if sure else (Verdict.UNKNOWN if maybe else Verdict.PROVED)
+    if check is Check.SOME_ALLOWED:
+        return Verdict.PROVED if sure else (Verdict.UNKNOWN if maybe else Verdict.VIOLATED)
+    return Verdict.PROVED if complete_sure else (Verdict.UNKNOWN if complete_maybe else Verdict.VIOLATED)
+
+
+def _from_pair(checker: Checker, a: FleetReachAssertion, pair: tuple[Instance, Instance],
+               expect: Verdict, total: str) -> Result:
+    """The Z3 result of the deciding pair, which must agree with the matrix."""
+    s, r = pair
+    one = ReachAssertion(a.name, a.text, s, r, a.flows, a.check, a.span)
+    res = checker.reach_assertion(one)
+    if res.verdict is not expect:
+        raise InternalError(f"the reach matrix gives {expect.value} for {s.name} -> {r.name}, the "
+                            f"solver {res.verdict.value}")
+    return replace(res, assertion=a, summary=f"{s.name} -> {r.name}: {res.summary} "
+                   f"(of {total})")
+
+
+def _internet(checker: Checker, a: FleetReachAssertion) -> Result:
+    """Internet ends: one flow assertion per instance of the other end."""
+    from ..audit.engine import Engine
+    term = (EndpointTerm(INTERNET, groups_exactly=frozenset()),)
+    if a.src.kind == "internet":
+        others, fs = a.dst.instances, replace(a.flows, directions=frozenset({Direction.INGRESS}), src=term)
+        word = "ingress from internet"
+    else:
+        others, fs = a.src.instances, replace(a.flows, directions=frozenset({Direction.EGRESS}), dst=term)
+        word = "egress to internet"
+    if not others:
+        return Result(a, Verdict.ERROR, f"{a.dst if a.src.kind == 'internet' else a.src} has no "
+                      "member instances, so there is nothing to prove", code="E124")
+    check = {Check.ALL_DENIED: Check.ALL_DENIED, Check.SOME_ALLOWED: Check.SOME_ALLOWED,
+             Check.ALL_ALLOWED: Check.ALL_ALLOWED}[a.check]
+    engine = Engine(checker.policy, checker.timeout_ms)
+    results = []
+    for inst in others:
+        fa = FlowAssertion(a.name, f"instance {inst.name}: {word}", inst.target, fs, check, None, a.span)
+        res = engine.check(fa)
+        if res.verdict is Verdict.ERROR and res.code == "E124":
+            continue  # no such flow on this instance (for example no IPv6 address)
+        results.append((inst, fa, res))
+    if not results:
+        return Result(a, Verdict.ERROR, "no connection of the set can occur on any of the "
+                      "instances, so there is nothing to prove", code="E124")
+    want = PAIR_CHECK[a.check]
+    for verdict in (want, Verdict.UNKNOWN, Verdict.ERROR):
+        hit = next(((i, fa, res) for i, fa, res in results if res.verdict is verdict), None)
+        if hit is not None:
+            inst, fa, res = hit
+            again = checker.flow_assertion(fa)
+            if again.verdict is not res.verdict and res.verdict is not Verdict.ERROR:
+                raise InternalError(f"the box search gives {res.verdict.value} for {inst.name}, the "
+                                    f"solver {again.verdict.value}")
+            return replace(again, assertion=a, summary=f"{inst.name}: {again.summary} "
+                           f"(of {len(results)} instance{'s' if len(results) != 1 else ''})")
+    if a.check is Check.SOME_ALLOWED:
+        inst, fa, res = results[0]
+        return replace(checker.flow_assertion(fa), assertion=a)
+    return Result(a, Verdict.PROVED, f"proved for all {len(results)} instances",
+                  notes=_notes(checker))
+
+
+def _notes(checker: Checker) -> tuple[str, ...]:
+    from ..query import REACH_NOTE
+    return (REACH_NOTE,)
+
+
+__all__ = ["check_fleet"]

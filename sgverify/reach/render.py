@@ -1,0 +1,88 @@
+"""Reach answers as text and JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..report.json import decision_json
+from ..report.text import Style, evidence_lines
+from .answer import Answer, Pair
+from .matrix import REACHABLE, STATUS_WORDS
+
+SCHEMA = "sgverify-reach/1"
+NOTES = ("results are about the security groups only: routing between VPCs, NAT and "
+         "public-address translation are outside the model (docs/semantics.md, section 5)",)
+
+
+def pair_lines(p: Pair, style: Style) -> list[str]:
+    word = "reaches" if p.status == REACHABLE else "may reach (unresolved lists)"
+    head = f"{p.sender.label} {style(word, 'violated' if p.status == REACHABLE else 'unknown')} " \
+           f"{p.receiver.label} on {p.services()}"
+    lines = [head]
+    if p.evidence:
+        flow = p.evidence[0].flow
+        lines.append(f"  witness: {flow}")
+        lines += ["  " + x for x in evidence_lines(p.evidence, str(flow))]
+    return lines
+
+
+def render_text(a: Answer, style: Style, timing: bool = True) -> str:
+    out = [f"reach: {a.question} ({'groups' if a.by == 'group' else 'instances'})"]
+    shown = [p for p in a.pairs if p.evidence or p.sure or p.maybe]
+    for p in shown:
+        out += pair_lines(p, style)
+    if a.truncated:
+        out.append(f"... and {a.truncated} more pair{'s' if a.truncated != 1 else ''} that "
+                   "connect, not shown (raise --limit, narrow --from/--to, or use --format json)")
+    out += [f"note: {n}" for n in a.notes + list(NOTES)]
+    m = a.matrix
+    t = f" in {a.seconds:.2f} s" if timing else ""
+    stats = ""
+    if m is not None:
+        stats = (f" ({m.stats.classes} interface classes, {m.stats.service_atoms} service atoms, "
+                 f"{m.stats.decisions} decisions)")
+    verdict = "yes" if a.reachable else ("unknown" if a.unknown else "no")
+    out.append(f"answer: {verdict}: {a.reachable} of {a.checked} ordered pairs reach, "
+               f"{a.unknown} unknown, the rest proved unreachable{stats}{t}")
+    return "\n".join(out) + "\n"
+
+
+def pair_json(p: Pair) -> dict[str, Any]:
+    mask = p.sure if p.status == REACHABLE else p.maybe
+    return {
+        "sender": p.sender.label, "receiver": p.receiver.label,
+        "status": STATUS_WORDS[p.status],
+        "services": p.space.to_json(mask), "services_text": p.services(),
+        "possibly_also": p.space.to_json(p.maybe) if p.status == REACHABLE and p.maybe else [],
+        "witness": None if not p.evidence else {
+            "flow": p.evidence[0].flow.to_json(),
+            "evidence": [{"role": e.role, "interface": e.target.name, "flow": e.flow.to_json(),
+                          "decision": decision_json(e.decision)} for e in p.evidence]},
+    }
+
+
+def render_json(a: Answer, timing: bool = True) -> str:
+    from .. import __version__
+    m = a.matrix
+    doc: dict[str, Any] = {
+        "schema": SCHEMA,
+        "tool": {"name": "sgverify", "version": __version__},
+        "question": a.question, "by": a.by,
+        "senders": [u.label for u in a.senders], "receivers": [u.label for u in a.receivers],
+        "pairs": [pair_json(p) for p in a.pairs if p.evidence or p.sure or p.maybe],
+        "not_detailed": a.truncated,
+        "summary": {"checked": a.checked, "reachable": a.reachable, "unknown": a.unknown,
+                    "unreachable": a.checked - a.reachable - a.unknown},
+        "notes": a.notes + list(NOTES),
+    }
+    if m is not None:
+        doc["stats"] = {"instances": m.stats.instances, "classes": m.stats.classes,
+                        "service_atoms": m.stats.service_atoms,
+                        "address_atoms": m.stats.address_atoms, "decisions": m.stats.decisions}
+    if timing:
+        doc["summary"]["time_ms"] = round(a.seconds * 1000, 3)
+    return json.dumps(doc, indent=2) + "\n"
+
+
+__all__ = ["pair_lines", "render_json", "render_text"]
