@@ -69,7 +69,8 @@ def test_what_the_internet_reaches() -> None:
 
 
 def test_json_output() -> None:
-    code, out, _ = sgv("reach", FLEET, "--from", "group web", "--format", "json", "--no-timing")
+    code, out, _ = sgv("reach", FLEET, "--from", "group web", "--format", "json", "--no-timing",
+                       "--allow-unknown")
     doc = json.loads(out)
     assert code == 0 and doc["schema"] == "sgverify-reach/1"
     app = next(p for p in doc["pairs"] if p["receiver"] == "instance app-1")
@@ -86,7 +87,8 @@ def test_limit_counts_the_rest() -> None:
 
 def test_html_output(tmp_path: Path) -> None:
     path = tmp_path / "m.html"
-    code, _, _ = sgv("reach", FLEET, "--by", "group", "--format", "html", "--output", str(path))
+    code, _, _ = sgv("reach", FLEET, "--by", "group", "--format", "html", "--output", str(path),
+                     "--allow-unknown")
     page = path.read_text()
     assert code == 0 and '"rows":["internet"' in page and "Reachability" in page
 
@@ -104,3 +106,13 @@ def test_html_output(tmp_path: Path) -> None:
 def test_errors(argv: list[str], words: str) -> None:
     code, _, err = sgv(*argv)
     assert code == 2 and words in err and "Traceback" not in err
+
+
+def test_unknown_pairs_fail_closed(tmp_path) -> None:
+    import io
+    from sgverify.cli import run
+    spec = tmp_path / "unk.sgv"
+    spec.write_text("prefix-list partners (id pl-1)\ngroup web { ingress accept tcp 22 from prefix-list partners }\n"
+                    "instance w1 { ip 10.0.0.5; groups web }\ninstance w2 { ip 10.0.0.6; groups web }\n")
+    assert run(["reach", str(spec), "--from", "internet"], io.StringIO(), io.StringIO()) == 3
+    assert run(["reach", str(spec), "--from", "internet", "--allow-unknown"], io.StringIO(), io.StringIO()) == 0
