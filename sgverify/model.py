@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .addresses import AddrSpace
 from .diagnostics import Span
@@ -194,11 +195,19 @@ class Target:
 
     def rules(self, direction: Direction) -> tuple[Rule, ...]:
         """Pooled rules of this direction in precedence order: priority, Drop first, then
-        group order and rule order (the order only breaks ties for reporting)."""
-        pooled = [r for g in self.groups for r in g.rules if r.direction is direction]
-        order = {g.key: i for i, g in enumerate(self.groups)}
-        return tuple(sorted(pooled, key=lambda r: (r.priority, r.action is Action.ACCEPT,
-                                                   order[r.group], r.index)))
+        group order and rule order (the order only breaks ties for reporting). Computed once
+        per target and direction (the evaluator asks for it on every flow)."""
+        cache = self.__dict__.get("_rules")
+        if cache is None:
+            cache = {}
+            object.__setattr__(self, "_rules", cache)  # a cache, not a field: frozen stays true
+        hit = cache.get(direction)
+        if hit is None:
+            pooled = [r for g in self.groups for r in g.rules if r.direction is direction]
+            order = {g.key: i for i, g in enumerate(self.groups)}
+            hit = cache[direction] = tuple(sorted(
+                pooled, key=lambda r: (r.priority, r.action is Action.ACCEPT, order[r.group], r.index)))
+        return hit
 
 
 @dataclass(frozen=True)
@@ -212,7 +221,7 @@ class Instance:
     iid: str | None = None
     span: Span | None = field(default=None, compare=False, repr=False)
 
-    @property
+    @cached_property
     def target(self) -> Target:
         return Target(self.name, "instance", self.groups, self.private | self.public, self.span)
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from typing import Callable, Iterable, Sequence
 
 import z3  # type: ignore[import-untyped]
 
-from .addresses import INTERNET, PRIVATE_V4, V4, V6, AddrSpace
+from .addresses import INTERNET, MAX, PRIVATE_V4, V4, V6, AddrSpace
 from .certify import NotCertified, violation_exists
 from .diagnostics import REPORT_BUGS, InternalError
 from .encode import (Side, SymFlow, Unsupported, View, atom_var, decision, flow_set, in_space,
@@ -62,6 +62,7 @@ class Checker:
     timeout_ms: int | None = None
     certify: bool = False  # re-decide every verdict with the box certifier (no Z3)
     _cache: dict[tuple[object, ...], tuple[z3.BoolRef, object]] = field(default_factory=dict)
+    _hint_cache: dict[object, tuple[tuple[int, ...], tuple[int, ...]]] = field(default_factory=dict)
 
     @property
     def sem(self) -> Semantics:
@@ -118,6 +119,25 @@ class Checker:
         return replace(r, notes=r.notes + ("certified by the box decomposition",))
 
     # ------------------------------------------------------------ encodings
+    def _spaces(self, targets: Sequence[Target], flowsets: Sequence[FlowSet | None]
+                ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Candidate minima of addresses (``address_hints``) for the blocks the formulas of
+        these targets and flow sets mention, IPv4 and IPv6. The targets' part (their rules)
+        is computed once; the flow sets add a few values."""
+        key = tuple((tuple(id(g) for g in t.groups), t.local) for t in targets)
+        base = self._hint_cache.get(key)
+        if base is None:
+            spaces = [r.peer.addresses for t in targets for g in t.groups for r in g.rules]
+            spaces += [r.local for t in targets for g in t.groups for r in g.rules if r.local]
+            spaces += [t.local for t in targets if t.local is not None]
+            base = self._hint_cache[key] = (address_hints(spaces, V4), address_hints(spaces, V6))
+        extra = [term.addresses for fs in flowsets if fs is not None
+                 for term in (fs.src or ()) + (fs.dst or ()) if term.addresses is not None]
+        if not extra:
+            return base
+        more = (address_hints(extra, V4), address_hints(extra, V6))
+        return (tuple(sorted(set(base[0]).union(more[0]))), tuple(sorted(set(base[1]).union(more[1]))))
+
     def _decision(self, target: Target, direction: Direction, view: View, key: object) -> z3.BoolRef:
         # A decision depends on the groups only (not the interface's addresses): key by the
         # identity of the group objects, which resolution creates once per policy (hashing
@@ -153,7 +173,8 @@ class Checker:
             found = self._search(base, acc, atoms)
             if found is not None:
                 s, sure = found
-                flow, values = self._witness(s, f, target, local_pref=True)
+                flow, values = self._witness(s, f, target, local_pref=True,
+                                             hints=self._spaces([target], [a.flows]))
                 ev = self._replay_single(a, target, flow, values, expect_accept=True)
                 self._check_definite(sure, [(target, flow)], True)
                 if not sure:
@@ -163,7 +184,8 @@ class Checker:
             empty = self._empty(a, base)
             if empty:
                 return empty
-            flow, values = self._witness(self._solver(base), f, target, local_pref=True)
+            flow, values = self._witness(self._solver(base), f, target, local_pref=True,
+                                         hints=self._spaces([target], [a.flows]))
             ev = self._replay_single(a, target, flow, values, expect_accept=False)
             return Result(a, Verdict.VIOLATED, "no flow of the set is accepted; for example this "
                           "one is dropped", flow, ev, self._notes(flow, notes), code="E301")
@@ -179,7 +201,8 @@ class Checker:
         if found is None:
             return self._empty(a, base) or Result(a, Verdict.PROVED, "proved", notes=notes)
         s, sure = found
-        flow, values = self._witness(s, f, target, local_pref=True)
+        flow, values = self._witness(s, f, target, local_pref=True,
+                                     hints=self._spaces([target], [a.flows, a.only]))
         ev = self._replay_single(a, target, flow, values, expect_accept=expect)
         if a.check is Check.ONLY and a.only is not None and in_flow_set(a.only, flow, target.group_keys):
             raise InternalError(f"counterexample {flow} lies inside the allowed set")
@@ -274,12 +297,15 @@ class Checker:
                 f"({dec.describe()})")
         return (Evidence(role or target.name, target, flow, dec),)
 
-    def _witness(self, s: z3.Solver, f: SymFlow, target: Target | None,
-                 local_pref: bool) -> tuple[Flow, dict[str, bool]]:
+    def _witness(self, s: z3.Solver, f: SymFlow, target: Target | None, local_pref: bool,
+                 hints: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
+                 ) -> tuple[Flow, dict[str, bool]]:
         in_group = z3.Or(list(f.groups.values())) if f.groups else None
-        prefs = _field_prefs(f) + _address_prefs(f.peer4, f.peer6, f.v6, peer=True, in_group=in_group)
+        prefs = _field_prefs(f) + _address_prefs(f.peer4, f.peer6, f.v6, peer=True,
+                                                 in_group=in_group, hints=hints)
         if local_pref:
-            prefs += _address_prefs(f.local4, f.local6, f.v6, peer=False, avoid=(f.peer4, f.peer6))
+            prefs += _address_prefs(f.local4, f.local6, f.v6, peer=False, avoid=(f.peer4, f.peer6),
+                                    hints=hints)
         model = choose(s, prefs, self.timeout_ms)
         return decode(model, f), _atoms(model)
 
@@ -343,8 +369,10 @@ class Checker:
                         expect: bool) -> tuple[Flow, tuple[Evidence, ...], bool]:
         """(sender's flow, evidence of both interfaces, definite?) for a reach witness."""
         prefs = _field_prefs(f, direction=False) + \
-            _address_prefs(f.peer4, f.peer6, f.v6, peer=False) + \
-            _address_prefs(f.local4, f.local6, f.v6, peer=False, avoid=(f.peer4, f.peer6))
+            _address_prefs(f.peer4, f.peer6, f.v6, peer=False,
+                           hints=self._spaces([a.src.target, a.dst.target], [a.flows])) + \
+            _address_prefs(f.local4, f.local6, f.v6, peer=False, avoid=(f.peer4, f.peer6),
+                           hints=self._spaces([a.src.target, a.dst.target], [a.flows]))
         model = choose(s, prefs, self.timeout_ms)
         atoms = _atoms(model)
         # Reach queries keep the sender's address in the peer variables and the receiver's
@@ -413,7 +441,8 @@ class Checker:
         if found is None:
             return Result(a, Verdict.PROVED, "proved", notes=notes)
         s, sure = found
-        flow, atoms = self._witness(s, f, None, local_pref=True)
+        flow, atoms = self._witness(s, f, None, local_pref=True,
+                                    hints=self._spaces([left, right], [a.flows]))
         problem = flow_problem(flow, left_free)
         if problem:
             raise InternalError(f"the solver produced an impossible flow ({flow}): {problem}")
@@ -489,16 +518,44 @@ GLOBAL_UNICAST_V6 = AddrSpace.parse("2000::/3")
 PRIVATE_V6 = AddrSpace.parse("fc00::/7")
 
 
+def _space_terms(ip4: z3.BitVecRef, ip6: z3.BitVecRef) -> tuple[z3.BoolRef, ...]:
+    """(public v4, private v4, public v6, private v6) membership terms, built once per pair
+    of address variables (they are the same for every assertion)."""
+    key = (ip4.decl().name(), ip6.decl().name())
+    hit = _SPACE_TERMS.get(key)
+    if hit is None:
+        v4, v6 = z3.BoolVal(False), z3.BoolVal(True)
+        hit = _SPACE_TERMS[key] = (in_space(v4, ip4, ip6, INTERNET.only(V4)),
+                                   in_space(v4, ip4, ip6, PRIVATE_V4),
+                                   in_space(v6, ip4, ip6, GLOBAL_UNICAST_V6),
+                                   in_space(v6, ip4, ip6, PRIVATE_V6))
+    return hit
+
+
+_SPACE_TERMS: dict[tuple[str, str], tuple[z3.BoolRef, ...]] = {}
+PREFERENCE_SPACES = (INTERNET, PRIVATE_V4, GLOBAL_UNICAST_V6, PRIVATE_V6)
+
+
+def address_hints(spaces: Iterable[AddrSpace], family: int) -> tuple[int, ...]:
+    """Where the minimum of an address can lie: the edges of every block the formula
+    compares addresses with (and one past, for the 'last byte not 0' preference)."""
+    top = MAX[family]
+    out: set[int] = {0, 1}
+    for space in list(spaces) + list(PREFERENCE_SPACES):
+        for r in space:
+            if r.family == family:
+                out.update((r.lo, r.lo + 1, r.hi + 1, r.hi + 2))
+    return tuple(sorted(v for v in out if v <= top))
+
+
 def _address_prefs(ip4: z3.BitVecRef, ip6: z3.BitVecRef, v6: z3.BoolRef, peer: bool,
                    in_group: z3.BoolRef | None = None,
-                   avoid: tuple[z3.BitVecRef, z3.BitVecRef] | None = None) -> list[Preference]:
+                   avoid: tuple[z3.BitVecRef, z3.BitVecRef] | None = None,
+                   hints: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())) -> list[Preference]:
     """Simple addresses: public ones for a remote peer on the internet, private ones for an
-    interface or a member of a group; avoid network addresses (last byte 0) when possible."""
-    v4_true, v6_true = z3.BoolVal(False), z3.BoolVal(True)
-    public4 = in_space(v4_true, ip4, ip6, INTERNET.only(V4))
-    private4 = in_space(v4_true, ip4, ip6, PRIVATE_V4)
-    public6 = in_space(v6_true, ip4, ip6, GLOBAL_UNICAST_V6)
-    private6 = in_space(v6_true, ip4, ip6, PRIVATE_V6)
+    interface or a member of a group; avoid network addresses (last byte 0) when possible.
+    ``hints``: candidate minima for IPv4 and IPv6 (``address_hints``)."""
+    public4, private4, public6, private6 = _space_terms(ip4, ip6)
     if peer:
         member = in_group if in_group is not None else z3.BoolVal(False)
         first4 = z3.If(member, private4, public4)
@@ -511,8 +568,9 @@ def _address_prefs(ip4: z3.BitVecRef, ip6: z3.BitVecRef, v6: z3.BoolRef, peer: b
         nonzero4 = z3.And(nonzero4, ip4 != avoid[0])
         nonzero6 = z3.And(nonzero6, ip6 != avoid[1])
     return [
-        Preference(ip4, (z3.And(first4, nonzero4), first4, nonzero4), when=z3.Not(v6)),
-        Preference(ip6, (z3.And(first6, nonzero6), first6, nonzero6), when=v6),
+        Preference(ip4, (z3.And(first4, nonzero4), first4, nonzero4), when=z3.Not(v6),
+                   hints=hints[0]),
+        Preference(ip6, (z3.And(first6, nonzero6), first6, nonzero6), when=v6, hints=hints[1]),
     ]
 
 

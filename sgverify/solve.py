@@ -74,6 +74,9 @@ class Preference:
     prefer: tuple[z3.BoolRef, ...] = ()
     minimise: bool = True
     when: z3.BoolRef | None = None  # only choose when this holds in the current model
+    # Values where the set of possible values may start a new interval (bounds of the
+    # blocks the formula compares the term with): the minimum is found among them first.
+    hints: tuple[int, ...] = ()
     # After this preference, restart on a simplified formula in which every variable fixed
     # so far is replaced by its value: rules that can no longer match disappear, and the
     # remaining (address) choices run on a much smaller problem.
@@ -89,14 +92,35 @@ def _holds(s: z3.Solver, c: z3.BoolRef) -> bool:
     return outcome is Outcome.SAT
 
 
-def minimum(s: z3.Solver, term: z3.BitVecRef) -> int:
+def minimum(s: z3.Solver, term: z3.BitVecRef, hints: Sequence[int] = ()) -> int:
     """The smallest value of ``term`` in any model of ``s`` (which must be satisfiable).
 
-    Descends through models (each improvement is one check), then bisects what is left;
-    either way the answer is the exact minimum, so it does not depend on which models the
-    solver happens to return."""
+    With ``hints`` (candidate minima, sorted), first bisects over them: the least hint h
+    with a model where term <= h bounds the minimum from above, and the hint before it from
+    below. Then descends through models (each improvement is one check) and bisects what is
+    left. Every path ends at the exact minimum, so the answer does not depend on which
+    models the solver returns, nor on whether the hints were complete."""
     lo = 0
     hi = s.model().eval(term, model_completion=True).as_long()
+    if hints:
+        cands = [h for h in hints if h < hi]
+        a, b = 0, len(cands)  # find the first candidate c with a model where term <= c
+        while a < b:
+            mid = (a + b) // 2
+            if _holds(s, z3.ULE(term, cands[mid])):
+                b = mid
+            else:
+                a = mid + 1
+        if a < len(cands):
+            hi = cands[a]  # term <= hi has a model; whether hi itself does is checked next
+            lo = cands[a - 1] + 1 if a > 0 else 0
+            if hi == lo or not _holds(s, z3.ULT(term, hi)):
+                return hi
+            hi = s.model().eval(term, model_completion=True).as_long()
+        else:
+            lo = cands[-1] + 1 if cands else 0
+            if hi == lo:
+                return hi
     for _ in range(4):
         if hi == lo or not _holds(s, z3.ULT(term, hi)):
             return hi
@@ -143,7 +167,7 @@ def choose(s: z3.Solver, prefs: Sequence[Preference], timeout_ms: int | None = N
         else:
             if not require(s):
                 raise SolverUnknown("witness constraints became unsatisfiable")
-            s.add(p.term == minimum(s, p.term))
+            s.add(p.term == minimum(s, p.term, p.hints))
         if p.narrow_after:
             s = _narrowed(s, [q.term for q in prefs[:i + 1]], timeout_ms)
     if not require(s):
