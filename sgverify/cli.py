@@ -13,7 +13,7 @@ import traceback
 from typing import IO, Sequence
 
 from . import __version__
-from .commands import COMMANDS
+from .commands import REGISTRY, load
 from .commands.common import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED
 from .diagnostics import REPORT_BUGS
 
@@ -29,20 +29,30 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``only``, just that subcommand's options are loaded (the others
+    are listed for --help but their modules are not imported)."""
     p = _Parser(prog="sgverify", description="Prove assertions about cloud security groups.")
     p.add_argument("--version", action="version", version=f"sgverify {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in COMMANDS:
-        module.add_arguments(sub.add_parser(module.NAME, help=module.HELP))
+    for name, _module, help_text in REGISTRY:
+        parser = sub.add_parser(name, help=help_text)
+        if only is None or only == name:
+            load(name).add_arguments(parser)
     return p
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    first = next((a for a in argv if not a.startswith("-")), None)
+    return first if first in {n for n, _, _ in REGISTRY} else None
 
 
 def run(argv: Sequence[str] | None = None, stdout: IO[str] | None = None,
         stderr: IO[str] | None = None) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_of(argv))
     try:
         args = parser.parse_args(argv)
     except UsageError as exc:
@@ -53,7 +63,7 @@ def run(argv: Sequence[str] | None = None, stdout: IO[str] | None = None,
     if not args.command:
         stderr.write(parser.format_help())
         return EXIT_ERROR
-    command = next(m for m in COMMANDS if m.NAME == args.command)
+    command = load(args.command)
     try:
         return int(command.run(args, stdout, stderr))
     except OSError as exc:

@@ -141,8 +141,20 @@ def accepted(target: Target, view: View, sem: Semantics) -> z3.BoolRef:
                  decision(target, Direction.EGRESS, view, sem))
 
 
+_WELL_FORMED: dict[tuple[str, tuple[GroupKey, ...]], z3.BoolRef] = {}
+
+
 def well_formed_fields(f: SymFlow) -> z3.BoolRef:
-    """Conditions every real flow meets, whatever the interface (flow.flow_problem)."""
+    """Conditions every real flow meets, whatever the interface (flow.flow_problem). The
+    variables of equal tags are the same terms, so the formula is built once per universe."""
+    key = (f.tag, tuple(f.groups))
+    hit = _WELL_FORMED.get(key)
+    if hit is None:
+        hit = _WELL_FORMED[key] = _well_formed_fields(f)
+    return hit
+
+
+def _well_formed_fields(f: SymFlow) -> z3.BoolRef:
     has_ports = z3.Or(f.protocol == TCP, f.protocol == UDP)
     ports_ok = z3.If(has_ports,
                      z3.And(z3.ULE(MIN_PORT, f.sport), z3.ULE(MIN_PORT, f.dport)),

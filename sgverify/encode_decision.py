@@ -20,13 +20,24 @@ from .model import (MAX_PORT, MIN_PORT, TCP, Action, Direction, GroupKey, GroupT
 TRUE, FALSE = "true", "false"
 
 
+_SYMBOLS: dict[int, tuple[z3.ExprRef, str]] = {}
+
+
 def sym(term: z3.ExprRef) -> str:
-    """SMT-LIB text of a variable or Boolean constant."""
+    """SMT-LIB text of a variable or Boolean constant. Cached by AST node (the cache keeps
+    the node alive, so its address cannot be reused by another node)."""
+    key = term.ast.value
+    hit = _SYMBOLS.get(key)
+    if hit is not None:
+        return hit[1]
     if z3.is_true(term):
-        return TRUE
-    if z3.is_false(term):
-        return FALSE
-    return "|" + term.decl().name() + "|"
+        text = TRUE
+    elif z3.is_false(term):
+        text = FALSE
+    else:
+        text = "|" + term.decl().name() + "|"
+    _SYMBOLS[key] = (term, text)
+    return text
 
 
 def _or(parts: list[str]) -> str:

@@ -161,3 +161,20 @@ def test_explain_fails_closed_on_unknown(tmp_path: Path) -> None:
                      '"10.0.1.5", "src_port": 40000, "dst_port": 22}\n')
     assert cli("explain", p, "--target", "web", "--flows", str(flows))[0] == 3
     assert cli("explain", p, "--target", "web", "--flows", str(flows), "--fail-on", "violated")[0] == 0
+
+
+def test_command_registry_matches_modules() -> None:
+    from sgverify.commands import REGISTRY, load
+    for name, _module, help_text in REGISTRY:
+        module = load(name)
+        assert module.NAME == name and module.HELP == help_text
+
+
+def test_starting_imports_only_the_command_run() -> None:
+    code = ("import sys; from sgverify.cli import run; import io; "
+            "run(['check', '--help'], io.StringIO(), io.StringIO()); "
+            "print(sorted(m for m in sys.modules if m.startswith('sgverify.commands.')))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    last = proc.stdout.strip().splitlines()[-1]  # after the --help text argparse printed
+    assert last == "['sgverify.commands.check', 'sgverify.commands.common', " \
+                   "'sgverify.commands.outputs']", proc.stdout + proc.stderr

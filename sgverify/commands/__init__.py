@@ -1,9 +1,36 @@
 """One module per subcommand. Each defines NAME, HELP, add_arguments(parser) and
-run(args, stdout, stderr) -> exit code; ``COMMANDS`` lists them in help order."""
+run(args, stdout, stderr) -> exit code. ``REGISTRY`` lists them in help order; a module is
+imported only when its command runs (starting sgverify stays fast)."""
 
-from . import check, diff, explain, export, import_, init, lint
+from __future__ import annotations
 
-COMMANDS = [check, explain, init, import_, export]
-COMMANDS += [diff, lint]
-from . import audit, reach  # noqa: E402  (fleet audit and reachability)
-COMMANDS += [audit, reach]
+import importlib
+from types import ModuleType
+
+# (command, module, one-line help); the help is repeated from each module's HELP (a test
+# keeps them equal) so that `sgverify --help` needs no module.
+REGISTRY: tuple[tuple[str, str, str], ...] = (
+    ("check", "check", "prove every assertion in .sgv files or folders"),
+    ("explain", "explain", "show the verdict and deciding rule for concrete flows (one, a file "
+                           "of them, or a flow log)"),
+    ("init", "init", "write a starter specs/ folder and sgverify.toml (never overwrites files)"),
+    ("import", "import_", "print cloud exports (Alibaba Cloud API JSON, Terraform, ROS, AWS) as "
+                          ".sgv text"),
+    ("export", "export", "write the groups of a spec as DescribeSecurityGroupAttribute JSON"),
+    ("diff", "diff", "the exact difference between two policies: newly allowed and newly denied "
+                     "flows"),
+    ("lint", "lint", "proved rule hygiene: dead, redundant, tied, overly broad and cloud-invalid "
+                     "rules"),
+    ("audit", "audit", "check the built-in controls on every group and interface of an inventory"),
+    ("reach", "reach", "who can reach whom across an inventory, on what (with witnesses)"),
+)
+
+
+def load(name: str) -> ModuleType:
+    """The module of command ``name``."""
+    module = next(m for n, m, _ in REGISTRY if n == name)
+    return importlib.import_module(f"{__name__}.{module}")
+
+
+def all_commands() -> list[ModuleType]:
+    return [load(n) for n, _, _ in REGISTRY]
