@@ -68,23 +68,36 @@ def iv_sub(a: Intervals, b: Intervals) -> Intervals:
 
 
 def box_and(a: Box, b: Box) -> Box | None:
+    """a & b, or None when empty. Fast paths for equal dimensions and single intervals
+    (the audit calls this millions of times)."""
     out = []
     for x, y in zip(a, b):
-        z = x if x is y else iv_and(x, y)
-        if not z:
-            return None
-        out.append(z)
+        if x is y or x == y:
+            out.append(x)
+        elif len(x) == 1 and len(y) == 1:
+            lo, hi = max(x[0][0], y[0][0]), min(x[0][1], y[0][1])
+            if lo > hi:
+                return None
+            out.append(((lo, hi),))
+        else:
+            z = iv_and(x, y)
+            if not z:
+                return None
+            out.append(z)
     return tuple(out)
 
 
-def box_sub(a: Box, b: Box) -> list[Box]:
-    """a minus b as disjoint boxes (at most one per dimension)."""
-    inter = box_and(a, b)
+def box_sub(a: Box, b: Box, inter: Box | None = None) -> list[Box]:
+    """a minus b as disjoint boxes (at most one per dimension); ``inter``: a & b if known."""
     if inter is None:
-        return [a]
+        inter = box_and(a, b)
+        if inter is None:
+            return [a]
     out = []
     cur = list(a)
     for i, (x, y) in enumerate(zip(a, b)):
+        if x is inter[i] or x == inter[i]:
+            continue  # x lies inside y here: nothing of a is left in this dimension
         rest = iv_sub(x, y)
         if rest:
             piece = cur.copy()
@@ -115,6 +128,8 @@ def carve(region: Sequence[Box], cutters: Sequence[Box], budget: Budget) -> tupl
     inside: list[Box] = []
     rest = list(region)
     for c in cutters:
+        if not rest:
+            break
         nxt: list[Box] = []
         for r in rest:
             inter = box_and(r, c)
@@ -122,11 +137,27 @@ def carve(region: Sequence[Box], cutters: Sequence[Box], budget: Budget) -> tupl
                 nxt.append(r)
                 continue
             inside.append(inter)
-            pieces = box_sub(r, c)
+            pieces = box_sub(r, c, inter)
             budget.spend(len(pieces))
             nxt.extend(pieces)
         rest = nxt
     return inside, rest
+
+
+def outside(region: Sequence[Box], cutters: Sequence[Box], budget: Budget) -> list[Box]:
+    """``region`` minus every cutter."""
+    return carve(region, cutters, budget)[1]
+
+
+def cross(a: Sequence[Box], b: Sequence[Box]) -> list[Box]:
+    """The non-empty pairwise intersections of two lists of boxes."""
+    out = []
+    for x in a:
+        for y in b:
+            z = box_and(x, y)
+            if z is not None:
+                out.append(z)
+    return out
 
 
 def lowest(box: Box) -> tuple[int, ...]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from .addresses import INTERNET, MAX, PRIVATE_V4, V4, V6, AddrSpace
-from .boxes import Box, Budget, Intervals, box_and, carve, iv, lowest, normalise, point
+from .boxes import Box, Budget, Intervals, box_and, carve, cross as _cross, iv, lowest, normalise, point
 from .flow import Flow
 from .model import (ICMP, ICMPV6, PORT_PROTOCOLS, TCP, Action, Assertion, Check,
                     CompareAssertion, Direction, EndpointTerm, FlowAssertion, FlowSet, GroupKey,
@@ -172,16 +172,6 @@ def flowset_boxes(layout: Layout, fs: FlowSet, sides: dict[Direction, tuple[Side
     return out
 
 
-def _cross(a: list[Box], b: list[Box]) -> list[Box]:
-    out = []
-    for x in a:
-        for y in b:
-            z = box_and(x, y)
-            if z is not None:
-                out.append(z)
-    return out
-
-
 def _exact_groups(layout: Layout, keys: frozenset[GroupKey], side: Side) -> list[Box]:
     if not side.peer:
         return [layout.full()] if side.fixed_groups() == keys else []
@@ -328,7 +318,9 @@ class NotCertified(Exception):
     """The certifier cannot decide this assertion (too large, or not supported)."""
 
 
-def _layout(targets: Sequence[Target], extra: Iterable[GroupKey]) -> Layout:
+def layout_for(targets: Sequence[Target], extra: Iterable[GroupKey]) -> Layout:
+    """The layout of flows about ``targets``: every group their rules name or they are in,
+    plus ``extra`` keys, and every unresolved list they use."""
     keys: set[GroupKey] = set(extra)
     atoms: set[str] = set()
     for t in targets:
@@ -340,7 +332,8 @@ def _layout(targets: Sequence[Target], extra: Iterable[GroupKey]) -> Layout:
     return Layout(tuple(sorted(keys)), tuple(sorted(atoms)))
 
 
-def _fs_keys(fs: FlowSet | None) -> set[GroupKey]:
+def flowset_group_keys(fs: FlowSet | None) -> set[GroupKey]:
+    """The groups a flow set names."""
     keys: set[GroupKey] = set()
     if fs is None:
         return keys
@@ -386,7 +379,7 @@ def violation_exists(a: Assertion, sem: Semantics, budget_limit: int = 200_000) 
 
 def _flow_violation(a: FlowAssertion, sem: Semantics, budget: Budget) -> bool:
     t = a.target
-    layout = _layout([t], _fs_keys(a.flows) | _fs_keys(a.only))
+    layout = layout_for([t], flowset_group_keys(a.flows) | flowset_group_keys(a.only))
     sides = _single_sides(t.group_keys)
     region = _disjoint(_cross(well_formed(layout, t), flowset_boxes(layout, a.flows, sides)), budget)
     pieces = decide_region(layout, t, sem, region, budget)
@@ -404,7 +397,7 @@ def _flow_violation(a: FlowAssertion, sem: Semantics, budget: Budget) -> bool:
 
 def _reach_violation(a: ReachAssertion, sem: Semantics, budget: Budget) -> bool:
     src_t, dst_t = a.src.target, a.dst.target
-    layout = _layout([src_t, dst_t], _fs_keys(a.flows))
+    layout = layout_for([src_t, dst_t], flowset_group_keys(a.flows))
     # Coordinates: PEER holds the sender's address, LOCAL the receiver's.
     sides = {Direction.EGRESS: (Side(PEER, src_t.group_keys), Side(LOCAL, dst_t.group_keys))}
     fs = FlowSet(frozenset({Direction.EGRESS}), a.flows.services, None, None, a.flows.source_ports,
@@ -440,7 +433,7 @@ def _reach_violation(a: ReachAssertion, sem: Semantics, budget: Budget) -> bool:
 def _compare_violation(a: CompareAssertion, sem: Semantics, budget: Budget) -> bool:
     left = Target(a.left.name, a.left.kind, a.left.groups, None)
     right = Target(a.right.name, a.right.kind, a.right.groups, None)
-    layout = _layout([left, right], _fs_keys(a.flows))
+    layout = layout_for([left, right], flowset_group_keys(a.flows))
     sides = _single_sides(None)
     region = _disjoint(_cross(well_formed(layout, left), flowset_boxes(layout, a.flows, sides)), budget)
     for lp in decide_region(layout, left, sem, region, budget):

@@ -28,6 +28,7 @@ from .addresses import MAX, V4, V6
 from .boxes import Box, Budget, BudgetExceeded, Intervals, carve
 from .build import build_fragment
 from .certify import (DIR, DPORT, FAM, LOCAL, NIC, PEER, PROTO, SPORT, Layout, Piece, Side,
+                      flowset_group_keys, layout_for,
                       decide_region, flowset_boxes, rule_boxes, well_formed)
 from .diagnostics import InputError, InternalError, Span
 from .encode import SymFlow, accepted, atom_var, flow_set, peer_side, single_sides, single_view
@@ -415,21 +416,7 @@ def resolve_flowset(text: str, policy: Policy) -> FlowSet:
 
 
 def _layout(targets: Sequence[Target], expect: FlowSet | None) -> Layout:
-    keys: set[GroupKey] = set()
-    atoms: set[str] = set()
-    for t in targets:
-        keys |= t.group_keys
-        for g in t.groups:
-            for r in g.rules:
-                keys |= r.peer.groups
-                atoms |= set(r.unknowns)
-    if expect is not None:
-        for terms in (expect.src, expect.dst):
-            for term in terms or ():
-                keys |= {term.member_of} if term.member_of else set()
-                keys |= set(term.groups_exactly or ())
-        keys |= set(expect.peer_groups or ())
-    return Layout(tuple(sorted(keys)), tuple(sorted(atoms)))
+    return layout_for(targets, flowset_group_keys(expect))
 
 
 def sides_of(local_groups: frozenset[GroupKey]) -> dict[Direction, tuple[Side, Side]]:

@@ -37,7 +37,7 @@ from ..model import (
 )
 from ..query import TCP25_NOTE, Checker
 from ..result import Evidence, Result, Verdict
-from .fastbox import carve
+from ..boxes import carve
 from .search import (
     DIR,
     DPORT,

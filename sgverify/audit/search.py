@@ -39,8 +39,8 @@ from ..model import (
     Semantics,
     Target,
 )
-from .fastbox import box_and, carve
-from .fastbox import cross as _cross
+from ..boxes import box_and, carve
+from ..boxes import cross as _cross
 
 DIR, NIC, FAM, PROTO, DPORT, SPORT, PEER, LOCAL = range(8)
 GLOBAL_V6 = AddrSpace.parse("2000::/3")

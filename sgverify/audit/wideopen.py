@@ -32,7 +32,7 @@ from ..model import (
 )
 from ..result import Evidence, Result, Verdict
 from .engine import BOX_BUDGET, Engine, pooled
-from .fastbox import carve, cross
+from ..boxes import carve, cross
 from .search import (
     DPORT,
     FAM,

@@ -23,21 +23,11 @@ from ..audit.templates import ControlError
 from ..inputs import FORMATS as FORMATS_IN
 from ..report.gate import FailOn
 from ..report.text import Style, render_diagnostic
-from .common import EXIT_ERROR, EXIT_OK, style_for
+from .common import EXIT_ERROR, EXIT_OK, seconds, style_for
 
 NAME = "audit"
 HELP = "check the built-in controls on every group and interface of an inventory"
 FORMATS = ("text", "json", "html", "sarif", "junit")
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: '{text}'") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError("the timeout must be greater than 0")
-    return value
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -69,7 +59,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="leave the reachability matrix out of the HTML report")
     p.add_argument("--fail-on", choices=["violated", "unknown"], default="unknown",
                    help="what fails the run (default unknown: what is not verified fails)")
-    p.add_argument("--timeout", type=_seconds, default=60.0, metavar="SECONDS",
+    p.add_argument("--timeout", type=seconds, default=60.0, metavar="SECONDS",
                    help="solver time limit for the few checks that need Z3 (default 60)")
     p.add_argument("-v", "--verbose", action="store_true", help="also list what is proved")
     p.add_argument("--list-controls", action="store_true",

@@ -26,7 +26,7 @@ from ..report.json import render_json
 from ..report.junit import render_junit
 from ..report.sarif import render_sarif
 from ..report.text import Style, render_text
-from .common import EXIT_ERROR
+from .common import EXIT_ERROR, seconds
 from .outputs import (Output, Refused, add_output_arguments, plan_outputs, writable,
                       write_baseline, write_reports)
 
@@ -44,22 +44,12 @@ def _jobs(text: str) -> int:
     return value
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: '{text}'") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError("the timeout must be greater than 0")
-    return value
-
-
 def add_arguments(c: argparse.ArgumentParser) -> None:
     c.add_argument("paths", nargs="*", metavar="PATH",
                    help=".sgv files or folders, searched recursively (default: 'paths' "
                         "from the configuration)")
     add_output_arguments(c, FORMATS, timing=False)
-    c.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+    c.add_argument("--timeout", type=seconds, metavar="SECONDS",
                    help="solver time limit per assertion (default 60); a timeout is 'unknown'")
     c.add_argument("--fail-on", choices=FAIL_ON, dest="fail_on",
                    help="what fails the run: 'violated' lets unknowns pass (still reported "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 from typing import IO
 
@@ -17,3 +18,14 @@ def style_for(choice: str, stream: IO[str]) -> Style:
     if choice == "never" or os.environ.get("NO_COLOR"):
         return Style(False)
     return Style(bool(getattr(stream, "isatty", lambda: False)()))
+
+
+def seconds(text: str) -> float:
+    """An argparse type: a positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: '{text}'") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("the timeout must be greater than 0")
+    return value
