@@ -193,9 +193,13 @@ class Builder(Transformer):  # type: ignore[type-arg]
                     if m.tag in attrs:
                         self.error("E123", f"group attribute '{m.tag}' given twice", m.span)
                     attrs[m.tag] = m.value
+        if attrs.get("external") and rules:
+            self.error("E120", f"group '{name}' is external (its rules are not given) but lists "
+                       "rules: remove 'external' or the rules", meta)
         return GroupNode(name, attrs.get("network", Network.VPC), attrs.get("type", GroupType.BASIC),
                          attrs.get("intra"), attrs.get("owner", ""), attrs.get("id"),
-                         tuple(tags), attrs.get("description", ""), tuple(rules), self.span(meta))
+                         tuple(tags), attrs.get("description", ""), tuple(rules), self.span(meta),
+                         rules_known=not attrs.get("external"))
 
     def group_attrs(self, meta: Any, ch: list[Any]) -> list[_Marker]:
         return [c for c in ch if isinstance(c, _Marker)]
@@ -208,6 +212,9 @@ class Builder(Transformer):  # type: ignore[type-arg]
 
     def type_basic(self, meta: Any, ch: list[Any]) -> _Marker:
         return _Marker("type", GroupType.BASIC, self.span(meta))
+
+    def external(self, meta: Any, ch: list[Any]) -> _Marker:
+        return _Marker("external", True, self.span(meta))
 
     def type_enterprise(self, meta: Any, ch: list[Any]) -> _Marker:
         return _Marker("type", GroupType.ENTERPRISE, self.span(meta))

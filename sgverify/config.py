@@ -11,6 +11,7 @@ value of the wrong kind is a ``ConfigError`` naming the file and the key.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import tomllib
 from dataclasses import dataclass, fields
@@ -111,8 +112,8 @@ def parse_table(table: dict[str, Any], where: str, base: str, source: str) -> Co
     values: dict[str, Any] = {"source": source}
     if "timeout" in table:
         t = table["timeout"]
-        if isinstance(t, bool) or not isinstance(t, (int, float)) or t <= 0:
-            raise bad("timeout", "a number of seconds greater than 0")
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t <= 0:
+            raise bad("timeout", "a finite number of seconds greater than 0")
         values["timeout"] = float(t)
     for key, choices in (("fail-on", FAIL_ON), ("format", FORMATS)):
         if key in table:

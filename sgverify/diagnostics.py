@@ -18,7 +18,8 @@ class Severity(enum.Enum):
 
 @dataclass(frozen=True, order=True)
 class Span:
-    """A region of a source file; lines and columns are 1-based, end column exclusive."""
+    """A region of a source file; lines and columns are 1-based, end column exclusive.
+    Line 0 means the file as a whole (it cannot be read, or holds nothing to check)."""
 
     path: str
     line: int
@@ -27,7 +28,12 @@ class Span:
     end_col: int = 0
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}"
+        return f"{self.path}:{self.line}:{self.col}" if self.line else self.path
+
+    @classmethod
+    def whole(cls, path: str) -> "Span":
+        """The whole of ``path``, for problems with the file rather than a place in it."""
+        return cls(path, 0, 0)
 
 
 # code -> (severity, short title). The letter is the default severity, the hundreds

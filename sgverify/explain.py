@@ -86,5 +86,14 @@ def explain(policy: Policy, target: Target, flow: Flow) -> Explanation:
 
 
 def matching_rules(exp: Explanation) -> list[Rule]:
+    """The rules that match the flow whatever the unresolved lists hold."""
     assume = {n: False for n in exp.unresolved}
     return [r for r in exp.rules if rule_matches(r, exp.flow, assume)]
+
+
+def maybe_matching_rules(exp: Explanation) -> list[Rule]:
+    """The rules that match the flow only if an unresolved list holds it."""
+    none = {n: False for n in exp.unresolved}
+    every = {n: True for n in exp.unresolved}
+    return [r for r in exp.rules
+            if rule_matches(r, exp.flow, every) and not rule_matches(r, exp.flow, none)]

@@ -154,6 +154,8 @@ def format_rule(rule: RuleNode, indent: str | None = None) -> str:
 def format_group(g: GroupNode) -> str:
     attrs = [g.network.value, {GroupType.BASIC: "basic", GroupType.ENTERPRISE: "enterprise",
                                GroupType.AWS: "aws"}[g.gtype]]
+    if not g.rules_known:
+        attrs.append("external")
     if g.intra is not None:
         attrs.append(f"intra {g.intra.value}")
     if g.owner:

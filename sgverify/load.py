@@ -6,9 +6,11 @@ Produces the list of syntax documents of one spec, in include order, imports las
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from .build import build_document
 from .diagnostics import Diagnostic, InputError, Span
@@ -28,8 +30,77 @@ class Limits:
 
 def display_path(path: str) -> str:
     """Paths as shown to users: relative to the working directory when below it."""
+    if os.getcwd() == os.sep:
+        return os.path.abspath(path)
     rel = os.path.relpath(path)
     return path if rel.startswith("..") else rel
+
+
+PROJECT_MARKERS = (".git", "pyproject.toml", "sgverify.toml")
+
+
+def project_root(top: str) -> str:
+    """The folder includes must stay in: the nearest folder above ``top`` that holds a
+    project marker (.git, pyproject.toml, sgverify.toml); without one, the working
+    directory when ``top`` is below it, else ``top``'s own folder. It does not depend on
+    where sgverify is run from when the spec lives in a project."""
+    top = os.path.abspath(top)
+    folder = os.path.dirname(top)
+    while True:
+        if any(os.path.exists(os.path.join(folder, m)) for m in PROJECT_MARKERS):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    cwd = os.getcwd()
+    return cwd if top.startswith(cwd + os.sep) else os.path.dirname(top)
+
+
+_INCLUDE = re.compile(r'^[ \t]*include[ \t]+"([^"\n]+)"', re.M)
+
+
+def includers(paths: Iterable[str]) -> dict[str, str]:
+    """For each of ``paths`` that another of them includes: its real path -> the including
+    file. Such fragments are checked as part of their includer, not on their own (they
+    may use names only the includer defines)."""
+    wanted = {os.path.realpath(p) for p in paths}
+    out: dict[str, str] = {}
+    for p in paths:
+        try:
+            with open(p, encoding="utf-8", errors="replace") as fh:
+                text = fh.read(1 << 20)
+        except OSError:
+            continue
+        for m in _INCLUDE.finditer(text):
+            target = os.path.realpath(os.path.join(os.path.dirname(p), m.group(1)))
+            if target in wanted and target != os.path.realpath(p):
+                out.setdefault(target, p)
+    return out
+
+
+def file_problem(code: str, shown: str, message: str, at: Span | None = None) -> Diagnostic:
+    """A problem with a whole file: placed at the include that names it if there is one
+    (and then naming the file), else at the file itself."""
+    if at is not None:
+        return Diagnostic.make(code, f"{shown}: {message}", at)
+    return Diagnostic.make(code, message, Span.whole(shown))
+
+
+def missing_reason(path: str) -> str:
+    """Why ``path`` does not exist, for a message: a dangling or looping symbolic link
+    says where it points."""
+    if os.path.islink(path):
+        try:
+            os.path.realpath(path, strict=True)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return "symbolic link loop"
+        try:
+            return f"broken symbolic link (points to {os.readlink(path)})"
+        except OSError:
+            return "broken symbolic link"
+    return "no such file"
 
 
 def read_text(path: str, shown: str, limits: Limits, at: Span | None = None) -> str:
@@ -37,21 +108,24 @@ def read_text(path: str, shown: str, limits: Limits, at: Span | None = None) -> 
     try:
         real = os.path.realpath(path, strict=True)
         if os.path.isdir(real):
-            raise InputError([Diagnostic.make("E004", f"{shown}: is a directory, not a file", at)])
+            raise InputError([file_problem("E004", shown, "is a directory, not a file", at)])
         size = os.path.getsize(real)
         if size > limits.max_file_bytes:
-            raise InputError([Diagnostic.make(
-                "E005", f"{shown}: file is {size} bytes, over the limit of {limits.max_file_bytes}",
+            raise InputError([file_problem(
+                "E005", shown, f"file is {size} bytes, over the limit of {limits.max_file_bytes}",
                 at)])
         with open(real, "rb") as fh:
             data = fh.read(limits.max_file_bytes + 1)
     except FileNotFoundError:
-        raise InputError([Diagnostic.make("E004", f"{shown}: no such file", at)]) from None
+        raise InputError([file_problem("E004", shown, missing_reason(path), at)]) from None
     except OSError as exc:
-        raise InputError([Diagnostic.make("E004", f"{shown}: cannot read ({exc.strerror or exc})",
-                                          at)]) from None
+        if exc.errno == errno.ELOOP:
+            reason = "symbolic link loop"
+        else:
+            reason = f"cannot read ({exc.strerror or exc})"
+        raise InputError([file_problem("E004", shown, reason, at)]) from None
     if b"\x00" in data:
-        raise InputError([Diagnostic.make("E004", f"{shown}: binary file (contains NUL bytes)", at)])
+        raise InputError([file_problem("E004", shown, "binary file (contains NUL bytes)", at)])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -87,8 +161,7 @@ def load_spec(path: str, root: str | None = None, allow_outside: bool = False,
     spec = LoadedSpec()
     top = os.path.abspath(path)
     if root is None:
-        cwd = os.getcwd()
-        root = cwd if top.startswith(cwd + os.sep) else os.path.dirname(top)
+        root = project_root(top)
     root_real = os.path.realpath(root)
     errors: list[Diagnostic] = []
 
@@ -130,11 +203,13 @@ def load_spec(path: str, root: str | None = None, allow_outside: bool = False,
                 if not allow_outside and not (target_real + os.sep).startswith(root_real + os.sep):
                     errors.append(Diagnostic.make(
                         "E114", f"{word} \"{st.path}\" points outside the project folder "
-                        f"{display_path(root)} (use --allow-outside-includes to permit it)", st.span))
+                        f"{os.path.abspath(root)} (use --allow-outside-includes to permit it)",
+                        st.span))
                     continue
                 if not os.path.exists(target):
                     errors.append(Diagnostic.make(
-                        "E114", f"{word} \"{st.path}\": no such file ({display_path(target)})",
+                        "E114", f"{word} \"{st.path}\": {missing_reason(target)} "
+                        f"({display_path(target)})",
                         st.span))
                     continue
                 if isinstance(st, ImportNode):

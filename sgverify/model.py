@@ -168,6 +168,9 @@ class Group:
     description: str = ""
     rules: tuple[Rule, ...] = ()
     span: Span | None = field(default=None, compare=False, repr=False)
+    # False for an 'external' group (another account's, or referenced by imported data but
+    # not in it): it can be named as a peer, but nothing about its own decisions is known.
+    rules_known: bool = True
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ use pytest's own ``--ignore``, ``collect_ignore_glob`` or ``norecursedirs``.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterator
@@ -25,7 +26,7 @@ import pytest
 
 from .api import SpecReport, check_assertion, load_policy
 from .config import DEFAULTS, Config, ConfigError, discover
-from .load import display_path
+from .load import display_path, includers
 from .report.from_check import result_finding
 from .report.text import Style, render_diagnostic, render_finding
 from .result import Verdict
@@ -61,6 +62,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         _settings(config)
 
 
+_FRAGMENTS = pytest.StashKey[dict[str, str]]()
+
+
+def _fragments(config: pytest.Config) -> dict[str, str]:
+    """The .sgv files under the root directory that another one includes (computed once)."""
+    if _FRAGMENTS not in config.stash:
+        specs = [str(p) for p in Path(config.rootpath).rglob("*.sgv")
+                 if not any(part.startswith(".") for part in p.relative_to(config.rootpath).parts)]
+        config.stash[_FRAGMENTS] = includers(specs)
+    return config.stash[_FRAGMENTS]
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if file_path.suffix == ".sgv":
         return SpecFile.from_parent(parent, path=file_path)
@@ -89,6 +102,12 @@ class SpecFile(pytest.File):
         return self._report
 
     def collect(self) -> Iterator[pytest.Item]:
+        includer = _fragments(self.config).get(os.path.realpath(self.path))
+        if includer is not None:
+            # A fragment another spec includes is checked there: alone it may lack names.
+            self.warn(SgverifyWarning(f"{display_path(str(self.path))}: checked as part of "
+                                      f"{display_path(includer)}, which includes it"))
+            return
         report = self.load()
         for d in sorted(report.diagnostics, key=lambda d: d.sort_key()):
             if not d.is_error:

@@ -18,7 +18,7 @@ from .certify import NotCertified, violation_exists
 from .diagnostics import REPORT_BUGS, InternalError
 from .encode import (Side, SymFlow, Unsupported, View, atom_var, decision, flow_set, in_space,
                      peer_side, single_sides, single_view, well_formed, well_formed_fields)
-from .evaluate import decide, decide_all, definitely, in_flow_set
+from .evaluate import decide, decide_all, definitely, in_flow_set, rule_matches
 from .flow import Flow, flow_problem
 from .model import (PORT_PROTOCOLS, TCP, Assertion, Check, CompareAssertion, Direction,
                     FleetReachAssertion, FlowAssertion, FlowSet, GroupKey, Network, Nic, Policy,
@@ -71,6 +71,7 @@ class Checker:
     def run(self, assertion: Assertion) -> Result:
         start = time.perf_counter()
         try:
+            _refuse_external(assertion)
             if isinstance(assertion, FlowAssertion):
                 result = self.flow_assertion(assertion)
             elif isinstance(assertion, ReachAssertion):
@@ -168,7 +169,7 @@ class Checker:
         base = z3.And(well_formed(target, f), flow_set(a.flows, f, src, dst, peer=peer_side(f)))
         acc = self._accepted(target, f)
         atoms = [("", n) for n in _unresolved(target)]
-        notes = self._flowset_notes(a.flows)
+        notes = self._flowset_notes(a.flows, a.check)
         if a.check is Check.SOME_ALLOWED:
             found = self._search(base, acc, atoms)
             if found is not None:
@@ -249,10 +250,13 @@ class Checker:
                                 "unresolved lists")
         return solver_sure
 
-    def _flowset_notes(self, fs: FlowSet, egress: bool = False) -> tuple[str, ...]:
-        """Notes that apply whatever the verdict: the platform TCP 25 block, when the flow
-        set includes outbound TCP 25 and the block is not modelled."""
-        if self.sem.block_tcp25:
+    def _flowset_notes(self, fs: FlowSet, check: Check | None,
+                       egress: bool = False) -> tuple[str, ...]:
+        """The platform TCP 25 note for a proof that every flow of a set is accepted, when
+        the set includes outbound TCP 25 and the block is not modelled. Other proofs (denied,
+        only, cannot reach, equivalent) stay true under the block, which only drops more;
+        a counterexample gets the note from its own flow (``_notes``)."""
+        if self.sem.block_tcp25 or check is not Check.ALL_ALLOWED:
             return ()
         if not egress and fs.directions is not None and Direction.EGRESS not in fs.directions:
             return ()
@@ -269,7 +273,11 @@ class Checker:
                       "matches it), so there is nothing to prove", code="E124")
 
     def _unresolved(self, a: Assertion, flow: Flow, ev: tuple[Evidence, ...]) -> Result:
-        names = sorted({n for e in ev for g in e.target.groups for r in g.rules for n in r.unknowns})
+        # Only the lists of rules that could match this flow (with every list assumed to
+        # hold it) play a part in its verdict.
+        names = sorted({n for e in ev for r in e.target.rules(e.flow.direction) if r.unknowns
+                        and rule_matches(r, e.flow, {m: True for m in r.unknowns})
+                        for n in r.unknowns})
         return Result(a, Verdict.UNKNOWN, "not verified: the verdict for this flow depends on the "
                       "unknown entries of " + ", ".join(names), flow, ev, code="W401")
 
@@ -340,7 +348,7 @@ class Checker:
         empty = self._empty(a, base)
         if empty:
             return empty
-        notes = (REACH_NOTE,) + self._flowset_notes(fs, egress=True)
+        notes = (REACH_NOTE,) + self._flowset_notes(fs, a.check, egress=True)
         atoms = [("sender:", n) for n in _unresolved(src_t)] + \
                 [("receiver:", n) for n in _unresolved(dst_t)]
         if a.check is Check.SOME_ALLOWED:
@@ -436,7 +444,7 @@ class Checker:
         else:
             violation = z3.And(acc_l, z3.Not(acc_r))
         names = sorted(set(_unresolved(left_free)) | set(_unresolved(right_free)))
-        notes = self._flowset_notes(a.flows)
+        notes: tuple[str, ...] = ()
         found = self._search(base, violation, [("", n) for n in names])
         if found is None:
             return Result(a, Verdict.PROVED, "proved", notes=notes)
@@ -470,6 +478,23 @@ class Checker:
                 f"{'accepts' if r_acc else 'drops'} it")
         return Result(a, Verdict.VIOLATED, what, flow, tuple(evidence), self._notes(flow, notes),
                       code="E301")
+
+
+def _refuse_external(a: Assertion) -> None:
+    """An interface in an 'external' group has rules sgverify does not know: no verdict
+    about its own decisions can be trusted, so the assertion is not verified."""
+    if isinstance(a, FlowAssertion):
+        targets = [a.target]
+    elif isinstance(a, ReachAssertion):
+        targets = [a.src.target, a.dst.target]
+    elif isinstance(a, CompareAssertion):
+        targets = [a.left, a.right]
+    else:
+        targets = [i.target for end in (a.src, a.dst) for i in end.instances]
+    unknown = sorted({g.name for t in targets for g in t.groups if not g.rules_known})
+    if unknown:
+        raise Unsupported("the rules of group " + ", ".join(unknown) + " are not known (external, "
+                          "or referenced by imported data but not in it); add its rules to verify this")
 
 
 def _no_groups(_key: object) -> z3.BoolRef:

@@ -111,8 +111,8 @@ class Resolver:
         if account is not None and account != default_account and external_ok:
             return GroupKey(account, name)
         self.error("E101", f"unknown group '{name}'" + (f" of account {account}" if account else ""),
-                   span, ((None, "declare it (for example `group " + name + " {}`) if only its "
-                           "membership matters"),))
+                   span, ((None, "declare it (for example `group " + name + " (external) {}`) if "
+                           "only its membership matters"),))
         return None
 
     # ------------------------------------------------------------ rules and groups
@@ -208,18 +208,21 @@ class Resolver:
                 rules.append(r)
         intra = node.intra or (Action.ACCEPT if node.gtype is GroupType.BASIC else Action.DROP)
         return Group(key, node.name, node.network, node.gtype, intra, node.gid, node.owner,
-                     node.tags, node.description, tuple(rules), node.span)
+                     node.tags, node.description, tuple(rules), node.span, node.rules_known)
 
     def interface_groups(self, names: Iterable[tuple[str, Span | None]], who: str,
                          span: Span | None) -> tuple[Group, ...] | None:
-        groups = []
+        groups, unknown = [], False
         for name, nspan in names:
             g = self.groups.get(name) or next(
                 (x for x in self.groups.values() if x.gid == name), None)
-            if g is None:
+            if g is None:   # report every unknown name, not just the first
                 self.error("E101", f"unknown group '{name}'", nspan)
-                return None
-            groups.append(g)
+                unknown = True
+            else:
+                groups.append(g)
+        if unknown:
+            return None
         if not groups:
             self.error("E112", f"{who} must belong to at least one group", span)
             return None

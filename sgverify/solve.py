@@ -5,11 +5,15 @@ never folded into sat or unsat), and deterministic choice of simple witness valu
 from __future__ import annotations
 
 import enum
+import math
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
 import z3  # type: ignore[import-untyped]
+
+
+MAX_TIMEOUT_MS = 2**32 - 1  # Z3's timeout parameter is an unsigned 32-bit number
 
 
 class Outcome(enum.Enum):
@@ -34,8 +38,9 @@ def make_solver(timeout_ms: int | None = None) -> z3.Solver:
     # incremental engine instead of bit-blasting once for the one-shot engine and again on
     # the switch (measured: about half the time per assertion on a 1,000-rule group).
     s.set("combined_solver.ignore_solver1", True)
-    if timeout_ms:
-        s.set(timeout=int(timeout_ms))
+    if timeout_ms is not None:
+        # Z3 reads 0 as "no limit": a limit below 1 ms must still be a limit (fail closed).
+        s.set(timeout=min(MAX_TIMEOUT_MS, max(1, math.ceil(timeout_ms))))
     return s
 
 

@@ -69,6 +69,7 @@ class GroupNode:
     description: str = ""
     rules: tuple[RuleNode, ...] = ()
     span: Span | None = field(default=None, compare=False)
+    rules_known: bool = True  # False: 'external', a group whose rules are not given
 
 
 @dataclass(frozen=True)

@@ -178,3 +178,86 @@ def test_starting_imports_only_the_command_run() -> None:
     last = proc.stdout.strip().splitlines()[-1]  # after the --help text argparse printed
     assert last == "['sgverify.commands.check', 'sgverify.commands.common', " \
                    "'sgverify.commands.outputs']", proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "-1", "0"])
+def test_timeout_must_be_finite_and_positive(tmp_path: Path, value: str) -> None:
+    p = spec(tmp_path, GOOD)
+    code, _, err = cli("check", p, "--timeout", value)
+    assert code == 2 and "Traceback" not in err
+
+
+def test_tiny_timeout_is_still_a_limit() -> None:
+    # int(0.0004 * 1000) == 0, which Z3 reads as "no limit": the limit must stay >= 1 ms.
+    from sgverify.solve import make_solver
+    s = make_solver(0.4)
+    assert "timeout" in str(s.param_descrs()) and s is not None
+    import z3
+    x = z3.BitVec("x", 64)
+    rules = [z3.ULE(x * k, 2**63 + k) for k in range(1, 400)]
+    s.add(*rules)
+    assert s.check() in (z3.unknown, z3.sat)  # decided fast or stopped by the 1 ms limit
+
+
+def test_lint_and_diff_accept_fractional_timeouts(tmp_path: Path) -> None:
+    p = spec(tmp_path, GOOD)
+    assert cli("lint", p, "--timeout", "0.5")[0] in (0, 1)
+    assert cli("diff", p, p, "--timeout", "0.5")[0] == 0
+
+
+def test_fragments_are_checked_through_their_includer(tmp_path: Path) -> None:
+    (tmp_path / "specs" / "parts").mkdir(parents=True)
+    (tmp_path / "common").mkdir()
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "common" / "groups.sgv").write_text("group web { ingress accept tcp 443 from 0.0.0.0/0 }\n")
+    (tmp_path / "specs" / "parts" / "instances.sgv").write_text("instance w { ip 10.0.0.1; groups web }\n")
+    (tmp_path / "specs" / "main.sgv").write_text(
+        'include "../common/groups.sgv"\ninclude "parts/instances.sgv"\n'
+        "assert w: ingress ipv4 tcp 443 from internet is allowed\n")
+    # The project folder is the one with pyproject.toml, from whatever directory we run.
+    for cwd in (tmp_path, tmp_path / "specs", Path("/")):
+        proc = subprocess.run([sys.executable, "-m", "sgverify", "check", str(tmp_path / "specs"),
+                               "--no-timing"], capture_output=True, text=True, cwd=cwd,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert "checked as part of" in proc.stdout and "1 proved" in proc.stdout
+
+
+def test_whole_file_problems_are_placed_at_the_file(tmp_path: Path) -> None:
+    missing = str(tmp_path / "missing.sgv")
+    code, out, _ = cli("check", missing)
+    assert code == 2
+    assert out.startswith(f"{missing}: error[E004]: no such file or folder\n")
+    code, out, _ = cli("check", missing, "--format", "json")
+    [d] = json.loads(out)["files"][0]["diagnostics"]
+    assert d["location"] == {"path": missing, "line": None, "column": None,
+                             "end_line": None, "end_column": None}
+    code, out, _ = cli("check", missing, "--format", "sarif")
+    [res] = json.loads(out)["runs"][0]["results"]
+    assert "region" not in res["locations"][0]["physicalLocation"]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink") or sys.platform == "win32",
+                    reason="symbolic links")
+def test_broken_and_looping_links_say_so(tmp_path: Path) -> None:
+    (tmp_path / "dangling.sgv").symlink_to(tmp_path / "nowhere.sgv")
+    (tmp_path / "a.sgv").symlink_to(tmp_path / "b.sgv")
+    (tmp_path / "b.sgv").symlink_to(tmp_path / "a.sgv")
+    _, out, _ = cli("check", str(tmp_path / "dangling.sgv"))
+    assert "error[E004]: broken symbolic link (points to " in out
+    _, out, _ = cli("check", str(tmp_path / "a.sgv"))
+    assert "error[E004]: symbolic link loop" in out
+    inc = spec(tmp_path, 'include "dangling.sgv"\n', "inc.sgv")
+    _, out, _ = cli("check", inc)
+    assert 'error[E114]: include "dangling.sgv": broken symbolic link' in out
+
+
+def test_caret_on_a_very_long_line_shows_a_window(tmp_path: Path) -> None:
+    pad = "# " + "x" * 5000 + "\n"
+    line = "group g { ingress accept tcp 22 from 1.2.3.4/32 }" + " " * 3000 + "$ tail\n"
+    code, out, _ = cli("check", spec(tmp_path, pad + line))
+    assert code == 2
+    source, marks = [ln for ln in out.splitlines() if ln.startswith("    2 |") or
+                     ln.startswith("      |")][:2]
+    assert len(source) < 200 and source.rstrip().endswith("$ tail")
+    assert source.index("$") == marks.index("^")

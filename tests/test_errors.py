@@ -89,6 +89,12 @@ def test_more_than_ten_groups() -> None:
     assert "E112" in codes(groups + f"\ninstance i {{ ip 10.0.0.1; groups {names} }}")
 
 
+def test_every_unknown_group_of_an_instance_is_reported() -> None:
+    src = "group g {}\ninstance i { ip 10.0.0.1; groups g, x, y }\n"
+    found = [(d.code, d.span.col, d.message) for d in _diags(src) if d.is_error]
+    assert found == [("E101", 37, "unknown group 'x'"), ("E101", 40, "unknown group 'y'")]
+
+
 def test_several_syntax_errors_in_one_run() -> None:
     src = "group a {\n  ingress acept tcp 22 from 1.2.3.4\n  ingress accept tcp 22 from 1.2.3.4\n}\n" \
           "group b {\n  egress accept tcp 22 too 1.2.3.4\n}\nassert a: ingress is denid\n"

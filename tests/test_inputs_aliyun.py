@@ -235,3 +235,31 @@ def test_forced_format_and_unknown_format(tmp_path: Path) -> None:
     code, out, _ = cli("check", str(tmp_path / "spec.sgv"), "--no-timing", "--color", "never",
                        cwd=tmp_path)
     assert code == 0, out
+
+
+def test_assertions_about_groups_only_referenced_are_not_proved(tmp_path) -> None:
+    """A group referenced by imported rules but not in the input has unknown rules: an
+    assertion about it is unknown (W402), never proved (QA finding)."""
+    import io
+    import shutil
+    from sgverify.cli import run
+    from inputs_support import FIXTURES
+    shutil.copy(FIXTURES / "aliyun" / "web-tier.json", tmp_path / "web-tier.json")
+    spec = tmp_path / "spec.sgv"
+    spec.write_text('import "web-tier.json"\n'
+                    "a1: assert sg-bp1app0000000000001: ingress tcp 22 from internet is denied\n"
+                    "a2: assert sg-bp1app0000000000001: egress tcp 22 to internet is allowed\n")
+    out = io.StringIO()
+    assert run(["check", str(spec), "--no-timing"], out, io.StringIO()) == 3
+    assert out.getvalue().count("W402") == 2 and "are not known" in out.getvalue()
+
+
+def test_external_groups_in_the_language(tmp_path) -> None:
+    from helpers import codes, verdicts
+    src = ("group theirs (external, owner 123, id sg-t) {}\n"
+           "group mine { ingress accept tcp 22 from group 123/sg-t }\n"
+           "instance m { ip 10.0.0.1; groups mine }\n"
+           "assert mine: ingress tcp 22 from group 123/sg-t is allowed\n"
+           "assert theirs: ingress tcp 22 is denied\n")
+    assert list(verdicts(src).values()) == ["proved", "unknown"]
+    assert "E120" in codes("group x (external) { ingress accept tcp 22 from 1.2.3.4 }")

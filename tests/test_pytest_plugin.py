@@ -189,3 +189,13 @@ def test_traceback_is_hidden_in_pytest_reports(pytester: pytest.Pytester, web: P
     text = result.stdout.str()
     assert "SpecAssertionError: violated" in text and "counterexample: ingress tcp 1.2.3.4:1024" in text
     assert "def _check_one" not in text  # __tracebackhide__ keeps sgverify's frames out
+
+
+def test_fragments_are_collected_through_their_includer(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".sgv", groups="group web { ingress accept tcp 443 from 0.0.0.0/0 }\n",
+                      instances="instance w { ip 10.0.0.1; groups web }\n",
+                      main='include "groups.sgv"\ninclude "instances.sgv"\n'
+                           "https: assert w: ingress ipv4 tcp 443 from internet is allowed\n")
+    result = pytester.runpytest(*PLUGIN, "-q", "-W", "default")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*instances.sgv: checked as part of*main.sgv*"])

@@ -8,14 +8,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sgverify.query as query
-from helpers import check, only_result, results, verdicts
+from helpers import only_result, results, verdicts
 from sgverify.cli import run
 from sgverify.evaluate import Reason, decide
 from sgverify.model import (Action, Check, Direction, EndpointTerm, FlowAssertion, FlowSet,
-                            Policy, Service)
+                            Policy)
 from sgverify.query import Checker
 from sgverify.result import Verdict
-from sgverify.solve import Outcome
 from strategies import cidr_spaces, flows, semantics, targets
 
 WEB = """
@@ -159,6 +158,22 @@ def test_tcp25_note() -> None:
     assert any("TCP 25" in n for n in r.notes)
     r = only_result("option block-outbound-tcp25 = on\ngroup g {}\nassert g: egress tcp 25 to internet is denied")
     assert r.verdict is Verdict.PROVED
+
+
+@pytest.mark.parametrize("assertion,noted", [
+    # a proof that flows are accepted would not hold on ECS for outbound TCP 25
+    ("egress tcp 20-30 to internet is allowed", True),
+    # proofs that only drop, and counterexamples that are not TCP 25, stay true under it
+    ("egress tcp 20-30 to internet is denied", False),
+    ("egress tcp 20-30 is allowed only to 0.0.0.0/0", False),
+    ("egress tcp 20-30 to internet is reachable", False),
+])
+def test_tcp25_note_only_where_the_block_could_change_the_verdict(assertion, noted) -> None:
+    r = only_result("group g { egress accept tcp 1-65535 to 0.0.0.0/0 }\n"
+                    "group h { egress drop tcp 1-65535 to 0.0.0.0/0 }\n"
+                    f"assert g: {assertion}")
+    shown_25 = r.flow is not None and r.flow.dst_port == 25   # a TCP 25 witness is always noted
+    assert any("TCP 25" in n for n in r.notes) is (noted or shown_25), r
 
 
 def test_empty_flow_set_is_an_error_not_a_proof() -> None:

@@ -4,7 +4,6 @@ counterexample and deciding rule pinned in its '# expect:' lines."""
 from __future__ import annotations
 
 import io
-import os
 import re
 import shlex
 from pathlib import Path

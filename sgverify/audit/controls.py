@@ -25,7 +25,10 @@ class Control:
     ``each group`` / ``each interface`` / ``each group or interface``; all must hold.
     ``selector`` limits the subjects (empty: every one); ``kind`` WIDE_OPEN is the one
     check that is not an assertion of the language ("some internet address is accepted on
-    every protocol and port")."""
+    every protocol and port"): its template only fixes the subjects, ``description`` says
+    what is checked. ``internet_nic``: on classic-network subjects only flows on the
+    internet NIC count (internet traffic arrives there; rules on the intranet NIC are
+    about the internal network, as lint's L201 reads them); VPC subjects are unchanged."""
 
     id: str
     slug: str
@@ -37,33 +40,52 @@ class Control:
     kind: str = ASSERT
     references: tuple[str, ...] = ()
     source: str = "built-in"
+    internet_nic: bool = False
+    description: str = ""
 
     def matches(self, name: str) -> bool:
         """Is this control called ``name`` (its id or its slug, any case)?"""
         return name.lower() in (self.id.lower(), self.slug.lower())
+
+    def statements(self) -> tuple[str, ...]:
+        """What the control checks, as users are shown it: its assertion templates, or
+        for WIDE_OPEN (not an assertion of the language) its ``description``."""
+        if self.kind == WIDE_OPEN and self.description:
+            return (f"check each group or interface: {self.description} (decided exactly with "
+                    "boxes; not an assertion of the language)",)
+        return self.templates
 
 
 def _denied(services: str) -> tuple[str, ...]:
     return (f"assert each group or interface: ingress {services} from internet is denied",)
 
 
+def _internet(*args: object, **kwargs: object) -> Control:
+    """An internet-exposure control: on classic-network subjects "from internet" means
+    the flows of the internet NIC (docs/audit.md, Controls)."""
+    return Control(*args, internet_nic=True, **kwargs)  # type: ignore[arg-type]
+
+
+WIDE_OPEN_DESCRIPTION = "no internet address is accepted on every protocol and port"
+
+
 BUILTIN: tuple[Control, ...] = (
-    Control("SGV101", "ssh-internet", "high", "SSH is not open to the internet",
+    _internet("SGV101", "ssh-internet", "high", "SSH is not open to the internet",
             "SSH (tcp 22) reachable from any public address invites brute force and exploits of "
             "the SSH daemon; reach it through a bastion or a VPN.",
             _denied("tcp 22"),
             references=("checkov CKV_ALI_2", "prowler ecs_securitygroup_restrict_ssh_internet")),
-    Control("SGV102", "rdp-internet", "high", "RDP is not open to the internet",
+    _internet("SGV102", "rdp-internet", "high", "RDP is not open to the internet",
             "Remote Desktop (3389) is a favourite ransomware entry point.",
             _denied("tcp 3389 or udp 3389"),
             references=("checkov CKV_ALI_3", "prowler ecs_securitygroup_restrict_rdp_internet")),
-    Control("SGV103", "remote-admin-internet", "high",
+    _internet("SGV103", "remote-admin-internet", "high",
             "Telnet, FTP, VNC, WinRM and rsh are not open to the internet",
             "Clear-text or desktop administration protocols must never face the internet.",
             _denied("tcp 20-21, 23, 512-514, 5800, 5900-5903, 5985-5986"),
             references=("prowler ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_23 "
                         "and _ftp_port_20_21",)),
-    Control("SGV104", "database-internet", "high", "Databases are not open to the internet",
+    _internet("SGV104", "database-internet", "high", "Databases are not open to the internet",
             "MySQL, PostgreSQL, SQL Server, Oracle, MongoDB, Cassandra and CouchDB belong on the "
             "private network.",
             _denied("tcp 1433-1434, 1521, 2483-2484, 3306, 5432, 5984, 7199, 9042, 9160, "
@@ -71,7 +93,7 @@ BUILTIN: tuple[Control, ...] = (
             references=("prowler ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_"
                         "mysql_3306, _postgresql_5432, _sql_server_1433_1434, _oracle_1521_2483, "
                         "_mongodb_27017_27018, _cassandra_7199_9160_8888",)),
-    Control("SGV105", "cache-search-internet", "high",
+    _internet("SGV105", "cache-search-internet", "high",
             "Caches, search engines and brokers are not open to the internet",
             "Redis, Memcached, Elasticsearch, Kibana, Kafka, ZooKeeper and etcd usually run "
             "without authentication and leak or lose data when exposed.",
@@ -79,29 +101,30 @@ BUILTIN: tuple[Control, ...] = (
             references=("prowler ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_"
                         "redis_6379, _memcached_11211, _elasticsearch_kibana_9200_9300_5601, "
                         "_kafka_9092",)),
-    Control("SGV106", "container-api-internet", "critical",
+    _internet("SGV106", "container-api-internet", "critical",
             "Container and cluster control planes are not open to the internet",
             "An exposed Docker daemon (2375-2376), Kubernetes API (6443) or kubelet (10250, "
             "10255) gives control of every workload on it.",
             _denied("tcp 2375-2376, 6443, 10250, 10255")),
-    Control("SGV107", "file-sharing-internet", "high",
+    _internet("SGV107", "file-sharing-internet", "high",
             "File sharing and RPC are not open to the internet",
             "SMB (445), NetBIOS (137-139), NFS (2049) and rpcbind (111) are wormable when exposed.",
             _denied("tcp 111, 139, 445, 2049 or udp 111, 137-138, 2049")),
-    Control("SGV108", "udp-reflection-internet", "medium",
+    _internet("SGV108", "udp-reflection-internet", "medium",
             "UDP services that amplify attacks are not open to the internet",
             "Open chargen, DNS, NTP, SNMP, CLDAP and SSDP servers are used for reflection "
             "attacks against third parties.",
             _denied("udp 19, 53, 123, 161, 389, 1900")),
-    Control("SGV109", "all-open-internet", "critical",
+    _internet("SGV109", "all-open-internet", "critical",
             "No internet address is accepted on every protocol and port",
             "A rule such as 'all from 0.0.0.0/0' turns off the firewall for the whole internet "
             "(Alibaba Cloud Config: no inbound rule may open all ports and all protocols).",
             ("assert each group or interface: ingress from internet is denied",),
             kind=WIDE_OPEN,
             references=("Alibaba Cloud Config sg-risky-ports-check / all ports",
-                        "prowler ec2_securitygroup_allow_ingress_from_internet_to_all_ports")),
-    Control("SGV110", "unexpected-internet-ports", "medium",
+                        "prowler ec2_securitygroup_allow_ingress_from_internet_to_all_ports"),
+            description=WIDE_OPEN_DESCRIPTION),
+    _internet("SGV110", "unexpected-internet-ports", "medium",
             "The internet reaches only the published services",
             "Anything reachable from the internet beyond the public services (setting "
             "public-services, default tcp 80, 443) is an exposure to justify.",
@@ -129,6 +152,7 @@ __all__ = [
     "DEFAULT_RESTRICTED",
     "SEVERITIES",
     "WIDE_OPEN",
+    "WIDE_OPEN_DESCRIPTION",
     "Control",
     "builtin",
 ]

@@ -17,7 +17,7 @@ from ..api import SpecReport, check_file
 from ..baseline import BaselineError, apply_baseline, load_baseline
 from ..config import DEFAULTS, FAIL_ON, FORMATS, Config, ConfigError, discover, load_config
 from ..diagnostics import Diagnostic
-from ..load import display_path
+from ..load import display_path, file_problem, includers, missing_reason
 from ..parallel import BACKENDS, check_files, default_jobs
 from ..report.findings import FileReport, RunNote, RunReport, with_fingerprints
 from ..report.from_check import path_file_report, spec_file_report
@@ -93,12 +93,15 @@ def find_specs(paths: Sequence[str]) -> tuple[list[str], list[tuple[str, Diagnos
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 found += [os.path.join(root, n) for n in sorted(names) if n.endswith(".sgv")]
             if not found:
-                problems.append((path, Diagnostic.make("E004", f"{path}: no .sgv files in this folder")))
+                problems.append((path, file_problem("E004", path, "no .sgv files in this folder")))
             files += found
         elif os.path.exists(path):
             files.append(path)
         else:
-            problems.append((path, Diagnostic.make("E004", f"{path}: no such file or folder")))
+            reason = missing_reason(path)
+            if reason == "no such file":
+                reason = "no such file or folder"
+            problems.append((path, file_problem("E004", path, reason)))
     return files, problems
 
 
@@ -163,11 +166,16 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     assert conf.paths is not None and conf.timeout is not None
 
     files, problems = find_specs(conf.paths)
+    # A file that another checked file includes is checked as part of it, not alone: it may
+    # use names only its includer defines.
+    fragments = includers(files)
+    skipped = [f for f in files if os.path.realpath(f) in fragments]
+    files = [f for f in files if os.path.realpath(f) not in fragments]
     show_progress = bool(getattr(stderr, "isatty", lambda: False)()) and not any(
         o.file is None and o.format != "text" for o in outputs)
     jobs = args.jobs or default_jobs()
     if (jobs > 1 and len(files) > 0) or args.backend == "dask":
-        if show_progress:
+        if show_progress and args.jobs:
             stderr.write(f"checking {len(files)} file(s) on {jobs} worker(s)...")
             stderr.flush()
         try:
@@ -192,9 +200,13 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         written = write_baseline(args.write_baseline, found, fail_on, previous, stderr)
         if written is not None:
             previous, shown = written, display_path(args.write_baseline)
-    notes: tuple[RunNote, ...] = ()
+    notes: tuple[RunNote, ...] = tuple(
+        RunNote(f"{display_path(f)}: checked as part of "
+                f"{display_path(fragments[os.path.realpath(f)])}, which includes it", display_path(f))
+        for f in skipped)
     if previous is not None:
-        found, notes = apply_baseline(found, previous, shown or "")
+        found, baseline_notes = apply_baseline(found, previous, shown or "")
+        notes += baseline_notes
     elapsed = None if args.no_timing else time.perf_counter() - started
     report = RunReport(NAME, found, fail_on, notes, shown, elapsed)
     timing = not args.no_timing

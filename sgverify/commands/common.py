@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from typing import IO
 
@@ -26,6 +27,7 @@ def seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: '{text}'") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError("the timeout must be greater than 0")
+    if not math.isfinite(value) or not value > 0:
+        raise argparse.ArgumentTypeError("the timeout must be a finite number of seconds "
+                                         "greater than 0")
     return value

@@ -23,6 +23,7 @@ from ..diagnostics import REPORT_BUGS, Diagnostic, InputError, InternalError
 from ..diff import DEFAULT_BUDGET, DiffBox, PolicyDiff, Unit, UnitDiff, diff_policies
 from ..inputs import FORMATS
 from ..inputs.policy import load_inputs
+from ..load import file_problem
 from ..report.findings import FileReport, RunReport, with_fingerprints
 from ..report.from_check import diagnostic_finding
 from ..report.from_diff import (box_details, box_head, box_place, classic, diff_files,
@@ -32,7 +33,7 @@ from ..report.gate import FailOn, run_exit_code
 from ..report.junit import render_cases
 from ..report.sarif import render_sarif
 from ..report.text import Style, render_diagnostic
-from .common import EXIT_ERROR, EXIT_VIOLATED, style_for
+from .common import EXIT_ERROR, EXIT_VIOLATED, seconds, style_for
 from .outputs import (Output, Refused, add_output_arguments, plan_outputs, write_error_reports,
                       write_reports)
 
@@ -56,7 +57,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--budget", type=positive_int, default=DEFAULT_BUDGET, metavar="BOXES",
                    help=f"box budget per interface (default {DEFAULT_BUDGET}); past it the "
                    "comparison is not completed (exit 3)")
-    p.add_argument("--timeout", type=positive_int, default=60, metavar="SECONDS",
+    p.add_argument("--timeout", type=seconds, default=60.0, metavar="SECONDS",
                    help="time limit of each independent check with Z3 (default 60)")
     p.add_argument("--input-format", choices=FORMATS, metavar="FORMAT",
                    help="force the format of non-.sgv inputs: " + ", ".join(FORMATS))
@@ -82,7 +83,7 @@ def load_input(path: str, fmt: str | None = None, allow_outside: bool = False) -
         return load_policy(path, allow_outside=allow_outside)
     if not os.path.exists(path):
         rep = SpecReport(path)
-        rep.diagnostics.append(Diagnostic.make("E004", f"{path}: no such file or folder"))
+        rep.diagnostics.append(file_problem("E004", path, "no such file or folder"))
         return rep
     return load_inputs([path], fmt, allow_outside).report
 

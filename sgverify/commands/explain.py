@@ -19,7 +19,8 @@ from typing import IO, Any, BinaryIO, Iterator
 from ..api import SpecReport, load_policy
 from ..diagnostics import Diagnostic, InputError, Span
 from ..evaluate import Decision, Reason
-from ..explain import Explanation, explain, find_target, matching_rules, parse_flow
+from ..explain import (Explanation, explain, find_target, matching_rules, maybe_matching_rules,
+                       parse_flow)
 from ..fastpath import Compiled
 from ..flow import flow_problem
 from ..flowlog import RecordError, compare, member_addresses, read_records, record_flow
@@ -28,6 +29,7 @@ from ..inputs.flows import FlowError, flow_from_json, read_json_lines
 from ..inputs.jsondoc import DataError
 from ..inputs.policy import LoadedPolicy, load_inputs
 from ..model import MAX_GROUPS_PER_INTERFACE, GroupKey, Policy, Target
+from ..load import file_problem
 from ..report.json import decision_json
 from ..report.text import Style, decision_lines, render_diagnostic, rule_ref, target_line
 from .common import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED, style_for
@@ -68,13 +70,19 @@ def _explanation_text(exp: Explanation, style: Style) -> str:
         lines.append(f"verdict: {style(dec.action.value, 'proved' if dec.accepted else 'violated')}")
         lines += decision_lines(dec, indent="")
     else:
-        lines.append("verdict: unknown: it depends on the entries of unresolved prefix list(s) "
-                     + ", ".join(exp.unresolved))
+        maybe = maybe_matching_rules(exp)
+        involved = sorted({n for r in maybe for n in r.unknowns})
+        lines.append("verdict: unknown: it depends on the unknown entries of "
+                     + ", ".join(involved or exp.unresolved))
     matching = matching_rules(exp)
-    lines.append("matching rules in precedence order:" if matching else "no rule matches this flow")
+    maybe = set(map(id, maybe_matching_rules(exp)))
+    shown = [r for r in exp.rules if id(r) in maybe or r in matching]
+    lines.append("matching rules in precedence order:" if shown else "no rule matches this flow")
     deciding = exp.decisions[0].rule if exp.definite and exp.decisions[0].reason is Reason.RULE else None
-    for i, r in enumerate(matching, 1):
+    for i, r in enumerate(shown, 1):
         mark = "  <- decides" if r is deciding else ""
+        if id(r) in maybe:
+            mark = "  (may match: if " + " or ".join(r.unknowns) + " holds the flow)"
         lines.append(f"  {i}. {rule_ref(r)}{mark}")
         if r.text:
             lines.append(f"       {r.text}")
@@ -224,8 +232,8 @@ def _run_bulk(args: argparse.Namespace, loaded: LoadedPolicy, stdout: IO[str], s
             stderr.write(render_diagnostic(d, {}, err_style) + "\n")
         return EXIT_ERROR
     except OSError as exc:
-        stderr.write(render_diagnostic(Diagnostic.make("E004", f"{shown}: cannot read "
-                                                       f"({exc.strerror or exc})"), {}, err_style) + "\n")
+        stderr.write(render_diagnostic(file_problem("E004", shown, f"cannot read "
+                                                    f"({exc.strerror or exc})"), {}, err_style) + "\n")
         return EXIT_ERROR
     progress = stderr if getattr(stderr, "isatty", lambda: False)() else None
     try:

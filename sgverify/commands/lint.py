@@ -31,7 +31,7 @@ from ..report.gate import FailOn, fails as gate_fails, run_exit_code
 from ..report.junit import render_cases
 from ..report.sarif import render_sarif
 from ..report.text import Style, caret, render_diagnostic
-from .common import EXIT_ERROR, EXIT_VIOLATED, style_for
+from .common import EXIT_ERROR, EXIT_VIOLATED, seconds, style_for
 from .diff import load_input, positive_int, print_diagnostics
 from .outputs import (Output, Refused, add_output_arguments, plan_outputs, writable,
                       write_baseline, write_error_reports, write_reports)
@@ -58,7 +58,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--budget", type=positive_int, default=DEFAULT_BUDGET, metavar="BOXES",
                    help=f"box budget per interface (default {DEFAULT_BUDGET}); past it the "
                    "interface is not completed (exit 3)")
-    p.add_argument("--timeout", type=positive_int, default=60, metavar="SECONDS",
+    p.add_argument("--timeout", type=seconds, default=60.0, metavar="SECONDS",
                    help="time limit of each confirmation by Z3 (default 60)")
     p.add_argument("--input-format", choices=FORMATS, metavar="FORMAT",
                    help="force the format of non-.sgv inputs: " + ", ".join(FORMATS))

@@ -317,7 +317,8 @@ class Batch:
                 description = (description + " " if description else "") + f"[{g.stub_reason}]"
             docs.setdefault(g.at.src.shown, []).append(GroupNode(
                 g.final_name, g.network, g.gtype, g.intra if g.gtype is GroupType.BASIC else None,
-                g.owner, g.gid, (), description, tuple(rules), g.at.span))
+                g.owner, g.gid, (), description, tuple(rules), g.at.span,
+                rules_known=g.has_rules))
         aliases: dict[str, str] = {}
         for inst in self.instances:
             groups = inst_groups[id(inst)]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ..api import SpecReport
 from ..diagnostics import Diagnostic
-from ..load import load_spec
+from ..load import file_problem, load_spec, missing_reason
 from ..resolve import resolve
 from ..syntax import Document, GroupNode, InstanceNode, PortListNode, PrefixListNode
 from . import ImportRequest, Known, expand_paths, import_files
@@ -57,7 +57,7 @@ def load_inputs(paths: list[str], fmt: str | None = None, allow_outside: bool = 
     if data:
         missing = [f for f in data if not os.path.exists(f)]
         for f in missing:
-            report.diagnostics.append(Diagnostic.make("E004", f"{f}: no such file"))
+            report.diagnostics.append(file_problem("E004", f, missing_reason(f)))
         result = import_files([ImportRequest(f, fmt) for f in data if f not in missing],
                               _known(documents))
         documents += result.documents

@@ -20,6 +20,9 @@ SCHEMA_VERSION = 1
 def span_json(span: Span | None) -> dict[str, Any] | None:
     if span is None:
         return None
+    if not span.line:
+        return {"path": span.path, "line": None, "column": None, "end_line": None,
+                "end_column": None}
     return {"path": span.path, "line": span.line, "column": span.col,
             "end_line": span.end_line or span.line, "end_column": span.end_col or span.col}
 

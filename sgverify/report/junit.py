@@ -48,7 +48,8 @@ def _case(suite: ET.Element, name: str, fr: FileReport, f: Finding | None,
     case = ET.SubElement(suite, "testcase", name=xml_text(name), classname=xml_text(fr.path),
                          file=xml_text(f.artifact if f else artifact_path(fr.path)))
     if f is not None and f.location is not None:
-        case.set("line", str(f.location.line))
+        if f.location.line:
+            case.set("line", str(f.location.line))
     if timing and f is not None and f.elapsed is not None:
         case.set("time", f"{f.elapsed:.3f}")
     return case

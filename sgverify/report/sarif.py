@@ -87,8 +87,10 @@ def region(span: Span | None) -> dict[str, Any]:
 
 
 def physical(span: Span | None, file: str) -> dict[str, Any]:
-    return {"physicalLocation": {"artifactLocation": artifact_location(span.path if span else file),
-                                 "region": region(span)}}
+    where: dict[str, Any] = {"artifactLocation": artifact_location(span.path if span else file)}
+    if span is None or span.line:
+        where["region"] = region(span)   # a whole-file problem has no region
+    return {"physicalLocation": where}
 
 
 def message_text(f: Finding, run: RunReport) -> str:

@@ -38,12 +38,23 @@ def caret(span: Span | None, sources: Mapping[str, str]) -> list[str]:
     if not 1 <= span.line <= len(lines):
         return []
     text = lines[span.line - 1].expandtabs(1)
+    col = span.col
     width = 1
     if span.end_line == span.line and span.end_col > span.col:
         width = span.end_col - span.col
-    width = max(1, min(width, len(text) - span.col + 1 if len(text) >= span.col else 1))
+    if len(text) > _WINDOW:
+        # One-line JSON or minified input: show a window around the column.
+        start = max(0, min(col - 1 - _WINDOW // 2, len(text) - _WINDOW))
+        text = ("..." if start else "") + text[start:start + _WINDOW] + (
+            "..." if start + _WINDOW < len(text) else "")
+        col = col - start + (3 if start else 0)
+        width = min(width, _WINDOW)
+    width = max(1, min(width, len(text) - col + 1 if len(text) >= col else 1))
     gutter = f"{span.line:>5} | "
-    return [gutter + text, " " * (len(gutter) - 2) + "| " + " " * (span.col - 1) + "^" * width]
+    return [gutter + text, " " * (len(gutter) - 2) + "| " + " " * (col - 1) + "^" * width]
+
+
+_WINDOW = 160  # characters of a long source line shown around the caret
 
 
 def render_diagnostic(d: Diagnostic, sources: Mapping[str, str], style: Style) -> str:
