@@ -491,10 +491,19 @@ def _refuse_external(a: Assertion) -> None:
         targets = [a.left, a.right]
     else:
         targets = [i.target for end in (a.src, a.dst) for i in end.instances]
+    why = external_reason(targets)
+    if why:
+        raise Unsupported(why)
+
+
+def external_reason(targets: Iterable[Target]) -> str | None:
+    """Why no verdict about these interfaces can be trusted: the groups among theirs whose
+    rules are not known; None when every rule is known."""
     unknown = sorted({g.name for t in targets for g in t.groups if not g.rules_known})
-    if unknown:
-        raise Unsupported("the rules of group " + ", ".join(unknown) + " are not known (external, "
-                          "or referenced by imported data but not in it); add its rules to verify this")
+    if not unknown:
+        return None
+    return ("the rules of group " + ", ".join(unknown) + " are not known (external, or "
+            "referenced by imported data but not in it); add its rules to verify this")
 
 
 def _no_groups(_key: object) -> z3.BoolRef:

@@ -122,7 +122,8 @@ def test_progress_bar_only_on_a_terminal() -> None:
     (["audit", FLEET, "--restricted", "env:prod"], "selector"),
     (["audit", FLEET, "--settings", "missing.toml"], "cannot read"),
     (["audit", FLEET, FLEET, "--format", "json"], "E105"),  # one inventory: defined twice
-    (["audit", FLEET, "--output", "/no/such/dir/r.txt"], "no such folder"),
+    (["audit", FLEET, "--output", "/no/such/dir/r.txt"], "does not exist"),
+    (["audit", FLEET, "--format", "json", "--format", "sarif"], "stdout"),
     (["audit", FLEET, "--public-services", "tcp 99999"], "does not parse"),
 ])
 def test_input_errors(argv: list[str], words: str) -> None:

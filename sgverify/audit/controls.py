@@ -63,7 +63,7 @@ def _denied(services: str) -> tuple[str, ...]:
 def _internet(*args: object, **kwargs: object) -> Control:
     """An internet-exposure control: on classic-network subjects "from internet" means
     the flows of the internet NIC (docs/audit.md, Controls)."""
-    return Control(*args, internet_nic=True, **kwargs)  # type: ignore[arg-type]
+    return Control(*args, internet_nic=True, **kwargs)  # type: ignore[arg-type, misc]
 
 
 WIDE_OPEN_DESCRIPTION = "no internet address is accepted on every protocol and port"

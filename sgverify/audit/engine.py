@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from ..addresses import V4, V6
+from ..addresses import ANY, V4, V6
 from ..boxes import Budget, BudgetExceeded
 from ..certify import Layout, Side, flowset_boxes
 from ..diagnostics import REPORT_BUGS, InternalError
@@ -216,12 +216,36 @@ class Engine:
         self._checker: Checker | None = None
         self.boxes: dict = {}  # rule boxes, shared by every search (search.RuleBoxes)
         self._keep: list[object] = []  # keeps summarised flow sets alive (ids are keys)
+        self._nic: dict[int, FlowSet] = {}
+        self._variants: dict[tuple[int, str], PooledTarget] = {}
 
     @property
     def checker(self) -> Checker:
         if self._checker is None:
             self._checker = Checker(self.policy, self.timeout_ms)
         return self._checker
+
+    def on_internet_nic(self, fs: FlowSet) -> FlowSet:
+        """``fs`` restricted to the internet NIC, made once per flow set (the caches here
+        are keyed by flow-set identity)."""
+        hit = self._nic.get(id(fs))
+        if hit is None:
+            hit = self._nic[id(fs)] = replace(fs, nic=Nic.INTERNET)
+            self._keep.append(fs)
+        return hit
+
+    def variant(self, target: Target, kind: str) -> PooledTarget:
+        """``target`` with its unresolved lists replaced by what bounds every content of
+        them (``bounds``; kind "closed" or "open"), made once per target."""
+        key = (id(target), kind)
+        hit = self._variants.get(key)
+        if hit is None:
+            groups = tuple(replace(g, rules=tuple(x for x in (bounds(r, kind) for r in g.rules)
+                                                  if x is not None)) for g in target.groups)
+            hit = self._variants[key] = PooledTarget(target.name, target.kind, groups,
+                                                     target.local, target.span)
+            self._keep.append(target)
+        return hit
 
     def summary(self, fs: FlowSet) -> Filter:
         hit = self._summaries.get(id(fs))
@@ -389,6 +413,24 @@ class Engine:
         return tuple(notes)
 
 
+def bounds(rule: Rule, kind: str) -> Rule | None:
+    """``rule`` without unresolved lists, bounding what it does for every content of them:
+    "closed" accepts no more and drops no less than any content (an accept matches only
+    its known peers, a drop every peer and port), "open" the reverse. None: the rule
+    matches nothing. So a flow the closed interface accepts is accepted whatever the
+    lists hold, and one the open interface drops is dropped whatever they hold."""
+    if not rule.unknowns:
+        return rule
+    widen = (rule.action is Action.ACCEPT) is (kind == "open")
+    if widen:
+        peer = replace(rule.peer, addresses=ANY, unresolved=()) if rule.peer.unresolved \
+            else rule.peer
+        return replace(rule, peer=peer, unresolved_ports=None)
+    if rule.unresolved_ports is not None:
+        return None
+    return replace(rule, peer=replace(rule.peer, unresolved=()))
+
+
 def _mentions_groups(fs: FlowSet) -> bool:
     if fs.peer_groups is not None:
         return True
@@ -409,4 +451,4 @@ def _with_keys(layout: Layout, fs: FlowSet, pinned: frozenset[GroupKey] | None) 
     return Layout(tuple(sorted(keys)), ())
 
 
-__all__ = ["Engine", "PooledTarget", "Summary", "pooled", "relevant", "summarise"]
+__all__ = ["Engine", "PooledTarget", "Summary", "bounds", "pooled", "relevant", "summarise"]

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, replace
 
 from ..boxes import BudgetExceeded
 from ..diagnostics import REPORT_BUGS, InternalError, Span
-from ..model import Group, Instance, Policy, Target
+from ..model import Group, Instance, Network, Policy, Target
+from ..query import external_reason
 from ..result import Result, Verdict
 from .controls import BUILTIN, WIDE_OPEN, Control
 from .engine import Engine, pooled
@@ -145,7 +146,7 @@ def all_subjects(policy: Policy) -> tuple[list[tuple[Group, Subject]], list[tupl
     """Every group and every interface of the policy as a subject (made once per audit:
     each keeps its pooled, sorted rules)."""
     groups = [(g, Subject(GROUP, g.name, pooled(Target(g.name, "group", (g,), None, g.span)),
-                          g.gid, g.span)) for g in policy.groups]
+                          g.gid, g.span)) for g in policy.groups if g.rules_known]
     interfaces = [(i, Subject(INTERFACE, i.name, pooled(i.target), i.iid, i.span))
                   for i in policy.instances]
     return groups, interfaces
@@ -191,6 +192,11 @@ def run_audit(policy: Policy, controls: Sequence[Control], settings: Settings, *
         if progress is not None:
             progress(n, total)
     report.results = apply_waivers(report, settings.waivers, today or datetime.date.today())
+    external = [g.name for g in policy.groups if not g.rules_known]
+    if external:
+        report.notes.append("not audited as groups (their rules are not known: external, or "
+                            "referenced by imported data but not in it): " + ", ".join(external)
+                            + "; interfaces in them are unknown")
     if settings.source:
         report.notes.insert(0, f"settings from {settings.source}")
     report.elapsed = time.perf_counter() - start
@@ -198,13 +204,27 @@ def run_audit(policy: Policy, controls: Sequence[Control], settings: Settings, *
 
 
 def _check(engine: Engine, c: Control, s: Subject, t: Template) -> Result:
+    """One template of a control on one subject; unknown when some of the subject's rules
+    are not known (an interface in an external group)."""
     text = t.text
     for word in ("each group or interface", "each group", "each interface"):
         if word in text:
             text = text.replace(word, str(s), 1)
             break
-    a = replace(t.assertion, name=f"{c.id} {s}", text=text.replace("assert ", "", 1),
-                target=s.target, span=s.span)
+    text = text.replace("assert ", "", 1)
+    flows = t.assertion.flows
+    classic_nic = c.internet_nic and s.target.network is Network.CLASSIC and flows.nic is None
+    if classic_nic:
+        # Internet traffic reaches a classic-network interface on its internet NIC.
+        flows = engine.on_internet_nic(flows)
+        text = text.replace(": ingress ", ": ingress nic internet ", 1)
+    if c.kind == WIDE_OPEN and c.description:
+        text = f"{s}: {c.description}" + (" (nic internet)" if classic_nic else "")
+    a = replace(t.assertion, name=f"{c.id} {s}", text=text, target=s.target, span=s.span,
+                flows=flows)
+    why = external_reason([s.target])
+    if why:
+        return Result(a, Verdict.UNKNOWN, "not verified: " + why, code="W402")
     if c.kind == WIDE_OPEN:
         start = time.perf_counter()
         try:

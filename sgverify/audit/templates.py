@@ -158,17 +158,24 @@ def _line(text: str, span: Span | None) -> str:
 
 
 def find_controls(paths: list[str]) -> list[str]:
-    """Control files named or found (recursively, sorted) under folders."""
-    out = []
+    """Control files named or found (recursively, sorted) under folders, each once (a file
+    named twice, or inside a folder also named, is read once)."""
+    found = []
     for path in paths:
         if os.path.isdir(path):
             for root, dirs, names in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                out += [os.path.join(root, n) for n in sorted(names) if n.endswith(".sgv")]
+                found += [os.path.join(root, n) for n in sorted(names) if n.endswith(".sgv")]
         elif os.path.exists(path):
-            out.append(path)
+            found.append(path)
         else:
             raise ControlError(f"{path}: no such control file or folder")
+    out, seen = [], set()
+    for f in found:
+        real = os.path.realpath(f)
+        if real not in seen:
+            seen.add(real)
+            out.append(f)
     return out
 
 

@@ -19,7 +19,7 @@ from ..addresses import INTERNET, format_address
 from ..boxes import Box, Budget, iv, point
 from ..certify import FULL, Layout
 from ..diagnostics import InternalError
-from ..evaluate import decide
+from ..evaluate import decide, unresolved_names
 from ..flow import Flow, flow_problem
 from ..model import (
     Action,
@@ -31,6 +31,7 @@ from ..model import (
     Target,
 )
 from ..result import Evidence, Result, Verdict
+from ..reach.membership import accepting
 from .engine import BOX_BUDGET, Engine, pooled
 from ..boxes import carve, cross
 from .search import (
@@ -54,7 +55,48 @@ Piece = tuple[Box, bool, Rule]
 
 
 def wide_open(engine: Engine, a: FlowAssertion) -> Result:
-    """Violated when some internet address is accepted on every protocol and port."""
+    """Violated when some internet address is accepted on every protocol and port.
+
+    With unresolved lists, the interface is bounded from both sides (``engine.variant``):
+    open on its closed bound means open whatever the lists hold, closed on its open bound
+    means closed whatever they hold; otherwise the answer depends on the lists (unknown).
+    The evidence is always the real interface's decision, under a membership of the lists
+    that accepts the shown flow."""
+    target = pooled(a.target)
+    names = unresolved_names(target, Direction.INGRESS)
+    if not names:
+        return _wide_open(engine, a)
+    closed = _wide_open(engine, replace(a, target=engine.variant(target, "closed")))
+    if closed.verdict is Verdict.VIOLATED:
+        return _on_real(engine, a, target, closed, Verdict.VIOLATED,
+                        closed.summary + ", whatever the unresolved lists hold", "E301")
+    opened = _wide_open(engine, replace(a, target=engine.variant(target, "open")))
+    if opened.verdict is Verdict.PROVED:
+        return replace(opened, assertion=a, summary=opened.summary + ", whatever the "
+                       "unresolved lists hold")
+    assert opened.flow is not None  # a violated bound has its flow
+    return _on_real(engine, a, target, opened, Verdict.UNKNOWN,
+                    "not verified: every protocol and port may be accepted from "
+                    f"{format_address(opened.flow.family, opened.flow.peer_ip)}, depending on "
+                    "the unknown entries of " + ", ".join(names), "W401")
+
+
+def _on_real(engine: Engine, a: FlowAssertion, target: Target, bound: Result, verdict: Verdict,
+             summary: str, code: str) -> Result:
+    """``bound``'s flow decided by the real interface, under the first membership of the
+    unresolved lists that accepts it (the bounds guarantee there is one)."""
+    assert bound.flow is not None
+    shown = accepting(target, bound.flow, engine.sem)
+    if shown is None:
+        raise InternalError(f"no content of the unresolved lists lets {target.name} accept "
+                            f"{bound.flow}, which its bound accepts")
+    notes = bound.notes + (("assuming: " + "; ".join(shown.facts),) if shown.facts else ())
+    return Result(a, verdict, summary, bound.flow,
+                  (Evidence(target.name, target, bound.flow, shown.decision),), notes, code=code)
+
+
+def _wide_open(engine: Engine, a: FlowAssertion) -> Result:
+    """``wide_open`` for an interface without unresolved lists."""
     target = pooled(a.target)
     a = replace(a, target=target)
     budget = Budget(BOX_BUDGET)

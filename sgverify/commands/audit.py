@@ -8,7 +8,6 @@ no violation (``--fail-on violated`` lets unknowns pass); 2 an input or settings
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from dataclasses import replace
 from typing import IO
@@ -24,6 +23,7 @@ from ..inputs import FORMATS as FORMATS_IN
 from ..report.gate import FailOn
 from ..report.text import Style, render_diagnostic
 from .common import EXIT_ERROR, EXIT_OK, seconds, style_for
+from .outputs import Output, Refused, add_output_arguments, plan_outputs, writable, write_reports
 
 NAME = "audit"
 HELP = "check the built-in controls on every group and interface of an inventory"
@@ -52,8 +52,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "instance:GLOB (repeatable; replaces the setting)")
     p.add_argument("--restricted-egress-allow", metavar="ADDRESSES",
                    help="where restricted groups may still connect, e.g. \"100.100.0.0/16\"")
-    p.add_argument("--format", choices=FORMATS, default="text")
-    p.add_argument("--output", metavar="FILE", help="write the report here (default stdout)")
+    add_output_arguments(p, FORMATS, timing=False)
     p.add_argument("--html", metavar="FILE", help="also write the HTML report to FILE")
     p.add_argument("--no-matrix", action="store_true",
                    help="leave the reachability matrix out of the HTML report")
@@ -96,17 +95,8 @@ def list_controls(controls: list, stdout: IO[str]) -> None:  # type: ignore[type
             stdout.write(f"    from: {c.source}\n")
 
 
-def _write(path: str | None, text: str, stdout: IO[str]) -> None:
-    if path is None or path == "-":
-        stdout.write(text)
-        return
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
-
-
 def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     started = time.perf_counter()
-    style = style_for(args.color, stdout if args.output is None else stderr)
     err_style = style_for(args.color, stderr)
     try:
         conf = settings(args)
@@ -121,10 +111,17 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         stderr.write("sgverify audit: error: name an INVENTORY (a .sgv file), or use "
                      "--list-controls\n")
         return EXIT_ERROR
-    for out in (args.output, args.html):
-        if out and out != "-" and not os.path.isdir(os.path.dirname(os.path.abspath(out))):
-            stderr.write(f"sgverify audit: error: cannot write {out}: no such folder\n")
-            return EXIT_ERROR
+    try:
+        outputs = plan_outputs(args.outputs, "text")
+        if args.html:
+            if args.html != "-":
+                writable(args.html, "--html")
+            outputs.append(Output("html", None if args.html == "-" else args.html))
+            if sum(o.file is None for o in outputs) > 1:
+                raise Refused("more than one report goes to stdout; give --html a FILE")
+    except Refused as exc:
+        stderr.write(f"sgverify audit: error: {exc}\n")
+        return EXIT_ERROR
     fail_on = FailOn(args.fail_on)
     rep = load_inventory(args.inventories, stderr, err_style, args.allow_outside_includes,
                          args.input_format)
@@ -144,26 +141,29 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     code = audit_exit_code(audit, fail_on)
     timing = not args.no_timing
     elapsed = None if args.no_timing else time.perf_counter() - started
-    if args.format == "text":
-        _write(args.output, render_text(audit, style, verbose=args.verbose, timing=timing), stdout)
-    elif args.format == "json":
-        _write(args.output, render_json(audit, code, timing), stdout)
-    elif args.format == "sarif":
-        from ..report.sarif import render_sarif
-        _write(args.output, render_sarif(run_report(audit, fail_on, elapsed), timing), stdout)
-    elif args.format == "junit":
-        from ..report.junit import render_junit
-        _write(args.output, render_junit(run_report(audit, fail_on, elapsed), timing), stdout)
-    html_path = args.output if args.format == "html" else args.html
-    if args.format == "html" or args.html:
+    matrix = None
+    if any(o.format == "html" for o in outputs) and not args.no_matrix:
         from ..reach.answer import ask
-        from ..report.html import MAX_UNITS, render_html
-        matrix = None
-        if not args.no_matrix:
-            bar = ProgressBar(stderr, "reachability rows")
-            matrix = ask(audit.policy, None, None, by="group", progress=bar, max_units=MAX_UNITS)
-            bar.close()
-        _write(html_path, render_html(audit=audit, reach=matrix, timing=timing), stdout)
+        from ..report.html import MAX_UNITS
+        bar = ProgressBar(stderr, "reachability rows")
+        matrix = ask(audit.policy, None, None, by="group", progress=bar, max_units=MAX_UNITS)
+        bar.close()
+
+    def render(o: Output, style: Style) -> str:
+        if o.format == "json":
+            return render_json(audit, code, timing)
+        if o.format == "sarif":
+            from ..report.sarif import render_sarif
+            return render_sarif(run_report(audit, fail_on, elapsed), timing)
+        if o.format == "junit":
+            from ..report.junit import render_junit
+            return render_junit(run_report(audit, fail_on, elapsed), timing)
+        if o.format == "html":
+            from ..report.html import render_html
+            return render_html(audit=audit, reach=matrix, timing=timing)
+        return render_text(audit, style, verbose=args.verbose, timing=timing)
+
+    write_reports(outputs, render, stdout, args.color)
     return code
 
 

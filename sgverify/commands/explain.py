@@ -75,13 +75,13 @@ def _explanation_text(exp: Explanation, style: Style) -> str:
         lines.append("verdict: unknown: it depends on the unknown entries of "
                      + ", ".join(involved or exp.unresolved))
     matching = matching_rules(exp)
-    maybe = set(map(id, maybe_matching_rules(exp)))
-    shown = [r for r in exp.rules if id(r) in maybe or r in matching]
+    maybe_ids = set(map(id, maybe_matching_rules(exp)))
+    shown = [r for r in exp.rules if id(r) in maybe_ids or r in matching]
     lines.append("matching rules in precedence order:" if shown else "no rule matches this flow")
     deciding = exp.decisions[0].rule if exp.definite and exp.decisions[0].reason is Reason.RULE else None
     for i, r in enumerate(shown, 1):
         mark = "  <- decides" if r is deciding else ""
-        if id(r) in maybe:
+        if id(r) in maybe_ids:
             mark = "  (may match: if " + " or ".join(r.unknowns) + " holds the flow)"
         lines.append(f"  {i}. {rule_ref(r)}{mark}")
         if r.text:

@@ -6,9 +6,9 @@ on which protocols and ports, with a witness for every pair; the internet includ
     sgverify reach inv.sgv --from tag:env=dev --to tag:env=prod --by group
     sgverify reach inv.sgv --from internet                  # what the internet reaches
 
-Exit codes: 0 answered; 3 when some pair's answer is unknown (unresolved lists: the answer
-is incomplete; ``--allow-unknown`` relaxes this); with ``--fail-if-reachable``: 1 when some
-pair reaches; 2 on input errors.
+Exit codes: 0 answered; 3 when some pair's answer is unknown, or a pair that reaches may
+reach more services (unresolved lists: the answer is incomplete; ``--allow-unknown``
+relaxes this); with ``--fail-if-reachable``: 1 when some pair reaches; 2 on input errors.
 """
 
 from __future__ import annotations
@@ -59,8 +59,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fail-if-reachable", action="store_true",
                    help="exit 1 when some pair reaches (3 when some only might): a CI gate")
     p.add_argument("--allow-unknown", action="store_true",
-                   help="exit 0 even when some pairs are unknown (they are still reported); by "
-                        "default an incomplete answer exits 3")
+                   help="exit 0 even when some pairs are unknown or may reach more services "
+                        "(they are still reported); by default an incomplete answer exits 3")
     p.add_argument("--no-timing", action="store_true", help="leave timings out (stable output)")
     p.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     p.add_argument("--allow-outside-includes", action="store_true",
@@ -137,7 +137,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         stdout.write(text)
     if args.fail_if_reachable and answer.reachable:
         return EXIT_VIOLATED
-    if answer.unknown and not args.allow_unknown:
+    if (answer.unknown or answer.partly_unknown) and not args.allow_unknown:
         return EXIT_UNKNOWN  # fail closed: part of the answer is not verified
     return EXIT_OK
 

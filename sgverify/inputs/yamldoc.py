@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 from .jsondoc import MAX_DEPTH, DataError, Located, Path, format_path
 

@@ -12,10 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from ..evaluate import Decision
+from ..flow import Flow
 from ..model import Direction, Instance, Policy
 from ..result import Evidence
 from .exposure import Exposure, exposures
-from .matrix import REACHABLE, UNKNOWN, UNREACHABLE, Query, ReachMatrix
+from .external import remap, stand_in
+from .exposure import Witness as ExposureWitness
+from .matrix import REACHABLE, UNKNOWN, UNREACHABLE, Query, ReachMatrix, Witness
 from .select import Selection
 from .services import ServiceSpace
 
@@ -34,7 +38,15 @@ class Unit:
 
 @dataclass(frozen=True)
 class Pair:
-    """One ordered pair that can (status REACHABLE) or might (UNKNOWN) connect."""
+    """One ordered pair that can (status REACHABLE) or might (UNKNOWN) connect.
+
+    ``sure`` and ``maybe`` are the services it surely reaches and those it may reach
+    besides (unresolved lists), both 0 when the pair was not worked out (``--limit``).
+    ``facts``: the list membership under which the witness (``evidence``) passes, when it
+    passes only for some contents. ``more``: a reachable pair that may reach more services
+    than ``sure`` (not verified, even when not worked out); ``lists``: the unresolved lists
+    those services, or an unknown pair's, depend on; ``extra`` and ``extra_facts``: a
+    witness for one of them and its membership."""
 
     sender: Unit
     receiver: Unit
@@ -43,9 +55,18 @@ class Pair:
     maybe: int
     space: ServiceSpace
     evidence: tuple[Evidence, ...] = ()
+    facts: tuple[str, ...] = ()
+    more: bool = False
+    lists: tuple[str, ...] = ()
+    extra: tuple[Evidence, ...] = ()
+    extra_facts: tuple[str, ...] = ()
 
     def services(self) -> str:
         return self.space.describe(self.sure if self.status == REACHABLE else self.maybe)
+
+    def also(self) -> str:
+        """The services a reachable pair may reach besides (unresolved lists)."""
+        return self.space.describe(self.maybe) if self.maybe else "more services"
 
     def heat(self) -> int:
         return self.space.count_ports(self.sure | self.maybe)
@@ -73,6 +94,12 @@ class Answer:
     @property
     def unknown(self) -> int:
         return sum(1 for p in self.pairs if p.status == UNKNOWN)
+
+    @property
+    def partly_unknown(self) -> int:
+        """Reachable pairs that may reach more services than they surely do: those
+        services depend on unresolved lists, so the answer for them is not verified."""
+        return sum(1 for p in self.pairs if p.status == REACHABLE and p.more)
 
 
 def _units(m: ReachMatrix, sel: Selection | None, by: str) -> list[Unit]:
@@ -104,6 +131,8 @@ def ask(policy: Policy, src: Selection | None, dst: Selection | None, query: Que
     if src is not None and dst is not None and src.internet and dst.internet:
         raise ValueError("the internet to the internet is not a question about your groups")
     question = f"{src.text if src else 'anything'} -> {dst.text if dst else 'anything'}"
+    policy, new_instances, new_groups = stand_in(policy)
+    src, dst = remap(src, new_instances, new_groups), remap(dst, new_instances, new_groups)
     involved: list[Instance] = []
     for sel in (src, dst):
         if sel is None or sel.internet:
@@ -122,6 +151,10 @@ def ask(policy: Policy, src: Selection | None, dst: Selection | None, query: Que
                                     "worked out; use --from/--to for the others")
                 del units[max_units:]
                 del shown[max_units:]
+    if new_groups:
+        answer.notes.append("the rules of group " + ", ".join(g.name for g in new_groups.values())
+                            + " are not known (external): any rule is possible there, so what "
+                            "passes through them is at most 'may reach' (not verified)")
     if m.skipped:
         answer.notes.append("left out (no private address): " + ", ".join(i.name for i in m.skipped))
     budget = [limit if limit is not None else -1]
@@ -164,25 +197,54 @@ def ask(policy: Policy, src: Selection | None, dst: Selection | None, query: Que
 
 
 def _pair(m: ReachMatrix, s: Unit, r: Unit, status: int, detailed: bool) -> Pair:
+    pairs = [(a, b) for a in s.members for b in r.members if a != b]
     if not detailed:
-        return Pair(s, r, status, 0, 0, m.space)
+        more = False
+        if status == REACHABLE and any(m.may_reach_more(a, b) for a, b in pairs):
+            sure = maybe = 0
+            for a, b in pairs:
+                x, y = m.pair_services(a, b)
+                sure |= x
+                maybe |= y
+            more = bool(maybe & ~sure)
+        return Pair(s, r, status, 0, 0, m.space, more=more)
     sure = maybe = 0
-    for a in s.members:
-        for b in r.members:
-            x, y = m.pair_services(a, b)
-            sure |= x
-            maybe |= y
+    for a, b in pairs:
+        x, y = m.pair_services(a, b)
+        sure |= x
+        maybe |= y
+    maybe &= ~sure
     evidence: tuple[Evidence, ...] = ()
+    facts: tuple[str, ...] = ()
     want = REACHABLE if status == REACHABLE else UNKNOWN
     first = m.first_pair(s.members, r.members, want)
     if first is not None:
         w = m.witness(*first)
         if w is not None:
-            evidence = (Evidence(f"sender {w.sender.name} (egress)", w.sender.target, w.egress,
-                                 w.sender_decision),
-                        Evidence(f"receiver {w.receiver.name} (ingress)", w.receiver.target,
-                                 w.ingress, w.receiver_decision))
-    return Pair(s, r, status, sure, maybe & ~sure, m.space, evidence)
+            evidence, facts = _evidence(w)
+    lists: set[str] = set()
+    extra: tuple[Evidence, ...] = ()
+    extra_facts: tuple[str, ...] = ()
+    if maybe:
+        for a, b in pairs:
+            lists |= m.lists_between(a, b, maybe)
+        if status == REACHABLE:
+            w = next((x for x in (m.extra_witness(a, b, maybe) for a, b in pairs) if x), None)
+            if w is not None:
+                extra, extra_facts = _evidence(w)
+    return Pair(s, r, status, sure, maybe, m.space, evidence, facts,
+                status == REACHABLE and bool(maybe), tuple(sorted(lists)), extra, extra_facts)
+
+
+def _evidence(w: Witness) -> tuple[tuple[Evidence, ...], tuple[str, ...]]:
+    """A matrix witness as evidence, and its list membership (each fact says for whom)."""
+    evidence = (Evidence(f"sender {w.sender.name} (egress)", w.sender.target, w.egress,
+                         w.sender_decision),
+                Evidence(f"receiver {w.receiver.name} (ingress)", w.receiver.target, w.ingress,
+                         w.receiver_decision))
+    facts = tuple(f"{f} (sender {w.sender.name})" for f in w.sender_facts) + \
+        tuple(f"{f} (receiver {w.receiver.name})" for f in w.receiver_facts)
+    return evidence, facts
 
 
 def _internet_pairs(answer: Answer, policy: Policy, m: ReachMatrix, units: Sequence[Unit],
@@ -202,20 +264,46 @@ def _internet_pairs(answer: Answer, policy: Policy, m: ReachMatrix, units: Seque
         if not sure and not maybe:
             continue
         status = REACHABLE if sure else UNKNOWN
+        more = bool(sure and maybe)
         if not room():
-            pair = Pair(net, u, status, 0, 0, space) if direction is Direction.INGRESS \
-                else Pair(u, net, status, 0, 0, space)
+            pair = Pair(net, u, status, 0, 0, space, more=more) if direction is Direction.INGRESS \
+                else Pair(u, net, status, 0, 0, space, more=more)
             answer.pairs.append(pair)
             continue
         shown: Exposure = next(e for e in exps if (e.sure if sure else e.maybe))
-        role = (f"receiver {shown.instance.name} (ingress)" if direction is Direction.INGRESS
-                else f"sender {shown.instance.name} (egress)")
-        ev = (Evidence(role, shown.instance.target, shown.flow, shown.decision),) \
-            if shown.flow is not None and shown.decision is not None else ()
+        ev, facts = _exposure_evidence(shown.instance, shown.flow, shown.decision, shown.facts,
+                                       direction)
+        lists = sorted({n for e in exps if e.maybe & maybe for n in e.lists})
+        extra: tuple[Evidence, ...] = ()
+        extra_facts: tuple[str, ...] = ()
+        if more:
+            for e in exps:
+                if not e.maybe & maybe:
+                    continue
+                w = e.extra if e.sure else (
+                    ExposureWitness(e.flow, e.decision, e.facts)
+                    if e.flow is not None and e.decision is not None else None)
+                if w is not None:
+                    extra, extra_facts = _exposure_evidence(e.instance, w.flow, w.decision,
+                                                            w.facts, direction)
+                    break
+        args = (status, sure, maybe, space, ev, facts, more, tuple(lists), extra, extra_facts)
         if direction is Direction.INGRESS:
-            answer.pairs.append(Pair(net, u, status, sure, maybe, space, ev))
+            answer.pairs.append(Pair(net, u, *args))
         else:
-            answer.pairs.append(Pair(u, net, status, sure, maybe, space, ev))
+            answer.pairs.append(Pair(u, net, *args))
+
+
+def _exposure_evidence(inst: Instance, flow: Flow | None, decision: Decision | None,
+                       facts: tuple[str, ...], direction: Direction
+                       ) -> tuple[tuple[Evidence, ...], tuple[str, ...]]:
+    """An exposure witness as evidence, and its list membership (saying for whom)."""
+    if flow is None or decision is None:
+        return (), ()
+    role = (f"receiver {inst.name} (ingress)" if direction is Direction.INGRESS
+            else f"sender {inst.name} (egress)")
+    who = role.rsplit(" (", 1)[0]
+    return (Evidence(role, inst.target, flow, decision),), tuple(f"{f} ({who})" for f in facts)
 
 
 __all__ = ["INTERNET", "Answer", "Pair", "Unit", "ask"]

@@ -12,7 +12,8 @@ public address is listed all the same (its groups would admit the traffic), mark
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from ..addresses import INTERNET, AddrSpace
 from ..diagnostics import InternalError
@@ -21,6 +22,7 @@ from ..flow import Flow, flow_problem
 from ..model import Direction, Instance, Network, Nic, Policy, Rule, Target
 from .atoms import FAMILIES, Atoms, Cuts, nice_address
 from .matrix import Query
+from .membership import accepting
 from .services import ServiceSpace
 from .sides import NONE, Side, addresses_of
 
@@ -28,17 +30,33 @@ from .sides import NONE, Side, addresses_of
 @dataclass(frozen=True)
 class Exposure:
     """What the internet reaches on one interface: services surely / possibly (unresolved
-    lists) accepted, and a confirmed witness flow when something is."""
+    lists) accepted, and a confirmed witness flow when something is. ``facts``: the list
+    membership under which the witness's ``decision`` accepts (when it is not sure).
+    When some services are sure and more are possible, ``extra`` is a witness for one of
+    the possible ones; ``lists`` are the unresolved lists the possible services depend on."""
 
     instance: Instance
     sure: int
     maybe: int
     flow: Flow | None = None
     decision: Decision | None = None
+    facts: tuple[str, ...] = ()
+    lists: tuple[str, ...] = ()
+    extra: Witness | None = None
 
     @property
     def public(self) -> bool:
         return bool(self.instance.public)
+
+
+@dataclass(frozen=True)
+class Witness:
+    """A flow between the internet and an interface, the interface's decision, and the
+    membership of unresolved lists under which that decision accepts (empty: any)."""
+
+    flow: Flow
+    decision: Decision
+    facts: tuple[str, ...] = ()
 
 
 def _relevance(direction: Direction) -> Callable[[Rule], bool]:
@@ -68,7 +86,7 @@ def exposures(policy: Policy, instances: Sequence[Instance] | None = None,
         if hit is None:
             hit = memo[key] = _one(policy, inst, own, space, qmask, direction, relevant)
         elif hit.instance is not inst:
-            hit = Exposure(inst, hit.sure, hit.maybe, hit.flow, hit.decision)
+            hit = replace(hit, instance=inst)
         out.append(hit)
     return out, space
 
@@ -84,7 +102,8 @@ def _one(policy: Policy, inst: Instance, own: AddrSpace, space: ServiceSpace,
     clipped = {(f, alo): (lo, hi) for f, alo, _, lo, hi in cuts.pieces(own)}
     nics = (Nic.INTRANET, Nic.INTERNET) if target.network is Network.CLASSIC else (Nic.INTRANET,)
     sure = maybe = 0
-    first = None  # (family, peer atom lo, hi, own atom lo, hi, sure mask, nic)
+    first: _Spot | None = None      # where the witness is: a sure spot if there is one
+    possible: list[tuple[_Spot, Side, int, int]] = []  # spots with services only possible
     for nic in nics:
         side = Side(target, direction, nic, space, peers, locals_, policy.semantics, relevant)
         blocked = policy.semantics.block_tcp25 and direction is Direction.EGRESS
@@ -95,40 +114,73 @@ def _one(policy: Policy, inst: Instance, own: AddrSpace, space: ServiceSpace,
             for li, (alo, _) in enumerate(locals_.ranges[fam]):
                 llo, lhi = clipped[(fam, alo)]
                 local_mask = side.local[fam][li]
+                listed = side.listed_at(fam, li)
                 for pi, (plo, phi) in enumerate(peers.ranges[fam]):
-                    acc = side.accepts(side.peer[fam][pi] & local_mask, NONE, blocked, fam)
+                    matched = side.peer[fam][pi] & local_mask
+                    acc = side.accepts(matched, NONE, blocked, fam, listed)
                     s, m = acc.sure & q, acc.maybe & q
                     sure |= s
                     maybe |= m
-                    if s and (first is None or not first[5]):
-                        first = (fam, plo, phi, llo, lhi, s, nic)  # type: ignore[assignment]
+                    if s and (first is None or not first.sure):
+                        first = _Spot(fam, plo, phi, llo, lhi, s, True, nic)
                     elif m and first is None:
-                        first = (fam, plo, phi, llo, lhi, 0, nic)  # type: ignore[assignment]
-    flow = decision = None
-    if first is not None:
-        flow, decision = _witness(policy, inst, target, space, first, maybe, direction)
-    return Exposure(inst, sure, maybe & ~sure, flow, decision)
+                        first = _Spot(fam, plo, phi, llo, lhi, m, False, nic)
+                    if m & ~s:
+                        possible.append((_Spot(fam, plo, phi, llo, lhi, m & ~s, False, nic),
+                                         side, matched, listed))
+    more = maybe & ~sure
+    shown = None if first is None else _witness(policy, inst, target, space, first, direction)
+    lists: set[str] = set()
+    extra = None
+    for spot, side, matched, listed in possible:
+        if spot.mask & more:
+            lists |= side.lists_for(matched, listed, spot.mask & more)
+            if extra is None and sure:
+                extra = _witness(policy, inst, target, space,
+                                 _Spot(*spot[:5], spot.mask & more, False, spot.nic), direction)
+    return Exposure(inst, sure, more, shown.flow if shown else None,
+                    shown.decision if shown else None, shown.facts if shown else (),
+                    tuple(sorted(lists)), extra)
+
+
+class _Spot(NamedTuple):
+    """Where a witness is taken: family, peer atom, own atom, services, sure?, NIC."""
+
+    family: int
+    peer_lo: int
+    peer_hi: int
+    local_lo: int
+    local_hi: int
+    mask: int
+    sure: bool
+    nic: Nic
 
 
 def _witness(policy: Policy, inst: Instance, target: Target, space: ServiceSpace,
-             first: tuple, maybe: int, direction: Direction) -> tuple[Flow, Decision]:  # type: ignore[type-arg]
-    fam, plo, phi, llo, lhi, sure_mask, nic = first
-    mask = sure_mask or maybe
-    proto, dport, sport = space.first(mask)
+             spot: _Spot, direction: Direction) -> Witness:
+    fam = spot.family
+    proto, dport, sport = space.first(spot.mask)
     preferred = inst.public if direction is Direction.INGRESS else inst.private
-    local = _prefer(preferred, fam, llo, lhi) or nice_address(llo, lhi, fam)
-    peer = nice_address(plo, phi, fam)
+    local = _prefer(preferred, fam, spot.local_lo, spot.local_hi) or nice_address(
+        spot.local_lo, spot.local_hi, fam)
+    peer = nice_address(spot.peer_lo, spot.peer_hi, fam)
     src, dst = (peer, local) if direction is Direction.INGRESS else (local, peer)
-    flow = Flow(direction, proto, fam, src, dst, sport, dport, nic)
+    flow = Flow(direction, proto, fam, src, dst, sport, dport, spot.nic)
     problem = flow_problem(flow, target)
     if problem:
         raise InternalError(f"exposure witness {flow} cannot occur on {inst.name}: {problem}")
     ds = decide_all(target, flow, policy.semantics)
     verdict = definitely(ds)
-    if (sure_mask and verdict is not True) or (not sure_mask and verdict is False):
-        raise InternalError(f"the exposure of {inst.name} says {flow} is accepted; the evaluator "
+    if (spot.sure and verdict is not True) or (not spot.sure and verdict is not None):
+        raise InternalError(f"the exposure of {inst.name} says {flow} is "
+                            f"{'accepted' if spot.sure else 'possibly accepted'}; the evaluator "
                             "disagrees")
-    return flow, ds[0]
+    if spot.sure:
+        return Witness(flow, ds[0])
+    shown = accepting(target, flow, policy.semantics)
+    if shown is None:  # more lists than are searched: some decision that accepts
+        return Witness(flow, next(d for d in ds if d.accepted))
+    return Witness(flow, shown.decision, shown.facts)
 
 
 def _prefer(space: AddrSpace, fam: int, lo: int, hi: int) -> int | None:
@@ -138,4 +190,4 @@ def _prefer(space: AddrSpace, fam: int, lo: int, hi: int) -> int | None:
     return None
 
 
-__all__ = ["Exposure", "exposures"]
+__all__ = ["Exposure", "Witness", "exposures"]

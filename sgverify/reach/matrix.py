@@ -33,6 +33,7 @@ from ..model import (
     Service,
 )
 from .atoms import FAMILIES, Atoms, Cuts, nice_address
+from .membership import accepting
 from .services import ServiceBox, ServiceSpace
 from .sides import Accepts, Side, addresses_of
 
@@ -70,7 +71,9 @@ class Endpoint:
 @dataclass(frozen=True)
 class Witness:
     """A connection from ``sender`` to ``receiver`` and both interfaces' decisions, as the
-    evaluator gave them. ``definite``: accepted whatever unresolved lists contain."""
+    evaluator gave them. ``definite``: accepted whatever unresolved lists contain; when it
+    is not, each decision is the one under a membership of the lists for which that
+    interface accepts, and ``sender_facts`` / ``receiver_facts`` say which membership."""
 
     sender: Instance
     receiver: Instance
@@ -79,6 +82,8 @@ class Witness:
     sender_decision: Decision
     receiver_decision: Decision
     definite: bool
+    sender_facts: tuple[str, ...] = ()
+    receiver_facts: tuple[str, ...] = ()
 
 
 @dataclass
@@ -205,9 +210,26 @@ class ReachMatrix:
         inn = self.side(b.groupset, Direction.INGRESS)
         b_keys, a_keys = self.groupset_keys[b.groupset], self.groupset_keys[a.groupset]
         blocked = self.policy.semantics.block_tcp25 and self.internet[fam][b.atom]
-        e = out.accepts(out.matched(fam, b.atom, a.atom, b_keys), out.shared(b_keys), blocked, fam)
-        i = inn.accepts(inn.matched(fam, a.atom, b.atom, a_keys), inn.shared(a_keys), False, fam)
+        e = out.accepts(out.matched(fam, b.atom, a.atom, b_keys), out.shared(b_keys), blocked, fam,
+                        out.listed_at(fam, a.atom))
+        i = inn.accepts(inn.matched(fam, a.atom, b.atom, a_keys), inn.shared(a_keys), False, fam,
+                        inn.listed_at(fam, b.atom))
         return e, i
+
+    def lists(self, c: int, d: int, services: int) -> set[str]:
+        """The unresolved lists that ``services`` of class c -> class d depend on (the
+        lists of the rules on either interface that can match them)."""
+        a, b = self.endpoints[c], self.endpoints[d]
+        if a.family != b.family or a.network is not b.network or not services:
+            return set()
+        fam = a.family
+        out = self.side(a.groupset, Direction.EGRESS)
+        inn = self.side(b.groupset, Direction.INGRESS)
+        b_keys, a_keys = self.groupset_keys[b.groupset], self.groupset_keys[a.groupset]
+        return (out.lists_for(out.matched(fam, b.atom, a.atom, b_keys), out.listed_at(fam, a.atom),
+                              services)
+                | inn.lists_for(inn.matched(fam, a.atom, b.atom, a_keys), inn.listed_at(fam, b.atom),
+                                services))
 
     def services(self, c: int, d: int) -> tuple[int, int]:
         """(sure, maybe) services of connections from class c to class d in the query."""
@@ -222,6 +244,8 @@ class ReachMatrix:
         """The status of every ordered class pair (row-major), the core loop."""
         n = len(self.endpoints)
         status = bytearray(n * n)
+        self.partial = bytearray(n * n)  # reachable class pairs that may reach more services
+        partial = self.partial
         by_groupset: dict[int, list[Endpoint]] = {}
         for e in self.endpoints:
             by_groupset.setdefault(e.groupset, []).append(e)
@@ -235,6 +259,7 @@ class ReachMatrix:
             q = self.query_mask[fam]
             out = outs[a.groupset]
             out_peer, out_local = out.peer[fam], out.local[fam][a.atom]
+            out_listed = out.listed_at(fam, a.atom)
             a_keys = keys[a.groupset]
             row = c * n
             if not q:
@@ -248,16 +273,21 @@ class ReachMatrix:
                 in_peer = inn.peer[fam][a.atom] | inn.group_mask(a_keys)
                 in_shared = inn.shared(a_keys)
                 in_local = inn.local[fam]
+                in_listed = inn.listed
                 for b in receivers:
                     if b.family != fam or b.network is not a.network:
                         continue
                     sent = out.accepts((out_peer[b.atom] | out_groups) & out_local, out_shared,
-                                       block25 and internet[b.atom], fam)
+                                       block25 and internet[b.atom], fam, out_listed)
                     if not sent.maybe & q:
                         continue
-                    taken = inn.accepts(in_peer & in_local[b.atom], in_shared, False, fam)
-                    if sent.sure & taken.sure & q:
+                    here = in_local[b.atom]
+                    taken = inn.accepts(in_peer & here, in_shared, False, fam, in_listed & here)
+                    sure = sent.sure & taken.sure & q
+                    if sure:
                         status[row + b.index] = REACHABLE
+                        if sent.maybe & taken.maybe & q & ~sure:
+                            partial[row + b.index] = 1
                     elif sent.maybe & taken.maybe & q:
                         status[row + b.index] = UNKNOWN
             if progress is not None:
@@ -283,6 +313,20 @@ class ReachMatrix:
                 if s == UNKNOWN:
                     best = UNKNOWN
         return best
+
+    def may_reach_more(self, a: int, b: int) -> bool:
+        """Might instance ``a`` reach ``b`` on services beyond those it surely reaches
+        (unresolved lists)? Cheap and never wrongly False: some class pair is unknown or
+        reachable with more services possible; ``pair_services`` says exactly."""
+        if a == b:
+            return False
+        n = len(self.endpoints)
+        for c in self.classes_of[a]:
+            for d in self.classes_of[b]:
+                k = c * n + d
+                if self.status[k] == UNKNOWN or self.partial[k]:
+                    return True
+        return False
 
     def pair_services(self, a: int, b: int) -> tuple[int, int]:
         sure = maybe = 0
@@ -418,6 +462,24 @@ class ReachMatrix:
         self._witnesses[key] = found
         return found
 
+    def extra_witness(self, a: int, b: int, extra: int) -> Witness | None:
+        """A connection a -> b on one of the services of ``extra``, which it may reach but
+        not surely (unresolved lists); None when no class pair may reach them."""
+        for c in self.classes_of[a]:
+            for d in self.classes_of[b]:
+                mask = self.services(c, d)[1] & extra
+                if mask:
+                    return self._confirm(a, b, c, d, mask, False)
+        return None
+
+    def lists_between(self, a: int, b: int, services: int) -> set[str]:
+        """The unresolved lists that instance a -> b's ``services`` depend on."""
+        out: set[str] = set()
+        for c in self.classes_of[a]:
+            for d in self.classes_of[b]:
+                out |= self.lists(c, d, services & self.services(c, d)[1])
+        return out
+
     def _confirm(self, a: int, b: int, c: int, d: int, mask: int, sure: bool) -> Witness:
         sender, receiver = self.instances[a], self.instances[b]
         ep = self.endpoints[c]
@@ -431,20 +493,30 @@ class ReachMatrix:
         sem = self.policy.semantics
         verdicts = []
         decisions = []
+        facts: list[tuple[str, ...]] = []
         for inst, flow in ((sender, egress), (receiver, ingress)):
             problem = flow_problem(flow, inst.target)
             if problem:
                 raise InternalError(f"reach witness {flow} cannot occur on {inst.name}: {problem}")
             ds = decide_all(inst.target, flow, sem)
-            decisions.append(ds[0])
-            verdicts.append(definitely(ds))
+            verdict = definitely(ds)
+            verdicts.append(verdict)
+            shown = accepting(inst.target, flow, sem) if verdict is None else None
+            if shown is not None:
+                decisions.append(shown.decision)
+                facts.append(shown.facts)
+            else:
+                decisions.append(ds[0] if verdict is not None else
+                                 next((x for x in ds if x.accepted), ds[0]))
+                facts.append(())
         if sure and not all(v is True for v in verdicts):
             raise InternalError(f"the reach matrix says {sender.name} reaches {receiver.name} with "
                                 f"{egress}, the evaluator disagrees")
         if not sure and any(v is False for v in verdicts):
             raise InternalError(f"the reach matrix says {sender.name} may reach {receiver.name} "
                                 f"with {egress}, the evaluator says it is blocked")
-        return Witness(sender, receiver, egress, ingress, decisions[0], decisions[1], sure)
+        return Witness(sender, receiver, egress, ingress, decisions[0], decisions[1], sure,
+                       facts[0], facts[1])
 
     def describe(self, mask: int) -> str:
         return self.space.describe(mask)

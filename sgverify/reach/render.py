@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ..report.json import decision_json
+from ..result import Evidence
 from ..report.text import Style, evidence_lines
 from .answer import Answer, Pair
 from .matrix import REACHABLE, STATUS_WORDS
@@ -19,12 +20,29 @@ def pair_lines(p: Pair, style: Style) -> list[str]:
     word = "reaches" if p.status == REACHABLE else "may reach (unresolved lists)"
     head = f"{p.sender.label} {style(word, 'violated' if p.status == REACHABLE else 'unknown')} " \
            f"{p.receiver.label} on {p.services()}"
+    if p.status == REACHABLE and p.more:
+        head += f"; {style('may also reach', 'unknown')} on {p.also()} ({not_verified(p)})"
     lines = [head]
-    if p.evidence:
-        flow = p.evidence[0].flow
-        lines.append(f"  witness: {flow}")
-        lines += ["  " + x for x in evidence_lines(p.evidence, str(flow))]
+    lines += witness_lines(p.evidence, p.facts, "witness")
+    if p.extra:
+        lines += witness_lines(p.extra, p.extra_facts, "may-reach witness")
     return lines
+
+
+def not_verified(p: Pair) -> str:
+    """'not verified: depends on prefix list p, ...' for a pair's possible services."""
+    return "not verified: depends on " + (", ".join(p.lists) if p.lists else "unresolved lists")
+
+
+def witness_lines(evidence: tuple[Evidence, ...], facts: tuple[str, ...], word: str) -> list[str]:
+    """A witness flow, the list membership it assumes (if any), and each decision."""
+    if not evidence:
+        return []
+    flow = evidence[0].flow
+    lines = [f"  {word}: {flow}"]
+    if facts:
+        lines.append("  assuming: " + "; ".join(facts))
+    return lines + ["  " + x for x in evidence_lines(evidence, str(flow))]
 
 
 def render_text(a: Answer, style: Style, timing: bool = True) -> str:
@@ -43,7 +61,11 @@ def render_text(a: Answer, style: Style, timing: bool = True) -> str:
         stats = (f" ({m.stats.classes} interface classes, {m.stats.service_atoms} service atoms, "
                  f"{m.stats.decisions} decisions)")
     verdict = "yes" if a.reachable else ("unknown" if a.unknown else "no")
-    out.append(f"answer: {verdict}: {a.reachable} of {a.checked} ordered pairs reach, "
+    partly = ""
+    if a.partly_unknown:
+        partly = (f" ({a.partly_unknown} of them possibly on more services: not verified, "
+                  "unresolved lists)")
+    out.append(f"answer: {verdict}: {a.reachable} of {a.checked} ordered pairs reach{partly}, "
                f"{a.unknown} unknown, the rest proved unreachable{stats}{t}")
     return "\n".join(out) + "\n"
 
@@ -55,11 +77,19 @@ def pair_json(p: Pair) -> dict[str, Any]:
         "status": STATUS_WORDS[p.status],
         "services": p.space.to_json(mask), "services_text": p.services(),
         "possibly_also": p.space.to_json(p.maybe) if p.status == REACHABLE and p.maybe else [],
-        "witness": None if not p.evidence else {
-            "flow": p.evidence[0].flow.to_json(),
-            "evidence": [{"role": e.role, "interface": e.target.name, "flow": e.flow.to_json(),
-                          "decision": decision_json(e.decision)} for e in p.evidence]},
+        "possibly_also_text": p.also() if p.status == REACHABLE and p.more else None,
+        "depends_on": list(p.lists),
+        "witness": witness_json(p.evidence, p.facts),
+        "possibly_also_witness": witness_json(p.extra, p.extra_facts),
     }
+
+
+def witness_json(evidence: tuple[Evidence, ...], facts: tuple[str, ...]) -> dict[str, Any] | None:
+    if not evidence:
+        return None
+    return {"flow": evidence[0].flow.to_json(), "assuming": list(facts),
+            "evidence": [{"role": e.role, "interface": e.target.name, "flow": e.flow.to_json(),
+                          "decision": decision_json(e.decision)} for e in evidence]}
 
 
 def render_json(a: Answer, timing: bool = True) -> str:
@@ -73,7 +103,8 @@ def render_json(a: Answer, timing: bool = True) -> str:
         "pairs": [pair_json(p) for p in a.pairs if p.evidence or p.sure or p.maybe],
         "not_detailed": a.truncated,
         "summary": {"checked": a.checked, "reachable": a.reachable, "unknown": a.unknown,
-                    "unreachable": a.checked - a.reachable - a.unknown},
+                    "unreachable": a.checked - a.reachable - a.unknown,
+                    "partly_unknown": a.partly_unknown},
         "notes": a.notes + list(NOTES),
     }
     if m is not None:
@@ -85,4 +116,4 @@ def render_json(a: Answer, timing: bool = True) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
 
-__all__ = ["pair_lines", "render_json", "render_text"]
+__all__ = ["not_verified", "pair_lines", "render_json", "render_text", "witness_lines"]

@@ -24,7 +24,7 @@ from ..model import Action, Direction, GroupKey, GroupType, Nic, Rule, Semantics
 from .atoms import FAMILIES, Atoms
 from .services import ServiceSpace
 
-MAX_UNRESOLVED = 8  # lists per interface decision; beyond, the decision is left unknown
+MAX_UNRESOLVED = 8  # lists per interface decision enumerated; beyond, the two bounds are used
 
 
 # What the groups the peer shares with the interface say (section 3.5).
@@ -54,10 +54,6 @@ class Accepts:
     maybe: int
 
 
-class TooManyUnknowns(Exception):
-    """More unresolved lists than ``MAX_UNRESOLVED`` in one decision."""
-
-
 class Side:
     """``target``'s decision in ``direction`` for flows on NIC ``nic``, over the peer atoms
     ``peers`` and the interface atoms ``locals_``. ``relevant`` may drop rules that can
@@ -80,6 +76,9 @@ class Side:
             else:
                 local_items.append((1 << i, r.local))
         self.local = {f: [m | everywhere for m in locals_.masks(f, local_items)] for f in FAMILIES}
+        # Rules with an unresolved peer: they match whenever the list holds the peer, but
+        # only where their interface side (``to``/``from`` block) holds the own address.
+        self.listed = sum(1 << i for i, r in enumerate(self.rules) if r.peer.unresolved)
         self.by_group: dict[GroupKey, int] = {}
         if nic is Nic.INTRANET:
             for i, r in enumerate(self.rules):
@@ -90,10 +89,23 @@ class Side:
         names = sorted({n for r in self.rules for n in r.unknowns})
         self.names = tuple(names)
         self.assignments: list[tuple[int, int]] = []  # (bits added, bits allowed)
-        if len(names) > MAX_UNRESOLVED:
-            raise TooManyUnknowns(f"{target.name} depends on {len(names)} unresolved lists")
         full = (1 << len(self.rules)) - 1
-        for values in itertools.product((False, True), repeat=len(names)):
+        if len(names) > MAX_UNRESOLVED:
+            # Too many memberships to enumerate: take the two bounds instead. "Closed" (every
+            # drop's list holds the flow, no accept's list does) accepts no more than any
+            # membership, "open" (the reverse) no less, so what the closed bound accepts is
+            # sure and what the open one accepts is possible: still exact about "sure" and
+            # never wrongly "unreachable", only coarser about what depends on the lists.
+            peer_listed = [bool(r.peer.unresolved) for r in self.rules]
+            port_listed = [r.unresolved_ports is not None for r in self.rules]
+            for widen in (Action.DROP, Action.ACCEPT):
+                add = sum(1 << i for i, r in enumerate(self.rules)
+                          if peer_listed[i] and r.action is widen)
+                allowed = full & ~sum(1 << i for i, r in enumerate(self.rules)
+                                      if port_listed[i] and r.action is not widen)
+                self.assignments.append((add, allowed))
+        for values in itertools.product((False, True), repeat=len(names)) \
+                if len(names) <= MAX_UNRESOLVED else ():
             assume = dict(zip(names, values))
             add, allowed = 0, full
             for i, r in enumerate(self.rules):
@@ -104,7 +116,7 @@ class Side:
             self.assignments.append((add, allowed))
         basic = target.gtype is GroupType.BASIC
         self.default_accept = direction is Direction.EGRESS and basic
-        self._cache: dict[tuple[int, int, bool, int], Accepts] = {}
+        self._cache: dict[tuple[int, int, bool, int, int], Accepts] = {}
 
     def group_mask(self, peer_keys: frozenset[GroupKey]) -> int:
         """Rules that match a peer in ``peer_keys`` by group."""
@@ -124,13 +136,20 @@ class Side:
                 peer_keys: frozenset[GroupKey]) -> int:
         return (self.peer[family][peer_atom] | self.group_mask(peer_keys)) & self.local[family][local_atom]
 
-    def accepts(self, matched: int, shared: int, blocked25: bool, family: int) -> Accepts:
+    def listed_at(self, family: int, local_atom: int) -> int:
+        """Rules with an unresolved peer whose interface side holds the own address atom."""
+        return self.listed & self.local[family][local_atom]
+
+    def accepts(self, matched: int, shared: int, blocked25: bool, family: int,
+                listed: int = 0) -> Accepts:
         """Services accepted when the rules in ``matched`` match the flow's peer and
-        addresses (``blocked25``: the platform block of TCP 25 applies to this peer)."""
-        key = (matched, shared, blocked25, family)
+        addresses (``blocked25``: the platform block of TCP 25 applies to this peer);
+        ``listed`` (``listed_at``): the rules that also match when their unresolved
+        prefix list holds the peer."""
+        key = (matched, shared, blocked25, family, listed)
         hit = self._cache.get(key)
         if hit is None:
-            masks = [self._decide(matched, add, allowed, shared, blocked25, family)
+            masks = [self._decide(matched, add & listed, allowed, shared, blocked25, family)
                      for add, allowed in self.assignments]
             sure, maybe = masks[0], masks[0]
             for m in masks[1:]:
@@ -139,6 +158,19 @@ class Side:
             hit = Accepts(sure, maybe)
             self._cache[key] = hit
         return hit
+
+    def lists_for(self, matched: int, listed: int, services: int) -> set[str]:
+        """The unresolved lists of the rules that can match here (``matched``, ``listed``
+        as for ``accepts``) and cover some of ``services``: what those services depend on."""
+        out: set[str] = set()
+        bits = matched | listed
+        while bits:
+            low = bits & -bits
+            bits ^= low
+            i = low.bit_length() - 1
+            if self.rules[i].unknowns and self.service[i] & services:
+                out.update(self.rules[i].unknowns)
+        return out
 
     def _decide(self, matched: int, add: int, allowed: int, shared: int, blocked25: bool,
                 family: int) -> int:
@@ -179,7 +211,6 @@ __all__ = [
     "OPEN",
     "Accepts",
     "Side",
-    "TooManyUnknowns",
     "addresses_of",
     "open_keys",
     "shared_state",

@@ -18,6 +18,7 @@ from .text import evidence_lines
 if TYPE_CHECKING:
     from ..audit.run import AuditReport
     from ..reach.answer import Answer
+    from ..result import Evidence
 
 MAX_UNITS = 150  # rows and columns the heat map carries (the rest is said, not hidden)
 
@@ -256,19 +257,32 @@ def _matrix(answer: Answer) -> dict[str, Any]:
     for p in answer.pairs:
         if p.sender.label not in ri or p.receiver.label not in ci or not (p.evidence or p.sure or p.maybe):
             continue
-        witness = ""
-        if p.evidence:
-            flow = p.evidence[0].flow
-            witness = "\n".join([f"witness: {flow}"] + evidence_lines(p.evidence, str(flow)))
-        mask = p.sure if p.sure else p.maybe
+        witness = "\n".join(_witness(p.evidence, p.facts, "witness")
+                            + _witness(p.extra, p.extra_facts, "may-reach witness"))
+        mask = (p.sure | p.maybe) if p.sure else p.maybe
+        text = p.services()
+        if p.sure and p.more:
+            from ..reach.render import not_verified
+            text += f"; may also connect on {p.also()} ({not_verified(p)})"
         heat = p.heat()
         max_heat = max(max_heat, heat)
         cells.append({"r": ri[p.sender.label], "c": ci[p.receiver.label],
-                      "s": "reachable" if p.sure else "unknown", "h": heat, "t": p.services(),
+                      "s": "reachable" if p.sure else "unknown", "h": heat, "t": text,
                       "v": [x for x in p.space.to_json(mask) if x["ports"] is not None],
                       "w": witness})
     return {"rows": rows, "cols": cols, "cells": cells, "maxHeat": max_heat,
             "clipped": max(len(answer.senders), len(answer.receivers)) > MAX_UNITS}
+
+
+def _witness(evidence: tuple[Evidence, ...], facts: tuple[str, ...], word: str) -> list[str]:
+    """A witness as the heat map's cell shows it: flow, assumed membership, decisions."""
+    if not evidence:
+        return []
+    flow = evidence[0].flow
+    lines = [f"{word}: {flow}"]
+    if facts:
+        lines.append("assuming: " + "; ".join(facts))
+    return lines + evidence_lines(evidence, str(flow))
 
 
 def render_html(audit: AuditReport | None = None, reach: Answer | None = None,
@@ -309,7 +323,10 @@ def render_html(audit: AuditReport | None = None, reach: Answer | None = None,
         body.append(
             '<h2 id="matrix">Reachability</h2>'
             f'<p class="muted">{_e(reach.question)} ({"groups" if reach.by == "group" else "instances"}): '
-            f'{reach.reachable} of {reach.checked} ordered pairs connect, {reach.unknown} unknown; '
+            f'{reach.reachable} of {reach.checked} ordered pairs connect'
+            + (f' ({reach.partly_unknown} of them possibly on more services: not verified, '
+               'unresolved lists)' if reach.partly_unknown else '') +
+            f', {reach.unknown} unknown; '
             'every other pair is proved unable to connect. Darker = more ports. Click a cell '
             'for its services and witness.</p>' + clipped + extra +
             '<div class="filters"><label>from <input id="f-row" placeholder="filter rows"></label>'
