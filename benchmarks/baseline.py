@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import z3
 
-from sgverify.addresses import INTERNET, V4, V6, AddrSpace
+from sgverify.addresses import INTERNET, V4, AddrSpace
 from sgverify.model import (TCP, Action, Check, Direction, FlowAssertion, GroupType, Nic, Rule,
                             Semantics, Target)
 from sgverify.encode import SymFlow, flow_set, peer_side, single_sides, well_formed

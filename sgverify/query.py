@@ -9,11 +9,12 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import z3  # type: ignore[import-untyped]
 
 from .addresses import INTERNET, MAX, PRIVATE_V4, V4, V6, AddrSpace
+from .boxes import BudgetExceeded
 from .certify import NotCertified, violation_exists
 from .diagnostics import REPORT_BUGS, InternalError
 from .encode import (Side, SymFlow, Unsupported, View, atom_var, decision, flow_set, in_space,
@@ -56,13 +57,20 @@ def target_keys(target: Target) -> set[GroupKey]:
 
 @dataclass
 class Checker:
-    """Proves the assertions of one policy; keeps encodings to reuse across assertions."""
+    """Proves the assertions of one policy; keeps encodings to reuse across assertions.
+
+    ``boxes``: find the canonical counterexample or witness of a one-interface assertion
+    with the box decomposition (``canonical``: the same flow the solver's preferences
+    pick, without ~50 solver checks); the solver still proves what has no such flow, and
+    a disagreement between the two is an internal error. Off: the solver does it all."""
 
     policy: Policy
     timeout_ms: int | None = None
     certify: bool = False  # re-decide every verdict with the box certifier (no Z3)
     _cache: dict[tuple[object, ...], tuple[z3.BoolRef, object]] = field(default_factory=dict)
     _hint_cache: dict[object, tuple[tuple[int, ...], tuple[int, ...]]] = field(default_factory=dict)
+    boxes: bool = True
+    _engine: Any = None
 
     @property
     def sem(self) -> Semantics:
@@ -164,6 +172,10 @@ class Checker:
     def flow_assertion(self, a: FlowAssertion) -> Result:
         target = a.target
         universe = frozenset(target_keys(target) | flowset_keys(a.flows) | flowset_keys(a.only))
+        want = a.check is not Check.ALL_ALLOWED
+        by_boxes = self._box_flow(a, want, universe)
+        if isinstance(by_boxes, Flow):
+            return self._box_result(a, by_boxes, want)
         f = SymFlow(universe=universe)
         src, dst = single_sides(f, target.group_keys, _only_direction(a.flows))
         base = z3.And(well_formed(target, f), flow_set(a.flows, f, src, dst, peer=peer_side(f)))
@@ -173,6 +185,7 @@ class Checker:
         if a.check is Check.SOME_ALLOWED:
             found = self._search(base, acc, atoms)
             if found is not None:
+                _disagree(by_boxes, "an accepted flow")
                 s, sure = found
                 flow, values = self._witness(s, f, target, local_pref=True,
                                              hints=self._spaces([target], [a.flows]))
@@ -201,6 +214,7 @@ class Checker:
         found = self._search(base, violation, atoms)
         if found is None:
             return self._empty(a, base) or Result(a, Verdict.PROVED, "proved", notes=notes)
+        _disagree(by_boxes, "a counterexample")
         s, sure = found
         flow, values = self._witness(s, f, target, local_pref=True,
                                      hints=self._spaces([target], [a.flows, a.only]))
@@ -210,6 +224,38 @@ class Checker:
         self._check_definite(sure, [(target, flow)], expect)
         if not sure:
             return self._unresolved(a, flow, ev)
+        return Result(a, Verdict.VIOLATED, what, flow, ev, self._notes(flow, notes), code="E301")
+
+    def _box_flow(self, a: FlowAssertion, want: bool, universe: frozenset[GroupKey]
+                  ) -> Flow | object | None:
+        """The canonical flow of ``a``'s set that the interface accepts (``want``) or
+        drops, by boxes: a Flow, ``_NONE`` when the boxes prove there is none, None when
+        the boxes were not used (off, unresolved lists, groups in an allowed set, too
+        many boxes)."""
+        if not self.boxes or _unresolved(a.target):
+            return None
+        if self._engine is None:
+            from .audit.engine import Engine  # the audit's box engine (imports this module)
+            self._engine = Engine(self.policy, self.timeout_ms)
+        try:
+            flow = self._engine.canonical_flow(a, want, universe, BOX_LIMIT)
+        except (ValueError, BudgetExceeded):
+            return None
+        return _NONE if flow is None else flow
+
+    def _box_result(self, a: FlowAssertion, flow: Flow, accepted: bool) -> Result:
+        """The result for a flow the boxes found, replayed through the evaluator exactly as
+        a solver's counterexample or witness is."""
+        target = a.target
+        notes = self._flowset_notes(a.flows, a.check)
+        ev = self._replay_single(a, target, flow, {}, expect_accept=accepted)
+        if a.check is Check.ONLY and a.only is not None and in_flow_set(a.only, flow, target.group_keys):
+            raise InternalError(f"counterexample {flow} lies inside the allowed set")
+        if a.check is Check.SOME_ALLOWED:
+            return Result(a, Verdict.PROVED, "reachable: this flow is accepted", flow, ev,
+                          self._notes(flow, notes))
+        what = {Check.ALL_ALLOWED: "this flow is dropped", Check.ALL_DENIED: "this flow is accepted",
+                Check.ONLY: "this flow is accepted but lies outside the allowed set"}[a.check]
         return Result(a, Verdict.VIOLATED, what, flow, ev, self._notes(flow, notes), code="E301")
 
     def _search(self, base: z3.BoolRef, goal: z3.BoolRef,
@@ -478,6 +524,17 @@ class Checker:
                 f"{'accepts' if r_acc else 'drops'} it")
         return Result(a, Verdict.VIOLATED, what, flow, tuple(evidence), self._notes(flow, notes),
                       code="E301")
+
+
+_NONE = object()  # the boxes found no flow (the solver must then prove there is none)
+BOX_LIMIT = 50_000  # boxes the canonical search may make before the solver takes over
+
+
+def _disagree(by_boxes: object, what: str) -> None:
+    """The solver found ``what`` where the boxes proved there is none: a bug in one."""
+    if by_boxes is _NONE:
+        raise InternalError(f"the solver finds {what} that the box decomposition says does "
+                            "not exist")
 
 
 def _refuse_external(a: Assertion) -> None:

@@ -185,9 +185,19 @@ def test_empty_flow_set_is_an_error_not_a_proof() -> None:
 
 
 def test_solver_unknown_is_never_proved(monkeypatch) -> None:
+    # True (no rule, no intra-group accept), so only a proof by the solver can decide it.
+    monkeypatch.setattr(query, "require", _unknown)
+    r = only_result("group g (intra drop) {}\nassert g: ingress tcp 22 is denied")
+    assert r.verdict is Verdict.UNKNOWN and r.code == "W401"
+
+
+def test_a_replayed_counterexample_needs_no_solver(monkeypatch) -> None:
+    """The box decomposition finds the canonical counterexample; the evaluator confirms it,
+    so the verdict stands even when the solver would give up."""
     monkeypatch.setattr(query, "require", _unknown)
     r = only_result("group g {}\nassert g: ingress tcp 22 is denied")
-    assert r.verdict is Verdict.UNKNOWN and r.code == "W401"
+    assert r.verdict is Verdict.VIOLATED and r.flow is not None
+    assert r.evidence[0].decision.accepted
 
 
 def _unknown(s) -> bool:
@@ -198,7 +208,7 @@ def _unknown(s) -> bool:
 def test_unknown_exit_code_is_3(monkeypatch, tmp_path) -> None:
     import io
     spec = tmp_path / "s.sgv"
-    spec.write_text("group g {}\nassert g: ingress tcp 22 is denied\n")
+    spec.write_text("group g (intra drop) {}\nassert g: ingress tcp 22 is denied\n")
     monkeypatch.setattr(query, "require", _unknown)
     assert run(["check", str(spec)], io.StringIO(), io.StringIO()) == 3
 
@@ -208,7 +218,7 @@ def test_real_timeout_is_unknown(monkeypatch) -> None:
     rules = "\n".join(f"ingress accept tcp {p} from 10.{p % 250}.{p // 250}.0/24 priority {1 + p % 100}"
                       for p in range(1, 800))
     from sgverify.api import check_text
-    rep = check_text(f"group g {{ {rules} }}\nassert g: ingress tcp from 10.0.0.0/8 is allowed only on tcp 1-400",
+    rep = check_text(f"group g {{ {rules} }}\nassert g: ingress tcp from 10.0.0.0/8 peer-groups none is allowed only on tcp 1-799",
                      timeout_ms=1)
     assert rep.results[0].verdict is Verdict.UNKNOWN
     assert "NOT proved" in rep.results[0].summary

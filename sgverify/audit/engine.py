@@ -35,6 +35,7 @@ from ..model import (
     Rule,
     Target,
 )
+from ..canonical import canonical
 from ..query import TCP25_NOTE, Checker
 from ..result import Evidence, Result, Verdict
 from ..boxes import carve
@@ -51,6 +52,7 @@ from .search import (
     region,
     region_layout,
     search,
+    search_all,
     set_boxes,
     steps,
 )
@@ -313,6 +315,36 @@ class Engine:
         except InternalError as exc:
             result = Result(a, Verdict.ERROR, f"internal error: {exc}; {REPORT_BUGS}", code="E901")
         return replace(result, elapsed=time.perf_counter() - start)
+
+    def canonical_flow(self, a: FlowAssertion, want: bool, universe: frozenset[GroupKey],
+                       budget: int) -> Flow | None:
+        """The solver's canonical flow (``canonical``) among the flows of ``a``'s set that
+        ``a.target`` accepts (``want``) or drops, outside ``a.only`` for an ``only``
+        assertion; None when there is none. Raises ``BudgetExceeded`` past ``budget``
+        boxes, and ``ValueError`` for what the boxes here do not cover (unresolved lists,
+        an allowed set that names groups): callers then ask the solver."""
+        target = pooled(a.target)
+        if self.has_unknowns(target) or (a.only is not None and _mentions_groups(a.only)):
+            raise ValueError("not for boxes")
+        spent = Budget(budget)
+        for d in DIRECTIONS:
+            if a.flows.directions is not None and d not in a.flows.directions:
+                continue
+            pinned = pinned_groups(a.flows, d)
+            rules = self.rules(target, a.flows, d)
+            layout = region_layout(target, rules, a.flows, pinned)
+            if a.only is not None:
+                layout = _with_keys(layout, a.only, pinned)
+            if layout.atoms:
+                raise ValueError("not for boxes")
+            boxes = self.region(layout, target, a.flows, d, pinned, spent)
+            if a.check is Check.ONLY and a.only is not None:
+                _, boxes = carve(boxes, set_boxes(layout, target, a.only, d, pinned), spent)
+            found = search_all(boxes, steps(layout, target, rules, self.sem, d, pinned, self.boxes),
+                               default_accepts(target, d), want, spent)
+            if found:
+                return canonical(found, layout.keys, sorted(universe), pinned)
+        return None
 
     def _boxes(self, a: FlowAssertion, target: PooledTarget) -> Result:
         budget = Budget(BOX_BUDGET)

@@ -253,6 +253,31 @@ def search(region_boxes: Sequence[Box], stages: Iterable[Step], default_accept: 
     return None
 
 
+def search_all(region_boxes: Sequence[Box], stages: Iterable[Step], default_accept: bool,
+               want_accept: bool, budget: Budget) -> list[Box]:
+    """Every flow of the region with the wanted verdict (boxes, disjoint from the other
+    verdict's): ``search`` without stopping at the first stage that gives one. A flow is
+    decided by its first stage, so each wanted stage contributes what no earlier stage of
+    the other verdict covers."""
+    out: list[Box] = []
+    if not region_boxes:
+        return out
+    region_boxes = list(region_boxes)
+    blockers: list[Box] = []
+    every: list[Box] = []
+    for st in stages:
+        every.extend(st.boxes)
+        if st.accept is want_accept:
+            candidate = cross(region_boxes, st.boxes)
+            if candidate:
+                out += carve(candidate, blockers, budget)[1]
+        else:
+            blockers.extend(st.boxes)
+    if default_accept is want_accept:
+        out += carve(region_boxes, every, budget)[1]
+    return out
+
+
 # ---------------------------------------------------------------- picking a flow
 
 
@@ -327,6 +352,7 @@ __all__ = [
     "region",
     "region_layout",
     "search",
+    "search_all",
     "set_boxes",
     "steps",
 ]
