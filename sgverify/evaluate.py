@@ -117,6 +117,31 @@ def unresolved_names(target: Target, direction: Direction | None = None) -> tupl
     return tuple(sorted(names))
 
 
+MAX_SETTLE = 10  # lists that matter to one flow beyond which ``settled`` does not enumerate
+
+
+def lists_that_matter(target: Target, flow: Flow) -> tuple[str, ...]:
+    """The unresolved lists of the rules that would match ``flow`` if every list held it;
+    no other list can change its decision. Sorted."""
+    names: set[str] = set()
+    for r in target.rules(flow.direction):
+        if r.unknowns and rule_matches(r, flow, {n: True for n in r.unknowns}):
+            names.update(r.unknowns)
+    return tuple(sorted(names))
+
+
+def settled(target: Target, flow: Flow, semantics: Semantics, accepted: bool) -> bool:
+    """Does ``target`` decide ``flow`` as ``accepted`` whatever its unresolved lists hold?
+    Enumerates the memberships of the lists that matter to this flow only (False when
+    there are more than ``MAX_SETTLE``)."""
+    names = lists_that_matter(target, flow)
+    if len(names) > MAX_SETTLE:
+        return False
+    rest = {n: False for n in unresolved_names(target, flow.direction)}
+    return all(decide(target, flow, semantics, rest | dict(zip(names, values))).accepted is accepted
+               for values in itertools.product((False, True), repeat=len(names)))
+
+
 def decide_all(target: Target, flow: Flow, semantics: Semantics = Semantics()) -> list[Decision]:
     """The decisions under every possible membership of unresolved prefix lists (one
     decision when there are none). Callers treat disagreement as 'unknown'."""

@@ -96,13 +96,21 @@ def record_flow(rec: dict[str, Any], line: int, peer_groups: dict[tuple[int, int
 
 
 def read_records(lines: Iterator[str]) -> Iterator[tuple[int, dict[str, Any] | RecordError]]:
-    """(line, record or error) for JSON lines, or text with a header line of field names."""
+    """(line, record or error) for JSON lines, or text with a header line of field names.
+    The first record says which form the file is in; a later line of the other form is an
+    error about that line (a corrupt JSON line is not taken for a text header)."""
     header: list[str] | None = None
+    jsonl = False
     for number, line in enumerate(lines, 1):
         text = line.strip()
         if not text:
             continue
-        if text.startswith("{"):
+        if jsonl and not text.startswith("{"):
+            yield number, RecordError("not a JSON object, as the other lines of this JSON-lines "
+                                      "flow log are")
+            continue
+        if text.startswith("{") and header is None:
+            jsonl = True
             try:
                 obj = loads_strict(text)
             except DataError as exc:

@@ -61,12 +61,17 @@ _INCLUDE = re.compile(r'^[ \t]*include[ \t]+"([^"\n]+)"', re.M)
 
 
 def includers(paths: Iterable[str]) -> dict[str, str]:
-    """For each of ``paths`` that another of them includes: its real path -> the including
-    file. Such fragments are checked as part of their includer, not on their own (they
-    may use names only the includer defines)."""
-    wanted = {os.path.realpath(p) for p in paths}
-    out: dict[str, str] = {}
-    for p in paths:
+    """For each of ``paths`` that a checked one of them includes (directly or through
+    others): its real path -> the checked file that includes it. Such fragments are
+    checked as part of that file, not on their own (they may use names only it defines).
+    The checked files are those no other of ``paths`` includes; files that include each
+    other in a cycle with no such file above them are all checked (each then reports the
+    cycle), so a cycle never hides a file."""
+    paths = list(paths)
+    real = {os.path.realpath(p): p for p in paths}
+    edges: dict[str, list[str]] = {r: [] for r in real}
+    included: set[str] = set()
+    for r, p in real.items():
         try:
             with open(p, encoding="utf-8", errors="replace") as fh:
                 text = fh.read(1 << 20)
@@ -74,8 +79,19 @@ def includers(paths: Iterable[str]) -> dict[str, str]:
             continue
         for m in _INCLUDE.finditer(text):
             target = os.path.realpath(os.path.join(os.path.dirname(p), m.group(1)))
-            if target in wanted and target != os.path.realpath(p):
-                out.setdefault(target, p)
+            if target in real and target != r:
+                edges[r].append(target)
+                included.add(target)
+    out: dict[str, str] = {}
+    roots = [r for r in real if r not in included]
+    for root in roots:  # breadth first: each fragment goes to the first root reaching it
+        todo = list(edges[root])
+        while todo:
+            t = todo.pop(0)
+            if t in out or t in roots:
+                continue
+            out[t] = real[root]
+            todo += edges[t]
     return out
 
 

@@ -19,7 +19,7 @@ from .certify import NotCertified, violation_exists
 from .diagnostics import REPORT_BUGS, InternalError
 from .encode import (Side, SymFlow, Unsupported, View, atom_var, decision, flow_set, in_space,
                      peer_side, single_sides, single_view, well_formed, well_formed_fields)
-from .evaluate import decide, decide_all, definitely, in_flow_set, rule_matches
+from .evaluate import decide, decide_all, definitely, in_flow_set, rule_matches, settled
 from .flow import Flow, flow_problem
 from .model import (PORT_PROTOCOLS, TCP, Assertion, Check, CompareAssertion, Direction,
                     FleetReachAssertion, FlowAssertion, FlowSet, GroupKey, Network, Nic, Policy,
@@ -191,6 +191,7 @@ class Checker:
                                              hints=self._spaces([target], [a.flows]))
                 ev = self._replay_single(a, target, flow, values, expect_accept=True)
                 self._check_definite(sure, [(target, flow)], True)
+                sure = sure or settled(target, flow, self.sem, True)
                 if not sure:
                     return self._unresolved(a, flow, ev)
                 return Result(a, Verdict.PROVED, "reachable: this flow is accepted", flow, ev,
@@ -222,6 +223,9 @@ class Checker:
         if a.check is Check.ONLY and a.only is not None and in_flow_set(a.only, flow, target.group_keys):
             raise InternalError(f"counterexample {flow} lies inside the allowed set")
         self._check_definite(sure, [(target, flow)], expect)
+        # Past MAX_UNRESOLVED lists the solver does not look for a flow that breaks the
+        # assertion whatever they hold; the evaluator still settles the flow it found.
+        sure = sure or settled(target, flow, self.sem, expect)
         if not sure:
             return self._unresolved(a, flow, ev)
         return Result(a, Verdict.VIOLATED, what, flow, ev, self._notes(flow, notes), code="E301")
@@ -294,7 +298,7 @@ class Checker:
         if solver_sure and not evaluator_sure:
             raise InternalError("solver and evaluator disagree on whether the verdict depends on "
                                 "unresolved lists")
-        return solver_sure
+        return solver_sure or evaluator_sure  # the evaluator settles what the solver left
 
     def _flowset_notes(self, fs: FlowSet, check: Check | None,
                        egress: bool = False) -> tuple[str, ...]:
@@ -324,8 +328,9 @@ class Checker:
         names = sorted({n for e in ev for r in e.target.rules(e.flow.direction) if r.unknowns
                         and rule_matches(r, e.flow, {m: True for m in r.unknowns})
                         for n in r.unknowns})
+        lists = ", ".join(names) or "the unresolved lists (more than are enumerated)"
         return Result(a, Verdict.UNKNOWN, "not verified: the verdict for this flow depends on the "
-                      "unknown entries of " + ", ".join(names), flow, ev, code="W401")
+                      "unknown entries of " + lists, flow, ev, code="W401")
 
     def _notes(self, flow: Flow, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
         notes = list(extra)

@@ -155,6 +155,9 @@ class Resolver:
                 unresolved_ports = f"port list {pl.pl_id or pl.name}"
             else:
                 ports = pl.ports
+        if g.gtype is GroupType.AWS and node.action is Action.DROP:
+            self.error("E120", "AWS groups have allow rules only (their rules are a union; "
+                       "a 'drop' rule has no meaning there)", node.span)
         nic = node.nic
         if g.network is Network.CLASSIC and nic is None and addresses:
             self.diags.append(Diagnostic.make(

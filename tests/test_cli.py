@@ -223,6 +223,32 @@ def test_fragments_are_checked_through_their_includer(tmp_path: Path) -> None:
         assert "checked as part of" in proc.stdout and "1 proved" in proc.stdout
 
 
+@pytest.mark.parametrize("files", [("a", "b"), ("a", "b", "c")])
+def test_an_include_cycle_never_hides_its_files(tmp_path: Path, files: tuple[str, ...]) -> None:
+    """Files that include each other in a cycle, with no file above them: each is checked
+    (and reports the cycle); none is skipped as 'checked as part of' another."""
+    for name, nxt in zip(files, files[1:] + files[:1]):
+        (tmp_path / f"{name}.sgv").write_text(f'include "{nxt}.sgv"\n')
+    (tmp_path / "a.sgv").write_text('include "b.sgv"\ngroup web { ingress accept tcp 22 from 0.0.0.0/0 }\n'
+                                    "assert web: ingress tcp 22 from internet is denied\n")
+    code, out, _ = cli("check", str(tmp_path), "--no-timing", "--format", "json")
+    doc = json.loads(out)
+    assert code == 2 and not doc["summary"]["passed"]
+    assert len(doc["files"]) == len(files)
+    assert all(any(d["code"] == "E113" for d in f["diagnostics"]) for f in doc["files"])
+    # A file above the cycle is checked, and the cycle members as part of it.
+    (tmp_path / "top.sgv").write_text('include "a.sgv"\n')
+    code, out, _ = cli("check", str(tmp_path), "--no-timing")
+    assert code == 2 and "E113" in out and "checked as part of" in out and "top.sgv" in out
+
+
+def test_a_file_named_twice_is_checked_once(tmp_path: Path) -> None:
+    p = spec(tmp_path, "group g {}\nassert g: ingress tcp 22 from internet is denied\n")
+    code, out, _ = cli("check", p, p, str(tmp_path), os.path.join(str(tmp_path), ".", "s.sgv"),
+                       "--no-timing")
+    assert code == 0 and "summary: 1 proved" in out, out
+
+
 def test_whole_file_problems_are_placed_at_the_file(tmp_path: Path) -> None:
     missing = str(tmp_path / "missing.sgv")
     code, out, _ = cli("check", missing)

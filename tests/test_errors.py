@@ -55,6 +55,7 @@ NAMES = [
     ("option intra-group = maybe", "E121", 1, 1, "fallback or override"),
     ("group g (vpc) { ingress accept tcp 22 from 1.2.3.4 nic internet }", "E120", 1, 17, "nic intranet"),
     ("group g { ingress accept tcp 22 }", "E120", 1, 11, "needs its peer"),
+    ("group g (aws) { ingress drop tcp 22 from 1.2.3.4 }", "E120", 1, 17, "allow rules only"),
     ("group g { ingress accept tcp 22 from instance i }", "E120", 1, 38, "cannot name an instance"),
 ]
 

@@ -138,7 +138,7 @@ def test_flow_log_reports_disagreements() -> None:
     assert rows[1]["logged"] == "REJECT" and rows[1]["rule"] == "sgr-bp1web00000000https"
     assert rows[1]["target"] == "web-1" and rows[1]["eni"] == "eni-bp1web00000000001"
     assert ("flow log: 7 records: 3 agree, 2 disagree, 0 undecided (unresolved lists), 1 without "
-            "traffic, 1 on unknown interfaces, 0 unreadable") in err
+            "traffic, 1 on unknown interfaces, 0 not possible on their interface, 0 unreadable") in err
     assert "interface eni-bp1unknown0000001 is not in the policy" in err
 
 
@@ -158,6 +158,29 @@ def test_flow_log_bad_records(tmp_path: Path) -> None:
     code, _, err = cli("explain", *[fixture(*p.split("/")) for p in ESTATE], "--flow-log",
                        str(tmp_path / "log.jsonl"), "--color", "never")
     assert code == 2 and "log.jsonl:1:1: error[E001]: field 'direction'" in err
+    good = (FIXTURES / "flowlogs" / "web-1.jsonl").read_text().splitlines()
+    (tmp_path / "log.jsonl").write_text("\n".join(good[:2] + ["not json"] + good[2:]) + "\n")
+    code, _, err = cli("explain", *[fixture(*p.split("/")) for p in ESTATE], "--flow-log",
+                       str(tmp_path / "log.jsonl"), "--color", "never")
+    assert code == 2 and "log.jsonl:3:1: error[E001]: not a JSON object" in err
+    assert "header" not in err and "naming its fields" not in err
+
+
+def test_flow_log_records_not_possible_on_their_interface(tmp_path: Path) -> None:
+    """A record whose addresses are not its interface's (a stale id mapping) is not counted
+    as agreeing: it is set apart with a warning, and the run is not verified (exit 3)."""
+    record = ('{"eni-id": "eni-bp1web00000000001", "srcaddr": "1.2.3.4", "dstaddr": "%s", '
+              '"srcport": "1", "dstport": "443", "protocol": "6", "direction": "in", '
+              '"action": "ACCEPT", "log-status": "OK"}\n')
+    (tmp_path / "log.jsonl").write_text(record % "10.0.1.99" + record % "10.0.1.5")
+    code, out, err = cli("explain", *[fixture(*p.split("/")) for p in ESTATE], "--flow-log",
+                         str(tmp_path / "log.jsonl"), "--color", "never")
+    assert code == 3, out + err
+    assert "1 not possible on their interface" in out
+    assert "log.jsonl:1:1: warning[W125]: records logged for web-1 cannot occur on it" in err
+    code, _, _ = cli("explain", *[fixture(*p.split("/")) for p in ESTATE], "--flow-log",
+                     str(tmp_path / "log.jsonl"), "--fail-on", "violated")
+    assert code == 0
 
 
 def test_benchmark_harness_small() -> None:

@@ -318,3 +318,18 @@ def test_tcp25_note_on_proved_results() -> None:
     assert r.verdict is Verdict.PROVED and any("TCP 25" in n for n in r.notes)
     r = only_result("group mail {}\nassert mail: egress tcp 443 ipv4 to internet is allowed")
     assert not r.notes
+
+
+def test_past_the_enumerated_lists_the_evaluator_settles_the_flow() -> None:
+    """With more unresolved lists than the solver enumerates, a counterexample that no list
+    can change is still a violation (and an unknown names its lists)."""
+    lists = "".join(f"prefix-list p{k}\n" for k in range(1, 9))
+    rules = "".join(f"  ingress accept tcp 22 from prefix-list p{k}\n" for k in range(1, 9))
+    text = (lists + "group h {\n" + rules + "}\n"
+            "assert h: ingress tcp 23 peer-groups none is allowed\n"
+            "assert h: ingress tcp 22 peer-groups none is allowed\n")
+    from sgverify.api import check_text
+    telnet, ssh = check_text(text).results
+    assert telnet.verdict is Verdict.VIOLATED and telnet.flow is not None
+    assert telnet.flow.dst_port == 23
+    assert ssh.verdict is Verdict.UNKNOWN and "prefix list p1" in ssh.summary

@@ -227,12 +227,13 @@ def default_accepts(target: Target, direction: Direction) -> bool:
     return direction is Direction.EGRESS and target.gtype is GroupType.BASIC
 
 
-def search(region_boxes: Sequence[Box], stages: Iterable[Step], default_accept: bool,
-           want_accept: bool, budget: Budget) -> Found | None:
-    """The first stage that gives some flow of the region the wanted verdict, with those
-    flows; None proves that no flow of the region gets it."""
+def _wanted(region_boxes: Sequence[Box], stages: Iterable[Step], default_accept: bool,
+            want_accept: bool, budget: Budget) -> Iterator[Found]:
+    """The flows of the region with the wanted verdict, stage by stage in decision order:
+    a flow is decided by its first stage, so each wanted stage contributes what no earlier
+    stage of the other verdict covers (made lazily: callers may stop at the first)."""
     if not region_boxes:
-        return None
+        return
     region_boxes = list(region_boxes)
     blockers: list[Box] = []
     every: list[Box] = []
@@ -243,39 +244,28 @@ def search(region_boxes: Sequence[Box], stages: Iterable[Step], default_accept: 
             if candidate:
                 _, rest = carve(candidate, blockers, budget)
                 if rest:
-                    return Found(tuple(rest), st)
+                    yield Found(tuple(rest), st)
         else:
             blockers.extend(st.boxes)
     if default_accept is want_accept:
         _, rest = carve(region_boxes, every, budget)
         if rest:
-            return Found(tuple(rest), Step((), default_accept, "default"))
-    return None
+            yield Found(tuple(rest), Step((), default_accept, "default"))
+
+
+def search(region_boxes: Sequence[Box], stages: Iterable[Step], default_accept: bool,
+           want_accept: bool, budget: Budget) -> Found | None:
+    """The first stage that gives some flow of the region the wanted verdict, with those
+    flows; None proves that no flow of the region gets it."""
+    return next(_wanted(region_boxes, stages, default_accept, want_accept, budget), None)
 
 
 def search_all(region_boxes: Sequence[Box], stages: Iterable[Step], default_accept: bool,
                want_accept: bool, budget: Budget) -> list[Box]:
-    """Every flow of the region with the wanted verdict (boxes, disjoint from the other
-    verdict's): ``search`` without stopping at the first stage that gives one. A flow is
-    decided by its first stage, so each wanted stage contributes what no earlier stage of
-    the other verdict covers."""
-    out: list[Box] = []
-    if not region_boxes:
-        return out
-    region_boxes = list(region_boxes)
-    blockers: list[Box] = []
-    every: list[Box] = []
-    for st in stages:
-        every.extend(st.boxes)
-        if st.accept is want_accept:
-            candidate = cross(region_boxes, st.boxes)
-            if candidate:
-                out += carve(candidate, blockers, budget)[1]
-        else:
-            blockers.extend(st.boxes)
-    if default_accept is want_accept:
-        out += carve(region_boxes, every, budget)[1]
-    return out
+    """Every flow of the region with the wanted verdict (boxes): ``search`` without
+    stopping at the first stage that gives one."""
+    return [b for found in _wanted(region_boxes, stages, default_accept, want_accept, budget)
+            for b in found.boxes]
 
 
 # ---------------------------------------------------------------- picking a flow

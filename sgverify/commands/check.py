@@ -102,7 +102,14 @@ def find_specs(paths: Sequence[str]) -> tuple[list[str], list[tuple[str, Diagnos
             if reason == "no such file":
                 reason = "no such file or folder"
             problems.append((path, file_problem("E004", path, reason)))
-    return files, problems
+    seen: set[str] = set()
+    unique = []
+    for f in files:  # a file named twice (or also found in a folder named) is checked once
+        real = os.path.realpath(f)
+        if real not in seen:
+            seen.add(real)
+            unique.append(f)
+    return unique, problems
 
 
 def collect_files(paths: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:

@@ -327,8 +327,9 @@ def _flow_log(args: argparse.Namespace, policy: Policy, fixed: Target | None, lo
                 stderr.write(render_diagnostic(d, {}, style) + "\n")
             return EXIT_ERROR
     counts = {"records": 0, "agree": 0, "disagree": 0, "undecided": 0, "no-data": 0,
-              "unknown-interface": 0, "errors": 0}
+              "unknown-interface": 0, "elsewhere": 0, "errors": 0}
     unknown_enis: dict[str, int] = {}
+    elsewhere: dict[str, tuple[int, str]] = {}  # interface -> first record not on it
     as_json = args.format == "json"
     for number, rec in read_records(lines):
         counts["records"] += 1
@@ -352,6 +353,11 @@ def _flow_log(args: argparse.Namespace, policy: Policy, fixed: Target | None, lo
                 unknown_enis.setdefault(record.eni or "(none)", number)
                 continue
             target = inst.target
+        problem = flow_problem(record.flow, target)
+        if problem:  # a stale address mapping, or another interface's traffic
+            counts["elsewhere"] += 1
+            elsewhere.setdefault(target.name, (number, problem))
+            continue
         if target.name not in compiled:
             compiled[target.name] = Compiled(target, policy.semantics)
         result = compare(compiled[target.name], record)
@@ -378,12 +384,19 @@ def _flow_log(args: argparse.Namespace, policy: Policy, fixed: Target | None, lo
             "W125", f"interface {eni} is not in the policy: its records are not compared "
             "(give its instance or network interface, or --target)", Span(shown, number, 1)), {},
             style) + "\n")
+    for name, (number, problem) in elsewhere.items():
+        stderr.write(render_diagnostic(Diagnostic.make(
+            "W125", f"records logged for {name} cannot occur on it ({problem}): they are not "
+            "compared (is the interface id mapped to the right instance?)", Span(shown, number, 1)),
+            {}, style) + "\n")
     summary = ("flow log: {records} records: {agree} agree, {disagree} disagree, {undecided} "
                "undecided (unresolved lists), {no-data} without traffic, {unknown-interface} on "
-               "unknown interfaces, {errors} unreadable").format(**counts)
+               "unknown interfaces, {elsewhere} not possible on their interface, {errors} "
+               "unreadable").format(**counts)
     (stderr if as_json else stdout).write(summary + "\n")
     if counts["errors"]:
         return EXIT_ERROR
     if counts["disagree"]:
         return EXIT_VIOLATED
-    return _unknown_exit(args) if counts["undecided"] or counts["unknown-interface"] else EXIT_OK
+    not_compared = counts["undecided"] or counts["unknown-interface"] or counts["elsewhere"]
+    return _unknown_exit(args) if not_compared else EXIT_OK

@@ -13,7 +13,7 @@ import itertools
 from dataclasses import dataclass
 
 from ..addresses import format_address
-from ..evaluate import Decision, decide, rule_matches, unresolved_names
+from ..evaluate import Decision, decide, lists_that_matter, unresolved_names
 from ..flow import Flow
 from ..model import Semantics, Target
 
@@ -27,16 +27,6 @@ class Membership:
 
     decision: Decision
     facts: tuple[str, ...] = ()
-
-
-def lists_that_matter(target: Target, flow: Flow) -> tuple[str, ...]:
-    """The unresolved lists of the rules that would match ``flow`` if every list held it
-    (no other list can change its decision), sorted."""
-    names: set[str] = set()
-    for r in target.rules(flow.direction):
-        if r.unknowns and rule_matches(r, flow, {n: True for n in r.unknowns}):
-            names.update(r.unknowns)
-    return tuple(sorted(names))
 
 
 def fact(target: Target, flow: Flow, name: str, holds: bool) -> str:

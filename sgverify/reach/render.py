@@ -34,15 +34,16 @@ def not_verified(p: Pair) -> str:
     return "not verified: depends on " + (", ".join(p.lists) if p.lists else "unresolved lists")
 
 
-def witness_lines(evidence: tuple[Evidence, ...], facts: tuple[str, ...], word: str) -> list[str]:
+def witness_lines(evidence: tuple[Evidence, ...], facts: tuple[str, ...], word: str,
+                  indent: str = "  ") -> list[str]:
     """A witness flow, the list membership it assumes (if any), and each decision."""
     if not evidence:
         return []
     flow = evidence[0].flow
-    lines = [f"  {word}: {flow}"]
+    lines = [f"{word}: {flow}"]
     if facts:
-        lines.append("  assuming: " + "; ".join(facts))
-    return lines + ["  " + x for x in evidence_lines(evidence, str(flow))]
+        lines.append("assuming: " + "; ".join(facts))
+    return [indent + x for x in lines + evidence_lines(evidence, str(flow))]
 
 
 def render_text(a: Answer, style: Style, timing: bool = True) -> str:

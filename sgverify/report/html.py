@@ -13,12 +13,10 @@ import html
 import json
 from typing import TYPE_CHECKING, Any
 
-from .text import evidence_lines
 
 if TYPE_CHECKING:
     from ..audit.run import AuditReport
     from ..reach.answer import Answer
-    from ..result import Evidence
 
 MAX_UNITS = 150  # rows and columns the heat map carries (the rest is said, not hidden)
 
@@ -257,12 +255,12 @@ def _matrix(answer: Answer) -> dict[str, Any]:
     for p in answer.pairs:
         if p.sender.label not in ri or p.receiver.label not in ci or not (p.evidence or p.sure or p.maybe):
             continue
-        witness = "\n".join(_witness(p.evidence, p.facts, "witness")
-                            + _witness(p.extra, p.extra_facts, "may-reach witness"))
+        from ..reach.render import not_verified, witness_lines
+        witness = "\n".join(witness_lines(p.evidence, p.facts, "witness", indent="")
+                            + witness_lines(p.extra, p.extra_facts, "may-reach witness", indent=""))
         mask = (p.sure | p.maybe) if p.sure else p.maybe
         text = p.services()
         if p.sure and p.more:
-            from ..reach.render import not_verified
             text += f"; may also connect on {p.also()} ({not_verified(p)})"
         heat = p.heat()
         max_heat = max(max_heat, heat)
@@ -272,17 +270,6 @@ def _matrix(answer: Answer) -> dict[str, Any]:
                       "w": witness})
     return {"rows": rows, "cols": cols, "cells": cells, "maxHeat": max_heat,
             "clipped": max(len(answer.senders), len(answer.receivers)) > MAX_UNITS}
-
-
-def _witness(evidence: tuple[Evidence, ...], facts: tuple[str, ...], word: str) -> list[str]:
-    """A witness as the heat map's cell shows it: flow, assumed membership, decisions."""
-    if not evidence:
-        return []
-    flow = evidence[0].flow
-    lines = [f"{word}: {flow}"]
-    if facts:
-        lines.append("assuming: " + "; ".join(facts))
-    return lines + evidence_lines(evidence, str(flow))
 
 
 def render_html(audit: AuditReport | None = None, reach: Answer | None = None,
