@@ -6,8 +6,9 @@ on which protocols and ports, with a witness for every pair; the internet includ
     sgverify reach inv.sgv --from tag:env=dev --to tag:env=prod --by group
     sgverify reach inv.sgv --from internet                  # what the internet reaches
 
-Exit codes: 0 answered; 3 when some pair's answer is unknown, or a pair that reaches may
-reach more services (unresolved lists: the answer is incomplete; ``--allow-unknown``
+Exit codes: 0 answered; 3 when some pair's answer is unknown, a pair that reaches may
+reach more services (unresolved lists), or a pair spans two networks (classic and VPC):
+the answer is incomplete (``--allow-unknown``
 relaxes this); with ``--fail-if-reachable``: 1 when some pair reaches; 2 on input errors.
 """
 
@@ -137,7 +138,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         stdout.write(text)
     if args.fail_if_reachable and answer.reachable:
         return EXIT_VIOLATED
-    if (answer.unknown or answer.partly_unknown) and not args.allow_unknown:
+    if (answer.unknown or answer.partly_unknown or answer.across) and not args.allow_unknown:
         return EXIT_UNKNOWN  # fail closed: part of the answer is not verified
     return EXIT_OK
 

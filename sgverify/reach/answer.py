@@ -83,6 +83,7 @@ class Answer:
     pairs: list[Pair] = field(default_factory=list)
     checked: int = 0
     truncated: int = 0
+    across: int = 0  # pairs of units in different networks (classic, VPC): not answered
     notes: list[str] = field(default_factory=list)
     matrix: ReachMatrix | None = None
     seconds: float = 0.0
@@ -102,20 +103,36 @@ class Answer:
         return sum(1 for p in self.pairs if p.status == REACHABLE and p.more)
 
 
+def _everyone(m: ReachMatrix) -> list[Instance]:
+    """The matrix's instances, then those with only a public address: the internet can
+    reach those, though no instance-to-instance pair includes them (indexes past the
+    matrix's instances)."""
+    return list(m.instances) + [i for i in m.skipped if i.public]
+
+
 def _units(m: ReachMatrix, sel: Selection | None, by: str) -> list[Unit]:
-    index = {id(i): n for n, i in enumerate(m.instances)}
-    chosen = m.instances if sel is None else [i for i in sel.instances if id(i) in index]
+    insts = _everyone(m)
+    index = {id(i): n for n, i in enumerate(insts)}
+    chosen = insts if sel is None else [i for i in sel.instances if id(i) in index]
     if by == "group":
         groups = list(sel.groups) if sel is not None and sel.groups else None
         out = []
-        for g, ms in m.group_members():
+        for g in m.policy.groups:
             if groups is not None and g not in groups:
                 continue
-            picked = tuple(n for n in ms if sel is None or m.instances[n] in chosen)
+            picked = tuple(n for n, i in enumerate(insts) if g in i.groups
+                           and (sel is None or i in chosen))
             if picked:
                 out.append(Unit(f"group {g.name}", "group", picked))
         return out
     return [Unit(f"instance {i.name}", "instance", (index[id(i)],)) for i in chosen]
+
+
+def _internal(m: ReachMatrix, u: Unit) -> Unit:
+    """``u`` with only the members that have a private address (instance-to-instance)."""
+    k = len(m.instances)
+    return u if all(n < k for n in u.members) else \
+        Unit(u.label, u.kind, tuple(n for n in u.members if n < k))
 
 
 def ask(policy: Policy, src: Selection | None, dst: Selection | None, query: Query = Query(),
@@ -156,7 +173,8 @@ def ask(policy: Policy, src: Selection | None, dst: Selection | None, query: Que
                             + " are not known (external): any rule is possible there, so what "
                             "passes through them is at most 'may reach' (not verified)")
     if m.skipped:
-        answer.notes.append("left out (no private address): " + ", ".join(i.name for i in m.skipped))
+        answer.notes.append("left out of instance-to-instance pairs (no private address): "
+                            + ", ".join(i.name for i in m.skipped))
     budget = [limit if limit is not None else -1]
 
     def room() -> bool:
@@ -172,13 +190,21 @@ def ask(policy: Policy, src: Selection | None, dst: Selection | None, query: Que
         _internet_pairs(answer, policy, m, receivers, query, Direction.INGRESS, room)
         if src is None:
             answer.senders.insert(0, Unit(INTERNET, INTERNET))
+    nets = [i.groups[0].network if i.groups else None for i in m.instances]
     if src is None or not src.internet:
-        for s in senders:
-            for r in receivers:
+        for s0 in senders:
+            for r0 in receivers:
+                s, r = _internal(m, s0), _internal(m, r0)
+                if not s.members or not r.members:
+                    continue  # no private address on one side: no internal connection
                 if s.kind == r.kind == "instance" and s.members == r.members:
                     continue  # an instance and itself: not a connection between two
-                answer.checked += 1
                 status = m.group_status(s.members, r.members)
+                kinds = {nets[n] for n in s.members} | {nets[n] for n in r.members}
+                if status == UNREACHABLE and len(kinds) > 1:
+                    answer.across += 1  # some members are in other networks: no answer
+                    continue
+                answer.checked += 1
                 if status == UNREACHABLE:
                     continue
                 answer.pairs.append(_pair(m, s, r, status, room()))
@@ -192,6 +218,10 @@ def ask(policy: Policy, src: Selection | None, dst: Selection | None, query: Que
         answer.receivers = [Unit(INTERNET, INTERNET)]
     order = {u.label: n for n, u in enumerate(answer.senders)}
     answer.pairs.sort(key=lambda p: order.get(p.sender.label, -1))
+    if answer.across:
+        answer.notes.append(f"{answer.across} pair(s) across networks (classic and VPC) are not "
+                            "answered: the model has no connection between them (docs/semantics.md, "
+                            "section 4); they count as not verified")
     answer.seconds = time.perf_counter() - start
     return answer
 
@@ -250,7 +280,8 @@ def _evidence(w: Witness) -> tuple[tuple[Evidence, ...], tuple[str, ...]]:
 def _internet_pairs(answer: Answer, policy: Policy, m: ReachMatrix, units: Sequence[Unit],
                     query: Query, direction: Direction, room: Callable[[], bool]) -> None:
     insts = sorted({n for u in units for n in u.members})
-    found, space = exposures(policy, [m.instances[n] for n in insts], query, direction)
+    everyone = _everyone(m)
+    found, space = exposures(policy, [everyone[n] for n in insts], query, direction)
     by_index = dict(zip(insts, found))
     net = Unit(INTERNET, INTERNET)
     for u in units:

@@ -61,7 +61,7 @@ def render_text(a: Answer, style: Style, timing: bool = True) -> str:
     if m is not None:
         stats = (f" ({m.stats.classes} interface classes, {m.stats.service_atoms} service atoms, "
                  f"{m.stats.decisions} decisions)")
-    verdict = "yes" if a.reachable else ("unknown" if a.unknown else "no")
+    verdict = "yes" if a.reachable else ("unknown" if a.unknown or a.across else "no")
     partly = ""
     if a.partly_unknown:
         partly = (f" ({a.partly_unknown} of them possibly on more services: not verified, "
@@ -105,7 +105,7 @@ def render_json(a: Answer, timing: bool = True) -> str:
         "not_detailed": a.truncated,
         "summary": {"checked": a.checked, "reachable": a.reachable, "unknown": a.unknown,
                     "unreachable": a.checked - a.reachable - a.unknown,
-                    "partly_unknown": a.partly_unknown},
+                    "partly_unknown": a.partly_unknown, "across_networks": a.across},
         "notes": a.notes + list(NOTES),
     }
     if m is not None:

@@ -1,0 +1,57 @@
+"""``reach`` at the edges of the model: instances with only a public address (the internet
+reaches them; no internal pair includes them) and pairs across networks (not answered,
+so the answer is incomplete)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from sgverify.cli import run
+
+
+def reach(tmp_path: Path, spec: str, *argv: str) -> tuple[int, str, str]:
+    path = tmp_path / "inv.sgv"
+    path.write_text(spec)
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["reach", str(path), "--no-timing", *argv], out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+PUBLIC_ONLY = """group web { ingress accept tcp 22 from 0.0.0.0/0 }
+instance pubonly { public 47.98.3.3; groups web }
+instance w1 { ip 10.0.0.1; groups web }
+"""
+
+
+def test_the_internet_reaches_an_instance_with_only_a_public_address(tmp_path: Path) -> None:
+    code, out, err = reach(tmp_path, PUBLIC_ONLY, "--from", "internet", "--to", "pubonly",
+                           "--fail-if-reachable")
+    assert code == 1, out + err
+    assert "internet reaches instance pubonly on tcp 22" in out
+    assert "witness: ingress tcp 1.0.0.1:1024 -> 47.98.3.3:22" in out
+    code, out, _ = reach(tmp_path, PUBLIC_ONLY, "--format", "json")
+    doc = json.loads(out)
+    pairs = {(p["sender"], p["receiver"]) for p in doc["pairs"]}
+    assert ("internet", "instance pubonly") in pairs
+    # No internal pair includes it: it has no private address.
+    assert not any("pubonly" in a and "w1" in b or "w1" in a and "pubonly" in b for a, b in pairs)
+
+
+ACROSS = """group cl (classic) { ingress accept all from 10.0.0.0/8 nic intranet }
+group v { ingress accept all from 10.0.0.0/8 }
+instance c1 { ip 10.0.0.1; groups cl }
+instance v1 { ip 10.0.0.2; groups v }
+"""
+
+
+def test_pairs_across_networks_are_not_answered(tmp_path: Path) -> None:
+    code, out, _ = reach(tmp_path, ACROSS, "--no-internet", "--fail-if-reachable")
+    assert code == 3
+    assert "2 pair(s) across networks (classic and VPC) are not answered" in out
+    assert "answer: unknown" in out
+    code, out, _ = reach(tmp_path, ACROSS, "--no-internet", "--format", "json")
+    doc = json.loads(out)
+    assert doc["summary"]["across_networks"] == 2 and doc["summary"]["checked"] == 0
+    assert reach(tmp_path, ACROSS, "--no-internet", "--allow-unknown")[0] == 0
