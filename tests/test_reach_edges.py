@@ -8,7 +8,10 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from sgverify.cli import run
+from sgverify.result import Verdict
 
 
 def reach(tmp_path: Path, spec: str, *argv: str) -> tuple[int, str, str]:
@@ -55,3 +58,28 @@ def test_pairs_across_networks_are_not_answered(tmp_path: Path) -> None:
     doc = json.loads(out)
     assert doc["summary"]["across_networks"] == 2 and doc["summary"]["checked"] == 0
     assert reach(tmp_path, ACROSS, "--no-internet", "--allow-unknown")[0] == 0
+
+
+V6 = """group web { }
+group db { ingress accept tcp 3306 from 0.0.0.0/0 }
+instance w1 { ip 10.0.0.1; ipv6 fd00::1; groups web }
+instance w2 { ip 10.0.0.2; groups web }
+instance d1 { ip 10.0.0.3; groups db }
+"""
+
+
+@pytest.mark.parametrize("assertion", [
+    "group web can reach group web on icmpv6",
+    "group web can partly reach group db on tcp 3306 ipv6",
+    "group web cannot reach group db on tcp 3306 ipv6",
+    "group web can reach group db on tcp 3306 ipv6",
+    "internet can reach group db on tcp 3306 ipv6",
+    "internet can partly reach group db on tcp 3306 ipv6",
+    "internet cannot reach group db on tcp 3306 ipv6",
+])
+def test_a_set_with_no_possible_connection_is_not_proved(assertion: str) -> None:
+    """No member pair has addresses of the family asked for: nothing to prove (E124),
+    never a vacuous proof (of both an assertion and its negation)."""
+    from sgverify.api import check_text
+    (r,) = check_text(V6 + f"assert {assertion}\n").results
+    assert r.verdict is Verdict.ERROR and r.code == "E124", (r.verdict, r.summary)

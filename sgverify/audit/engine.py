@@ -58,6 +58,7 @@ from .search import (
 )
 
 BOX_BUDGET = 200_000
+VACUOUS = "vacuous: the flow set is empty on this interface"
 DIRECTIONS = (Direction.INGRESS, Direction.EGRESS)
 
 
@@ -380,12 +381,12 @@ class Engine:
                     dropped_example = (best_flow(layout, other.boxes, pinned), other.step.rule)
         notes = self._flowset_notes(a.flows)
         if not any_flow:
-            if a.check is Check.ONLY:
-                return Result(a, Verdict.PROVED, "proved: every flow of the set is allowed",
-                              notes=notes)
+            if a.check is Check.SOME_ALLOWED:  # nothing can be reachable in an empty set
+                return Result(a, Verdict.ERROR, "the flow set of this assertion is empty on "
+                              f"{target.name} (no real flow matches it), so there is nothing to "
+                              "prove", code="E124")
             return Result(a, Verdict.PROVED, "proved (no flow of the set can occur on "
-                          f"{target.name})", notes=notes + ("vacuous: the flow set is empty "
-                                                            "on this interface",))
+                          f"{target.name})", notes=notes + (VACUOUS,))
         if a.check is Check.SOME_ALLOWED:
             if dropped_example is None:
                 raise InternalError(f"no flow of a non-empty set is accepted or dropped on {target.name}")
@@ -483,4 +484,4 @@ def _with_keys(layout: Layout, fs: FlowSet, pinned: frozenset[GroupKey] | None) 
     return Layout(tuple(sorted(keys)), ())
 
 
-__all__ = ["Engine", "PooledTarget", "Summary", "bounds", "pooled", "relevant", "summarise"]
+__all__ = ["VACUOUS", "Engine", "PooledTarget", "Summary", "bounds", "pooled", "relevant", "summarise"]

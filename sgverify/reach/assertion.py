@@ -54,15 +54,20 @@ def check_fleet(checker: Checker, a: FleetReachAssertion) -> Result:
     if a.src.kind == "internet" or a.dst.kind == "internet":
         return _internet(checker, a)
     pairs = [(s, r) for s in a.src.instances for r in a.dst.instances if s is not r]
-    if not pairs:
-        return Result(a, Verdict.ERROR, f"no pair of distinct instances from {a.src} to {a.dst} "
-                      "(an empty set of connections), so there is nothing to prove", code="E124")
     involved: list[Instance] = []
     for inst in list(a.src.instances) + list(a.dst.instances):
         if inst not in involved:
             involved.append(inst)
     m = ReachMatrix(checker.policy, involved, query)
     index = {id(i): n for n, i in enumerate(m.instances)}
+    # Only pairs with some connection in the set count (a shared family, a private
+    # address each): the others have nothing to prove, as their own assertions say (E124).
+    pairs = [(s, r) for s, r in pairs if s.groups[0].network is not r.groups[0].network
+             or (id(s) in index and id(r) in index and _possible(m, index[id(s)], index[id(r)]))]
+    if not pairs:
+        return Result(a, Verdict.ERROR, f"no connection of the set from {a.src} to {a.dst} can "
+                      "occur (no pair of distinct instances with addresses of one family for it), "
+                      "so there is nothing to prove", code="E124")
     cross_network = []
     deciding: tuple[Instance, Instance] | None = None
     unknown: tuple[Instance, Instance] | None = None
@@ -89,6 +94,12 @@ def check_fleet(checker: Checker, a: FleetReachAssertion) -> Result:
         return _from_pair(checker, a, pairs[0], Verdict.VIOLATED, total)
     return Result(a, Verdict.PROVED, f"proved for all {total} (exact: interface classes and "
                   "service atoms)", notes=_notes(checker))
+
+
+def _possible(m: ReachMatrix, a: int, b: int) -> bool:
+    """Is there some connection of the query from instance a to instance b?"""
+    return any(m.endpoints[c].family == m.endpoints[d].family and m.query_mask[m.endpoints[c].family]
+               for c in m.classes_of[a] for d in m.classes_of[b])
 
 
 def _pair_verdict(m: ReachMatrix, a: int, b: int, check: Check) -> Verdict:
@@ -128,7 +139,7 @@ def _from_pair(checker: Checker, a: FleetReachAssertion, pair: tuple[Instance, I
 
 def _internet(checker: Checker, a: FleetReachAssertion) -> Result:
     """Internet ends: one flow assertion per instance of the other end."""
-    from ..audit.engine import Engine
+    from ..audit.engine import VACUOUS, Engine
     term = (EndpointTerm(INTERNET, groups_exactly=frozenset()),)
     if a.src.kind == "internet":
         others, fs = a.dst.instances, replace(a.flows, directions=frozenset({Direction.INGRESS}), src=term)
@@ -146,7 +157,7 @@ def _internet(checker: Checker, a: FleetReachAssertion) -> Result:
     for inst in others:
         fa = FlowAssertion(a.name, f"instance {inst.name}: {word}", inst.target, fs, check, None, a.span)
         res = engine.check(fa)
-        if res.verdict is Verdict.ERROR and res.code == "E124":
+        if (res.verdict is Verdict.ERROR and res.code == "E124") or VACUOUS in res.notes:
             continue  # no such flow on this instance (for example no IPv6 address)
         results.append((inst, fa, res))
     if not results:
