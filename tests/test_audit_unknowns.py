@@ -152,3 +152,19 @@ def test_a_control_file_named_twice_is_read_once() -> None:
     controls, _ = choose_controls(settings)
     ids = [c.id for c in controls]
     assert len(ids) == len(set(ids)) and "ORG001" in ids
+
+
+def test_restricted_egress_of_classic_groups_is_on_the_internet_nic(tmp_path: Path) -> None:
+    text = ("group r1 (classic, tag restricted) { egress drop all to 0.0.0.0/0 nic internet }\n"
+            "instance c1 { ip 10.0.0.1; public 47.1.1.1; groups r1 }\n")
+    results = audit(tmp_path, text, "SGV111")
+    assert results["group r1"].verdict is Verdict.PROVED
+    assert "egress nic internet" in results["group r1"].results[0].assertion.text
+
+
+def test_list_controls_shows_what_sgv109_checks() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["audit", "--list-controls"], out, err) == 0
+    block = out.getvalue().split("SGV109", 1)[1].split("SGV110", 1)[0]
+    assert "no internet address is accepted on every protocol and port" in block
+    assert "ingress from internet is denied" not in block

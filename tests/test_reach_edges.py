@@ -83,3 +83,26 @@ def test_a_set_with_no_possible_connection_is_not_proved(assertion: str) -> None
     from sgverify.api import check_text
     (r,) = check_text(V6 + f"assert {assertion}\n").results
     assert r.verdict is Verdict.ERROR and r.code == "E124", (r.verdict, r.summary)
+
+
+T25 = """group web { }
+instance w1 { ip 10.0.0.1; ipv6 2408::1; groups web }
+instance w2 { ip 10.0.0.2; groups web }
+"""
+
+
+def test_notes_only_where_they_apply(tmp_path: Path) -> None:
+    from sgverify.api import check_text
+    from sgverify.query import REACH_NOTE, TCP25_NOTE
+    code, out, _ = reach(tmp_path, T25, "--to", "internet", "--on", "tcp 25")
+    assert "witness: egress tcp 10.0.0.1:1024 -> 1.0.0.1:25" in out and TCP25_NOTE in out
+    to_net, from_net = check_text(T25 + "assert group web can reach internet on tcp 25\n"
+                                  "assert internet cannot reach w1 on tcp 22\n").results
+    assert TCP25_NOTE in to_net.notes and REACH_NOTE not in to_net.notes
+    assert from_net.verdict is Verdict.PROVED and REACH_NOTE not in from_net.notes
+
+
+def test_ipv6_internet_witnesses_use_a_global_unicast_peer(tmp_path: Path) -> None:
+    spec = T25.replace("group web { }", "group web { ingress accept tcp 80 from ::/0 }")
+    code, out, _ = reach(tmp_path, spec, "--from", "internet", "--on", "ipv6")
+    assert "witness: ingress tcp [2000::1]:1024 -> [2408::1]:80" in out, out

@@ -62,7 +62,7 @@ def _denied(services: str) -> tuple[str, ...]:
 
 def _internet(*args: object, **kwargs: object) -> Control:
     """An internet-exposure control: on classic-network subjects "from internet" means
-    the flows of the internet NIC (docs/audit.md, Controls)."""
+    the flows of the internet NIC (docs/audit.md, Controls; SGV111 too, for egress)."""
     return Control(*args, internet_nic=True, **kwargs)  # type: ignore[arg-type, misc]
 
 
@@ -137,7 +137,7 @@ BUILTIN: tuple[Control, ...] = (
             "leave: their egress to the internet is denied, or limited to the setting "
             "restricted-egress-allow.",
             ("assert each group or interface: egress to internet {restricted-egress}",),
-            selector=DEFAULT_RESTRICTED),
+            selector=DEFAULT_RESTRICTED, internet_nic=True),
 )
 
 

@@ -379,7 +379,7 @@ class Engine:
                                default, False, budget)
                 if other is not None:
                     dropped_example = (best_flow(layout, other.boxes, pinned), other.step.rule)
-        notes = self._flowset_notes(a.flows)
+        notes = self._flowset_notes(a)
         if not any_flow:
             if a.check is Check.SOME_ALLOWED:  # nothing can be reachable in an empty set
                 return Result(a, Verdict.ERROR, "the flow set of this assertion is empty on "
@@ -397,7 +397,7 @@ class Engine:
         return Result(a, Verdict.PROVED, "proved", notes=notes)
 
     def _result(self, a: FlowAssertion, flow: Flow, ev: tuple[Evidence, ...], accepted: bool) -> Result:
-        notes = self._notes(flow, self._flowset_notes(a.flows))
+        notes = self._notes(flow, self._flowset_notes(a))
         if a.check is Check.SOME_ALLOWED:
             return Result(a, Verdict.PROVED, "reachable: this flow is accepted", flow, ev, notes)
         what = {Check.ALL_ALLOWED: "this flow is dropped", Check.ALL_DENIED: "this flow is accepted",
@@ -424,19 +424,10 @@ class Engine:
                                 f"{flow} on {target.name}")
         return (Evidence(target.name, target, flow, dec),)
 
-    def _flowset_notes(self, fs: FlowSet) -> tuple[str, ...]:
-        """The TCP 25 note of ``query.Checker`` (semantics.md, section 3.6): the set holds
-        outbound TCP 25 and the platform block is not modelled."""
-        if self.sem.block_tcp25:
-            return ()
-        if fs.directions is not None and Direction.EGRESS not in fs.directions:
-            return ()
-        if fs.services is not None and not any(
-                (s.protocols is None or 6 in s.protocols)
-                and (s.ports is None or any(p.lo <= 25 <= p.hi for p in s.ports))
-                for s in fs.services):
-            return ()
-        return (TCP25_NOTE,)
+    def _flowset_notes(self, a: FlowAssertion) -> tuple[str, ...]:
+        """The TCP 25 note exactly as ``query.Checker`` gives it (semantics.md, section
+        3.6): only on proofs that the block could make false."""
+        return self.checker._flowset_notes(a.flows, a.check)
 
     def _notes(self, flow: Flow, extra: tuple[str, ...]) -> tuple[str, ...]:
         notes = list(extra)

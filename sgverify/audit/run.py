@@ -217,7 +217,8 @@ def _check(engine: Engine, c: Control, s: Subject, t: Template) -> Result:
     if classic_nic:
         # Internet traffic reaches a classic-network interface on its internet NIC.
         flows = engine.on_internet_nic(flows)
-        text = text.replace(": ingress ", ": ingress nic internet ", 1)
+        for word in (": ingress ", ": egress "):
+            text = text.replace(word, word + "nic internet ", 1)
     if c.kind == WIDE_OPEN and c.description:
         text = f"{s}: {c.description}" + (" (nic internet)" if classic_nic else "")
     a = replace(t.assertion, name=f"{c.id} {s}", text=text, target=s.target, span=s.span,

@@ -87,7 +87,7 @@ def list_controls(controls: list, stdout: IO[str]) -> None:  # type: ignore[type
     for c in controls:
         stdout.write(f"{c.id}  {c.severity:<8} {c.slug}: {c.title}\n")
         stdout.write(f"    why: {c.rationale}\n")
-        for t in c.templates:
+        for t in c.statements():
             stdout.write(f"    {t}\n")
         if c.selector:
             stdout.write(f"    selects: {', '.join(c.selector)}\n")

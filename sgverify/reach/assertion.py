@@ -178,7 +178,7 @@ def _internet(checker: Checker, a: FleetReachAssertion) -> Result:
         inst, fa, res = results[0]
         return replace(checker.flow_assertion(fa), assertion=a)
     return Result(a, Verdict.PROVED, f"proved for all {len(results)} instances",
-                  notes=_notes(checker))
+                  notes=checker._flowset_notes(fs, check))
 
 
 def _notes(checker: Checker) -> tuple[str, ...]:

@@ -121,9 +121,13 @@ def _one(policy: Policy, inst: Instance, own: AddrSpace, space: ServiceSpace,
                     s, m = acc.sure & q, acc.maybe & q
                     sure |= s
                     maybe |= m
-                    if s and (first is None or not first.sure):
+                    # The witness: a sure spot before a possible one, and within each a peer
+                    # that can be a global unicast address (readable, like the solver's).
+                    if s and (first is None or not first.sure
+                              or (not _readable(first) and _overlaps(fam, plo, phi))):
                         first = _Spot(fam, plo, phi, llo, lhi, s, True, nic)
-                    elif m and first is None:
+                    elif m and (first is None or (not first.sure and not _readable(first)
+                                                  and _overlaps(fam, plo, phi))):
                         first = _Spot(fam, plo, phi, llo, lhi, m, False, nic)
                     if m & ~s:
                         possible.append((_Spot(fam, plo, phi, llo, lhi, m & ~s, False, nic),
@@ -163,7 +167,10 @@ def _witness(policy: Policy, inst: Instance, target: Target, space: ServiceSpace
     preferred = inst.public if direction is Direction.INGRESS else inst.private
     local = _prefer(preferred, fam, spot.local_lo, spot.local_hi) or nice_address(
         spot.local_lo, spot.local_hi, fam)
-    peer = nice_address(spot.peer_lo, spot.peer_hi, fam)
+    # An internet peer reads best as a global unicast address (IPv6: 2000::/3), as the
+    # solver's canonical flows do (docs/semantics.md, section 9).
+    peer = _prefer(GLOBAL_UNICAST, fam, spot.peer_lo, spot.peer_hi) or nice_address(
+        spot.peer_lo, spot.peer_hi, fam)
     src, dst = (peer, local) if direction is Direction.INGRESS else (local, peer)
     flow = Flow(direction, proto, fam, src, dst, sport, dport, spot.nic)
     problem = flow_problem(flow, target)
@@ -181,6 +188,17 @@ def _witness(policy: Policy, inst: Instance, target: Target, space: ServiceSpace
     if shown is None:  # more lists than are searched: some decision that accepts
         return Witness(flow, next(d for d in ds if d.accepted))
     return Witness(flow, shown.decision, shown.facts)
+
+
+GLOBAL_UNICAST = INTERNET.only(4) | AddrSpace.parse("2000::/3")
+
+
+def _overlaps(fam: int, lo: int, hi: int) -> bool:
+    return any(r.family == fam and r.lo <= hi and lo <= r.hi for r in GLOBAL_UNICAST)
+
+
+def _readable(spot: _Spot) -> bool:
+    return _overlaps(spot.family, spot.peer_lo, spot.peer_hi)
 
 
 def _prefer(space: AddrSpace, fam: int, lo: int, hi: int) -> int | None:

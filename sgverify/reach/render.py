@@ -26,7 +26,21 @@ def pair_lines(p: Pair, style: Style) -> list[str]:
     lines += witness_lines(p.evidence, p.facts, "witness")
     if p.extra:
         lines += witness_lines(p.extra, p.extra_facts, "may-reach witness")
+    lines += [f"  note: {n}" for n in pair_notes(p)]
     return lines
+
+
+def pair_notes(p: Pair) -> list[str]:
+    """The TCP 25 note for a witness of outbound TCP 25 to the internet (docs/semantics.md,
+    section 3.6; an accepted witness means the platform block is not modelled)."""
+    from ..addresses import INTERNET
+    from ..query import TCP25_NOTE
+    for e in p.evidence + p.extra:
+        f = e.flow
+        if (f.direction.value == "egress" and f.protocol == 6 and f.dst_port == 25
+                and INTERNET.contains(f.family, f.peer_ip)):
+            return [TCP25_NOTE]
+    return []
 
 
 def not_verified(p: Pair) -> str:
@@ -82,6 +96,7 @@ def pair_json(p: Pair) -> dict[str, Any]:
         "depends_on": list(p.lists),
         "witness": witness_json(p.evidence, p.facts),
         "possibly_also_witness": witness_json(p.extra, p.extra_facts),
+        "notes": pair_notes(p),
     }
 
 
@@ -117,4 +132,4 @@ def render_json(a: Answer, timing: bool = True) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
 
-__all__ = ["not_verified", "pair_lines", "render_json", "render_text", "witness_lines"]
+__all__ = ["not_verified", "pair_lines", "pair_notes", "render_json", "render_text", "witness_lines"]
