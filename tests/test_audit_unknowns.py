@@ -168,3 +168,32 @@ def test_list_controls_shows_what_sgv109_checks() -> None:
     block = out.getvalue().split("SGV109", 1)[1].split("SGV110", 1)[0]
     assert "no internet address is accepted on every protocol and port" in block
     assert "ingress from internet is denied" not in block
+
+
+FLEET = str(Path(__file__).parent / "fixtures" / "audit" / "fleet.sgv")
+
+
+@pytest.mark.parametrize("toml, words", [
+    ('[select]\nSGV101 = ["tag:nosuch"]\n', "nothing was checked"),
+    ('disable = ["SGV101"]\n', "nothing was checked"),
+    ('public-services = "tcp 99999"\n', "public-services = \"tcp 99999\" does not parse"),
+    ('restricted-egress-allow = "tcp 80"\n', "restricted-egress-allow = \"tcp 80\" does not parse"),
+    ('public-services = "from 10.0.0.0/8"\n', "must be services"),
+])
+def test_settings_that_would_check_nothing_or_do_not_parse_stop_the_run(
+        tmp_path: Path, toml: str, words: str) -> None:
+    """Even when the control that uses a setting does not run, a bad value is an error;
+    and a gate that checked nothing never passes."""
+    settings = tmp_path / "s.toml"
+    settings.write_text(toml)
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["audit", FLEET, "--control", "SGV101", "--settings", str(settings)], out, err)
+    assert code == 2 and words in err.getvalue(), err.getvalue()
+
+
+def test_a_waived_finding_is_not_called_baselined() -> None:
+    toml = str(Path(FLEET).with_name("fleet-audit.toml"))
+    for fmt in ("sarif", "junit"):
+        out, err = io.StringIO(), io.StringIO()
+        run(["audit", FLEET, "--settings", toml, "--format", fmt, "--no-timing"], out, err)
+        assert "waived: " in out.getvalue() and "baselined:" not in out.getvalue(), fmt

@@ -147,7 +147,8 @@ def finding(path: str, r: ControlResult) -> Finding:
                    flow=str(res.flow) if res.flow else None, summary=res.summary,
                    details=tuple(detail_lines(r)) if r.verdict is not Verdict.PROVED else (),
                    related=deciding_places(res), elapsed=r.elapsed,
-                   baselined=r.waiver.reason if r.waiver is not None else None, payload=res)
+                   baselined=r.waiver.reason if r.waiver is not None else None,
+                   accepted_by="waived", payload=res)
 
 
 def run_report(report: AuditReport, fail_on: FailOn, elapsed: float | None) -> RunReport:

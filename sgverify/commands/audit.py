@@ -80,7 +80,33 @@ def settings(args: argparse.Namespace) -> Settings:
         s = replace(s, restricted=tuple(check_selector(x, "--restricted") for x in args.restricted))
     if args.restricted_egress_allow is not None:
         s = replace(s, restricted_egress_allow=args.restricted_egress_allow)
+    for key, text, option, prefix in (
+            ("public-services", s.public_services, args.public_services, ""),
+            ("restricted-egress-allow", s.restricted_egress_allow, args.restricted_egress_allow,
+             "to ")):
+        _check_setting(key, text, f"--{key}" if option is not None else (s.source or key), prefix)
     return s
+
+
+def _check_setting(key: str, text: str, where: str, prefix: str) -> None:
+    """A setting that fills in control templates must parse on its own, whether or not
+    the control using it runs (nothing in the settings is ignored)."""
+    if not text.strip():
+        if key == "public-services":
+            raise ControlError(f"{where}: {key} is empty (name the services the internet may reach)")
+        return
+    from ..build import build_fragment
+    from ..diagnostics import InputError
+    try:
+        node = build_fragment(prefix + text, "flowset", where)
+    except InputError as exc:
+        raise ControlError(f"{where}: {key} = \"{text}\" does not parse: "
+                           f"{exc.diagnostics[0].message}") from None
+    extra = node.services is None if key == "public-services" else node.services is not None
+    if extra or node.src is not None or node.directions is not None:
+        what = "services, such as \"tcp 80, 443\"" if key == "public-services" else \
+            "addresses, such as \"100.100.0.0/16\""
+        raise ControlError(f"{where}: {key} = \"{text}\" must be {what}")
 
 
 def list_controls(controls: list, stdout: IO[str]) -> None:  # type: ignore[type-arg]
@@ -138,6 +164,14 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         return EXIT_ERROR
     bar.close()
     audit.sources.update(rep.sources)
+    if not audit.results:
+        # A gate that checked nothing must not pass: a selector typo or a control both
+        # chosen and disabled would otherwise turn it green.
+        which = ", ".join(c.id for c in controls) or "none (all disabled)"
+        stderr.write(f"sgverify audit: error: nothing was checked: no control selected any group "
+                     f"or interface (controls: {which}); check --control, --disable and the "
+                     "selectors in the settings\n")
+        return EXIT_ERROR
     code = audit_exit_code(audit, fail_on)
     timing = not args.no_timing
     elapsed = None if args.no_timing else time.perf_counter() - started

@@ -70,6 +70,7 @@ class Finding:
     elapsed: float | None = None
     fingerprint: str | None = None
     baselined: str | None = None  # the reason of the baseline entry that accepts it
+    accepted_by: str = "baselined"  # what accepts it: a baseline entry, or an audit "waived"
     level: str | None = None  # the severity shown, when it is not the outcome's (lint)
     properties: tuple[tuple[str, object], ...] = ()  # extra SARIF result properties
     payload: object = field(default=None, compare=False, repr=False)

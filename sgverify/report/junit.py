@@ -75,7 +75,7 @@ def _assertion_case(suite: ET.Element, fr: FileReport, f: Finding, run: RunRepor
     if f.outcome is Outcome.PASSED:
         return None
     if f.baselined is not None:
-        _outcome(case, "skipped", None, f"baselined: {f.baselined}", plain(f, run))
+        _outcome(case, "skipped", None, f"{f.accepted_by}: {f.baselined}", plain(f, run))
         return "skipped"
     if f.outcome is Outcome.ERROR:
         _outcome(case, "error", "error", _short(f), plain(f, run))
@@ -188,7 +188,7 @@ def _case_outcome(el: ET.Element, case: Case, run: RunReport) -> str | None:
                  "\n\n".join(plain(f, run) for f in failing))
     elif accepted:
         reasons = sorted({f.baselined or "" for f in accepted})
-        _outcome(el, "skipped", None, "baselined: " + "; ".join(reasons),
+        _outcome(el, "skipped", None, f"{accepted[0].accepted_by}: " + "; ".join(reasons),
                  "\n\n".join(plain(f, run) for f in accepted))
         kind = "skipped"
     rest = [f for f in quiet if f.baselined is None]

@@ -163,7 +163,7 @@ def render_finding(f: Finding, sources: Mapping[str, str], style: Style,
     code = f"[{f.code}]" if f.code is not None else ""
     head = f"{where(f.location)}: {style(sev, sev)}{code}: "
     if f.verdict is not None:
-        mark = " (baselined)" if f.baselined is not None else ""
+        mark = f" ({f.accepted_by})" if f.baselined is not None else ""
         head += f"{style(f.verdict, f.verdict)}{mark}: "
     lines = [head + f.message + t]
     lines += caret(f.location, sources)
@@ -171,7 +171,7 @@ def render_finding(f: Finding, sources: Mapping[str, str], style: Style,
     for span, note in f.notes:
         prefix = f"{span}: " if span else ""
         lines.append(f"  {prefix}{style('note', 'note')}: {note}")
-    if f.baselined is not None:
+    if f.baselined is not None and f.accepted_by == "baselined":  # a waiver is in the details
         lines.append(f"  baselined: {f.baselined}")
     elif relaxed(f, fail_on):
         lines.append(f"  not verified: this passes only because of --fail-on {fail_on.value}")
