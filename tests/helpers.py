@@ -53,3 +53,15 @@ def policy(src: str):
 
 
 __all__ = ["check", "results", "verdicts", "only_result", "codes", "policy", "Verdict"]
+
+
+def reach_cli(tmp_path, spec: str, *argv: str) -> tuple[int, str, str]:
+    """``sgverify reach`` on ``spec`` (written to tmp_path/inv.sgv): (exit code, stdout, stderr)."""
+    import io
+
+    from sgverify.cli import run
+    path = tmp_path / "inv.sgv"
+    path.write_text(spec)
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["reach", str(path), "--no-timing", *argv], out, err)
+    return code, out.getvalue(), err.getvalue()

@@ -4,22 +4,15 @@ so the answer is incomplete)."""
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
 
-from sgverify.cli import run
+from helpers import reach_cli
 from sgverify.result import Verdict
 
-
-def reach(tmp_path: Path, spec: str, *argv: str) -> tuple[int, str, str]:
-    path = tmp_path / "inv.sgv"
-    path.write_text(spec)
-    out, err = io.StringIO(), io.StringIO()
-    code = run(["reach", str(path), "--no-timing", *argv], out, err)
-    return code, out.getvalue(), err.getvalue()
+reach = reach_cli
 
 
 PUBLIC_ONLY = """group web { ingress accept tcp 22 from 0.0.0.0/0 }

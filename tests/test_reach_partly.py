@@ -4,14 +4,13 @@ membership it assumes (checked here against the evaluator), and fails closed (ex
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
 
 from sgverify.api import load_policy
-from sgverify.cli import run
+from helpers import reach_cli
 from sgverify.evaluate import decide, unresolved_names
 from sgverify.flow import Flow
 from sgverify.model import Direction, Nic
@@ -34,12 +33,7 @@ instance w1 { ip 10.0.0.1; public 47.1.1.1; groups web }
 """
 
 
-def reach(tmp_path: Path, spec: str, *argv: str) -> tuple[int, str, str]:
-    path = tmp_path / "inv.sgv"
-    path.write_text(spec)
-    out, err = io.StringIO(), io.StringIO()
-    code = run(["reach", str(path), "--no-timing", *argv], out, err)
-    return code, out.getvalue(), err.getvalue()
+reach = reach_cli
 
 
 
