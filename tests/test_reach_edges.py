@@ -99,3 +99,22 @@ def test_ipv6_internet_witnesses_use_a_global_unicast_peer(tmp_path: Path) -> No
     spec = T25.replace("group web { }", "group web { ingress accept tcp 80 from ::/0 }")
     code, out, _ = reach(tmp_path, spec, "--from", "internet", "--on", "ipv6")
     assert "witness: ingress tcp [2000::1]:1024 -> [2408::1]:80" in out, out
+
+
+def test_matrix_rows_in_worker_processes_give_the_same_answer(tmp_path: Path, monkeypatch) -> None:
+    """Rows computed by forked workers: the same statuses, the same figures, and
+    byte-identical output for any --jobs."""
+    from sgverify.api import load_policy
+    from sgverify.reach import matrix
+    monkeypatch.setattr(matrix, "PARALLEL_CLASSES", 2)  # small fixtures take the worker path
+    fixtures = Path(__file__).parent / "fixtures" / "audit"
+    for name in ("fleet.sgv", "reach-edge.sgv", "reach-classic.sgv"):
+        policy = load_policy(str(fixtures / name)).policy
+        assert policy is not None
+        one, two = matrix.ReachMatrix(policy, jobs=1), matrix.ReachMatrix(policy, jobs=3)
+        assert len(one.endpoints) > 2
+        assert one.status == two.status and one.partial == two.partial
+        assert one.stats.decisions == two.stats.decisions
+    spec = (fixtures / "fleet.sgv").read_text()
+    outs = {reach(tmp_path, spec, "--jobs", str(j), "--format", "json")[1] for j in (1, 2, 3)}
+    assert len(outs) == 1

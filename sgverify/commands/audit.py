@@ -180,7 +180,9 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         from ..reach.answer import ask
         from ..report.html import MAX_UNITS
         bar = ProgressBar(stderr, "reachability rows")
-        matrix = ask(audit.policy, None, None, by="group", progress=bar, max_units=MAX_UNITS)
+        from ..parallel import default_jobs
+        matrix = ask(audit.policy, None, None, by="group", progress=bar, max_units=MAX_UNITS,
+                     jobs=default_jobs())
         bar.close()
 
     def render(o: Output, style: Style) -> str:

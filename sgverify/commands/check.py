@@ -26,7 +26,7 @@ from ..report.json import render_json
 from ..report.junit import render_junit
 from ..report.sarif import render_sarif
 from ..report.text import Style, render_text
-from .common import EXIT_ERROR, seconds
+from .common import EXIT_ERROR, jobs_arg, seconds
 from .outputs import (Output, Refused, add_output_arguments, plan_outputs, writable,
                       write_baseline, write_reports)
 
@@ -34,14 +34,6 @@ NAME = "check"
 HELP = "prove every assertion in .sgv files or folders"
 
 
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of workers: '{text}'") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("--jobs must be at least 1")
-    return value
 
 
 def add_arguments(c: argparse.ArgumentParser) -> None:
@@ -73,7 +65,7 @@ def add_arguments(c: argparse.ArgumentParser) -> None:
                    help="re-decide every verdict with the independent box certifier (no Z3); "
                         "a disagreement is an internal error, a certifier over budget leaves "
                         "the assertion unproved")
-    c.add_argument("--jobs", "-j", type=_jobs, metavar="N",
+    c.add_argument("--jobs", "-j", type=jobs_arg, metavar="N",
                    help="worker processes (default: all cores when there is enough work); "
                         "output is identical for every N")
     c.add_argument("--backend", choices=BACKENDS, default="local",

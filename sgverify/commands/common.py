@@ -31,3 +31,14 @@ def seconds(text: str) -> float:
         raise argparse.ArgumentTypeError("the timeout must be a finite number of seconds "
                                          "greater than 0")
     return value
+
+
+def jobs_arg(text: str) -> int:
+    """``--jobs N``: a number of worker processes, at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of workers: '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("--jobs must be at least 1")
+    return value

@@ -43,7 +43,8 @@ def bench_reach(n_groups: int = 1000, seed: int = 1, *, rules_per_group: int = 1
     policy = policy or inventory(n_groups, seed, rules_per_group, instances)
     build = time.perf_counter() - t
     t = time.perf_counter()
-    m = ReachMatrix(policy)
+    from ..parallel import default_jobs
+    m = ReachMatrix(policy, jobs=default_jobs())  # as `sgverify reach` runs it
     matrix_s = time.perf_counter() - t
     t = time.perf_counter()
     reachable, unknown = m.count()

@@ -38,6 +38,33 @@ from .services import ServiceBox, ServiceSpace
 from .sides import Accepts, Side, addresses_of
 
 UNREACHABLE, REACHABLE, UNKNOWN = 0, 1, 2
+PARALLEL_CLASSES = 400  # classes below which the rows are computed in one process
+_FORKED: ReachMatrix | None = None  # the matrix whose rows forked workers compute
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _blocks(n: int, jobs: int) -> list[tuple[int, int]]:
+    """Row ranges for ``jobs`` workers: a few per worker, so that uneven rows even out."""
+    size = max(1, -(-n // (jobs * 4)))
+    return [(lo, min(n, lo + size)) for lo in range(0, n, size)]
+
+
+def _rows_in_worker(block: tuple[int, int]) -> tuple[bytes, bytes, set[tuple[int, object]]]:
+    """A forked worker's block of rows, and the decisions it made (side, key), so that the
+    parent reports the same count as one process would."""
+    m = _FORKED
+    assert m is not None, "rows are computed in forked workers only"
+    lo, hi = block
+    n = len(m.endpoints)
+    status, partial = bytearray((hi - lo) * n), bytearray((hi - lo) * n)
+    m._fill(lo, hi, status, partial)
+    keys: set[tuple[int, object]] = {(i, k) for i, side in enumerate(m._sides.values())
+                                     for k in side._cache}
+    return bytes(status), bytes(partial), keys
 STATUS_WORDS = {UNREACHABLE: "unreachable", REACHABLE: "reachable", UNKNOWN: "unknown"}
 
 
@@ -108,7 +135,7 @@ class ReachMatrix:
 
     def __init__(self, policy: Policy, instances: Sequence[Instance] | None = None,
                  query: Query = Query(),
-                 progress: Callable[[int, int], None] | None = None) -> None:
+                 progress: Callable[[int, int], None] | None = None, jobs: int = 1) -> None:
         start = time.perf_counter()
         self.policy, self.query = policy, query
         chosen = list(policy.instances if instances is None else instances)
@@ -166,7 +193,7 @@ class ReachMatrix:
         self.stats = Stats(len(self.instances), len(self.endpoints), len(self.groupsets),
                            service_atoms=len(self.space),
                            address_atoms=sum(self.atoms.count(f) for f in FAMILIES))
-        self.status = self._compute(progress)
+        self.status = self._compute(progress, jobs)
         self._rows: list[tuple[int, int]] | None = None
         self._witnesses: dict[tuple[int, int], Witness | None] = {}
         self.stats.seconds = time.perf_counter() - start
@@ -240,28 +267,58 @@ class ReachMatrix:
         q = self.query_mask[a.family]
         return e.sure & i.sure & q, e.maybe & i.maybe & q
 
-    def _compute(self, progress: Callable[[int, int], None] | None) -> bytearray:
-        """The status of every ordered class pair (row-major), the core loop."""
+    def _compute(self, progress: Callable[[int, int], None] | None, jobs: int = 1) -> bytearray:
+        """The status of every ordered class pair (row-major), the core loop. With ``jobs``
+        > 1 and enough classes, blocks of rows go to forked worker processes (each row is
+        independent); the result, and every figure shown, is the same as in one process."""
         n = len(self.endpoints)
         status = bytearray(n * n)
         self.partial = bytearray(n * n)  # reachable class pairs that may reach more services
-        partial = self.partial
+        self._outs = [self.side(gs, Direction.EGRESS) for gs in range(len(self.groupsets))]
+        self._ins = [self.side(gs, Direction.INGRESS) for gs in range(len(self.groupsets))]
         by_groupset: dict[int, list[Endpoint]] = {}
         for e in self.endpoints:
             by_groupset.setdefault(e.groupset, []).append(e)
+        self._by_groupset = list(by_groupset.items())
+        blocks = _blocks(n, jobs) if jobs > 1 and n >= PARALLEL_CLASSES and _can_fork() else []
+        if len(blocks) > 1:
+            from ..parallel import pmap
+            global _FORKED
+            _FORKED = self
+            try:
+                done = pmap(_rows_in_worker, blocks, jobs)
+            finally:
+                _FORKED = None
+            seen: set[tuple[int, object]] = set()
+            for (lo, hi), (st, pa, keys) in zip(blocks, done):
+                status[lo * n:hi * n] = st
+                self.partial[lo * n:hi * n] = pa
+                seen |= keys
+                if progress is not None:
+                    progress(hi, n)
+            self.stats.decisions = len(seen)
+        else:
+            self._fill(0, n, status, self.partial, progress)
+            self.stats.decisions = sum(len(s._cache) for s in self._sides.values())
+        self.stats.class_pairs = n * n
+        return status
+
+    def _fill(self, lo: int, hi: int, status: bytearray, partial: bytearray,
+              progress: Callable[[int, int], None] | None = None) -> None:
+        """Rows ``lo`` to ``hi`` (exclusive) into ``status`` and ``partial``, which hold
+        those rows only, from their start."""
+        n = len(self.endpoints)
         block25 = self.policy.semantics.block_tcp25
-        outs = [self.side(gs, Direction.EGRESS) for gs in range(len(self.groupsets))]
-        ins = [self.side(gs, Direction.INGRESS) for gs in range(len(self.groupsets))]
-        keys = self.groupset_keys
-        groupsets = list(by_groupset.items())
-        for c, a in enumerate(self.endpoints):
+        outs, ins, keys, groupsets = self._outs, self._ins, self.groupset_keys, self._by_groupset
+        for c in range(lo, hi):
+            a = self.endpoints[c]
             fam = a.family
             q = self.query_mask[fam]
             out = outs[a.groupset]
             out_peer, out_local = out.peer[fam], out.local[fam][a.atom]
             out_listed = out.listed_at(fam, a.atom)
             a_keys = keys[a.groupset]
-            row = c * n
+            row = (c - lo) * n
             if not q:
                 continue
             internet = self.internet[fam]
@@ -292,9 +349,6 @@ class ReachMatrix:
                         status[row + b.index] = UNKNOWN
             if progress is not None:
                 progress(c + 1, n)
-        self.stats.class_pairs = n * n
-        self.stats.decisions = sum(len(s._cache) for s in self._sides.values())
-        return status
 
     # ------------------------------------------------------------ instances
     def class_status(self, c: int, d: int) -> int:
