@@ -31,7 +31,8 @@ def bench_audit(n_groups: int = 1000, rules_per_group: int = 200, seed: int = 1,
     build = time.perf_counter() - t
     chosen = list(BUILTIN[:controls])
     t = time.perf_counter()
-    report = run_audit(policy, chosen, Settings())
+    from ..parallel import default_jobs
+    report = run_audit(policy, chosen, Settings(), jobs=default_jobs())  # as `sgverify audit`
     audit_s = time.perf_counter() - t
     groups_only = sum(r.elapsed for r in report.results if r.subject.kind == "group")
     statuses: dict[str, int] = {}
