@@ -118,3 +118,27 @@ def test_matrix_rows_in_worker_processes_give_the_same_answer(tmp_path: Path, mo
     spec = (fixtures / "fleet.sgv").read_text()
     outs = {reach(tmp_path, spec, "--jobs", str(j), "--format", "json")[1] for j in (1, 2, 3)}
     assert len(outs) == 1
+
+
+EXT = """group norm { ingress accept tcp 80 from 0.0.0.0/0 }
+group ext (id sg-9, external) {}
+instance n1 { ip 10.0.0.1; groups norm }
+instance e1 { ip 10.0.0.2; groups norm, ext }
+"""
+
+
+@pytest.mark.parametrize("assertion, verdict", [
+    ("internet can partly reach group norm on tcp 80", Verdict.PROVED),     # n1 settles it
+    ("internet cannot reach group norm on tcp 80", Verdict.VIOLATED),      # n1 settles it
+    ("internet cannot reach group norm on tcp 22", Verdict.UNKNOWN),       # e1 might
+    ("group norm can partly reach instance n1 on tcp 80", Verdict.UNKNOWN),  # only e1 -> n1
+    ("internet can partly reach group ext on tcp 22", Verdict.UNKNOWN),
+])
+def test_set_assertions_through_external_groups(assertion: str, verdict: Verdict) -> None:
+    """A member in a group whose rules are not known makes its own pairs unknown; a pair
+    of known members still settles the verdict when it can."""
+    from sgverify.api import check_text
+    (r,) = check_text(EXT + f"assert {assertion}\n").results
+    assert r.verdict is verdict, (r.summary, r.code)
+    if verdict is Verdict.UNKNOWN:
+        assert r.code == "W402" and "rules of group ext are not known" in r.summary

@@ -54,8 +54,12 @@ def check_fleet(checker: Checker, a: FleetReachAssertion) -> Result:
     if a.src.kind == "internet" or a.dst.kind == "internet":
         return _internet(checker, a)
     pairs = [(s, r) for s in a.src.instances for r in a.dst.instances if s is not r]
+    # An instance in a group whose rules are not known: its pairs are unknown (W402), the
+    # others are decided as usual (a pair that decides the verdict settles it).
+    opaque = [(s, r) for s, r in pairs if _opaque(s) or _opaque(r)]
+    pairs = [(s, r) for s, r in pairs if not (_opaque(s) or _opaque(r))]
     involved: list[Instance] = []
-    for inst in list(a.src.instances) + list(a.dst.instances):
+    for inst in [i for p in pairs for i in p]:
         if inst not in involved:
             involved.append(inst)
     m = ReachMatrix(checker.policy, involved, query)
@@ -64,6 +68,8 @@ def check_fleet(checker: Checker, a: FleetReachAssertion) -> Result:
     # address each): the others have nothing to prove, as their own assertions say (E124).
     pairs = [(s, r) for s, r in pairs if s.groups[0].network is not r.groups[0].network
              or (id(s) in index and id(r) in index and _possible(m, index[id(s)], index[id(r)]))]
+    if not pairs and opaque:
+        return _external(a, opaque[0])
     if not pairs:
         return Result(a, Verdict.ERROR, f"no connection of the set from {a.src} to {a.dst} can "
                       "occur (no pair of distinct instances with addresses of one family for it), "
@@ -86,6 +92,8 @@ def check_fleet(checker: Checker, a: FleetReachAssertion) -> Result:
         return _from_pair(checker, a, deciding, PAIR_CHECK[a.check], total)
     if unknown is not None:
         return _from_pair(checker, a, unknown, Verdict.UNKNOWN, total)
+    if opaque:
+        return _external(a, opaque[0])
     if cross_network:
         s, r = cross_network[0]
         return Result(a, Verdict.UNKNOWN, f"not verified: {s.name} and {r.name} are in different "
@@ -94,6 +102,18 @@ def check_fleet(checker: Checker, a: FleetReachAssertion) -> Result:
         return _from_pair(checker, a, pairs[0], Verdict.VIOLATED, total)
     return Result(a, Verdict.PROVED, f"proved for all {total} (exact: interface classes and "
                   "service atoms)", notes=_notes(checker))
+
+
+def _opaque(inst: Instance) -> bool:
+    return any(not g.rules_known for g in inst.groups)
+
+
+def _external(a: FleetReachAssertion, pair: tuple[Instance, ...]) -> Result:
+    """Unknown: the verdict depends on a pair through a group whose rules are not known."""
+    from ..query import external_reason
+    why = external_reason([i.target for i in pair])
+    return Result(a, Verdict.UNKNOWN, f"not verified: {' -> '.join(i.name for i in pair)}: {why}",
+                  code="W402")
 
 
 def _possible(m: ReachMatrix, a: int, b: int) -> bool:
@@ -154,16 +174,22 @@ def _internet(checker: Checker, a: FleetReachAssertion) -> Result:
              Check.ALL_ALLOWED: Check.ALL_ALLOWED}[a.check]
     engine = Engine(checker.policy, checker.timeout_ms)
     results = []
-    for inst in others:
+    opaque = [i for i in others if _opaque(i)]
+    for inst in [i for i in others if not _opaque(i)]:
         fa = FlowAssertion(a.name, f"instance {inst.name}: {word}", inst.target, fs, check, None, a.span)
         res = engine.check(fa)
         if (res.verdict is Verdict.ERROR and res.code == "E124") or VACUOUS in res.notes:
             continue  # no such flow on this instance (for example no IPv6 address)
         results.append((inst, fa, res))
+    if not results and opaque:
+        return _external(a, (opaque[0],))
     if not results:
         return Result(a, Verdict.ERROR, "no connection of the set can occur on any of the "
                       "instances, so there is nothing to prove", code="E124")
     want = PAIR_CHECK[a.check]
+    hit_want = next((x for x in results if x[2].verdict is want), None)
+    if hit_want is None and opaque:
+        return _external(a, (opaque[0],))
     for verdict in (want, Verdict.UNKNOWN, Verdict.ERROR):
         hit = next(((i, fa, res) for i, fa, res in results if res.verdict is verdict), None)
         if hit is not None:
