@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 T = TypeVar("T")
@@ -45,6 +48,12 @@ def pmap(fn: Callable[[T], R], items: Sequence[T], jobs: int = 1, backend: str =
 
 
 def _dask_map(fn: Callable[[T], R], items: Sequence[T], address: str | None, jobs: int) -> list[R]:
+    with _dask_client(address, jobs) as client:
+        return client.gather(client.map(fn, list(items), pure=False))
+
+
+@contextmanager
+def _dask_client(address: str | None, jobs: int) -> Iterator[Any]:
     try:
         from distributed import Client, LocalCluster
     except ImportError:
@@ -52,10 +61,46 @@ def _dask_map(fn: Callable[[T], R], items: Sequence[T], address: str | None, job
                            "pip install 'sgverify[distributed]'") from None
     if address:
         with Client(address) as client:
-            return client.gather(client.map(fn, list(items), pure=False))
+            yield client
+        return
     with LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:
-        return client.gather(client.map(fn, list(items), pure=False))
+        yield client
+
+
+S = TypeVar("S")
+_SHARED: Any = None  # what forked workers of ``pmap_shared`` inherit
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def pmap_shared(fn: Callable[[S, T], R], shared: S, items: Sequence[T], jobs: int = 1,
+                backend: str = "local", address: str | None = None) -> list[R]:
+    """``[fn(shared, x) for x in items]``, in order. ``shared`` is large and the same for
+    every item: forked local workers inherit it (only items and results are pickled), and
+    a Dask cluster gets it once per worker (scattered). Without fork, one process."""
+    if backend == "dask":
+        with _dask_client(address, jobs) as client:
+            handle = client.scatter(shared, broadcast=True)
+            return client.gather(client.map(fn, [handle] * len(items), list(items), pure=False))
+    if backend != "local":
+        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if jobs <= 1 or len(items) <= 1 or not can_fork():
+        return [fn(shared, x) for x in items]
+    global _SHARED
+    _SHARED = shared
+    try:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(items)),
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(partial(_with_shared, fn), items))
+    finally:
+        _SHARED = None
+
+
+def _with_shared(fn: Callable[[Any, T], R], item: T) -> R:
+    return fn(_SHARED, item)
 
 
 # ---------------------------------------------------------------- check

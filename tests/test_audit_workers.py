@@ -51,3 +51,27 @@ def test_workers_give_the_same_audit(name: str, monkeypatch) -> None:
     fail_on = FailOn("unknown")
     assert render_sarif(run_report(one, fail_on, None), False) == \
         render_sarif(run_report(many, fail_on, None), False)
+
+
+def test_dask_backend_gives_the_same_audit() -> None:
+    pytest.importorskip("distributed")
+    policy = load_policy(str(FIXTURES / "fleet.sgv")).policy
+    assert policy is not None
+    controls, _ = choose_controls(Settings())
+    one = run_audit(policy, controls, Settings())
+    dask = run_audit(policy, controls, Settings(), jobs=2, backend="dask")
+    plain = Style(False)
+    assert render_text(one, plain, timing=False) == render_text(dask, plain, timing=False)
+    assert render_json(one, 0, False) == render_json(dask, 0, False)
+
+
+def test_cli_jobs_and_backend_give_identical_reports() -> None:
+    import io
+    from sgverify.cli import run
+    outs = set()
+    for argv in (["--jobs", "1"], ["--jobs", "2"], ["--backend", "dask", "--jobs", "2"]):
+        out = io.StringIO()
+        code = run(["audit", str(FIXTURES / "fleet.sgv"), "--no-timing", "--format", "json",
+                    *argv], out, io.StringIO())
+        outs.add((code, out.getvalue()))
+    assert len(outs) == 1

@@ -16,6 +16,7 @@ from ..model import FlowAssertion, Group, Instance, Network, Policy, Target
 from ..query import external_reason
 from ..result import Result, Verdict
 from .controls import BUILTIN, WIDE_OPEN, Control
+from ..parallel import can_fork
 from .engine import Engine, pooled
 from .settings import Settings, Waiver, selects_group, selects_instance
 from .templates import (
@@ -27,9 +28,11 @@ from .templates import (
     read_control,
 )
 from .wideopen import wide_open
+from .workers import AuditWork, run_in_workers
 
 BADNESS = {v: i for i, v in enumerate(Verdict)}
 PARALLEL_CHECKS = 2000  # checks below which the audit runs in one process
+Item = tuple[Control, "Subject", list[Template]]
 
 
 @dataclass(frozen=True)
@@ -169,35 +172,22 @@ def run_audit(policy: Policy, controls: Sequence[Control], settings: Settings, *
               path: str = "", timeout_ms: int | None = None,
               progress: Callable[[int, int], None] | None = None,
               today: datetime.date | None = None, disabled: Sequence[Control] = (),
-              jobs: int = 1) -> AuditReport:
+              jobs: int = 1, backend: str = "local", address: str | None = None) -> AuditReport:
     """Check every control on its subjects. Raises ControlError for unusable controls.
-    ``jobs`` > 1: blocks of a large plan go to forked workers (``workers``); the report is
-    the same as in one process."""
+    ``jobs`` > 1: blocks of a large plan go to forked workers, or with ``backend`` "dask"
+    to a Dask cluster (``workers``); the report is the same as in one process."""
     start = time.perf_counter()
     report = AuditReport(path, policy, list(controls), list(disabled), [])
-    templates = instantiate([(c, template_texts(c, settings)) for c in controls], policy,
-                            report.sources)
-    by_control: dict[str, list[Template]] = {}
-    for t in templates:
-        by_control.setdefault(t.control.id, []).append(t)
-    engine = Engine(policy, timeout_ms)
-    every = all_subjects(policy)
-    plan: list[tuple[Control, Subject, list[Template]]] = []
-    for c in controls:
-        ts = by_control.get(c.id, [])
-        scope = frozenset().union(*(t.scope for t in ts)) if ts else frozenset()
-        for s in subjects(every, c, scope, settings):
-            plan.append((c, s, [t for t in ts if s.kind in t.scope]))
+    work = AuditWork(policy, list(controls), settings, timeout_ms)
+    engine, plan = work._built = make_plan(policy, controls, settings, timeout_ms, report.sources)
     total = len(plan)
-    if jobs > 1 and total >= PARALLEL_CHECKS and _can_fork():
-        from .workers import run_in_workers
-        every_results = run_in_workers(
-            plan, lambda item, t: _check(engine, item[0], item[1], t),
-            lambda item, t: _assertion(engine, item[0], item[1], t), jobs, progress)
+    if (backend == "dask" or (jobs > 1 and total >= PARALLEL_CHECKS and can_fork())) and total:
+        every_results = run_in_workers(work, _check_item, _assertion_item, jobs, backend,
+                                       address, progress)
     else:
         every_results = []
-        for n, (c, s, ts) in enumerate(plan, 1):
-            every_results.append(tuple(_check(engine, c, s, t) for t in ts))
+        for n, item in enumerate(plan, 1):
+            every_results.append(tuple(_check_item(engine, item, t) for t in item[2]))
             if progress is not None:
                 progress(n, total)
     for (c, s, _), results in zip(plan, every_results):
@@ -215,9 +205,31 @@ def run_audit(policy: Policy, controls: Sequence[Control], settings: Settings, *
     return report
 
 
-def _can_fork() -> bool:
-    import multiprocessing
-    return "fork" in multiprocessing.get_all_start_methods()
+def make_plan(policy: Policy, controls: Sequence[Control], settings: Settings,
+              timeout_ms: int | None, sources: dict[str, str]) -> tuple[Engine, list[Item]]:
+    """The engine and every (control, subject, templates) to check, in report order
+    (``sources`` receives the texts of the generated control documents)."""
+    templates = instantiate([(c, template_texts(c, settings)) for c in controls], policy, sources)
+    by_control: dict[str, list[Template]] = {}
+    for t in templates:
+        by_control.setdefault(t.control.id, []).append(t)
+    engine = Engine(policy, timeout_ms)
+    every = all_subjects(policy)
+    plan: list[Item] = []
+    for c in controls:
+        ts = by_control.get(c.id, [])
+        scope = frozenset().union(*(t.scope for t in ts)) if ts else frozenset()
+        for s in subjects(every, c, scope, settings):
+            plan.append((c, s, [t for t in ts if s.kind in t.scope]))
+    return engine, plan
+
+
+def _check_item(engine: Engine, item: Item, t: Template) -> Result:
+    return _check(engine, item[0], item[1], t)
+
+
+def _assertion_item(engine: Engine, item: Item, t: Template) -> FlowAssertion:
+    return _assertion(engine, item[0], item[1], t)
 
 
 def _assertion(engine: Engine, c: Control, s: Subject, t: Template) -> FlowAssertion:

@@ -10,7 +10,9 @@ equal to what one process would have made, in plan order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ..evaluate import Decision, Reason
@@ -18,8 +20,30 @@ from ..model import Action, Group, Rule, Target
 from ..result import Evidence, Result, Verdict
 
 Item = tuple[Any, Any, list[Any]]  # (control, subject, templates) of the plan
-_STATE: tuple[Callable[[Item, Any], Result], Sequence[Item]] | None = None
 SUBJECT = "subject"  # an evidence target that is the subject's own (almost always)
+
+
+@dataclass
+class AuditWork:
+    """What every worker needs: the policy, the controls, the settings and the time limit.
+    ``built`` (engine and plan) is made once per process: inherited by forked workers from
+    the parent, made again on a Dask worker from its copy (the same plan, in the same
+    order, since it depends on nothing else)."""
+
+    policy: Any
+    controls: Any
+    settings: Any
+    timeout_ms: int | None
+    _built: tuple[Any, list[Item]] | None = field(default=None, compare=False, repr=False)
+
+    def built(self) -> tuple[Any, list[Item]]:
+        if self._built is None:
+            from .run import make_plan
+            self._built = make_plan(self.policy, self.controls, self.settings, self.timeout_ms, {})
+        return self._built
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_built": None}  # a copy elsewhere builds its own
 
 
 def _blocks(n: int, jobs: int) -> list[tuple[int, int]]:
@@ -27,37 +51,33 @@ def _blocks(n: int, jobs: int) -> list[tuple[int, int]]:
     return [(lo, min(n, lo + size)) for lo in range(0, n, size)]
 
 
-def run_in_workers(plan: Sequence[Item], check: Callable[[Item, Any], Result],
-                   rebuild: Callable[[Item, Any], Any], jobs: int,
+def run_in_workers(work: AuditWork, check: Callable[[Any, Item, Any], Result],
+                   rebuild: Callable[[Any, Item, Any], Any], jobs: int, backend: str = "local",
+                   address: str | None = None,
                    progress: Callable[[int, int], None] | None = None) -> list[tuple[Result, ...]]:
-    """``[tuple(check(item, t) for t in item's templates) for item in plan]`` by forked
-    workers; ``rebuild(item, t)`` makes the assertion ``check`` would have used."""
-    from ..parallel import pmap
-    global _STATE
+    """``[tuple(check(engine, item, t) for t in item's templates) for item in plan]`` in
+    worker processes (forked, or on a Dask cluster); ``rebuild(engine, item, t)`` makes
+    the assertion ``check`` used, from the parent's own objects."""
+    from ..parallel import pmap_shared
+    engine, plan = work.built()
     blocks = _blocks(len(plan), jobs)
-    _STATE = (check, plan)
-    try:
-        done = pmap(_work, blocks, jobs)
-    finally:
-        _STATE = None
+    done = pmap_shared(partial(_work, check), work, blocks, jobs, backend, address)
     out: list[tuple[Result, ...]] = []
     for (lo, hi), encoded in zip(blocks, done):
         for k, item_results in zip(range(lo, hi), encoded):
             item = plan[k]
-            out.append(tuple(_decode(rebuild(item, t), item[1].target, enc)
+            out.append(tuple(_decode(rebuild(engine, item, t), item[1].target, enc)
                              for t, enc in zip(item[2], item_results)))
         if progress is not None:
             progress(hi, len(plan))
     return out
 
 
-def _work(block: tuple[int, int]) -> list[list[tuple[Any, ...]]]:
-    assert _STATE is not None, "audit blocks run in forked workers only"
-    check, plan = _STATE
-    out = []
-    for item in plan[block[0]:block[1]]:
-        out.append([_encode(check(item, t), item[1].target) for t in item[2]])
-    return out
+def _work(check: Callable[[Any, Item, Any], Result], work: AuditWork,
+          block: tuple[int, int]) -> list[list[tuple[Any, ...]]]:
+    engine, plan = work.built()
+    return [[_encode(check(engine, item, t), item[1].target) for t in item[2]]
+            for item in plan[block[0]:block[1]]]
 
 
 def _rule_ref(rule: Rule | None, target: Target) -> Any:
@@ -105,4 +125,4 @@ def _decode(assertion: Any, target: Target, enc: tuple[Any, ...]) -> Result:
     return Result(assertion, Verdict(verdict), summary, flow, tuple(ev), notes, elapsed, code)
 
 
-__all__ = ["run_in_workers"]
+__all__ = ["AuditWork", "run_in_workers"]

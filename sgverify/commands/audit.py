@@ -20,6 +20,7 @@ from ..audit.run import choose_controls, run_audit
 from ..audit.settings import Settings, check_selector, discover_settings, load_settings
 from ..audit.templates import ControlError
 from ..inputs import FORMATS as FORMATS_IN
+from ..parallel import BACKENDS
 from ..report.gate import FailOn
 from ..report.text import Style, render_diagnostic
 from .common import EXIT_ERROR, EXIT_OK, jobs_arg, seconds, style_for
@@ -63,6 +64,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", "-j", type=jobs_arg, metavar="N",
                    help="worker processes (default: all cores from 2,000 checks up); the report "
                         "is identical for every N")
+    p.add_argument("--backend", choices=BACKENDS, default="local",
+                   help="'local' processes, or 'dask': a Dask cluster (the 'distributed' extra)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="with --backend dask: the scheduler to use (default: start a local cluster)")
     p.add_argument("-v", "--verbose", action="store_true", help="also list what is proved")
     p.add_argument("--list-controls", action="store_true",
                    help="print the controls (built-in and --controls) and exit")
@@ -162,10 +167,15 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         from ..parallel import default_jobs
         audit = run_audit(rep.policy, controls, conf, path=path,
                           timeout_ms=int(args.timeout * 1000), progress=bar, disabled=disabled,
-                          jobs=args.jobs or default_jobs())
+                          jobs=args.jobs or default_jobs(), backend=args.backend,
+                          address=args.scheduler)
     except ControlError as exc:
         bar.close()
         _refuse(exc, stderr, err_style, rep.sources)
+        return EXIT_ERROR
+    except RuntimeError as exc:  # the backend is missing or unreachable
+        bar.close()
+        stderr.write(f"sgverify audit: error: {exc}\n")
         return EXIT_ERROR
     bar.close()
     audit.sources.update(rep.sources)

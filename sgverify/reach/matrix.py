@@ -39,25 +39,16 @@ from .sides import Accepts, Side, addresses_of
 
 UNREACHABLE, REACHABLE, UNKNOWN = 0, 1, 2
 PARALLEL_CLASSES = 400  # classes below which the rows are computed in one process
-_FORKED: ReachMatrix | None = None  # the matrix whose rows forked workers compute
-
-
-def _can_fork() -> bool:
-    import multiprocessing
-    return "fork" in multiprocessing.get_all_start_methods()
-
-
 def _blocks(n: int, jobs: int) -> list[tuple[int, int]]:
     """Row ranges for ``jobs`` workers: a few per worker, so that uneven rows even out."""
     size = max(1, -(-n // (jobs * 4)))
     return [(lo, min(n, lo + size)) for lo in range(0, n, size)]
 
 
-def _rows_in_worker(block: tuple[int, int]) -> tuple[bytes, bytes, set[tuple[int, object]]]:
+def _rows_in_worker(m: ReachMatrix, block: tuple[int, int]
+                    ) -> tuple[bytes, bytes, set[tuple[int, object]]]:
     """A forked worker's block of rows, and the decisions it made (side, key), so that the
     parent reports the same count as one process would."""
-    m = _FORKED
-    assert m is not None, "rows are computed in forked workers only"
     lo, hi = block
     n = len(m.endpoints)
     status, partial = bytearray((hi - lo) * n), bytearray((hi - lo) * n)
@@ -280,15 +271,10 @@ class ReachMatrix:
         for e in self.endpoints:
             by_groupset.setdefault(e.groupset, []).append(e)
         self._by_groupset = list(by_groupset.items())
-        blocks = _blocks(n, jobs) if jobs > 1 and n >= PARALLEL_CLASSES and _can_fork() else []
+        from ..parallel import can_fork, pmap_shared
+        blocks = _blocks(n, jobs) if jobs > 1 and n >= PARALLEL_CLASSES and can_fork() else []
         if len(blocks) > 1:
-            from ..parallel import pmap
-            global _FORKED
-            _FORKED = self
-            try:
-                done = pmap(_rows_in_worker, blocks, jobs)
-            finally:
-                _FORKED = None
+            done = pmap_shared(_rows_in_worker, self, blocks, jobs)
             seen: set[tuple[int, object]] = set()
             for (lo, hi), (st, pa, keys) in zip(blocks, done):
                 status[lo * n:hi * n] = st
