@@ -20,10 +20,9 @@ from ..audit.run import choose_controls, run_audit
 from ..audit.settings import Settings, check_selector, discover_settings, load_settings
 from ..audit.templates import ControlError
 from ..inputs import FORMATS as FORMATS_IN
-from ..parallel import BACKENDS
 from ..report.gate import FailOn
 from ..report.text import Style, render_diagnostic
-from .common import EXIT_ERROR, EXIT_OK, jobs_arg, seconds, style_for
+from .common import EXIT_ERROR, EXIT_OK, add_parallel_arguments, seconds, style_for
 from .outputs import Output, Refused, add_output_arguments, plan_outputs, writable, write_reports
 
 NAME = "audit"
@@ -61,13 +60,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="what fails the run (default unknown: what is not verified fails)")
     p.add_argument("--timeout", type=seconds, default=60.0, metavar="SECONDS",
                    help="solver time limit for the few checks that need Z3 (default 60)")
-    p.add_argument("--jobs", "-j", type=jobs_arg, metavar="N",
-                   help="worker processes (default: all cores from 2,000 checks up); the report "
-                        "is identical for every N")
-    p.add_argument("--backend", choices=BACKENDS, default="local",
-                   help="'local' processes, or 'dask': a Dask cluster (the 'distributed' extra)")
-    p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="with --backend dask: the scheduler to use (default: start a local cluster)")
+    add_parallel_arguments(p, "all cores from 2,000 checks up")
     p.add_argument("-v", "--verbose", action="store_true", help="also list what is proved")
     p.add_argument("--list-controls", action="store_true",
                    help="print the controls (built-in and --controls) and exit")

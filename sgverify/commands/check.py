@@ -18,7 +18,7 @@ from ..baseline import BaselineError, apply_baseline, load_baseline
 from ..config import DEFAULTS, FAIL_ON, FORMATS, Config, ConfigError, discover, load_config
 from ..diagnostics import Diagnostic
 from ..load import display_path, file_problem, includers, missing_reason
-from ..parallel import BACKENDS, check_files, default_jobs
+from ..parallel import check_files, default_jobs
 from ..report.findings import FileReport, RunNote, RunReport, with_fingerprints
 from ..report.from_check import path_file_report, spec_file_report
 from ..report.gate import FailOn, exit_code as gate_exit_code, run_exit_code
@@ -26,7 +26,7 @@ from ..report.json import render_json
 from ..report.junit import render_junit
 from ..report.sarif import render_sarif
 from ..report.text import Style, render_text
-from .common import EXIT_ERROR, jobs_arg, seconds
+from .common import EXIT_ERROR, add_parallel_arguments, seconds
 from .outputs import (Output, Refused, add_output_arguments, plan_outputs, writable,
                       write_baseline, write_reports)
 
@@ -65,13 +65,7 @@ def add_arguments(c: argparse.ArgumentParser) -> None:
                    help="re-decide every verdict with the independent box certifier (no Z3); "
                         "a disagreement is an internal error, a certifier over budget leaves "
                         "the assertion unproved")
-    c.add_argument("--jobs", "-j", type=jobs_arg, metavar="N",
-                   help="worker processes (default: all cores when there is enough work); "
-                        "output is identical for every N")
-    c.add_argument("--backend", choices=BACKENDS, default="local",
-                   help="'local' processes, or 'dask': a Dask cluster (the 'distributed' extra)")
-    c.add_argument("--scheduler", metavar="ADDRESS",
-                   help="with --backend dask: the scheduler to use (default: start a local cluster)")
+    add_parallel_arguments(c, "all cores when there is enough work")
 
 
 def find_specs(paths: Sequence[str]) -> tuple[list[str], list[tuple[str, Diagnostic]]]:

@@ -27,7 +27,7 @@ from ..reach.matrix import Query
 from ..reach.render import render_json, render_text
 from ..reach.select import SelectError, select
 from ..report.text import render_diagnostic
-from .common import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED, jobs_arg, style_for
+from .common import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED, add_parallel_arguments, style_for
 
 NAME = "reach"
 HELP = "who can reach whom across an inventory, on what (with witnesses)"
@@ -62,9 +62,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-unknown", action="store_true",
                    help="exit 0 even when some pairs are unknown or may reach more services "
                         "(they are still reported); by default an incomplete answer exits 3")
-    p.add_argument("--jobs", "-j", type=jobs_arg, metavar="N",
-                   help="worker processes for the matrix rows (default: all cores when there "
-                        "are enough interface classes); the answer is identical for every N")
+    add_parallel_arguments(p, "all cores from 400 interface classes up, for the matrix rows",
+                           backend=False)
     p.add_argument("--no-timing", action="store_true", help="leave timings out (stable output)")
     p.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     p.add_argument("--allow-outside-includes", action="store_true",
