@@ -149,6 +149,14 @@ def outside(region: Sequence[Box], cutters: Sequence[Box], budget: Budget) -> li
     return carve(region, cutters, budget)[1]
 
 
+def disjoint(boxes: Iterable[Box], budget: Budget) -> list[Box]:
+    """The union of ``boxes`` (which may overlap) as disjoint boxes."""
+    out: list[Box] = []
+    for b in boxes:
+        out += carve([b], out, budget)[1]
+    return out
+
+
 def cross(a: Sequence[Box], b: Sequence[Box]) -> list[Box]:
     """The non-empty pairwise intersections of two lists of boxes."""
     out = []

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from .addresses import INTERNET, MAX, PRIVATE_V4, V4, V6, AddrSpace
-from .boxes import Box, Budget, Intervals, box_and, carve, cross as _cross, iv, lowest, normalise, point
+from .boxes import Box, Budget, Intervals, box_and, carve, cross as _cross, disjoint, iv, lowest, normalise, point
 from .flow import Flow
 from .model import (ICMP, ICMPV6, PORT_PROTOCOLS, TCP, Action, Assertion, Check,
                     CompareAssertion, Direction, EndpointTerm, FlowAssertion, FlowSet, GroupKey,
@@ -282,8 +282,8 @@ def decide_region(layout: Layout, target: Target, sem: Semantics, region: Sequen
                                **{f"d{peer_dim}": _addr(INTERNET, fam)})
                    for fb, fam in FAMILIES]
             take(cut, False, "platform")
-        shared = _group_region(layout, target, peer_groups, open_only=False)
-        open_ = _group_region(layout, target, peer_groups, open_only=True)
+        shared = group_region(layout, target, peer_groups, open_only=False)
+        open_ = group_region(layout, target, peer_groups, open_only=True)
         if sem.intra_group == "override":
             take(open_, True, "intra-group")
         for rule in target.rules(direction):
@@ -296,8 +296,11 @@ def decide_region(layout: Layout, target: Target, sem: Semantics, region: Sequen
     return pieces
 
 
-def _group_region(layout: Layout, target: Target, peer_groups: frozenset[GroupKey] | None,
-                  open_only: bool) -> list[Box]:
+def group_region(layout: Layout, target: Target, peer_groups: frozenset[GroupKey] | None,
+                 open_only: bool) -> list[Box]:
+    """Flows whose peer shares one of the target's groups (``open_only``: one whose
+    members reach each other), on the internal network; ``peer_groups``: the peer's groups
+    when fixed."""
     groups = [g for g in target.groups
               if not open_only or (g.gtype is GroupType.BASIC and g.intra is Action.ACCEPT)]
     base = layout.make(d1=point(0))
@@ -350,14 +353,6 @@ def _single_sides(local_groups: frozenset[GroupKey] | None) -> dict[Direction, t
     return {Direction.INGRESS: (peer, local), Direction.EGRESS: (local, peer)}
 
 
-def _disjoint(boxes: list[Box], budget: Budget) -> list[Box]:
-    out: list[Box] = []
-    for b in boxes:
-        _, rest = carve([b], out, budget)
-        out += rest
-    return out
-
-
 def violation_exists(a: Assertion, sem: Semantics, budget_limit: int = 200_000) -> bool:
     """Is there a flow violating ``a`` (for some membership of unresolved lists)? Raises
     NotCertified past the budget. Empty flow sets count as no violation."""
@@ -381,7 +376,7 @@ def _flow_violation(a: FlowAssertion, sem: Semantics, budget: Budget) -> bool:
     t = a.target
     layout = layout_for([t], flowset_group_keys(a.flows) | flowset_group_keys(a.only))
     sides = _single_sides(t.group_keys)
-    region = _disjoint(_cross(well_formed(layout, t), flowset_boxes(layout, a.flows, sides)), budget)
+    region = disjoint(_cross(well_formed(layout, t), flowset_boxes(layout, a.flows, sides)), budget)
     pieces = decide_region(layout, t, sem, region, budget)
     if a.check is Check.ALL_ALLOWED:
         return any(not p.accepted for p in pieces)
@@ -412,7 +407,7 @@ def _reach_violation(a: ReachAssertion, sem: Semantics, budget: Budget) -> bool:
             wf.append(x)
     if src_t.network is Network.CLASSIC:
         wf = _restrict(wf, FAM, point(0))
-    region = _disjoint(_cross(wf, flowset_boxes(layout, fs, sides)), budget)
+    region = disjoint(_cross(wf, flowset_boxes(layout, fs, sides)), budget)
     sender = decide_region(layout, src_t, sem, region, budget, peer_dim=LOCAL, local_dim=PEER,
                            peer_groups=dst_t.group_keys)
     passed = [p.box for p in sender if p.accepted]
@@ -435,7 +430,7 @@ def _compare_violation(a: CompareAssertion, sem: Semantics, budget: Budget) -> b
     right = Target(a.right.name, a.right.kind, a.right.groups, None)
     layout = layout_for([left, right], flowset_group_keys(a.flows))
     sides = _single_sides(None)
-    region = _disjoint(_cross(well_formed(layout, left), flowset_boxes(layout, a.flows, sides)), budget)
+    region = disjoint(_cross(well_formed(layout, left), flowset_boxes(layout, a.flows, sides)), budget)
     for lp in decide_region(layout, left, sem, region, budget):
         for rp in decide_region(layout, right, sem, [lp.box], budget):
             if a.check is Check.EQUIVALENT and lp.accepted != rp.accepted:
@@ -460,4 +455,4 @@ def representative(layout: Layout, box: Box) -> Flow:
 
 
 __all__ = ["violation_exists", "NotCertified", "Layout", "decide_region", "well_formed",
-           "flowset_boxes", "representative", "PRIVATE_V4"]
+           "flowset_boxes", "group_region", "representative", "PRIVATE_V4"]

@@ -25,7 +25,7 @@ from typing import Any
 import z3  # type: ignore[import-untyped]
 
 from .addresses import MAX, V4, V6
-from .boxes import Box, Budget, BudgetExceeded, Intervals, carve
+from .boxes import Box, Budget, BudgetExceeded, Intervals, carve, disjoint
 from .build import build_fragment
 from .certify import (DIR, DPORT, FAM, LOCAL, NIC, PEER, PROTO, SPORT, Layout, Piece, Side,
                       flowset_group_keys, layout_for,
@@ -36,7 +36,7 @@ from .encode import well_formed as z3_well_formed
 from .evaluate import Decision, decide, in_flow_set
 from .explain import find_target
 from .flow import Flow, flow_problem
-from .merge import BoxView, describe, disjoint, merge_boxes, witness
+from .merge import BoxView, describe, merge_boxes, witness
 from .model import Direction, FlowSet, Group, GroupKey, Instance, Policy, Rule, Semantics, Target
 from .query import decode
 from .report.json import rule_json

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .addresses import INTERNET, MAX, PRIVATE_V4, V4, V6, AddrRange, AddrSpace
-from .boxes import Box, Budget, Intervals, carve, iv_and, iv_sub, normalise
+from .boxes import Box, Intervals, iv_and, iv_sub, normalise
 from .certify import DIR, DPORT, FAM, LOCAL, NIC, PEER, PROTO, SPORT, Layout
 from .flow import Flow
 from .model import (GRE, ICMP, ICMPV6, PORT_PROTOCOLS, TCP, UDP, Direction, GroupKey, Nic,
@@ -27,15 +27,6 @@ PREFERRED_PROTOCOLS = (TCP, UDP, ICMP, ICMPV6, GRE)
 GLOBAL_UNICAST_V6 = normalise([(0x2000 << 112, (0x4000 << 112) - 1)])
 PRIVATE_V6 = normalise([(0xfc00 << 112, (0xfe00 << 112) - 1)])
 TEXT_CIDRS = 8  # the text form lists at most this many blocks per field (JSON lists all)
-
-
-def disjoint(boxes: Iterable[Box], budget: Budget) -> list[Box]:
-    """The union of ``boxes`` (which may overlap) as disjoint boxes."""
-    out: list[Box] = []
-    for b in boxes:
-        _, rest = carve([b], out, budget)
-        out += rest
-    return out
 
 
 def merge_boxes(boxes: Iterable[Box], frozen: Sequence[int] = FROZEN) -> list[Box]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gate_support import ROOT, SARIF_SCHEMA, cli, write
+from gate_support import ROOT, cli, validate_sarif, write
 
 jsonschema = pytest.importorskip("jsonschema")
 
@@ -25,21 +25,10 @@ ONE_NOTE = "group g { out: egress accept all to 0.0.0.0/0 }\n"  # L102 only
 SLOW = "group g { ingress accept tcp 22 from 10.0.0.0/8 }\n"   # not completed with --budget 2
 
 
-def validate(doc: dict) -> None:
-    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
-    jsonschema.Draft4Validator(schema).validate(doc)
-
-
-@pytest.fixture
-def at_root(monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(ROOT)
-    return ROOT
-
-
 def sarif(*args: object) -> tuple[int, dict]:
     code, out, err = cli(*args, "--format", "sarif", "--no-timing")
     doc = json.loads(out)
-    validate(doc)
+    validate_sarif(doc)
     return code, doc
 
 
@@ -295,7 +284,7 @@ def test_diff_exit_code_does_not_depend_on_the_format(at_root: Path, old: str, n
         assert code == expected, fmt
         if fmt == "sarif":
             doc = json.loads(out)
-            validate(doc)
+            validate_sarif(doc)
             assert doc["runs"][0]["invocations"][0]["exitCode"] == expected
         if fmt == "junit":
             root = ET.fromstring(out)
@@ -343,7 +332,7 @@ def test_an_unusable_input_still_gives_sarif_and_junit(tmp_path: Path) -> None:
     code, _, err = cli("lint", bad, *args)
     assert code == 2 and "error[E001]" in err
     doc = json.loads(out["sarif"].read_text())
-    validate(doc)
+    validate_sarif(doc)
     assert [r["ruleId"] for r in results(doc)] == ["E001"]
     load = ET.fromstring(out["junit"].read_text()).find("testsuite/testcase")
     assert load.get("name") == "load" and load.find("error").get("type") == "E001"

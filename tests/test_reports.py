@@ -10,23 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from gate_support import ROOT, SARIF_SCHEMA, SPECS, Terminal, cli, write
+from gate_support import ROOT, SPECS, Terminal, cli, validate_sarif, write
 
 jsonschema = pytest.importorskip("jsonschema")
 
 BROKEN = ROOT / "tests" / "fixtures" / "broken"
 GATE = ROOT / "tests" / "fixtures" / "gate"
-
-
-def validate_sarif(doc: dict) -> None:
-    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
-    jsonschema.Draft4Validator(schema).validate(doc)
-
-
-@pytest.fixture
-def at_root(monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(ROOT)
-    return ROOT
 
 
 def sarif_of(*args: object) -> tuple[int, dict]:

@@ -36,7 +36,7 @@ from ..model import (
     Target,
 )
 from ..canonical import canonical
-from ..query import TCP25_NOTE, Checker
+from ..query import TCP25_NOTE, Checker, flowset_keys
 from ..result import Evidence, Result, Verdict
 from ..boxes import carve
 from .search import (
@@ -465,14 +465,7 @@ def _mentions_groups(fs: FlowSet) -> bool:
 def _with_keys(layout: Layout, fs: FlowSet, pinned: frozenset[GroupKey] | None) -> Layout:
     if pinned is not None:
         return layout
-    keys = set(layout.keys)
-    for terms in (fs.src, fs.dst):
-        for t in terms or ():
-            if t.member_of is not None:
-                keys.add(t.member_of)
-            keys |= t.groups_exactly or set()
-    keys |= set(fs.peer_groups or ())
-    return Layout(tuple(sorted(keys)), ())
+    return Layout(tuple(sorted(set(layout.keys) | flowset_keys(fs))), ())
 
 
 __all__ = ["VACUOUS", "Engine", "PooledTarget", "Summary", "bounds", "pooled", "relevant", "summarise"]

@@ -6,6 +6,7 @@ printed the way ``check`` prints them."""
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Sequence
 from typing import IO
@@ -13,6 +14,17 @@ from typing import IO
 from ..api import SpecReport, load_policy
 from ..inputs.policy import load_inputs
 from ..report.text import Style, render_diagnostic
+
+
+def add_inventory_arguments(p: argparse.ArgumentParser, nargs: str) -> None:
+    """The INVENTORY arguments and ``--input-format``, as ``audit`` and ``reach`` take them."""
+    from ..inputs import FORMATS
+    p.add_argument("inventories", nargs=nargs, metavar="INVENTORY",
+                   help="the inventory, all arguments together: .sgv specs of groups and "
+                        "instances, cloud exports (Alibaba Cloud API JSON, Terraform, ROS, "
+                        "AWS), folders of exports")
+    p.add_argument("--input-format", choices=FORMATS, metavar="FORMAT",
+                   help="force the format of the exports: " + ", ".join(FORMATS))
 
 
 def load_inventory(paths: Sequence[str], stderr: IO[str], style: Style,

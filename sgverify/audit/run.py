@@ -178,8 +178,9 @@ def run_audit(policy: Policy, controls: Sequence[Control], settings: Settings, *
     to a Dask cluster (``workers``); the report is the same as in one process."""
     start = time.perf_counter()
     report = AuditReport(path, policy, list(controls), list(disabled), [])
-    work = AuditWork(policy, list(controls), settings, timeout_ms)
-    engine, plan = work._built = make_plan(policy, controls, settings, timeout_ms, report.sources)
+    prepared = make_plan(policy, controls, settings, timeout_ms, report.sources)
+    work = AuditWork(policy, list(controls), settings, timeout_ms, prepared)
+    engine, plan = prepared
     total = len(plan)
     if (backend == "dask" or (jobs > 1 and total >= PARALLEL_CHECKS and can_fork())) and total:
         every_results = run_in_workers(work, _check_item, _assertion_item, jobs, backend,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from ..addresses import INTERNET, PRIVATE_V4, V4, V6, AddrSpace
 from ..boxes import Box, Budget, Intervals, iv_and, normalise, point
 from ..certify import FAMILIES as BOX_FAMILIES
-from ..certify import FULL, Layout, Side, flowset_boxes, rule_boxes, well_formed
+from ..certify import FULL, Layout, Side, flowset_boxes, group_region, rule_boxes, well_formed
 from ..flow import Flow
 from ..model import (
     GRE,
@@ -39,7 +39,7 @@ from ..model import (
     Semantics,
     Target,
 )
-from ..boxes import box_and, carve
+from ..boxes import box_and, carve, disjoint
 from ..boxes import cross as _cross
 
 DIR, NIC, FAM, PROTO, DPORT, SPORT, PEER, LOCAL = range(8)
@@ -87,15 +87,10 @@ def region_layout(target: Target, rules: Sequence[Rule], fs: FlowSet,
     """Dimensions for the search: group bits only when the peer's groups are free."""
     if pinned is not None:
         return Layout((), ())
-    keys: set[GroupKey] = set(target.group_keys)
+    from ..query import flowset_keys  # query imports the audit engine lazily, not at load
+    keys: set[GroupKey] = set(target.group_keys) | flowset_keys(fs)
     for r in rules:
         keys |= r.peer.groups
-    for terms in (fs.src, fs.dst):
-        for t in terms or ():
-            if t.member_of is not None:
-                keys.add(t.member_of)
-            keys |= t.groups_exactly or set()
-    keys |= set(fs.peer_groups or ())
     return Layout(tuple(sorted(keys)), ())
 
 
@@ -128,14 +123,6 @@ def cross(a: Iterable[Box], b: Sequence[Box]) -> list[Box]:
     return _cross(list(a), b)
 
 
-def disjoint(boxes: list[Box], budget: Budget) -> list[Box]:
-    out: list[Box] = []
-    for b in boxes:
-        _, rest = carve([b], out, budget)
-        out += rest
-    return out
-
-
 RuleBoxes = dict[tuple[int, object, tuple[GroupKey, ...]], tuple[Box, ...]]
 
 
@@ -151,8 +138,8 @@ def steps(layout: Layout, target: Target, rules: Sequence[Rule], sem: Semantics,
                                 d6=normalise((r.lo, r.hi) for r in INTERNET if r.family == fam))
                     for fb, fam in BOX_FAMILIES)
         yield Step(cut, False, "platform")
-    open_ = tuple(group_boxes(layout, target, pinned, open_only=True))
-    shared = tuple(group_boxes(layout, target, pinned, open_only=False))
+    open_ = tuple(group_region(layout, target, pinned, open_only=True))
+    shared = tuple(group_region(layout, target, pinned, open_only=False))
     if sem.intra_group == "override" and open_:
         yield Step(open_, True, "intra-group")
     for r in rules:
@@ -202,25 +189,6 @@ def keyless_rule_boxes(rule: Rule, dbit: int, pinned: frozenset[GroupKey] | None
         for _ in range(grouped):
             out.append((point(dbit), nic, point(fam_bit), proto, dport, sport, FULL[PEER], local))
     return tuple(out)
-
-
-def group_boxes(layout: Layout, target: Target, pinned: frozenset[GroupKey] | None,
-                open_only: bool) -> list[Box]:
-    """Flows whose peer shares one of the target's groups (``open_only``: one whose
-    members reach each other), on the internal network."""
-    groups = [g for g in target.groups
-              if not open_only or (g.gtype is GroupType.BASIC and g.intra is Action.ACCEPT)]
-    base = layout.make(d1=point(0))
-    if pinned is not None:
-        return [base] if any(g.key in pinned for g in groups) else []
-    out = []
-    for g in groups:
-        dim = layout.key_dim(g.key)
-        if dim is not None:
-            box = list(base)
-            box[dim] = point(1)
-            out.append(tuple(box))
-    return out
 
 
 def default_accepts(target: Target, direction: Direction) -> bool:
@@ -336,7 +304,6 @@ __all__ = [
     "best_flow",
     "cross",
     "default_accepts",
-    "disjoint",
     "pick",
     "pinned_groups",
     "region",

@@ -33,7 +33,7 @@ from ..model import (
 from ..result import Evidence, Result, Verdict
 from ..reach.membership import accepting
 from .engine import BOX_BUDGET, Engine, pooled
-from ..boxes import carve, cross
+from ..boxes import carve, cross, disjoint
 from .search import (
     DPORT,
     FAM,
@@ -43,7 +43,6 @@ from .search import (
     PROTO,
     SPORT,
     best_flow,
-    disjoint,
     keyless_rule_boxes,
     pick,
 )

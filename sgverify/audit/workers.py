@@ -26,24 +26,24 @@ SUBJECT = "subject"  # an evidence target that is the subject's own (almost alwa
 @dataclass
 class AuditWork:
     """What every worker needs: the policy, the controls, the settings and the time limit.
-    ``built`` (engine and plan) is made once per process: inherited by forked workers from
-    the parent, made again on a Dask worker from its copy (the same plan, in the same
-    order, since it depends on nothing else)."""
+    ``prepared`` (engine and plan) is made once per process by ``built``: inherited by
+    forked workers from the parent, made again on a Dask worker from its copy (the same
+    plan, in the same order, since it depends on nothing else)."""
 
     policy: Any
     controls: Any
     settings: Any
     timeout_ms: int | None
-    _built: tuple[Any, list[Item]] | None = field(default=None, compare=False, repr=False)
+    prepared: tuple[Any, list[Item]] | None = field(default=None, compare=False, repr=False)
 
     def built(self) -> tuple[Any, list[Item]]:
-        if self._built is None:
+        if self.prepared is None:
             from .run import make_plan
-            self._built = make_plan(self.policy, self.controls, self.settings, self.timeout_ms, {})
-        return self._built
+            self.prepared = make_plan(self.policy, self.controls, self.settings, self.timeout_ms, {})
+        return self.prepared
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_built": None}  # a copy elsewhere builds its own
+        return {**self.__dict__, "prepared": None}  # a copy elsewhere builds its own
 
 
 def _blocks(n: int, jobs: int) -> list[tuple[int, int]]:

@@ -13,13 +13,12 @@ from dataclasses import replace
 from typing import IO
 
 from ..audit.controls import BUILTIN
-from ..audit.inventory import load_inventory
+from ..audit.inventory import add_inventory_arguments, load_inventory
 from ..audit.progress import ProgressBar
 from ..audit.report import audit_exit_code, render_json, render_text, run_report
 from ..audit.run import choose_controls, run_audit
 from ..audit.settings import Settings, check_selector, discover_settings, load_settings
 from ..audit.templates import ControlError
-from ..inputs import FORMATS as FORMATS_IN
 from ..report.gate import FailOn
 from ..report.text import Style, render_diagnostic
 from .common import EXIT_ERROR, EXIT_OK, add_parallel_arguments, seconds, style_for
@@ -31,12 +30,7 @@ FORMATS = ("text", "json", "html", "sarif", "junit")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("inventories", nargs="*", metavar="INVENTORY",
-                   help="the inventory, all arguments together: .sgv specs of groups and "
-                        "instances, cloud exports (Alibaba Cloud API JSON, Terraform, ROS, "
-                        "AWS), folders of exports")
-    p.add_argument("--input-format", choices=FORMATS_IN, metavar="FORMAT",
-                   help="force the format of the exports: " + ", ".join(FORMATS_IN))
+    add_inventory_arguments(p, "*")
     p.add_argument("--settings", metavar="FILE",
                    help="audit settings (TOML; default: sgverify-audit.toml here, if any)")
     p.add_argument("--controls", action="append", default=[], metavar="PATH",

@@ -18,10 +18,9 @@ import argparse
 import os
 from typing import IO
 
-from ..audit.inventory import load_inventory
+from ..audit.inventory import add_inventory_arguments, load_inventory
 from ..audit.progress import ProgressBar
 from ..diagnostics import InputError
-from ..inputs import FORMATS as FORMATS_IN
 from ..reach.answer import ask
 from ..reach.matrix import Query
 from ..reach.render import render_json, render_text
@@ -35,12 +34,7 @@ TEXT_LIMIT = 200
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("inventories", nargs="+", metavar="INVENTORY",
-                   help="the inventory, all arguments together: .sgv specs of groups and "
-                        "instances, cloud exports (Alibaba Cloud API JSON, Terraform, ROS, "
-                        "AWS), folders of exports")
-    p.add_argument("--input-format", choices=FORMATS_IN, metavar="FORMAT",
-                   help="force the format of the exports: " + ", ".join(FORMATS_IN))
+    add_inventory_arguments(p, "+")
     p.add_argument("--from", dest="src", metavar="SELECTOR",
                    help="senders: internet, instance NAME, group NAME, tag:KEY[=VALUE] or a name "
                         "(globs allowed; default: everything, the internet included)")
