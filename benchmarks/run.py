@@ -14,6 +14,7 @@ import argparse
 import math
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -44,6 +45,8 @@ class Row:
 
 def _env() -> dict[str, str]:
     env = dict(os.environ)
+    for name in ("SGVERIFY_NO_CACHE", "SGVERIFY_CACHE_DIR"):  # each benchmark says what it wants
+        env.pop(name, None)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     return env
 
@@ -58,16 +61,34 @@ def _wall(cmd: list[str], cwd: Path = ROOT) -> float:
 
 
 def bench_gate(quick: bool) -> Row:
-    """1. `sgverify check specs/` against the floor `python -c "import z3, lark"`."""
+    """1. `sgverify check specs/` against the floor `python -c "import z3, lark"`: as a
+    developer re-runs it (unchanged files reuse their results), after editing one file,
+    and with every proof made again (--no-cache, as on a clean CI clone)."""
     runs = 3 if quick else 7
-    ours, floor = [], []
-    _wall([sys.executable, "-m", "sgverify", "check", "specs/", "-q"])  # warm caches
-    for _ in range(runs):  # alternate so that load changes hit both alike
-        ours.append(_wall([sys.executable, "-m", "sgverify", "check", "specs/", "-q"]))
-        floor.append(_wall([sys.executable, "-c", "import z3, lark"]))
-    o, f = statistics.median(ours), statistics.median(floor)
-    return Row("1. CLI gate: check specs/ vs import z3, lark", f"{o:.3f} s", f"{f:.3f} s",
-               f"{o / f:.1f}x", "<= 1.5x", "yes" if o / f <= 1.5 else "no")
+    timings: dict[str, list[float]] = {"unchanged": [], "one edited": [], "cold": [], "floor": []}
+    check = [sys.executable, "-m", "sgverify", "check", "specs/", "-q"]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        shutil.copytree(ROOT / "specs", work / "specs")
+        (work / "pyproject.toml").write_text("")
+        edited = sorted((work / "specs").rglob("*.sgv"))[0]
+        original = edited.read_text()
+        _wall(check, work)  # fills the cache (and the OS file cache)
+        for n in range(runs):  # alternate so that load changes hit every variant alike
+            timings["unchanged"].append(_wall(check, work))
+            edited.write_text(original + f"# edit {n}\n")
+            timings["one edited"].append(_wall(check, work))
+            timings["cold"].append(_wall(check + ["--no-cache"], work))
+            timings["floor"].append(_wall([sys.executable, "-c", "import z3, lark"], work))
+    m = {k: statistics.median(v) for k, v in timings.items()}
+    f = m["floor"]
+    row = Row("1. CLI gate: check specs/ (15 files, 62 assertions) vs import z3, lark",
+              f"{m['unchanged']:.3f} s", f"{f:.3f} s", f"{m['unchanged'] / f:.1f}x", "<= 1.5x",
+              "yes (unchanged files)" if m["unchanged"] / f <= 1.5 else "no")
+    row.notes.append(f"one file edited (1 of 15 checked again): {m['one edited']:.3f} s, "
+                     f"{m['one edited'] / f:.1f}x the floor; every proof made again "
+                     f"(--no-cache, a clean CI clone): {m['cold']:.3f} s, {m['cold'] / f:.1f}x")
+    return row
 
 
 def bench_interface(quick: bool) -> Row:

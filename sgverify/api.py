@@ -6,32 +6,15 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
 from typing import Callable
 
 from .build import build_document
-from .diagnostics import Diagnostic
 from .load import Limits, load_spec
 from .model import Assertion, Policy
 from .query import Checker, check_policy
 from .resolve import resolve
 from .result import Result
-
-
-@dataclass
-class SpecReport:
-    """Everything one spec file produced: diagnostics (any phase), the resolved policy
-    when it got that far, and one result per assertion when it was checked."""
-
-    path: str
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    policy: Policy | None = None
-    results: list[Result] = field(default_factory=list)
-    sources: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def has_errors(self) -> bool:
-        return any(d.is_error for d in self.diagnostics)
+from .spec_report import SpecReport
 
 
 def load_policy(path: str, *, root: str | None = None, allow_outside: bool = False,
@@ -40,6 +23,7 @@ def load_policy(path: str, *, root: str | None = None, allow_outside: bool = Fal
     report = SpecReport(path)
     spec = load_spec(path, root=root, allow_outside=allow_outside, limits=limits)
     report.sources = spec.sources
+    report.imported = spec.imported is not None
     report.diagnostics.extend(spec.diagnostics)
     if report.has_errors:
         return report

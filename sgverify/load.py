@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from .build import build_document
 from .diagnostics import Diagnostic, InputError, Span
 from .syntax import Document, GroupNode, ImportNode, IncludeNode, InstanceNode, PortListNode, PrefixListNode
 
@@ -174,6 +173,8 @@ def load_spec(path: str, root: str | None = None, allow_outside: bool = False,
               limits: Limits = Limits()) -> LoadedSpec:
     """Load ``path`` and everything it includes. Every problem (unreadable file, syntax,
     bad value, include) is a diagnostic; check ``has_errors`` before resolving."""
+    from .build import build_document  # the parser: only when a file is read
+
     spec = LoadedSpec()
     top = os.path.abspath(path)
     if root is None:

@@ -8,10 +8,8 @@ picklable (module-level functions, frozen dataclasses).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -41,6 +39,9 @@ def pmap(fn: Callable[[T], R], items: Sequence[T], jobs: int = 1, backend: str =
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     if jobs <= 1 or len(items) <= 1:
         return [fn(x) for x in items]
+    import multiprocessing  # here, not at the top: a run in one process does not need them
+    from concurrent.futures import ProcessPoolExecutor
+
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with ProcessPoolExecutor(max_workers=min(jobs, len(items)),
                              mp_context=multiprocessing.get_context(method)) as pool:
@@ -73,6 +74,8 @@ _SHARED: Any = None  # what forked workers of ``pmap_shared`` inherit
 
 
 def can_fork() -> bool:
+    import multiprocessing
+
     return "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -89,6 +92,9 @@ def pmap_shared(fn: Callable[[S, T], R], shared: S, items: Sequence[T], jobs: in
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     if jobs <= 1 or len(items) <= 1 or not can_fork():
         return [fn(shared, x) for x in items]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     global _SHARED
     _SHARED = shared
     try:

@@ -14,3 +14,8 @@ def at_root(monkeypatch: pytest.MonkeyPatch):
     from gate_support import ROOT
     monkeypatch.chdir(ROOT)
     return ROOT
+
+
+# The check command reuses earlier results from .sgverify_cache in the working directory;
+# tests must check afresh (tests/test_cache.py turns it on in temporary folders).
+os.environ["SGVERIFY_NO_CACHE"] = "1"

@@ -13,19 +13,16 @@ import os
 import time
 from typing import IO, Callable, Sequence
 
-from ..api import SpecReport, check_file
+from ..cache import DEFAULT_DIR, ResultCache, Settings, folder_from
 from ..baseline import BaselineError, apply_baseline, load_baseline
 from ..config import DEFAULTS, FAIL_ON, FORMATS, Config, ConfigError, discover, load_config
 from ..diagnostics import Diagnostic
 from ..load import display_path, file_problem, includers, missing_reason
-from ..parallel import check_files, default_jobs
 from ..report.findings import FileReport, RunNote, RunReport, with_fingerprints
 from ..report.from_check import path_file_report, spec_file_report
 from ..report.gate import FailOn, exit_code as gate_exit_code, run_exit_code
-from ..report.json import render_json
-from ..report.junit import render_junit
-from ..report.sarif import render_sarif
 from ..report.text import Style, render_text
+from ..spec_report import SpecReport
 from .common import EXIT_ERROR, add_parallel_arguments, seconds
 from .outputs import (Output, Refused, add_output_arguments, plan_outputs, writable,
                       write_baseline, write_reports)
@@ -65,6 +62,12 @@ def add_arguments(c: argparse.ArgumentParser) -> None:
                    help="re-decide every verdict with the independent box certifier (no Z3); "
                         "a disagreement is an internal error, a certifier over budget leaves "
                         "the assertion unproved")
+    c.add_argument("--no-cache", action="store_true", dest="no_cache",
+                   help="prove everything again instead of reusing the results of files "
+                        "unchanged since an earlier check (also SGVERIFY_NO_CACHE=1)")
+    c.add_argument("--cache-dir", metavar="DIR", dest="cache_dir",
+                   help="where results are kept for reuse (default: SGVERIFY_CACHE_DIR, "
+                        "else .sgverify_cache in the working directory)")
     add_parallel_arguments(c, "all cores when there is enough work")
 
 
@@ -135,11 +138,15 @@ def settings(args: argparse.Namespace) -> Config:
 
 
 def render(run: RunReport, output: Output, style: Style, quiet: bool, timing: bool) -> str:
+    # Each renderer is imported when its format is asked for (start-up time of the gate).
     if output.format == "json":
+        from ..report.json import render_json
         return render_json(run, timing)
     if output.format == "sarif":
+        from ..report.sarif import render_sarif
         return render_sarif(run, timing)
     if output.format == "junit":
+        from ..report.junit import render_junit
         return render_junit(run, timing)
     return render_text(run, style, quiet=quiet, timing=timing)
 
@@ -166,26 +173,20 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     files = [f for f in files if os.path.realpath(f) not in fragments]
     show_progress = bool(getattr(stderr, "isatty", lambda: False)()) and not any(
         o.file is None and o.format != "text" for o in outputs)
-    jobs = args.jobs or default_jobs()
-    if (jobs > 1 and len(files) > 0) or args.backend == "dask":
-        if show_progress and args.jobs:
-            stderr.write(f"checking {len(files)} file(s) on {jobs} worker(s)...")
-            stderr.flush()
-        try:
-            reports = check_files(files, jobs=jobs, backend=args.backend, address=args.scheduler,
-                                  timeout_ms=int(conf.timeout * 1000), certify=args.certify,
-                                  allow_outside=args.allow_outside_includes,
-                                  auto=args.jobs is None)
-        except RuntimeError as exc:  # the backend is missing or unreachable
-            stderr.write(f"\nsgverify: error: {exc}\n")
-            return EXIT_ERROR
-    else:
-        reports = [check_file(path, timeout_ms=int(conf.timeout * 1000),
-                              allow_outside=args.allow_outside_includes, certify=args.certify,
-                              progress=_progress(stderr, n, len(files), path) if show_progress else None)
-                   for n, path in enumerate(files, 1)]
-    if show_progress:
-        stderr.write("\r\033[K")
+    settings_key = Settings(int(conf.timeout * 1000), args.certify, args.allow_outside_includes)
+    folder = folder_from(args.cache_dir, args.no_cache)
+    cache = ResultCache(folder, settings_key) if folder and files else None
+    reused = {f: rep for f in files if cache and (rep := cache.get(f)) is not None}
+    todo = [f for f in files if f not in reused]
+    try:
+        fresh = dict(zip(todo, _check(todo, args, settings_key, stderr, show_progress)))
+    except RuntimeError as exc:  # the backend is missing or unreachable
+        stderr.write(f"\nsgverify: error: {exc}\n")
+        return EXIT_ERROR
+    if cache is not None:
+        for rep in fresh.values():
+            cache.put(rep)
+    reports = [reused[f] if f in reused else fresh[f] for f in files]
 
     found = file_reports(reports, problems)
     shown = display_path(conf.baseline) if conf.baseline else None
@@ -197,6 +198,10 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         RunNote(f"{display_path(f)}: checked as part of "
                 f"{display_path(fragments[os.path.realpath(f)])}, which includes it", display_path(f))
         for f in skipped)
+    if reused:
+        notes += (RunNote(f"the results of {len(reused)} of {len(files)} file(s) come from an "
+                          "earlier check: they and their includes are unchanged (--no-cache "
+                          "proves them again)", display_path(folder or DEFAULT_DIR)),)
     if previous is not None:
         found, baseline_notes = apply_baseline(found, previous, shown or "")
         notes += baseline_notes
@@ -206,6 +211,33 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     write_reports(outputs, lambda o, style: render(report, o, style, args.quiet, timing),
                   stdout, args.color)
     return run_exit_code(report)
+
+
+def _check(files: list[str], args: argparse.Namespace, key: Settings, stderr: IO[str],
+           show_progress: bool) -> list[SpecReport]:
+    """Check ``files``: in this process, or in workers (``--jobs``, ``--backend``)."""
+    if not files:
+        return []
+    from ..api import check_file
+    from ..parallel import check_files, default_jobs
+
+    jobs = args.jobs or default_jobs()
+    if jobs > 1 or args.backend == "dask":
+        if show_progress and args.jobs:
+            stderr.write(f"checking {len(files)} file(s) on {jobs} worker(s)...")
+            stderr.flush()
+        reports = check_files(files, jobs=jobs, backend=args.backend, address=args.scheduler,
+                              timeout_ms=key.timeout_ms, certify=key.certify,
+                              allow_outside=key.allow_outside, auto=args.jobs is None)
+    else:
+        reports = [check_file(path, timeout_ms=key.timeout_ms, allow_outside=key.allow_outside,
+                              certify=key.certify,
+                              progress=_progress(stderr, n, len(files), path) if show_progress
+                              else None)
+                   for n, path in enumerate(files, 1)]
+    if show_progress:
+        stderr.write("\r\033[K")
+    return reports
 
 
 def _progress(stderr: IO[str], n: int, total: int, path: str) -> Callable[[int, int, object], None]:

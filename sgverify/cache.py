@@ -1,0 +1,185 @@
+"""Results of earlier checks, reused when nothing that decides them has changed.
+
+An entry holds one spec file's report and the SHA-256 of the text of every file it read
+(the file and its includes). It is found by a key made of everything else a result
+depends on: this sgverify (the size and modification time of each of its files), the
+z3 and lark installed, the Python version, the check settings (time limit, --certify,
+--allow-outside-includes), the working directory (reports show paths relative to it),
+the path as given and the project folder that bounds includes. It is used only when
+every file it read still has the same text, so a reused result is the result a fresh
+check would give. Only definite outcomes are stored: a spec with errors, imports of
+cloud formats (which may read whole folders), or an assertion that ended unknown or in
+an internal error is always checked again.
+
+Entries are pickles that only the package's own model classes may appear in (anything
+else is refused and the spec checked again); a cache that cannot be read or written is
+skipped silently, because it only saves time. Checking this module must not import the
+parser or the solver: a run where every file is unchanged starts neither.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import pickle
+import re
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, replace
+from importlib.util import find_spec
+
+from .load import Limits, project_root, read_text
+from .result import Verdict
+from .spec_report import SpecReport
+
+FORMAT = 1
+DEFAULT_DIR = ".sgverify_cache"
+DIR_VARIABLE = "SGVERIFY_CACHE_DIR"
+OFF_VARIABLE = "SGVERIFY_NO_CACHE"
+_OWN_FOLDER = re.compile(r"[0-9a-f]{24}")
+# Modules whose classes an entry may hold: the report, the model and the results.
+_ALLOWED = frozenset({"sgverify.spec_report", "sgverify.model", "sgverify.result",
+                      "sgverify.diagnostics", "sgverify.addresses", "sgverify.flow",
+                      "sgverify.evaluate"})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The check settings a result depends on."""
+
+    timeout_ms: int | None
+    certify: bool
+    allow_outside: bool
+
+
+def folder_from(option: str | None, disabled: bool) -> str | None:
+    """The cache folder to use: None when disabled (``--no-cache`` or SGVERIFY_NO_CACHE set
+    to anything but 0), else the option, SGVERIFY_CACHE_DIR, or .sgverify_cache."""
+    off = os.environ.get(OFF_VARIABLE, "")
+    if disabled or (off and off != "0"):
+        return None
+    return option or os.environ.get(DIR_VARIABLE) or DEFAULT_DIR
+
+
+def _stat_files(h: "hashlib._Hash", folder: str, suffixes: tuple[str, ...], deep: bool) -> None:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for e in entries:
+        if e.is_dir(follow_symlinks=False):
+            if deep and not e.name.startswith(("__pycache__", ".")):
+                _stat_files(h, e.path, suffixes, deep)
+        elif e.name.endswith(suffixes):
+            st = e.stat()
+            h.update(f"{e.path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+
+
+def _package_folder(name: str) -> str | None:
+    spec = find_spec(name)  # finds the package without importing it
+    locations = list(spec.submodule_search_locations or ()) if spec else []
+    return locations[0] if locations else None
+
+
+def fingerprint() -> str:
+    """What the code that produced a result was: sgverify, z3, lark and Python."""
+    h = hashlib.sha256(f"sgverify-cache {FORMAT}\n{sys.version}\n".encode())
+    here = os.path.dirname(os.path.abspath(__file__))
+    _stat_files(h, here, (".py", ".lark"), deep=True)
+    _stat_files(h, os.path.join(os.path.dirname(here), "grammar"), (".lark",), deep=False)
+    for name, deep in (("z3", False), ("lark", False)):
+        folder = _package_folder(name)
+        h.update(f"{name}: {folder}\n".encode())
+        if folder:
+            _stat_files(h, folder, (".py", ".so", ".dylib", ".dll"), deep)
+            _stat_files(h, os.path.join(folder, "lib"), (".so", ".dylib", ".dll"), deep)
+    return h.hexdigest()
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> object:
+        if module in _ALLOWED:
+            found = super().find_class(module, name)
+            if isinstance(found, type):
+                return found
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cache entry")
+
+
+def cacheable(report: SpecReport) -> bool:
+    """Only complete, definite reports: resolved without errors or imports, and every
+    assertion proved or violated."""
+    return (report.policy is not None and not report.imported and not report.has_errors
+            and all(r.verdict in (Verdict.PROVED, Verdict.VIOLATED) for r in report.results))
+
+
+class ResultCache:
+    """Reports of unchanged spec files, stored under ``folder``/<fingerprint>/."""
+
+    def __init__(self, folder: str, settings: Settings) -> None:
+        self.top = folder
+        self.settings = settings
+        self._fp = fingerprint()
+        self.folder = os.path.join(folder, self._fp[:24])
+        self.reused = 0
+
+    def _entry(self, path: str) -> str:
+        s = self.settings
+        key = "\0".join([self._fp, repr((s.timeout_ms, s.certify, s.allow_outside)), os.getcwd(),
+                         path, os.path.realpath(path), os.path.realpath(project_root(path))])
+        return os.path.join(self.folder, hashlib.sha256(key.encode()).hexdigest() + ".pickle")
+
+    def get(self, path: str) -> SpecReport | None:
+        """The stored report of ``path`` if every file it read is unchanged."""
+        try:
+            with open(self._entry(path), "rb") as fh:
+                digests, report = _Unpickler(io.BytesIO(fh.read())).load()
+            for shown, digest in digests:
+                if _digest(read_text(shown, shown, Limits())) != digest:
+                    return None
+        except Exception:  # noqa: BLE001 - missing, stale, corrupt or refused: check again
+            return None
+        if not isinstance(report, SpecReport) or report.path != path:
+            return None
+        self.reused += 1
+        # No time was spent on them in this run (the run note says where they come from).
+        report.results = [replace(r, elapsed=0.0) for r in report.results]
+        return report
+
+    def put(self, report: SpecReport) -> None:
+        """Store ``report`` if it is cacheable, keyed by the texts that were checked."""
+        if not cacheable(report):
+            return
+        digests = tuple((shown, _digest(text)) for shown, text in report.sources.items())
+        try:
+            self._prepare()
+            data = pickle.dumps((digests, report), protocol=pickle.HIGHEST_PROTOCOL)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, self._entry(report.path))
+        except Exception:  # noqa: BLE001 - a cache that cannot be written only costs time
+            return
+
+    def _prepare(self) -> None:
+        """Create the folder (ignored by git, tagged as a cache) and drop the entries of
+        other versions of the code."""
+        if os.path.isdir(self.folder):
+            return
+        os.makedirs(self.folder, exist_ok=True)
+        for name, text in ((".gitignore", "# Created by sgverify: results of earlier checks, "
+                                          "safe to delete.\n*\n"),
+                           ("CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n"
+                                            "# a cache directory tag created by sgverify\n")):
+            if not os.path.exists(os.path.join(self.top, name)):
+                with open(os.path.join(self.top, name), "w", encoding="utf-8") as fh:
+                    fh.write(text)
+        for e in os.scandir(self.top):  # only our own folders: --cache-dir may hold more
+            if (e.is_dir(follow_symlinks=False) and e.path != self.folder
+                    and _OWN_FOLDER.fullmatch(e.name)):
+                shutil.rmtree(e.path, ignore_errors=True)
