@@ -33,19 +33,18 @@ def seconds(text: str) -> float:
     return value
 
 
-def add_parallel_arguments(p: argparse.ArgumentParser, default: str, backend: bool = True) -> None:
-    """``--jobs`` (``default`` says when all cores are used) and, with ``backend``,
-    ``--backend`` and ``--scheduler``: the same options for every command that spreads work."""
+def add_parallel_arguments(p: argparse.ArgumentParser, default: str) -> None:
+    """``--jobs`` (``default`` says when all cores are used), ``--backend`` and
+    ``--scheduler``: the same options for every command that spreads work."""
     from ..parallel import BACKENDS
     p.add_argument("--jobs", "-j", type=jobs_arg, metavar="N",
                    help=f"worker processes (default: {default}); the output is identical for "
                         "every N")
-    if backend:
-        p.add_argument("--backend", choices=BACKENDS, default="local",
-                       help="'local' processes, or 'dask': a Dask cluster (the 'distributed' extra)")
-        p.add_argument("--scheduler", metavar="ADDRESS",
-                       help="with --backend dask: the scheduler to use (default: start a local "
-                            "cluster)")
+    p.add_argument("--backend", choices=BACKENDS, default="local",
+                   help="'local' processes, or 'dask': a Dask cluster (the 'distributed' extra)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="with --backend dask: the scheduler to use (default: start a local "
+                        "cluster)")
 
 
 def jobs_arg(text: str) -> int:

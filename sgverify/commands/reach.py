@@ -56,8 +56,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-unknown", action="store_true",
                    help="exit 0 even when some pairs are unknown or may reach more services "
                         "(they are still reported); by default an incomplete answer exits 3")
-    add_parallel_arguments(p, "all cores from 400 interface classes up, for the matrix rows",
-                           backend=False)
+    add_parallel_arguments(p, "all cores from 400 interface classes up, for the matrix rows")
     p.add_argument("--no-timing", action="store_true", help="leave timings out (stable output)")
     p.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     p.add_argument("--allow-outside-includes", action="store_true",
@@ -117,8 +116,14 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     limit = args.limit if args.limit is not None else (TEXT_LIMIT if args.format == "text" else None)
     bar = ProgressBar(stderr, "reachability rows")
     from ..parallel import default_jobs
-    answer = ask(policy, src, dst, query, args.by, limit, internet=not args.no_internet,
-                 progress=bar, jobs=args.jobs or default_jobs())
+    try:
+        answer = ask(policy, src, dst, query, args.by, limit, internet=not args.no_internet,
+                     progress=bar, jobs=args.jobs or default_jobs(), backend=args.backend,
+                     address=args.scheduler)
+    except RuntimeError as exc:  # the dask backend is missing or unreachable
+        bar.close()
+        stderr.write(f"sgverify reach: error: {exc}\n")
+        return EXIT_ERROR
     bar.close()
     timing = not args.no_timing
     if args.format == "json":

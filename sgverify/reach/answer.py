@@ -138,12 +138,14 @@ def _internal(m: ReachMatrix, u: Unit) -> Unit:
 def ask(policy: Policy, src: Selection | None, dst: Selection | None, query: Query = Query(),
         by: str = "instance", limit: int | None = None, internet: bool = True,
         progress: Callable[[int, int], None] | None = None,
-        max_units: int | None = None, jobs: int = 1) -> Answer:
+        max_units: int | None = None, jobs: int = 1, backend: str = "local",
+        address: str | None = None) -> Answer:
     """Which of ``src`` reach which of ``dst`` (None: everyone, and the internet when
     ``internet``) on the connections of ``query``. At most ``limit`` pairs get their
     services and witness worked out; the rest are counted in ``truncated``. ``max_units``
     keeps only the first rows and columns (a note says so). ``jobs``: worker processes
-    for the matrix rows (the answer is the same for any number)."""
+    for the matrix rows, on this machine or (``backend`` "dask") on the cluster at
+    ``address`` (None: a local one); the answer is the same for any number."""
     import time
     start = time.perf_counter()
     if src is not None and dst is not None and src.internet and dst.internet:
@@ -157,7 +159,7 @@ def ask(policy: Policy, src: Selection | None, dst: Selection | None, query: Que
             involved = list(policy.instances)
             break
         involved += [i for i in sel.instances if i not in involved]
-    m = ReachMatrix(policy, involved, query, progress, jobs)
+    m = ReachMatrix(policy, involved, query, progress, jobs, backend, address)
     senders = [] if src is not None and src.internet else _units(m, src, by)
     receivers = [] if dst is not None and dst.internet else _units(m, dst, by)
     answer = Answer(question, by, list(senders), list(receivers), matrix=m)
