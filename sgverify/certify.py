@@ -10,7 +10,7 @@ in one of them. It is exact but can grow with the policy; past a box budget it g
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from .addresses import INTERNET, MAX, PRIVATE_V4, V4, V6, AddrSpace
 from .boxes import Box, Budget, Intervals, box_and, carve, cross as _cross, disjoint, iv, lowest, normalise, point
@@ -264,8 +264,11 @@ def rule_boxes(layout: Layout, rule: Rule, direction_bit: int, peer_dim: int, lo
 
 def decide_region(layout: Layout, target: Target, sem: Semantics, region: Sequence[Box],
                   budget: Budget, peer_dim: int = PEER, local_dim: int = LOCAL,
-                  peer_groups: frozenset[GroupKey] | None = None) -> list[Piece]:
-    """Partition ``region`` (disjoint boxes) by what decides, per ``model.Group``'s rules."""
+                  peer_groups: frozenset[GroupKey] | None = None,
+                  cutters: Mapping[int, Sequence[Box]] | None = None) -> list[Piece]:
+    """Partition ``region`` (disjoint boxes) by what decides, per ``model.Group``'s rules.
+    ``cutters``: each rule's ``rule_boxes`` (by id) made earlier with the default
+    dimensions, so that deciding many regions of one target makes them once."""
     pieces: list[Piece] = []
     for direction, dbit in ((Direction.INGRESS, 0), (Direction.EGRESS, 1)):
         rest = _restrict(region, DIR, point(dbit))
@@ -287,7 +290,9 @@ def decide_region(layout: Layout, target: Target, sem: Semantics, region: Sequen
         if sem.intra_group == "override":
             take(open_, True, "intra-group")
         for rule in target.rules(direction):
-            take(rule_boxes(layout, rule, dbit, peer_dim, local_dim, peer_groups),
+            made = cutters.get(id(rule)) if cutters is not None else None
+            take(list(made) if made is not None else
+                 rule_boxes(layout, rule, dbit, peer_dim, local_dim, peer_groups),
                  rule.action is Action.ACCEPT, "rule", rule)
         take(open_, True, "intra-group")
         take(shared, False, "intra-group")

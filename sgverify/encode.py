@@ -134,6 +134,29 @@ def decision(target: Target, direction: Direction, view: View, sem: Semantics) -
     return writer.parse(writer.decision(target, direction, sem))
 
 
+@dataclass(frozen=True)
+class Pieces:
+    """The parts ``decision`` is made of, for questions about single rules: the intra-group
+    Accept override and the platform block (both decide before any rule), each rule's
+    match in precedence order, and the verdict when no rule matches."""
+
+    override: z3.BoolRef
+    blocked: z3.BoolRef
+    matches: tuple[z3.BoolRef, ...]
+    fallback: z3.BoolRef
+
+
+def decision_pieces(target: Target, direction: Direction, view: View, sem: Semantics) -> Pieces:
+    writer = DecisionText(view.flow, view.peer4, view.peer6, view.local4, view.local6,
+                          view.member, view.atom)
+    override = writer.shared_open(target) if sem.intra_group == "override" else "false"
+    blocked = writer.blocked() if sem.block_tcp25 and direction is Direction.EGRESS else "false"
+    texts = [override, blocked, writer.fallback(target, direction)]
+    texts += [writer.rule(r) for r in target.rules(direction)]
+    parsed = writer.parse_all(texts)
+    return Pieces(parsed[0], parsed[1], tuple(parsed[3:]), parsed[2])
+
+
 def accepted(target: Target, view: View, sem: Semantics) -> z3.BoolRef:
     """Acceptance with the direction left symbolic."""
     f = view.flow

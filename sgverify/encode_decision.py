@@ -148,15 +148,38 @@ class DecisionText:
         conds.append(_or(peer))
         return _and(conds)
 
-    def decision(self, target: Target, direction: Direction, sem: Semantics) -> str:
-        default = TRUE if direction is Direction.EGRESS and target.gtype is GroupType.BASIC else FALSE
-        internal = f"(not {self.internet})"
-        shared = [self.member(g.key) for g in target.groups]
+    def shared_open(self, target: Target) -> str:
+        """The peer shares a basic group with intra-group Accept with the interface."""
         open_ = [self.member(g.key) for g in target.groups
                  if g.gtype is GroupType.BASIC and g.intra is Action.ACCEPT]
-        shared_any = _and([internal, _or(shared)])
-        shared_open = _and([internal, _or(open_)]) if open_ else FALSE
-        result = _ite(shared_open, TRUE, _ite(shared_any, FALSE, default))
+        return _and([f"(not {self.internet})", _or(open_)]) if open_ else FALSE
+
+    def blocked(self) -> str:
+        """The platform block of outbound TCP 25 to the internet (egress flows)."""
+        return _and([f"(= {self.protocol} {_bv(TCP, 8)})", f"(= {self.dport} {_bv(25, 16)})",
+                     space_text(self.v6, self.peer4, self.peer6, INTERNET)])
+
+    def first(self, target: Target, direction: Direction, sem: Semantics) -> str:
+        """What decides before any rule: the intra-group Accept override and the platform
+        block (as ``decision`` applies them)."""
+        parts = []
+        if sem.intra_group == "override":
+            parts.append(self.shared_open(target))
+        if sem.block_tcp25 and direction is Direction.EGRESS:
+            parts.append(self.blocked())
+        return _or(parts)
+
+    def fallback(self, target: Target, direction: Direction) -> str:
+        """The verdict when no rule matches: the intra-group policy between members of a
+        shared group, else the group type's default."""
+        default = TRUE if direction is Direction.EGRESS and target.gtype is GroupType.BASIC else FALSE
+        shared = [self.member(g.key) for g in target.groups]
+        shared_any = _and([f"(not {self.internet})", _or(shared)])
+        return _ite(self.shared_open(target), TRUE, _ite(shared_any, FALSE, default))
+
+    def decision(self, target: Target, direction: Direction, sem: Semantics) -> str:
+        shared_open = self.shared_open(target)
+        result = self.fallback(target, direction)
         levels: dict[int, tuple[list[str], list[str]]] = {}
         for rule in target.rules(direction):
             drops, accepts = levels.setdefault(rule.priority, ([], []))
@@ -167,20 +190,23 @@ class DecisionText:
                 result = _ite(_or(accepts), TRUE, result)
             if drops:  # tested first: Drop wins at the same priority
                 result = _ite(_or(drops), FALSE, result)
-        if sem.intra_group == "override" and open_:
+        if sem.intra_group == "override" and shared_open != FALSE:
             result = _or([shared_open, result])
         if sem.block_tcp25 and direction is Direction.EGRESS:
-            blocked = _and([f"(= {self.protocol} {_bv(TCP, 8)})", f"(= {self.dport} {_bv(25, 16)})",
-                            space_text(self.v6, self.peer4, self.peer6, INTERNET)])
-            result = _and([f"(not {blocked})", result])
+            result = _and([f"(not {self.blocked()})", result])
         return result
 
     def parse(self, text: str) -> z3.BoolRef:
+        return self.parse_all([text])[0]
+
+    def parse_all(self, texts: list[str]) -> list[z3.BoolRef]:
+        """The formulas of ``texts``, parsed in one call."""
         decls = []
         for name, term in sorted(self.used.items()):
             sort = "Bool" if z3.is_bool(term) else f"(_ BitVec {term.size()})"
             decls.append(f"(declare-fun {name} () {sort})")
-        return z3.parse_smt2_string("\n".join(decls) + f"\n(assert {text})")[0]
+        parsed = z3.parse_smt2_string("\n".join(decls + [f"(assert {t})" for t in texts]))
+        return [parsed[i] for i in range(len(texts))]
 
 
 def _ite(cond: str, then: str, other: str) -> str:

@@ -80,10 +80,21 @@ def can_fork() -> bool:
 
 
 def pmap_shared(fn: Callable[[S, T], R], shared: S, items: Sequence[T], jobs: int = 1,
-                backend: str = "local", address: str | None = None) -> list[R]:
+                backend: str = "local", address: str | None = None,
+                progress: Callable[[int, int], None] | None = None) -> list[R]:
     """``[fn(shared, x) for x in items]``, in order. ``shared`` is large and the same for
     every item: forked local workers inherit it (only items and results are pickled), and
-    a Dask cluster gets it once per worker (scattered). Without fork, one process."""
+    a Dask cluster gets it once per worker (scattered). Without fork, one process.
+    ``progress(done, total)`` after each item (local; with Dask, at the end)."""
+    out = _pmap_shared(fn, shared, items, jobs, backend, address, progress)
+    if progress is not None:
+        progress(len(items), len(items))
+    return out
+
+
+def _pmap_shared(fn: Callable[[S, T], R], shared: S, items: Sequence[T], jobs: int,
+                 backend: str, address: str | None,
+                 progress: Callable[[int, int], None] | None) -> list[R]:
     if backend == "dask":
         with _dask_client(address, jobs) as client:
             # hash=False: a random key. Hashing makes Dask tokenize the whole object graph
@@ -93,7 +104,7 @@ def pmap_shared(fn: Callable[[S, T], R], shared: S, items: Sequence[T], jobs: in
     if backend != "local":
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     if jobs <= 1 or len(items) <= 1 or not can_fork():
-        return [fn(shared, x) for x in items]
+        return _each(lambda x: fn(shared, x), items, progress)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -102,9 +113,21 @@ def pmap_shared(fn: Callable[[S, T], R], shared: S, items: Sequence[T], jobs: in
     try:
         with ProcessPoolExecutor(max_workers=min(jobs, len(items)),
                                  mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(partial(_with_shared, fn), items))
+            return _each(None, pool.map(partial(_with_shared, fn), items), progress, len(items))
     finally:
         _SHARED = None
+
+
+def _each(fn: Callable[[Any], R] | None, items: Iterable[Any],
+          progress: Callable[[int, int], None] | None, total: int | None = None) -> list[R]:
+    """``fn`` applied to each item (None: the items are the results), reporting progress."""
+    out: list[R] = []
+    count = total if total is not None else len(items)  # type: ignore[arg-type]
+    for x in items:
+        out.append(fn(x) if fn is not None else x)
+        if progress is not None and len(out) < count:
+            progress(len(out), count)
+    return out
 
 
 def _with_shared(fn: Callable[[Any, T], R], item: T) -> R:

@@ -18,7 +18,8 @@ import time
 from collections.abc import Mapping
 from typing import IO, Any
 
-from ..api import SpecReport
+from ..audit.progress import ProgressBar
+from ..spec_report import SpecReport
 from ..baseline import BaselineError, apply_baseline, load_baseline
 from ..diagnostics import REPORT_BUGS, Diagnostic, InputError, InternalError
 from ..inputs import FORMATS
@@ -31,7 +32,7 @@ from ..report.gate import FailOn, fails as gate_fails, run_exit_code
 from ..report.junit import render_cases
 from ..report.sarif import render_sarif
 from ..report.text import Style, caret, render_diagnostic
-from .common import EXIT_ERROR, EXIT_VIOLATED, seconds, style_for
+from .common import EXIT_ERROR, EXIT_VIOLATED, add_parallel_arguments, seconds, style_for
 from .diff import load_input, positive_int, print_diagnostics
 from .outputs import (Output, Refused, add_output_arguments, plan_outputs, writable,
                       write_baseline, write_error_reports, write_reports)
@@ -65,6 +66,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-outside-includes", action="store_true",
                    help="let includes and imports point outside the project folder")
     p.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    add_parallel_arguments(p, "all cores from 2,000 rules to analyse up")
 
 
 def expand(paths: list[str]) -> list[str]:
@@ -219,11 +221,20 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         return _errors(args, outputs, bad, started, stdout)
     reports = []
     sources: dict[str, str] = {}
+    from ..parallel import default_jobs
     for rep in loaded:
         assert rep.policy is not None
         sources.update(rep.sources)
+        bar = ProgressBar(stderr, f"interfaces of {rep.path}")
         try:
-            reports.append(lint_policy(rep.policy, args.target, args.budget, args.timeout * 1000))
+            reports.append(lint_policy(rep.policy, args.target, args.budget, args.timeout * 1000,
+                                       jobs=args.jobs or default_jobs(), backend=args.backend,
+                                       address=args.scheduler, auto=args.jobs is None,
+                                       progress=bar))
+        except RuntimeError as exc:  # the dask backend is missing or unreachable
+            bar.close()
+            stderr.write(f"sgverify lint: error: {exc}\n")
+            return EXIT_ERROR
         except InputError as exc:
             for d in exc.diagnostics:
                 stderr.write(f"{rep.path}: " + render_diagnostic(d, {}, err_style) + "\n")
@@ -235,6 +246,8 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
             bad = [FileReport(rep.path, (diagnostic_finding(rep.path, Diagnostic.make(
                 "E901", f"internal error: {exc}; {REPORT_BUGS}")),))]
             return _errors(args, outputs, bad, started, stdout)
+        finally:
+            bar.close()
     found = lint_files(reports, args.fail_on, [rep.sources for rep in loaded])
     previous_shown = display_path(args.baseline) if args.baseline else None
     if args.write_baseline:

@@ -8,11 +8,12 @@ data (``findings.LintFinding``); ``sgverify.commands.lint`` renders them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..boxes import Budget, BudgetExceeded
 from ..explain import find_target
-from ..model import GroupType, Policy, Target
+from ..model import Direction, GroupType, Policy, Semantics, Target
 from ..solve import SolverUnknown
 from .cloud import cloud_checks
 from .exposure import TooManyLists, exposure
@@ -54,10 +55,43 @@ def scopes_of(policy: Policy, target: str | None = None) -> tuple[list[Scope], l
     return groups, instances
 
 
+PARALLEL_RULES = 2000  # rules over all scopes below which one process is faster
+
+
+def analyse_scope(scope: Scope, sem: Semantics, budget_limit: int, timeout_ms: int | None
+                  ) -> str | tuple[ShadowResult, list[tuple[object, LintFinding]]]:
+    """Dead, redundant, tied rules and exposures of one scope, or why it is incomplete."""
+    budget = Budget(budget_limit)
+    try:
+        return analyse(scope, sem, budget, timeout_ms), exposure(scope, sem, budget)
+    except (BudgetExceeded, SolverUnknown, TooManyLists) as exc:
+        return (f"the box decomposition grew past its budget ({exc}); raise --budget"
+                if isinstance(exc, BudgetExceeded) else
+                f"Z3 did not confirm a finding in time ({exc}); raise --timeout"
+                if isinstance(exc, SolverUnknown) else f"not attempted: {exc}")
+
+
 def lint_policy(policy: Policy, target: str | None = None, budget_limit: int = DEFAULT_BUDGET,
-                timeout_ms: int | None = DEFAULT_TIMEOUT_MS) -> LintReport:
-    """Every finding of ``policy`` (or of the one interface ``target`` names)."""
+                timeout_ms: int | None = DEFAULT_TIMEOUT_MS, jobs: int = 1,
+                backend: str = "local", address: str | None = None, auto: bool = False,
+                progress: Callable[[int, int], None] | None = None) -> LintReport:
+    """Every finding of ``policy`` (or of the one interface ``target`` names). ``jobs``
+    worker processes (or a Dask cluster: ``backend``, ``address``) analyse the scopes; the
+    report is the same for any number. ``auto``: one process when there is little work.
+    ``progress(done, total)`` as scopes (or blocks of them) are done."""
     group_scopes, instance_scopes = scopes_of(policy, target)
+    scopes = group_scopes + instance_scopes
+    size = sum(len(s.target.rules(d)) for s in scopes for d in Direction)
+    if backend == "dask" or (jobs > 1 and len(scopes) > 1 and not (auto and size < PARALLEL_RULES)):
+        from .workers import LintWork, analyse_all
+        outcomes = list(analyse_all(LintWork(policy, target, budget_limit, timeout_ms),
+                                    len(scopes), jobs, backend, address, progress))
+    else:
+        outcomes = []
+        for n, s in enumerate(scopes, 1):
+            outcomes.append(analyse_scope(s, policy.semantics, budget_limit, timeout_ms))
+            if progress is not None:
+                progress(n, len(scopes))
     findings: list[LintFinding] = []
     incomplete: list[Incomplete] = []
     wanted = {s.label for s in group_scopes + instance_scopes}
@@ -67,18 +101,11 @@ def lint_policy(policy: Policy, target: str | None = None, budget_limit: int = D
     pooled: dict[str, tuple[Scope, ShadowResult]] = {}
     seen_ties: set[object] = set()
     seen_exposure: set[object] = set()
-    for scope in group_scopes + instance_scopes:
-        budget = Budget(budget_limit)
-        try:
-            result = analyse(scope, policy.semantics, budget, timeout_ms)
-            exposed = exposure(scope, policy.semantics, budget)
-        except (BudgetExceeded, SolverUnknown, TooManyLists) as exc:
-            reason = (f"the box decomposition grew past its budget ({exc}); raise --budget"
-                      if isinstance(exc, BudgetExceeded) else
-                      f"Z3 did not confirm a finding in time ({exc}); raise --timeout"
-                      if isinstance(exc, SolverUnknown) else f"not attempted: {exc}")
-            incomplete.append(Incomplete(scope.label, reason, scope.location))
+    for scope, outcome in zip(scopes, outcomes):
+        if isinstance(outcome, str):
+            incomplete.append(Incomplete(scope.label, outcome, scope.location))
             continue
+        result, exposed = outcome
         if scope.target.kind == "group":
             alone[scope.target.groups[0].key] = result
             findings += list(result.dead.values()) + list(result.redundant.values())

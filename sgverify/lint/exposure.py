@@ -91,7 +91,8 @@ def exposure(scope: Scope, sem: Semantics, budget: Budget) -> list[tuple[object,
                       if x is not None]
             if not region:
                 continue
-            pieces = decide_region(layout, narrow.to(*region), sem, region, budget)
+            pieces = decide_region(layout, narrow.to(*region), sem, region, budget,
+                                   cutters=narrow.cutters)
             opened = [p for p in pieces if p.accepted]
             if not opened or not _covers(layout, region, [p.box for p in opened], budget):
                 continue

@@ -24,17 +24,16 @@ import z3  # type: ignore[import-untyped]
 
 from ..addresses import INTERNET, V6
 from ..boxes import Box, Budget, carve, point
-from ..certify import (DIR, FAMILIES, LOCAL, PEER, Layout, Piece, decide_region, rule_boxes,
-                       well_formed)
+from ..certify import DIR, FAMILIES, Layout, Piece, decide_region, well_formed
 from ..diagnostics import InternalError, Span
 from ..diff import Narrowing
-from ..encode import SymFlow, decision, single_view
+from ..encode import SymFlow, decision, decision_pieces, single_view
 from ..encode import well_formed as z3_well_formed
 from ..evaluate import Decision, decide, rule_matches
 from ..flow import Flow, flow_problem
 from ..merge import addr_intervals, describe, merge_boxes, volume, witness
 from ..model import TCP, Action, Direction, GroupKey, GroupType, Rule, Semantics, Target
-from ..solve import make_solver, require
+from ..solve import Outcome, SolverUnknown, check, make_solver
 from .findings import Involved, LintFinding
 
 RuleId = tuple[GroupKey, int]
@@ -87,31 +86,38 @@ def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None
     t = scope.target
     layout = layout_for(t)
     region = well_formed(layout, t)
-    pieces = decide_region(layout, t, sem, region, budget)
+    narrow = Narrowing(layout, t)  # also each rule's boxes, made once for every region
+    pieces = decide_region(layout, t, sem, region, budget, cutters=narrow.cutters)
     decided: dict[int, list[Piece]] = {}
     for p in pieces:
         if p.rule is not None:
             decided.setdefault(id(p.rule), []).append(p)
     out = ShadowResult()
-    confirm = Confirmer(layout, t, sem, timeout_ms)
-    narrow = Narrowing(layout, t)
     for direction, dbit in ((Direction.INGRESS, 0), (Direction.EGRESS, 1)):
         rules = t.rules(direction)
         dregion = [x for x in (_in_direction(b, dbit) for b in region) if x is not None]
+        confirm = Reaching(layout, t, sem, direction, timeout_ms)
         for i, r in enumerate(rules):
             if id(r) not in decided:
-                out.dead[rule_id(r)] = _dead(scope, layout, sem, budget, confirm, rules[:i], r,
-                                             dbit, dregion)
+                if not confirm.decides_nothing(i):
+                    raise InternalError(f"the box engine says rule {r.name} decides nothing on "
+                                        f"{t.name}; Z3 finds a flow it decides")
+                out.dead[rule_id(r)] = _dead(scope, layout, sem, budget, rules[:i], r, dbit,
+                                             dregion, narrow.cutters)
             else:
-                found = _redundant(scope, layout, sem, budget, confirm, narrow, r, decided[id(r)])
+                found = _redundant(scope, layout, sem, budget, narrow, r, decided[id(r)])
                 if found is not None:
+                    if not confirm.removable(i):
+                        raise InternalError(f"the box engine says removing rule {r.name} changes "
+                                            f"nothing on {t.name}; Z3 finds a flow whose verdict "
+                                            "changes")
                     out.redundant[rule_id(r)] = found
         for d in rules:
             if d.action is not Action.DROP or id(d) not in decided:
                 continue
             for a in rules:
                 if a.action is Action.ACCEPT and a.priority == d.priority:
-                    found = _tie(scope, layout, sem, budget, a, d, dbit, decided[id(d)])
+                    found = _tie(scope, layout, sem, budget, a, d, decided[id(d)], narrow.cutters[id(a)])
                     if found is not None:
                         out.ties[(rule_id(a), rule_id(d))] = found
     return out
@@ -126,7 +132,8 @@ def _in_direction(box: Box, dbit: int) -> Box | None:
 # ---------------------------------------------------------------- dead rules
 
 
-def _before(layout: Layout, t: Target, sem: Semantics, earlier: Sequence[Rule], dbit: int) -> list[_Cand]:
+def _before(layout: Layout, t: Target, sem: Semantics, earlier: Sequence[Rule], dbit: int,
+            cutters: dict[int, list[Box]]) -> list[_Cand]:
     cands = []
     if sem.block_tcp25 and dbit == 1:
         cut = tuple(layout.make(d3=point(TCP), d4=point(25), d2=point(fb), d6=addr_intervals(INTERNET, fam))
@@ -140,24 +147,21 @@ def _before(layout: Layout, t: Target, sem: Semantics, earlier: Sequence[Rule], 
                 box[dim] = point(1)
                 cands.append(_Cand(f"the intra-group accept policy of group {g.name}", (tuple(box),), True))
     for r in earlier:
-        cands.append(_Cand(f"rule {r.name} of group {r.group_name}",
-                           tuple(rule_boxes(layout, r, dbit, PEER, LOCAL, None)),
+        cands.append(_Cand(f"rule {r.name} of group {r.group_name}", tuple(cutters[id(r)]),
                            r.action is Action.ACCEPT, r))
     return cands
 
 
-def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, confirm: Confirmer,
-          earlier: Sequence[Rule], r: Rule, dbit: int, dregion: list[Box]) -> LintFinding:
+def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier: Sequence[Rule],
+          r: Rule, dbit: int, dregion: list[Box], cutters: dict[int, list[Box]]) -> LintFinding:
+    """Rule ``r`` decides nothing (confirmed by Z3): why (``cutters``: each rule's boxes)."""
     t = scope.target
-    matched, _ = carve(dregion, rule_boxes(layout, r, dbit, PEER, LOCAL, None), budget)
-    if not confirm.never_decides(earlier, r):
-        raise InternalError(f"the box engine says rule {r.name} decides nothing on {t.name}; Z3 "
-                            "finds a flow it decides")
+    matched, _ = carve(dregion, cutters[id(r)], budget)
     if not matched:
         return LintFinding("L101", "warning", f"rule {r.name} never decides any flow on {scope.label}: "
                            "it matches no flow that can occur there", scope.label, r.span or scope.location,
                            r, details=_why_empty(r, t))
-    cands = [c for c in _before(layout, t, sem, earlier, dbit)
+    cands = [c for c in _before(layout, t, sem, earlier, dbit, cutters)
              if carve(matched, c.boxes, budget)[0]]
     remaining, chosen = matched, []
     while remaining:
@@ -229,49 +233,59 @@ def _why_empty(r: Rule, t: Target) -> tuple[str, ...]:
     return tuple(notes)
 
 
-class Confirmer:
-    """Z3 confirmations for one interface: one incremental solver holding the conditions of
-    a possible flow, asked whether two variants of the interface ever decide differently."""
+class Reaching:
+    """Z3's confirmation of dead and redundant rules of one direction, from the encoder's
+    pieces of the decision (``encode.decision_pieces``). One incremental solver holds a
+    possible flow of the direction that nothing decides before the rules, and the verdict
+    that the rules from position i on give (d[i]: rule i if it matches, else d[i+1], else
+    the fallback), checked once against the encoder's whole ``decision``. Rules are then
+    taken in precedence order, each one's flows removed after its turn: rule i decides
+    nothing when none of the flows left matches it, and removing it changes no verdict
+    when every flow left that it matches gets its action from d[i+1] too. One encoding and
+    one check per rule in question: linear in the rules, where comparing two versions of
+    the interface per rule was quadratic."""
 
-    def __init__(self, layout: Layout, t: Target, sem: Semantics, timeout_ms: int | None) -> None:
-        self.sem = sem
-        self.f = SymFlow(universe=frozenset(layout.keys))
-        self.view = single_view(self.f)
-        self.solver = make_solver(timeout_ms)
-        self.solver.add(z3_well_formed(t, self.f))
-        self.t = t
-        self._own: dict[Direction, z3.BoolRef] = {}
+    def __init__(self, layout: Layout, t: Target, sem: Semantics, direction: Direction,
+                 timeout_ms: int | None) -> None:
+        f = SymFlow(universe=frozenset(layout.keys))
+        view = single_view(f)
+        pieces = decision_pieces(t, direction, view, sem)
+        rules = t.rules(direction)
+        self.matches = pieces.matches
+        self.actions = [r.action is Action.ACCEPT for r in rules]
+        tag = "lint.d" + direction.value
+        self.then = [z3.Bool(f"{tag}{i}") for i in range(len(rules) + 1)]
+        s = self.solver = make_solver(timeout_ms)
+        s.add(z3_well_formed(t, f), f.ingress if direction is Direction.INGRESS else z3.Not(f.ingress))
+        s.add(self.then[-1] == pieces.fallback)
+        for i in range(len(rules)):
+            s.add(self.then[i] == z3.If(self.matches[i], z3.BoolVal(self.actions[i]), self.then[i + 1]))
+        whole = z3.And(z3.Not(pieces.blocked), z3.Or(pieces.override, self.then[0]))
+        if self._holds(whole != decision(t, direction, view, sem)):
+            raise InternalError(f"the rule-by-rule decision of {t.name} ({direction.value}) differs "
+                                "from the encoder's")
+        s.add(z3.Not(pieces.override), z3.Not(pieces.blocked))
+        self._removed = 0
 
-    def decision(self, target: Target, direction: Direction) -> z3.BoolRef:
-        if target is self.t:
-            if direction not in self._own:
-                self._own[direction] = decision(target, direction, self.view, self.sem)
-            return self._own[direction]
-        return decision(target, direction, self.view, self.sem)
+    def _holds(self, *conditions: z3.BoolRef) -> bool:
+        outcome = check(self.solver, *conditions)
+        if outcome is Outcome.UNKNOWN:
+            raise SolverUnknown(self.solver.reason_unknown() or "unknown")
+        return outcome is Outcome.SAT
 
-    def differ(self, a: Target, b: Target, direction: Direction) -> bool:
-        """Is there a possible flow of ``direction`` that ``a`` and ``b`` decide differently?"""
-        s = self.solver
-        s.push()
-        try:
-            s.add(self.f.ingress if direction is Direction.INGRESS else z3.Not(self.f.ingress),
-                  self.decision(a, direction) != self.decision(b, direction))
-            return require(s)
-        finally:
-            s.pop()
+    def _reach(self, i: int) -> None:
+        """Remove the flows of the rules before position ``i`` (asked with ``i`` ascending)."""
+        while self._removed < i:
+            self.solver.add(z3.Not(self.matches[self._removed]))
+            self._removed += 1
 
-    def never_decides(self, earlier: Sequence[Rule], r: Rule) -> bool:
-        """With everything after ``r`` removed and ``r`` moved last, does accepting or dropping
-        with ``r`` give the same verdict on every flow (so ``r`` decides nothing)?"""
-        keep = {id(x) for x in earlier}
-        variants = []
-        for action in (Action.ACCEPT, Action.DROP):
-            last = replace(r, action=action, priority=max([x.priority for x in earlier] + [r.priority]) + 1)
-            groups = tuple(replace(g, rules=tuple(x for x in g.rules if x.direction is r.direction
-                                                  and id(x) in keep) + ((last,) if g.key == r.group else ()))
-                           for g in self.t.groups)
-            variants.append(Target(self.t.name, self.t.kind, groups, self.t.local))
-        return not self.differ(variants[0], variants[1], r.direction)
+    def decides_nothing(self, i: int) -> bool:
+        self._reach(i)
+        return not self._holds(self.matches[i])
+
+    def removable(self, i: int) -> bool:
+        self._reach(i)
+        return not self._holds(self.matches[i], self.then[i + 1] != z3.BoolVal(self.actions[i]))
 
 
 def replay(t: Target, sem: Semantics, flow: Flow, assume: dict[str, bool]) -> Decision:
@@ -291,19 +305,17 @@ def without(t: Target, r: Rule) -> Target:
     return Target(t.name, t.kind, groups, t.local, t.span)
 
 
-def _redundant(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, confirm: Confirmer,
-               narrow: Narrowing, r: Rule, own: list[Piece]) -> LintFinding | None:
+def _redundant(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, narrow: Narrowing,
+               r: Rule, own: list[Piece]) -> LintFinding | None:
     t = scope.target
     rest = without(t, r)
     boxes = [p.box for p in own]
     # Only rules that can match where ``r`` matches can decide its flows instead.
-    alt = decide_region(layout, without(narrow.to(*narrow.cutters[id(r)]), r), sem, boxes, budget)
+    alt = decide_region(layout, without(narrow.to(*narrow.cutters[id(r)]), r), sem, boxes, budget,
+                        cutters=narrow.cutters)
     accepts = r.action is Action.ACCEPT
     if any(p.accepted != accepts for p in alt):
         return None
-    if confirm.differ(t, rest, r.direction):
-        raise InternalError(f"the box engine says removing rule {r.name} changes nothing on "
-                            f"{t.name}; Z3 finds a flow whose verdict changes")
     instead: dict[object, tuple[str, Rule | None]] = {}
     for p in alt:
         label = (f"rule {p.rule.name} of group {p.rule.group_name}" if p.rule is not None else
@@ -333,9 +345,9 @@ def _redundant(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, con
 
 
 def _tie(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, a: Rule, d: Rule,
-         dbit: int, won: list[Piece]) -> LintFinding | None:
+         won: list[Piece], a_boxes: list[Box]) -> LintFinding | None:
     t = scope.target
-    overlap, _ = carve([p.box for p in won], rule_boxes(layout, a, dbit, PEER, LOCAL, None), budget)
+    overlap, _ = carve([p.box for p in won], a_boxes, budget)
     if not overlap:
         return None
     boxes = merge_boxes(overlap)
