@@ -57,6 +57,29 @@ def test_equivalence_is_semantic_not_textual() -> None:
     assert code == 0 and out.startswith("equivalent: OLD and NEW accept exactly the same flows")
 
 
+def test_units_with_the_same_rules_by_content_are_not_analysed(monkeypatch) -> None:
+    """Renamed and reordered rules decide alike: no search and no Z3 for such a unit (most
+    units of a fleet); a changed rule still gets the full analysis."""
+    import sgverify.diff as d
+    old = ("group a { r1: ingress accept tcp 22 from 10.0.0.0/8 priority 5\n"
+           "  r2: ingress drop tcp 22 from 10.1.0.0/16 priority 5 }\n"
+           "group b { ingress accept tcp 80 from 0.0.0.0/0 }")
+    new = ("group a { x: ingress drop tcp 22 from 10.1.0.0/16 priority 5\n"
+           "  y: ingress accept tcp 22 from 10.0.0.0/8 priority 5 }\n"
+           "group b { ingress accept tcp 81 from 0.0.0.0/0 }")
+    analysed: list[str] = []
+    full = d.side_pieces
+
+    def counting(layout, target, *args, **kw):
+        analysed.append(target.name)
+        return full(layout, target, *args, **kw)
+    monkeypatch.setattr(d, "side_pieces", counting)
+    result = diff(old, new)
+    assert one_unit(result, "a").completed and not one_unit(result, "a").newly_allowed
+    assert "a" not in analysed and "b" in analysed
+    assert [str(b.witness.dst_port) for b in one_unit(result, "b").newly_allowed] == ["81"]
+
+
 def cli_pair(old: str, new: str, *args: str, tmp: Path | None = None) -> tuple[int, str, str]:
     import tempfile
     folder = Path(tmp or tempfile.mkdtemp())
