@@ -183,9 +183,8 @@ class Checker:
         acc = self._accepted(target, f)
         atoms = [("", n) for n in _unresolved(target)]
         notes = self._flowset_notes(a.flows, a.check)
-        held = self._solver(base)  # one solver for the search and the emptiness check
         if a.check is Check.SOME_ALLOWED:
-            found = self._search(base, acc, atoms, held)
+            found = self._search(base, acc, atoms)
             if found is not None:
                 _disagree(by_boxes, "an accepted flow")
                 s, sure = found
@@ -198,10 +197,10 @@ class Checker:
                     return self._unresolved(a, flow, ev)
                 return Result(a, Verdict.PROVED, "reachable: this flow is accepted", flow, ev,
                               self._notes(flow, notes))
-            empty = self._empty(a, held)
+            empty = self._empty(a, base)
             if empty:
                 return empty
-            flow, values = self._witness(held, f, target, local_pref=True,
+            flow, values = self._witness(self._solver(base), f, target, local_pref=True,
                                          hints=self._spaces([target], [a.flows]))
             ev = self._replay_single(a, target, flow, values, expect_accept=False)
             return Result(a, Verdict.VIOLATED, "no flow of the set is accepted; for example this "
@@ -214,9 +213,9 @@ class Checker:
             assert a.only is not None
             violation = z3.And(acc, z3.Not(flow_set(a.only, f, src, dst, peer=peer_side(f))))
             expect, what = True, "this flow is accepted but lies outside the allowed set"
-        found = self._search(base, violation, atoms, held)
+        found = self._search(base, violation, atoms)
         if found is None:
-            return self._empty(a, held) or Result(a, Verdict.PROVED, "proved", notes=notes)
+            return self._empty(a, base) or Result(a, Verdict.PROVED, "proved", notes=notes)
         _disagree(by_boxes, "a counterexample")
         s, sure = found
         flow, values = self._witness(s, f, target, local_pref=True,
@@ -264,19 +263,13 @@ class Checker:
                 Check.ONLY: "this flow is accepted but lies outside the allowed set"}[a.check]
         return Result(a, Verdict.VIOLATED, what, flow, ev, self._notes(flow, notes), code="E301")
 
-    def _search(self, base: z3.BoolRef, goal: z3.BoolRef, atoms: list[tuple[str, str]],
-                held: z3.Solver) -> tuple[z3.Solver, bool] | None:
+    def _search(self, base: z3.BoolRef, goal: z3.BoolRef,
+                atoms: list[tuple[str, str]]) -> tuple[z3.Solver, bool] | None:
         """A solver holding a flow of ``base`` that meets ``goal``, and whether the flow meets
         it for every membership of the unresolved lists (``atoms``: (view tag, name)). None
-        when no flow meets it for any membership (then the claim holds whatever they are).
-        ``held`` holds ``base``: the goal is added in a frame, kept when a flow is found and
-        removed otherwise, so ``held`` can check next whether ``base`` is empty without
-        encoding it again."""
-        s = held
-        s.push()
-        s.add(goal)
+        when no flow meets it for any membership (then the claim holds whatever they are)."""
+        s = self._solver(base, goal)
         if not require(s):
-            s.pop()
             return None
         if not atoms:
             return s, True
@@ -324,9 +317,8 @@ class Checker:
             return ()
         return (TCP25_NOTE,)
 
-    def _empty(self, a: Assertion, held: z3.Solver) -> Result | None:
-        """E124 when no flow satisfies what ``held`` holds (the assertion's flow set)."""
-        if require(held):
+    def _empty(self, a: Assertion, base: z3.BoolRef) -> Result | None:
+        if require(self._solver(base)):
             return None
         return Result(a, Verdict.ERROR, "the flow set of this assertion is empty (no real flow "
                       "matches it), so there is nothing to prove", code="E124")
@@ -405,26 +397,25 @@ class Checker:
             base_parts.append(z3.Not(f.v6))
         base = z3.And(base_parts)
         both = z3.And(acc_a, acc_b)
-        held = self._solver(base)
-        empty = self._empty(a, held)
+        empty = self._empty(a, base)
         if empty:
             return empty
         notes = (REACH_NOTE,) + self._flowset_notes(fs, a.check, egress=True)
         atoms = [("sender:", n) for n in _unresolved(src_t)] + \
                 [("receiver:", n) for n in _unresolved(dst_t)]
         if a.check is Check.SOME_ALLOWED:
-            found = self._search(base, both, atoms, held)
+            found = self._search(base, both, atoms)
             if found is not None:
                 flow_a, ev, ev_sure = self._reach_evidence(a, found[0], f, expect=True)
                 if not self._agree(found[1], ev_sure):
                     return self._unresolved(a, flow_a, ev)
                 return Result(a, Verdict.PROVED, "reachable: this connection passes both interfaces",
                               flow_a, ev, self._notes(flow_a, notes))
-            flow_a, ev, _ = self._reach_evidence(a, held, f, expect=False)
+            flow_a, ev, _ = self._reach_evidence(a, self._solver(base), f, expect=False)
             return Result(a, Verdict.VIOLATED, "no connection of the set passes; for example this "
                           "one is blocked", flow_a, ev, self._notes(flow_a, notes), code="E301")
         violation = z3.Not(both) if a.check is Check.ALL_ALLOWED else both
-        found = self._search(base, violation, atoms, held)
+        found = self._search(base, violation, atoms)
         if found is None:
             return Result(a, Verdict.PROVED, "proved", notes=notes)
         expect = a.check is not Check.ALL_ALLOWED
@@ -496,8 +487,7 @@ class Checker:
         f = SymFlow(universe=universe)
         src, dst = single_sides(f, None, _only_direction(a.flows))
         base = z3.And(well_formed(left_free, f), flow_set(a.flows, f, src, dst, peer=peer_side(f)))
-        held = self._solver(base)
-        empty = self._empty(a, held)
+        empty = self._empty(a, base)
         if empty:
             return empty
         acc_l, acc_r = self._accepted(left_free, f), self._accepted(right_free, f)
@@ -507,7 +497,7 @@ class Checker:
             violation = z3.And(acc_l, z3.Not(acc_r))
         names = sorted(set(_unresolved(left_free)) | set(_unresolved(right_free)))
         notes: tuple[str, ...] = ()
-        found = self._search(base, violation, [("", n) for n in names], held)
+        found = self._search(base, violation, [("", n) for n in names])
         if found is None:
             return Result(a, Verdict.PROVED, "proved", notes=notes)
         s, sure = found
