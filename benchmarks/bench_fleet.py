@@ -39,6 +39,9 @@ def bench_audit_row(quick: bool) -> Any:
               "yes" if f["audit_seconds"] <= 30 and f["baseline_agrees"] else "no")
     row.notes.append(f"peak memory {f['peak_rss_mb']:.0f} MB; sampled verdicts agree with Z3: "
                      f"{f['baseline_agrees']}; outcomes {f['statuses']}")
+    row.notes.append(f"reading the inventory is not included: from .sgv text about "
+                     f"{f['load_sgv_seconds']:.0f} s, imported from Alibaba Cloud API JSON about "
+                     f"{f['load_json_seconds']:.0f} s (50 groups loaded, scaled to {groups:,})")
     return row
 
 

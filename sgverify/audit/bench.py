@@ -59,7 +59,37 @@ def bench_audit(n_groups: int = 1000, rules_per_group: int = 200, seed: int = 1,
         "baseline_extrapolated_seconds": round(baseline, 1),
         "speedup": round(baseline / max(audit_s, 1e-9), 1), "baseline_agrees": agree,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        **load_seconds(n_groups, rules_per_group, seed),
     }
+
+
+def load_seconds(n_groups: int, rules_per_group: int, seed: int, sample: int = 50) -> dict[str, float]:
+    """Reading such an inventory, which the audit figure leaves out: ``sample`` groups of
+    the same shape loaded from .sgv text and from Alibaba Cloud API JSON (an import), the
+    time scaled to ``n_groups`` (loading grows linearly, benchmark 7)."""
+    import json
+    import os
+    import tempfile
+
+    from ..api import load_policy
+    from ..export import export_aliyun
+    from .synthetic import Shape, generate, to_policy, to_sgv
+    inv = generate(Shape(groups=sample, rules_per_group=rules_per_group, instances=sample,
+                         seed=seed, cover_groups=True), planted=False)
+    out: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "fleet.sgv"), "w", encoding="utf-8") as fh:
+            fh.write(to_sgv(inv))
+        with open(os.path.join(tmp, "fleet.json"), "w", encoding="utf-8") as fh:
+            json.dump(export_aliyun(to_policy(inv)), fh)
+        with open(os.path.join(tmp, "import.sgv"), "w", encoding="utf-8") as fh:
+            fh.write('import "fleet.json"\n')
+        for key, name in (("load_sgv_seconds", "fleet.sgv"), ("load_json_seconds", "import.sgv")):
+            t = time.perf_counter()
+            rep = load_policy(os.path.join(tmp, name), root=tmp)
+            assert rep.policy is not None, [str(d) for d in rep.diagnostics if d.is_error]
+            out[key] = round((time.perf_counter() - t) * n_groups / sample, 1)
+    return out
 
 
 __all__ = ["bench_audit"]
