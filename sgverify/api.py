@@ -23,6 +23,7 @@ def load_policy(path: str, *, root: str | None = None, allow_outside: bool = Fal
     report = SpecReport(path)
     spec = load_spec(path, root=root, allow_outside=allow_outside, limits=limits)
     report.sources = spec.sources
+    report.real_paths = spec.real_paths
     report.imported = spec.imported is not None
     report.diagnostics.extend(spec.diagnostics)
     if report.has_errors:

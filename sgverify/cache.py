@@ -1,12 +1,14 @@
 """Results of earlier checks, reused when nothing that decides them has changed.
 
-An entry holds one spec file's report and the SHA-256 of the text of every file it read
-(the file and its includes). It is found by a key made of everything else a result
+An entry holds one spec file's report and, for every file it read (the file and its
+includes), the real path it resolved to (links followed: an include that now leads
+elsewhere, perhaps outside the project folder, is not the same input) and the SHA-256 of
+its text. It is found by a key made of everything else a result
 depends on: this sgverify (the size and modification time of each of its files), the
 z3 and lark installed, the Python version, the check settings (time limit, --certify,
 --allow-outside-includes), the working directory (reports show paths relative to it),
 the path as given and the project folder that bounds includes. It is used only when
-every file it read still has the same text, so a reused result is the result a fresh
+every file it read still resolves to the same real file with the same text, so a reused result is the result a fresh
 check would give. Only definite outcomes are stored: a spec with errors, imports of
 cloud formats (which may read whole folders), or an assertion that ended unknown or in
 an internal error is always checked again.
@@ -54,11 +56,16 @@ class Settings:
     allow_outside: bool
 
 
+_OFF_WORDS = {"", "0", "false", "no", "off"}
+_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# a cache directory tag created by sgverify\n"
+
+
 def folder_from(option: str | None, disabled: bool) -> str | None:
-    """The cache folder to use: None when disabled (``--no-cache`` or SGVERIFY_NO_CACHE set
-    to anything but 0), else the option, SGVERIFY_CACHE_DIR, or .sgverify_cache."""
-    off = os.environ.get(OFF_VARIABLE, "")
-    if disabled or (off and off != "0"):
+    """The cache folder to use: None when disabled (``--no-cache``, or SGVERIFY_NO_CACHE set
+    to anything but empty, 0, false, no or off), else the option, SGVERIFY_CACHE_DIR, or
+    .sgverify_cache."""
+    off = os.environ.get(OFF_VARIABLE, "").strip().lower()
+    if disabled or off not in _OFF_WORDS:
         return None
     return option or os.environ.get(DIR_VARIABLE) or DEFAULT_DIR
 
@@ -136,11 +143,14 @@ class ResultCache:
 
     def get(self, path: str) -> SpecReport | None:
         """The stored report of ``path`` if every file it read is unchanged."""
+        if not self._ours():
+            return None
         try:
             with open(self._entry(path), "rb") as fh:
                 digests, report = _Unpickler(io.BytesIO(fh.read())).load()
-            for shown, digest in digests:
-                if _digest(read_text(shown, shown, Limits())) != digest:
+            for shown, real, digest in digests:
+                if (os.path.realpath(shown) != real
+                        or _digest(read_text(shown, shown, Limits())) != digest):
                     return None
         except Exception:  # noqa: BLE001 - missing, stale, corrupt or refused: check again
             return None
@@ -153,11 +163,13 @@ class ResultCache:
 
     def put(self, report: SpecReport) -> None:
         """Store ``report`` if it is cacheable, keyed by the texts that were checked."""
-        if not cacheable(report):
+        if not cacheable(report) or set(report.real_paths) != set(report.sources):
             return
-        digests = tuple((shown, _digest(text)) for shown, text in report.sources.items())
+        digests = tuple((shown, report.real_paths[shown], _digest(text))
+                        for shown, text in report.sources.items())
         try:
-            self._prepare()
+            if not self._prepare():
+                return
             data = pickle.dumps((digests, report), protocol=pickle.HIGHEST_PROTOCOL)
             fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
             with os.fdopen(fd, "wb") as fh:
@@ -166,20 +178,36 @@ class ResultCache:
         except Exception:  # noqa: BLE001 - a cache that cannot be written only costs time
             return
 
-    def _prepare(self) -> None:
-        """Create the folder (ignored by git, tagged as a cache) and drop the entries of
-        other versions of the code."""
+    def usable(self) -> bool:
+        """The folder does not exist yet (it will be made) or is a cache of ours."""
+        return not os.path.exists(self.top) or self._ours()
+
+    def _ours(self) -> bool:
+        """Is the folder a cache that sgverify made (its CACHEDIR.TAG says so)? Another
+        folder (``--cache-dir .``, say) is neither read nor written nor cleaned."""
+        try:
+            with open(os.path.join(self.top, "CACHEDIR.TAG"), encoding="utf-8") as fh:
+                return fh.read() == _TAG
+        except OSError:
+            return False
+
+    def _prepare(self) -> bool:
+        """Make sure the folder is ours: create it (tagged as a cache, ignored by git) if it
+        does not exist; then drop the entries of other versions of the code. False when
+        the folder exists and is not a cache of ours: then nothing is written."""
+        if not os.path.exists(self.top):
+            os.makedirs(self.top, exist_ok=True)
+            with open(os.path.join(self.top, ".gitignore"), "w", encoding="utf-8") as fh:
+                fh.write("# Created by sgverify: results of earlier checks, safe to delete.\n*\n")
+            with open(os.path.join(self.top, "CACHEDIR.TAG"), "w", encoding="utf-8") as fh:
+                fh.write(_TAG)
+        if not self._ours():
+            return False
         if os.path.isdir(self.folder):
-            return
+            return True
         os.makedirs(self.folder, exist_ok=True)
-        for name, text in ((".gitignore", "# Created by sgverify: results of earlier checks, "
-                                          "safe to delete.\n*\n"),
-                           ("CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n"
-                                            "# a cache directory tag created by sgverify\n")):
-            if not os.path.exists(os.path.join(self.top, name)):
-                with open(os.path.join(self.top, name), "w", encoding="utf-8") as fh:
-                    fh.write(text)
-        for e in os.scandir(self.top):  # only our own folders: --cache-dir may hold more
+        for e in os.scandir(self.top):
             if (e.is_dir(follow_symlinks=False) and e.path != self.folder
                     and _OWN_FOLDER.fullmatch(e.name)):
                 shutil.rmtree(e.path, ignore_errors=True)
+        return True

@@ -77,7 +77,8 @@ def includers(paths: Iterable[str]) -> dict[str, str]:
         except OSError:
             continue
         for m in _INCLUDE.finditer(text):
-            target = os.path.realpath(os.path.join(os.path.dirname(p), m.group(1)))
+            # Resolved as the loader does: '..' by text first (normpath), then links.
+            target = os.path.realpath(os.path.normpath(os.path.join(os.path.dirname(p), m.group(1))))
             if target in real and target != r:
                 edges[r].append(target)
                 included.add(target)
@@ -164,6 +165,7 @@ class LoadedSpec:
 
     documents: list[Document] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
+    real_paths: dict[str, str] = field(default_factory=dict)  # shown path -> real path read
     diagnostics: list[Diagnostic] = field(default_factory=list)
     rules: int = 0
     imported: Any = None  # the inputs.ImportResult of the spec's imports, if any
@@ -201,6 +203,7 @@ def load_spec(path: str, root: str | None = None, allow_outside: bool = False,
         try:
             text = read_text(file, shown, limits, at)
             spec.sources[shown] = text
+            spec.real_paths[shown] = real
             doc, diags = build_document(text, shown)
         except InputError as exc:
             errors.extend(exc.diagnostics)

@@ -20,6 +20,7 @@ class SpecReport:
     policy: Policy | None = None
     results: list[Result] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
+    real_paths: dict[str, str] = field(default_factory=dict)  # of the files read, by shown path
     imported: bool = False  # it imports cloud formats (Terraform, ROS, ...): never cached
 
     @property

@@ -150,14 +150,52 @@ def test_no_cache_writes_and_reads_nothing(project: Path, monkeypatch: pytest.Mo
     assert reused(check()[1]) and not reused(check("--no-cache")[1])
 
 
-def test_only_its_own_folders_are_cleared_in_a_shared_cache_dir(project: Path) -> None:
-    keep = project / "shared" / "keep"
-    keep.mkdir(parents=True)
-    stale = project / "shared" / ("0" * 24)
+def test_a_folder_sgverify_did_not_make_is_never_touched(project: Path) -> None:
+    """--cache-dir . (or any folder of the user's) is neither read, written nor cleaned."""
+    mine = project / ("0" * 24)
+    mine.mkdir()
+    (mine / "data.txt").write_text("important")
+    out, err = io.StringIO(), io.StringIO()
+    run(["check", "spec.sgv", "--cache-dir", "."], out, err)
+    assert "is not a cache folder that sgverify made" in err.getvalue()
+    assert (mine / "data.txt").exists() and not (project / ".gitignore").exists()
+    assert not list(project.glob("*/*.pickle"))
+
+
+def test_entries_of_other_versions_are_cleared(project: Path) -> None:
+    check()
+    stale = project / ".sgverify_cache" / ("0" * 24)
     stale.mkdir()
-    check("--cache-dir", "shared")
-    assert keep.exists() and not stale.exists()
-    assert len(list((project / "shared").glob("*/*.pickle"))) == 1
+    [entry] = entries(project)
+    current = entry.parent
+    import shutil
+    shutil.rmtree(current)  # as after an upgrade: this version's folder is made anew
+    check()
+    assert not stale.exists() and len(entries(project)) == 1
+
+
+@pytest.mark.parametrize("value, off", [("1", True), ("true", True), ("yes", True),
+                                        ("0", False), ("false", False), ("off", False), ("", False)])
+def test_the_environment_switch_reads_common_words(project: Path, monkeypatch, value, off) -> None:
+    monkeypatch.setenv("SGVERIFY_NO_CACHE", value)
+    check()
+    assert (project / ".sgverify_cache").exists() is not off
+
+
+def test_an_include_that_now_leads_elsewhere_is_checked_again(project: Path) -> None:
+    """Same text, other real file (here outside the project folder): a fresh check refuses
+    it, so the stored result must not be reused."""
+    outside = project.parent / (project.name + "-outside")
+    outside.mkdir()
+    (outside / "groups.sgv").write_text(GROUPS)
+    (project / "real.sgv").write_text(GROUPS)
+    (project / "groups.sgv").unlink()
+    (project / "groups.sgv").symlink_to("real.sgv")
+    assert check()[0] == 1
+    (project / "groups.sgv").unlink()
+    (project / "groups.sgv").symlink_to(outside / "groups.sgv")
+    code, report = check()
+    assert code == 2 and not reused(report)
 
 
 def test_a_run_of_unchanged_files_starts_neither_parser_nor_solver(project: Path) -> None:

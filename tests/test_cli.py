@@ -223,6 +223,26 @@ def test_fragments_are_checked_through_their_includer(tmp_path: Path) -> None:
         assert "checked as part of" in proc.stdout and "1 proved" in proc.stdout
 
 
+def test_a_file_is_a_fragment_only_if_the_loader_really_includes_it(tmp_path: Path) -> None:
+    """'link/../b.sgv' is resolved as the loader resolves it ('..' first, then links): the
+    file the link's parent holds is not taken for the included one and skipped."""
+    (tmp_path / "sgverify.toml").write_text("")
+    d = tmp_path / "d"
+    (d / "sub" / "deeper").mkdir(parents=True)
+    (d / "a.sgv").write_text('include "link/../b.sgv"\n'
+                             "assert web-1: ingress tcp 443 from internet is allowed\n")
+    (d / "b.sgv").write_text("group web { ingress accept tcp 443 from 0.0.0.0/0 }\n"
+                             "instance web-1 { ip 10.0.1.5; groups web }\n")
+    (d / "sub" / "b.sgv").write_text("group db { ingress accept tcp 3306 from 0.0.0.0/0 }\n"
+                                     "instance db-1 { ip 10.0.2.5; groups db }\n"
+                                     "assert db-1: ingress tcp 3306 from internet is denied\n")
+    (d / "link").symlink_to("sub/deeper")
+    code, out, _ = cli("check", str(d), "--no-timing")
+    assert code == 1 and "1 proved, 1 violated" in out
+    assert f"{d / 'b.sgv'}: checked as part of" in out  # the file really included
+    assert "sub/b.sgv: checked as part of" not in out
+
+
 @pytest.mark.parametrize("files", [("a", "b"), ("a", "b", "c")])
 def test_an_include_cycle_never_hides_its_files(tmp_path: Path, files: tuple[str, ...]) -> None:
     """Files that include each other in a cycle, with no file above them: each is checked

@@ -176,6 +176,11 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     settings_key = Settings(int(conf.timeout * 1000), args.certify, args.allow_outside_includes)
     folder = folder_from(args.cache_dir, args.no_cache)
     cache = ResultCache(folder, settings_key) if folder and files else None
+    if cache is not None and not cache.usable():
+        stderr.write(f"sgverify: warning: {display_path(cache.top)} is not a cache folder that "
+                     "sgverify made (it has no CACHEDIR.TAG of sgverify): results are neither "
+                     "reused nor kept there\n")
+        cache = None
     reused = {f: rep for f in files if cache and (rep := cache.get(f)) is not None}
     todo = [f for f in files if f not in reused]
     try:
