@@ -484,8 +484,8 @@ def _content(r: Rule) -> tuple[object, ...]:
 
 def _frame(t: Target) -> tuple[object, ...]:
     """Everything besides the rules that decisions depend on."""
-    return (t.network, t.gtype, t.local, tuple(sorted((str(g.key), g.gtype.value, g.intra.value)
-                                                      for g in t.groups)))
+    return (t.network, t.gtype, t.local, tuple(sorted((str(g.key), g.gtype.value, g.intra.value,
+                                                       g.rules_known) for g in t.groups)))
 
 
 def same_content(unit: Unit, old_sem: Semantics, new_sem: Semantics) -> bool:
@@ -526,7 +526,14 @@ def diff_unit(unit: Unit, old_sem: Semantics, new_sem: Semantics, expect: FlowSe
     if expect is None and same_content(unit, old_sem, new_sem):
         # The same rules (by content) in the same frame under the same semantics decide
         # every flow alike: nothing to search, nothing to confirm (most units of a fleet).
+        # This holds with groups whose rules are not known, too, when they are the same
+        # groups on both sides: the change does not touch this interface.
         return UnitDiff(unit, True, None, (), (), (), layout)
+    unknown = sorted({g.name for t in (unit.old, unit.new) for g in t.groups if not g.rules_known})
+    if unknown:
+        return UnitDiff(unit, False, "the rules of group " + ", ".join(unknown) + " are not known "
+                        "(external, or referenced by imported data but not in it), so the "
+                        "difference cannot be computed", layout=layout)
     budget = Budget(budget_limit)
     local_groups = unit.new.group_keys
     try:

@@ -294,6 +294,25 @@ def test_output_is_deterministic() -> None:
     assert cli(*args, "--format", "json")[1] == cli(*args, "--format", "json")[1]
 
 
+def test_groups_with_unknown_rules_leave_the_difference_incomplete() -> None:
+    """A group whose rules became unknown (external) cannot be compared: its interfaces are
+    not completed, never 'newly denied by the default'. The same external group on both
+    sides of an unchanged interface is no change."""
+    old = ("group partner (id sg-partner) { ingress accept tcp 22 from 0.0.0.0/0 }\n"
+           "group web (id sg-web) { ingress accept tcp 443 from group partner }\n"
+           "instance web-1 { ip 10.0.1.5; groups web }\ninstance p-1 { ip 10.0.3.5; groups partner }\n")
+    new = old.replace("group partner (id sg-partner) { ingress accept tcp 22 from 0.0.0.0/0 }",
+                      "group partner (id sg-partner, external) {}")
+    result = diff(old, new)
+    assert not result.completed and not result.equivalent
+    assert {u.unit.name for u in result.units if not u.completed} == {"partner", "p-1"}
+    assert not any(u.boxes for u in result.units)
+    assert diff(new, new).equivalent
+    changed = new.replace("tcp 443 from group partner", "tcp 8443 from group partner")
+    mixed = changed.replace("groups web }", "groups web, partner }")
+    assert not diff(new.replace("groups web }", "groups web, partner }"), mixed).completed
+
+
 def test_imported_inputs_can_be_compared() -> None:
     export = Path(__file__).resolve().parent / "fixtures" / "inputs" / "aliyun" / "web-tier.json"
     code, out, err = cli("diff", str(export), str(export))

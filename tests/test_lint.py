@@ -321,3 +321,18 @@ def test_target_instance_reports_its_findings_without_claims_about_groups_alone(
     g = Group(k, "g", rules=(_rule(k, 0, priority=0),))
     p = Policy("api", (g, Group(GroupKey("", "h"), "h", rules=(_rule(GroupKey("", "h"), 0, priority=0),))))
     assert [f.scope for f in lint_policy(p, target="g").findings if f.code == "L301"] == ["group g"]
+
+
+def test_interfaces_with_groups_of_unknown_rules_are_not_completed() -> None:
+    """An external group has nothing to analyse alone; an interface that pools it may have
+    findings that its unknown rules would change, so it is reported not completed."""
+    text = ("group partner (id sg-partner, external) {}\n"
+            "group web (id sg-web) { a: ingress accept tcp 443 from 0.0.0.0/0\n"
+            "  b: ingress accept tcp 443 from 10.0.0.0/8 }\n"
+            "instance web-1 { ip 10.0.1.5; groups web }\n"
+            "instance p-1 { ip 10.0.3.5; groups web, partner }\n")
+    report = lint_policy(policy(text))
+    assert [i.scope for i in report.incomplete] == ["instance p-1"]
+    assert "not known" in report.incomplete[0].reason
+    assert "group partner" not in report.interfaces
+    assert ("L101", "b") in codes(list(report.findings))  # web on its own is still analysed

@@ -49,8 +49,10 @@ def scopes_of(policy: Policy, target: str | None = None) -> tuple[list[Scope], l
         t = find_target(policy, target)
         scope = Scope(f"{t.kind} {t.name}", t, t.span)
         return ([scope], []) if t.kind == "group" else ([], [scope])
+    # A group whose rules are not known (external) has nothing to analyse on its own (as
+    # in the audit); an interface that pools one is reported not completed.
     groups = [Scope(f"group {g.name}", Target(g.name, "group", (g,), None, g.span), g.span)
-              for g in policy.groups]
+              for g in policy.groups if g.rules_known]
     instances = [Scope(f"instance {i.name}", i.target, i.span) for i in policy.instances]
     return groups, instances
 
@@ -61,6 +63,10 @@ PARALLEL_RULES = 2000  # rules over all scopes below which one process is faster
 def analyse_scope(scope: Scope, sem: Semantics, budget_limit: int, timeout_ms: int | None
                   ) -> str | tuple[ShadowResult, list[tuple[object, LintFinding]]]:
     """Dead, redundant, tied rules and exposures of one scope, or why it is incomplete."""
+    from ..query import external_reason
+    unknown = external_reason([scope.target])
+    if unknown:
+        return f"not analysed: {unknown}"
     budget = Budget(budget_limit)
     try:
         return analyse(scope, sem, budget, timeout_ms), exposure(scope, sem, budget)
