@@ -63,6 +63,9 @@ def run(argv: Sequence[str] | None = None, stdout: IO[str] | None = None,
     if not args.command:
         stderr.write(parser.format_help())
         return EXIT_ERROR
+    if getattr(args, "scheduler", None) and getattr(args, "backend", "local") != "dask":
+        stderr.write(parser.format_usage() + "sgverify: error: --scheduler needs --backend dask\n")
+        return EXIT_ERROR
     command = load(args.command)
     try:
         return int(command.run(args, stdout, stderr))

@@ -19,6 +19,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 BACKENDS = ("local", "dask")
+CONNECT_SECONDS = 10  # a scheduler that does not answer: give up after this (Dask's default 30)
 
 
 def default_jobs() -> int:
@@ -61,7 +62,7 @@ def _dask_client(address: str | None, jobs: int) -> Iterator[Any]:
         raise RuntimeError("the dask backend needs the 'distributed' extra: "
                            "pip install 'sgverify[distributed]'") from None
     if address:
-        with Client(address) as client:
+        with Client(address, timeout=CONNECT_SECONDS) as client:
             yield client
         return
     with LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,

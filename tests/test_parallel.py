@@ -71,3 +71,14 @@ def test_cli_certify_notes_every_result() -> None:
     spec = str(ROOT / "specs" / "scenarios" / "06-internet-access-vpc.sgv")
     assert run(["check", spec, "--certify", "--no-timing", "--format", "json"], out, io.StringIO()) == 0
     assert out.getvalue().count("certified by the box decomposition") == 5
+
+
+@pytest.mark.parametrize("command", ["check", "lint", "audit", "reach"])
+def test_a_scheduler_without_the_dask_backend_is_a_usage_error(command: str) -> None:
+    import io
+
+    from sgverify.cli import run
+    err = io.StringIO()
+    spec = str(FILES[0])
+    assert run([command, spec, "--scheduler", "tcp://127.0.0.1:1"], io.StringIO(), err) == 2
+    assert "--scheduler needs --backend dask" in err.getvalue()
