@@ -4,7 +4,6 @@ checked and converted here, with a diagnostic for every bad one; spans are kept.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import replace
 from typing import Any, Callable
@@ -12,7 +11,7 @@ from typing import Any, Callable
 from lark import Token, Transformer, Tree
 from lark.exceptions import VisitError
 
-from .addresses import AddrSpace, cidr_problem, cidr_range
+from .addresses import AddrSpace, read_cidr
 from .diagnostics import Diagnostic, InputError, Span
 from .model import (MAX_PORT, MIN_PORT, PORT_PROTOCOLS, PROTOCOL_NUMBERS, Action, Check,
                     Direction, GroupType, Network, Nic, PortRange)
@@ -85,17 +84,14 @@ class Builder(Transformer):  # type: ignore[type-arg]
     # ------------------------------------------------------------ literals
     def parse_cidr(self, tok: Token) -> AddrSpace | None:
         text = str(tok)
-        problem = cidr_problem(text)
-        if problem:
-            self.error("E109", f"'{text}' is not an address or CIDR block: {problem}", tok)
+        cidr = read_cidr(text)
+        if isinstance(cidr, str):
+            self.error("E109", f"'{text}' is not an address or CIDR block: {cidr}", tok)
             return None
-        net = ipaddress.ip_network(text, strict=False)
-        if "/" in text:
-            addr = ipaddress.ip_address(text.split("/")[0])
-            if addr != net.network_address:
-                self.diags.append(Diagnostic.make(
-                    "W110", f"'{text}' has host bits set; it is read as {net}", self.span(tok)))
-        return AddrSpace.of([cidr_range(net)])
+        if cidr.host_bits:
+            self.diags.append(Diagnostic.make(
+                "W110", f"'{text}' has host bits set; it is read as {cidr.network}", self.span(tok)))
+        return cidr.space
 
     def parse_port(self, tok: Token) -> PortRange | str:
         """One port item: 22, 8000-8080, 22/22, 1/65535; -1/-1 means every port ('all')."""

@@ -39,3 +39,35 @@ def test_internet_definition(addr, public):
 def test_strict_parse_rejects_host_bits():
     with pytest.raises(ValueError):
         AddrSpace.parse("10.0.0.1/8")
+
+
+# ---------------------------------------------------------------- reading CIDR text
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from sgverify.addresses import _read_cidr_slowly, read_cidr  # noqa: E402
+
+_octets = st.one_of(st.integers(0, 255).map(str), st.integers(256, 999).map(str),
+                    st.sampled_from(["00", "01", "007", "0x1", "", " 1", "1 ", "+1", "-1", "٣"]))
+_prefixes = st.one_of(st.just(""), st.integers(0, 40).map(lambda n: f"/{n}"),
+                      st.sampled_from(["/", "/08", "/032", "/ 8", "/8 ", "/-1", "/255.0.0.0", "/٣"]))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(parts=st.lists(_octets, min_size=3, max_size=5), prefix=_prefixes)
+def test_the_direct_ipv4_reader_agrees_with_ipaddress(parts: list[str], prefix: str) -> None:
+    """Whatever the text, reading it directly gives what ipaddress gives: the same block,
+    printed form and host-bits flag, or the same reason it is no block."""
+    text = ".".join(parts) + prefix
+    read_cidr.cache_clear()
+    assert read_cidr(text) == _read_cidr_slowly(text), text
+
+
+def test_ipv6_and_odd_forms_still_go_through_ipaddress() -> None:
+    assert read_cidr("2001:db8::1/64") == _read_cidr_slowly("2001:db8::1/64")
+    c = read_cidr("10.1.2.3/8")
+    assert not isinstance(c, str) and c.host_bits and c.network == "10.0.0.0/8"
+    assert isinstance(read_cidr("10.0.0.0/33"), str)
+    # Digits of other scripts pass str.isdigit() but not ipaddress: a reason, not a crash.
+    assert "prefix length" in str(read_cidr("10.0.0.0/\u0663"))

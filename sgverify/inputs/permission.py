@@ -10,12 +10,11 @@ mean "not set", enums ignore case, ``-1/-1`` means every port.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from ..addresses import V6, AddrSpace, cidr_problem, cidr_range
+from ..addresses import V6, read_cidr
 from ..model import (MAX_PORT, MIN_PORT, PORT_PROTOCOLS, Action, Direction, Network, Nic,
                      PortRange)
 from ..syntax import PeerNode, RuleNode
@@ -126,19 +125,19 @@ def cidr_peer(sink: Sink, node: Node, family: int | None) -> PeerNode | None:
         sink.error("E109", node, f"expected an address or CIDR block, found {node.shown_value}")
         return None
     text = node.value.strip()
-    problem = cidr_problem(text)
-    if problem:
-        sink.error("E109", node, f"{node.shown_value}: not an address or CIDR block: {problem}")
+    cidr = read_cidr(text)
+    if isinstance(cidr, str):
+        sink.error("E109", node, f"{node.shown_value}: not an address or CIDR block: {cidr}")
         return None
-    net = ipaddress.ip_network(text, strict=False)
-    if family is not None and net.version != family:
+    if family is not None and cidr.family != family:
         other = "Ipv6" if family == 4 else "IPv4"
         sink.error("E109", node, f"{node.shown_value} is not an IPv{family} block (use the "
                    f"{other} field for it)")
         return None
-    if "/" in text and ipaddress.ip_address(text.split("/")[0]) != net.network_address:
-        sink.report("W110", node, f"{node.shown_value} has host bits set; it is read as {net}")
-    return PeerNode("cidr", text, addresses=AddrSpace.of([cidr_range(net)]), span=node.span)
+    if cidr.host_bits:
+        sink.report("W110", node, f"{node.shown_value} has host bits set; it is read as "
+                    f"{cidr.network}")
+    return PeerNode("cidr", text, addresses=cidr.space, span=node.span)
 
 
 def convert_permission(sink: Sink, fields: Mapping[str, Node], ctx: PermissionContext,
