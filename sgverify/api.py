@@ -9,7 +9,7 @@ import tempfile
 from typing import Callable
 
 from .build import build_document
-from .load import Limits, load_spec
+from .load import Limits, load_spec, paused_gc
 from .model import Assertion, Policy
 from .query import Checker, check_policy
 from .resolve import resolve
@@ -21,14 +21,15 @@ def load_policy(path: str, *, root: str | None = None, allow_outside: bool = Fal
                 limits: Limits = Limits()) -> SpecReport:
     """Read, parse and resolve one spec; ``policy`` is None if there were errors."""
     report = SpecReport(path)
-    spec = load_spec(path, root=root, allow_outside=allow_outside, limits=limits)
-    report.sources = spec.sources
-    report.real_paths = spec.real_paths
-    report.imported = spec.imported is not None
-    report.diagnostics.extend(spec.diagnostics)
-    if report.has_errors:
-        return report
-    policy, diags = resolve(spec.documents)
+    with paused_gc():
+        spec = load_spec(path, root=root, allow_outside=allow_outside, limits=limits)
+        report.sources = spec.sources
+        report.real_paths = spec.real_paths
+        report.imported = spec.imported is not None
+        report.diagnostics.extend(spec.diagnostics)
+        if report.has_errors:
+            return report
+        policy, diags = resolve(spec.documents)
     report.diagnostics.extend(diags)
     if not report.has_errors:
         report.policy = policy

@@ -7,8 +7,11 @@ Produces the list of syntax documents of one spec, in include order, imports las
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -171,10 +174,30 @@ class LoadedSpec:
     imported: Any = None  # the inputs.ImportResult of the spec's imports, if any
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Python's cycle collector off while a spec is read and resolved, back on after.
+    Reading makes millions of objects and no cycles worth collecting, and each collection
+    of the oldest generation walks everything made so far: on 40,000 rules it was 40% of
+    the time (7.6 s against 4.4 s), with the same peak memory."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def load_spec(path: str, root: str | None = None, allow_outside: bool = False,
               limits: Limits = Limits()) -> LoadedSpec:
     """Load ``path`` and everything it includes. Every problem (unreadable file, syntax,
     bad value, include) is a diagnostic; check ``has_errors`` before resolving."""
+    with paused_gc():
+        return _load_spec(path, root, allow_outside, limits)
+
+
+def _load_spec(path: str, root: str | None, allow_outside: bool, limits: Limits) -> LoadedSpec:
     from .build import build_document  # the parser: only when a file is read
 
     spec = LoadedSpec()

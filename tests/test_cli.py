@@ -307,3 +307,19 @@ def test_caret_on_a_very_long_line_shows_a_window(tmp_path: Path) -> None:
                      ln.startswith("      |")][:2]
     assert len(source) < 200 and source.rstrip().endswith("$ tail")
     assert source.index("$") == marks.index("^")
+
+
+def test_loading_pauses_the_cycle_collector_and_restores_it(tmp_path: Path) -> None:
+    import gc
+
+    from sgverify.api import load_policy
+    p = spec(tmp_path, GOOD)
+    try:
+        assert gc.isenabled()
+        assert load_policy(p).policy is not None
+        assert gc.isenabled()  # back on after reading
+        gc.disable()
+        load_policy(p)
+        assert not gc.isenabled()  # and left off when it was off
+    finally:
+        gc.enable()

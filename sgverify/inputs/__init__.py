@@ -19,7 +19,7 @@ import os
 from dataclasses import dataclass, field, replace
 
 from ..diagnostics import Diagnostic, InputError, Span
-from ..load import Limits, display_path, read_text
+from ..load import Limits, display_path, paused_gc, read_text
 from ..syntax import Document
 from . import aliyun, aws, hcl, ros, terraform
 from .assemble import Batch, Known
@@ -91,6 +91,11 @@ def _parse(text: str, shown: str, yaml_first: bool) -> Located:
 def import_files(requests: list[ImportRequest], known: Known = Known(),
                  limits: Limits = Limits()) -> ImportResult:
     """Read ``requests`` as one import run."""
+    with paused_gc():  # many objects and no cycles (load.paused_gc)
+        return _import_files(requests, known, limits)
+
+
+def _import_files(requests: list[ImportRequest], known: Known, limits: Limits) -> ImportResult:
     result = ImportResult()
     sink = Sink()
     batch = Batch(sink, known)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ..api import SpecReport
 from ..diagnostics import Diagnostic
-from ..load import file_problem, load_spec, missing_reason
+from ..load import file_problem, load_spec, missing_reason, paused_gc
 from ..resolve import resolve
 from ..syntax import Document, GroupNode, InstanceNode, PortListNode, PrefixListNode
 from . import ImportRequest, Known, expand_paths, import_files
@@ -40,6 +40,11 @@ def _known(documents: list[Document]) -> Known:
 
 
 def load_inputs(paths: list[str], fmt: str | None = None, allow_outside: bool = False) -> LoadedPolicy:
+    with paused_gc():  # reading makes many objects and no cycles (load.paused_gc)
+        return _load_inputs(paths, fmt, allow_outside)
+
+
+def _load_inputs(paths: list[str], fmt: str | None, allow_outside: bool) -> LoadedPolicy:
     files, diags = expand_paths(paths)
     report = SpecReport(files[0] if files else (paths[0] if paths else ""))
     report.diagnostics.extend(diags)
