@@ -150,7 +150,7 @@ def cidr_problem(text: str) -> str | None:
         return f"'{addr}' is not a valid IPv4 address"
     if slash:
         width = 32 if ip.version == 4 else 128
-        if not (plen.isascii() and plen.isdigit()) or int(plen) > width:  # ASCII digits only
+        if not (plen.isascii() and plen.isdigit()) or _small(plen) > width:  # ASCII digits only
             return f"prefix length /{plen} is not in 0..{width} for an IPv{ip.version} block"
     return None
 
@@ -177,7 +177,7 @@ def read_cidr(text: str) -> Cidr | str:
     microseconds a block); everything else goes through ``ipaddress``. The test suite
     compares both ways on generated texts. Cached: fleets repeat their blocks."""
     m = _IPV4_CIDR.fullmatch(text)
-    if m is not None and (m.group(5) is None or int(m.group(5)) <= 32):
+    if m is not None and (m.group(5) is None or _small(m.group(5)) <= 32):
         value = 0
         for g in m.group(1, 2, 3, 4):
             value = value << 8 | int(g)
@@ -188,6 +188,15 @@ def read_cidr(text: str) -> Cidr | str:
         return Cidr(V4, AddrSpace((AddrRange(V4, lo, lo + size - 1),)), network,
                     m.group(5) is not None and lo != value)
     return _read_cidr_slowly(text)
+
+
+def _small(digits: str) -> int:
+    """A prefix length's value; 999 (too long) when int() refuses the text, as it does past
+    4,300 digits, which is also where ipaddress refuses it."""
+    try:
+        return int(digits)
+    except ValueError:
+        return 999
 
 
 def _read_cidr_slowly(text: str) -> Cidr | str:

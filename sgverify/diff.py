@@ -484,8 +484,10 @@ def _content(r: Rule) -> tuple[object, ...]:
 
 def _frame(t: Target) -> tuple[object, ...]:
     """Everything besides the rules that decisions depend on."""
-    return (t.network, t.gtype, t.local, tuple(sorted((str(g.key), g.gtype.value, g.intra.value,
-                                                       g.rules_known) for g in t.groups)))
+    # Keys by their fields: two keys can print alike ('123/sg-x' is also an id with a slash).
+    return (t.network, t.gtype, t.local,
+            tuple(sorted((g.key.account, g.key.ident, g.gtype.value, g.intra.value,
+                          g.rules_known) for g in t.groups)))
 
 
 def same_content(unit: Unit, old_sem: Semantics, new_sem: Semantics) -> bool:

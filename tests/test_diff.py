@@ -294,6 +294,14 @@ def test_output_is_deterministic() -> None:
     assert cli(*args, "--format", "json")[1] == cli(*args, "--format", "json")[1]
 
 
+def test_group_keys_that_print_alike_are_different_groups() -> None:
+    """An id with a slash ('123/sg-x') prints like group sg-x of account 123; the two are
+    still different groups, so intra-group traffic changes (QA: was 'equivalent')."""
+    old = 'group a (id "123/sg-x") { ingress accept tcp 80 from 10.0.0.0/8 }\ninstance i { ip 192.168.0.1; groups a }\n'
+    new = 'group a (owner 123, id sg-x) { ingress accept tcp 80 from 10.0.0.0/8 }\ninstance i { ip 192.168.0.1; groups a }\n'
+    assert not diff(old, new, target="i").equivalent
+
+
 def test_groups_with_unknown_rules_leave_the_difference_incomplete() -> None:
     """A group whose rules became unknown (external) cannot be compared: its interfaces are
     not completed, never 'newly denied by the default'. The same external group on both
