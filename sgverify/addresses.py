@@ -138,6 +138,8 @@ def cidr_range(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> AddrRange:
 def cidr_problem(text: str) -> str | None:
     """Why ``text`` is not an address or CIDR block, in plain words (None if it is one)."""
     addr, slash, plen = text.partition("/")
+    if "%" in addr:  # ipaddress reads 'fe80::1%eth0'; a rule cannot name an interface zone
+        return f"'{addr}' has a zone id ('%...'), which a security group rule cannot hold"
     try:
         ip = ipaddress.ip_address(addr)
     except ValueError:

@@ -71,6 +71,7 @@ def test_ipv6_and_odd_forms_still_go_through_ipaddress() -> None:
     assert isinstance(read_cidr("10.0.0.0/33"), str)
     # Digits of other scripts pass str.isdigit() but not ipaddress: a reason, not a crash.
     assert "prefix length" in str(read_cidr("10.0.0.0/\u0663"))
+    assert "zone id" in str(read_cidr("fe80::1%eth0"))
     # A prefix length too long for int() is refused the way ipaddress refuses it, not a crash.
     long = "10.0.0.0/" + "0" * 4400 + "8"
     assert isinstance(read_cidr(long), str) and read_cidr(long) == _read_cidr_slowly(long)
