@@ -179,11 +179,11 @@ def read_cidr(text: str) -> Cidr | str:
     microseconds a block); everything else goes through ``ipaddress``. The test suite
     compares both ways on generated texts. Cached: fleets repeat their blocks."""
     m = _IPV4_CIDR.fullmatch(text)
-    if m is not None and (m.group(5) is None or _small(m.group(5)) <= 32):
+    plen = 32 if m is None or m.group(5) is None else _small(m.group(5))
+    if m is not None and plen <= 32:
         value = 0
         for g in m.group(1, 2, 3, 4):
             value = value << 8 | int(g)
-        plen = 32 if m.group(5) is None else int(m.group(5))
         size = 1 << (32 - plen)
         lo = value & ~(size - 1) & MAX[V4]
         network = ".".join(str(lo >> s & 255) for s in (24, 16, 8, 0)) + f"/{plen}"

@@ -134,6 +134,7 @@ class ResultCache:
         self._fp = fingerprint()
         self.folder = os.path.join(folder, self._fp[:24])
         self.reused = 0
+        self._known_ours = False  # once the tag is read, not again for every file
 
     def _entry(self, path: str) -> str:
         s = self.settings
@@ -185,11 +186,13 @@ class ResultCache:
     def _ours(self) -> bool:
         """Is the folder a cache that sgverify made (its CACHEDIR.TAG says so)? Another
         folder (``--cache-dir .``, say) is neither read nor written nor cleaned."""
-        try:
-            with open(os.path.join(self.top, "CACHEDIR.TAG"), encoding="utf-8") as fh:
-                return fh.read() == _TAG
-        except OSError:
-            return False
+        if not self._known_ours:
+            try:
+                with open(os.path.join(self.top, "CACHEDIR.TAG"), encoding="utf-8") as fh:
+                    self._known_ours = fh.read() == _TAG
+            except OSError:
+                return False
+        return self._known_ours
 
     def _prepare(self) -> bool:
         """Make sure the folder is ours: create it (tagged as a cache, ignored by git) if it

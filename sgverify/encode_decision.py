@@ -159,16 +159,6 @@ class DecisionText:
         return _and([f"(= {self.protocol} {_bv(TCP, 8)})", f"(= {self.dport} {_bv(25, 16)})",
                      space_text(self.v6, self.peer4, self.peer6, INTERNET)])
 
-    def first(self, target: Target, direction: Direction, sem: Semantics) -> str:
-        """What decides before any rule: the intra-group Accept override and the platform
-        block (as ``decision`` applies them)."""
-        parts = []
-        if sem.intra_group == "override":
-            parts.append(self.shared_open(target))
-        if sem.block_tcp25 and direction is Direction.EGRESS:
-            parts.append(self.blocked())
-        return _or(parts)
-
     def fallback(self, target: Target, direction: Direction) -> str:
         """The verdict when no rule matches: the intra-group policy between members of a
         shared group, else the group type's default."""

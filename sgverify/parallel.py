@@ -105,7 +105,7 @@ def _pmap_shared(fn: Callable[[S, T], R], shared: S, items: Sequence[T], jobs: i
     if backend != "local":
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     if jobs <= 1 or len(items) <= 1 or not can_fork():
-        return _each(lambda x: fn(shared, x), items, progress)
+        return _each((fn(shared, x) for x in items), len(items), progress)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -114,20 +114,20 @@ def _pmap_shared(fn: Callable[[S, T], R], shared: S, items: Sequence[T], jobs: i
     try:
         with ProcessPoolExecutor(max_workers=min(jobs, len(items)),
                                  mp_context=multiprocessing.get_context("fork")) as pool:
-            return _each(None, pool.map(partial(_with_shared, fn), items), progress, len(items))
+            return _each(pool.map(partial(_with_shared, fn), items), len(items), progress)
     finally:
         _SHARED = None
 
 
-def _each(fn: Callable[[Any], R] | None, items: Iterable[Any],
-          progress: Callable[[int, int], None] | None, total: int | None = None) -> list[R]:
-    """``fn`` applied to each item (None: the items are the results), reporting progress."""
+def _each(results: Iterable[R], total: int,
+          progress: Callable[[int, int], None] | None) -> list[R]:
+    """The results, as they come, with progress after each (the last is reported once,
+    by ``pmap_shared``)."""
     out: list[R] = []
-    count = total if total is not None else len(items)  # type: ignore[arg-type]
-    for x in items:
-        out.append(fn(x) if fn is not None else x)
-        if progress is not None and len(out) < count:
-            progress(len(out), count)
+    for r in results:
+        out.append(r)
+        if progress is not None and len(out) < total:
+            progress(len(out), total)
     return out
 
 

@@ -17,8 +17,9 @@ replayed through the evaluator. Disagreement is an ``InternalError``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import z3  # type: ignore[import-untyped]
 
@@ -96,10 +97,10 @@ def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None
     for direction, dbit in ((Direction.INGRESS, 0), (Direction.EGRESS, 1)):
         rules = t.rules(direction)
         dregion = [x for x in (_in_direction(b, dbit) for b in region) if x is not None]
-        confirm = Reaching(layout, t, sem, direction, timeout_ms)
+        confirm = _Lazy(partial(Reaching, layout, t, sem, direction, timeout_ms))
         for i, r in enumerate(rules):
             if id(r) not in decided:
-                if not confirm.decides_nothing(i):
+                if not confirm.get().decides_nothing(i):
                     raise InternalError(f"the box engine says rule {r.name} decides nothing on "
                                         f"{t.name}; Z3 finds a flow it decides")
                 out.dead[rule_id(r)] = _dead(scope, layout, sem, budget, rules[:i], r, dbit,
@@ -107,7 +108,7 @@ def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None
             else:
                 found = _redundant(scope, layout, sem, budget, narrow, r, decided[id(r)])
                 if found is not None:
-                    if not confirm.removable(i):
+                    if not confirm.get().removable(i):
                         raise InternalError(f"the box engine says removing rule {r.name} changes "
                                             f"nothing on {t.name}; Z3 finds a flow whose verdict "
                                             "changes")
@@ -231,6 +232,20 @@ def _why_empty(r: Rule, t: Target) -> tuple[str, ...]:
     if any(p.lo > p.hi for p in (r.ports or ()) + (r.source_ports or ())):
         notes.append("a port range of it runs backwards (L302)")
     return tuple(notes)
+
+
+class _Lazy:
+    """A ``Reaching`` made on first use: most directions have no dead or redundant rule,
+    and then nothing is encoded for Z3."""
+
+    def __init__(self, make: Callable[[], Reaching]) -> None:
+        self._make = make
+        self._made: Reaching | None = None
+
+    def get(self) -> Reaching:
+        if self._made is None:
+            self._made = self._make()
+        return self._made
 
 
 class Reaching:

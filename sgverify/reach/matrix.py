@@ -87,6 +87,8 @@ def _rows_rebuilt(job: Rebuild, block: tuple[int, int]
         m._prepare()
         _REBUILT.append((job, m))
     return _rows_in_worker(_REBUILT[0][1], block)
+
+
 STATUS_WORDS = {UNREACHABLE: "unreachable", REACHABLE: "reachable", UNKNOWN: "unknown"}
 
 
