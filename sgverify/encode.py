@@ -93,6 +93,10 @@ class SymFlow:
         self.sport, self.dport = z3.BitVec(f"{t}sport", 16), z3.BitVec(f"{t}dport", 16)
         self.internet = z3.Bool(f"{t}nic_internet")
         self.groups = {k: z3.Bool(safe_name(f"{t}peer_in[{k}]")) for k in sorted(self.universe)}
+        if len({v.get_id() for v in self.groups.values()}) != len(self.groups):
+            # Two keys with one printed form would be one group to the solver; the resolver
+            # refuses '/' in ids and owners (E127), so this is a bug, never a verdict.
+            raise AssertionError(f"group keys share a solver variable: {sorted(self.universe)}")
 
     def peer_member(self, key: GroupKey) -> z3.BoolRef:
         return self.groups.get(key, z3.BoolVal(False))

@@ -6,7 +6,7 @@ on after an error so that one run reports them all.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Iterable
+from typing import Any, Iterable
 
 from .addresses import ANY, INTERNET, V6, AddrSpace
 from .diagnostics import Diagnostic, Span
@@ -22,6 +22,18 @@ OPTIONS: dict[str, dict[str, str | bool]] = {
     "intra-group": {"override": "override", "fallback": "fallback"},
     "block-outbound-tcp25": {"on": True, "off": False, "true": True, "false": False},
 }
+
+
+_AMBIGUOUS = GroupNode("<ambiguous>")  # a reference that E126 refused
+
+
+def _by_name_or_id(table: dict, name: str, id_field: str = "pl_id") -> Any:
+    """The entry of ``table`` (by name) whose name or id is ``name``. Names and ids of one
+    kind share a namespace (``unique_idents`` refuses a clash), so at most one matches."""
+    hit = table.get(name)
+    if hit is not None:
+        return hit
+    return next((v for v in table.values() if getattr(v, id_field) == name), None)
 
 
 @dataclass
@@ -89,8 +101,7 @@ class Resolver:
         return out
 
     def prefix_list(self, name: str, span: Span | None) -> tuple[AddrSpace | None, str] | None:
-        node = self.prefix_lists.get(name) or next(
-            (n for n in self.prefix_lists.values() if n.pl_id == name), None)
+        node = _by_name_or_id(self.prefix_lists, name)
         if node is None:
             self.error("E103", f"unknown prefix list '{name}'", span)
             return None
@@ -105,15 +116,46 @@ class Resolver:
                   default_account: str = "", external_ok: bool = True) -> GroupKey | None:
         """Resolve a group reference by name or id. ``account/id`` may name a group that
         is not defined here (another account's group): it is then known only by its key."""
-        for gname, node in self.group_nodes.items():
-            if name in (gname, node.gid) and (account is None or account == node.owner):
-                return self.keys[gname]
+        found = self.group_nodes_named(name, account, span)
+        if found is not None:
+            return self.keys[found.name] if found is not _AMBIGUOUS else None
         if account is not None and account != default_account and external_ok:
             return GroupKey(account, name)
         self.error("E101", f"unknown group '{name}'" + (f" of account {account}" if account else ""),
                    span, ((None, "declare it (for example `group " + name + " (external) {}`) if "
                            "only its membership matters"),))
         return None
+
+    def group_nodes_named(self, name: str, account: str | None, span: Span | None) -> GroupNode | None:
+        """The one group whose name or id is ``name`` (of ``account`` when given); None when
+        there is none. Two or more is error E126 listing them (returned as ``_AMBIGUOUS``):
+        a bare id that groups of several accounts share must not pick whichever comes first."""
+        matches = [node for gname, node in self.group_nodes.items()
+                   if name in (gname, node.gid) and (account is None or account == node.owner)]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            return None
+        listed = ", ".join(f"'{n.name}' (account {n.owner or 'local'}, id {n.gid or n.name})"
+                           for n in matches)
+        self.error("E126", f"'{name}' names {len(matches)} groups: {listed}; refer to one by "
+                   "its name, or as ACCOUNT/ID", span,
+                   tuple((n.span, f"group '{n.name}' is defined here") for n in matches))
+        return _AMBIGUOUS
+
+    def defined_group(self, name: str, span: Span | None) -> tuple[Group | None, bool]:
+        """The resolved group a target or an interface's ``groups`` names (by name or id),
+        and whether the name is known at all (ambiguous names are known: E126 was given)."""
+        node = self.group_nodes_named(name, None, span)
+        if node is _AMBIGUOUS:
+            return None, True
+        if node is None:
+            return None, False
+        return self.groups.get(node.name), True
+
+    def defined_instance(self, name: str, span: Span | None) -> Instance | None:
+        """The instance named ``name`` (by name or id); ids and names are unique (E105)."""
+        return _by_name_or_id(self.instances, name, "iid")
 
     # ------------------------------------------------------------ rules and groups
     def rule(self, node: RuleNode, g: GroupNode, key: GroupKey, index: int) -> Rule | None:
@@ -147,8 +189,7 @@ class Resolver:
         local = self.addresses(local_nodes, "the interface side of a rule") if local_nodes else None
         ports, unresolved_ports = node.ports, None
         if node.port_list is not None:
-            pl = self.port_lists.get(node.port_list) or next(
-                (n for n in self.port_lists.values() if n.pl_id == node.port_list), None)
+            pl = _by_name_or_id(self.port_lists, node.port_list)
             if pl is None:
                 self.error("E103", f"unknown port list '{node.port_list}'", node.span)
             elif pl.ports is None:
@@ -217,10 +258,10 @@ class Resolver:
                          span: Span | None) -> tuple[Group, ...] | None:
         groups, unknown = [], False
         for name, nspan in names:
-            g = self.groups.get(name) or next(
-                (x for x in self.groups.values() if x.gid == name), None)
+            g, known = self.defined_group(name, nspan)
             if g is None:   # report every unknown name, not just the first
-                self.error("E101", f"unknown group '{name}'", nspan)
+                if not known:
+                    self.error("E101", f"unknown group '{name}'", nspan)
                 unknown = True
             else:
                 groups.append(g)
@@ -263,9 +304,10 @@ class Resolver:
                 return None
             return Target("+".join(g.name for g in groups), "groups", groups, None, node.span)
         name, nspan = node.names[0]
-        g = self.groups.get(name) or next((x for x in self.groups.values() if x.gid == name), None)
-        i = self.instances.get(name) or next(
-            (x for x in self.instances.values() if x.iid == name), None)
+        g, g_known = self.defined_group(name, nspan) if node.kind in ("any", "group") else (None, False)
+        i = self.defined_instance(name, nspan)
+        if g_known and g is None:
+            return None  # ambiguous (E126) or a group with errors
         if node.kind == "any" and g is not None and i is not None:
             self.error("E119", f"'{name}' is both a group and an instance: write 'group {name}' or "
                        f"'instance {name}'", nspan)
@@ -275,7 +317,7 @@ class Resolver:
         if node.kind in ("any", "instance") and i is not None:
             return i.target
         known = name in self.group_nodes or any(n == name for n in self.instance_names)
-        if not known:
+        if not known and not g_known:
             what = {"group": "group", "instance": "instance"}.get(node.kind, "group or instance")
             self.error("E115" if node.kind == "any" else ("E101" if node.kind == "group" else "E102"),
                        f"this assertion is about '{name}', but no {what} of that name exists", nspan)
@@ -301,7 +343,7 @@ class Resolver:
                 if k is not None:
                     terms.append(EndpointTerm(member_of=k))
             elif p.kind == "instance":
-                inst = self.instances.get(p.name)
+                inst = self.defined_instance(p.name, p.span)
                 if inst is None:
                     if p.name not in self.instance_names:
                         self.error("E102", f"unknown instance '{p.name}'", p.span)
@@ -350,8 +392,7 @@ class Resolver:
             for tnode in (node.target, node.other):
                 assert tnode is not None
                 iname, ispan = tnode.names[0]
-                inst = self.instances.get(iname) or next(
-                    (x for x in self.instances.values() if x.iid == iname), None)
+                inst = self.defined_instance(iname, ispan)
                 if inst is None:
                     if iname not in self.instance_names:
                         self.error("E102", f"unknown instance '{iname}'", ispan)
@@ -388,17 +429,15 @@ class Resolver:
                 ends.append(ReachEnd("internet", "internet"))
                 continue
             if tnode.kind == "group":
-                g = self.groups.get(ename) or next(
-                    (x for x in self.groups.values() if x.gid == ename), None)
+                g, known = self.defined_group(ename, espan)
                 if g is None:
-                    if ename not in self.group_nodes:
+                    if not known:
                         self.error("E101", f"unknown group '{ename}'", espan)
                     return None
                 members = tuple(i for i in self.instances.values() if g in i.groups)
                 ends.append(ReachEnd("group", g.name, members))
                 continue
-            inst = self.instances.get(ename) or next(
-                (x for x in self.instances.values() if x.iid == ename), None)
+            inst = self.defined_instance(ename, espan)
             if inst is None:
                 if ename not in self.instance_names:
                     self.error("E102", f"unknown instance '{ename}'", espan)
@@ -409,6 +448,22 @@ class Resolver:
                 return None
             ends.append(ReachEnd("instance", inst.name, (inst,)))
         return FleetReachAssertion(name, node.text, ends[0], ends[1], flows, node.check, node.span)
+
+
+def unique_idents(r: Resolver, nodes: list[Any], what: str, id_field: str) -> None:
+    """E105 when a name or id of one of ``nodes`` is already the name or id of another
+    (the same node may carry its name as its id; a name defined twice is reported where
+    it is defined)."""
+    seen: dict[str, Any] = {}
+    for node in nodes:
+        for ident in dict.fromkeys(x for x in (node.name, getattr(node, id_field)) if x):
+            other = seen.get(ident)
+            if other is not None and other is not node and other.name != node.name:
+                role = "name" if other.name == ident else "id"
+                r.error("E105", f"'{ident}' already identifies {what} '{other.name}' (as its "
+                        f"{role}); names and ids of {what}s must all differ", node.span,
+                        ((other.span, "first used here"),))
+            seen.setdefault(ident, node)
 
 
 def resolve(documents: list[Document]) -> tuple[Policy, list[Diagnostic]]:
@@ -448,8 +503,17 @@ def resolve(documents: list[Document]) -> tuple[Policy, list[Diagnostic]]:
             elif isinstance(st, AssertNode):
                 asserts.append(st)
     # Every name and id must pick out one group of its account: they are how rules, flows
-    # and results refer to groups, and the identity used for intra-group policy.
+    # and results refer to groups, and the identity used for intra-group policy. A group's
+    # identity is (account, id): '/' separates the two in references and in printed flows,
+    # so neither may hold one (or '1/sg-x' of this account and sg-x of account 1 would be
+    # one group to the solver and to a reader).
     idents: dict[tuple[str, str], GroupNode] = {}
+    for g in groups:
+        for what, value in (("id", g.gid), ("owner", g.owner)):
+            if value and "/" in value:
+                r.error("E127", f"group '{g.name}' has {what} '{value}': a group's {what} cannot "
+                        "contain '/', which separates the account from the id in references "
+                        "(write owner ACCOUNT and id ID apart)", g.span)
     for g in groups:
         for ident in dict.fromkeys((g.name, g.gid or g.name)):
             other = idents.get((g.owner, ident))
@@ -461,6 +525,11 @@ def resolve(documents: list[Document]) -> tuple[Policy, list[Diagnostic]]:
         r.keys[g.name] = GroupKey(g.owner, g.gid or g.name)
     for g in groups:
         r.groups[g.name] = r.group(g)
+    # Names and ids of lists, and of instances, share one namespace per kind: a reference
+    # may use either, so one word must never stand for two of them.
+    unique_idents(r, list(r.prefix_lists.values()), "prefix list", "pl_id")
+    unique_idents(r, list(r.port_lists.values()), "port list", "pl_id")
+    unique_idents(r, instances, "instance", "iid")
     r.instance_names = tuple(i.name for i in instances)
     for inode in instances:
         if inode.name in r.group_nodes:
