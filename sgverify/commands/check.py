@@ -11,12 +11,14 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from dataclasses import replace
 from typing import IO, Callable, Sequence
 
 from ..cache import DEFAULT_DIR, ResultCache, Settings, folder_from
 from ..baseline import BaselineError, apply_baseline, load_baseline
 from ..config import DEFAULTS, FAIL_ON, FORMATS, Config, ConfigError, discover, load_config
 from ..diagnostics import Diagnostic
+from ..model import Semantics
 from ..load import display_path, file_problem, includers, missing_reason
 from ..report.findings import FileReport, RunNote, RunReport, with_fingerprints
 from ..report.from_check import path_file_report, spec_file_report
@@ -151,6 +153,54 @@ def render(run: RunReport, output: Output, style: Style, quiet: bool, timing: bo
     return render_text(run, style, quiet=quiet, timing=timing)
 
 
+def own_contexts(reports: list[SpecReport], fragments: set[str]
+                 ) -> tuple[list[SpecReport], list[tuple[str, str, str]]]:
+    """Each assertion reported under every spec it was checked in, once per distinct
+    semantics: a verdict must not depend on how its file was reached. A fragment (a file
+    another checked file includes) that stands alone keeps its own report, and its
+    includers drop their copies of its results when their options are the same; where they
+    differ both are kept, the includer's marked with its options. A fragment that does not
+    stand alone (errors, or no assertion) is left to its includers: returned as
+    ``(fragment, includer, why)``."""
+    own = {r.path: r for r in reports if r.path in fragments}
+    alone = {path: r for path, r in own.items() if r.policy is not None and r.results}
+    covered: dict[str, SpecReport] = {}  # shown path of a file -> the fragment report of it
+    for r in alone.values():
+        for shown in r.sources:
+            covered.setdefault(shown, r)
+    out, skipped = [], []
+    for r in reports:
+        if r.path in own and r.path not in alone:
+            includer = next((x.path for x in reports if x is not r and x.path not in own
+                             and display_path(r.path) in x.sources), None)
+            if includer is not None:
+                why = "has no assertion" if r.policy is not None else "does not resolve"
+                skipped.append((r.path, includer, why))
+                continue
+        if r.policy is None or r.path in alone:
+            out.append(r)
+            continue
+        kept = []
+        for res in r.results:
+            span = res.assertion.span
+            frag = covered.get(span.path) if span is not None else None
+            if frag is None or frag is r:
+                kept.append(res)
+            elif frag.policy is not None and frag.policy.semantics != r.policy.semantics:
+                kept.append(replace(res, notes=res.notes + (
+                    f"checked as part of {display_path(r.path)}, under its options "
+                    f"({options_text(r.policy.semantics)}); {span.path} on its own has "
+                    f"{options_text(frag.policy.semantics)}",)))
+        out.append(replace(r, results=kept))
+    return out, skipped
+
+
+def options_text(sem: Semantics) -> str:
+    """The options of a spec as its text would set them."""
+    return (f"intra-group = {sem.intra_group}, "
+            f"block-outbound-tcp25 = {'on' if sem.block_tcp25 else 'off'}")
+
+
 def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     started = time.perf_counter()
     try:
@@ -166,11 +216,10 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     assert conf.paths is not None and conf.timeout is not None
 
     files, problems = find_specs(conf.paths)
-    # A file that another checked file includes is checked as part of it, not alone: it may
-    # use names only its includer defines.
+    # A file that another checked file includes is checked inside it and also on its own
+    # (the includer's options may differ); alone it may lack names only its includer
+    # defines, and is then checked only inside it (``own_contexts``).
     fragments = includers(files)
-    skipped = [f for f in files if os.path.realpath(f) in fragments]
-    files = [f for f in files if os.path.realpath(f) not in fragments]
     show_progress = bool(getattr(stderr, "isatty", lambda: False)()) and not any(
         o.file is None and o.format != "text" for o in outputs)
     settings_key = Settings(int(conf.timeout * 1000), args.certify, args.allow_outside_includes)
@@ -191,7 +240,9 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     if cache is not None:
         for rep in fresh.values():
             cache.put(rep)
-    reports = [reused[f] if f in reused else fresh[f] for f in files]
+    reports, skipped = own_contexts(
+        [reused[f] if f in reused else fresh[f] for f in files],
+        {f for f in files if os.path.realpath(f) in fragments})
 
     found = file_reports(reports, problems)
     shown = display_path(conf.baseline) if conf.baseline else None
@@ -200,9 +251,9 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         if written is not None:
             previous, shown = written, display_path(args.write_baseline)
     notes: tuple[RunNote, ...] = tuple(
-        RunNote(f"{display_path(f)}: checked as part of "
-                f"{display_path(fragments[os.path.realpath(f)])}, which includes it", display_path(f))
-        for f in skipped)
+        RunNote(f"{display_path(f)}: checked as part of {display_path(includer)}, which "
+                f"includes it (on its own it {why})", display_path(f))
+        for f, includer, why in skipped)
     if reused:
         notes += (RunNote(f"the results of {len(reused)} of {len(files)} file(s) come from an "
                           "earlier check: they and their includes are unchanged (--no-cache "
