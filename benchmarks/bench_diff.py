@@ -38,9 +38,9 @@ def policies(rules: int, changes: int, seed: int = 5) -> tuple[str, str]:
 
 def run(rules: int, changes: int) -> dict[str, Any]:
     from sgverify.api import load_policy
-    from sgverify.diff import diff_policies
-    from sgverify.model import Check, CompareAssertion, FlowSet, Policy
-    from sgverify.query import Checker
+    from sgverify.analyses.diff.diff import diff_policies
+    from sgverify.core.model import Check, CompareAssertion, FlowSet, Policy
+    from sgverify.prove.prover import Checker
 
     old_text, new_text = policies(rules, changes)
     with tempfile.TemporaryDirectory() as tmp:
@@ -61,7 +61,7 @@ def run(rules: int, changes: int) -> dict[str, Any]:
 
 
 def _target(policy: Any) -> Any:
-    from sgverify.model import Target
+    from sgverify.core.model import Target
     g = policy.groups[0]
     return Target(g.name, "group", (g,))
 

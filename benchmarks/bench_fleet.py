@@ -30,7 +30,7 @@ def bench_audit_row(quick: bool) -> Any:
     from run import Row
 
     groups, rules = (100, 50) if quick else (1000, 200)
-    f = _measure("import json; from sgverify.audit.bench import bench_audit; "
+    f = _measure("import json; from sgverify.analyses.audit.bench import bench_audit; "
                  f"print(json.dumps(bench_audit({groups}, {rules}, 1)))")
     row = Row(f"3. Audit: {groups:,} groups x {rules} rules + {f['interfaces']:,} interfaces, "
               f"{f['controls']} controls", f"{f['audit_seconds']:.1f} s ({f['checks']:,} checks)",
@@ -49,7 +49,7 @@ def bench_reach_row(quick: bool) -> Any:
     from run import Row
 
     groups = 100 if quick else 1000
-    f = _measure("import json; from sgverify.reach.bench import bench_reach; "
+    f = _measure("import json; from sgverify.analyses.reach.bench import bench_reach; "
                  f"print(json.dumps(bench_reach({groups}, 1)))")
     total = f["matrix_seconds"] + f["group_matrix_seconds"]
     row = Row(f"4. Reachability matrix: {groups:,} groups, {f['instances']:,} instances "

@@ -79,9 +79,9 @@ def flow_lines(count: int, seed: int = 7) -> list[str]:
 
 def run(flows: int, rules: int, sample: int = 2000) -> dict[str, float]:
     """Time the command; check a sample against ``evaluate.decide``; return the figures."""
-    from sgverify.evaluate import decide
-    from sgverify.inputs.flows import flow_from_json
-    from sgverify.inputs.policy import load_inputs
+    from sgverify.core.evaluate import decide
+    from sgverify.cloud.flows import flow_from_json
+    from sgverify.cloud.policy import load_inputs
 
     with tempfile.TemporaryDirectory() as tmp:
         policy_path = Path(tmp) / "bench.json"
@@ -105,7 +105,7 @@ def run(flows: int, rules: int, sample: int = 2000) -> dict[str, float]:
         policy = loaded.report.policy
         assert policy is not None
         target = next(iter([g for g in policy.groups]))
-        from sgverify.model import Target
+        from sgverify.core.model import Target
         target_t = Target(target.name, "groups", (target,))
         n = min(sample, flows)
         t = time.perf_counter()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .result import Result, Verdict
-from .spec_report import SpecReport
+from .core.result import Result, Verdict
+from .core.spec_report import SpecReport
 
 __version__ = "0.1.0"
 __all__ = ["SpecReport", "check_file", "check_text", "load_policy", "Result", "Verdict"]

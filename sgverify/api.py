@@ -8,13 +8,13 @@ import os
 import tempfile
 from typing import Callable
 
-from .build import build_document
+from .lang.build import build_document
 from .load import Limits, load_spec, paused_gc
-from .model import Assertion, Policy
-from .query import Checker, check_policy
-from .resolve import resolve
-from .result import Result
-from .spec_report import SpecReport
+from .core.model import Assertion, Policy
+from .prove.prover import Checker, check_policy
+from .lang.resolve import resolve
+from .core.result import Result
+from .core.spec_report import SpecReport
 
 
 def load_policy(path: str, *, root: str | None = None, allow_outside: bool = False,

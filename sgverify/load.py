@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from .diagnostics import Diagnostic, InputError, Span
-from .syntax import Document, GroupNode, ImportNode, IncludeNode, InstanceNode, PortListNode, PrefixListNode
+from .core.diagnostics import Diagnostic, InputError, Span
+from .lang.syntax import Document, GroupNode, ImportNode, IncludeNode, InstanceNode, PortListNode, PrefixListNode
 
 
 @dataclass(frozen=True)
@@ -198,7 +198,7 @@ def load_spec(path: str, root: str | None = None, allow_outside: bool = False,
 
 
 def _load_spec(path: str, root: str | None, allow_outside: bool, limits: Limits) -> LoadedSpec:
-    from .build import build_document  # the parser: only when a file is read
+    from .lang.build import build_document  # the parser: only when a file is read
 
     spec = LoadedSpec()
     top = os.path.abspath(path)
@@ -272,7 +272,7 @@ def _load_spec(path: str, root: str | None, allow_outside: bool, limits: Limits)
 def _import(spec: LoadedSpec, imports: list[tuple[str, ImportNode]], limits: Limits) -> None:
     """Read the spec's imports as one run (references may cross imported files); what the
     .sgv files define is known to the importer, so it is referenced, not redefined."""
-    from .inputs import ImportRequest, Known, import_files  # inputs reads files through load
+    from .cloud.importer import ImportRequest, Known, import_files  # inputs reads files through load
 
     statements = [st for d in spec.documents for st in d.statements]
     groups = [st for st in statements if isinstance(st, GroupNode)]

@@ -26,11 +26,11 @@ import tempfile
 from typing import Sequence
 
 from .api import SpecReport, check_extra, check_file
-from .diagnostics import Diagnostic
-from .flow import Flow
+from .core.diagnostics import Diagnostic
+from .core.flow import Flow
 from .report.from_check import result_finding
 from .report.text import Style, render_diagnostic, render_finding
-from .result import Result, Verdict
+from .core.result import Result, Verdict
 
 __all__ = ["assert_denied", "assert_allowed", "assert_reachable", "assert_proved",
            "SpecAssertionError", "SpecInputError"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sgverify.api import SpecReport, check_text, load_policy
-from sgverify.result import Result, Verdict
+from sgverify.core.result import Result, Verdict
 
 
 def check(src: str) -> SpecReport:

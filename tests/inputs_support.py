@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from sgverify.cli import run
-from sgverify.inputs import ImportRequest, ImportResult, import_files
-from sgverify.model import Policy
-from sgverify.resolve import resolve
+from sgverify.cloud.importer import ImportRequest, ImportResult, import_files
+from sgverify.core.model import Policy
+from sgverify.lang.resolve import resolve
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "inputs"
 

@@ -10,9 +10,9 @@ import ipaddress
 
 from hypothesis import strategies as st
 
-from sgverify.addresses import V4, V6, AddrSpace, cidr_range
-from sgverify.flow import Flow
-from sgverify.model import (GRE, ICMP, ICMPV6, PORT_PROTOCOLS, TCP, UDP, Action, Direction, Group,
+from sgverify.core.addresses import V4, V6, AddrSpace, cidr_range
+from sgverify.core.flow import Flow
+from sgverify.core.model import (GRE, ICMP, ICMPV6, PORT_PROTOCOLS, TCP, UDP, Action, Direction, Group,
                             GroupKey, GroupType, Network, Nic, Peer, PortRange, Rule, Semantics,
                             Target)
 

@@ -2,7 +2,7 @@ import ipaddress
 
 import pytest
 
-from sgverify.addresses import ANY, INTERNET, SPECIAL_PURPOSE, V4, V6, AddrSpace
+from sgverify.core.addresses import ANY, INTERNET, SPECIAL_PURPOSE, V4, V6, AddrSpace
 
 
 def test_merge_adjacent_blocks():
@@ -46,7 +46,7 @@ def test_strict_parse_rejects_host_bits():
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from sgverify.addresses import _read_cidr_slowly, read_cidr  # noqa: E402
+from sgverify.core.addresses import _read_cidr_slowly, read_cidr  # noqa: E402
 
 _octets = st.one_of(st.integers(0, 255).map(str), st.integers(256, 999).map(str),
                     st.sampled_from(["00", "01", "007", "0x1", "", " 1", "1 ", "+1", "-1", "٣"]))

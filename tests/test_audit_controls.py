@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from sgverify.api import load_policy
-from sgverify.audit.controls import BUILTIN
-from sgverify.audit.run import choose_controls, run_audit
-from sgverify.audit.settings import Settings
-from sgverify.query import Checker
-from sgverify.result import Verdict
+from sgverify.analyses.audit.controls import BUILTIN
+from sgverify.analyses.audit.run import choose_controls, run_audit
+from sgverify.analyses.audit.settings import Settings
+from sgverify.prove.prover import Checker
+from sgverify.core.result import Verdict
 
 FIXTURES = Path(__file__).parent / "fixtures" / "audit" / "controls"
 EXPECT = re.compile(r"^#\s*expect:\s*(group|interface)\s+(\S+)\s+(proved|violated)(?:\s+by\s+(\S+))?\s*$",

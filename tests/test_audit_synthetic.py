@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from sgverify.api import load_policy
-from sgverify.audit.run import choose_controls, run_audit
-from sgverify.audit.settings import Settings
-from sgverify.audit.synthetic import PLANTED_NOTES, Shape, generate, to_policy, to_sgv
-from sgverify.model import Semantics
-from sgverify.query import Checker
-from sgverify.result import Verdict
+from sgverify.analyses.audit.run import choose_controls, run_audit
+from sgverify.analyses.audit.settings import Settings
+from sgverify.analyses.audit.synthetic import PLANTED_NOTES, Shape, generate, to_policy, to_sgv
+from sgverify.core.model import Semantics
+from sgverify.prove.prover import Checker
+from sgverify.core.result import Verdict
 
 SMALL = Shape(groups=30, rules_per_group=8, instances=200, seed=3)  # dozens and hundreds
 
@@ -100,9 +100,9 @@ def test_wide_open_control_against_a_brute_force_reading(inventory: tuple) -> No
     """SGV109: the address of a violation is accepted on every service the evaluator is
     asked about (a sample across protocols and ports)."""
     _, policy = inventory
-    from sgverify.evaluate import decide
-    from sgverify.flow import Flow
-    from sgverify.model import Direction
+    from sgverify.core.evaluate import decide
+    from sgverify.core.flow import Flow
+    from sgverify.core.model import Direction
     controls, _ = choose_controls(Settings(), only=["SGV109"])
     violated = [r for r in run_audit(policy, controls, Settings()).results
                 if r.verdict is Verdict.VIOLATED]

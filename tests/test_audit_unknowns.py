@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from sgverify.api import load_policy
-from sgverify.audit.run import choose_controls, run_audit
-from sgverify.audit.settings import Settings
+from sgverify.analyses.audit.run import choose_controls, run_audit
+from sgverify.analyses.audit.settings import Settings
 from sgverify.cli import run
-from sgverify.evaluate import decide, unresolved_names
-from sgverify.flow import Flow
-from sgverify.model import Direction, Nic
-from sgverify.result import Verdict
+from sgverify.core.evaluate import decide, unresolved_names
+from sgverify.core.flow import Flow
+from sgverify.core.model import Direction, Nic
+from sgverify.core.result import Verdict
 
 LISTS = "port-list admin-ports\nprefix-list partners\n"
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from sgverify.api import load_policy
-from sgverify.audit import run as audit_run
-from sgverify.audit.report import render_json, render_text, run_report
-from sgverify.audit.run import choose_controls, run_audit
-from sgverify.audit.settings import Settings, load_settings
+from sgverify.analyses.audit import run as audit_run
+from sgverify.report.audit import render_json, render_text, run_report
+from sgverify.analyses.audit.run import choose_controls, run_audit
+from sgverify.analyses.audit.settings import Settings, load_settings
 from sgverify.report.gate import FailOn
 from sgverify.report.sarif import render_sarif
 from sgverify.report.text import Style

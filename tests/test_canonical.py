@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sgverify.api import load_policy
-from sgverify.model import (Check, Direction, EndpointTerm, FlowAssertion, FlowSet, Policy,
+from sgverify.core.model import (Check, Direction, EndpointTerm, FlowAssertion, FlowSet, Policy,
                             PortRange, Service, TCP, UDP)
-from sgverify.query import Checker
-from sgverify.result import Result
+from sgverify.prove.prover import Checker
+from sgverify.core.result import Result
 from strategies import KEYS, PORTS, cidr_spaces, semantics, targets
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sgverify.api import check_file
-from sgverify.certify import violation_exists
-from sgverify.model import Check, Direction, EndpointTerm, FlowAssertion, FlowSet, Policy, Service
-from sgverify.query import Checker
-from sgverify.result import Verdict
+from sgverify.engines.boxes.certify import violation_exists
+from sgverify.core.model import Check, Direction, EndpointTerm, FlowAssertion, FlowSet, Policy, Service
+from sgverify.prove.prover import Checker
+from sgverify.core.result import Verdict
 from strategies import PORTS, cidr_spaces, semantics, targets
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +38,7 @@ def test_certifier_agrees_on_bundled_specs(path: Path) -> None:
        peers=st.one_of(st.none(), cidr_spaces), only_peers=cidr_spaces,
        port=st.one_of(st.none(), st.sampled_from(PORTS)))
 def test_certifier_matches_solver_on_random_policies(target, sem, kind, direction, peers, only_peers, port) -> None:
-    from sgverify.model import PortRange, TCP, UDP
+    from sgverify.core.model import PortRange, TCP, UDP
     services = None if port is None else (Service(frozenset({TCP, UDP}), (PortRange(port, port),)),)
     ends = (EndpointTerm(peers),) if peers is not None else None
     fs = FlowSet(directions=frozenset({direction}) if direction else None, services=services,
@@ -64,7 +64,7 @@ def test_intra_group_reading_in_both_engines(option: str, verdict: str) -> None:
 
 
 def test_checker_with_certify_marks_results() -> None:
-    from sgverify.query import check_policy
+    from sgverify.prove.prover import check_policy
     rep = check_file(str(ROOT / "specs" / "scenarios" / "03-remote-admin-vpc.sgv"), root=str(ROOT))
     results = check_policy(rep.policy, certify=True)
     assert all(r.verdict is Verdict.PROVED for r in results)
@@ -72,8 +72,8 @@ def test_checker_with_certify_marks_results() -> None:
 
 
 def test_certifier_disagreement_is_an_internal_error(monkeypatch) -> None:
-    import sgverify.query as query
-    from sgverify.query import check_policy
+    import sgverify.prove.prover as query
+    from sgverify.prove.prover import check_policy
     monkeypatch.setattr(query, "violation_exists", lambda a, sem: True)
     rep = check_file(str(ROOT / "specs" / "scenarios" / "06-internet-access-vpc.sgv"), root=str(ROOT))
     results = check_policy(rep.policy, certify=True)
@@ -81,9 +81,9 @@ def test_certifier_disagreement_is_an_internal_error(monkeypatch) -> None:
 
 
 def test_certifier_over_budget_is_unknown(monkeypatch) -> None:
-    import sgverify.query as query
-    from sgverify.certify import NotCertified
-    from sgverify.query import check_policy
+    import sgverify.prove.prover as query
+    from sgverify.engines.boxes.certify import NotCertified
+    from sgverify.prove.prover import check_policy
 
     def give_up(a, sem):
         raise NotCertified("more than 1 boxes")

@@ -189,7 +189,7 @@ def test_timeout_must_be_finite_and_positive(tmp_path: Path, value: str) -> None
 
 def test_tiny_timeout_is_still_a_limit() -> None:
     # int(0.0004 * 1000) == 0, which Z3 reads as "no limit": the limit must stay >= 1 ms.
-    from sgverify.solve import make_solver
+    from sgverify.engines.z3.solve import make_solver
     s = make_solver(0.4)
     assert "timeout" in str(s.param_descrs()) and s is not None
     import z3

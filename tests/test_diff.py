@@ -11,11 +11,11 @@ import pytest
 from helpers import policy
 
 from sgverify.api import check_text
-from sgverify.addresses import V6
+from sgverify.core.addresses import V6
 from sgverify.cli import run
-from sgverify.diagnostics import InternalError
-from sgverify.diff import NEWLY_ALLOWED, NEWLY_DENIED, PolicyDiff, diff_policies
-from sgverify.model import Direction, Nic
+from sgverify.core.diagnostics import InternalError
+from sgverify.analyses.diff.diff import NEWLY_ALLOWED, NEWLY_DENIED, PolicyDiff, diff_policies
+from sgverify.core.model import Direction, Nic
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "diff"
 
@@ -61,7 +61,7 @@ def test_equivalence_is_semantic_not_textual() -> None:
 def test_units_with_the_same_rules_by_content_are_not_analysed(monkeypatch) -> None:
     """Renamed and reordered rules decide alike: no search and no Z3 for such a unit (most
     units of a fleet); a changed rule still gets the full analysis."""
-    import sgverify.diff as d
+    import sgverify.analyses.diff.diff as d
     old = ("group a { r1: ingress accept tcp 22 from 10.0.0.0/8 priority 5\n"
            "  r2: ingress drop tcp 22 from 10.1.0.0/16 priority 5 }\n"
            "group b { ingress accept tcp 80 from 0.0.0.0/0 }")
@@ -344,7 +344,7 @@ def test_past_the_budget_nothing_is_claimed_complete(tmp_path: Path) -> None:
 
 
 def test_a_lost_box_is_caught_by_z3(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sgverify.diff as engine
+    import sgverify.analyses.diff.diff as engine
     real = engine.merge_boxes
     monkeypatch.setattr(engine, "merge_boxes", lambda boxes, *a: real(boxes, *a)[1:])
     old = "group g { ingress accept tcp 22 from 10.0.0.0/8 }"
@@ -354,9 +354,9 @@ def test_a_lost_box_is_caught_by_z3(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_wrong_decider_is_caught_by_the_evaluator(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sgverify.diff as engine
-    from sgverify.evaluate import Decision, Reason
-    from sgverify.model import Action
+    import sgverify.analyses.diff.diff as engine
+    from sgverify.core.evaluate import Decision, Reason
+    from sgverify.core.model import Action
     monkeypatch.setattr(engine, "decide", lambda *a, **k: Decision(Action.DROP, Reason.DEFAULT))
     with pytest.raises(InternalError, match="box engine and evaluator disagree"):
         diff("group g {}", "group g { ingress accept tcp 22 from 10.0.0.0/8 }")

@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from strategies import flows, semantics, targets
-from sgverify.addresses import V6
-from sgverify.encode import SymFlow, accepted, single_view, well_formed
-from sgverify.evaluate import decide
-from sgverify.flow import Flow, flow_problem
-from sgverify.model import Direction, Nic, Semantics, Target
-from sgverify.query import target_keys
+from sgverify.core.addresses import V6
+from sgverify.engines.z3.encode import SymFlow, accepted, single_view, well_formed
+from sgverify.core.evaluate import decide
+from sgverify.core.flow import Flow, flow_problem
+from sgverify.core.model import Direction, Nic, Semantics, Target
+from sgverify.prove.prover import target_keys
 
 FLOWS_PER_POLICY = 60
 EXAMPLES = 200

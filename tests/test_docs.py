@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from sgverify.api import check_file, load_policy
-from sgverify.diagnostics import CODES
-from sgverify.result import Verdict
+from sgverify.core.diagnostics import CODES
+from sgverify.core.result import Verdict
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 EXAMPLE_DOCS = ("language.md", "semantics.md")
@@ -157,7 +157,7 @@ def test_unreadable_and_oversized_files(tmp_path: Path) -> None:
 
 
 def test_reserved_words_are_documented() -> None:
-    from sgverify.parse import reserved_words
+    from sgverify.lang.parse import reserved_words
     doc = (DOCS / "language.md").read_text()
     block = doc.split("## 13. Reserved words")[1].split("```")[1].split()
     assert set(block) == set(reserved_words())

@@ -3,9 +3,9 @@
 import pytest
 
 from helpers import policy
-from sgverify.evaluate import Reason, decide, decide_all, definitely
-from sgverify.explain import find_target, parse_flow
-from sgverify.model import Action
+from sgverify.core.evaluate import Reason, decide, decide_all, definitely
+from sgverify.analyses.explain.explain import find_target, parse_flow
+from sgverify.core.model import Action
 
 
 def verdict(src: str, target: str, flow: str):

@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 from inputs_support import cli
 from strategies import CIDRS_V4, CIDRS_V6, PORTS
 from sgverify.api import check_text, load_policy
-from sgverify.export import export_aliyun, export_problems, permissions
-from sgverify.inputs import ImportRequest, import_files
-from sgverify.model import Check, CompareAssertion, Direction, FlowSet, Network, Policy, Target
-from sgverify.query import Checker
-from sgverify.resolve import resolve
-from sgverify.result import Verdict
+from sgverify.cloud.export import export_aliyun, export_problems, permissions
+from sgverify.cloud.importer import ImportRequest, import_files
+from sgverify.core.model import Check, CompareAssertion, Direction, FlowSet, Network, Policy, Target
+from sgverify.prove.prover import Checker
+from sgverify.lang.resolve import resolve
+from sgverify.core.result import Verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from strategies import flows, semantics, targets
-from sgverify.evaluate import decide, decide_all, definitely
-from sgverify.fastpath import Compiled, IntervalIndex
-from sgverify.model import Group, Peer, Semantics, Target
+from sgverify.core.evaluate import decide, decide_all, definitely
+from sgverify.core.evaluate_fast import Compiled, IntervalIndex
+from sgverify.core.model import Group, Peer, Semantics, Target
 
 FLOWS_PER_POLICY = 40
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from inputs_support import FIXTURES, cli, fixture
 from strategies import flows, targets
-from sgverify.inputs.flows import FlowError, flow_from_json
+from sgverify.cloud.flows import FlowError, flow_from_json
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ("aliyun/web-tier.json",)

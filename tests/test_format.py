@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from inputs_support import FIXTURES, imported
-from sgverify.build import build_document
-from sgverify.diagnostics import Span
-from sgverify.format import format_document, format_rule, quote
-from sgverify.syntax import Document, PeerNode, RuleNode
+from sgverify.lang.build import build_document
+from sgverify.core.diagnostics import Span
+from sgverify.lang.printer import format_document, format_rule, quote
+from sgverify.lang.syntax import Document, PeerNode, RuleNode
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,7 +85,7 @@ def test_strings_and_long_rules() -> None:
     assert quote('say "hi" \\ bye') == '"say \\"hi\\" \\\\ bye"'
     assert quote("two\nlines") == '"two lines"'
     peers = tuple(PeerNode("cidr", f"10.{i}.0.0/16") for i in range(200))
-    from sgverify.model import Action, Direction
+    from sgverify.core.model import Action, Direction
     rule = RuleNode(Direction.INGRESS, Action.ACCEPT, 6, None, src=peers)
     one_line = format_rule(rule)
     wrapped = format_rule(rule, indent="  ")
@@ -94,8 +94,8 @@ def test_strings_and_long_rules() -> None:
 
 
 def test_fleet_reach_assertions_print_and_parse_back(tmp_path) -> None:
-    from sgverify.build import build_document
-    from sgverify.format import format_assertion
+    from sgverify.lang.build import build_document
+    from sgverify.lang.printer import format_assertion
     src = ("group dev {}\ngroup db {}\ninstance a { ip 10.0.0.1; groups dev }\n"
            "assert group dev cannot reach group db on tcp 5432\n"
            "assert internet cannot reach group db on tcp 3306\n"

@@ -2,7 +2,7 @@
 
 from lark import Lark
 
-from sgverify.parse import grammar_text
+from sgverify.lang.parse import grammar_text
 
 
 def test_grammar_is_strict_lalr() -> None:

@@ -9,9 +9,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from sgverify.api import load_policy
-from sgverify.audit.run import choose_controls, run_audit
-from sgverify.audit.settings import Settings
-from sgverify.reach.answer import ask
+from sgverify.analyses.audit.run import choose_controls, run_audit
+from sgverify.analyses.audit.settings import Settings
+from sgverify.analyses.reach.answer import ask
 from sgverify.report.html import render_html
 
 FIXTURES = Path(__file__).parent / "fixtures" / "audit"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from inputs_support import cli, fixture, imported, messages, resolved, web_tier, write_json
-from sgverify.addresses import AddrSpace
-from sgverify.model import Action, Direction, GroupKey, GroupType, Network, Nic, PortRange
+from sgverify.core.addresses import AddrSpace
+from sgverify.core.model import Action, Direction, GroupKey, GroupType, Network, Nic, PortRange
 
 
 def group(policy, name):

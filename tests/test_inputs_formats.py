@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from inputs_support import cli, fixture, imported, messages, resolved, write_json
-from sgverify.addresses import AddrSpace
-from sgverify.evaluate import decide
-from sgverify.flow import Flow
-from sgverify.model import (Action, Direction, GroupKey, GroupType, Network, Nic, PortRange,
+from sgverify.core.addresses import AddrSpace
+from sgverify.core.evaluate import decide
+from sgverify.core.flow import Flow
+from sgverify.core.model import (Action, Direction, GroupKey, GroupType, Network, Nic, PortRange,
                             Target)
-from sgverify.addresses import parse_address
+from sgverify.core.addresses import parse_address
 
 
 def flow(direction: Direction, protocol: int, src: str, dst: str, sport: int | None = None,

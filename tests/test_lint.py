@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from helpers import policy
 
-from sgverify.addresses import AddrSpace
+from sgverify.core.addresses import AddrSpace
 from sgverify.cli import run
-from sgverify.diagnostics import InternalError
-from sgverify.lint import LintFinding, lint_policy
-from sgverify.model import (ICMP, Action, Direction, Group, GroupKey, GroupType, Instance, Peer,
+from sgverify.core.diagnostics import InternalError
+from sgverify.analyses.lint.lint import LintFinding, lint_policy
+from sgverify.core.model import (ICMP, Action, Direction, Group, GroupKey, GroupType, Instance, Peer,
                             Policy, PortRange, Rule)
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "lint" / "web.sgv"
@@ -301,7 +301,7 @@ def test_deterministic() -> None:
 
 def test_a_false_dead_rule_is_caught_by_z3(monkeypatch: pytest.MonkeyPatch) -> None:
     """If the box engine lost the pieces a rule decides, the rule would look dead: Z3 says no."""
-    from sgverify.lint import shadow
+    from sgverify.analyses.lint import shadow
     real = shadow.decide_region
 
     def lossy(layout, target, sem, region, budget, *a, **k):

@@ -10,7 +10,7 @@ import pytest
 
 from sgverify.api import load_policy
 from sgverify.cli import run
-from sgverify.lint import lint_policy
+from sgverify.analyses.lint.lint import lint_policy
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 POLICIES = [FIXTURES / "lint" / "web.sgv", FIXTURES / "audit" / "fleet.sgv"]
@@ -37,7 +37,7 @@ def test_forked_workers_give_the_same_findings(path: Path) -> None:
 
 
 def test_auto_stays_in_one_process_for_small_policies(monkeypatch: pytest.MonkeyPatch) -> None:
-    from sgverify.lint import workers
+    from sgverify.analyses.lint import workers
     monkeypatch.setattr(workers, "analyse_all", lambda *a, **k: pytest.fail("used workers"))
     lint_policy(_policy(POLICIES[0]), jobs=2, auto=True)
 

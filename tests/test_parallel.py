@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sgverify.parallel import check_files, pmap
+from sgverify.core.parallel import check_files, pmap
 from sgverify.report.json import result_json
 
 ROOT = Path(__file__).resolve().parent.parent

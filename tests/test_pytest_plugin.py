@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gate_support import ROOT, SPECS
-from sgverify.result import Verdict
+from sgverify.core.result import Verdict
 from sgverify.testing import (SpecAssertionError, SpecInputError, assert_allowed, assert_denied,
                               assert_proved, assert_reachable)
 
@@ -18,7 +18,7 @@ pytest_plugins = ["pytester"]
 # The plugin is loaded explicitly: '-p no:sgverify' first, so that an installed copy's entry
 # point does not register the same module a second time. Hypothesis's plugin is left out
 # of the inner runs only to keep them fast.
-PLUGIN = ("-p", "no:sgverify", "-p", "sgverify.pytest_plugin", "-p", "no:hypothesispytest")
+PLUGIN = ("-p", "no:sgverify", "-p", "sgverify.integrations.pytest_plugin", "-p", "no:hypothesispytest")
 
 WEB = """\
 group web (vpc, basic) {

@@ -7,14 +7,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import sgverify.query as query
+import sgverify.prove.prover as query
 from helpers import only_result, results, verdicts
 from sgverify.cli import run
-from sgverify.evaluate import Reason, decide
-from sgverify.model import (Action, Check, Direction, EndpointTerm, FlowAssertion, FlowSet,
+from sgverify.core.evaluate import Reason, decide
+from sgverify.core.model import (Action, Check, Direction, EndpointTerm, FlowAssertion, FlowSet,
                             Policy)
-from sgverify.query import Checker
-from sgverify.result import Verdict
+from sgverify.prove.prover import Checker
+from sgverify.core.result import Verdict
 from strategies import cidr_spaces, flows, semantics, targets
 
 WEB = """
@@ -201,7 +201,7 @@ def test_a_replayed_counterexample_needs_no_solver(monkeypatch) -> None:
 
 
 def _unknown(s) -> bool:
-    from sgverify.solve import SolverUnknown
+    from sgverify.engines.z3.solve import SolverUnknown
     raise SolverUnknown("timeout")
 
 
@@ -266,7 +266,7 @@ def test_random_verdicts_agree_with_sampled_flows(data, target, sem, kind, direc
     if r.verdict is Verdict.ERROR:
         assert r.code == "E124", r.summary
         return
-    from sgverify.evaluate import in_flow_set
+    from sgverify.core.evaluate import in_flow_set
     if r.verdict is Verdict.PROVED and kind is not Check.SOME_ALLOWED:
         for _ in range(40):
             flow = data.draw(flows(target))

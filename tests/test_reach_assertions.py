@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from sgverify.addresses import INTERNET
+from sgverify.core.addresses import INTERNET
 from sgverify.api import check_text, load_policy
-from sgverify.build import build_document
-from sgverify.model import (
+from sgverify.lang.build import build_document
+from sgverify.core.model import (
     Check,
     Direction,
     EndpointTerm,
@@ -26,8 +26,8 @@ from sgverify.model import (
     FlowSet,
     ReachAssertion,
 )
-from sgverify.query import Checker
-from sgverify.result import Verdict
+from sgverify.prove.prover import Checker
+from sgverify.core.result import Verdict
 
 FIXTURES = Path(__file__).parent / "fixtures" / "audit"
 FLEET = (FIXTURES / "fleet.sgv").read_text()

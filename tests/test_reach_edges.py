@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpers import reach_cli
-from sgverify.result import Verdict
+from sgverify.core.result import Verdict
 
 reach = reach_cli
 
@@ -86,7 +86,7 @@ instance w2 { ip 10.0.0.2; groups web }
 
 def test_notes_only_where_they_apply(tmp_path: Path) -> None:
     from sgverify.api import check_text
-    from sgverify.query import REACH_NOTE, TCP25_NOTE
+    from sgverify.prove.prover import REACH_NOTE, TCP25_NOTE
     code, out, _ = reach(tmp_path, T25, "--to", "internet", "--on", "tcp 25")
     assert "witness: egress tcp 10.0.0.1:1024 -> 1.0.0.1:25" in out and TCP25_NOTE in out
     to_net, from_net = check_text(T25 + "assert group web can reach internet on tcp 25\n"
@@ -105,7 +105,7 @@ def test_matrix_rows_in_worker_processes_give_the_same_answer(tmp_path: Path, mo
     """Rows computed by forked workers: the same statuses, the same figures, and
     byte-identical output for any --jobs."""
     from sgverify.api import load_policy
-    from sgverify.reach import matrix
+    from sgverify.engines.atoms import matrix
     monkeypatch.setattr(matrix, "PARALLEL_CLASSES", 2)  # small fixtures take the worker path
     fixtures = Path(__file__).parent / "fixtures" / "audit"
     for name in ("fleet.sgv", "reach-edge.sgv", "reach-classic.sgv"):
@@ -126,7 +126,7 @@ def test_matrix_rows_on_a_dask_cluster_give_the_same_answer(tmp_path: Path) -> N
     its positions."""
     pytest.importorskip("distributed")
     from sgverify.api import load_policy
-    from sgverify.reach import matrix
+    from sgverify.engines.atoms import matrix
     fixtures = Path(__file__).parent / "fixtures" / "audit"
     policy = load_policy(str(fixtures / "fleet.sgv")).policy
     assert policy is not None

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from sgverify.addresses import INTERNET
+from sgverify.core.addresses import INTERNET
 from sgverify.api import load_policy
-from sgverify.audit.synthetic import Shape, generate, to_sgv
-from sgverify.model import (
+from sgverify.analyses.audit.synthetic import Shape, generate, to_sgv
+from sgverify.core.model import (
     Check,
     Direction,
     EndpointTerm,
@@ -24,10 +24,10 @@ from sgverify.model import (
     ReachAssertion,
     Service,
 )
-from sgverify.query import Checker
-from sgverify.reach.exposure import exposures
-from sgverify.reach.matrix import REACHABLE, UNKNOWN, UNREACHABLE, Query, ReachMatrix
-from sgverify.result import Verdict
+from sgverify.prove.prover import Checker
+from sgverify.analyses.reach.exposure import exposures
+from sgverify.engines.atoms.matrix import REACHABLE, UNKNOWN, UNREACHABLE, Query, ReachMatrix
+from sgverify.core.result import Verdict
 
 FIXTURES = Path(__file__).parent / "fixtures" / "audit"
 STATUS = {Verdict.PROVED: REACHABLE, Verdict.UNKNOWN: UNKNOWN, Verdict.VIOLATED: UNREACHABLE}

@@ -11,9 +11,9 @@ import pytest
 
 from sgverify.api import load_policy
 from helpers import reach_cli
-from sgverify.evaluate import decide, unresolved_names
-from sgverify.flow import Flow
-from sgverify.model import Direction, Nic
+from sgverify.core.evaluate import decide, unresolved_names
+from sgverify.core.flow import Flow
+from sgverify.core.model import Direction, Nic
 
 PAIR = """port-list extra
 group web (vpc, basic) {

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sgverify.addresses import V4, V6
-from sgverify.model import Direction, Peer, PortRange, Rule, Service, Action, GroupKey
-from sgverify.reach.services import ServiceBox, ServiceSpace, bit_runs
+from sgverify.core.addresses import V4, V6
+from sgverify.core.model import Direction, Peer, PortRange, Rule, Service, Action, GroupKey
+from sgverify.engines.atoms.services import ServiceBox, ServiceSpace, bit_runs
 
 KEY = GroupKey("", "g")
 

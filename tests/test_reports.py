@@ -240,7 +240,7 @@ def test_output_doc_describes_every_json_field(tmp_path: Path, monkeypatch: pyte
 
 def test_reporters_take_generic_findings() -> None:
     """Another command (lint, diff, audit) can feed the same reporters its own findings."""
-    from sgverify.diagnostics import Span
+    from sgverify.core.diagnostics import Span
     from sgverify.report.findings import (FileReport, Finding, Outcome, Related, RunReport,
                                           with_fingerprints)
     from sgverify.report.gate import FailOn

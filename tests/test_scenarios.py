@@ -12,7 +12,7 @@ import pytest
 
 from sgverify.api import check_file
 from sgverify.cli import run
-from sgverify.result import Verdict
+from sgverify.core.result import Verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = sorted((ROOT / "specs").rglob("*.sgv"))

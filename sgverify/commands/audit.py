@@ -12,13 +12,13 @@ import time
 from dataclasses import replace
 from typing import IO
 
-from ..audit.controls import BUILTIN
-from ..audit.inventory import add_inventory_arguments, load_inventory
-from ..audit.progress import ProgressBar
-from ..audit.report import audit_exit_code, render_json, render_text, run_report
-from ..audit.run import choose_controls, run_audit
-from ..audit.settings import Settings, check_selector, discover_settings, load_settings
-from ..audit.templates import ControlError
+from ..analyses.audit.controls import BUILTIN
+from ..analyses.audit.inventory import add_inventory_arguments, load_inventory
+from ..report.progress import ProgressBar
+from ..report.audit import audit_exit_code, render_json, render_text, run_report
+from ..analyses.audit.run import choose_controls, run_audit
+from ..analyses.audit.settings import Settings, check_selector, discover_settings, load_settings
+from ..analyses.audit.templates import ControlError
 from ..report.gate import FailOn
 from ..report.text import Style, render_diagnostic
 from .common import EXIT_ERROR, EXIT_OK, add_parallel_arguments, seconds, style_for
@@ -90,8 +90,8 @@ def _check_setting(key: str, text: str, where: str, prefix: str) -> None:
         if key == "public-services":
             raise ControlError(f"{where}: {key} is empty (name the services the internet may reach)")
         return
-    from ..build import build_fragment
-    from ..diagnostics import InputError
+    from ..lang.build import build_fragment
+    from ..core.diagnostics import InputError
     try:
         node = build_fragment(prefix + text, "flowset", where)
     except InputError as exc:
@@ -151,7 +151,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     path = rep.path
     bar = ProgressBar(stderr, f"checks of {path}")
     try:
-        from ..parallel import default_jobs
+        from ..core.parallel import default_jobs
         audit = run_audit(rep.policy, controls, conf, path=path,
                           timeout_ms=int(args.timeout * 1000), progress=bar, disabled=disabled,
                           jobs=args.jobs or default_jobs(), backend=args.backend,
@@ -179,10 +179,10 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     elapsed = None if args.no_timing else time.perf_counter() - started
     matrix = None
     if any(o.format == "html" for o in outputs) and not args.no_matrix:
-        from ..reach.answer import ask
+        from ..analyses.reach.answer import ask
         from ..report.html import MAX_UNITS
         bar = ProgressBar(stderr, "reachability rows")
-        from ..parallel import default_jobs
+        from ..core.parallel import default_jobs
         matrix = ask(audit.policy, None, None, by="group", progress=bar, max_units=MAX_UNITS,
                      jobs=args.jobs or default_jobs())
         bar.close()

@@ -36,7 +36,7 @@ def seconds(text: str) -> float:
 def add_parallel_arguments(p: argparse.ArgumentParser, default: str) -> None:
     """``--jobs`` (``default`` says when all cores are used), ``--backend`` and
     ``--scheduler``: the same options for every command that spreads work."""
-    from ..parallel import BACKENDS
+    from ..core.parallel import BACKENDS
     p.add_argument("--jobs", "-j", type=jobs_arg, metavar="N",
                    help=f"worker processes (default: {default}); the output is identical for "
                         "every N")

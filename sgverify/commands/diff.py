@@ -19,10 +19,10 @@ from dataclasses import replace
 from typing import IO
 
 from ..api import SpecReport, load_policy
-from ..diagnostics import REPORT_BUGS, Diagnostic, InputError, InternalError
-from ..diff import DEFAULT_BUDGET, DiffBox, PolicyDiff, Unit, UnitDiff, diff_policies
-from ..inputs import FORMATS
-from ..inputs.policy import load_inputs
+from ..core.diagnostics import REPORT_BUGS, Diagnostic, InputError, InternalError
+from ..analyses.diff.diff import DEFAULT_BUDGET, DiffBox, PolicyDiff, Unit, UnitDiff, diff_policies
+from ..cloud.importer import FORMATS
+from ..cloud.policy import load_inputs
 from ..load import file_problem
 from ..report.findings import FileReport, RunReport, with_fingerprints
 from ..report.from_check import diagnostic_finding

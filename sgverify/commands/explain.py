@@ -17,18 +17,18 @@ import sys
 from typing import IO, Any, BinaryIO, Iterator
 
 from ..api import SpecReport, load_policy
-from ..diagnostics import Diagnostic, InputError, Span
-from ..evaluate import Decision, Reason
-from ..explain import (Explanation, explain, find_target, matching_rules, maybe_matching_rules,
+from ..core.diagnostics import Diagnostic, InputError, Span
+from ..core.evaluate import Decision, Reason
+from ..analyses.explain.explain import (Explanation, explain, find_target, matching_rules, maybe_matching_rules,
                        parse_flow)
-from ..fastpath import Compiled
-from ..flow import flow_problem
-from ..flowlog import RecordError, compare, member_addresses, read_records, record_flow
-from ..inputs import FORMATS
-from ..inputs.flows import FlowError, flow_from_json, read_json_lines
-from ..inputs.jsondoc import DataError
-from ..inputs.policy import LoadedPolicy, load_inputs
-from ..model import MAX_GROUPS_PER_INTERFACE, GroupKey, Policy, Target
+from ..core.evaluate_fast import Compiled
+from ..core.flow import flow_problem
+from ..analyses.explain.flowlog import RecordError, compare, member_addresses, read_records, record_flow
+from ..cloud.importer import FORMATS
+from ..cloud.flows import FlowError, flow_from_json, read_json_lines
+from ..cloud.jsondoc import DataError
+from ..cloud.policy import LoadedPolicy, load_inputs
+from ..core.model import MAX_GROUPS_PER_INTERFACE, GroupKey, Policy, Target
 from ..load import file_problem
 from ..report.json import decision_json
 from ..report.text import Style, decision_lines, render_diagnostic, rule_ref, target_line

@@ -6,10 +6,10 @@ import argparse
 import json
 from typing import IO
 
-from ..diagnostics import Diagnostic
-from ..export import export_aliyun, export_problems
-from ..inputs import FORMATS
-from ..inputs.policy import load_inputs
+from ..core.diagnostics import Diagnostic
+from ..cloud.export import export_aliyun, export_problems
+from ..cloud.importer import FORMATS
+from ..cloud.policy import load_inputs
 from ..report.text import render_diagnostic
 from .common import EXIT_ERROR, EXIT_OK, style_for
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import IO
 
-from ..format import format_document
-from ..inputs import FORMATS, ImportRequest, expand_paths, import_files
+from ..lang.printer import format_document
+from ..cloud.importer import FORMATS, ImportRequest, expand_paths, import_files
 from ..report.text import render_diagnostic
-from ..resolve import resolve
+from ..lang.resolve import resolve
 from .common import EXIT_ERROR, EXIT_OK, style_for
 
 NAME = "import"

@@ -8,7 +8,7 @@ import argparse
 import os
 from typing import IO
 
-from ..config import find_config
+from ..project.config import find_config
 from ..load import display_path
 from .common import EXIT_ERROR, EXIT_OK
 

@@ -18,12 +18,12 @@ import time
 from collections.abc import Mapping
 from typing import IO, Any
 
-from ..audit.progress import ProgressBar
-from ..spec_report import SpecReport
-from ..baseline import BaselineError, apply_baseline, load_baseline
-from ..diagnostics import REPORT_BUGS, Diagnostic, InputError, InternalError
-from ..inputs import FORMATS
-from ..lint import CODES, DEFAULT_BUDGET, LintFinding, LintReport, lint_policy
+from ..report.progress import ProgressBar
+from ..core.spec_report import SpecReport
+from ..report.baseline import BaselineError, apply_baseline, load_baseline
+from ..core.diagnostics import REPORT_BUGS, Diagnostic, InputError, InternalError
+from ..cloud.importer import FORMATS
+from ..analyses.lint.lint import CODES, DEFAULT_BUDGET, LintFinding, LintReport, lint_policy
 from ..load import display_path
 from ..report.findings import FileReport, Finding, RunNote, RunReport, with_fingerprints
 from ..report.from_check import diagnostic_finding
@@ -221,7 +221,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         return _errors(args, outputs, bad, started, stdout)
     reports = []
     sources: dict[str, str] = {}
-    from ..parallel import default_jobs
+    from ..core.parallel import default_jobs
     for rep in loaded:
         assert rep.policy is not None
         sources.update(rep.sources)

@@ -14,8 +14,8 @@ import os
 from dataclasses import dataclass
 from typing import IO, Any, Callable, Sequence
 
-from ..baseline import Baseline, baseline_for, dump_baseline
-from ..config import FORMATS
+from ..report.baseline import Baseline, baseline_for, dump_baseline
+from ..project.config import FORMATS
 from ..load import display_path
 from ..report.findings import FileReport
 from ..report.gate import FailOn

@@ -18,13 +18,13 @@ import argparse
 import os
 from typing import IO
 
-from ..audit.inventory import add_inventory_arguments, load_inventory
-from ..audit.progress import ProgressBar
-from ..diagnostics import InputError
-from ..reach.answer import ask
-from ..reach.matrix import Query
-from ..reach.render import render_json, render_text
-from ..reach.select import SelectError, select
+from ..analyses.audit.inventory import add_inventory_arguments, load_inventory
+from ..report.progress import ProgressBar
+from ..core.diagnostics import InputError
+from ..analyses.reach.answer import ask
+from ..engines.atoms.matrix import Query
+from ..report.reach import render_json, render_text
+from ..analyses.reach.select import SelectError, select
 from ..report.text import render_diagnostic
 from .common import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED, add_parallel_arguments, style_for
 
@@ -67,7 +67,7 @@ def query_of(text: str | None) -> Query:
     """``--on`` flow clauses as a query; only services, source ports and a family."""
     if not text:
         return Query()
-    from ..build import build_fragment
+    from ..lang.build import build_fragment
     node = build_fragment(text, "flowset", "--on")
     extra = [name for name, value in (("direction", node.directions), ("from", node.src),
                                       ("to", node.dst), ("nic", node.nic),
@@ -75,7 +75,7 @@ def query_of(text: str | None) -> Query:
     if extra:
         raise ValueError(f"--on takes services, source-port and ipv4/ipv6 only, not {', '.join(extra)} "
                          "(use --from and --to for the ends)")
-    from ..model import Service
+    from ..core.model import Service
     services = None if node.services is None else tuple(Service(s.protocols, s.ports)
                                                         for s in node.services)
     return Query(services, node.source_ports, node.family)
@@ -115,7 +115,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         return EXIT_ERROR
     limit = args.limit if args.limit is not None else (TEXT_LIMIT if args.format == "text" else None)
     bar = ProgressBar(stderr, "reachability rows")
-    from ..parallel import default_jobs
+    from ..core.parallel import default_jobs
     try:
         answer = ask(policy, src, dst, query, args.by, limit, internet=not args.no_internet,
                      progress=bar, jobs=args.jobs or default_jobs(), backend=args.backend,

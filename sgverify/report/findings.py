@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
 
-from ..diagnostics import Span
+from ..core.diagnostics import Span
 
 if TYPE_CHECKING:
     from .gate import FailOn

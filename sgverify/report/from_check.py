@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
-from ..diagnostics import Diagnostic, Severity
-from ..evaluate import Reason
-from ..result import Result, Verdict
+from ..core.diagnostics import Diagnostic, Severity
+from ..core.evaluate import Reason
+from ..core.result import Result, Verdict
 from .findings import FileReport, Finding, Outcome, Related
 from .text import assertion_text, evidence_lines
 

@@ -14,8 +14,8 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from ..lint import CODES, Incomplete, LintFinding, LintReport, severity_rank
-from ..model import Rule
+from ..analyses.lint.lint import CODES, Incomplete, LintFinding, LintReport, severity_rank
+from ..core.model import Rule
 from .findings import FileReport, Finding, Outcome, Related, RuleInfo, RunReport, with_fingerprints
 from .gate import FailOn, fails
 from .junit import Case, Suite

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 
 if TYPE_CHECKING:
-    from ..audit.run import AuditReport
-    from ..reach.answer import Answer
+    from ..analyses.audit.run import AuditReport
+    from ..analyses.reach.answer import Answer
 
 MAX_UNITS = 150  # rows and columns the heat map carries (the rest is said, not hidden)
 
@@ -219,7 +219,7 @@ def _json(doc: Any) -> str:
 
 
 def _audit_parts(audit: AuditReport) -> tuple[str, list[dict[str, Any]]]:
-    from ..audit.report import STATUSES, counts, detail_lines
+    from .audit import STATUSES, counts, detail_lines
     rows = []
     for c in audit.controls:
         n = counts(audit.of(c))
@@ -255,7 +255,7 @@ def _matrix(answer: Answer) -> dict[str, Any]:
     for p in answer.pairs:
         if p.sender.label not in ri or p.receiver.label not in ci or not (p.evidence or p.sure or p.maybe):
             continue
-        from ..reach.render import not_verified, witness_lines
+        from .reach import not_verified, witness_lines
         witness = "\n".join(witness_lines(p.evidence, p.facts, "witness", indent="")
                             + witness_lines(p.extra, p.extra_facts, "may-reach witness", indent=""))
         mask = (p.sure | p.maybe) if p.sure else p.maybe

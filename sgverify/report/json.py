@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..diagnostics import Diagnostic, Span
-from ..evaluate import Decision
-from ..model import CompareAssertion, FleetReachAssertion, FlowAssertion, Rule
-from ..result import Result, Verdict
+from ..core.diagnostics import Diagnostic, Span
+from ..core.evaluate import Decision
+from ..core.model import CompareAssertion, FleetReachAssertion, FlowAssertion, Rule
+from ..core.result import Result, Verdict
 from .findings import Finding, RunReport
 from .gate import fails, run_exit_code, tally
 

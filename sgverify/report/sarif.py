@@ -21,7 +21,7 @@ from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
 
-from ..diagnostics import CODES, Span
+from ..core.diagnostics import CODES, Span
 from .findings import Finding, Outcome, RuleInfo, RunReport, artifact_path
 from .gate import fails, relaxed, run_exit_code, tally
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-from ..diagnostics import Diagnostic, Severity, Span
-from ..evaluate import Decision, Reason
-from ..model import Assertion, Rule, Target
-from ..result import Evidence, Result, Verdict
+from ..core.diagnostics import Diagnostic, Severity, Span
+from ..core.evaluate import Decision, Reason
+from ..core.model import Assertion, Rule, Target
+from ..core.result import Evidence, Result, Verdict
 from .findings import Finding, Outcome, RunReport
 from .gate import FailOn, fails, relaxed, tally
 

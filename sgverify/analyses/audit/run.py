@@ -1,0 +1,315 @@
+"""Running controls over an inventory: every control, on every group and every interface
+it selects, proved, violated (with a counterexample and the deciding rule) or unknown;
+then waivers.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+from ...engines.boxes.intervals import BudgetExceeded
+from ...core.diagnostics import REPORT_BUGS, InternalError, Span
+from ...core.model import FlowAssertion, Group, Instance, Network, Policy, Target
+from ...prove.prover import external_reason
+from ...core.result import Result, Verdict
+from .controls import BUILTIN, WIDE_OPEN, Control
+from ...core.parallel import can_fork
+from ...prove.box_prover import Engine, pooled
+from .settings import Settings, Waiver, selects_group, selects_instance
+from .templates import (
+    GROUP,
+    INTERFACE,
+    ControlError,
+    Template,
+    instantiate,
+    read_control,
+)
+from .wideopen import wide_open
+from .workers import AuditWork, run_in_workers
+
+BADNESS = {v: i for i, v in enumerate(Verdict)}
+PARALLEL_CHECKS = 2000  # checks below which the audit runs in one process
+Item = tuple[Control, "Subject", list[Template]]
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A group (as an interface in just that group, any address) or an interface (an
+    instance: all its groups pooled, its own addresses)."""
+
+    kind: str  # GROUP or INTERFACE
+    name: str
+    target: Target
+    ident: str | None = None
+    span: Span | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name}"
+
+
+@dataclass(frozen=True)
+class ControlResult:
+    """One control on one subject: the worst verdict of its assertions, and a waiver when
+    one accepts the finding."""
+
+    control: Control
+    subject: Subject
+    verdict: Verdict
+    results: tuple[Result, ...]
+    waiver: Waiver | None = None
+
+    @property
+    def shown(self) -> Result:
+        """The result that explains the verdict (the first one that has it)."""
+        return next(r for r in self.results if r.verdict is self.verdict)
+
+    @property
+    def status(self) -> str:
+        """proved, violated, unknown, error, or waived."""
+        return "waived" if self.waiver is not None else self.verdict.value
+
+    @property
+    def elapsed(self) -> float:
+        return sum(r.elapsed for r in self.results)
+
+
+@dataclass
+class AuditReport:
+    """Everything one audit found: the controls that ran (and those disabled), one result
+    per control and subject in control order, notes (settings used, stale waivers) and the
+    texts of the generated control documents (``sources``, for messages)."""
+
+    path: str
+    policy: Policy
+    controls: list[Control]
+    disabled: list[Control]
+    results: list[ControlResult]
+    notes: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    elapsed: float = 0.0
+
+    def of(self, control: Control) -> list[ControlResult]:
+        return [r for r in self.results if r.control is control]
+
+
+def choose_controls(settings: Settings, only: Sequence[str] = (), disable: Sequence[str] = ()
+                    ) -> tuple[list[Control], list[Control]]:
+    """(controls to run, disabled controls): the built-ins and the custom ones, minus the
+    disabled; ``only`` keeps just those named. Unknown names are errors."""
+    custom = [read_control(p) for p in _control_files(settings.controls)]
+    everything = list(BUILTIN) + custom
+    seen: dict[str, Control] = {}
+    for c in everything:
+        for key in (c.id.lower(), c.slug.lower()):
+            if key in seen and seen[key] is not c:
+                raise ControlError(f"control id '{c.id}' ({c.source}) is also used by "
+                                   f"{seen[key].source}")
+            seen[key] = c
+    names = list(settings.disable) + list(disable) + list(only) + list(settings.select) + \
+        [w.control for w in settings.waivers]
+    for n in names:
+        if n.lower() not in seen:
+            raise ControlError(f"unknown control '{n}' (known: {', '.join(c.id for c in everything)})")
+    off = {seen[n.lower()].id for n in list(settings.disable) + list(disable)}
+    keep = {seen[n.lower()].id for n in only}
+    run = [c for c in everything if c.id not in off and (not keep or c.id in keep)]
+    return run, [c for c in everything if c.id in off]
+
+
+def _control_files(paths: Sequence[str]) -> list[str]:
+    from .templates import find_controls
+    return find_controls(list(paths))
+
+
+def template_texts(control: Control, settings: Settings) -> list[str]:
+    """The control's templates with its parameters filled in from the settings."""
+    egress = (f"is allowed only to {settings.restricted_egress_allow}"
+              if settings.restricted_egress_allow.strip() else "is denied")
+    values = {"public-services": settings.public_services, "restricted-egress": egress}
+    out = []
+    for t in control.templates:
+        for key, value in values.items():
+            t = t.replace("{" + key + "}", value)
+        out.append(t)
+    return out
+
+
+def selector(control: Control, settings: Settings) -> tuple[str, ...]:
+    for key, items in settings.select.items():
+        if control.matches(key):
+            return items
+    if control.id == "SGV111":
+        return settings.restricted
+    return control.selector
+
+
+def all_subjects(policy: Policy) -> tuple[list[tuple[Group, Subject]], list[tuple[Instance, Subject]]]:
+    """Every group and every interface of the policy as a subject (made once per audit:
+    each keeps its pooled, sorted rules)."""
+    groups = [(g, Subject(GROUP, g.name, pooled(Target(g.name, "group", (g,), None, g.span)),
+                          g.gid, g.span)) for g in policy.groups if g.rules_known]
+    interfaces = [(i, Subject(INTERFACE, i.name, pooled(i.target), i.iid, i.span))
+                  for i in policy.instances]
+    return groups, interfaces
+
+
+def subjects(every: tuple[list[tuple[Group, Subject]], list[tuple[Instance, Subject]]],
+             control: Control, scope: frozenset[str], settings: Settings) -> list[Subject]:
+    """The subjects ``control`` selects among ``every`` (``all_subjects``)."""
+    items = selector(control, settings)
+    out = []
+    if GROUP in scope:
+        out += [s for g, s in every[0] if selects_group(items, g)]
+    if INTERFACE in scope:
+        out += [s for i, s in every[1] if selects_instance(items, i)]
+    return out
+
+
+def run_audit(policy: Policy, controls: Sequence[Control], settings: Settings, *,
+              path: str = "", timeout_ms: int | None = None,
+              progress: Callable[[int, int], None] | None = None,
+              today: datetime.date | None = None, disabled: Sequence[Control] = (),
+              jobs: int = 1, backend: str = "local", address: str | None = None) -> AuditReport:
+    """Check every control on its subjects. Raises ControlError for unusable controls.
+    ``jobs`` > 1: blocks of a large plan go to forked workers, or with ``backend`` "dask"
+    to a Dask cluster (``workers``); the report is the same as in one process."""
+    start = time.perf_counter()
+    report = AuditReport(path, policy, list(controls), list(disabled), [])
+    prepared = make_plan(policy, controls, settings, timeout_ms, report.sources)
+    work = AuditWork(policy, list(controls), settings, timeout_ms, prepared)
+    engine, plan = prepared
+    total = len(plan)
+    if (backend == "dask" or (jobs > 1 and total >= PARALLEL_CHECKS and can_fork())) and total:
+        every_results = run_in_workers(work, _check_item, _assertion_item, jobs, backend,
+                                       address, progress)
+    else:
+        every_results = []
+        for n, item in enumerate(plan, 1):
+            every_results.append(tuple(_check_item(engine, item, t) for t in item[2]))
+            if progress is not None:
+                progress(n, total)
+    for (c, s, _), results in zip(plan, every_results):
+        worst = max((r.verdict for r in results), key=BADNESS.__getitem__)
+        report.results.append(ControlResult(c, s, worst, results))
+    report.results = apply_waivers(report, settings.waivers, today or datetime.date.today())
+    external = [g.name for g in policy.groups if not g.rules_known]
+    if external:
+        report.notes.append("not audited as groups (their rules are not known: external, or "
+                            "referenced by imported data but not in it): " + ", ".join(external)
+                            + "; interfaces in them are unknown")
+    if settings.source:
+        report.notes.insert(0, f"settings from {settings.source}")
+    report.elapsed = time.perf_counter() - start
+    return report
+
+
+def make_plan(policy: Policy, controls: Sequence[Control], settings: Settings,
+              timeout_ms: int | None, sources: dict[str, str]) -> tuple[Engine, list[Item]]:
+    """The engine and every (control, subject, templates) to check, in report order
+    (``sources`` receives the texts of the generated control documents)."""
+    templates = instantiate([(c, template_texts(c, settings)) for c in controls], policy, sources)
+    by_control: dict[str, list[Template]] = {}
+    for t in templates:
+        by_control.setdefault(t.control.id, []).append(t)
+    engine = Engine(policy, timeout_ms)
+    every = all_subjects(policy)
+    plan: list[Item] = []
+    for c in controls:
+        ts = by_control.get(c.id, [])
+        scope = frozenset().union(*(t.scope for t in ts)) if ts else frozenset()
+        for s in subjects(every, c, scope, settings):
+            plan.append((c, s, [t for t in ts if s.kind in t.scope]))
+    return engine, plan
+
+
+def _check_item(engine: Engine, item: Item, t: Template) -> Result:
+    return _check(engine, item[0], item[1], t)
+
+
+def _assertion_item(engine: Engine, item: Item, t: Template) -> FlowAssertion:
+    return _assertion(engine, item[0], item[1], t)
+
+
+def _assertion(engine: Engine, c: Control, s: Subject, t: Template) -> FlowAssertion:
+    """The assertion of one template of a control on one subject."""
+    text = t.text
+    for word in ("each group or interface", "each group", "each interface"):
+        if word in text:
+            text = text.replace(word, str(s), 1)
+            break
+    text = text.replace("assert ", "", 1)
+    flows = t.assertion.flows
+    classic_nic = c.internet_nic and s.target.network is Network.CLASSIC and flows.nic is None
+    if classic_nic:
+        # Internet traffic reaches a classic-network interface on its internet NIC.
+        flows = engine.on_internet_nic(flows)
+        for word in (": ingress ", ": egress "):
+            text = text.replace(word, word + "nic internet ", 1)
+    if c.kind == WIDE_OPEN and c.description:
+        text = f"{s}: {c.description}" + (" (nic internet)" if classic_nic else "")
+    return replace(t.assertion, name=f"{c.id} {s}", text=text, target=s.target, span=s.span,
+                   flows=flows)
+
+
+def _check(engine: Engine, c: Control, s: Subject, t: Template) -> Result:
+    """One template of a control on one subject; unknown when some of the subject's rules
+    are not known (an interface in an external group)."""
+    a = _assertion(engine, c, s, t)
+    why = external_reason([s.target])
+    if why:
+        return Result(a, Verdict.UNKNOWN, "not verified: " + why, code="W402")
+    if c.kind == WIDE_OPEN:
+        start = time.perf_counter()
+        try:
+            result = wide_open(engine, a)
+        except BudgetExceeded as exc:
+            result = Result(a, Verdict.UNKNOWN, f"not verified: the decomposition grew too large "
+                            f"({exc})", code="W401")
+        except InternalError as exc:
+            result = Result(a, Verdict.ERROR, f"internal error: {exc}; {REPORT_BUGS}", code="E901")
+        return replace(result, elapsed=time.perf_counter() - start)
+    return engine.check(a)
+
+
+def apply_waivers(report: AuditReport, waivers: Sequence[Waiver],
+                  today: datetime.date) -> list[ControlResult]:
+    """Attach the first applicable waiver to each violated or unknown result; note the
+    waivers that expired and those that matched nothing."""
+    used: set[int] = set()
+    expired_hit: set[int] = set()
+    out = []
+    for r in report.results:
+        if r.verdict in (Verdict.VIOLATED, Verdict.UNKNOWN):
+            for n, w in enumerate(waivers):
+                if r.control.matches(w.control) and w.covers(r.subject.kind, r.subject.name,
+                                                              r.subject.ident):
+                    if w.expired(today):
+                        expired_hit.add(n)
+                        continue
+                    used.add(n)
+                    r = replace(r, waiver=w)
+                    break
+        out.append(r)
+    for n, w in enumerate(waivers):
+        if n in expired_hit and n not in used:
+            report.notes.append(f"{w.origin}: expired on {w.expires}; the findings it covered are "
+                                "reported again")
+        elif n not in used and n not in expired_hit:
+            report.notes.append(f"{w.origin}: waives nothing ({w.control} on {w.target} is not "
+                                "violated or unknown); remove it")
+    return out
+
+
+__all__ = [
+    "AuditReport",
+    "ControlResult",
+    "Subject",
+    "apply_waivers",
+    "choose_controls",
+    "run_audit",
+    "subjects",
+    "template_texts",
+]

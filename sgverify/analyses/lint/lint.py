@@ -1,0 +1,211 @@
+"""Rule hygiene: proved findings about a policy's rules (docs/lint.md).
+
+Each group is analysed on its own and each instance with its groups pooled. An instance
+reports only what its groups on their own do not already show (a rule dead only because
+another group's rule shadows it on that interface, say, names that rule). Findings are plain
+data (``findings.LintFinding``); ``sgverify.commands.lint`` renders them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ...engines.boxes.intervals import Budget, BudgetExceeded
+from ..explain.explain import find_target
+from ...core.model import Direction, GroupType, Policy, Semantics, Target
+from ...engines.z3.solve import SolverUnknown
+from .cloud import cloud_checks
+from .exposure import TooManyLists, exposure
+from .findings import CODES, SEVERITIES, Incomplete, Involved, LintFinding, severity_rank
+from .shadow import Scope, ShadowResult, analyse, rule_id
+
+DEFAULT_BUDGET = 1_000_000
+DEFAULT_TIMEOUT_MS = 60_000
+
+
+@dataclass(frozen=True)
+class LintReport:
+    """The findings of one policy, sorted by place and code, and the interfaces whose
+    analysis did not complete; ``interfaces`` names those analysed ('group web', ...)."""
+
+    path: str
+    findings: tuple[LintFinding, ...]
+    incomplete: tuple[Incomplete, ...] = ()
+    scopes: int = 0
+    interfaces: tuple[str, ...] = ()
+
+
+def _sort_key(f: LintFinding) -> tuple[object, ...]:
+    s = f.location
+    where = (s.path, s.line, s.col) if s else ("", 0, 0)
+    return where + (f.code, f.scope, f.message)
+
+
+def scopes_of(policy: Policy, target: str | None = None) -> tuple[list[Scope], list[Scope]]:
+    """(groups on their own, instances) to analyse; ``target`` picks one (InputError if
+    unknown)."""
+    if target is not None:
+        t = find_target(policy, target)
+        scope = Scope(f"{t.kind} {t.name}", t, t.span)
+        return ([scope], []) if t.kind == "group" else ([], [scope])
+    # A group whose rules are not known (external) has nothing to analyse on its own (as
+    # in the audit); an interface that pools one is reported not completed.
+    groups = [Scope(f"group {g.name}", Target(g.name, "group", (g,), None, g.span), g.span)
+              for g in policy.groups if g.rules_known]
+    instances = [Scope(f"instance {i.name}", i.target, i.span) for i in policy.instances]
+    return groups, instances
+
+
+PARALLEL_RULES = 2000  # rules over all scopes below which one process is faster
+
+
+def analyse_scope(scope: Scope, sem: Semantics, budget_limit: int, timeout_ms: int | None
+                  ) -> str | tuple[ShadowResult, list[tuple[object, LintFinding]]]:
+    """Dead, redundant, tied rules and exposures of one scope, or why it is incomplete."""
+    from ...prove.prover import external_reason
+    unknown = external_reason([scope.target])
+    if unknown:
+        return f"not analysed: {unknown}"
+    budget = Budget(budget_limit)
+    try:
+        return analyse(scope, sem, budget, timeout_ms), exposure(scope, sem, budget)
+    except (BudgetExceeded, SolverUnknown, TooManyLists) as exc:
+        return (f"the box decomposition grew past its budget ({exc}); raise --budget"
+                if isinstance(exc, BudgetExceeded) else
+                f"Z3 did not confirm a finding in time ({exc}); raise --timeout"
+                if isinstance(exc, SolverUnknown) else f"not attempted: {exc}")
+
+
+def lint_policy(policy: Policy, target: str | None = None, budget_limit: int = DEFAULT_BUDGET,
+                timeout_ms: int | None = DEFAULT_TIMEOUT_MS, jobs: int = 1,
+                backend: str = "local", address: str | None = None, auto: bool = False,
+                progress: Callable[[int, int], None] | None = None) -> LintReport:
+    """Every finding of ``policy`` (or of the one interface ``target`` names). ``jobs``
+    worker processes (or a Dask cluster: ``backend``, ``address``) analyse the scopes; the
+    report is the same for any number. ``auto``: one process when there is little work.
+    ``progress(done, total)`` as scopes (or blocks of them) are done."""
+    group_scopes, instance_scopes = scopes_of(policy, target)
+    scopes = group_scopes + instance_scopes
+    size = sum(len(s.target.rules(d)) for s in scopes for d in Direction)
+    if backend == "dask" or (jobs > 1 and len(scopes) > 1 and not (auto and size < PARALLEL_RULES)):
+        from .workers import LintWork, analyse_all
+        outcomes = list(analyse_all(LintWork(policy, target, budget_limit, timeout_ms),
+                                    len(scopes), jobs, backend, address, progress))
+    else:
+        outcomes = []
+        for n, s in enumerate(scopes, 1):
+            outcomes.append(analyse_scope(s, policy.semantics, budget_limit, timeout_ms))
+            if progress is not None:
+                progress(n, len(scopes))
+    findings: list[LintFinding] = []
+    incomplete: list[Incomplete] = []
+    wanted = {s.label for s in group_scopes + instance_scopes}
+    wanted |= {f"group {g.name}" for s in instance_scopes for g in s.target.groups}
+    findings += [f for f in cloud_checks(policy) if not _aws(policy, f) and f.scope in wanted]
+    alone: dict[object, ShadowResult] = {}
+    pooled: dict[str, tuple[Scope, ShadowResult]] = {}
+    seen_ties: set[object] = set()
+    seen_exposure: set[object] = set()
+    for scope, outcome in zip(scopes, outcomes):
+        if isinstance(outcome, str):
+            incomplete.append(Incomplete(scope.label, outcome, scope.location))
+            continue
+        result, exposed = outcome
+        if scope.target.kind == "group":
+            alone[scope.target.groups[0].key] = result
+            findings += list(result.dead.values()) + list(result.redundant.values())
+        else:
+            pooled[scope.label] = (scope, result)
+            findings += _interface_only(scope, result, alone)
+        for key, f in result.ties.items():
+            if key not in seen_ties:
+                seen_ties.add(key)
+                findings.append(f)
+        for exposure_key, f in exposed:
+            if exposure_key not in seen_exposure:
+                seen_exposure.add(exposure_key)
+                findings.append(f)
+    findings = _note_pooled_redundancy(findings, pooled)
+    findings.sort(key=_sort_key)
+    return LintReport(policy.path, tuple(findings), tuple(incomplete),
+                      len(group_scopes) + len(instance_scopes),
+                      tuple(s.label for s in group_scopes + instance_scopes))
+
+
+def _aws(policy: Policy, f: LintFinding) -> bool:
+    """Alibaba Cloud's limits do not apply to groups of the AWS profile."""
+    name = f.scope.split(" ", 1)[1]
+    g = policy.group(name) if f.scope.startswith("group ") else None
+    if g is not None:
+        return g.gtype is GroupType.AWS
+    inst = policy.instance(name)
+    return inst is not None and all(x.gtype is GroupType.AWS for x in inst.groups)
+
+
+def _interface_only(scope: Scope, result: ShadowResult, alone: dict[object, ShadowResult]) -> list[LintFinding]:
+    """Dead and redundant findings of an instance that its groups alone do not show (all of
+    them, without that claim, when a group was not analysed alone)."""
+    own = [alone.get(g.key) for g in scope.target.groups]
+    if any(a is None for a in own):
+        return list(result.dead.values()) + list(result.redundant.values())
+    out = []
+    for rid, f in result.dead.items():
+        if not any(a is not None and rid in a.dead for a in own):
+            out.append(_pooled(f, scope))
+    for rid, f in result.redundant.items():
+        if not any(a is not None and (rid in a.dead or rid in a.redundant) for a in own):
+            out.append(_pooled(f, scope))
+    return out
+
+
+def _pooled(f: LintFinding, scope: Scope) -> LintFinding:
+    """A finding that holds only on an interface: say which groups it pools and which of
+    the rules involved belong to other groups."""
+    groups = ", ".join(g.name for g in scope.target.groups)
+    mine = f.rule.group if f.rule is not None else None
+    others = sorted({i.rule.group_name for i in f.involved if i.rule.group != mine})
+    extra = (f"it holds on this interface (groups {groups}), not in group "
+             f"{f.rule.group_name if f.rule else '?'} alone")
+    if others:
+        extra += "; rules of group " + ", ".join(others) + " take part"
+    return LintFinding(f.code, f.severity, f.message, f.scope, f.location, f.rule, f.involved,
+                       f.view, f.witness, (extra,) + f.details)
+
+
+def _note_pooled_redundancy(findings: list[LintFinding],
+                            pooled: dict[str, tuple[Scope, ShadowResult]]) -> list[LintFinding]:
+    """A rule redundant in its group alone may matter on an interface that pools the group
+    with others: add a detail naming such interfaces."""
+    out = []
+    for f in findings:
+        if f.code == "L102" and f.rule is not None and f.scope.startswith("group "):
+            rid = rule_id(f.rule)
+            matters = [label for label, (scope, res) in pooled.items()
+                       if any(g.key == f.rule.group for g in scope.target.groups)
+                       and rid not in res.redundant and rid not in res.dead]
+            if matters:
+                f = LintFinding(f.code, f.severity, f.message, f.scope, f.location, f.rule,
+                                f.involved, f.view, f.witness,
+                                f.details + ((f"but it is not redundant on {', '.join(matters)}, "
+                                              "where the group is pooled with others"),))
+        out.append(f)
+    return out
+
+
+def worst(findings: tuple[LintFinding, ...]) -> str | None:
+    return min((f.severity for f in findings), key=severity_rank, default=None)
+
+
+__all__ = [
+    "CODES",
+    "SEVERITIES",
+    "Incomplete",
+    "Involved",
+    "LintFinding",
+    "LintReport",
+    "lint_policy",
+    "scopes_of",
+    "severity_rank",
+    "worst",
+]

@@ -1,0 +1,89 @@
+"""Lint scopes (a group alone, or an interface) analysed in worker processes or on a Dask
+cluster, returning compact results.
+
+Each scope is independent (``lint.analyse_scope``). A finding names its rules; pickled as
+they are, they would come back as copies of whole rules, so a worker sends each rule as
+its (group, position) and the parent puts its own rule objects back: the report is the
+one a single process makes. Workers rebuild the scopes from the policy (the same list in
+the same order), so only the policy travels, once per worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ...core.model import Policy, Rule
+from .findings import Involved, LintFinding
+from .shadow import RuleId, ShadowResult, rule_id
+
+Packed = tuple[LintFinding, RuleId | None, tuple[tuple[RuleId, str], ...]]
+
+
+@dataclass(frozen=True)
+class LintWork:
+    """What every worker needs to analyse scopes by their position in ``scopes_of``."""
+
+    policy: Policy
+    target: str | None
+    budget_limit: int
+    timeout_ms: int | None
+
+
+def blocks(n: int, jobs: int) -> list[tuple[int, int]]:
+    """Scope ranges: a few per worker, so that uneven scopes even out."""
+    size = max(1, -(-n // (jobs * 4)))
+    return [(lo, min(n, lo + size)) for lo in range(0, n, size)]
+
+
+def pack(f: LintFinding) -> Packed:
+    return (replace(f, rule=None, involved=()), rule_id(f.rule) if f.rule is not None else None,
+            tuple((rule_id(i.rule), i.role) for i in f.involved))
+
+
+def unpack(p: Packed, rules: dict[RuleId, Rule]) -> LintFinding:
+    f, rid, involved = p
+    return replace(f, rule=rules[rid] if rid is not None else None,
+                   involved=tuple(Involved(rules[r], role) for r, role in involved))
+
+
+def run_block(work: LintWork, block: tuple[int, int]) -> list[Any]:
+    """The outcomes of scopes ``block`` (a range of positions), packed."""
+    from .lint import analyse_scope, scopes_of
+
+    groups, instances = scopes_of(work.policy, work.target)
+    scopes = (groups + instances)[block[0]:block[1]]
+    out: list[Any] = []
+    for scope in scopes:
+        outcome = analyse_scope(scope, work.policy.semantics, work.budget_limit, work.timeout_ms)
+        if isinstance(outcome, str):
+            out.append(outcome)
+            continue
+        result, exposed = outcome
+        out.append(({k: pack(f) for k, f in result.dead.items()},
+                    {k: pack(f) for k, f in result.redundant.items()},
+                    {k: pack(f) for k, f in result.ties.items()},
+                    [(k, pack(f)) for k, f in exposed]))
+    return out
+
+
+def unpack_outcome(packed: Any, rules: dict[RuleId, Rule]
+                   ) -> str | tuple[ShadowResult, list[tuple[object, LintFinding]]]:
+    if isinstance(packed, str):
+        return packed
+    dead, redundant, ties, exposed = packed
+    result = ShadowResult({k: unpack(p, rules) for k, p in dead.items()},
+                          {k: unpack(p, rules) for k, p in redundant.items()},
+                          {k: unpack(p, rules) for k, p in ties.items()})
+    return result, [(k, unpack(p, rules)) for k, p in exposed]
+
+
+def analyse_all(work: LintWork, count: int, jobs: int, backend: str, address: str | None,
+                progress: Callable[[int, int], None] | None = None) -> Sequence[Any]:
+    """The outcome of each of the ``count`` scopes, in order, computed by workers."""
+    from ...core.parallel import pmap_shared
+
+    done = pmap_shared(run_block, work, blocks(count, jobs), jobs, backend, address, progress)
+    rules = {rule_id(r): r for g in work.policy.groups for r in g.rules}
+    return [unpack_outcome(p, rules) for block in done for p in block]

@@ -1,0 +1,211 @@
+"""Which interfaces the internet can reach, on what: for every instance, the services that
+some public address (in no security group) can open to one of its addresses, as
+``assert instance X: ingress from internet ... is reachable`` means it, exactly; and the
+other way (``direction`` egress), what each instance can open to the internet.
+
+Per group set, the internet is cut at the boundaries of that group set's rules; each
+(peer atom, own-address atom) pair is decided over the service atoms (``sides``). The
+witness is confirmed by the evaluator. Routing is outside the model: an instance without a
+public address is listed all the same (its groups would admit the traffic), marked so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import NamedTuple
+
+from ...core.addresses import INTERNET, AddrSpace
+from ...core.diagnostics import InternalError
+from ...core.evaluate import Decision, decide_all, definitely
+from ...core.flow import Flow, flow_problem
+from ...core.model import Direction, Instance, Network, Nic, Policy, Rule, Target
+from ...engines.atoms.atoms import FAMILIES, Atoms, Cuts, nice_address
+from ...engines.atoms.matrix import Query
+from ...engines.atoms.membership import accepting
+from ...engines.atoms.services import ServiceSpace
+from ...engines.atoms.sides import NONE, Side, addresses_of
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """What the internet reaches on one interface: services surely / possibly (unresolved
+    lists) accepted, and a confirmed witness flow when something is. ``facts``: the list
+    membership under which the witness's ``decision`` accepts (when it is not sure).
+    When some services are sure and more are possible, ``extra`` is a witness for one of
+    the possible ones; ``lists`` are the unresolved lists the possible services depend on."""
+
+    instance: Instance
+    sure: int
+    maybe: int
+    flow: Flow | None = None
+    decision: Decision | None = None
+    facts: tuple[str, ...] = ()
+    lists: tuple[str, ...] = ()
+    extra: Witness | None = None
+
+    @property
+    def public(self) -> bool:
+        return bool(self.instance.public)
+
+
+@dataclass(frozen=True)
+class Witness:
+    """A flow between the internet and an interface, the interface's decision, and the
+    membership of unresolved lists under which that decision accepts (empty: any)."""
+
+    flow: Flow
+    decision: Decision
+    facts: tuple[str, ...] = ()
+
+
+def _relevance(direction: Direction) -> Callable[[Rule], bool]:
+    def relevant(r: Rule) -> bool:
+        return r.direction is direction and bool(r.peer.unresolved or (r.peer.addresses & INTERNET))
+    return relevant
+
+
+def exposures(policy: Policy, instances: Sequence[Instance] | None = None,
+              query: Query = Query(), direction: Direction = Direction.INGRESS
+              ) -> tuple[list[Exposure], ServiceSpace]:
+    """The exposure of each instance (default: all), in order, and the service atoms:
+    what the internet can open to it (ingress) or what it can open to the internet
+    (egress)."""
+    chosen = list(policy.instances if instances is None else instances)
+    relevant = _relevance(direction)
+    rules = [r for g in policy.groups for r in g.rules if relevant(r)]
+    space = ServiceSpace(rules, query.boxes())
+    qmask = {f: space.service_mask(query.services, query.source_ports) & space.well_formed[f]
+             if query.family in (None, f) else 0 for f in FAMILIES}
+    memo: dict[tuple[object, ...], Exposure] = {}
+    out = []
+    for inst in chosen:
+        own = inst.private | inst.public
+        key = (tuple(g.key for g in inst.groups), own)
+        hit = memo.get(key)
+        if hit is None:
+            hit = memo[key] = _one(policy, inst, own, space, qmask, direction, relevant)
+        elif hit.instance is not inst:
+            hit = replace(hit, instance=inst)
+        out.append(hit)
+    return out, space
+
+
+def _one(policy: Policy, inst: Instance, own: AddrSpace, space: ServiceSpace,
+         qmask: dict[int, int], direction: Direction,
+         relevant: Callable[[Rule], bool]) -> Exposure:
+    target = inst.target
+    mine = [r for g in inst.groups for r in g.rules if relevant(r)]
+    cuts = Cuts(addresses_of(mine) + [INTERNET])
+    peers = Atoms(cuts.split(INTERNET))
+    locals_ = Atoms((f, alo, ahi) for f, alo, ahi, _, _ in cuts.pieces(own))
+    clipped = {(f, alo): (lo, hi) for f, alo, _, lo, hi in cuts.pieces(own)}
+    nics = (Nic.INTRANET, Nic.INTERNET) if target.network is Network.CLASSIC else (Nic.INTRANET,)
+    sure = maybe = 0
+    first: _Spot | None = None      # where the witness is: a sure spot if there is one
+    possible: list[tuple[_Spot, Side, int, int]] = []  # spots with services only possible
+    for nic in nics:
+        side = Side(target, direction, nic, space, peers, locals_, policy.semantics, relevant)
+        blocked = policy.semantics.block_tcp25 and direction is Direction.EGRESS
+        for fam in FAMILIES:
+            if target.network is Network.CLASSIC and fam != 4:
+                continue
+            q = qmask[fam]
+            for li, (alo, _) in enumerate(locals_.ranges[fam]):
+                llo, lhi = clipped[(fam, alo)]
+                local_mask = side.local[fam][li]
+                listed = side.listed_at(fam, li)
+                for pi, (plo, phi) in enumerate(peers.ranges[fam]):
+                    matched = side.peer[fam][pi] & local_mask
+                    acc = side.accepts(matched, NONE, blocked, fam, listed)
+                    s, m = acc.sure & q, acc.maybe & q
+                    sure |= s
+                    maybe |= m
+                    # The witness: a sure spot before a possible one, and within each a peer
+                    # that can be a global unicast address (readable, like the solver's).
+                    if s and (first is None or not first.sure
+                              or (not _readable(first) and _overlaps(fam, plo, phi))):
+                        first = _Spot(fam, plo, phi, llo, lhi, s, True, nic)
+                    elif m and (first is None or (not first.sure and not _readable(first)
+                                                  and _overlaps(fam, plo, phi))):
+                        first = _Spot(fam, plo, phi, llo, lhi, m, False, nic)
+                    if m & ~s:
+                        possible.append((_Spot(fam, plo, phi, llo, lhi, m & ~s, False, nic),
+                                         side, matched, listed))
+    more = maybe & ~sure
+    shown = None if first is None else _witness(policy, inst, target, space, first, direction)
+    lists: set[str] = set()
+    extra = None
+    for spot, side, matched, listed in possible:
+        if spot.mask & more:
+            lists |= side.lists_for(matched, listed, spot.mask & more)
+            if extra is None and sure:
+                extra = _witness(policy, inst, target, space,
+                                 _Spot(*spot[:5], spot.mask & more, False, spot.nic), direction)
+    return Exposure(inst, sure, more, shown.flow if shown else None,
+                    shown.decision if shown else None, shown.facts if shown else (),
+                    tuple(sorted(lists)), extra)
+
+
+class _Spot(NamedTuple):
+    """Where a witness is taken: family, peer atom, own atom, services, sure?, NIC."""
+
+    family: int
+    peer_lo: int
+    peer_hi: int
+    local_lo: int
+    local_hi: int
+    mask: int
+    sure: bool
+    nic: Nic
+
+
+def _witness(policy: Policy, inst: Instance, target: Target, space: ServiceSpace,
+             spot: _Spot, direction: Direction) -> Witness:
+    fam = spot.family
+    proto, dport, sport = space.first(spot.mask)
+    preferred = inst.public if direction is Direction.INGRESS else inst.private
+    local = _prefer(preferred, fam, spot.local_lo, spot.local_hi) or nice_address(
+        spot.local_lo, spot.local_hi, fam)
+    # An internet peer reads best as a global unicast address (IPv6: 2000::/3), as the
+    # solver's canonical flows do (docs/semantics.md, section 9).
+    peer = _prefer(GLOBAL_UNICAST, fam, spot.peer_lo, spot.peer_hi) or nice_address(
+        spot.peer_lo, spot.peer_hi, fam)
+    src, dst = (peer, local) if direction is Direction.INGRESS else (local, peer)
+    flow = Flow(direction, proto, fam, src, dst, sport, dport, spot.nic)
+    problem = flow_problem(flow, target)
+    if problem:
+        raise InternalError(f"exposure witness {flow} cannot occur on {inst.name}: {problem}")
+    ds = decide_all(target, flow, policy.semantics)
+    verdict = definitely(ds)
+    if (spot.sure and verdict is not True) or (not spot.sure and verdict is not None):
+        raise InternalError(f"the exposure of {inst.name} says {flow} is "
+                            f"{'accepted' if spot.sure else 'possibly accepted'}; the evaluator "
+                            "disagrees")
+    if spot.sure:
+        return Witness(flow, ds[0])
+    shown = accepting(target, flow, policy.semantics)
+    if shown is None:  # more lists than are searched: some decision that accepts
+        return Witness(flow, next(d for d in ds if d.accepted))
+    return Witness(flow, shown.decision, shown.facts)
+
+
+GLOBAL_UNICAST = INTERNET.only(4) | AddrSpace.parse("2000::/3")
+
+
+def _overlaps(fam: int, lo: int, hi: int) -> bool:
+    return any(r.family == fam and r.lo <= hi and lo <= r.hi for r in GLOBAL_UNICAST)
+
+
+def _readable(spot: _Spot) -> bool:
+    return _overlaps(spot.family, spot.peer_lo, spot.peer_hi)
+
+
+def _prefer(space: AddrSpace, fam: int, lo: int, hi: int) -> int | None:
+    for r in space:
+        if r.family == fam and r.lo <= hi and lo <= r.hi:
+            return nice_address(max(lo, r.lo), min(hi, r.hi), fam)
+    return None
+
+
+__all__ = ["Exposure", "Witness", "exposures"]

@@ -1,0 +1,158 @@
+"""Concrete flows from JSON: the inverse of ``Flow.to_json`` (``explain --flows``).
+
+One flow per JSON object: ``direction`` (ingress|egress, seen from the interface),
+``protocol`` (tcp, udp, icmp, icmpv6, gre or a number 0..255), ``src_ip``, ``dst_ip``,
+``src_port`` and ``dst_port`` (TCP/UDP only; null or absent otherwise), ``nic_type``
+(intranet, the default, or internet) and ``peer_groups`` (group ids of the remote end,
+``account/id`` for another account's group; default none). Errors name the key.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import lru_cache
+import socket
+from typing import Any, Callable, Iterable, Iterator
+
+from ..core.addresses import V4, V6
+from ..core.flow import Flow
+from ..core.model import MAX_PORT, MIN_PORT, PORT_PROTOCOLS, PROTOCOL_NUMBERS, Direction, GroupKey, Nic
+from .jsondoc import DataError, loads_strict
+
+KEYS = frozenset({"direction", "protocol", "src_ip", "dst_ip", "src_port", "dst_port", "nic_type",
+                  "peer_groups"})
+DIRECTIONS = {"ingress": Direction.INGRESS, "egress": Direction.EGRESS}
+NICS = {"intranet": Nic.INTRANET, "internet": Nic.INTERNET}
+GroupResolver = Callable[[str], GroupKey | None]
+
+
+class FlowError(ValueError):
+    """A flow object that cannot be read: ``key`` (None for the whole object) and why."""
+
+    def __init__(self, key: str | None, message: str) -> None:
+        super().__init__(f"key '{key}': {message}" if key else message)
+        self.key = key
+
+
+_FROM_BYTES = int.from_bytes
+
+
+@lru_cache(maxsize=65536)  # flow logs repeat addresses; parsing dominates otherwise
+def parse_ip(text: str) -> tuple[int, int]:
+    """'1.2.3.4' or '2001:db8::1' -> (family, integer); ValueError otherwise. The C parser
+    (inet_pton, as strict as ``ipaddress``) first: this runs once per address of a flow."""
+    try:
+        return V4, _FROM_BYTES(socket.inet_pton(socket.AF_INET, text), "big")
+    except OSError:
+        pass
+    try:
+        return V6, _FROM_BYTES(socket.inet_pton(socket.AF_INET6, text), "big")
+    except OSError:
+        addr = ipaddress.ip_address(text)  # the authority; raises ValueError with the reason
+        return (V4 if addr.version == 4 else V6), int(addr)
+
+
+def _address(obj: dict[str, Any], key: str) -> tuple[int, int]:
+    value = obj.get(key)
+    if not isinstance(value, str):
+        raise FlowError(key, "required: an IPv4 or IPv6 address" if value is None
+                        else f"expected an address string, found {value!r}")
+    try:
+        return parse_ip(value.strip())
+    except ValueError:
+        raise FlowError(key, f"'{value}' is not an IPv4 or IPv6 address") from None
+
+
+def _port(obj: dict[str, Any], key: str, required: bool, protocol: str) -> int | None:
+    value = obj.get(key)
+    if value is None:
+        if required:
+            raise FlowError(key, f"required for {protocol} flows: a port in {MIN_PORT}..{MAX_PORT}")
+        return None
+    if not required:
+        raise FlowError(key, f"{protocol} flows have no ports (use null or leave it out)")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise FlowError(key, f"expected a whole number, found {value!r}")
+    if not MIN_PORT <= value <= MAX_PORT:
+        raise FlowError(key, f"port {value} is outside {MIN_PORT}..{MAX_PORT}")
+    return value
+
+
+def flow_from_json(obj: Any, groups: GroupResolver | None = None) -> tuple[Flow, list[str]]:
+    """The flow of one JSON object and the keys it had that are not flow keys (ignored;
+    the caller reports them). ``groups`` maps a peer group text to its key (None: unknown)."""
+    if not isinstance(obj, dict):
+        raise FlowError(None, f"expected a JSON object, found {type(obj).__name__}")
+    d = obj.get("direction")
+    direction = DIRECTIONS.get(d) if isinstance(d, str) else None
+    if direction is None:
+        raise FlowError("direction", "required: \"ingress\" or \"egress\"" if d is None
+                        else f"expected \"ingress\" or \"egress\", found {d!r}")
+    p = obj.get("protocol")
+    protocol = PROTOCOL_NUMBERS.get(p.lower()) if isinstance(p, str) else None
+    if protocol is None:
+        if isinstance(p, int) and not isinstance(p, bool) and 0 <= p <= 255:
+            protocol = p
+        elif isinstance(p, str) and p.isdigit() and int(p) <= 255:
+            protocol = int(p)
+        else:
+            raise FlowError("protocol", "required: tcp, udp, icmp, icmpv6, gre or a number 0..255"
+                            if p is None else "expected tcp, udp, icmp, icmpv6, gre or a number "
+                            f"0..255, found {p!r}")
+    f1, src = _address(obj, "src_ip")
+    f2, dst = _address(obj, "dst_ip")
+    if f1 != f2:
+        raise FlowError("dst_ip", "source and destination are of different address families")
+    if protocol in PORT_PROTOCOLS:
+        sport, dport = obj.get("src_port"), obj.get("dst_port")
+        if type(sport) is not int or type(dport) is not int or not (
+                MIN_PORT <= sport <= MAX_PORT and MIN_PORT <= dport <= MAX_PORT):
+            name = "tcp" if protocol == 6 else "udp"
+            sport = _port(obj, "src_port", True, name)
+            dport = _port(obj, "dst_port", True, name)
+    else:
+        name = next((n for n, v in PROTOCOL_NUMBERS.items() if v == protocol), f"protocol {protocol}")
+        sport = _port(obj, "src_port", False, name)
+        dport = _port(obj, "dst_port", False, name)
+    nic_value = obj.get("nic_type")
+    nic: Nic | None = Nic.INTRANET
+    if nic_value is not None:
+        nic = NICS.get(nic_value) if isinstance(nic_value, str) else None
+        if nic is None:
+            raise FlowError("nic_type", f"expected \"intranet\" or \"internet\", found {nic_value!r}")
+    peers = obj.get("peer_groups")
+    keys: frozenset[GroupKey] = frozenset()
+    if peers:
+        if not isinstance(peers, list) or not all(isinstance(g, str) for g in peers):
+            raise FlowError("peer_groups", f"expected a list of group ids, found {peers!r}")
+        found = set()
+        for text in peers:
+            key = groups(text) if groups is not None else _plain_key(text)
+            if key is None:
+                raise FlowError("peer_groups", f"unknown group '{text}' (name or id of a group of "
+                                "the policy, or account/id for another account's group)")
+            found.add(key)
+        keys = frozenset(found)
+        if nic is Nic.INTERNET:
+            raise FlowError("peer_groups", "traffic on the internet NIC has no peer groups")
+    elif peers is not None and not isinstance(peers, list):
+        raise FlowError("peer_groups", f"expected a list of group ids, found {peers!r}")
+    extra = [k for k in obj if k not in KEYS]
+    assert nic is not None
+    return Flow(direction, protocol, f1, src, dst, sport, dport, nic, keys), extra
+
+
+def _plain_key(text: str) -> GroupKey:
+    account, sep, ident = text.partition("/")
+    return GroupKey(account, ident) if sep else GroupKey("", text)
+
+
+def read_json_lines(stream: Iterable[str], max_depth: int = 16) -> Iterator[tuple[int, Any | DataError]]:
+    """(line number, parsed object or the DataError) for each non-blank line; streams."""
+    for number, line in enumerate(stream, 1):
+        if not line.strip():
+            continue
+        try:
+            yield number, loads_strict(line, max_depth)
+        except DataError as exc:
+            yield number, exc

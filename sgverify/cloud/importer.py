@@ -1,0 +1,156 @@
+"""Real inputs: security groups, rules and interfaces read from cloud exports.
+
+Formats (auto-detected from the file's extension and shape, or forced):
+
+- ``aliyun``: Alibaba Cloud OpenAPI JSON (``aliyun`` CLI / SDK output), see ``aliyun``;
+- ``terraform``: ``terraform show -json`` of a state or plan, see ``terraform``;
+- ``hcl``: plain ``.tf`` files, see ``hcl``;
+- ``ros``: ROS templates, JSON or YAML, see ``ros``;
+- ``aws``: ``aws ec2 describe-security-groups`` JSON, verified under the AWS profile.
+
+``import_files`` reads the files of one run together (references may cross files) and
+returns syntax ``Document``s for the normal resolver, with every problem as a diagnostic
+naming the file, the line and the JSON path. ``docs/inputs.md`` documents each format.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+
+from ..core.diagnostics import Diagnostic, InputError, Span
+from ..load import Limits, display_path, paused_gc, read_text
+from ..lang.syntax import Document
+from . import aliyun, aws, hcl, ros, terraform
+from .assemble import Batch, Known
+from .jsondoc import DataError, Located, parse_json
+from .source import LIMIT, SYNTAX, UNREADABLE, Node, Sink, Src
+from .yamldoc import parse_yaml
+
+FORMATS = ("aliyun", "terraform", "hcl", "ros", "aws")
+DATA_EXTENSIONS = (".json", ".yaml", ".yml", ".tf")
+MAX_DATA_BYTES = 64 * 1024 * 1024  # terraform state and API dumps can be large and one line
+
+__all__ = ["FORMATS", "ImportRequest", "ImportResult", "Known", "import_files", "expand_paths",
+           "detect_format"]
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """One file to import: its path, a forced format (None: detect) and, for an ``import``
+    statement, where the statement is (for errors about the file itself)."""
+
+    path: str
+    fmt: str | None = None
+    at: Span | None = None
+
+
+@dataclass
+class ImportResult:
+    documents: list[Document] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    interface_groups: list[str] = field(default_factory=list)  # groups read with their rules
+    aliases: dict[str, str] = field(default_factory=dict)  # interface ids -> instance names
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.is_error for d in self.diagnostics)
+
+
+def expand_paths(paths: list[str]) -> tuple[list[str], list[Diagnostic]]:
+    """Files as given; a folder stands for its .json, .yaml, .yml and .tf files (sorted)."""
+    out, diags = [], []
+    for path in paths:
+        if os.path.isdir(path):
+            found = sorted(os.path.join(path, n) for n in os.listdir(path)
+                           if n.endswith(DATA_EXTENSIONS) and os.path.isfile(os.path.join(path, n)))
+            if not found:
+                diags.append(Diagnostic.make("E004", f"{path}: no .json, .yaml, .yml or .tf files "
+                                             "in this folder"))
+            out += found
+        else:
+            out.append(path)
+    return out, diags
+
+
+def detect_format(value: object) -> str | None:
+    """The format of a parsed JSON/YAML document, from its shape (None: not recognised)."""
+    for name, module in (("terraform", terraform), ("ros", ros), ("aws", aws), ("aliyun", aliyun)):
+        if module.looks_like(value):
+            return name
+    return None
+
+
+def _parse(text: str, shown: str, yaml_first: bool) -> Located:
+    if yaml_first:
+        return parse_yaml(text)
+    return parse_json(text)
+
+
+def import_files(requests: list[ImportRequest], known: Known = Known(),
+                 limits: Limits = Limits()) -> ImportResult:
+    """Read ``requests`` as one import run."""
+    with paused_gc():  # many objects and no cycles (load.paused_gc)
+        return _import_files(requests, known, limits)
+
+
+def _import_files(requests: list[ImportRequest], known: Known, limits: Limits) -> ImportResult:
+    result = ImportResult()
+    sink = Sink()
+    batch = Batch(sink, known)
+    data_limits = replace(limits, max_file_bytes=max(limits.max_file_bytes, MAX_DATA_BYTES),
+                          max_line_length=max(limits.max_file_bytes, MAX_DATA_BYTES))
+    tf_files: list[tuple[str, str]] = []
+    for req in requests:
+        shown = display_path(req.path)
+        fmt = req.fmt.lower() if req.fmt else None
+        if fmt is not None and fmt not in FORMATS:
+            sink.error(UNREADABLE, req.at or Span(shown, 1, 1), f"unknown input format '{req.fmt}' "
+                       f"(known: {', '.join(FORMATS)})")
+            continue
+        if req.path.endswith(".sgv"):
+            sink.error(UNREADABLE, req.at or Span(shown, 1, 1), f"{shown} is a .sgv spec: use "
+                       "'include' (or give it as the spec), not an import")
+            continue
+        try:
+            text = read_text(req.path, shown, data_limits, req.at)
+        except InputError as exc:
+            result.diagnostics.extend(exc.diagnostics)
+            continue
+        result.sources[shown] = text
+        batch.file(shown)
+        if fmt == "hcl" or (fmt is None and req.path.endswith(".tf")):
+            tf_files.append((shown, text))
+            continue
+        yaml_first = req.path.endswith((".yaml", ".yml")) or (
+            fmt == "ros" and not text.lstrip().startswith(("{", "[")))
+        try:
+            doc = _parse(text, shown, yaml_first)
+        except DataError as exc:
+            code = LIMIT if "levels deep" in exc.message or "values (aliases" in exc.message else SYNTAX
+            what = "YAML" if yaml_first else "JSON"
+            message = exc.message if exc.message.startswith("not valid") else \
+                f"not valid {what}: {exc.message}"
+            sink.error(code, Span(shown, exc.line or 1, exc.col or 1), message)
+            continue
+        root = Node.root(Src(shown, doc))
+        kind = fmt or detect_format(doc.value)
+        if kind is None:
+            sink.error(UNREADABLE, Span(shown, 1, 1), "cannot tell what this file is: not a "
+                       "DescribeSecurityGroupAttribute (or other Alibaba Cloud) response, a "
+                       "`terraform show -json` output, a ROS template or `aws ec2 "
+                       "describe-security-groups` output; force the format with "
+                       "--input-format / `as FORMAT`")
+            continue
+        {"aliyun": aliyun.read, "terraform": terraform.read, "ros": ros.read,
+         "aws": aws.read}[kind](sink, root, batch)
+    if tf_files:
+        hcl.read(sink, tf_files, batch)
+    assembled = batch.finish()
+    sink.finish()
+    result.documents = assembled.documents
+    result.interface_groups = assembled.interface_groups
+    result.aliases = assembled.aliases
+    result.diagnostics.extend(sink.diagnostics)
+    return result

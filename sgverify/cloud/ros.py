@@ -1,0 +1,225 @@
+"""ROS (Alibaba Cloud Resource Orchestration Service) templates, JSON or YAML.
+
+Read: ``ALIYUN::ECS::SecurityGroup`` (with its ``SecurityGroupIngress`` and
+``SecurityGroupEgress`` lists), ``ALIYUN::ECS::SecurityGroupIngress`` / ``Egress`` /
+``Ingresses`` / ``Egresses``, and the group memberships of ``ALIYUN::ECS::Instance`` and
+``ALIYUN::ECS::NetworkInterface``. Groups are named by their logical ids. Values must be
+literals; ``Ref`` / ``Fn::GetAtt`` to a security group of the template are followed, any
+other function (or a parameter) is reported, not guessed.
+"""
+
+from __future__ import annotations
+
+from ..core.model import Action, Direction, GroupType, Network
+from ..lang.syntax import PeerNode
+from .assemble import Batch, GroupDraft, GroupRef, InstanceDraft
+from .permission import FIELDS, PermissionContext, convert_permission, cidr_peer
+from .source import BAD_RULE, SYNTAX, UNSUPPORTED, Node, Sink, text_of
+
+TOP_FIELDS = frozenset("""ROSTemplateFormatVersion Description Metadata Parameters Mappings
+Conditions Resources Outputs Rules Locals Workspace Transform""".split())
+RESOURCE_FIELDS = frozenset("Type Properties DependsOn Condition DeletionPolicy Metadata Description".split())
+SG = "ALIYUN::ECS::SecurityGroup"
+RULE_TYPES = {"ALIYUN::ECS::SecurityGroupIngress": Direction.INGRESS,
+              "ALIYUN::ECS::SecurityGroupEgress": Direction.EGRESS,
+              "ALIYUN::ECS::SecurityGroupIngresses": Direction.INGRESS,
+              "ALIYUN::ECS::SecurityGroupEgresses": Direction.EGRESS}
+INTERFACE_TYPES = ("ALIYUN::ECS::Instance", "ALIYUN::ECS::NetworkInterface")
+SG_PROPS = frozenset("""VpcId Description SecurityGroupName Tags SecurityGroupEgress
+SecurityGroupIngress ResourceGroupId SecurityGroupType InnerAccessPolicy""".split())
+GROUP_FIELDS = ("SourceGroupId", "DestGroupId")
+TYPES = {"normal": GroupType.BASIC, "enterprise": GroupType.ENTERPRISE}
+
+
+def looks_like(value: object) -> bool:
+    if not isinstance(value, dict):
+        return False
+    if "ROSTemplateFormatVersion" in value:
+        return True
+    res = value.get("Resources")
+    return isinstance(res, dict) and any(
+        isinstance(r, dict) and str(r.get("Type", "")).startswith("ALIYUN::") for r in res.values())
+
+
+class _Template:
+    def __init__(self, sink: Sink, root: Node) -> None:
+        self.sink, self.root = sink, root
+        self.resources = root.child("Resources")
+        self.shown = root.src.shown
+
+    def key(self, logical: str) -> str:
+        return f"ros:{self.shown}:{logical}"
+
+    def type_of(self, logical: str) -> str:
+        res = self.resources.value.get(logical) if isinstance(self.resources.value, dict) else None
+        return str(res.get("Type", "")) if isinstance(res, dict) else ""
+
+    def group_ref(self, node: Node, account: str | None) -> GroupRef | None:
+        """A group id value: a literal id, or Ref / Fn::GetAtt of a group of this template."""
+        value = node.value
+        if isinstance(value, str):
+            return GroupRef(gid=value.strip(), account=account, at=node)
+        if isinstance(value, dict) and len(value) == 1:
+            (fn, arg), = value.items()
+            target = None
+            if fn == "Ref" and isinstance(arg, str):
+                target = arg
+            elif fn == "Fn::GetAtt" and isinstance(arg, list) and len(arg) == 2 and \
+                    arg[1] in ("SecurityGroupId", "Id"):
+                target = str(arg[0])
+            if target is not None and self.type_of(target) == SG:
+                return GroupRef(resource=self.key(target), account=account, at=node)
+            if target is not None:
+                what = "a parameter" if fn == "Ref" else f"resource {target}"
+                self.sink.error(UNSUPPORTED, node, f"{node.shown_value} refers to {what}, not to a "
+                                f"security group of this template; sgverify reads literal values only")
+                return None
+        self.sink.error(UNSUPPORTED, node, f"{node.shown_value}: cannot tell which group this is; "
+                        "use a literal id or Ref / Fn::GetAtt of a group of this template")
+        return None
+
+    def literal_fields(self, perm: Node) -> dict[str, Node] | None:
+        """The permission's fields; a function anywhere but a group field is reported."""
+        self.sink.unknown_fields(perm, FIELDS | {"SecurityGroupId"})
+        ok = True
+        for key, node in perm.items():
+            if key in GROUP_FIELDS or key == "SecurityGroupId":
+                continue
+            if isinstance(node.value, (dict, list)):
+                self.sink.error(UNSUPPORTED, node, f"{node.shown_value}: sgverify reads literal "
+                                "values only (functions and parameters are not evaluated)")
+                ok = False
+        return dict(perm.items()) if ok else None
+
+    def rules(self, draft: GroupDraft, perms: Node | None, direction: Direction | None) -> None:
+        if perms is None or perms.value is None:
+            return
+        if not isinstance(perms.value, list):
+            self.sink.error(SYNTAX, perms, f"expected a list of rules, found {perms.shown_value}")
+            return
+        ctx = PermissionContext(draft, direction, self.group_ref)
+        for perm in perms.elements():
+            if not isinstance(perm.value, dict):
+                self.sink.error(SYNTAX, perm, f"expected a rule object, found {perm.shown_value}")
+                continue
+            fields = self.literal_fields(perm)
+            if fields is None:
+                continue
+            rule = convert_permission(self.sink, fields, ctx, perm)
+            if rule is not None:
+                draft.rules.append(rule)
+
+
+def _count(sink: Sink, res: Node) -> bool:
+    if res.has("Count"):
+        sink.error(UNSUPPORTED, res.child("Count"), "'Count' makes the number of resources "
+                   "unknown to a template reader; sgverify cannot read this resource")
+        return True
+    return False
+
+
+def read(sink: Sink, root: Node, batch: Batch) -> None:
+    sink.unknown_fields(root, TOP_FIELDS, "template section")
+    t = _Template(sink, root)
+    if not isinstance(t.resources.value, dict):
+        sink.error(SYNTAX, t.resources, "a ROS template needs a Resources object")
+        return
+    later = []
+    for logical, res in t.resources.items():
+        if not isinstance(res.value, dict):
+            sink.error(SYNTAX, res, "expected a resource object")
+            continue
+        kind = text_of(sink, res.get("Type"))
+        if kind == SG:
+            if not _count(sink, res):
+                _group(sink, t, logical, res, batch)
+        elif kind in RULE_TYPES or kind in INTERFACE_TYPES:
+            later.append((logical, res, kind))
+        elif "SecurityGroup" in kind:
+            sink.warn(res.child("Type"), f"resource type {kind} is not read by sgverify")
+    for logical, res, kind in later:
+        if _count(sink, res):
+            continue
+        if kind in RULE_TYPES:
+            _standalone_rules(sink, t, logical, res, RULE_TYPES[kind], kind.endswith("es"), batch)
+        else:
+            _interface(sink, t, logical, res, batch)
+
+
+def _group(sink: Sink, t: _Template, logical: str, res: Node, batch: Batch) -> None:
+    sink.unknown_fields(res, RESOURCE_FIELDS | {"Count"}, "resource field")
+    props = res.child("Properties").labelled(f"Resources.{logical}.Properties")
+    sink.unknown_fields(props, SG_PROPS, "property")
+    network = Network.VPC if props.has("VpcId") and not props.child("VpcId").is_blank() else Network.CLASSIC
+    gtype = TYPES.get(text_of(sink, props.get("SecurityGroupType")).lower(), None)
+    if gtype is None and text_of(sink, props.get("SecurityGroupType")):
+        sink.error(BAD_RULE, props.child("SecurityGroupType"), "expected normal or enterprise")
+        return
+    gtype = gtype or GroupType.BASIC
+    intra_text = text_of(sink, props.get("InnerAccessPolicy")).lower()
+    intra = {"": Action.ACCEPT, "accept": Action.ACCEPT, "drop": Action.DROP}.get(intra_text)
+    if intra is None:
+        sink.error(BAD_RULE, props.child("InnerAccessPolicy"), "expected Accept or Drop")
+        return
+    draft = GroupDraft(res, None, t.key(logical), [logical], network, gtype,
+                       intra if gtype is GroupType.BASIC else None,
+                       description=" ".join(text_of(sink, props.get("Description")).split()))
+    draft = batch.add_group(draft)
+    t.rules(draft, props.get("SecurityGroupIngress"), Direction.INGRESS)
+    t.rules(draft, props.get("SecurityGroupEgress"), Direction.EGRESS)
+
+
+def _standalone_rules(sink: Sink, t: _Template, logical: str, res: Node, direction: Direction,
+                      several: bool, batch: Batch) -> None:
+    sink.unknown_fields(res, RESOURCE_FIELDS | {"Count"}, "resource field")
+    props = res.child("Properties").labelled(f"Resources.{logical}.Properties")
+    gnode = props.get("SecurityGroupId")
+    if gnode is None or gnode.is_blank():
+        sink.error(BAD_RULE, props, "the rule resource needs its SecurityGroupId")
+        return
+    ref = t.group_ref(gnode, None)
+    if ref is None:
+        return
+    draft = batch.find_group(ref.gid, ref.resource)
+    if draft is None:
+        draft = batch.add_group(GroupDraft(res, ref.gid, None, [], partial=True))
+    if several:
+        sink.unknown_fields(props, ("SecurityGroupId", "Permissions"), "property")
+        t.rules(draft, props.get("Permissions"), direction)
+    else:
+        fields = t.literal_fields(props)
+        if fields is None:
+            return
+        fields.pop("SecurityGroupId", None)
+        rule = convert_permission(sink, fields, PermissionContext(draft, direction, t.group_ref), props)
+        if rule is not None:
+            draft.rules.append(rule)
+
+
+def _interface(sink: Sink, t: _Template, logical: str, res: Node, batch: Batch) -> None:
+    props = res.child("Properties").labelled(f"Resources.{logical}.Properties")
+    refs: list[GroupRef] = []
+    one = props.get("SecurityGroupId")
+    if one is not None and not one.is_blank():
+        r = t.group_ref(one, None)
+        if r is None:
+            return
+        refs.append(r)
+    many = props.get("SecurityGroupIds")
+    if many is not None and isinstance(many.value, list):
+        for item in many.elements():
+            r = t.group_ref(item, None)
+            if r is None:
+                return
+            refs.append(r)
+    private: list[PeerNode] = []
+    for key in ("PrivateIpAddress", "PrimaryIpAddress"):
+        node = props.get(key)
+        if node is not None and not node.is_blank():
+            if isinstance(node.value, str):
+                p = cidr_peer(sink, node, None)
+                if p is not None:
+                    private.append(p)
+            else:
+                sink.warn(node, f"{node.shown_value}: the address is not a literal value")
+    batch.add_instance(InstanceDraft(res, None, [logical], private, [], refs))

@@ -1,0 +1,1 @@
+"""sgverify.lang."""

@@ -1,0 +1,173 @@
+"""Audit output: text (per control, the subjects that are not proved, with counterexample
+and deciding rule), JSON (every result), and findings for the SARIF and JUnit reporters
+(a waiver becomes a baseline-style accepted finding). Exit codes are the gate's: 0 every
+finding proved or waived, 1 a violation, 3 an unknown and no violation, 2 an error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from .findings import FileReport, Finding, Outcome, RunReport, with_fingerprints
+from .from_check import deciding_places
+from .gate import FailOn, exit_code
+from .json import decision_json, span_json
+from .text import Style, evidence_lines
+from ..core.result import Verdict
+from ..analyses.audit.controls import Control
+from ..analyses.audit.run import AuditReport, ControlResult
+
+SCHEMA = "sgverify-audit/1"
+STATUSES = ("proved", "violated", "waived", "unknown", "error")
+_OUTCOME = {Verdict.PROVED: Outcome.PASSED, Verdict.VIOLATED: Outcome.FAILED,
+            Verdict.UNKNOWN: Outcome.UNKNOWN, Verdict.ERROR: Outcome.ERROR}
+_STYLE = {"proved": "proved", "violated": "violated", "unknown": "unknown", "error": "error",
+          "waived": "note"}
+
+
+def counts(results: list[ControlResult]) -> dict[str, int]:
+    c = Counter(r.status for r in results)
+    return {s: c.get(s, 0) for s in STATUSES}
+
+
+def detail_lines(r: ControlResult) -> list[str]:
+    """Counterexample (or witness), what decided it, notes; no indentation of their own."""
+    res = r.shown
+    lines = []
+    if res.flow is not None:
+        word = "counterexample" if res.verdict is Verdict.VIOLATED else "flow"
+        lines.append(f"{word}: {res.flow}")
+    lines.append(res.summary)
+    lines += [line[2:] for line in evidence_lines(res.evidence, str(res.flow) if res.flow else None)]
+    lines += [f"note: {n}" for n in res.notes]
+    if len(r.results) > 1:
+        lines.append(f"assertion: {res.assertion.text}")
+    if r.waiver is not None:
+        when = f", until {r.waiver.expires}" if r.waiver.expires else ""
+        lines.append(f"waived: {r.waiver.reason} ({r.waiver.origin}{when})")
+    return lines
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def render_text(report: AuditReport, style: Style, *, verbose: bool = False,
+                timing: bool = True) -> str:
+    groups = sum(1 for r in report.results if r.subject.kind == "group")
+    out = [f"audit of {report.path}: {plural(len(report.controls), 'control')}, "
+           f"{plural(len(report.policy.groups), 'group')}, "
+           f"{plural(len(report.policy.instances), 'interface')}"]
+    out += [f"note: {n}" for n in report.notes]
+    if report.disabled:
+        out.append("disabled: " + ", ".join(c.id for c in report.disabled))
+    for c in report.controls:
+        mine = report.of(c)
+        n = counts(mine)
+        out.append("")
+        out.append(f"{style(c.id, 'bold')} {c.severity:<8} {c.slug}: {c.title}")
+        out.append(f"  why: {c.rationale}")
+        for r in mine:
+            if r.status == "proved" and not verbose:
+                continue
+            mark = style(f"{r.status:<8}", _STYLE[r.status])
+            where = f"  ({r.subject.span})" if r.subject.span else ""
+            out.append(f"  {mark} {r.subject}{where}")
+            if r.status == "proved":
+                continue
+            out += [f"      {line}" for line in detail_lines(r)]
+        if not mine:
+            out.append("  (no group or interface selected)")
+        out.append("  => " + ", ".join(f"{n[s]} {s}" for s in STATUSES if n[s] or s in ("proved", "violated")))
+    total = counts(report.results)
+    t = f" in {report.elapsed:.2f} s" if timing else ""
+    out.append("")
+    out.append(f"summary: {plural(len(report.controls), 'control')} on {groups} group and "
+               f"{len(report.results) - groups} interface checks: "
+               + ", ".join(f"{total[s]} {s}" for s in STATUSES) + t)
+    return "\n".join(out) + "\n"
+
+
+def result_json(r: ControlResult, timing: bool) -> dict[str, Any]:
+    res = r.shown
+    out: dict[str, Any] = {
+        "control": r.control.id,
+        "subject": {"kind": r.subject.kind, "name": r.subject.name, "id": r.subject.ident,
+                    "location": span_json(r.subject.span)},
+        "status": r.status,
+        "verdict": r.verdict.value,
+        "assertion": res.assertion.text,
+        "summary": res.summary,
+        "flow": res.flow.to_json() if res.flow else None,
+        "evidence": [{"role": e.role, "interface": e.target.name, "flow": e.flow.to_json(),
+                      "decision": decision_json(e.decision)} for e in res.evidence],
+        "notes": list(res.notes),
+        "waiver": None if r.waiver is None else {
+            "reason": r.waiver.reason, "target": r.waiver.target, "origin": r.waiver.origin,
+            "expires": r.waiver.expires.isoformat() if r.waiver.expires else None},
+    }
+    if timing:
+        out["time_ms"] = round(r.elapsed * 1000, 3)
+    return out
+
+
+def control_json(c: Control, results: list[ControlResult]) -> dict[str, Any]:
+    return {"id": c.id, "slug": c.slug, "severity": c.severity, "title": c.title,
+            "rationale": c.rationale, "source": c.source, "kind": c.kind,
+            "templates": list(c.templates), "selector": list(c.selector),
+            "references": list(c.references), "counts": counts(results)}
+
+
+def render_json(report: AuditReport, code: int, timing: bool = True) -> str:
+    from .. import __version__
+    doc: dict[str, Any] = {
+        "schema": SCHEMA,
+        "tool": {"name": "sgverify", "version": __version__},
+        "command": "audit",
+        "inventory": report.path,
+        "controls": [control_json(c, report.of(c)) for c in report.controls],
+        "disabled": [c.id for c in report.disabled],
+        "results": [result_json(r, timing) for r in report.results],
+        "notes": list(report.notes),
+        "summary": {**counts(report.results), "exit_code": code},
+    }
+    if timing:
+        doc["summary"]["time_ms"] = round(report.elapsed * 1000, 3)
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def finding(path: str, r: ControlResult) -> Finding:
+    """One control result as a gate finding (SARIF, JUnit and the exit code read these)."""
+    res = r.shown
+    c = r.control
+    return Finding(path, _OUTCOME[r.verdict], c.id, f"{c.id} {c.slug}: {c.title} ({r.subject})",
+                   r.subject.span, name=f"{c.id} {r.subject}", verdict=r.verdict.value,
+                   flow=str(res.flow) if res.flow else None, summary=res.summary,
+                   details=tuple(detail_lines(r)) if r.verdict is not Verdict.PROVED else (),
+                   related=deciding_places(res), elapsed=r.elapsed,
+                   baselined=r.waiver.reason if r.waiver is not None else None,
+                   accepted_by="waived", payload=res)
+
+
+def run_report(report: AuditReport, fail_on: FailOn, elapsed: float | None) -> RunReport:
+    findings = tuple(finding(report.path, r) for r in report.results)
+    files = with_fingerprints([FileReport(report.path, findings, tuple(report.notes),
+                                          dict(report.sources))])
+    return RunReport("audit", files, fail_on, elapsed=elapsed)
+
+
+def audit_exit_code(report: AuditReport, fail_on: FailOn) -> int:
+    return exit_code((finding(report.path, r) for r in report.results), fail_on)
+
+
+__all__ = [
+    "STATUSES",
+    "audit_exit_code",
+    "counts",
+    "detail_lines",
+    "render_json",
+    "render_text",
+    "run_report",
+]
