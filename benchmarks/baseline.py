@@ -13,7 +13,7 @@ from sgverify.core.addresses import INTERNET, V4, AddrSpace
 from sgverify.core.model import (TCP, Action, Check, Direction, FlowAssertion, GroupType, Nic, Rule,
                             Semantics, Target)
 from sgverify.engines.z3.encode import SymFlow, flow_set, peer_side, single_sides, well_formed
-from sgverify.prove.prover import flowset_keys, target_keys
+from sgverify.core.model import flowset_keys, target_keys
 
 
 def _space(v6: z3.BoolRef, ip4: z3.BitVecRef, ip6: z3.BitVecRef, space: AddrSpace) -> z3.BoolRef:

@@ -40,7 +40,7 @@ def run(rules: int, changes: int) -> dict[str, Any]:
     from sgverify.api import load_policy
     from sgverify.analyses.diff.diff import diff_policies
     from sgverify.core.model import Check, CompareAssertion, FlowSet, Policy
-    from sgverify.prove.prover import Checker
+    from sgverify.prove.run import Checker
 
     old_text, new_text = policies(rules, changes)
     with tempfile.TemporaryDirectory() as tmp:

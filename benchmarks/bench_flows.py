@@ -81,7 +81,7 @@ def run(flows: int, rules: int, sample: int = 2000) -> dict[str, float]:
     """Time the command; check a sample against ``evaluate.decide``; return the figures."""
     from sgverify.core.evaluate import decide
     from sgverify.cloud.flows import flow_from_json
-    from sgverify.cloud.policy import load_inputs
+    from sgverify.load import load_inputs
 
     with tempfile.TemporaryDirectory() as tmp:
         policy_path = Path(tmp) / "bench.json"

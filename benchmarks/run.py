@@ -95,7 +95,7 @@ def bench_interface(quick: bool) -> Row:
     """2. One interface, 1,000 rules, 20 assertions: time per assertion after loading."""
     import baseline
     from sgverify.api import load_policy
-    from sgverify.prove.prover import Checker
+    from sgverify.prove.run import Checker
     from sgverify.core.result import Verdict
 
     rules = 200 if quick else 1000
@@ -140,7 +140,7 @@ def _fit_exponent(xs: list[float], ys: list[float]) -> float:
 def bench_growth(quick: bool) -> Row:
     """7. Time vs rules for one interface: load, encode and prove/refute one assertion."""
     from sgverify.api import load_policy
-    from sgverify.prove.prover import Checker
+    from sgverify.prove.run import Checker
 
     sizes = [100, 1000] if quick else [100, 1_000, 10_000, 100_000]
     loads, checks = [], []

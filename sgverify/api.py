@@ -1,39 +1,27 @@
 """Library entry points: load a spec and check it, phase by phase, stopping after a phase
-that produced errors. The CLI and the tests call these.
+that produced errors; check many spec files on all cores or a Dask cluster. The CLI, the
+pytest plugin and the tests call these.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from typing import Callable
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
 
-from .lang.build import build_document
-from .load import Limits, load_spec, paused_gc
+from .core.files import Limits
 from .core.model import Assertion, Policy
-from .prove.prover import Checker, check_policy
-from .lang.resolve import resolve
+from .core.parallel import pmap
 from .core.result import Result
 from .core.spec_report import SpecReport
+from .lang.build import build_document
+from .lang.resolve import resolve
+from .load import load_policy, load_spec
+from .prove.run import Checker, check_policy
 
-
-def load_policy(path: str, *, root: str | None = None, allow_outside: bool = False,
-                limits: Limits = Limits()) -> SpecReport:
-    """Read, parse and resolve one spec; ``policy`` is None if there were errors."""
-    report = SpecReport(path)
-    with paused_gc():
-        spec = load_spec(path, root=root, allow_outside=allow_outside, limits=limits)
-        report.sources = spec.sources
-        report.real_paths = spec.real_paths
-        report.imported = spec.imported is not None
-        report.diagnostics.extend(spec.diagnostics)
-        if report.has_errors:
-            return report
-        policy, diags = resolve(spec.documents)
-    report.diagnostics.extend(diags)
-    if not report.has_errors:
-        report.policy = policy
-    return report
+__all__ = ["SpecReport", "check_assertion", "check_extra", "check_file", "check_files",
+           "check_text", "load_policy"]
 
 
 def check_file(path: str, *, timeout_ms: int | None = None, root: str | None = None,
@@ -89,3 +77,74 @@ def check_extra(path: str, text: str, *, origin: str = "<assertion>",
     report.results = [checker.run(a) for a in policy.assertions
                       if a.span is not None and a.span.path == origin]
     return report
+
+
+# ---------------------------------------------------------------- many files
+
+
+@dataclass(frozen=True)
+class CheckUnit:
+    """Check ``indices`` (None: all) of the assertions of the spec at ``path``."""
+
+    path: str
+    indices: tuple[int, ...] | None
+    timeout_ms: int | None
+    certify: bool
+    allow_outside: bool
+
+
+# Policies the parent loaded; forked workers inherit them and skip parsing again.
+_LOADED: dict[str, Policy] = {}
+AUTO_MIN_ASSERTIONS = 200  # below this, worker start-up and re-encoding cost more than they save
+
+
+def run_check_unit(unit: CheckUnit) -> list[Result]:
+    policy = _LOADED.get(unit.path)
+    if policy is None:
+        policy = load_policy(unit.path, allow_outside=unit.allow_outside).policy
+    if policy is None:  # the parent reported the errors already
+        return []
+    checker = Checker(policy, unit.timeout_ms, unit.certify)
+    assertions = policy.assertions
+    picked = range(len(assertions)) if unit.indices is None else unit.indices
+    return [checker.run(assertions[i]) for i in picked]
+
+
+def check_files(paths: Iterable[str], *, jobs: int = 1, backend: str = "local",
+                address: str | None = None, timeout_ms: int | None = None, certify: bool = False,
+                allow_outside: bool = False, auto: bool = False) -> list[SpecReport]:
+    """Load every spec here (diagnostics), then check the assertions in parallel units:
+    one unit per file, large files split into chunks of assertions. Results keep the
+    order of files and assertions. ``auto``: use one process when there is little work."""
+    reports = [load_policy(p, allow_outside=allow_outside) for p in paths]
+    total = sum(len(r.policy.assertions) for r in reports if r.policy is not None)
+    if backend == "local" and (jobs <= 1 or (auto and total < AUTO_MIN_ASSERTIONS)):
+        for rep in reports:
+            if rep.policy is not None:
+                rep.results = check_policy(rep.policy, timeout_ms, certify=certify)
+        return reports
+    _LOADED.clear()
+    _LOADED.update({r.path: r.policy for r in reports if r.policy is not None})
+    units: list[CheckUnit] = []
+    owners: list[int] = []
+    workers = max(1, jobs)
+    for n, rep in enumerate(reports):
+        if rep.policy is None or not rep.policy.assertions:
+            continue
+        count = len(rep.policy.assertions)
+        chunks = min(workers, max(1, count // 8)) if workers > 1 else 1
+        for c in range(chunks):
+            idx = tuple(range(c, count, chunks)) if chunks > 1 else None
+            units.append(CheckUnit(rep.path, idx, timeout_ms, certify, allow_outside))
+            owners.append(n)
+    try:
+        outcomes = pmap(run_check_unit, units, jobs, backend, address)
+    finally:
+        _LOADED.clear()
+    per_file: dict[int, list[tuple[int, Any]]] = {}
+    for unit, owner, results in zip(units, owners, outcomes):
+        idx = unit.indices if unit.indices is not None else tuple(range(len(results)))
+        per_file.setdefault(owner, []).extend(zip(idx, results))
+    for n, pairs in per_file.items():
+        reports[n].results = [r for _, r in sorted(pairs, key=lambda p: p[0])]
+    return reports

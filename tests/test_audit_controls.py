@@ -16,7 +16,7 @@ from sgverify.api import load_policy
 from sgverify.analyses.audit.controls import BUILTIN
 from sgverify.analyses.audit.run import choose_controls, run_audit
 from sgverify.analyses.audit.settings import Settings
-from sgverify.prove.prover import Checker
+from sgverify.prove.run import Checker
 from sgverify.core.result import Verdict
 
 FIXTURES = Path(__file__).parent / "fixtures" / "audit" / "controls"

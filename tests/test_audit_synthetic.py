@@ -13,7 +13,7 @@ from sgverify.analyses.audit.run import choose_controls, run_audit
 from sgverify.analyses.audit.settings import Settings
 from sgverify.analyses.audit.synthetic import PLANTED_NOTES, Shape, generate, to_policy, to_sgv
 from sgverify.core.model import Semantics
-from sgverify.prove.prover import Checker
+from sgverify.prove.run import Checker
 from sgverify.core.result import Verdict
 
 SMALL = Shape(groups=30, rules_per_group=8, instances=200, seed=3)  # dozens and hundreds

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sgverify.api import load_policy
 from sgverify.core.model import (Check, Direction, EndpointTerm, FlowAssertion, FlowSet, Policy,
                             PortRange, Service, TCP, UDP)
-from sgverify.prove.prover import Checker
+from sgverify.prove.run import Checker
 from sgverify.core.result import Result
 from strategies import KEYS, PORTS, cidr_spaces, semantics, targets
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sgverify.api import check_file
 from sgverify.engines.boxes.certify import violation_exists
 from sgverify.core.model import Check, Direction, EndpointTerm, FlowAssertion, FlowSet, Policy, Service
-from sgverify.prove.prover import Checker
+from sgverify.prove.run import Checker
 from sgverify.core.result import Verdict
 from strategies import PORTS, cidr_spaces, semantics, targets
 
@@ -64,7 +64,7 @@ def test_intra_group_reading_in_both_engines(option: str, verdict: str) -> None:
 
 
 def test_checker_with_certify_marks_results() -> None:
-    from sgverify.prove.prover import check_policy
+    from sgverify.prove.run import check_policy
     rep = check_file(str(ROOT / "specs" / "scenarios" / "03-remote-admin-vpc.sgv"), root=str(ROOT))
     results = check_policy(rep.policy, certify=True)
     assert all(r.verdict is Verdict.PROVED for r in results)
@@ -72,8 +72,8 @@ def test_checker_with_certify_marks_results() -> None:
 
 
 def test_certifier_disagreement_is_an_internal_error(monkeypatch) -> None:
-    import sgverify.prove.prover as query
-    from sgverify.prove.prover import check_policy
+    import sgverify.prove.run as query
+    from sgverify.prove.run import check_policy
     monkeypatch.setattr(query, "violation_exists", lambda a, sem: True)
     rep = check_file(str(ROOT / "specs" / "scenarios" / "06-internet-access-vpc.sgv"), root=str(ROOT))
     results = check_policy(rep.policy, certify=True)
@@ -81,9 +81,9 @@ def test_certifier_disagreement_is_an_internal_error(monkeypatch) -> None:
 
 
 def test_certifier_over_budget_is_unknown(monkeypatch) -> None:
-    import sgverify.prove.prover as query
+    import sgverify.prove.run as query
     from sgverify.engines.boxes.certify import NotCertified
-    from sgverify.prove.prover import check_policy
+    from sgverify.prove.run import check_policy
 
     def give_up(a, sem):
         raise NotCertified("more than 1 boxes")

@@ -17,7 +17,7 @@ from sgverify.engines.z3.encode import SymFlow, accepted, single_view, well_form
 from sgverify.core.evaluate import decide
 from sgverify.core.flow import Flow, flow_problem
 from sgverify.core.model import Direction, Nic, Semantics, Target
-from sgverify.prove.prover import target_keys
+from sgverify.core.model import target_keys
 
 FLOWS_PER_POLICY = 60
 EXAMPLES = 200

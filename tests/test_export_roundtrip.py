@@ -20,7 +20,7 @@ from sgverify.api import check_text, load_policy
 from sgverify.cloud.export import export_aliyun, export_problems, permissions
 from sgverify.cloud.importer import ImportRequest, import_files
 from sgverify.core.model import Check, CompareAssertion, Direction, FlowSet, Network, Policy, Target
-from sgverify.prove.prover import Checker
+from sgverify.prove.run import Checker
 from sgverify.lang.resolve import resolve
 from sgverify.core.result import Verdict
 

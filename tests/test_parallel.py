@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sgverify.core.parallel import check_files, pmap
+from sgverify.api import check_files
+from sgverify.core.parallel import pmap
 from sgverify.report.json import result_json
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,7 +13,7 @@ from sgverify.cli import run
 from sgverify.core.evaluate import Reason, decide
 from sgverify.core.model import (Action, Check, Direction, EndpointTerm, FlowAssertion, FlowSet,
                             Policy)
-from sgverify.prove.prover import Checker
+from sgverify.prove.run import Checker
 from sgverify.core.result import Verdict
 from strategies import cidr_spaces, flows, semantics, targets
 
@@ -229,7 +229,9 @@ def test_evaluator_disagreement_is_an_internal_error(monkeypatch) -> None:
         d = decide(target, flow, sem, assume)
         from dataclasses import replace
         return replace(d, action=Action.DROP if d.accepted else Action.ACCEPT)
+    import sgverify.prove.verdicts as verdicts
     monkeypatch.setattr(query, "decide", flipped)
+    monkeypatch.setattr(verdicts, "decide", flipped)
     r = only_result("group g { ingress accept tcp 22 from 0.0.0.0/0 }\nassert g: ingress tcp 22 is denied")
     assert r.verdict is Verdict.ERROR and r.code == "E901"
 

@@ -26,7 +26,7 @@ from sgverify.core.model import (
     FlowSet,
     ReachAssertion,
 )
-from sgverify.prove.prover import Checker
+from sgverify.prove.run import Checker
 from sgverify.core.result import Verdict
 
 FIXTURES = Path(__file__).parent / "fixtures" / "audit"

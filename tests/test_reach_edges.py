@@ -86,7 +86,7 @@ instance w2 { ip 10.0.0.2; groups web }
 
 def test_notes_only_where_they_apply(tmp_path: Path) -> None:
     from sgverify.api import check_text
-    from sgverify.prove.prover import REACH_NOTE, TCP25_NOTE
+    from sgverify.prove.verdicts import REACH_NOTE, TCP25_NOTE
     code, out, _ = reach(tmp_path, T25, "--to", "internet", "--on", "tcp 25")
     assert "witness: egress tcp 10.0.0.1:1024 -> 1.0.0.1:25" in out and TCP25_NOTE in out
     to_net, from_net = check_text(T25 + "assert group web can reach internet on tcp 25\n"

@@ -24,7 +24,7 @@ from sgverify.core.model import (
     ReachAssertion,
     Service,
 )
-from sgverify.prove.prover import Checker
+from sgverify.prove.run import Checker
 from sgverify.analyses.reach.exposure import exposures
 from sgverify.engines.atoms.matrix import REACHABLE, UNKNOWN, UNREACHABLE, Query, ReachMatrix
 from sgverify.core.result import Verdict

@@ -19,7 +19,7 @@ import os
 from dataclasses import dataclass, field, replace
 
 from ..core.diagnostics import Diagnostic, InputError, Span
-from ..load import Limits, display_path, paused_gc, read_text
+from ..core.files import Limits, display_path, paused_gc, read_text
 from ..lang.syntax import Document
 from . import aliyun, aws, hcl, ros, terraform
 from .assemble import Batch, Known

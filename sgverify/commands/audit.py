@@ -13,7 +13,6 @@ from dataclasses import replace
 from typing import IO
 
 from ..analyses.audit.controls import BUILTIN
-from ..analyses.audit.inventory import add_inventory_arguments, load_inventory
 from ..report.progress import ProgressBar
 from ..report.audit import audit_exit_code, render_json, render_text, run_report
 from ..analyses.audit.run import choose_controls, run_audit
@@ -21,7 +20,9 @@ from ..analyses.audit.settings import Settings, check_selector, discover_setting
 from ..analyses.audit.templates import ControlError
 from ..report.gate import FailOn
 from ..report.text import Style, render_diagnostic
-from .common import EXIT_ERROR, EXIT_OK, add_parallel_arguments, seconds, style_for
+from ..report.gate import EXIT_ERROR, EXIT_OK
+from .inventory import add_inventory_arguments, load_inventory
+from .common import add_parallel_arguments, seconds, style_for
 from .outputs import Output, Refused, add_output_arguments, plan_outputs, writable, write_reports
 
 NAME = "audit"

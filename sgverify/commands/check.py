@@ -19,13 +19,15 @@ from ..report.baseline import BaselineError, apply_baseline, load_baseline
 from ..project.config import DEFAULTS, FAIL_ON, FORMATS, Config, ConfigError, discover, load_config
 from ..core.diagnostics import Diagnostic
 from ..core.model import Semantics
-from ..load import display_path, file_problem, includers, missing_reason
+from ..core.files import display_path, file_problem, missing_reason
+from ..lang.includes import includers
 from ..report.findings import FileReport, RunNote, RunReport, with_fingerprints
 from ..report.from_check import path_file_report, spec_file_report
 from ..report.gate import FailOn, exit_code as gate_exit_code, run_exit_code
 from ..report.text import Style, render_text
 from ..core.spec_report import SpecReport
-from .common import EXIT_ERROR, add_parallel_arguments, seconds
+from ..report.gate import EXIT_ERROR
+from .common import add_parallel_arguments, seconds
 from .outputs import (Output, Refused, add_output_arguments, plan_outputs, writable,
                       write_baseline, write_reports)
 
@@ -275,7 +277,8 @@ def _check(files: list[str], args: argparse.Namespace, key: Settings, stderr: IO
     if not files:
         return []
     from ..api import check_file
-    from ..core.parallel import check_files, default_jobs
+    from ..api import check_files
+    from ..core.parallel import default_jobs
 
     jobs = args.jobs or default_jobs()
     if jobs > 1 or args.backend == "dask":

@@ -1,4 +1,5 @@
-"""What every command shares: exit codes and terminal styling."""
+"""What every command shares: terminal styling, argument types and diagnostics printed
+the way ``check`` prints them."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ import math
 import os
 from typing import IO
 
-from ..report.text import Style
-
-EXIT_OK, EXIT_VIOLATED, EXIT_ERROR, EXIT_UNKNOWN = 0, 1, 2, 3
-
+from ..core.parallel import BACKENDS
+from ..core.spec_report import SpecReport
+from ..report.text import Style, render_diagnostic
 
 def style_for(choice: str, stream: IO[str]) -> Style:
     """Colour only on a terminal (or when asked), never when NO_COLOR is set."""
@@ -36,7 +36,6 @@ def seconds(text: str) -> float:
 def add_parallel_arguments(p: argparse.ArgumentParser, default: str) -> None:
     """``--jobs`` (``default`` says when all cores are used), ``--backend`` and
     ``--scheduler``: the same options for every command that spreads work."""
-    from ..core.parallel import BACKENDS
     p.add_argument("--jobs", "-j", type=jobs_arg, metavar="N",
                    help=f"worker processes (default: {default}); the output is identical for "
                         "every N")
@@ -55,4 +54,21 @@ def jobs_arg(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a number of workers: '{text}'") from None
     if value < 1:
         raise argparse.ArgumentTypeError("--jobs must be at least 1")
+    return value
+
+
+def print_diagnostics(rep: SpecReport, stream: IO[str], style: Style) -> None:
+    """Every diagnostic of a loaded input, in file order, as ``check`` prints them."""
+    for d in sorted(rep.diagnostics, key=lambda d: d.sort_key()):
+        stream.write(render_diagnostic(d, rep.sources, style) + "\n")
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number greater than 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: '{text}'") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
     return value

@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from dataclasses import replace
 from typing import IO
 
-from ..api import SpecReport, load_policy
 from ..core.diagnostics import REPORT_BUGS, Diagnostic, InputError, InternalError
 from ..analyses.diff.diff import DEFAULT_BUDGET, DiffBox, PolicyDiff, Unit, UnitDiff, diff_policies
 from ..cloud.importer import FORMATS
-from ..cloud.policy import load_inputs
-from ..load import file_problem
+from ..load import load_inputs
 from ..report.findings import FileReport, RunReport, with_fingerprints
 from ..report.from_check import diagnostic_finding
 from ..report.from_diff import (box_details, box_head, box_place, classic, diff_files,
@@ -33,7 +30,8 @@ from ..report.gate import FailOn, run_exit_code
 from ..report.junit import render_cases
 from ..report.sarif import render_sarif
 from ..report.text import Style, render_diagnostic
-from .common import EXIT_ERROR, EXIT_VIOLATED, seconds, style_for
+from ..report.gate import EXIT_ERROR, EXIT_VIOLATED
+from .common import positive_int, print_diagnostics, seconds, style_for
 from .outputs import (Output, Refused, add_output_arguments, plan_outputs, write_error_reports,
                       write_reports)
 
@@ -64,33 +62,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-outside-includes", action="store_true",
                    help="let includes and imports point outside the project folder")
     p.add_argument("--color", choices=["auto", "always", "never"], default="auto")
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: '{text}'") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
-    return value
-
-
-def load_input(path: str, fmt: str | None = None, allow_outside: bool = False) -> SpecReport:
-    """One policy from a .sgv spec (with its includes and imports) or from cloud exports
-    (a file, or a folder of them): any loader that yields a resolved ``Policy``."""
-    if path.endswith(".sgv") and not os.path.isdir(path) and fmt is None:
-        return load_policy(path, allow_outside=allow_outside)
-    if not os.path.exists(path):
-        rep = SpecReport(path)
-        rep.diagnostics.append(file_problem("E004", path, "no such file or folder"))
-        return rep
-    return load_inputs([path], fmt, allow_outside).report
-
-
-def print_diagnostics(rep: SpecReport, stream: IO[str], style: Style) -> None:
-    for d in sorted(rep.diagnostics, key=lambda d: d.sort_key()):
-        stream.write(render_diagnostic(d, rep.sources, style) + "\n")
 
 
 # ---------------------------------------------------------------- the gate
@@ -201,7 +172,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         stderr.write(f"sgverify: error: {exc}\n")
         return EXIT_ERROR
     err_style = style_for(args.color, stderr)
-    reports = [load_input(p, args.input_format, args.allow_outside_includes)
+    reports = [load_inputs([p], args.input_format, args.allow_outside_includes).report
                for p in (args.old, args.new)]
     if any(r.policy is None for r in reports):
         for label, rep in zip(("OLD", "NEW"), reports):

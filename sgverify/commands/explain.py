@@ -16,7 +16,7 @@ import os
 import sys
 from typing import IO, Any, BinaryIO, Iterator
 
-from ..api import SpecReport, load_policy
+from ..core.spec_report import SpecReport
 from ..core.diagnostics import Diagnostic, InputError, Span
 from ..core.evaluate import Decision, Reason
 from ..analyses.explain.explain import (Explanation, explain, find_target, matching_rules, maybe_matching_rules,
@@ -27,12 +27,13 @@ from ..analyses.explain.flowlog import RecordError, compare, member_addresses, r
 from ..cloud.importer import FORMATS
 from ..cloud.flows import FlowError, flow_from_json, read_json_lines
 from ..cloud.jsondoc import DataError
-from ..cloud.policy import LoadedPolicy, load_inputs
+from ..load import LoadedPolicy, load_inputs
 from ..core.model import MAX_GROUPS_PER_INTERFACE, GroupKey, Policy, Target
-from ..load import file_problem
+from ..core.files import file_problem
 from ..report.json import decision_json
 from ..report.text import Style, decision_lines, render_diagnostic, rule_ref, target_line
-from .common import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED, style_for
+from ..report.gate import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED
+from .common import style_for
 
 NAME = "explain"
 HELP = "show the verdict and deciding rule for concrete flows (one, a file of them, or a flow log)"
@@ -107,18 +108,8 @@ def default_target(policy: Policy, names: list[str]) -> Target:
     return Target("+".join(g.name for g in groups), "groups", groups)
 
 
-def _load(args: argparse.Namespace) -> LoadedPolicy:
-    if len(args.policy) == 1 and args.policy[0].endswith(".sgv") and not os.path.isdir(args.policy[0]):
-        rep = load_policy(args.policy[0])
-        loaded = LoadedPolicy(rep)
-        if rep.policy is not None:
-            loaded.interface_groups = [g.name for g in rep.policy.groups]
-        return loaded
-    return load_inputs(args.policy, args.input_format)
-
-
 def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
-    loaded = _load(args)
+    loaded = load_inputs(args.policy, args.input_format)
     rep = loaded.report
     style = style_for(args.color, stdout)
     if rep.policy is None:

@@ -9,9 +9,10 @@ from typing import IO
 from ..core.diagnostics import Diagnostic
 from ..cloud.export import export_aliyun, export_problems
 from ..cloud.importer import FORMATS
-from ..cloud.policy import load_inputs
+from ..load import load_inputs
 from ..report.text import render_diagnostic
-from .common import EXIT_ERROR, EXIT_OK, style_for
+from ..report.gate import EXIT_ERROR, EXIT_OK
+from .common import style_for
 
 NAME = "export"
 HELP = "write the groups of a spec as DescribeSecurityGroupAttribute JSON"

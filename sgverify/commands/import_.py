@@ -9,7 +9,8 @@ from ..lang.printer import format_document
 from ..cloud.importer import FORMATS, ImportRequest, expand_paths, import_files
 from ..report.text import render_diagnostic
 from ..lang.resolve import resolve
-from .common import EXIT_ERROR, EXIT_OK, style_for
+from ..report.gate import EXIT_ERROR, EXIT_OK
+from .common import style_for
 
 NAME = "import"
 HELP = "print cloud exports (Alibaba Cloud API JSON, Terraform, ROS, AWS) as .sgv text"

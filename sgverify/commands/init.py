@@ -9,8 +9,8 @@ import os
 from typing import IO
 
 from ..project.config import find_config
-from ..load import display_path
-from .common import EXIT_ERROR, EXIT_OK
+from ..core.files import display_path
+from ..report.gate import EXIT_ERROR, EXIT_OK
 
 NAME = "init"
 HELP = "write a starter specs/ folder and sgverify.toml (never overwrites files)"

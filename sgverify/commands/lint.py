@@ -24,7 +24,7 @@ from ..report.baseline import BaselineError, apply_baseline, load_baseline
 from ..core.diagnostics import REPORT_BUGS, Diagnostic, InputError, InternalError
 from ..cloud.importer import FORMATS
 from ..analyses.lint.lint import CODES, DEFAULT_BUDGET, LintFinding, LintReport, lint_policy
-from ..load import display_path
+from ..core.files import display_path
 from ..report.findings import FileReport, Finding, RunNote, RunReport, with_fingerprints
 from ..report.from_check import diagnostic_finding
 from ..report.from_lint import detail_lines, lint_fails, lint_files, lint_suites, rules, summary
@@ -32,8 +32,9 @@ from ..report.gate import FailOn, fails as gate_fails, run_exit_code
 from ..report.junit import render_cases
 from ..report.sarif import render_sarif
 from ..report.text import Style, caret, render_diagnostic
-from .common import EXIT_ERROR, EXIT_VIOLATED, add_parallel_arguments, seconds, style_for
-from .diff import load_input, positive_int, print_diagnostics
+from ..report.gate import EXIT_ERROR, EXIT_VIOLATED
+from ..load import load_inputs
+from .common import add_parallel_arguments, positive_int, print_diagnostics, seconds, style_for
 from .outputs import (Output, Refused, add_output_arguments, plan_outputs, writable,
                       write_baseline, write_error_reports, write_reports)
 
@@ -210,7 +211,8 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         stderr.write(f"sgverify: error: {exc}\n")
         return EXIT_ERROR
     err_style = style_for(args.color, stderr)
-    loaded: list[SpecReport] = [load_input(p, args.input_format, args.allow_outside_includes)
+    loaded: list[SpecReport] = [load_inputs([p], args.input_format,
+                                            args.allow_outside_includes).report
                                 for p in expand(args.policies)]
     for rep in loaded:
         print_diagnostics(rep, stderr, err_style)

@@ -16,7 +16,7 @@ from typing import IO, Any, Callable, Sequence
 
 from ..report.baseline import Baseline, baseline_for, dump_baseline
 from ..project.config import FORMATS
-from ..load import display_path
+from ..core.files import display_path
 from ..report.findings import FileReport
 from ..report.gate import FailOn
 from ..report.text import Style

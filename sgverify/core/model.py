@@ -276,6 +276,29 @@ class FlowSet:
     peer_groups: frozenset[GroupKey] | None = None  # the remote end's groups, exactly
 
 
+def flowset_keys(fs: FlowSet | None) -> set[GroupKey]:
+    """The group keys a flow set mentions (ends and peer groups)."""
+    keys: set[GroupKey] = set()
+    if fs is None:
+        return keys
+    for terms in (fs.src, fs.dst):
+        for t in terms or ():
+            if t.member_of is not None:
+                keys.add(t.member_of)
+            keys.update(t.groups_exactly or ())
+    keys.update(fs.peer_groups or ())
+    return keys
+
+
+def target_keys(target: Target) -> set[GroupKey]:
+    """The target's own group keys and those its rules name as peers."""
+    keys = set(target.group_keys)
+    for g in target.groups:
+        for r in g.rules:
+            keys.update(r.peer.groups)
+    return keys
+
+
 # ---------------------------------------------------------------- assertions
 
 

@@ -1,8 +1,8 @@
 """Running independent work units on all cores, or on a Dask cluster, with results in input
 order (so output is byte-identical whatever the number of workers).
 
-``pmap(fn, items, jobs, backend)`` is the one primitive; ``check_files`` splits spec files
-(and the assertions of large files) into units for it. Functions and items must be
+``pmap(fn, items, jobs, backend)`` is the one primitive (``api.check_files`` splits spec
+files and the assertions of large files into units for it). Functions and items must be
 picklable (module-level functions, frozen dataclasses).
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
@@ -133,80 +132,3 @@ def _each(results: Iterable[R], total: int,
 
 def _with_shared(fn: Callable[[Any, T], R], item: T) -> R:
     return fn(_SHARED, item)
-
-
-# ---------------------------------------------------------------- check
-
-
-@dataclass(frozen=True)
-class CheckUnit:
-    """Check ``indices`` (None: all) of the assertions of the spec at ``path``."""
-
-    path: str
-    indices: tuple[int, ...] | None
-    timeout_ms: int | None
-    certify: bool
-    allow_outside: bool
-
-
-# Policies the parent loaded; forked workers inherit them and skip parsing again.
-_LOADED: dict[str, object] = {}
-AUTO_MIN_ASSERTIONS = 200  # below this, worker start-up and re-encoding cost more than they save
-
-
-def run_check_unit(unit: CheckUnit) -> list:  # list[Result]
-    from ..api import load_policy
-    from ..prove.prover import Checker
-
-    policy = _LOADED.get(unit.path)
-    if policy is None:
-        policy = load_policy(unit.path, allow_outside=unit.allow_outside).policy
-    if policy is None:  # the parent reported the errors already
-        return []
-    checker = Checker(policy, unit.timeout_ms, unit.certify)  # type: ignore[arg-type]
-    assertions = policy.assertions  # type: ignore[attr-defined]
-    picked = range(len(assertions)) if unit.indices is None else unit.indices
-    return [checker.run(assertions[i]) for i in picked]
-
-
-def check_files(paths: Iterable[str], *, jobs: int = 1, backend: str = "local",
-                address: str | None = None, timeout_ms: int | None = None, certify: bool = False,
-                allow_outside: bool = False, auto: bool = False) -> list:  # list[SpecReport]
-    """Load every spec here (diagnostics), then check the assertions in parallel units:
-    one unit per file, large files split into chunks of assertions. Results keep the
-    order of files and assertions. ``auto``: use one process when there is little work."""
-    from ..api import load_policy
-    from ..prove.prover import check_policy
-
-    reports = [load_policy(p, allow_outside=allow_outside) for p in paths]
-    total = sum(len(r.policy.assertions) for r in reports if r.policy is not None)
-    if backend == "local" and (jobs <= 1 or (auto and total < AUTO_MIN_ASSERTIONS)):
-        for rep in reports:
-            if rep.policy is not None:
-                rep.results = check_policy(rep.policy, timeout_ms, certify=certify)
-        return reports
-    _LOADED.clear()
-    _LOADED.update({r.path: r.policy for r in reports if r.policy is not None})
-    units: list[CheckUnit] = []
-    owners: list[int] = []
-    workers = max(1, jobs)
-    for n, rep in enumerate(reports):
-        if rep.policy is None or not rep.policy.assertions:
-            continue
-        count = len(rep.policy.assertions)
-        chunks = min(workers, max(1, count // 8)) if workers > 1 else 1
-        for c in range(chunks):
-            idx = tuple(range(c, count, chunks)) if chunks > 1 else None
-            units.append(CheckUnit(rep.path, idx, timeout_ms, certify, allow_outside))
-            owners.append(n)
-    try:
-        outcomes = pmap(run_check_unit, units, jobs, backend, address)
-    finally:
-        _LOADED.clear()
-    per_file: dict[int, list[tuple[int, Any]]] = {}
-    for unit, owner, results in zip(units, owners, outcomes):
-        idx = unit.indices if unit.indices is not None else tuple(range(len(results)))
-        per_file.setdefault(owner, []).extend(zip(idx, results))
-    for n, pairs in per_file.items():
-        reports[n].results = [r for _, r in sorted(pairs, key=lambda p: p[0])]
-    return reports

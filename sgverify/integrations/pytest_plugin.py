@@ -26,7 +26,8 @@ import pytest
 
 from ..api import SpecReport, check_assertion, load_policy
 from ..project.config import DEFAULTS, Config, ConfigError, discover
-from ..load import display_path, includers
+from ..core.files import display_path
+from ..lang.includes import includers
 from ..report.from_check import result_finding
 from ..report.text import Style, render_diagnostic, render_finding
 from ..core.result import Verdict

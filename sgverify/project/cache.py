@@ -32,7 +32,7 @@ import tempfile
 from dataclasses import dataclass, replace
 from importlib.util import find_spec
 
-from ..load import Limits, project_root, read_text
+from ..core.files import Limits, project_root, read_text
 from ..core.result import Verdict
 from ..core.spec_report import SpecReport
 

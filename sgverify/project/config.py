@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from ..core.diagnostics import SgverifyError
-from ..load import display_path
+from ..core.files import display_path
 
 FORMATS = ("text", "json", "sarif", "junit")
 FAIL_ON = ("violated", "unknown", "warning")

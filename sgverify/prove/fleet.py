@@ -4,9 +4,10 @@
     assert internet cannot reach group db on tcp 3306
     assert group app can partly reach instance db-1 on tcp 5432
 
-The verdict comes from the exact matrix (``matrix``) over the instances involved, or, for
-the internet, from the box search of each instance's flow assertion (``audit.engine``).
-The counterexample or witness shown is then produced again by the Z3 ``Checker`` for the
+The verdict comes from the exact matrix (``engines.atoms.matrix``) over the instances
+involved, or, for the internet, from the box search of each instance's flow assertion
+(``box_prover``). The counterexample or witness shown is then produced again by the Z3
+prover for the
 one pair that decides (``reach_assertion`` / ``flow_assertion``); if Z3 disagrees with the
 matrix, that is an internal error (E901), never a pass. So every verdict has been reached
 by two independent routes for the pair that is shown.
@@ -15,7 +16,6 @@ by two independent routes for the pair that is shown.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from ..core.addresses import INTERNET
 from ..core.diagnostics import InternalError
@@ -32,9 +32,9 @@ from ..core.model import (
 )
 from ..core.result import Result, Verdict
 from ..engines.atoms.matrix import Query, ReachMatrix
-
-if TYPE_CHECKING:
-    from .prover import Checker
+from .box_prover import BoxProver
+from .prover import Z3Prover
+from .verdicts import REACH_NOTE, VACUOUS, external_reason, flowset_notes
 
 PAIR_CHECK = {Check.ALL_DENIED: Verdict.VIOLATED, Check.SOME_ALLOWED: Verdict.PROVED,
               Check.ALL_ALLOWED: Verdict.VIOLATED}
@@ -48,7 +48,7 @@ def _query(fs: FlowSet) -> Query:
     return Query(fs.services, fs.source_ports, fs.family)
 
 
-def check_fleet(checker: Checker, a: FleetReachAssertion) -> Result:
+def check_fleet(checker: Z3Prover, a: FleetReachAssertion) -> Result:
     """The verdict of ``a`` (see the module docstring)."""
     query = _query(a.flows)
     if a.src.kind == "internet" or a.dst.kind == "internet":
@@ -101,7 +101,7 @@ def check_fleet(checker: Checker, a: FleetReachAssertion) -> Result:
     if a.check is Check.SOME_ALLOWED:
         return _from_pair(checker, a, pairs[0], Verdict.VIOLATED, total)
     return Result(a, Verdict.PROVED, f"proved for all {total} (exact: interface classes and "
-                  "service atoms)", notes=_notes(checker))
+                  "service atoms)", notes=(REACH_NOTE,))
 
 
 def _opaque(inst: Instance) -> bool:
@@ -110,7 +110,6 @@ def _opaque(inst: Instance) -> bool:
 
 def _external(a: FleetReachAssertion, pair: tuple[Instance, ...]) -> Result:
     """Unknown: the verdict depends on a pair through a group whose rules are not known."""
-    from .prover import external_reason
     why = external_reason([i.target for i in pair])
     return Result(a, Verdict.UNKNOWN, f"not verified: {' -> '.join(i.name for i in pair)}: {why}",
                   code="W402")
@@ -144,7 +143,7 @@ def _pair_verdict(m: ReachMatrix, a: int, b: int, check: Check) -> Verdict:
     return Verdict.PROVED if complete_sure else (Verdict.UNKNOWN if complete_maybe else Verdict.VIOLATED)
 
 
-def _from_pair(checker: Checker, a: FleetReachAssertion, pair: tuple[Instance, Instance],
+def _from_pair(checker: Z3Prover, a: FleetReachAssertion, pair: tuple[Instance, Instance],
                expect: Verdict, total: str) -> Result:
     """The Z3 result of the deciding pair, which must agree with the matrix."""
     s, r = pair
@@ -157,9 +156,8 @@ def _from_pair(checker: Checker, a: FleetReachAssertion, pair: tuple[Instance, I
                    f"(of {total})")
 
 
-def _internet(checker: Checker, a: FleetReachAssertion) -> Result:
+def _internet(checker: Z3Prover, a: FleetReachAssertion) -> Result:
     """Internet ends: one flow assertion per instance of the other end."""
-    from .box_prover import VACUOUS, Engine
     term = (EndpointTerm(INTERNET, groups_exactly=frozenset()),)
     if a.src.kind == "internet":
         others, fs = a.dst.instances, replace(a.flows, directions=frozenset({Direction.INGRESS}), src=term)
@@ -172,7 +170,7 @@ def _internet(checker: Checker, a: FleetReachAssertion) -> Result:
                       "member instances, so there is nothing to prove", code="E124")
     check = {Check.ALL_DENIED: Check.ALL_DENIED, Check.SOME_ALLOWED: Check.SOME_ALLOWED,
              Check.ALL_ALLOWED: Check.ALL_ALLOWED}[a.check]
-    engine = Engine(checker.policy, checker.timeout_ms)
+    engine = BoxProver(checker.policy, checker.timeout_ms)
     results = []
     opaque = [i for i in others if _opaque(i)]
     for inst in [i for i in others if not _opaque(i)]:
@@ -204,12 +202,7 @@ def _internet(checker: Checker, a: FleetReachAssertion) -> Result:
         inst, fa, res = results[0]
         return replace(checker.flow_assertion(fa), assertion=a)
     return Result(a, Verdict.PROVED, f"proved for all {len(results)} instances",
-                  notes=checker._flowset_notes(fs, check))
-
-
-def _notes(checker: Checker) -> tuple[str, ...]:
-    from .prover import REACH_NOTE
-    return (REACH_NOTE,)
+                  notes=flowset_notes(checker.sem, fs, check))
 
 
 __all__ = ["check_fleet"]

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
 from ..core.diagnostics import SgverifyError
-from ..load import display_path
+from ..core.files import display_path
 from .findings import FileReport, Finding, Outcome, RunNote, artifact_path
 from .gate import FailOn, fails
 

@@ -15,12 +15,17 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 
 from ..core.diagnostics import Span
 
-if TYPE_CHECKING:
-    from .gate import FailOn
+class FailOn(enum.Enum):
+    """The least bad outcome that fails the run; each level includes those above it."""
+
+    VIOLATED = "violated"  # violations only: unknowns pass, but are still reported
+    UNKNOWN = "unknown"    # violations and unknowns (the default: fail closed)
+    WARNING = "warning"    # also warning diagnostics such as W110
+
 
 
 class Outcome(enum.Enum):

@@ -3,16 +3,15 @@ objects, with the explanation lines (counterexample, deciding rule) every report
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 from ..core.diagnostics import Diagnostic, Severity
 from ..core.evaluate import Reason
 from ..core.result import Result, Verdict
+from ..core.spec_report import SpecReport
 from .findings import FileReport, Finding, Outcome, Related
 from .text import assertion_text, evidence_lines
 
-if TYPE_CHECKING:
-    from ..api import SpecReport
 
 _VERDICT_OUTCOME = {Verdict.PROVED: Outcome.PASSED, Verdict.VIOLATED: Outcome.FAILED,
                     Verdict.UNKNOWN: Outcome.UNKNOWN, Verdict.ERROR: Outcome.ERROR}

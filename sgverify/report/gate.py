@@ -8,26 +8,14 @@ finding never fails (errors cannot be baselined).
 
 from __future__ import annotations
 
-import enum
 from collections import Counter
 from typing import Iterable
 
-from .findings import Finding, Outcome, RunReport
+from .findings import FailOn, Finding, Outcome, RunReport
 
-# The exit codes of docs/errors.md; ``commands.common`` holds the same numbers for the CLI
-# (imported from here would make report depend on commands; a test keeps them equal).
+# The exit codes of docs/errors.md, for every command (the one place they are defined).
 EXIT_OK, EXIT_VIOLATED, EXIT_ERROR, EXIT_UNKNOWN = 0, 1, 2, 3
 
-
-class FailOn(enum.Enum):
-    """The least bad outcome that fails the run; each level includes those above it."""
-
-    VIOLATED = "violated"  # violations only: unknowns pass, but are still reported
-    UNKNOWN = "unknown"    # violations and unknowns (the default: fail closed)
-    WARNING = "warning"    # also warning diagnostics such as W110
-
-
-DEFAULT_FAIL_ON = FailOn.UNKNOWN
 
 _FAILING = {
     FailOn.VIOLATED: {Outcome.FAILED},

@@ -34,7 +34,7 @@ def pair_notes(p: Pair) -> list[str]:
     """The TCP 25 note for a witness of outbound TCP 25 to the internet (docs/semantics.md,
     section 3.6; an accepted witness means the platform block is not modelled)."""
     from ..core.addresses import INTERNET
-    from ..prove.prover import TCP25_NOTE
+    from ..prove.verdicts import TCP25_NOTE
     for e in p.evidence + p.extra:
         f = e.flow
         if (f.direction.value == "egress" and f.protocol == 6 and f.dst_port == 25

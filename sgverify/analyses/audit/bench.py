@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from ...core.model import Policy
-from ...prove.prover import Checker
+from ...prove.run import Checker
 from .controls import BUILTIN
 from .run import run_audit
 from .settings import Settings

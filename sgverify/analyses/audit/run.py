@@ -13,11 +13,12 @@ from dataclasses import dataclass, field, replace
 from ...engines.boxes.intervals import BudgetExceeded
 from ...core.diagnostics import REPORT_BUGS, InternalError, Span
 from ...core.model import FlowAssertion, Group, Instance, Network, Policy, Target
-from ...prove.prover import external_reason
+from ...prove.verdicts import external_reason
 from ...core.result import Result, Verdict
 from .controls import BUILTIN, WIDE_OPEN, Control
 from ...core.parallel import can_fork
-from ...prove.box_prover import Engine, pooled
+from ...engines.boxes.finder import pooled
+from ...prove.box_prover import BoxProver
 from .settings import Settings, Waiver, selects_group, selects_instance
 from .templates import (
     GROUP,
@@ -207,14 +208,14 @@ def run_audit(policy: Policy, controls: Sequence[Control], settings: Settings, *
 
 
 def make_plan(policy: Policy, controls: Sequence[Control], settings: Settings,
-              timeout_ms: int | None, sources: dict[str, str]) -> tuple[Engine, list[Item]]:
+              timeout_ms: int | None, sources: dict[str, str]) -> tuple[BoxProver, list[Item]]:
     """The engine and every (control, subject, templates) to check, in report order
     (``sources`` receives the texts of the generated control documents)."""
     templates = instantiate([(c, template_texts(c, settings)) for c in controls], policy, sources)
     by_control: dict[str, list[Template]] = {}
     for t in templates:
         by_control.setdefault(t.control.id, []).append(t)
-    engine = Engine(policy, timeout_ms)
+    engine = BoxProver(policy, timeout_ms)
     every = all_subjects(policy)
     plan: list[Item] = []
     for c in controls:
@@ -225,15 +226,15 @@ def make_plan(policy: Policy, controls: Sequence[Control], settings: Settings,
     return engine, plan
 
 
-def _check_item(engine: Engine, item: Item, t: Template) -> Result:
+def _check_item(engine: BoxProver, item: Item, t: Template) -> Result:
     return _check(engine, item[0], item[1], t)
 
 
-def _assertion_item(engine: Engine, item: Item, t: Template) -> FlowAssertion:
+def _assertion_item(engine: BoxProver, item: Item, t: Template) -> FlowAssertion:
     return _assertion(engine, item[0], item[1], t)
 
 
-def _assertion(engine: Engine, c: Control, s: Subject, t: Template) -> FlowAssertion:
+def _assertion(engine: BoxProver, c: Control, s: Subject, t: Template) -> FlowAssertion:
     """The assertion of one template of a control on one subject."""
     text = t.text
     for word in ("each group or interface", "each group", "each interface"):
@@ -254,7 +255,7 @@ def _assertion(engine: Engine, c: Control, s: Subject, t: Template) -> FlowAsser
                    flows=flows)
 
 
-def _check(engine: Engine, c: Control, s: Subject, t: Template) -> Result:
+def _check(engine: BoxProver, c: Control, s: Subject, t: Template) -> Result:
     """One template of a control on one subject; unknown when some of the subject's rules
     are not known (an interface in an external group)."""
     a = _assertion(engine, c, s, t)

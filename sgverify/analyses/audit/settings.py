@@ -29,7 +29,7 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...load import display_path
+from ...core.files import display_path
 from ...core.model import Group, Instance
 from .controls import DEFAULT_PUBLIC_SERVICES, DEFAULT_RESTRICTED
 from .templates import ControlError

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from ...lang.build import build_document
 from ...core.diagnostics import Diagnostic, InputError, Span
-from ...load import Limits, display_path, read_text
+from ...core.files import Limits, display_path, read_text
 from ...core.model import FlowAssertion, FlowSet, GroupKey, GroupType, Policy
 from ...lang.resolve import resolve
 from ...lang.syntax import (

@@ -32,7 +32,8 @@ from ...core.model import (
 )
 from ...core.result import Evidence, Result, Verdict
 from ...engines.atoms.membership import accepting
-from ...prove.box_prover import BOX_BUDGET, Engine, pooled
+from ...engines.boxes.finder import BOX_BUDGET, pooled
+from ...prove.box_prover import BoxProver
 from ...engines.boxes.intervals import carve, cross, disjoint
 from ...engines.boxes.search import (
     DPORT,
@@ -53,7 +54,7 @@ NOTHING: frozenset = frozenset()
 Piece = tuple[Box, bool, Rule]
 
 
-def wide_open(engine: Engine, a: FlowAssertion) -> Result:
+def wide_open(engine: BoxProver, a: FlowAssertion) -> Result:
     """Violated when some internet address is accepted on every protocol and port.
 
     With unresolved lists, the interface is bounded from both sides (``engine.variant``):
@@ -80,7 +81,7 @@ def wide_open(engine: Engine, a: FlowAssertion) -> Result:
                     "the unknown entries of " + ", ".join(names), "W401")
 
 
-def _on_real(engine: Engine, a: FlowAssertion, target: Target, bound: Result, verdict: Verdict,
+def _on_real(engine: BoxProver, a: FlowAssertion, target: Target, bound: Result, verdict: Verdict,
              summary: str, code: str) -> Result:
     """``bound``'s flow decided by the real interface, under the first membership of the
     unresolved lists that accepts it (the bounds guarantee there is one)."""
@@ -94,7 +95,7 @@ def _on_real(engine: Engine, a: FlowAssertion, target: Target, bound: Result, ve
                   (Evidence(target.name, target, bound.flow, shown.decision),), notes, code=code)
 
 
-def _wide_open(engine: Engine, a: FlowAssertion) -> Result:
+def _wide_open(engine: BoxProver, a: FlowAssertion) -> Result:
     """``wide_open`` for an interface without unresolved lists."""
     target = pooled(a.target)
     a = replace(a, target=target)
@@ -178,7 +179,7 @@ def _tcp(box: Box) -> Box:
     return tuple(out)
 
 
-def _replay(engine: Engine, target: Target, shown: Flow,
+def _replay(engine: BoxProver, target: Target, shown: Flow,
             pieces: list[Piece]) -> tuple[tuple[Evidence, ...], list[Rule]]:
     """One flow of every piece at the shown addresses through the evaluator."""
     fam_bit = 0 if shown.family == 4 else 1

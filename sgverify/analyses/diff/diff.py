@@ -38,7 +38,7 @@ from ..explain.explain import find_target
 from ...core.flow import Flow, flow_problem
 from ...engines.boxes.merge import BoxView, describe, merge_boxes, witness
 from ...core.model import Direction, FlowSet, Group, GroupKey, Instance, Policy, Rule, Semantics, Target
-from ...prove.prover import decode
+from ...engines.z3.witness import decode
 from ...report.json import rule_json
 from ...lang.resolve import Resolver
 from ...engines.z3.solve import SolverUnknown, make_solver, require

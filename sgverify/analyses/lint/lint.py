@@ -63,7 +63,7 @@ PARALLEL_RULES = 2000  # rules over all scopes below which one process is faster
 def analyse_scope(scope: Scope, sem: Semantics, budget_limit: int, timeout_ms: int | None
                   ) -> str | tuple[ShadowResult, list[tuple[object, LintFinding]]]:
     """Dead, redundant, tied rules and exposures of one scope, or why it is incomplete."""
-    from ...prove.prover import external_reason
+    from ...prove.verdicts import external_reason
     unknown = external_reason([scope.target])
     if unknown:
         return f"not analysed: {unknown}"

@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from ...core.model import Check, FlowSet, Policy, ReachAssertion
-from ...prove.prover import Checker
+from ...prove.run import Checker
 from ...core.result import Verdict
 from ...engines.atoms.matrix import REACHABLE, UNKNOWN, UNREACHABLE, ReachMatrix
 

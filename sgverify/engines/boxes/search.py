@@ -38,6 +38,7 @@ from ...core.model import (
     Rule,
     Semantics,
     Target,
+    flowset_keys,
 )
 from .intervals import box_and, carve, disjoint
 from .intervals import cross as _cross
@@ -87,7 +88,6 @@ def region_layout(target: Target, rules: Sequence[Rule], fs: FlowSet,
     """Dimensions for the search: group bits only when the peer's groups are free."""
     if pinned is not None:
         return Layout((), ())
-    from ...prove.prover import flowset_keys  # query imports the audit engine lazily, not at load
     keys: set[GroupKey] = set(target.group_keys) | flowset_keys(fs)
     for r in rules:
         keys |= r.peer.groups

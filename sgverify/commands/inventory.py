@@ -1,0 +1,35 @@
+"""The INVENTORY arguments of ``audit`` and ``reach``, and loading an inventory with its
+diagnostics printed: every argument together makes one policy (``load.load_inputs``)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import IO
+
+from ..cloud.importer import FORMATS
+from ..core.spec_report import SpecReport
+from ..load import load_inputs
+from ..report.text import Style
+from .common import print_diagnostics
+
+
+def add_inventory_arguments(p: argparse.ArgumentParser, nargs: str) -> None:
+    """The INVENTORY arguments and ``--input-format``, as ``audit`` and ``reach`` take them."""
+    p.add_argument("inventories", nargs=nargs, metavar="INVENTORY",
+                   help="the inventory, all arguments together: .sgv specs of groups and "
+                        "instances, cloud exports (Alibaba Cloud API JSON, Terraform, ROS, "
+                        "AWS), folders of exports")
+    p.add_argument("--input-format", choices=FORMATS, metavar="FORMAT",
+                   help="force the format of the exports: " + ", ".join(FORMATS))
+
+
+def load_inventory(paths: Sequence[str], stderr: IO[str], style: Style,
+                   allow_outside: bool = False, fmt: str | None = None) -> SpecReport:
+    """The inventory ``paths`` describe together (``load.load_inputs``); its diagnostics
+    (errors, warnings) go to ``stderr``. ``policy`` is None after errors."""
+    rep = load_inputs(paths, fmt, allow_outside).report
+    if len(paths) > 1 or not paths[0].endswith(".sgv"):
+        rep.path = " ".join(paths)
+    print_diagnostics(rep, stderr, style)
+    return rep

@@ -1,0 +1,132 @@
+"""Reading input files safely, for every format: input limits, size and line checks,
+UTF-8, how paths are shown, the project folder that bounds includes, and problems with a
+whole file as diagnostics."""
+
+from __future__ import annotations
+
+import errno
+import gc
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from .diagnostics import Diagnostic, InputError, Span
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Input limits; exceeding one is error E005 naming the limit."""
+
+    max_file_bytes: int = 8 * 1024 * 1024
+    max_line_length: int = 20_000
+    max_include_depth: int = 16
+    max_files: int = 1_000
+    max_rules: int = 2_000_000  # all files of one spec together (memory stays bounded)
+
+
+def display_path(path: str) -> str:
+    """Paths as shown to users: relative to the working directory when below it."""
+    if os.getcwd() == os.sep:
+        return os.path.abspath(path)
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
+PROJECT_MARKERS = (".git", "pyproject.toml", "sgverify.toml")
+
+
+def project_root(top: str) -> str:
+    """The folder includes must stay in: the nearest folder above ``top`` that holds a
+    project marker (.git, pyproject.toml, sgverify.toml); without one, the working
+    directory when ``top`` is below it, else ``top``'s own folder. It does not depend on
+    where sgverify is run from when the spec lives in a project."""
+    top = os.path.abspath(top)
+    folder = os.path.dirname(top)
+    while True:
+        if any(os.path.exists(os.path.join(folder, m)) for m in PROJECT_MARKERS):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    cwd = os.getcwd()
+    return cwd if top.startswith(cwd + os.sep) else os.path.dirname(top)
+
+
+def file_problem(code: str, shown: str, message: str, at: Span | None = None) -> Diagnostic:
+    """A problem with a whole file: placed at the include that names it if there is one
+    (and then naming the file), else at the file itself."""
+    if at is not None:
+        return Diagnostic.make(code, f"{shown}: {message}", at)
+    return Diagnostic.make(code, message, Span.whole(shown))
+
+
+def missing_reason(path: str) -> str:
+    """Why ``path`` does not exist, for a message: a dangling or looping symbolic link
+    says where it points."""
+    if os.path.islink(path):
+        try:
+            os.path.realpath(path, strict=True)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return "symbolic link loop"
+        try:
+            return f"broken symbolic link (points to {os.readlink(path)})"
+        except OSError:
+            return "broken symbolic link"
+    return "no such file"
+
+
+def read_text(path: str, shown: str, limits: Limits, at: Span | None = None) -> str:
+    """The file's text, or InputError(E004/E005) saying exactly why it cannot be used."""
+    try:
+        real = os.path.realpath(path, strict=True)
+        if os.path.isdir(real):
+            raise InputError([file_problem("E004", shown, "is a directory, not a file", at)])
+        size = os.path.getsize(real)
+        if size > limits.max_file_bytes:
+            raise InputError([file_problem(
+                "E005", shown, f"file is {size} bytes, over the limit of {limits.max_file_bytes}",
+                at)])
+        with open(real, "rb") as fh:
+            data = fh.read(limits.max_file_bytes + 1)
+    except FileNotFoundError:
+        raise InputError([file_problem("E004", shown, missing_reason(path), at)]) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            reason = "symbolic link loop"
+        else:
+            reason = f"cannot read ({exc.strerror or exc})"
+        raise InputError([file_problem("E004", shown, reason, at)]) from None
+    if b"\x00" in data:
+        raise InputError([file_problem("E004", shown, "binary file (contains NUL bytes)", at)])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError([Diagnostic.make(
+            "E004", f"invalid UTF-8 (byte 0x{data[exc.start]:02x}); .sgv files must be UTF-8 text",
+            Span(shown, line, col))]) from None
+    for number, line_text in enumerate(text.splitlines(), 1):
+        if len(line_text) > limits.max_line_length:
+            raise InputError([Diagnostic.make(
+                "E005", f"line is {len(line_text)} characters long, over the limit of "
+                f"{limits.max_line_length}", Span(shown, number, 1))])
+    return text
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Python's cycle collector off while a spec is read and resolved, back on after.
+    Reading makes millions of objects and no cycles worth collecting, and each collection
+    of the oldest generation walks everything made so far: on 40,000 rules it was 40% of
+    the time (7.6 s against 4.4 s), with the same peak memory."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
