@@ -12,28 +12,23 @@ comparison was not completed (budget or solver time limit) and nothing else fail
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from dataclasses import replace
 from typing import IO
 
 from ..core.diagnostics import REPORT_BUGS, Diagnostic, InputError, InternalError
-from ..analyses.diff.diff import DEFAULT_BUDGET, DiffBox, PolicyDiff, Unit, UnitDiff, diff_policies
+from ..analyses.diff.diff import DEFAULT_BUDGET, diff_policies
 from ..cloud.importer import FORMATS
 from ..load import load_inputs
 from ..report.findings import FileReport, RunReport, with_fingerprints
-from ..report.from_check import diagnostic_finding
-from ..report.from_diff import (box_details, box_head, box_place, classic, diff_files,
-                                diff_suites, failing, gate_label, presence_fails,
-                                presence_message, rules, summary, unchanged_message)
+from ..report.from_diff import diff_files, gate_label, rules, summary
 from ..report.gate import FailOn, run_exit_code
-from ..report.junit import render_cases
-from ..report.sarif import render_sarif
-from ..report.text import Style, render_diagnostic
-from ..report.gate import EXIT_ERROR, EXIT_VIOLATED
+from ..report.text import render_diagnostic
+from ..report.gate import EXIT_ERROR
 from .common import positive_int, print_diagnostics, seconds, style_for
 from .outputs import (Output, Refused, add_output_arguments, plan_outputs, write_error_reports,
                       write_reports)
+from ..report.diff import input_problems, render_diff
 
 NAME = "diff"
 HELP = "the exact difference between two policies: newly allowed and newly denied flows"
@@ -72,74 +67,7 @@ GATE = FailOn.UNKNOWN  # diff's --fail-on is folded into the findings' outcomes 
 # ---------------------------------------------------------------- text
 
 
-def box_lines(unit: Unit, box: DiffBox, style: Style, severity: str, new_path: str) -> list[str]:
-    place = box_place(unit, box)
-    first = (f"{place or new_path}: {style(severity, severity)}: {box_head(box)}: {unit.label}: "
-             f"{box.view.text(show_nic=classic(unit))}")
-    return [first] + [f"  {line}" for line in box_details(box)]
-
-
-def render_text(result: PolicyDiff, fail_on: str | None, style: Style) -> str:
-    failed = {id(b) for _, b in failing(result, fail_on)}
-    out: list[str] = []
-    for u in result.units:
-        if not u.completed:
-            out.append(f"{_unit_where(u, result)}: {style('error', 'error')}: not completed: "
-                       f"{u.unit.label}: {u.problem}")
-        for b in u.boxes:
-            sev = "error" if id(b) in failed else ("warning" if b.collateral else "note")
-            out += box_lines(u.unit, b, style, sev, result.new_path)
-        if u.unchanged_expected:
-            out.append(f"{_unit_where(u, result)}: {style('note', 'note')}: {unchanged_message(u)}")
-    for p in result.only_one_side:
-        sev = "error" if presence_fails(result, p, fail_on) else "note"
-        where = str(p.span) if p.span else (result.old_path if p.side == "OLD" else result.new_path)
-        out.append(f"{where}: {style(sev, sev)}: {presence_message(p)}")
-    out += [f"{style('note', 'note')}: {n}" for n in result.notes]
-    out.append(_summary(result))
-    return "\n".join(out) + "\n"
-
-
-def _unit_where(u: UnitDiff, result: PolicyDiff) -> str:
-    span = u.unit.new.span or u.unit.old.span
-    return str(span) if span else result.new_path
-
-
-def _summary(result: PolicyDiff) -> str:
-    n = len(result.units)
-    compared = f"{n} interface{'s' if n != 1 else ''} compared"
-    if result.equivalent:
-        return f"equivalent: OLD and NEW accept exactly the same flows ({compared})"
-    parts = [f"{len(result.newly_allowed)} newly allowed box(es)",
-             f"{len(result.newly_denied)} newly denied box(es)"]
-    changed = sum(1 for u in result.units if u.completed and not u.equivalent)
-    parts.append(f"{changed} of {compared} changed")
-    if result.only_one_side:
-        parts.append(f"{len(result.only_one_side)} only on one side")
-    if result.expect is not None:
-        c = len(result.collateral)
-        parts.append(f"{c} collateral box(es)" if c else "no collateral change (proved)")
-    incomplete = sum(1 for u in result.units if not u.completed)
-    if incomplete:
-        parts.append(f"{incomplete} NOT COMPLETED: the difference shown is partial")
-    return "summary: " + ", ".join(parts)
-
-
 # ---------------------------------------------------------------- run
-
-
-def render(o: Output, style: Style, run: RunReport, result: PolicyDiff | None,
-           fail_on: str | None, timing: bool) -> str:
-    if o.format == "sarif":
-        return render_sarif(run, timing)
-    if o.format == "junit":
-        return render_cases(run, diff_suites(run, result), timing)
-    assert result is not None
-    if o.format == "json":
-        doc = result.to_json()
-        doc["fails"] = run_exit_code(run) == EXIT_VIOLATED
-        return json.dumps(doc, indent=2) + "\n"
-    return render_text(result, fail_on, style)
 
 
 def _errors(args: argparse.Namespace, outputs: list[Output], files: list[FileReport],
@@ -148,20 +76,10 @@ def _errors(args: argparse.Namespace, outputs: list[Output], files: list[FileRep
     elapsed = None if args.no_timing else time.perf_counter() - started
     run = RunReport(NAME, with_fingerprints(files), GATE, elapsed=elapsed, rules=rules(),
                     fail_on_label=args.fail_on or "none")
-    write_error_reports(outputs, lambda o, style: render(o, style, run, None, args.fail_on,
-                                                         not args.no_timing), stdout, args.color)
+    write_error_reports(outputs, lambda o, style: render_diff(o.format, style, run, None,
+                                                              args.fail_on, not args.no_timing),
+                        stdout, args.color)
     return EXIT_ERROR
-
-
-def _diagnostics(path: str, diagnostics: list[Diagnostic]) -> FileReport:
-    """Problems with one input as error findings (the --expect text has no file: its
-    problems are placed at no line of NEW and say that they are about --expect)."""
-    def place(d: Diagnostic) -> Diagnostic:
-        if d.span is not None and d.span.path == "<expect>":
-            return replace(d, span=None, message=f"--expect, column {d.span.col}: {d.message}")
-        return d
-    return FileReport(path, tuple(diagnostic_finding(path, place(d))
-                                  for d in sorted(diagnostics, key=lambda d: d.sort_key())))
 
 
 def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
@@ -179,7 +97,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
             if rep.policy is None:
                 stderr.write(f"sgverify: error: {label} ({rep.path}) cannot be used:\n")
             print_diagnostics(rep, stderr, err_style)
-        return _errors(args, outputs, [_diagnostics(rep.path, rep.diagnostics) for rep in reports
+        return _errors(args, outputs, [input_problems(rep.path, rep.diagnostics) for rep in reports
                                        if rep.policy is None], started, stdout)
     for rep in reports:  # warnings of loading
         print_diagnostics(rep, stderr, err_style)
@@ -191,18 +109,19 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         sources = {"<expect>": args.expect or ""}
         for d in exc.diagnostics:
             stderr.write(render_diagnostic(d, sources, err_style) + "\n")
-        return _errors(args, outputs, [_diagnostics(reports[1].path, list(exc.diagnostics))],
+        return _errors(args, outputs, [input_problems(reports[1].path, list(exc.diagnostics))],
                        started, stdout)
     except InternalError as exc:
         stderr.write(f"sgverify: internal error: {exc}; {REPORT_BUGS}\n")
         internal = Diagnostic.make("E901", f"internal error: {exc}; {REPORT_BUGS}")
-        return _errors(args, outputs, [_diagnostics(reports[1].path, [internal])], started, stdout)
+        return _errors(args, outputs, [input_problems(reports[1].path, [internal])], started, stdout)
     files = diff_files(result, args.fail_on)
     files = tuple(replace(fr, sources={**reports[0].sources, **reports[1].sources}) for fr in files)
     elapsed = None if args.no_timing else time.perf_counter() - started
     report = RunReport(NAME, files, GATE, elapsed=elapsed, rules=rules(),
                        fail_on_label=gate_label(result, args.fail_on),
                        summary=summary(result, files, GATE))
-    write_reports(outputs, lambda o, style: render(o, style, report, result, args.fail_on,
-                                                   not args.no_timing), stdout, args.color)
+    write_reports(outputs, lambda o, style: render_diff(o.format, style, report, result,
+                                                        args.fail_on, not args.no_timing),
+                  stdout, args.color)
     return run_exit_code(report)

@@ -12,31 +12,28 @@ analysis was not completed and nothing else failed.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
-from collections.abc import Mapping
-from typing import IO, Any
+from typing import IO
 
 from ..report.progress import ProgressBar
 from ..core.spec_report import SpecReport
 from ..report.baseline import BaselineError, apply_baseline, load_baseline
 from ..core.diagnostics import REPORT_BUGS, Diagnostic, InputError, InternalError
 from ..cloud.importer import FORMATS
-from ..analyses.lint.lint import CODES, DEFAULT_BUDGET, LintFinding, LintReport, lint_policy
+from ..analyses.lint.lint import DEFAULT_BUDGET, LintFinding, lint_policy
 from ..core.files import display_path
-from ..report.findings import FileReport, Finding, RunNote, RunReport, with_fingerprints
+from ..report.findings import FileReport, RunNote, RunReport, with_fingerprints
 from ..report.from_check import diagnostic_finding
-from ..report.from_lint import detail_lines, lint_fails, lint_files, lint_suites, rules, summary
-from ..report.gate import FailOn, fails as gate_fails, run_exit_code
-from ..report.junit import render_cases
-from ..report.sarif import render_sarif
-from ..report.text import Style, caret, render_diagnostic
-from ..report.gate import EXIT_ERROR, EXIT_VIOLATED
+from ..report.from_lint import lint_fails, lint_files, rules, summary
+from ..report.gate import FailOn, run_exit_code
+from ..report.text import render_diagnostic
+from ..report.gate import EXIT_ERROR
 from ..load import load_inputs
 from .common import add_parallel_arguments, positive_int, print_diagnostics, seconds, style_for
 from .outputs import (Output, Refused, add_output_arguments, plan_outputs, writable,
                       write_baseline, write_error_reports, write_reports)
+from ..report.lint import render_lint
 
 NAME = "lint"
 HELP = "proved rule hygiene: dead, redundant, tied, overly broad and cloud-invalid rules"
@@ -90,100 +87,6 @@ def fails(f: LintFinding, fail_on: str) -> bool:
     return lint_fails(f, fail_on)
 
 
-def _gate(run: RunReport) -> dict[int, Finding]:
-    """Each lint finding's ``Finding`` (its gate view), by the lint finding's id."""
-    return {id(f.payload): f for f in run.findings()}
-
-
-def finding_text(f: LintFinding, sources: Mapping[str, str], style: Style,
-                 baselined: str | None = None) -> str:
-    where = str(f.location) if f.location else "<input>"
-    mark = " (baselined)" if baselined is not None else ""
-    lines = [f"{where}: {style(f.severity, f.severity)}[{f.code}]{mark}: {f.message}"]
-    lines += caret(f.location, sources)
-    lines += [f"  {d}" for d in detail_lines(f)]
-    if baselined is not None:
-        lines.append(f"  baselined: {baselined}")
-    return "\n".join(lines)
-
-
-def render_text(reports: list[LintReport], run: RunReport, sources: Mapping[str, str],
-                style: Style) -> str:
-    """Every finding, the interfaces not completed, stale baseline entries, and the summary."""
-    gate = _gate(run)
-    fail_on = run.gate_label
-    out = []
-    for r in reports:
-        for f in r.findings:
-            out.append(finding_text(f, sources, style, gate[id(f)].baselined))
-        for inc in r.incomplete:
-            where = str(inc.location) if inc.location else r.path
-            out.append(f"{where}: {style('error', 'error')}: not completed: {inc.scope}: {inc.reason}")
-            if gate[id(inc)].baselined is not None:
-                out.append(f"  baselined: {gate[id(inc)].baselined}")
-    for n in run.notes:
-        out.append(f"{n.file or '<input>'}: {style('note', 'note')}: {n.message}")
-    counts = {s: sum(1 for r in reports for f in r.findings if f.severity == s)
-              for s in ("error", "warning", "note")}
-    failing = sum(1 for r in reports for f in r.findings if gate_fails(gate[id(f)], run.fail_on))
-    parts = [f"{counts['error']} error(s)", f"{counts['warning']} warning(s)", f"{counts['note']} note(s)"]
-    scopes = sum(r.scopes for r in reports)
-    summary_line = f"summary: {', '.join(parts)} in {scopes} interface(s) of {len(reports)} input(s)"
-    baselined = sum(1 for f in run.findings() if f.baselined is not None)
-    if fail_on != "none":
-        summary_line += f"; {failing} at or above --fail-on {fail_on}"
-        if baselined:
-            summary_line += " and not baselined"
-    if baselined:
-        summary_line += f"; {baselined} baselined"
-    incomplete = sum(len(r.incomplete) for r in reports)
-    if incomplete:
-        summary_line += f"; {incomplete} interface(s) NOT COMPLETED: findings may be missing"
-    out.append(summary_line)
-    return "\n".join(out) + "\n"
-
-
-def report_json(reports: list[LintReport], run: RunReport) -> dict[str, Any]:
-    """Lint's JSON document; with a baseline in force each finding also has its
-    ``fingerprint`` and ``baselined``, and the document ``baseline`` and ``notes``."""
-    gate = _gate(run)
-    with_baseline = run.baseline is not None
-
-    def finding(f: LintFinding) -> dict[str, Any]:
-        g = gate[id(f)]
-        out = f.to_json() | {"fails": gate_fails(g, run.fail_on)}
-        if with_baseline:
-            out |= {"fingerprint": g.fingerprint,
-                    "baselined": {"reason": g.baselined} if g.baselined is not None else None}
-        return out
-
-    doc: dict[str, Any] = {
-        "inputs": [{"path": r.path,
-                    "findings": [finding(f) for f in r.findings],
-                    "not_completed": [{"scope": i.scope, "reason": i.reason} for i in r.incomplete]}
-                   for r in reports],
-        "codes": {code: {"severity": sev, "title": title} for code, (sev, title) in CODES.items()},
-        "fails": run_exit_code(run) == EXIT_VIOLATED,
-        "completed": not any(r.incomplete for r in reports),
-    }
-    if with_baseline:
-        doc["baseline"] = run.baseline
-        doc["notes"] = [{"message": n.message, "file": n.file, "fingerprint": n.fingerprint}
-                        for n in run.notes]
-    return doc
-
-
-def render(o: Output, style: Style, run: RunReport, reports: list[LintReport],
-           sources: Mapping[str, str], timing: bool) -> str:
-    if o.format == "sarif":
-        return render_sarif(run, timing)
-    if o.format == "junit":
-        return render_cases(run, lint_suites(run, {r.path: r.interfaces for r in reports}), timing)
-    if o.format == "json":
-        return json.dumps(report_json(reports, run), indent=2) + "\n"
-    return render_text(reports, run, sources, style)
-
-
 def _run_report(files: tuple[FileReport, ...], fail_on: str, notes: tuple[RunNote, ...] = (),
                 baseline: str | None = None, elapsed: float | None = None) -> RunReport:
     return RunReport(NAME, files, GATE, notes, baseline, elapsed, rules(), fail_on,
@@ -195,7 +98,7 @@ def _errors(args: argparse.Namespace, outputs: list[Output], files: list[FileRep
     """Write the SARIF and JUnit reports of a run stopped by errors; exit 2."""
     elapsed = None if args.no_timing else time.perf_counter() - started
     run = _run_report(with_fingerprints(files), args.fail_on, elapsed=elapsed)
-    write_error_reports(outputs, lambda o, style: render(o, style, run, [], {}, not args.no_timing),
+    write_error_reports(outputs, lambda o, style: render_lint(o.format, style, run, [], {}, not args.no_timing),
                         stdout, args.color)
     return EXIT_ERROR
 
@@ -261,6 +164,6 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         found, notes = apply_baseline(found, previous, previous_shown or "")
     elapsed = None if args.no_timing else time.perf_counter() - started
     report = _run_report(found, args.fail_on, notes, previous_shown, elapsed)
-    write_reports(outputs, lambda o, style: render(o, style, report, reports, sources,
+    write_reports(outputs, lambda o, style: render_lint(o.format, style, report, reports, sources,
                                                    not args.no_timing), stdout, args.color)
     return run_exit_code(report)

@@ -39,7 +39,6 @@ from ...core.flow import Flow, flow_problem
 from ...engines.boxes.merge import BoxView, describe, merge_boxes, witness
 from ...core.model import Direction, FlowSet, Group, GroupKey, Instance, Policy, Rule, Semantics, Target
 from ...engines.z3.witness import decode
-from ...report.json import rule_json
 from ...lang.resolve import Resolver
 from ...engines.z3.solve import SolverUnknown, make_solver, require
 from ...lang.syntax import FlowSetNode
@@ -85,10 +84,6 @@ class Decider:
                 "platform": "the platform block of outbound TCP 25",
                 ABSENT: "nothing: these flows cannot occur on this side"}[self.reason]
 
-    def to_json(self) -> dict[str, Any]:
-        return {"action": self.action, "reason": self.reason,
-                "rule": rule_json(self.rule) if self.rule else None}
-
 
 @dataclass(frozen=True)
 class DiffBox:
@@ -107,16 +102,6 @@ class DiffBox:
     new_decision: Decision | None
     collateral: bool | None = None
     box: Box = ()
-
-    def to_json(self, scope: dict[str, str]) -> dict[str, Any]:
-        out: dict[str, Any] = {"scope": scope}
-        out.update(self.view.to_json())
-        out.update({"old": self.old.to_json(), "new": self.new.to_json(),
-                    "witness": self.witness.to_json(),
-                    "witness_assumes": {k: v for k, v in self.assume}})
-        if self.collateral is not None:
-            out["collateral"] = self.collateral
-        return out
 
 
 @dataclass(frozen=True)
@@ -217,34 +202,6 @@ class PolicyDiff:
         """Does NEW accept anything OLD did not (a new instance counts: all it accepts is new)?"""
         return bool(self.newly_allowed) or any(p.kind == "instance" and p.side == "NEW"
                                                for p in self.only_one_side)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "schema_version": 1,
-            "command": "diff",
-            "equivalent": self.equivalent,
-            "completed": self.completed,
-            "newly_allowed": [b.to_json(u.scope()) for u, b in self.newly_allowed],
-            "newly_denied": [b.to_json(u.scope()) for u, b in self.newly_denied],
-            "old": self.old_path,
-            "new": self.new_path,
-            "units": [{"kind": u.unit.kind, "name": u.unit.name, "old_name": u.unit.old.name,
-                       "completed": u.completed, "problem": u.problem,
-                       "equivalent": u.equivalent, "newly_allowed": len(u.newly_allowed),
-                       "newly_denied": len(u.newly_denied)} for u in self.units],
-            "only_in_old": [{"kind": p.kind, "name": p.name} for p in self.only_one_side
-                            if p.side == "OLD"],
-            "only_in_new": [{"kind": p.kind, "name": p.name} for p in self.only_one_side
-                            if p.side == "NEW"],
-            "expect": None if self.expect is None else {
-                "flow_set": self.expect_text,
-                "collateral": len(self.collateral),
-                "unchanged": [{"scope": u.unit.scope(), **c.view.to_json(),
-                               "accepted": c.accepted, "witness": c.witness.to_json()}
-                              for u in self.units for c in u.unchanged_expected]},
-            "notes": list(self.notes),
-        }
-
 
 # ---------------------------------------------------------------- matching OLD and NEW
 

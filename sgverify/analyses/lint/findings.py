@@ -4,13 +4,11 @@ returns (plain data; the command renders it as text or JSON)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from ...core.diagnostics import Span
 from ...core.flow import Flow
 from ...engines.boxes.merge import BoxView
 from ...core.model import Rule
-from ...report.json import rule_json, span_json
 
 SEVERITIES = ("error", "warning", "note")  # worst first
 
@@ -64,17 +62,6 @@ class LintFinding:
     view: BoxView | None = None
     witness: Flow | None = None
     details: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "code": self.code, "severity": self.severity, "title": CODES[self.code][1],
-            "message": self.message, "scope": self.scope, "location": span_json(self.location),
-            "rule": rule_json(self.rule) if self.rule else None,
-            "involved": [{"role": i.role, "rule": rule_json(i.rule)} for i in self.involved],
-            "box": self.view.to_json() if self.view else None,
-            "witness": self.witness.to_json() if self.witness else None,
-            "details": list(self.details),
-        }
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Each group is analysed on its own and each instance with its groups pooled. An instance
 reports only what its groups on their own do not already show (a rule dead only because
 another group's rule shadows it on that interface, say, names that rule). Findings are plain
-data (``findings.LintFinding``); ``sgverify.commands.lint`` renders them.
+data (``findings.LintFinding``); ``report.lint`` renders them.
 """
 
 from __future__ import annotations
