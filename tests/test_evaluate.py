@@ -4,13 +4,13 @@ import pytest
 
 from helpers import policy
 from sgverify.core.evaluate import Reason, decide, decide_all, definitely
-from sgverify.analyses.explain.explain import find_target, parse_flow
+from sgverify.analyses.explain.explain import parse_flow
 from sgverify.core.model import Action
 
 
 def verdict(src: str, target: str, flow: str):
     pol = policy(src)
-    t = find_target(pol, target)
+    t = pol.find_target(target)
     return decide(t, parse_flow(flow, pol), pol.semantics)
 
 
@@ -154,7 +154,7 @@ def test_unresolved_prefix_list_gives_both_answers():
     group g { ingress accept tcp 443 from prefix-list partners }
     """
     pol = policy(src)
-    t = find_target(pol, "g")
+    t = pol.find_target("g")
     flow = parse_flow("ingress tcp 1.1.1.1:1000 -> 10.0.0.5:443", pol)
     decisions = decide_all(t, flow, pol.semantics)
     assert {d.action for d in decisions} == {Action.ACCEPT, Action.DROP}

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from .addresses import AddrSpace
-from .diagnostics import Span
+from .diagnostics import Diagnostic, InputError, Span
 
 TCP, UDP, ICMP, ICMPV6, GRE = 6, 17, 1, 58, 47
 PROTOCOL_NAMES = {TCP: "tcp", UDP: "udp", ICMP: "icmp", ICMPV6: "icmpv6", GRE: "gre"}
@@ -402,7 +402,54 @@ class Policy:
     prefix_lists: tuple[tuple[str, AddrSpace | None], ...] = ()
 
     def group(self, name: str) -> Group | None:
+        """The group whose name or id is ``name``: the first one (``groups_named`` gives
+        all; references that must be unique use ``find_target``/``group_key``)."""
         return next((g for g in self.groups if name in (g.name, g.gid)), None)
 
+    def groups_named(self, name: str, account: str | None = None) -> list[Group]:
+        """Every group whose name or id is ``name`` (of ``account`` when given)."""
+        return [g for g in self.groups
+                if name in (g.name, g.gid) and (account is None or account == g.owner)]
+
     def instance(self, name: str) -> Instance | None:
+        """The instance whose name or id is ``name`` (names and ids are unique, E105)."""
         return next((i for i in self.instances if name in (i.name, i.iid)), None)
+
+    def _one_group(self, name: str, account: str | None = None) -> Group | None:
+        found = self.groups_named(name, account)
+        if len(found) > 1:
+            listed = ", ".join(f"'{g.name}' (account {g.owner or 'local'}, id {g.gid or g.name})"
+                               for g in found)
+            raise InputError([Diagnostic.make(
+                "E126", f"'{name}' names {len(found)} groups: {listed}; refer to one by its name, "
+                "or as ACCOUNT/ID")])
+        return found[0] if found else None
+
+    def find_target(self, name: str) -> Target:
+        """A group or instance by name or id ('group X' / 'instance X' to disambiguate), for
+        a target given on the command line; E119 when both, E126 when several groups, E115
+        when none."""
+        kind, _, bare = name.partition(" ") if name.startswith(("group ", "instance ")) \
+            else ("", "", name)
+        group = self._one_group(bare) if kind in ("", "group") else None
+        inst = self.instance(bare) if kind in ("", "instance") else None
+        if group is not None and inst is not None:
+            raise InputError([Diagnostic.make("E119", f"'{bare}' is both a group and an instance: "
+                                              f"use --target 'group {bare}' or 'instance {bare}'")])
+        if inst is not None:
+            return inst.target
+        if group is not None:
+            return Target(group.name, "group", (group,), None, group.span)
+        known = ", ".join(sorted([g.name for g in self.groups] + [i.name for i in self.instances]))
+        raise InputError([Diagnostic.make("E115", f"no group or instance named '{bare}' (known: "
+                                          f"{known or 'none'})")])
+
+    def group_key(self, name: str, account: str | None = None) -> GroupKey:
+        """The key of the group ``name`` (of ``account``) for a flow's peer groups; another
+        account's group need not be defined. E126 when several groups match, E101 none."""
+        g = self._one_group(name, account)
+        if g is not None:
+            return g.key
+        if account is not None:
+            return GroupKey(account, name)
+        raise InputError([Diagnostic.make("E101", f"unknown group '{name}' in peer-groups")])

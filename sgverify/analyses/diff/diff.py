@@ -34,7 +34,6 @@ from ...core.diagnostics import InputError, InternalError, Span
 from ...engines.z3.encode import SymFlow, accepted, atom_var, flow_set, peer_side, single_sides, single_view
 from ...engines.z3.encode import well_formed as z3_well_formed
 from ...core.evaluate import Decision, decide, in_flow_set
-from ..explain.explain import find_target
 from ...core.flow import Flow, flow_problem
 from ...engines.boxes.merge import BoxView, describe, merge_boxes, witness
 from ...core.model import Direction, FlowSet, Group, GroupKey, Instance, Policy, Rule, Semantics, Target
@@ -301,7 +300,7 @@ def plan(old: Policy, new: Policy, target: str | None = None) -> tuple[list[Unit
         sides = []
         for label, policy in (("OLD", old), ("NEW", new)):
             try:
-                sides.append(find_target(policy, target))
+                sides.append(policy.find_target(target))
             except InputError as exc:
                 raise InputError([replace(d, message=f"{label} ({policy.path}): {d.message}")
                                   for d in exc.diagnostics]) from None

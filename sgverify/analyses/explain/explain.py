@@ -10,34 +10,8 @@ from ...lang.build import build_fragment
 from ...core.diagnostics import Diagnostic, InputError, Span
 from ...core.evaluate import Decision, decide_all, rule_matches
 from ...core.flow import Flow, flow_problem
-from ...core.model import PORT_PROTOCOLS, GroupKey, Nic, Policy, Rule, Target, protocol_name
+from ...core.model import PORT_PROTOCOLS, Nic, Policy, Rule, Target, protocol_name
 from ...lang.syntax import FlowNode
-
-
-def find_target(policy: Policy, name: str) -> Target:
-    """A group or instance by name or id ('group X' / 'instance X' to disambiguate)."""
-    kind, _, bare = name.partition(" ") if name.startswith(("group ", "instance ")) else ("", "", name)
-    group = policy.group(bare) if kind in ("", "group") else None
-    inst = policy.instance(bare) if kind in ("", "instance") else None
-    if group is not None and inst is not None:
-        raise InputError([Diagnostic.make("E119", f"'{bare}' is both a group and an instance: "
-                                          f"use --target 'group {bare}' or 'instance {bare}'")])
-    if inst is not None:
-        return inst.target
-    if group is not None:
-        return Target(group.name, "group", (group,), None, group.span)
-    known = ", ".join(sorted([g.name for g in policy.groups] + [i.name for i in policy.instances]))
-    raise InputError([Diagnostic.make("E115", f"no group or instance named '{bare}' (known: "
-                                      f"{known or 'none'})")])
-
-
-def _group_key(policy: Policy, account: str | None, name: str) -> GroupKey:
-    for g in policy.groups:
-        if name in (g.name, g.gid) and (account is None or account == g.owner):
-            return g.key
-    if account is not None:
-        return GroupKey(account, name)
-    raise InputError([Diagnostic.make("E101", f"unknown group '{name}' in peer-groups")])
 
 
 def parse_flow(text: str, policy: Policy) -> Flow:
@@ -59,7 +33,7 @@ def parse_flow(text: str, policy: Policy) -> Flow:
     if not has_ports and (node.src_port is not None or node.dst_port is not None):
         raise InputError([Diagnostic.make(
             "E117", f"{protocol_name(node.protocol)} flows have no ports", Span("<flow>", 1, 1))])
-    groups = frozenset(_group_key(policy, p.account, p.name) for p in node.peer_groups)
+    groups = frozenset(policy.group_key(p.name, p.account) for p in node.peer_groups)
     return Flow(node.direction, node.protocol, f1, src, dst, node.src_port, node.dst_port,
                 node.nic or Nic.INTRANET, groups)
 

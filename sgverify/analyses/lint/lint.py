@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ...engines.boxes.intervals import Budget, BudgetExceeded
-from ..explain.explain import find_target
 from ...core.model import Direction, GroupType, Policy, Semantics, Target
 from ...engines.z3.solve import SolverUnknown
 from .cloud import cloud_checks
@@ -46,7 +45,7 @@ def scopes_of(policy: Policy, target: str | None = None) -> tuple[list[Scope], l
     """(groups on their own, instances) to analyse; ``target`` picks one (InputError if
     unknown)."""
     if target is not None:
-        t = find_target(policy, target)
+        t = policy.find_target(target)
         scope = Scope(f"{t.kind} {t.name}", t, t.span)
         return ([scope], []) if t.kind == "group" else ([], [scope])
     # A group whose rules are not known (external) has nothing to analyse on its own (as

@@ -1,0 +1,169 @@
+"""Many concrete flows against a policy: JSON lines of flows (``--flows``), decided one by
+one with the precompiled evaluator, and Alibaba Cloud VPC flow-log records
+(``--flow-log``), each compared with the verdict of the interface that logged it. Both
+stream: one outcome per input line, in input order, so a file of millions of lines needs no
+more memory than one line; ``report.explain`` writes each outcome as it comes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from ...cloud.flows import FlowError, flow_from_json
+from ...cloud.jsondoc import DataError
+from ...core.diagnostics import Diagnostic, InputError
+from ...core.evaluate import Decision
+from ...core.evaluate_fast import Compiled
+from ...core.flow import Flow, flow_problem
+from ...core.model import MAX_GROUPS_PER_INTERFACE, GroupKey, Policy, Target
+from .flowlog import Comparison, Record, RecordError, compare, member_addresses, record_flow
+
+
+def default_target(policy: Policy, names: list[str]) -> Target:
+    """One interface holding ``names`` (the groups read from the inputs)."""
+    groups = tuple(g for g in policy.groups if g.name in names) or policy.groups
+    if not groups:
+        raise InputError([Diagnostic.make("E112", "the inputs define no group to evaluate")])
+    if len(groups) > MAX_GROUPS_PER_INTERFACE:
+        raise InputError([Diagnostic.make(
+            "E112", f"the inputs define {len(groups)} groups, more than one interface can hold "
+            f"({MAX_GROUPS_PER_INTERFACE}): choose one with --target")])
+    kinds = {(g.network, g.gtype) for g in groups}
+    if len(kinds) > 1:
+        desc = ", ".join(f"{g.name} ({g.network.value}, {g.gtype.value})" for g in groups)
+        raise InputError([Diagnostic.make(
+            "E118", f"the groups of the inputs are of different networks or types ({desc}): "
+            "choose one with --target")])
+    return Target("+".join(g.name for g in groups), "groups", groups)
+
+
+def group_resolver(policy: Policy) -> Callable[[str], GroupKey | None]:
+    """A flow's peer-group text (name, id, or ACCOUNT/ID) -> its key, None when unknown;
+    a name or id that picks out several groups is refused (E126), never the first."""
+    cache: dict[str, GroupKey | None] = {}
+
+    def resolve(text: str) -> GroupKey | None:
+        text = text.strip()
+        if text in cache:
+            return cache[text]
+        account, sep, ident = text.partition("/")
+        try:
+            key: GroupKey | None = policy.group_key(ident, account) if sep and account and ident \
+                else policy.group_key(text)
+        except InputError as exc:
+            if exc.diagnostics[0].code == "E126":
+                raise FlowError("peer_groups", exc.diagnostics[0].message) from None
+            key = None
+        cache[text] = key
+        return key
+    return resolve
+
+
+@dataclass(frozen=True)
+class FlowLine:
+    """The outcome of one line of ``--flows``: the flow and its decision (None: it depends
+    on unresolved lists, named in ``unresolved``), why it cannot occur on the target, or
+    why the line was refused (``error``). ``new_keys``: unknown keys first seen here."""
+
+    number: int
+    flow: Flow | None = None
+    decision: Decision | None = None
+    unresolved: tuple[str, ...] = ()
+    problem: str | None = None
+    error: str | None = None
+    new_keys: tuple[str, ...] = ()
+
+
+def explain_flows(policy: Policy, target: Target,
+                  numbered: Iterable[tuple[int, object]]) -> Iterator[FlowLine]:
+    """Decide each flow of ``numbered`` (line number, parsed JSON or DataError) on ``target``."""
+    compiled = Compiled(target, policy.semantics)
+    groups = group_resolver(policy)
+    seen: set[str] = set()
+    for number, obj in numbered:
+        try:
+            if isinstance(obj, DataError):
+                raise FlowError(None, obj.message)
+            flow, extra = flow_from_json(obj, groups)
+        except FlowError as exc:
+            yield FlowLine(number, error=str(exc))
+            continue
+        new = tuple(k for k in extra if k not in seen)
+        seen.update(new)
+        decision, names = compiled.verdict(flow)
+        yield FlowLine(number, flow, decision, tuple(names), flow_problem(flow, target),
+                       new_keys=new)
+
+
+# What became of a flow-log record; the counts of a run are by these words.
+KINDS = ("agree", "disagree", "undecided", "no-data", "unknown-interface", "elsewhere", "errors")
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """The outcome of one flow-log record: ``kind`` (one of ``KINDS``), the interface it
+    was compared on and the comparison, or why it was not compared."""
+
+    number: int
+    kind: str
+    record: Record | None = None
+    target: Target | None = None
+    comparison: Comparison | None = None
+    problem: str | None = None  # error text, or why the flow cannot occur on its interface
+    eni: str | None = None
+
+
+@dataclass
+class LogTally:
+    """The counts of a flow-log run, with the first line of each unknown interface and of
+    each interface whose records cannot occur on it."""
+
+    counts: dict[str, int] = field(default_factory=lambda: {"records": 0, **{k: 0 for k in KINDS}})
+    unknown_enis: dict[str, int] = field(default_factory=dict)
+    elsewhere: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+    def add(self, line: LogLine) -> None:
+        self.counts["records"] += 1
+        self.counts[line.kind] += 1
+        if line.kind == "unknown-interface":
+            self.unknown_enis.setdefault(line.eni or "(none)", line.number)
+        elif line.kind == "elsewhere" and line.target is not None:
+            self.elsewhere.setdefault(line.target.name, (line.number, line.problem or ""))
+
+
+def compare_log(policy: Policy, fallback: Target | None, aliases: Mapping[str, str],
+                records: Iterable[tuple[int, object]]) -> Iterator[LogLine]:
+    """Compare each record with the verdict of its interface: ``fallback`` for every
+    record when given, else the instance (or alias) the record's interface id names."""
+    members = member_addresses(policy)
+    compiled: dict[str, Compiled] = {}
+    for number, rec in records:
+        try:
+            if isinstance(rec, RecordError):
+                raise rec
+            record = record_flow(rec, number, members)  # type: ignore[arg-type]
+        except RecordError as exc:
+            yield LogLine(number, "errors", problem=str(exc))
+            continue
+        if record.flow is None:
+            yield LogLine(number, "no-data", record)
+            continue
+        target = fallback
+        if target is None:
+            name = aliases.get(record.eni, record.eni)
+            inst = policy.instance(name) if name else None
+            if inst is None:
+                yield LogLine(number, "unknown-interface", record, eni=record.eni)
+                continue
+            target = inst.target
+        problem = flow_problem(record.flow, target)
+        if problem:  # a stale address mapping, or another interface's traffic
+            yield LogLine(number, "elsewhere", record, target, problem=problem)
+            continue
+        if target.name not in compiled:
+            compiled[target.name] = Compiled(target, policy.semantics)
+        result = compare(compiled[target.name], record)
+        kind = "undecided" if result.decision is None else \
+            ("disagree" if result.disagrees else "agree")
+        yield LogLine(number, kind, record, target, result)

@@ -1,0 +1,156 @@
+"""``explain``'s reports: one flow explained (text or JSON), and the line-by-line output of
+``--flows`` and ``--flow-log`` (text, or JSON lines) with the flow log's summary and its
+warnings about records it could not compare."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..analyses.explain.bulk import FlowLine, LogLine, LogTally
+from ..analyses.explain.explain import Explanation, matching_rules, maybe_matching_rules
+from ..core.diagnostics import Diagnostic, Span
+from ..core.evaluate import Decision, Reason
+from .json import decision_json
+from .text import Style, decision_lines, render_diagnostic, rule_ref, target_line
+
+
+def explanation_text(exp: Explanation, style: Style) -> str:
+    lines = [f"flow: {exp.flow}", target_line(exp.target)]
+    if exp.problem:
+        lines.append(f"warning: this flow cannot occur on {exp.target.name}: {exp.problem}")
+    if exp.definite:
+        dec = exp.decisions[0]
+        lines.append(f"verdict: {style(dec.action.value, 'proved' if dec.accepted else 'violated')}")
+        lines += decision_lines(dec, indent="")
+    else:
+        maybe = maybe_matching_rules(exp)
+        involved = sorted({n for r in maybe for n in r.unknowns})
+        lines.append("verdict: unknown: it depends on the unknown entries of "
+                     + ", ".join(involved or exp.unresolved))
+    matching = matching_rules(exp)
+    maybe_ids = set(map(id, maybe_matching_rules(exp)))
+    shown = [r for r in exp.rules if id(r) in maybe_ids or r in matching]
+    lines.append("matching rules in precedence order:" if shown else "no rule matches this flow")
+    deciding = exp.decisions[0].rule if exp.definite and exp.decisions[0].reason is Reason.RULE else None
+    for i, r in enumerate(shown, 1):
+        mark = "  <- decides" if r is deciding else ""
+        if id(r) in maybe_ids:
+            mark = "  (may match: if " + " or ".join(r.unknowns) + " holds the flow)"
+        lines.append(f"  {i}. {rule_ref(r)}{mark}")
+        if r.text:
+            lines.append(f"       {r.text}")
+    return "\n".join(lines) + "\n"
+
+
+def explanation_json(exp: Explanation) -> str:
+    doc = {"flow": exp.flow.to_json(), "target": exp.target.name,
+           "verdict": exp.decisions[0].action.value if exp.definite else "unknown",
+           "possible": exp.problem is None, "problem": exp.problem,
+           "decision": decision_json(exp.decisions[0]) if exp.definite else None,
+           "unresolved": list(exp.unresolved),
+           "matching": [r.name for r in matching_rules(exp)]}
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def verdict_fields(decision: Decision | None) -> dict[str, Any]:
+    if decision is None:
+        return {"verdict": "unknown", "rule": None, "reason": None, "group": None}
+    group = decision.group.name if decision.group else (
+        decision.rule.group_name if decision.rule else None)
+    return {"verdict": decision.action.value,
+            "rule": decision.rule.locator() if decision.rule else None,
+            "reason": decision.reason.value, "group": group}
+
+
+def describe(decision: Decision | None, names: tuple[str, ...]) -> str:
+    if decision is None:
+        return "unknown: depends on the entries of " + ", ".join(names)
+    if decision.reason is Reason.RULE and decision.rule is not None:
+        return f"{decision.action.value} by {rule_ref(decision.rule)}"
+    return f"{decision.action.value} by {decision.describe()}"
+
+
+def line_error(shown: str, line: int, message: str, style: Style) -> str:
+    """A line of the input that could not be read, as an E001 diagnostic line."""
+    return render_diagnostic(Diagnostic.make("E001", message, Span(shown, line, 1)), {}, style) + "\n"
+
+
+class FlowLines:
+    """Writes ``--flows`` outcomes: text or JSON lines (most lines repeat one of a few
+    decisions, so each decision's JSON is encoded once)."""
+
+    def __init__(self, as_json: bool, target_name: str) -> None:
+        self.as_json = as_json
+        self.target_name = target_name
+        self._tails: dict[tuple[object, ...], str] = {}
+        self._encode = json.JSONEncoder().encode
+
+    def line(self, r: FlowLine) -> str:
+        if r.error is not None:
+            return json.dumps({"line": r.number, "error": r.error}) + "\n" if self.as_json \
+                else f"{r.number}: error: {r.error}\n"
+        decision = r.decision
+        if self.as_json and decision is not None and not r.problem:
+            key = (decision.action, decision.reason, id(decision.rule), id(decision.group))
+            tail = self._tails.get(key)
+            if tail is None:
+                tail = self._tails[key] = self._encode(verdict_fields(decision))[1:]
+            return f'{{"line": {r.number}, {tail}\n'
+        if self.as_json:
+            doc: dict[str, Any] = {"line": r.number, **verdict_fields(decision)}
+            if decision is None:
+                doc["unresolved"] = list(r.unresolved)
+            if r.problem:
+                doc["problem"] = r.problem
+            return self._encode(doc) + "\n"
+        note = f" (cannot occur on {self.target_name}: {r.problem})" if r.problem else ""
+        return f"{r.number}: {r.flow}: {describe(decision, r.unresolved)}{note}\n"
+
+
+def unknown_keys(shown: str, r: FlowLine, style: Style) -> str:
+    """W125 for keys of a flow line that sgverify does not read (each named once)."""
+    new = r.new_keys
+    return render_diagnostic(Diagnostic.make(
+        "W125", "unknown key" + ("s" if len(new) > 1 else "") + " ignored: " + ", ".join(new),
+        Span(shown, r.number, 1)), {}, style) + "\n"
+
+
+def log_line(r: LogLine, shown: str, as_json: bool) -> str:
+    """A record whose logged action disagrees with the policy."""
+    assert r.record is not None and r.record.flow is not None and r.comparison is not None
+    assert r.target is not None
+    record, result = r.record, r.comparison
+    logged = "ACCEPT" if record.logged and record.logged.value == "accept" else "REJECT"
+    if as_json:
+        doc = {"line": r.number, "eni": record.eni or None, "target": r.target.name,
+               "flow": record.flow.to_json(), "logged": logged,
+               **verdict_fields(result.decision), "possible_reply": result.possible_reply}
+        return json.dumps(doc) + "\n"
+    reply = " (possibly the reply of a connection accepted the other way)" \
+        if result.possible_reply else ""
+    return (f"{shown}:{r.number}: {record.flow} on {r.target.name}: logged {logged}, "
+            f"policy: {describe(result.decision, ())}{reply}\n")
+
+
+def log_warnings(tally: LogTally, shown: str, style: Style) -> str:
+    """W125 for the interfaces whose records were not compared."""
+    out = []
+    for eni, number in tally.unknown_enis.items():
+        out.append(render_diagnostic(Diagnostic.make(
+            "W125", f"interface {eni} is not in the policy: its records are not compared "
+            "(give its instance or network interface, or --target)", Span(shown, number, 1)), {},
+            style) + "\n")
+    for name, (number, problem) in tally.elsewhere.items():
+        out.append(render_diagnostic(Diagnostic.make(
+            "W125", f"records logged for {name} cannot occur on it ({problem}): they are not "
+            "compared (is the interface id mapped to the right instance?)", Span(shown, number, 1)),
+            {}, style) + "\n")
+    return "".join(out)
+
+
+def log_summary(tally: LogTally) -> str:
+    return ("flow log: {records} records: {agree} agree, {disagree} disagree, {undecided} "
+            "undecided (unresolved lists), {no-data} without traffic, {unknown-interface} on "
+            "unknown interfaces, {elsewhere} not possible on their interface, {errors} "
+            "unreadable").format(**tally.counts) + "\n"
