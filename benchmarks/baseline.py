@@ -10,10 +10,21 @@ from __future__ import annotations
 import z3
 
 from sgverify.core.addresses import INTERNET, V4, AddrSpace
-from sgverify.core.model import (TCP, Action, Check, Direction, FlowAssertion, GroupType, Nic, Rule,
-                            Semantics, Target)
+from sgverify.core.model import (
+    TCP,
+    Action,
+    Check,
+    Direction,
+    FlowAssertion,
+    GroupType,
+    Nic,
+    Rule,
+    Semantics,
+    Target,
+    flowset_keys,
+    target_keys,
+)
 from sgverify.engines.z3.encode import SymFlow, flow_set, peer_side, single_sides, well_formed
-from sgverify.core.model import flowset_keys, target_keys
 
 
 def _space(v6: z3.BoolRef, ip4: z3.BitVecRef, ip6: z3.BitVecRef, space: AddrSpace) -> z3.BoolRef:

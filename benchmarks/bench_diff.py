@@ -37,8 +37,8 @@ def policies(rules: int, changes: int, seed: int = 5) -> tuple[str, str]:
 
 
 def run(rules: int, changes: int) -> dict[str, Any]:
-    from sgverify.api import load_policy
     from sgverify.analyses.diff.diff import diff_policies
+    from sgverify.api import load_policy
     from sgverify.core.model import Check, CompareAssertion, FlowSet, Policy
     from sgverify.prove.run import Checker
 

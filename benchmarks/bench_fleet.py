@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _measure(code: str) -> dict[str, Any]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "benchmarks"),
+                                                       os.environ.get("PYTHONPATH", "")]))
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-3000:])
@@ -30,7 +31,7 @@ def bench_audit_row(quick: bool) -> Any:
     from run import Row
 
     groups, rules = (100, 50) if quick else (1000, 200)
-    f = _measure("import json; from sgverify.analyses.audit.bench import bench_audit; "
+    f = _measure("import json; from fleet import bench_audit; "
                  f"print(json.dumps(bench_audit({groups}, {rules}, 1)))")
     row = Row(f"3. Audit: {groups:,} groups x {rules} rules + {f['interfaces']:,} interfaces, "
               f"{f['controls']} controls", f"{f['audit_seconds']:.1f} s ({f['checks']:,} checks)",
@@ -49,7 +50,7 @@ def bench_reach_row(quick: bool) -> Any:
     from run import Row
 
     groups = 100 if quick else 1000
-    f = _measure("import json; from sgverify.analyses.reach.bench import bench_reach; "
+    f = _measure("import json; from fleet import bench_reach; "
                  f"print(json.dumps(bench_reach({groups}, 1)))")
     total = f["matrix_seconds"] + f["group_matrix_seconds"]
     row = Row(f"4. Reachability matrix: {groups:,} groups, {f['instances']:,} instances "

@@ -79,8 +79,8 @@ def flow_lines(count: int, seed: int = 7) -> list[str]:
 
 def run(flows: int, rules: int, sample: int = 2000) -> dict[str, float]:
     """Time the command; check a sample against ``evaluate.decide``; return the figures."""
-    from sgverify.core.evaluate import decide
     from sgverify.cloud.flows import flow_from_json
+    from sgverify.core.evaluate import decide
     from sgverify.load import load_inputs
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -94,9 +94,10 @@ def bench_gate(quick: bool) -> Row:
 def bench_interface(quick: bool) -> Row:
     """2. One interface, 1,000 rules, 20 assertions: time per assertion after loading."""
     import baseline
+
     from sgverify.api import load_policy
-    from sgverify.prove.run import Checker
     from sgverify.core.result import Verdict
+    from sgverify.prove.run import Checker
 
     rules = 200 if quick else 1000
     with tempfile.TemporaryDirectory() as tmp:

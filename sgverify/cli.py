@@ -14,8 +14,8 @@ from typing import IO, Sequence
 
 from . import __version__
 from .commands import REGISTRY, load
-from .report.gate import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED
 from .core.diagnostics import REPORT_BUGS
+from .report.gate import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED
 
 __all__ = ["run", "main", "build_parser", "EXIT_OK", "EXIT_VIOLATED", "EXIT_ERROR", "EXIT_UNKNOWN"]
 

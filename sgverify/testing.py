@@ -28,9 +28,9 @@ from typing import Sequence
 from .api import SpecReport, check_extra, check_file
 from .core.diagnostics import Diagnostic
 from .core.flow import Flow
+from .core.result import Result, Verdict
 from .report.from_check import result_finding
 from .report.text import Style, render_diagnostic, render_finding
-from .core.result import Result, Verdict
 
 __all__ = ["assert_denied", "assert_allowed", "assert_reachable", "assert_proved",
            "SpecAssertionError", "SpecInputError"]

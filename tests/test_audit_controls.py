@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from sgverify.api import load_policy
 from sgverify.analyses.audit.controls import BUILTIN
 from sgverify.analyses.audit.run import choose_controls, run_audit
 from sgverify.analyses.audit.settings import Settings
-from sgverify.prove.run import Checker
+from sgverify.api import load_policy
 from sgverify.core.result import Verdict
+from sgverify.prove.run import Checker
 
 FIXTURES = Path(__file__).parent / "fixtures" / "audit" / "controls"
 EXPECT = re.compile(r"^#\s*expect:\s*(group|interface)\s+(\S+)\s+(proved|violated)(?:\s+by\s+(\S+))?\s*$",

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from sgverify.api import load_policy
+from benchmarks.synthetic import PLANTED_NOTES, Shape, generate, to_policy, to_sgv
 from sgverify.analyses.audit.run import choose_controls, run_audit
 from sgverify.analyses.audit.settings import Settings
-from sgverify.analyses.audit.synthetic import PLANTED_NOTES, Shape, generate, to_policy, to_sgv
+from sgverify.api import load_policy
 from sgverify.core.model import Semantics
-from sgverify.prove.run import Checker
 from sgverify.core.result import Verdict
+from sgverify.prove.run import Checker
 
 SMALL = Shape(groups=30, rules_per_group=8, instances=200, seed=3)  # dozens and hundreds
 

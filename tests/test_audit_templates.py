@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from sgverify.api import load_policy
 from sgverify.analyses.audit.run import choose_controls, run_audit
 from sgverify.analyses.audit.settings import Settings, Waiver, load_settings, selects_group
 from sgverify.analyses.audit.templates import ControlError, read_control, substitute
+from sgverify.api import load_policy
 from sgverify.core.result import Verdict
 
 FIXTURES = Path(__file__).parent / "fixtures" / "audit"

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from sgverify.api import load_policy
 from sgverify.analyses.audit.run import choose_controls, run_audit
 from sgverify.analyses.audit.settings import Settings
+from sgverify.api import load_policy
 from sgverify.cli import run
 from sgverify.core.evaluate import decide, unresolved_names
 from sgverify.core.flow import Flow

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from sgverify.api import load_policy
 from sgverify.analyses.audit import run as audit_run
-from sgverify.report.audit import render_json, render_text, run_report
 from sgverify.analyses.audit.run import choose_controls, run_audit
 from sgverify.analyses.audit.settings import Settings, load_settings
+from sgverify.api import load_policy
+from sgverify.report.audit import render_json, render_text, run_report
 from sgverify.report.gate import FailOn
 from sgverify.report.sarif import render_sarif
 from sgverify.report.text import Style
@@ -67,6 +67,7 @@ def test_dask_backend_gives_the_same_audit() -> None:
 
 def test_cli_jobs_and_backend_give_identical_reports() -> None:
     import io
+
     from sgverify.cli import run
     outs = set()
     for argv in (["--jobs", "1"], ["--jobs", "2"], ["--backend", "dask", "--jobs", "2"]):

@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from gate_support import SPECS, cli, write
+
 from sgverify.report.baseline import BaselineError, baseline_for, dump_baseline, parse_baseline
 from sgverify.report.findings import FileReport, Finding, Outcome
 from sgverify.report.gate import FailOn

@@ -9,13 +9,23 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import KEYS, PORTS, cidr_spaces, semantics, targets
 
 from sgverify.api import load_policy
-from sgverify.core.model import (Check, Direction, EndpointTerm, FlowAssertion, FlowSet, Policy,
-                            PortRange, Service, TCP, UDP)
-from sgverify.prove.run import Checker
+from sgverify.core.model import (
+    TCP,
+    UDP,
+    Check,
+    Direction,
+    EndpointTerm,
+    FlowAssertion,
+    FlowSet,
+    Policy,
+    PortRange,
+    Service,
+)
 from sgverify.core.result import Result
-from strategies import KEYS, PORTS, cidr_spaces, semantics, targets
+from sgverify.prove.run import Checker
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = sorted((ROOT / "specs").rglob("*.sgv")) + sorted((ROOT / "tests" / "fixtures" / "broken").glob("*.sgv"))

@@ -8,13 +8,21 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import PORTS, cidr_spaces, semantics, targets
 
 from sgverify.api import check_file
-from sgverify.engines.boxes.certify import violation_exists
-from sgverify.core.model import Check, Direction, EndpointTerm, FlowAssertion, FlowSet, Policy, Service
-from sgverify.prove.run import Checker
+from sgverify.core.model import (
+    Check,
+    Direction,
+    EndpointTerm,
+    FlowAssertion,
+    FlowSet,
+    Policy,
+    Service,
+)
 from sgverify.core.result import Verdict
-from strategies import PORTS, cidr_spaces, semantics, targets
+from sgverify.engines.boxes.certify import violation_exists
+from sgverify.prove.run import Checker
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted((ROOT / "specs").rglob("*.sgv")) + sorted((ROOT / "tests" / "fixtures" / "broken").glob("*.sgv"))
@@ -38,7 +46,7 @@ def test_certifier_agrees_on_bundled_specs(path: Path) -> None:
        peers=st.one_of(st.none(), cidr_spaces), only_peers=cidr_spaces,
        port=st.one_of(st.none(), st.sampled_from(PORTS)))
 def test_certifier_matches_solver_on_random_policies(target, sem, kind, direction, peers, only_peers, port) -> None:
-    from sgverify.core.model import PortRange, TCP, UDP
+    from sgverify.core.model import TCP, UDP, PortRange
     services = None if port is None else (Service(frozenset({TCP, UDP}), (PortRange(port, port),)),)
     ends = (EndpointTerm(peers),) if peers is not None else None
     fs = FlowSet(directions=frozenset({direction}) if direction else None, services=services,

@@ -15,7 +15,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-
 from gate_support import ROOT, SARIF_SCHEMA, SPECS, cli, write
 
 HOOKS = ROOT / ".pre-commit-hooks.yaml"

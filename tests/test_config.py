@@ -7,9 +7,16 @@ import json
 from pathlib import Path
 
 import pytest
-
 from gate_support import SPECS, cli, write
-from sgverify.project.config import DEFAULTS, Config, ConfigError, discover, find_config, load_config
+
+from sgverify.project.config import (
+    DEFAULTS,
+    Config,
+    ConfigError,
+    discover,
+    find_config,
+    load_config,
+)
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from helpers import policy
 
-from sgverify.api import check_text
-from sgverify.core.addresses import V6
-from sgverify.cli import run
-from sgverify.core.diagnostics import InternalError
 from sgverify.analyses.diff.diff import NEWLY_ALLOWED, NEWLY_DENIED, PolicyDiff, diff_policies
+from sgverify.api import check_text
+from sgverify.cli import run
+from sgverify.core.addresses import V6
+from sgverify.core.diagnostics import InternalError
 from sgverify.core.model import Direction, Nic
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "diff"

@@ -10,13 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import flows, semantics, targets
 
-from sgverify.engines.boxes.intervals import Budget
 from sgverify.analyses.diff.diff import Unit, diff_unit
+from sgverify.analyses.lint.shadow import Scope, analyse, rule_id, without
 from sgverify.core.evaluate import decide
 from sgverify.core.flow import Flow, flow_problem
-from sgverify.analyses.lint.shadow import Scope, analyse, rule_id, without
-from sgverify.engines.boxes.merge import in_box
 from sgverify.core.model import Action, Semantics, Target
+from sgverify.engines.boxes.intervals import Budget
+from sgverify.engines.boxes.merge import in_box
 
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -102,9 +102,9 @@ def _differ(a: Target, b: Target, direction, sem: Semantics) -> bool:
     ``decision``): is there a possible flow of ``direction`` they decide differently?"""
     import z3
 
-    from sgverify.engines.z3.encode import SymFlow, decision, single_view, well_formed
     from sgverify.analyses.lint.shadow import layout_for
     from sgverify.core.model import Direction
+    from sgverify.engines.z3.encode import SymFlow, decision, single_view, well_formed
     f = SymFlow(universe=frozenset(layout_for(a).keys) | frozenset(layout_for(b).keys))
     view = single_view(f)
     s = z3.SolverFor("QF_BV")

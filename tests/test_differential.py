@@ -10,14 +10,13 @@ from __future__ import annotations
 import z3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from strategies import flows, semantics, targets
+
 from sgverify.core.addresses import V6
-from sgverify.engines.z3.encode import SymFlow, accepted, single_view, well_formed
 from sgverify.core.evaluate import decide
 from sgverify.core.flow import Flow, flow_problem
-from sgverify.core.model import Direction, Nic, Semantics, Target
-from sgverify.core.model import target_keys
+from sgverify.core.model import Direction, Nic, Semantics, Target, target_keys
+from sgverify.engines.z3.encode import SymFlow, accepted, single_view, well_formed
 
 FLOWS_PER_POLICY = 60
 EXAMPLES = 200

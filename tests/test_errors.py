@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 from helpers import codes
+
 from sgverify.api import load_policy
 from sgverify.cli import run
 

@@ -1,10 +1,10 @@
 """The concrete evaluator: each point of semantics.md on hand-made flows."""
 
 import pytest
-
 from helpers import policy
-from sgverify.core.evaluate import Reason, decide, decide_all, definitely
+
 from sgverify.analyses.explain.explain import parse_flow
+from sgverify.core.evaluate import Reason, decide, decide_all, definitely
 from sgverify.core.model import Action
 
 

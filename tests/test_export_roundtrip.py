@@ -13,16 +13,24 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-
 from inputs_support import cli
 from strategies import CIDRS_V4, CIDRS_V6, PORTS
+
 from sgverify.api import check_text, load_policy
 from sgverify.cloud.export import export_aliyun, export_problems, permissions
 from sgverify.cloud.importer import ImportRequest, import_files
-from sgverify.core.model import Check, CompareAssertion, Direction, FlowSet, Network, Policy, Target
-from sgverify.prove.run import Checker
-from sgverify.lang.resolve import resolve
+from sgverify.core.model import (
+    Check,
+    CompareAssertion,
+    Direction,
+    FlowSet,
+    Network,
+    Policy,
+    Target,
+)
 from sgverify.core.result import Verdict
+from sgverify.lang.resolve import resolve
+from sgverify.prove.run import Checker
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from strategies import flows, semantics, targets
+
 from sgverify.core.evaluate import decide, decide_all, definitely
 from sgverify.core.evaluate_fast import Compiled, IntervalIndex
 from sgverify.core.model import Group, Peer, Semantics, Target

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from inputs_support import FIXTURES, cli, fixture
 from strategies import flows, targets
+
 from sgverify.cloud.flows import FlowError, flow_from_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -192,6 +192,7 @@ def test_benchmark_harness_small() -> None:
 
 def test_progress_only_on_a_terminal(tmp_path: Path) -> None:
     import io
+
     from sgverify.cli import run
 
     class Terminal(io.StringIO):

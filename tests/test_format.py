@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from inputs_support import FIXTURES, imported
-from sgverify.lang.build import build_document
+
 from sgverify.core.diagnostics import Span
+from sgverify.lang.build import build_document
 from sgverify.lang.printer import format_document, format_rule, quote
 from sgverify.lang.syntax import Document, PeerNode, RuleNode
 

@@ -3,9 +3,8 @@ result or a clean error (see tests/fuzzing.py; fuzz/fuzz_sgv.py runs the same fo
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
-
 from fuzzing import data_survives, generated, mutated, mutated_json, survives, token_soup
+from hypothesis import HealthCheck, given, settings
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from gate_support import SPECS, cli, write
+
 from sgverify.report import gate
 from sgverify.report.findings import Finding, Outcome
 from sgverify.report.gate import FailOn, exit_code

@@ -18,8 +18,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from gate_support import ROOT, cli
+
 from sgverify import __version__
 
 GOLDEN = Path(__file__).resolve().parent / "golden"

@@ -16,7 +16,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from gate_support import ROOT, cli
 from test_golden import UPDATE, normalise
 

@@ -8,10 +8,10 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from sgverify.api import load_policy
 from sgverify.analyses.audit.run import choose_controls, run_audit
 from sgverify.analyses.audit.settings import Settings
 from sgverify.analyses.reach.answer import ask
+from sgverify.api import load_policy
 from sgverify.report.html import render_html
 
 FIXTURES = Path(__file__).parent / "fixtures" / "audit"

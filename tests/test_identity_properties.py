@@ -12,9 +12,9 @@ import json
 import os
 from dataclasses import dataclass
 
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from gate_support import cli
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 OWNERS = ["", "1", "2"]
 PORTS = ["22", "80", "443", "22, 80", "1-1024"]

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from inputs_support import cli, fixture, imported, messages, resolved, web_tier, write_json
+
 from sgverify.core.addresses import AddrSpace
 from sgverify.core.model import Action, Direction, GroupKey, GroupType, Network, Nic, PortRange
 
@@ -242,8 +242,10 @@ def test_assertions_about_groups_only_referenced_are_not_proved(tmp_path) -> Non
     assertion about it is unknown (W402), never proved (QA finding)."""
     import io
     import shutil
-    from sgverify.cli import run
+
     from inputs_support import FIXTURES
+
+    from sgverify.cli import run
     shutil.copy(FIXTURES / "aliyun" / "web-tier.json", tmp_path / "web-tier.json")
     spec = tmp_path / "spec.sgv"
     spec.write_text('import "web-tier.json"\n'

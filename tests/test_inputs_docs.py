@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from inputs_support import FIXTURES, cli
 
 ROOT = Path(__file__).resolve().parent.parent

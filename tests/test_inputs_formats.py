@@ -6,14 +6,21 @@ import json
 from pathlib import Path
 
 import pytest
-
 from inputs_support import cli, fixture, imported, messages, resolved, write_json
-from sgverify.core.addresses import AddrSpace
+
+from sgverify.core.addresses import AddrSpace, parse_address
 from sgverify.core.evaluate import decide
 from sgverify.core.flow import Flow
-from sgverify.core.model import (Action, Direction, GroupKey, GroupType, Network, Nic, PortRange,
-                            Target)
-from sgverify.core.addresses import parse_address
+from sgverify.core.model import (
+    Action,
+    Direction,
+    GroupKey,
+    GroupType,
+    Network,
+    Nic,
+    PortRange,
+    Target,
+)
 
 
 def flow(direction: Direction, protocol: int, src: str, dst: str, sport: int | None = None,

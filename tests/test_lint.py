@@ -13,12 +13,23 @@ from pathlib import Path
 import pytest
 from helpers import policy
 
-from sgverify.core.addresses import AddrSpace
-from sgverify.cli import run
-from sgverify.core.diagnostics import InternalError
 from sgverify.analyses.lint.lint import LintFinding, lint_policy
-from sgverify.core.model import (ICMP, Action, Direction, Group, GroupKey, GroupType, Instance, Peer,
-                            Policy, PortRange, Rule)
+from sgverify.cli import run
+from sgverify.core.addresses import AddrSpace
+from sgverify.core.diagnostics import InternalError
+from sgverify.core.model import (
+    ICMP,
+    Action,
+    Direction,
+    Group,
+    GroupKey,
+    GroupType,
+    Instance,
+    Peer,
+    Policy,
+    PortRange,
+    Rule,
+)
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "lint" / "web.sgv"
 

@@ -10,7 +10,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-
 from gate_support import ROOT, cli, validate_sarif, write
 
 jsonschema = pytest.importorskip("jsonschema")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from sgverify.analyses.lint.lint import lint_policy
 from sgverify.api import load_policy
 from sgverify.cli import run
-from sgverify.analyses.lint.lint import lint_policy
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 POLICIES = [FIXTURES / "lint" / "web.sgv", FIXTURES / "audit" / "fleet.sgv"]

@@ -55,6 +55,7 @@ def test_dask_backend_on_a_local_cluster() -> None:
 
 def test_cli_output_identical_with_jobs(tmp_path: Path) -> None:
     import io
+
     from sgverify.cli import run
     outs = []
     for jobs in ("1", "2"):
@@ -67,6 +68,7 @@ def test_cli_output_identical_with_jobs(tmp_path: Path) -> None:
 
 def test_cli_certify_notes_every_result() -> None:
     import io
+
     from sgverify.cli import run
     out = io.StringIO()
     spec = str(ROOT / "specs" / "scenarios" / "06-internet-access-vpc.sgv")

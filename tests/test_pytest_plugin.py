@@ -7,11 +7,17 @@ import os
 from pathlib import Path
 
 import pytest
-
 from gate_support import ROOT, SPECS
+
 from sgverify.core.result import Verdict
-from sgverify.testing import (SpecAssertionError, SpecInputError, assert_allowed, assert_denied,
-                              assert_proved, assert_reachable)
+from sgverify.testing import (
+    SpecAssertionError,
+    SpecInputError,
+    assert_allowed,
+    assert_denied,
+    assert_proved,
+    assert_reachable,
+)
 
 pytest_plugins = ["pytester"]
 

@@ -4,18 +4,25 @@ failing closed on 'unknown' and on internal disagreement."""
 from __future__ import annotations
 
 import pytest
+from helpers import only_result, results, verdicts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import cidr_spaces, flows, semantics, targets
 
 import sgverify.prove.prover as query
-from helpers import only_result, results, verdicts
 from sgverify.cli import run
 from sgverify.core.evaluate import Reason, decide
-from sgverify.core.model import (Action, Check, Direction, EndpointTerm, FlowAssertion, FlowSet,
-                            Policy)
-from sgverify.prove.run import Checker
+from sgverify.core.model import (
+    Action,
+    Check,
+    Direction,
+    EndpointTerm,
+    FlowAssertion,
+    FlowSet,
+    Policy,
+)
 from sgverify.core.result import Verdict
-from strategies import cidr_spaces, flows, semantics, targets
+from sgverify.prove.run import Checker
 
 WEB = """
 group web (vpc, basic) {

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from sgverify.core.addresses import INTERNET
 from sgverify.api import check_text, load_policy
-from sgverify.lang.build import build_document
+from sgverify.core.addresses import INTERNET
 from sgverify.core.model import (
     Check,
     Direction,
@@ -26,8 +25,9 @@ from sgverify.core.model import (
     FlowSet,
     ReachAssertion,
 )
-from sgverify.prove.run import Checker
 from sgverify.core.result import Verdict
+from sgverify.lang.build import build_document
+from sgverify.prove.run import Checker
 
 FIXTURES = Path(__file__).parent / "fixtures" / "audit"
 FLEET = (FIXTURES / "fleet.sgv").read_text()

@@ -110,6 +110,7 @@ def test_errors(argv: list[str], words: str) -> None:
 
 def test_unknown_pairs_fail_closed(tmp_path) -> None:
     import io
+
     from sgverify.cli import run
     spec = tmp_path / "unk.sgv"
     spec.write_text("prefix-list partners (id pl-1)\ngroup web { ingress accept tcp 22 from prefix-list partners }\n"

@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from helpers import reach_cli
+
 from sgverify.core.result import Verdict
 
 reach = reach_cli

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from sgverify.core.addresses import INTERNET
+from benchmarks.synthetic import Shape, generate, to_sgv
+from sgverify.analyses.reach.exposure import exposures
 from sgverify.api import load_policy
-from sgverify.analyses.audit.synthetic import Shape, generate, to_sgv
+from sgverify.core.addresses import INTERNET
 from sgverify.core.model import (
     Check,
     Direction,
@@ -24,10 +25,9 @@ from sgverify.core.model import (
     ReachAssertion,
     Service,
 )
-from sgverify.prove.run import Checker
-from sgverify.analyses.reach.exposure import exposures
-from sgverify.engines.atoms.matrix import REACHABLE, UNKNOWN, UNREACHABLE, Query, ReachMatrix
 from sgverify.core.result import Verdict
+from sgverify.engines.atoms.matrix import REACHABLE, UNKNOWN, UNREACHABLE, Query, ReachMatrix
+from sgverify.prove.run import Checker
 
 FIXTURES = Path(__file__).parent / "fixtures" / "audit"
 STATUS = {Verdict.PROVED: REACHABLE, Verdict.UNKNOWN: UNKNOWN, Verdict.VIOLATED: UNREACHABLE}

@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import reach_cli
 
 from sgverify.api import load_policy
-from helpers import reach_cli
 from sgverify.core.evaluate import decide, unresolved_names
 from sgverify.core.flow import Flow
 from sgverify.core.model import Direction, Nic

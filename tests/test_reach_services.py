@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sgverify.core.addresses import V4, V6
-from sgverify.core.model import Direction, Peer, PortRange, Rule, Service, Action, GroupKey
+from sgverify.core.model import Action, Direction, GroupKey, Peer, PortRange, Rule, Service
 from sgverify.engines.atoms.services import ServiceBox, ServiceSpace, bit_runs
 
 KEY = GroupKey("", "g")

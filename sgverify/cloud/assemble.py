@@ -13,10 +13,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from ..lang.printer import format_rule, is_name
 from ..core.model import Action, GroupType, Network, Nic, PortRange
-from ..lang.syntax import (Document, GroupNode, InstanceNode, PeerNode, PortListNode, PrefixListNode,
-                      RuleNode, Statement)
+from ..lang.printer import format_rule, is_name
+from ..lang.syntax import (
+    Document,
+    GroupNode,
+    InstanceNode,
+    PeerNode,
+    PortListNode,
+    PrefixListNode,
+    RuleNode,
+    Statement,
+)
 from .source import BAD_RULE, Node, Sink
 
 

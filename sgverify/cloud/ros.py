@@ -13,7 +13,7 @@ from __future__ import annotations
 from ..core.model import Action, Direction, GroupType, Network
 from ..lang.syntax import PeerNode
 from .assemble import Batch, GroupDraft, GroupRef, InstanceDraft
-from .permission import FIELDS, PermissionContext, convert_permission, cidr_peer
+from .permission import FIELDS, PermissionContext, cidr_peer, convert_permission
 from .source import BAD_RULE, SYNTAX, UNSUPPORTED, Node, Sink, text_of
 
 TOP_FIELDS = frozenset("""ROSTemplateFormatVersion Description Metadata Parameters Mappings

@@ -13,16 +13,15 @@ from dataclasses import replace
 from typing import IO
 
 from ..analyses.audit.controls import BUILTIN
-from ..report.progress import ProgressBar
-from ..report.audit import audit_exit_code, render_json, render_text, run_report
 from ..analyses.audit.run import choose_controls, run_audit
 from ..analyses.audit.settings import Settings, check_selector, discover_settings, load_settings
 from ..analyses.audit.templates import ControlError
-from ..report.gate import FailOn
+from ..report.audit import audit_exit_code, render_json, render_text, run_report
+from ..report.gate import EXIT_ERROR, EXIT_OK, FailOn
+from ..report.progress import ProgressBar
 from ..report.text import Style, render_diagnostic
-from ..report.gate import EXIT_ERROR, EXIT_OK
-from .inventory import add_inventory_arguments, load_inventory
 from .common import add_parallel_arguments, seconds, style_for
+from .inventory import add_inventory_arguments, load_inventory
 from .outputs import Output, Refused, add_output_arguments, plan_outputs, writable, write_reports
 
 NAME = "audit"
@@ -91,8 +90,8 @@ def _check_setting(key: str, text: str, where: str, prefix: str) -> None:
         if key == "public-services":
             raise ControlError(f"{where}: {key} is empty (name the services the internet may reach)")
         return
-    from ..lang.build import build_fragment
     from ..core.diagnostics import InputError
+    from ..lang.build import build_fragment
     try:
         node = build_fragment(prefix + text, "flowset", where)
     except InputError as exc:

@@ -14,22 +14,29 @@ import time
 from dataclasses import replace
 from typing import IO, Callable, Sequence
 
-from ..project.cache import DEFAULT_DIR, ResultCache, Settings, folder_from
-from ..report.baseline import BaselineError, apply_baseline, load_baseline
-from ..project.config import DEFAULTS, FAIL_ON, FORMATS, Config, ConfigError, discover, load_config
 from ..core.diagnostics import Diagnostic
-from ..core.model import Semantics
 from ..core.files import display_path, file_problem, missing_reason
+from ..core.model import Semantics
+from ..core.spec_report import SpecReport
 from ..lang.includes import includers
+from ..project.cache import DEFAULT_DIR, ResultCache, Settings, folder_from
+from ..project.config import DEFAULTS, FAIL_ON, FORMATS, Config, ConfigError, discover, load_config
+from ..report.baseline import BaselineError, apply_baseline, load_baseline
 from ..report.findings import FileReport, RunNote, RunReport, with_fingerprints
 from ..report.from_check import path_file_report, spec_file_report
-from ..report.gate import FailOn, exit_code as gate_exit_code, run_exit_code
+from ..report.gate import EXIT_ERROR, FailOn, run_exit_code
+from ..report.gate import exit_code as gate_exit_code
 from ..report.text import Style, render_text
-from ..core.spec_report import SpecReport
-from ..report.gate import EXIT_ERROR
 from .common import add_parallel_arguments, seconds
-from .outputs import (Output, Refused, add_output_arguments, plan_outputs, writable,
-                      write_baseline, write_reports)
+from .outputs import (
+    Output,
+    Refused,
+    add_output_arguments,
+    plan_outputs,
+    writable,
+    write_baseline,
+    write_reports,
+)
 
 NAME = "check"
 HELP = "prove every assertion in .sgv files or folders"
@@ -276,8 +283,7 @@ def _check(files: list[str], args: argparse.Namespace, key: Settings, stderr: IO
     """Check ``files``: in this process, or in workers (``--jobs``, ``--backend``)."""
     if not files:
         return []
-    from ..api import check_file
-    from ..api import check_files
+    from ..api import check_file, check_files
     from ..core.parallel import default_jobs
 
     jobs = args.jobs or default_jobs()

@@ -12,6 +12,7 @@ from ..core.parallel import BACKENDS
 from ..core.spec_report import SpecReport
 from ..report.text import Style, render_diagnostic
 
+
 def style_for(choice: str, stream: IO[str]) -> Style:
     """Colour only on a terminal (or when asked), never when NO_COLOR is set."""
     if choice == "always":

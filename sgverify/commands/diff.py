@@ -16,19 +16,24 @@ import time
 from dataclasses import replace
 from typing import IO
 
-from ..core.diagnostics import REPORT_BUGS, Diagnostic, InputError, InternalError
 from ..analyses.diff.diff import DEFAULT_BUDGET, diff_policies
 from ..cloud.importer import FORMATS
+from ..core.diagnostics import REPORT_BUGS, Diagnostic, InputError, InternalError
 from ..load import load_inputs
+from ..report.diff import input_problems, render_diff
 from ..report.findings import FileReport, RunReport, with_fingerprints
 from ..report.from_diff import diff_files, gate_label, rules, summary
-from ..report.gate import FailOn, run_exit_code
+from ..report.gate import EXIT_ERROR, FailOn, run_exit_code
 from ..report.text import render_diagnostic
-from ..report.gate import EXIT_ERROR
 from .common import positive_int, print_diagnostics, seconds, style_for
-from .outputs import (Output, Refused, add_output_arguments, plan_outputs, write_error_reports,
-                      write_reports)
-from ..report.diff import input_problems, render_diff
+from .outputs import (
+    Output,
+    Refused,
+    add_output_arguments,
+    plan_outputs,
+    write_error_reports,
+    write_reports,
+)
 
 NAME = "diff"
 HELP = "the exact difference between two policies: newly allowed and newly denied flows"

@@ -16,21 +16,29 @@ import os
 import sys
 from typing import IO, BinaryIO, Iterator
 
-from ..core.spec_report import SpecReport
-from ..core.diagnostics import InputError
+from ..analyses.explain.bulk import LogTally, compare_log, default_target, explain_flows
 from ..analyses.explain.explain import explain, parse_flow
 from ..analyses.explain.flowlog import read_records
-from ..cloud.importer import FORMATS
 from ..cloud.flows import read_json_lines
-from ..load import LoadedPolicy, load_inputs
-from ..core.model import Policy, Target
+from ..cloud.importer import FORMATS
+from ..core.diagnostics import InputError
 from ..core.files import file_problem
-from ..report.text import Style, render_diagnostic
+from ..core.model import Policy, Target
+from ..core.spec_report import SpecReport
+from ..load import LoadedPolicy, load_inputs
+from ..report.explain import (
+    FlowLines,
+    explanation_json,
+    explanation_text,
+    line_error,
+    log_line,
+    log_summary,
+    log_warnings,
+    unknown_keys,
+)
 from ..report.gate import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED
-from .common import style_for
-from ..analyses.explain.bulk import LogTally, compare_log, default_target, explain_flows
-from .common import print_diagnostics
-from ..report.explain import FlowLines, explanation_json, explanation_text, line_error, log_line, log_summary, log_warnings, unknown_keys
+from ..report.text import Style, render_diagnostic
+from .common import print_diagnostics, style_for
 
 NAME = "explain"
 HELP = "show the verdict and deciding rule for concrete flows (one, a file of them, or a flow log)"

@@ -6,12 +6,12 @@ import argparse
 import json
 from typing import IO
 
-from ..core.diagnostics import Diagnostic
 from ..cloud.export import export_aliyun, export_problems
 from ..cloud.importer import FORMATS
+from ..core.diagnostics import Diagnostic
 from ..load import load_inputs
-from ..report.text import render_diagnostic
 from ..report.gate import EXIT_ERROR, EXIT_OK
+from ..report.text import render_diagnostic
 from .common import style_for
 
 NAME = "export"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from typing import IO
 
-from ..lang.printer import format_document
 from ..cloud.importer import FORMATS, ImportRequest, expand_paths, import_files
-from ..report.text import render_diagnostic
+from ..lang.printer import format_document
 from ..lang.resolve import resolve
 from ..report.gate import EXIT_ERROR, EXIT_OK
+from ..report.text import render_diagnostic
 from .common import style_for
 
 NAME = "import"

@@ -8,8 +8,8 @@ import argparse
 import os
 from typing import IO
 
-from ..project.config import find_config
 from ..core.files import display_path
+from ..project.config import find_config
 from ..report.gate import EXIT_ERROR, EXIT_OK
 
 NAME = "init"

@@ -16,24 +16,31 @@ import os
 import time
 from typing import IO
 
-from ..report.progress import ProgressBar
-from ..core.spec_report import SpecReport
-from ..report.baseline import BaselineError, apply_baseline, load_baseline
-from ..core.diagnostics import REPORT_BUGS, Diagnostic, InputError, InternalError
-from ..cloud.importer import FORMATS
 from ..analyses.lint.lint import DEFAULT_BUDGET, LintFinding, lint_policy
+from ..cloud.importer import FORMATS
+from ..core.diagnostics import REPORT_BUGS, Diagnostic, InputError, InternalError
 from ..core.files import display_path
+from ..core.spec_report import SpecReport
+from ..load import load_inputs
+from ..report.baseline import BaselineError, apply_baseline, load_baseline
 from ..report.findings import FileReport, RunNote, RunReport, with_fingerprints
 from ..report.from_check import diagnostic_finding
 from ..report.from_lint import lint_fails, lint_files, rules, summary
-from ..report.gate import FailOn, run_exit_code
-from ..report.text import render_diagnostic
-from ..report.gate import EXIT_ERROR
-from ..load import load_inputs
-from .common import add_parallel_arguments, positive_int, print_diagnostics, seconds, style_for
-from .outputs import (Output, Refused, add_output_arguments, plan_outputs, writable,
-                      write_baseline, write_error_reports, write_reports)
+from ..report.gate import EXIT_ERROR, FailOn, run_exit_code
 from ..report.lint import render_lint
+from ..report.progress import ProgressBar
+from ..report.text import render_diagnostic
+from .common import add_parallel_arguments, positive_int, print_diagnostics, seconds, style_for
+from .outputs import (
+    Output,
+    Refused,
+    add_output_arguments,
+    plan_outputs,
+    writable,
+    write_baseline,
+    write_error_reports,
+    write_reports,
+)
 
 NAME = "lint"
 HELP = "proved rule hygiene: dead, redundant, tied, overly broad and cloud-invalid rules"

@@ -14,9 +14,9 @@ import os
 from dataclasses import dataclass
 from typing import IO, Any, Callable, Sequence
 
-from ..report.baseline import Baseline, baseline_for, dump_baseline
-from ..project.config import FORMATS
 from ..core.files import display_path
+from ..project.config import FORMATS
+from ..report.baseline import Baseline, baseline_for, dump_baseline
 from ..report.findings import FileReport
 from ..report.gate import FailOn
 from ..report.text import Style

@@ -18,16 +18,16 @@ import argparse
 import os
 from typing import IO
 
-from ..report.progress import ProgressBar
-from ..core.diagnostics import InputError
 from ..analyses.reach.answer import ask
-from ..engines.atoms.matrix import Query
-from ..report.reach import render_json, render_text
 from ..analyses.reach.select import SelectError, select
-from ..report.text import render_diagnostic
+from ..core.diagnostics import InputError
+from ..engines.atoms.matrix import Query
 from ..report.gate import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED
-from .inventory import add_inventory_arguments, load_inventory
+from ..report.progress import ProgressBar
+from ..report.reach import render_json, render_text
+from ..report.text import render_diagnostic
 from .common import add_parallel_arguments, style_for
+from .inventory import add_inventory_arguments, load_inventory
 
 NAME = "reach"
 HELP = "who can reach whom across an inventory, on what (with witnesses)"

@@ -19,7 +19,7 @@ from typing import Iterable, Mapping
 from .addresses import INTERNET, V4, V6, AddrSpace
 from .evaluate import Decision, Reason
 from .flow import Flow
-from .model import (TCP, Action, Direction, GroupType, Nic, PortRange, Rule, Semantics, Target)
+from .model import TCP, Action, Direction, GroupType, Nic, PortRange, Rule, Semantics, Target
 
 
 class IntervalIndex:

@@ -25,12 +25,12 @@ from typing import Any, Iterator
 import pytest
 
 from ..api import SpecReport, check_assertion, load_policy
-from ..project.config import DEFAULTS, Config, ConfigError, discover
 from ..core.files import display_path
+from ..core.result import Verdict
 from ..lang.includes import includers
+from ..project.config import DEFAULTS, Config, ConfigError, discover
 from ..report.from_check import result_finding
 from ..report.text import Style, render_diagnostic, render_finding
-from ..core.result import Verdict
 
 _SETTINGS = pytest.StashKey[Config]()
 

@@ -35,7 +35,9 @@ def read_spec(path: str, root: str | None = None, allow_outside: bool = False,
               limits: Limits = Limits()) -> LoadedSpec:
     """Read ``path`` and everything it includes. Every problem (unreadable file, syntax,
     bad value, include) is a diagnostic; check for errors before resolving."""
-    from .build import build_document  # lazy: lark only when a file is read (the cached gate reads none)
+    from .build import (
+        build_document,  # lazy: lark only when a file is read (the cached gate reads none)
+    )
 
     spec = LoadedSpec()
     top = os.path.abspath(path)

@@ -19,7 +19,6 @@ from dataclasses import replace
 
 from ..core.addresses import INTERNET
 from ..core.diagnostics import InternalError
-from ..engines.z3.encode import Unsupported
 from ..core.model import (
     Check,
     Direction,
@@ -32,6 +31,7 @@ from ..core.model import (
 )
 from ..core.result import Result, Verdict
 from ..engines.atoms.matrix import Query, ReachMatrix
+from ..engines.z3.encode import Unsupported
 from .box_prover import BoxProver
 from .prover import Z3Prover
 from .verdicts import REACH_NOTE, VACUOUS, external_reason, flowset_notes

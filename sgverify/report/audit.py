@@ -10,14 +10,14 @@ import json
 from collections import Counter
 from typing import Any
 
+from ..analyses.audit.controls import Control
+from ..analyses.audit.run import AuditReport, ControlResult
+from ..core.result import Verdict
 from .findings import FileReport, Finding, Outcome, RunReport, with_fingerprints
 from .from_check import deciding_places
 from .gate import FailOn, exit_code
 from .json import decision_json, span_json
 from .text import Style, evidence_lines
-from ..core.result import Verdict
-from ..analyses.audit.controls import Control
-from ..analyses.audit.run import AuditReport, ControlResult
 
 SCHEMA = "sgverify-audit/1"
 STATUSES = ("proved", "violated", "waived", "unknown", "error")

@@ -7,18 +7,26 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from ..analyses.diff.diff import DiffBox, Decider, PolicyDiff, Unit, UnitDiff
+from ..analyses.diff.diff import Decider, DiffBox, PolicyDiff, Unit, UnitDiff
 from ..core.diagnostics import Diagnostic
 from .findings import FileReport, RunReport
 from .from_check import diagnostic_finding
-from .from_diff import (box_details, box_head, box_place, diff_suites, failing, presence_fails,
-                        presence_message, unchanged_message)
+from .from_diff import (
+    box_details,
+    box_head,
+    box_place,
+    classic,
+    diff_suites,
+    failing,
+    presence_fails,
+    presence_message,
+    unchanged_message,
+)
 from .gate import EXIT_VIOLATED, run_exit_code
 from .json import rule_json
 from .junit import render_cases
 from .sarif import render_sarif
 from .text import Style
-from .from_diff import classic
 
 
 def box_lines(unit: Unit, box: DiffBox, style: Style, severity: str, new_path: str) -> list[str]:

@@ -19,6 +19,7 @@ from typing import Iterator, Mapping, Sequence
 
 from ..core.diagnostics import Span
 
+
 class FailOn(enum.Enum):
     """The least bad outcome that fails the run; each level includes those above it."""
 

@@ -12,7 +12,6 @@ from ..core.spec_report import SpecReport
 from .findings import FileReport, Finding, Outcome, Related
 from .text import assertion_text, evidence_lines
 
-
 _VERDICT_OUTCOME = {Verdict.PROVED: Outcome.PASSED, Verdict.VIOLATED: Outcome.FAILED,
                     Verdict.UNKNOWN: Outcome.UNKNOWN, Verdict.ERROR: Outcome.ERROR}
 _SEVERITY_OUTCOME = {Severity.ERROR: Outcome.ERROR, Severity.WARNING: Outcome.WARNING,

@@ -13,7 +13,6 @@ import html
 import json
 from typing import TYPE_CHECKING, Any
 
-
 if TYPE_CHECKING:
     from ..analyses.audit.run import AuditReport
     from ..analyses.reach.answer import Answer

@@ -6,14 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from ..analyses.lint.findings import CODES
-from .from_lint import detail_lines
-from .gate import fails as gate_fails
-from ..analyses.lint.findings import LintFinding
+from ..analyses.lint.findings import CODES, LintFinding
 from ..analyses.lint.lint import LintReport
 from .findings import Finding, RunReport
-from .from_lint import lint_suites
+from .from_lint import detail_lines, lint_suites
 from .gate import EXIT_VIOLATED, run_exit_code
+from .gate import fails as gate_fails
 from .json import rule_json, span_json
 from .junit import render_cases
 from .sarif import render_sarif

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .json import decision_json
-from ..core.result import Evidence
-from .text import Style, evidence_lines
 from ..analyses.reach.answer import Answer, Pair
+from ..core.result import Evidence
 from ..engines.atoms.matrix import REACHABLE, STATUS_WORDS
+from .json import decision_json
+from .text import Style, evidence_lines
 
 SCHEMA = "sgverify-reach/1"
 NOTES = ("results are about the security groups only: routing between VPCs, NAT and "

@@ -20,10 +20,10 @@ import os
 import re
 from dataclasses import dataclass
 
-from ...lang.build import build_document
 from ...core.diagnostics import Diagnostic, InputError, Span
 from ...core.files import Limits, display_path, read_text
 from ...core.model import FlowAssertion, FlowSet, GroupKey, GroupType, Policy
+from ...lang.build import build_document
 from ...lang.resolve import resolve
 from ...lang.syntax import (
     AddressSetNode,

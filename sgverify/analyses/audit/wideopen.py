@@ -16,8 +16,6 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from ...core.addresses import INTERNET, format_address
-from ...engines.boxes.intervals import Box, Budget, iv, point
-from ...engines.boxes.certify import FULL, Layout
 from ...core.diagnostics import InternalError
 from ...core.evaluate import decide, unresolved_names
 from ...core.flow import Flow, flow_problem
@@ -32,9 +30,9 @@ from ...core.model import (
 )
 from ...core.result import Evidence, Result, Verdict
 from ...engines.atoms.membership import accepting
+from ...engines.boxes.certify import FULL, Layout
 from ...engines.boxes.finder import BOX_BUDGET, pooled
-from ...prove.box_prover import BoxProver
-from ...engines.boxes.intervals import carve, cross, disjoint
+from ...engines.boxes.intervals import Box, Budget, carve, cross, disjoint, iv, point
 from ...engines.boxes.search import (
     DPORT,
     FAM,
@@ -47,6 +45,7 @@ from ...engines.boxes.search import (
     keyless_rule_boxes,
     pick,
 )
+from ...prove.box_prover import BoxProver
 
 FROM_INTERNET = FlowSet(frozenset({Direction.INGRESS}),
                         src=(EndpointTerm(INTERNET, groups_exactly=frozenset()),))

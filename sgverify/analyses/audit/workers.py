@@ -17,9 +17,10 @@ from typing import Any
 
 from ...core.evaluate import Decision, Reason
 from ...core.model import Action, Group, Rule, Target
+from ...core.parallel import pmap_shared
 from ...core.result import Evidence, Result, Verdict
+from .plan import Item, make_plan
 
-Item = tuple[Any, Any, list[Any]]  # (control, subject, templates) of the plan
 SUBJECT = "subject"  # an evidence target that is the subject's own (almost always)
 
 
@@ -38,7 +39,6 @@ class AuditWork:
 
     def built(self) -> tuple[Any, list[Item]]:
         if self.prepared is None:
-            from .run import make_plan
             self.prepared = make_plan(self.policy, self.controls, self.settings, self.timeout_ms, {})
         return self.prepared
 
@@ -58,7 +58,6 @@ def run_in_workers(work: AuditWork, check: Callable[[Any, Item, Any], Result],
     """``[tuple(check(engine, item, t) for t in item's templates) for item in plan]`` in
     worker processes (forked, or on a Dask cluster); ``rebuild(engine, item, t)`` makes
     the assertion ``check`` used, from the parent's own objects."""
-    from ...core.parallel import pmap_shared
     engine, plan = work.built()
     blocks = _blocks(len(plan), jobs)
     done = pmap_shared(partial(_work, check), work, blocks, jobs, backend, address)

@@ -25,21 +25,56 @@ from typing import Any
 import z3  # type: ignore[import-untyped]
 
 from ...core.addresses import MAX, V4, V6
-from ...engines.boxes.intervals import Box, Budget, BudgetExceeded, Intervals, carve, disjoint
-from ...lang.build import build_fragment
-from ...engines.boxes.certify import (DIR, DPORT, FAM, LOCAL, NIC, PEER, PROTO, SPORT, Layout, Piece, Side,
-                      flowset_group_keys, layout_for,
-                      decide_region, flowset_boxes, rule_boxes, well_formed)
 from ...core.diagnostics import InputError, InternalError, Span
-from ...engines.z3.encode import SymFlow, accepted, atom_var, flow_set, peer_side, single_sides, single_view
-from ...engines.z3.encode import well_formed as z3_well_formed
 from ...core.evaluate import Decision, decide, in_flow_set
 from ...core.flow import Flow, flow_problem
+from ...core.model import (
+    Direction,
+    FlowSet,
+    Group,
+    GroupKey,
+    Instance,
+    Policy,
+    Rule,
+    Semantics,
+    Target,
+)
+from ...engines.boxes.certify import (
+    DIR,
+    DPORT,
+    FAM,
+    LOCAL,
+    NIC,
+    PEER,
+    PROTO,
+    SPORT,
+    Layout,
+    Piece,
+    Side,
+    decide_region,
+    flowset_boxes,
+    flowset_group_keys,
+    layout_for,
+    rule_boxes,
+    well_formed,
+)
+from ...engines.boxes.intervals import Box, Budget, BudgetExceeded, Intervals, carve, disjoint
 from ...engines.boxes.merge import BoxView, describe, merge_boxes, witness
-from ...core.model import Direction, FlowSet, Group, GroupKey, Instance, Policy, Rule, Semantics, Target
-from ...engines.z3.witness import decode
-from ...lang.resolve import Resolver
+from ...engines.boxes.narrow import Narrowing
+from ...engines.z3.encode import (
+    SymFlow,
+    accepted,
+    atom_var,
+    flow_set,
+    peer_side,
+    single_sides,
+    single_view,
+)
+from ...engines.z3.encode import well_formed as z3_well_formed
 from ...engines.z3.solve import SolverUnknown, make_solver, require
+from ...engines.z3.witness import decode
+from ...lang.build import build_fragment
+from ...lang.resolve import Resolver
 from ...lang.syntax import FlowSetNode
 
 ABSENT = "absent"  # the flow cannot occur on that side (address or network not there)
@@ -387,48 +422,6 @@ def side_pieces(layout: Layout, target: Target, sem: Semantics, possible: Sequen
     ``possible``) are one more kind of piece, ``absent`` (not accepted)."""
     inside, outside = carve(region, possible, budget)
     return decide_region(layout, target, sem, inside, budget) + [Piece(b, False, ABSENT) for b in outside]
-
-
-class Narrowing:
-    """A target cut down to the rules that can match inside one box: deciding a region with
-    it gives the same pieces as with the whole target (a rule that matches nothing in the
-    region carves nothing from it), at a fraction of the cost when a box is small."""
-
-    ORDER = (DIR, PROTO, PEER, DPORT, FAM, NIC, SPORT, LOCAL)
-
-    def __init__(self, layout: Layout, target: Target) -> None:
-        self.target = target
-        self.order = self.ORDER + tuple(range(8, layout.size))
-        self.cutters = {id(r): rule_boxes(layout, r, 0 if r.direction is Direction.INGRESS else 1,
-                                          PEER, LOCAL, None)
-                        for g in target.groups for r in g.rules}
-
-    def _meets(self, a: Box, b: Box) -> bool:
-        for d in self.order:
-            if not _overlap(a[d], b[d]):
-                return False
-        return True
-
-    def to(self, *boxes: Box) -> Target:
-        """The target with only the rules that can match inside one of ``boxes``."""
-        groups = tuple(replace(g, rules=tuple(r for r in g.rules if any(
-            self._meets(c, box) for c in self.cutters[id(r)] for box in boxes)))
-            for g in self.target.groups)
-        t = self.target
-        return Target(t.name, t.kind, groups, t.local, t.span)
-
-
-def _overlap(a: Intervals, b: Intervals) -> bool:
-    """Do two interval sets share a value (without building their intersection)?"""
-    i = j = 0
-    while i < len(a) and j < len(b):
-        if a[i][1] < b[j][0]:
-            i += 1
-        elif b[j][1] < a[i][0]:
-            j += 1
-        else:
-            return True
-    return False
 
 
 def _content(r: Rule) -> tuple[object, ...]:

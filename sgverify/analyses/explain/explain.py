@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...core.addresses import parse_address
-from ...lang.build import build_fragment
 from ...core.diagnostics import Diagnostic, InputError, Span
 from ...core.evaluate import Decision, decide_all, rule_matches
 from ...core.flow import Flow, flow_problem
 from ...core.model import PORT_PROTOCOLS, Nic, Policy, Rule, Target, protocol_name
+from ...lang.build import build_fragment
 from ...lang.syntax import FlowNode
 
 

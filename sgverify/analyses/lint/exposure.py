@@ -16,15 +16,26 @@ from dataclasses import dataclass
 from itertools import product
 
 from ...core.addresses import INTERNET, V6
-from ...engines.boxes.intervals import Box, Budget, Intervals, box_and, carve, iv, point
-from ...engines.boxes.certify import (DIR, DPORT, FAM, FAMILIES, NIC, PEER, PROTO, Layout, Piece, decide_region,
-                       well_formed)
 from ...core.diagnostics import InternalError
-from ..diff.diff import Narrowing
-from ...engines.boxes.merge import addr_intervals, merge_boxes, witness
 from ...core.model import TCP, UDP, Action, Network, Semantics
+from ...engines.boxes.certify import (
+    DIR,
+    DPORT,
+    FAM,
+    FAMILIES,
+    NIC,
+    PEER,
+    PROTO,
+    Layout,
+    Piece,
+    decide_region,
+    well_formed,
+)
+from ...engines.boxes.intervals import Box, Budget, Intervals, box_and, carve, iv, point
+from ...engines.boxes.merge import addr_intervals, merge_boxes, witness
+from ...engines.boxes.narrow import Narrowing
 from .findings import Involved, LintFinding
-from .shadow import Scope, replay, layout_for
+from .shadow import Scope, layout_for, replay
 
 ADMIN_PORTS: tuple[tuple[int, str], ...] = (
     (21, "FTP"), (22, "SSH"), (23, "Telnet"), (445, "SMB"), (1433, "SQL Server"),

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from ...core.diagnostics import Span
 from ...core.flow import Flow
-from ...engines.boxes.merge import BoxView
 from ...core.model import Rule
+from ...engines.boxes.merge import BoxView
 
 SEVERITIES = ("error", "warning", "note")  # worst first
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ...engines.boxes.intervals import Budget, BudgetExceeded
-from ...core.model import Direction, GroupType, Policy, Semantics, Target
-from ...engines.z3.solve import SolverUnknown
+from ...core.model import Direction, GroupType, Policy
 from .cloud import cloud_checks
-from .exposure import TooManyLists, exposure
 from .findings import CODES, SEVERITIES, Incomplete, Involved, LintFinding, severity_rank
-from .shadow import Scope, ShadowResult, analyse, rule_id
+from .scopes import analyse_scope, scopes_of
+from .shadow import Scope, ShadowResult, rule_id
+from .workers import LintWork, analyse_all
 
 DEFAULT_BUDGET = 1_000_000
 DEFAULT_TIMEOUT_MS = 60_000
@@ -41,39 +40,7 @@ def _sort_key(f: LintFinding) -> tuple[object, ...]:
     return where + (f.code, f.scope, f.message)
 
 
-def scopes_of(policy: Policy, target: str | None = None) -> tuple[list[Scope], list[Scope]]:
-    """(groups on their own, instances) to analyse; ``target`` picks one (InputError if
-    unknown)."""
-    if target is not None:
-        t = policy.find_target(target)
-        scope = Scope(f"{t.kind} {t.name}", t, t.span)
-        return ([scope], []) if t.kind == "group" else ([], [scope])
-    # A group whose rules are not known (external) has nothing to analyse on its own (as
-    # in the audit); an interface that pools one is reported not completed.
-    groups = [Scope(f"group {g.name}", Target(g.name, "group", (g,), None, g.span), g.span)
-              for g in policy.groups if g.rules_known]
-    instances = [Scope(f"instance {i.name}", i.target, i.span) for i in policy.instances]
-    return groups, instances
-
-
 PARALLEL_RULES = 2000  # rules over all scopes below which one process is faster
-
-
-def analyse_scope(scope: Scope, sem: Semantics, budget_limit: int, timeout_ms: int | None
-                  ) -> str | tuple[ShadowResult, list[tuple[object, LintFinding]]]:
-    """Dead, redundant, tied rules and exposures of one scope, or why it is incomplete."""
-    from ...prove.verdicts import external_reason
-    unknown = external_reason([scope.target])
-    if unknown:
-        return f"not analysed: {unknown}"
-    budget = Budget(budget_limit)
-    try:
-        return analyse(scope, sem, budget, timeout_ms), exposure(scope, sem, budget)
-    except (BudgetExceeded, SolverUnknown, TooManyLists) as exc:
-        return (f"the box decomposition grew past its budget ({exc}); raise --budget"
-                if isinstance(exc, BudgetExceeded) else
-                f"Z3 did not confirm a finding in time ({exc}); raise --timeout"
-                if isinstance(exc, SolverUnknown) else f"not attempted: {exc}")
 
 
 def lint_policy(policy: Policy, target: str | None = None, budget_limit: int = DEFAULT_BUDGET,
@@ -88,7 +55,6 @@ def lint_policy(policy: Policy, target: str | None = None, budget_limit: int = D
     scopes = group_scopes + instance_scopes
     size = sum(len(s.target.rules(d)) for s in scopes for d in Direction)
     if backend == "dask" or (jobs > 1 and len(scopes) > 1 and not (auto and size < PARALLEL_RULES)):
-        from .workers import LintWork, analyse_all
         outcomes = list(analyse_all(LintWork(policy, target, budget_limit, timeout_ms),
                                     len(scopes), jobs, backend, address, progress))
     else:

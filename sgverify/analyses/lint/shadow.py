@@ -24,16 +24,16 @@ from functools import partial
 import z3  # type: ignore[import-untyped]
 
 from ...core.addresses import INTERNET, V6
-from ...engines.boxes.intervals import Box, Budget, carve, point
-from ...engines.boxes.certify import DIR, FAMILIES, Layout, Piece, decide_region, well_formed
 from ...core.diagnostics import InternalError, Span
-from ..diff.diff import Narrowing
-from ...engines.z3.encode import SymFlow, decision, decision_pieces, single_view
-from ...engines.z3.encode import well_formed as z3_well_formed
 from ...core.evaluate import Decision, decide, rule_matches
 from ...core.flow import Flow, flow_problem
-from ...engines.boxes.merge import addr_intervals, describe, merge_boxes, volume, witness
 from ...core.model import TCP, Action, Direction, GroupKey, GroupType, Rule, Semantics, Target
+from ...engines.boxes.certify import DIR, FAMILIES, Layout, Piece, decide_region, well_formed
+from ...engines.boxes.intervals import Box, Budget, carve, point
+from ...engines.boxes.merge import addr_intervals, describe, merge_boxes, volume, witness
+from ...engines.boxes.narrow import Narrowing
+from ...engines.z3.encode import SymFlow, decision, decision_pieces, single_view
+from ...engines.z3.encode import well_formed as z3_well_formed
 from ...engines.z3.solve import Outcome, SolverUnknown, check, make_solver
 from .findings import Involved, LintFinding
 

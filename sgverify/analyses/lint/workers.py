@@ -1,7 +1,7 @@
 """Lint scopes (a group alone, or an interface) analysed in worker processes or on a Dask
 cluster, returning compact results.
 
-Each scope is independent (``lint.analyse_scope``). A finding names its rules; pickled as
+Each scope is independent (``scopes.analyse_scope``). A finding names its rules; pickled as
 they are, they would come back as copies of whole rules, so a worker sends each rule as
 its (group, position) and the parent puts its own rule objects back: the report is the
 one a single process makes. Workers rebuild the scopes from the policy (the same list in
@@ -15,7 +15,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ...core.model import Policy, Rule
+from ...core.parallel import pmap_shared
 from .findings import Involved, LintFinding
+from .scopes import analyse_scope, scopes_of
 from .shadow import RuleId, ShadowResult, rule_id
 
 Packed = tuple[LintFinding, RuleId | None, tuple[tuple[RuleId, str], ...]]
@@ -50,8 +52,6 @@ def unpack(p: Packed, rules: dict[RuleId, Rule]) -> LintFinding:
 
 def run_block(work: LintWork, block: tuple[int, int]) -> list[Any]:
     """The outcomes of scopes ``block`` (a range of positions), packed."""
-    from .lint import analyse_scope, scopes_of
-
     groups, instances = scopes_of(work.policy, work.target)
     scopes = (groups + instances)[block[0]:block[1]]
     out: list[Any] = []
@@ -82,8 +82,6 @@ def unpack_outcome(packed: Any, rules: dict[RuleId, Rule]
 def analyse_all(work: LintWork, count: int, jobs: int, backend: str, address: str | None,
                 progress: Callable[[int, int], None] | None = None) -> Sequence[Any]:
     """The outcome of each of the ``count`` scopes, in order, computed by workers."""
-    from ...core.parallel import pmap_shared
-
     done = pmap_shared(run_block, work, blocks(count, jobs), jobs, backend, address, progress)
     rules = {rule_id(r): r for g in work.policy.groups for r in g.rules}
     return [unpack_outcome(p, rules) for block in done for p in block]

@@ -16,12 +16,12 @@ from ...core.evaluate import Decision
 from ...core.flow import Flow
 from ...core.model import Direction, Instance, Policy
 from ...core.result import Evidence
-from .exposure import Exposure, exposures
-from .external import remap, stand_in
-from .exposure import Witness as ExposureWitness
 from ...engines.atoms.matrix import REACHABLE, UNKNOWN, UNREACHABLE, Query, ReachMatrix, Witness
-from .select import Selection
 from ...engines.atoms.services import ServiceSpace
+from .exposure import Exposure, exposures
+from .exposure import Witness as ExposureWitness
+from .external import remap, stand_in
+from .select import Selection
 
 INTERNET = "internet"
 

@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from ...core.addresses import INTERNET, PRIVATE_V4, V4, V6, AddrSpace
-from .intervals import Box, Intervals, iv_and, normalise, point
 from ...core.flow import Flow
 from ...core.model import PORT_PROTOCOLS, Direction, GroupKey, Nic
+from .intervals import Box, Intervals, iv_and, normalise, point
 
 DIR, NIC, FAM, PROTO, DPORT, SPORT, PEER, LOCAL = range(8)
 PROTOCOL_ORDER = (6, 17, 1, 58, 47)

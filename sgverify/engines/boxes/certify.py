@@ -13,11 +13,43 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
 from ...core.addresses import INTERNET, MAX, PRIVATE_V4, V4, V6, AddrSpace
-from .intervals import Box, Budget, Intervals, box_and, carve, cross as _cross, disjoint, iv, lowest, normalise, point
 from ...core.flow import Flow
-from ...core.model import (ICMP, ICMPV6, PORT_PROTOCOLS, TCP, Action, Assertion, Check,
-                    CompareAssertion, Direction, EndpointTerm, FlowAssertion, FlowSet, GroupKey,
-                    GroupType, Network, Nic, PortRange, ReachAssertion, Rule, Semantics, Target)
+from ...core.model import (
+    ICMP,
+    ICMPV6,
+    PORT_PROTOCOLS,
+    TCP,
+    Action,
+    Assertion,
+    Check,
+    CompareAssertion,
+    Direction,
+    EndpointTerm,
+    FlowAssertion,
+    FlowSet,
+    GroupKey,
+    GroupType,
+    Network,
+    Nic,
+    PortRange,
+    ReachAssertion,
+    Rule,
+    Semantics,
+    Target,
+)
+from .intervals import (
+    Box,
+    Budget,
+    Intervals,
+    box_and,
+    carve,
+    disjoint,
+    iv,
+    lowest,
+    normalise,
+    point,
+)
+from .intervals import cross as _cross
 
 DIR, NIC, FAM, PROTO, DPORT, SPORT, PEER, LOCAL = range(8)
 FULL: dict[int, Intervals] = {

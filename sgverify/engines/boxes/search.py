@@ -17,9 +17,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from ...core.addresses import INTERNET, PRIVATE_V4, V4, V6, AddrSpace
-from .intervals import Box, Budget, Intervals, iv_and, normalise, point
-from .certify import FAMILIES as BOX_FAMILIES
-from .certify import FULL, Layout, Side, flowset_boxes, group_region, rule_boxes, well_formed
 from ...core.flow import Flow
 from ...core.model import (
     GRE,
@@ -40,7 +37,9 @@ from ...core.model import (
     Target,
     flowset_keys,
 )
-from .intervals import box_and, carve, disjoint
+from .certify import FAMILIES as BOX_FAMILIES
+from .certify import FULL, Layout, Side, flowset_boxes, group_region, rule_boxes, well_formed
+from .intervals import Box, Budget, Intervals, box_and, carve, disjoint, iv_and, normalise, point
 from .intervals import cross as _cross
 
 DIR, NIC, FAM, PROTO, DPORT, SPORT, PEER, LOCAL = range(8)

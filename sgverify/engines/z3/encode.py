@@ -14,9 +14,26 @@ from typing import Callable, Iterable
 import z3  # type: ignore[import-untyped]
 
 from ...core.addresses import MAX, V4, V6, AddrSpace
+from ...core.model import (
+    GRE,
+    ICMP,
+    ICMPV6,
+    MAX_PORT,
+    MIN_PORT,
+    PORT_PROTOCOLS,
+    TCP,
+    UDP,
+    Direction,
+    EndpointTerm,
+    FlowSet,
+    GroupKey,
+    Network,
+    Nic,
+    PortRange,
+    Semantics,
+    Target,
+)
 from .decision import DecisionText
-from ...core.model import (GRE, ICMP, ICMPV6, MAX_PORT, MIN_PORT, PORT_PROTOCOLS, TCP, UDP, Direction,
-                    EndpointTerm, FlowSet, GroupKey, Network, Nic, PortRange, Semantics, Target)
 
 
 def safe_name(text: str) -> str:

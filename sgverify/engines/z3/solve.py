@@ -12,7 +12,6 @@ from typing import Iterator, Sequence
 
 import z3  # type: ignore[import-untyped]
 
-
 MAX_TIMEOUT_MS = 2**32 - 1  # Z3's timeout parameter is an unsigned 32-bit number
 
 

@@ -15,8 +15,8 @@ import ipaddress
 import random
 from dataclasses import dataclass, field
 
-from ...core.addresses import AddrSpace
-from ...core.model import (
+from sgverify.core.addresses import AddrSpace
+from sgverify.core.model import (
     ICMP,
     ICMPV6,
     PROTOCOL_NAMES,
