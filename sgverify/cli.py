@@ -12,9 +12,9 @@ import sys
 import traceback
 from typing import IO, Sequence
 
-from . import __version__
 from .commands import REGISTRY, load
 from .core.diagnostics import REPORT_BUGS
+from .core.version import __version__
 from .report.gate import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED
 
 __all__ = ["run", "main", "build_parser", "EXIT_OK", "EXIT_VIOLATED", "EXIT_ERROR", "EXIT_UNKNOWN"]

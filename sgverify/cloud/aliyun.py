@@ -10,7 +10,7 @@ memberships), ``DescribePrefixListAttributes`` (prefix list entries) and
 
 from __future__ import annotations
 
-from ..core.model import Action, GroupType, Network, PortRange
+from ..core.model import ALL_PORTS, Action, GroupType, Network, PortRange
 from ..lang.syntax import PeerNode
 from .assemble import Batch, GroupDraft, GroupRef, InstanceDraft, ListDraft
 from .permission import (
@@ -304,7 +304,6 @@ def read_port_list(sink: Sink, node: Node, batch: Batch) -> None:
             ports.update(parsed)  # type: ignore[arg-type]
     name = text_of(sink, node.get("PortRangeListName"))
     if every:
-        from ..core.model import ALL_PORTS
         ports = set(ALL_PORTS)
     if not ports:
         sink.warn(node, f"port list {lid} has no entries: rules that use it match no port")

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from ..core.model import Action, GroupType, Network, Nic, PortRange
+from ..lang.parse import reserved_words
 from ..lang.printer import format_rule, is_name
 from ..lang.syntax import (
     Document,
@@ -29,11 +30,7 @@ from .source import BAD_RULE, Node, Sink
 
 
 def reserved(word: str) -> bool:
-    """Words the resolver refuses as names (when it knows the list) or the printer's list."""
-    try:
-        from ..lang.parse import reserved_words  # newer resolvers refuse keywords as names
-    except ImportError:  # pragma: no cover - older checkouts
-        return not is_name(word)
+    """Words the resolver refuses as names (E119)."""
     return word in reserved_words()
 
 

@@ -16,9 +16,16 @@ from ..analyses.audit.controls import BUILTIN
 from ..analyses.audit.run import choose_controls, run_audit
 from ..analyses.audit.settings import Settings, check_selector, discover_settings, load_settings
 from ..analyses.audit.templates import ControlError
+from ..analyses.reach.answer import ask
+from ..core.diagnostics import InputError
+from ..core.parallel import default_jobs
+from ..lang.build import build_fragment
 from ..report.audit import audit_exit_code, render_json, render_text, run_report
 from ..report.gate import EXIT_ERROR, EXIT_OK, FailOn
+from ..report.html import MAX_UNITS, render_html
+from ..report.junit import render_junit
 from ..report.progress import ProgressBar
+from ..report.sarif import render_sarif
 from ..report.text import Style, render_diagnostic
 from .common import add_parallel_arguments, seconds, style_for
 from .inventory import add_inventory_arguments, load_inventory
@@ -90,8 +97,6 @@ def _check_setting(key: str, text: str, where: str, prefix: str) -> None:
         if key == "public-services":
             raise ControlError(f"{where}: {key} is empty (name the services the internet may reach)")
         return
-    from ..core.diagnostics import InputError
-    from ..lang.build import build_fragment
     try:
         node = build_fragment(prefix + text, "flowset", where)
     except InputError as exc:
@@ -151,7 +156,6 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     path = rep.path
     bar = ProgressBar(stderr, f"checks of {path}")
     try:
-        from ..core.parallel import default_jobs
         audit = run_audit(rep.policy, controls, conf, path=path,
                           timeout_ms=int(args.timeout * 1000), progress=bar, disabled=disabled,
                           jobs=args.jobs or default_jobs(), backend=args.backend,
@@ -179,10 +183,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     elapsed = None if args.no_timing else time.perf_counter() - started
     matrix = None
     if any(o.format == "html" for o in outputs) and not args.no_matrix:
-        from ..analyses.reach.answer import ask
-        from ..report.html import MAX_UNITS
         bar = ProgressBar(stderr, "reachability rows")
-        from ..core.parallel import default_jobs
         matrix = ask(audit.policy, None, None, by="group", progress=bar, max_units=MAX_UNITS,
                      jobs=args.jobs or default_jobs())
         bar.close()
@@ -191,13 +192,10 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         if o.format == "json":
             return render_json(audit, code, timing)
         if o.format == "sarif":
-            from ..report.sarif import render_sarif
             return render_sarif(run_report(audit, fail_on, elapsed), timing)
         if o.format == "junit":
-            from ..report.junit import render_junit
             return render_junit(run_report(audit, fail_on, elapsed), timing)
         if o.format == "html":
-            from ..report.html import render_html
             return render_html(audit=audit, reach=matrix, timing=timing)
         return render_text(audit, style, verbose=args.verbose, timing=timing)
 

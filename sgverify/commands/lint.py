@@ -20,6 +20,7 @@ from ..analyses.lint.lint import DEFAULT_BUDGET, LintFinding, lint_policy
 from ..cloud.importer import FORMATS
 from ..core.diagnostics import REPORT_BUGS, Diagnostic, InputError, InternalError
 from ..core.files import display_path
+from ..core.parallel import default_jobs
 from ..core.spec_report import SpecReport
 from ..load import load_inputs
 from ..report.baseline import BaselineError, apply_baseline, load_baseline
@@ -133,7 +134,6 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         return _errors(args, outputs, bad, started, stdout)
     reports = []
     sources: dict[str, str] = {}
-    from ..core.parallel import default_jobs
     for rep in loaded:
         assert rep.policy is not None
         sources.update(rep.sources)

@@ -21,8 +21,12 @@ from typing import IO
 from ..analyses.reach.answer import ask
 from ..analyses.reach.select import SelectError, select
 from ..core.diagnostics import InputError
+from ..core.model import Service
+from ..core.parallel import default_jobs
 from ..engines.atoms.matrix import Query
+from ..lang.build import build_fragment
 from ..report.gate import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED
+from ..report.html import render_html
 from ..report.progress import ProgressBar
 from ..report.reach import render_json, render_text
 from ..report.text import render_diagnostic
@@ -68,7 +72,6 @@ def query_of(text: str | None) -> Query:
     """``--on`` flow clauses as a query; only services, source ports and a family."""
     if not text:
         return Query()
-    from ..lang.build import build_fragment
     node = build_fragment(text, "flowset", "--on")
     extra = [name for name, value in (("direction", node.directions), ("from", node.src),
                                       ("to", node.dst), ("nic", node.nic),
@@ -76,7 +79,6 @@ def query_of(text: str | None) -> Query:
     if extra:
         raise ValueError(f"--on takes services, source-port and ipv4/ipv6 only, not {', '.join(extra)} "
                          "(use --from and --to for the ends)")
-    from ..core.model import Service
     services = None if node.services is None else tuple(Service(s.protocols, s.ports)
                                                         for s in node.services)
     return Query(services, node.source_ports, node.family)
@@ -116,7 +118,6 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         return EXIT_ERROR
     limit = args.limit if args.limit is not None else (TEXT_LIMIT if args.format == "text" else None)
     bar = ProgressBar(stderr, "reachability rows")
-    from ..core.parallel import default_jobs
     try:
         answer = ask(policy, src, dst, query, args.by, limit, internet=not args.no_internet,
                      progress=bar, jobs=args.jobs or default_jobs(), backend=args.backend,
@@ -130,7 +131,6 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     if args.format == "json":
         text = render_json(answer, timing)
     elif args.format == "html":
-        from ..report.html import render_html
         text = render_html(reach=answer, timing=timing)
     else:
         text = render_text(answer, style, timing)

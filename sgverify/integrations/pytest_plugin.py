@@ -27,7 +27,7 @@ import pytest
 from ..api import SpecReport, check_assertion, load_policy
 from ..core.files import display_path
 from ..core.result import Verdict
-from ..lang.includes import includers
+from ..lang.include_graph import includers
 from ..project.config import DEFAULTS, Config, ConfigError, discover
 from ..report.from_check import result_finding
 from ..report.text import Style, render_diagnostic, render_finding

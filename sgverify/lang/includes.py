@@ -7,9 +7,8 @@ which reads the cloud exports they name after the .sgv files.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from ..core.diagnostics import Diagnostic, InputError, Span
 from ..core.files import Limits, display_path, missing_reason, project_root, read_text
@@ -35,9 +34,8 @@ def read_spec(path: str, root: str | None = None, allow_outside: bool = False,
               limits: Limits = Limits()) -> LoadedSpec:
     """Read ``path`` and everything it includes. Every problem (unreadable file, syntax,
     bad value, include) is a diagnostic; check for errors before resolving."""
-    from .build import (
-        build_document,  # lazy: lark only when a file is read (the cached gate reads none)
-    )
+    # lazy: lark only when a file is read (the cached gate reads none)
+    from .build import build_document
 
     spec = LoadedSpec()
     top = os.path.abspath(path)
@@ -104,44 +102,5 @@ def read_spec(path: str, root: str | None = None, allow_outside: bool = False,
     visit(top, (), None)
     spec.diagnostics = errors + spec.diagnostics
     return spec
-
-
-_INCLUDE = re.compile(r'^[ \t]*include[ \t]+"([^"\n]+)"', re.M)
-
-
-def includers(paths: Iterable[str]) -> dict[str, str]:
-    """For each of ``paths`` that a checked one of them includes (directly or through
-    others): its real path -> the checked file that includes it. Such fragments are
-    checked as part of that file, not on their own (they may use names only it defines).
-    The checked files are those no other of ``paths`` includes; files that include each
-    other in a cycle with no such file above them are all checked (each then reports the
-    cycle), so a cycle never hides a file."""
-    paths = list(paths)
-    real = {os.path.realpath(p): p for p in paths}
-    edges: dict[str, list[str]] = {r: [] for r in real}
-    included: set[str] = set()
-    for r, p in real.items():
-        try:
-            with open(p, encoding="utf-8", errors="replace") as fh:
-                text = fh.read(1 << 20)
-        except OSError:
-            continue
-        for m in _INCLUDE.finditer(text):
-            # Resolved as the loader does: '..' by text first (normpath), then links.
-            target = os.path.realpath(os.path.normpath(os.path.join(os.path.dirname(p), m.group(1))))
-            if target in real and target != r:
-                edges[r].append(target)
-                included.add(target)
-    out: dict[str, str] = {}
-    roots = [r for r in real if r not in included]
-    for root in roots:  # breadth first: each fragment goes to the first root reaching it
-        todo = list(edges[root])
-        while todo:
-            t = todo.pop(0)
-            if t in out or t in roots:
-                continue
-            out[t] = real[root]
-            todo += edges[t]
-    return out
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from ..analyses.audit.controls import Control
 from ..analyses.audit.run import AuditReport, ControlResult
 from ..core.result import Verdict
+from ..core.version import __version__
 from .findings import FileReport, Finding, Outcome, RunReport, with_fingerprints
 from .from_check import deciding_places
 from .gate import FailOn, exit_code
@@ -121,7 +122,6 @@ def control_json(c: Control, results: list[ControlResult]) -> dict[str, Any]:
 
 
 def render_json(report: AuditReport, code: int, timing: bool = True) -> str:
-    from .. import __version__
     doc: dict[str, Any] = {
         "schema": SCHEMA,
         "tool": {"name": "sgverify", "version": __version__},

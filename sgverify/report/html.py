@@ -13,6 +13,10 @@ import html
 import json
 from typing import TYPE_CHECKING, Any
 
+from ..core.version import __version__
+from .audit import STATUSES, counts, detail_lines
+from .reach import not_verified, witness_lines
+
 if TYPE_CHECKING:
     from ..analyses.audit.run import AuditReport
     from ..analyses.reach.answer import Answer
@@ -218,7 +222,6 @@ def _json(doc: Any) -> str:
 
 
 def _audit_parts(audit: AuditReport) -> tuple[str, list[dict[str, Any]]]:
-    from .audit import STATUSES, counts, detail_lines
     rows = []
     for c in audit.controls:
         n = counts(audit.of(c))
@@ -254,7 +257,6 @@ def _matrix(answer: Answer) -> dict[str, Any]:
     for p in answer.pairs:
         if p.sender.label not in ri or p.receiver.label not in ci or not (p.evidence or p.sure or p.maybe):
             continue
-        from .reach import not_verified, witness_lines
         witness = "\n".join(witness_lines(p.evidence, p.facts, "witness", indent="")
                             + witness_lines(p.extra, p.extra_facts, "may-reach witness", indent=""))
         mask = (p.sure | p.maybe) if p.sure else p.maybe
@@ -274,7 +276,6 @@ def _matrix(answer: Answer) -> dict[str, Any]:
 def render_html(audit: AuditReport | None = None, reach: Answer | None = None,
                 timing: bool = True) -> str:
     """The report for an audit, a reach answer, or both."""
-    from .. import __version__
     title = "sgverify report"
     sub = []
     body: list[str] = []

@@ -11,6 +11,7 @@ from ..core.diagnostics import Diagnostic, Span
 from ..core.evaluate import Decision
 from ..core.model import CompareAssertion, FleetReachAssertion, FlowAssertion, Rule
 from ..core.result import Result, Verdict
+from ..core.version import __version__
 from .findings import Finding, RunReport
 from .gate import fails, run_exit_code, tally
 
@@ -133,5 +134,4 @@ def render_json(run: RunReport, timing: bool = True) -> str:
 
 
 def _version() -> str:
-    from .. import __version__
     return __version__

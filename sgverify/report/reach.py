@@ -6,8 +6,11 @@ import json
 from typing import Any
 
 from ..analyses.reach.answer import Answer, Pair
+from ..core.addresses import INTERNET
 from ..core.result import Evidence
+from ..core.version import __version__
 from ..engines.atoms.matrix import REACHABLE, STATUS_WORDS
+from ..prove.verdicts import TCP25_NOTE
 from .json import decision_json
 from .text import Style, evidence_lines
 
@@ -33,8 +36,6 @@ def pair_lines(p: Pair, style: Style) -> list[str]:
 def pair_notes(p: Pair) -> list[str]:
     """The TCP 25 note for a witness of outbound TCP 25 to the internet (docs/semantics.md,
     section 3.6; an accepted witness means the platform block is not modelled)."""
-    from ..core.addresses import INTERNET
-    from ..prove.verdicts import TCP25_NOTE
     for e in p.evidence + p.extra:
         f = e.flow
         if (f.direction.value == "egress" and f.protocol == 6 and f.dst_port == 25
@@ -109,7 +110,6 @@ def witness_json(evidence: tuple[Evidence, ...], facts: tuple[str, ...]) -> dict
 
 
 def render_json(a: Answer, timing: bool = True) -> str:
-    from .. import __version__
     m = a.matrix
     doc: dict[str, Any] = {
         "schema": SCHEMA,

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..core.diagnostics import CODES, Span
+from ..core.version import __version__
 from .findings import Finding, Outcome, RuleInfo, RunReport, artifact_path
 from .gate import fails, relaxed, run_exit_code, tally
 
@@ -137,7 +138,6 @@ def result_json(f: Finding, run: RunReport, rule_index: dict[str, int],
 
 def render_sarif(run: RunReport, timing: bool = True) -> str:
     """The SARIF log of ``run``: one run, all rules, one result per non-passing finding."""
-    from .. import __version__
     reported = [f for f in run.findings() if f.outcome is not Outcome.PASSED and f.code is not None]
     used = {f.code for f in reported if f.code is not None}
     own = {r.code: r for r in run.rules}

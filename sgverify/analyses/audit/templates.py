@@ -20,6 +20,7 @@ import os
 import re
 from dataclasses import dataclass
 
+from ...core.addresses import AddrSpace
 from ...core.diagnostics import Diagnostic, InputError, Span
 from ...core.files import Limits, display_path, read_text
 from ...core.model import FlowAssertion, FlowSet, GroupKey, GroupType, Policy
@@ -202,7 +203,6 @@ def stub_documents(policy: Policy) -> list[Document]:
 
 
 def _peers(cidrs: list[str]) -> tuple[PeerNode, ...]:
-    from ...core.addresses import AddrSpace
     return tuple(PeerNode("cidr", c, addresses=AddrSpace.parse(c)) for c in cidrs)
 
 

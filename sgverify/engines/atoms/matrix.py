@@ -31,7 +31,9 @@ from ...core.model import (
     PortRange,
     Rule,
     Service,
+    Target,
 )
+from ...core.parallel import can_fork, pmap_shared
 from .atoms import FAMILIES, Atoms, Cuts, nice_address
 from .membership import accepting
 from .services import ServiceBox, ServiceSpace
@@ -248,7 +250,6 @@ class ReachMatrix:
         key = (groupset, direction)
         s = self._sides.get(key)
         if s is None:
-            from ...core.model import Target
             groups = self.groupsets[groupset]
             target = Target("+".join(g.name for g in groups), "groups", groups)
             s = Side(target, direction, Nic.INTRANET, self.space, self.atoms, self.atoms,
@@ -314,7 +315,6 @@ class ReachMatrix:
         status = bytearray(n * n)
         self.partial = bytearray(n * n)  # reachable class pairs that may reach more services
         self._prepare()
-        from ...core.parallel import can_fork, pmap_shared
         if backend == "dask" and n:
             blocks = _blocks(n, max(1, jobs))
             where = {id(inst): k for k, inst in enumerate(self.policy.instances)}

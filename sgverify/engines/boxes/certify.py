@@ -40,11 +40,13 @@ from ...core.model import (
 from .intervals import (
     Box,
     Budget,
+    BudgetExceeded,
     Intervals,
     box_and,
     carve,
     disjoint,
     iv,
+    iv_sub,
     lowest,
     normalise,
     point,
@@ -150,7 +152,6 @@ def well_formed(layout: Layout, target: Target | None, use_local: bool = True) -
 
 
 def _sub_points(ivs: Intervals, points: list[int]) -> Intervals:
-    from .intervals import iv_sub
     return iv_sub(ivs, normalise((p, p) for p in points))
 
 
@@ -403,7 +404,6 @@ def violation_exists(a: Assertion, sem: Semantics, budget_limit: int = 200_000) 
             return _compare_violation(a, sem, budget)
         raise NotCertified(f"the certifier does not decide {type(a).__name__} assertions")
     except Exception as exc:
-        from .intervals import BudgetExceeded
         if isinstance(exc, BudgetExceeded):
             raise NotCertified(str(exc)) from None
         raise
