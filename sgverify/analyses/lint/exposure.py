@@ -31,8 +31,17 @@ from ...engines.boxes.certify import (
     decide_region,
     well_formed,
 )
-from ...engines.boxes.intervals import Box, Budget, Intervals, box_and, carve, iv, point
-from ...engines.boxes.merge import addr_intervals, merge_boxes, witness
+from ...engines.boxes.intervals import (
+    Box,
+    Budget,
+    Intervals,
+    addr_intervals,
+    box_and,
+    carve,
+    iv,
+    point,
+)
+from ...engines.boxes.merge import merge_boxes, witness
 from ...engines.boxes.narrow import Narrowing
 from .findings import Involved, LintFinding
 from .shadow import Scope, layout_for, replay

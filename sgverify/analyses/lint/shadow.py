@@ -29,8 +29,8 @@ from ...core.evaluate import Decision, decide, rule_matches
 from ...core.flow import Flow, flow_problem
 from ...core.model import TCP, Action, Direction, GroupKey, GroupType, Rule, Semantics, Target
 from ...engines.boxes.certify import DIR, FAMILIES, Layout, Piece, decide_region, well_formed
-from ...engines.boxes.intervals import Box, Budget, carve, point
-from ...engines.boxes.merge import addr_intervals, describe, merge_boxes, volume, witness
+from ...engines.boxes.intervals import Box, Budget, addr_intervals, carve, point
+from ...engines.boxes.merge import describe, merge_boxes, volume, witness
 from ...engines.boxes.narrow import Narrowing
 from ...engines.z3.encode import SymFlow, decision, decision_pieces, single_view
 from ...engines.z3.encode import well_formed as z3_well_formed

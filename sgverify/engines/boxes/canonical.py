@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from ...core.addresses import INTERNET, PRIVATE_V4, V4, V6, AddrSpace
 from ...core.flow import Flow
 from ...core.model import PORT_PROTOCOLS, Direction, GroupKey, Nic
-from .intervals import Box, Intervals, iv_and, normalise, point
+from .intervals import Box, Intervals, addr_intervals, iv_and, point
 
 DIR, NIC, FAM, PROTO, DPORT, SPORT, PEER, LOCAL = range(8)
 PROTOCOL_ORDER = (6, 17, 1, 58, 47)
@@ -54,8 +54,6 @@ def _smallest(boxes: Sequence[Box], dim: int) -> list[Box]:
     return _narrow(boxes, dim, point(least))
 
 
-def _space(space: AddrSpace, family: int) -> Intervals:
-    return normalise((r.lo, r.hi) for r in space if r.family == family)
 
 
 def _least(ivs: Intervals, ok: Callable[[int], bool]) -> int | None:
@@ -72,7 +70,7 @@ def _address(boxes: Sequence[Box], dim: int, family: int, first: AddrSpace,
              avoid: int | None) -> list[Box]:
     """Fix the address on ``dim`` as ``query._address_prefs`` does."""
     low = LOW[family]
-    space = _space(first, family)
+    space = addr_intervals(first, family)
 
     def nonzero(v: int) -> bool:
         return bool(v & low) and v != avoid

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-from ...core.addresses import INTERNET, MAX, PRIVATE_V4, V4, V6, AddrSpace
+from ...core.addresses import INTERNET, MAX, PRIVATE_V4, V4, V6
 from ...core.flow import Flow
 from ...core.model import (
     ICMP,
@@ -42,6 +42,7 @@ from .intervals import (
     Budget,
     BudgetExceeded,
     Intervals,
+    addr_intervals,
     box_and,
     carve,
     disjoint,
@@ -113,8 +114,6 @@ def _restrict(boxes: Iterable[Box | None], dim: int, value: Intervals) -> list[B
     return out
 
 
-def _addr(space: AddrSpace, family: int) -> Intervals:
-    return normalise((r.lo, r.hi) for r in space if r.family == family)
 
 
 def _ports(ports: tuple[PortRange, ...] | None) -> Intervals:
@@ -134,7 +133,7 @@ def well_formed(layout: Layout, target: Target | None, use_local: bool = True) -
         addr = iv((0, MAX[fam]))
         local = addr
         if target is not None and use_local and target.local is not None:
-            local = _addr(target.local, fam)
+            local = addr_intervals(target.local, fam)
             if not local:
                 continue
         other = normalise([(0, 255)])
@@ -219,7 +218,7 @@ def _endpoint(layout: Layout, t: EndpointTerm, side: Side) -> list[Box]:
     if t.addresses is not None:
         boxes = [b for fam_bit, fam in FAMILIES
                  for b in _restrict(_restrict(boxes, FAM, point(fam_bit)), side.addr_dim,
-                                    _addr(t.addresses, fam))]
+                                    addr_intervals(t.addresses, fam))]
     if t.member_of is not None:
         if not side.peer:
             boxes = boxes if t.member_of in side.fixed_groups() else []
@@ -266,12 +265,12 @@ def rule_boxes(layout: Layout, rule: Rule, direction_bit: int, peer_dim: int, lo
     for fam_bit, fam in FAMILIES:
         b = _set(base, FAM, point(fam_bit))
         if b is not None and rule.local is not None:
-            b = _set(b, local_dim, _addr(rule.local, fam))
+            b = _set(b, local_dim, addr_intervals(rule.local, fam))
         if b is not None:
             fams.append((fam, b))
     out = []
     for fam, b in fams:
-        addr = _addr(rule.peer.addresses, fam)
+        addr = addr_intervals(rule.peer.addresses, fam)
         if addr:
             x = _set(b, peer_dim, addr)
             if x is not None:
@@ -315,7 +314,7 @@ def decide_region(layout: Layout, target: Target, sem: Semantics, region: Sequen
 
         if sem.block_tcp25 and direction is Direction.EGRESS:
             cut = [layout.make(d3=point(TCP), d4=point(25), d2=point(fb),
-                               **{f"d{peer_dim}": _addr(INTERNET, fam)})
+                               **{f"d{peer_dim}": addr_intervals(INTERNET, fam)})
                    for fb, fam in FAMILIES]
             take(cut, False, "platform")
         shared = group_region(layout, target, peer_groups, open_only=False)
@@ -438,8 +437,8 @@ def _reach_violation(a: ReachAssertion, sem: Semantics, budget: Budget) -> bool:
     for b in well_formed(layout, None):
         fam = V6 if b[FAM][0][0] else V4
         x = _set(b, NIC, point(0))
-        x = _set(x, PEER, _addr(a.src.private, fam))
-        x = _set(x, LOCAL, _addr(a.dst.private, fam))
+        x = _set(x, PEER, addr_intervals(a.src.private, fam))
+        x = _set(x, LOCAL, addr_intervals(a.dst.private, fam))
         if x is not None:
             wf.append(x)
     if src_t.network is Network.CLASSIC:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from ...core.addresses import AddrSpace
+
 Intervals = tuple[tuple[int, int], ...]  # sorted, disjoint, non-adjacent, inclusive
 Box = tuple[Intervals, ...]
 
@@ -31,6 +33,12 @@ def normalise(pairs: Iterable[tuple[int, int]]) -> Intervals:
         else:
             out.append((lo, hi))
     return tuple(out)
+
+
+def addr_intervals(space: AddrSpace, family: int) -> Intervals:
+    """The addresses of ``space`` of one family, as the intervals of an address dimension
+    (the one conversion every box engine uses)."""
+    return normalise((r.lo, r.hi) for r in space if r.family == family)
 
 
 def iv_and(a: Intervals, b: Intervals) -> Intervals:

@@ -28,7 +28,7 @@ from ...core.model import (
     protocol_name,
 )
 from .certify import DIR, DPORT, FAM, LOCAL, NIC, PEER, PROTO, SPORT, Layout
-from .intervals import Box, Intervals, iv_and, iv_sub, normalise
+from .intervals import Box, Intervals, addr_intervals, iv_and, iv_sub, normalise
 
 # Dimensions never merged across: one family per box keeps every address field readable as
 # CIDR blocks of that family.
@@ -94,9 +94,6 @@ def _pick(ivs: Intervals, preferred: Sequence[Intervals], mask: int | None,
     raise ValueError("empty interval set")
 
 
-def addr_intervals(space: AddrSpace, family: int) -> Intervals:
-    """The addresses of ``space`` of one family, as the intervals of an address dimension."""
-    return normalise((r.lo, r.hi) for r in space if r.family == family)
 
 
 def witness(layout: Layout, box: Box) -> tuple[Flow, dict[str, bool]]:

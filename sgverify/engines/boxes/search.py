@@ -39,7 +39,18 @@ from ...core.model import (
 )
 from .certify import FAMILIES as BOX_FAMILIES
 from .certify import FULL, Layout, Side, flowset_boxes, group_region, rule_boxes, well_formed
-from .intervals import Box, Budget, Intervals, box_and, carve, disjoint, iv_and, normalise, point
+from .intervals import (
+    Box,
+    Budget,
+    Intervals,
+    addr_intervals,
+    box_and,
+    carve,
+    disjoint,
+    iv_and,
+    normalise,
+    point,
+)
 from .intervals import cross as _cross
 
 DIR, NIC, FAM, PROTO, DPORT, SPORT, PEER, LOCAL = range(8)
@@ -134,7 +145,7 @@ def steps(layout: Layout, target: Target, rules: Sequence[Rule], sem: Semantics,
     dbit = 0 if direction is Direction.INGRESS else 1
     if sem.block_tcp25 and direction is Direction.EGRESS:
         cut = tuple(layout.make(d3=point(TCP), d4=point(25), d2=point(fb),
-                                d6=normalise((r.lo, r.hi) for r in INTERNET if r.family == fam))
+                                d6=addr_intervals(INTERNET, fam))
                     for fb, fam in BOX_FAMILIES)
         yield Step(cut, False, "platform")
     open_ = tuple(group_region(layout, target, pinned, open_only=True))
@@ -157,8 +168,6 @@ def steps(layout: Layout, target: Target, rules: Sequence[Rule], sem: Semantics,
         yield Step(shared, False, "intra-group")
 
 
-def _span(space: AddrSpace, family: int) -> Intervals:
-    return tuple((r.lo, r.hi) for r in space if r.family == family)
 
 
 def _port_ivs(ports: tuple[PortRange, ...]) -> Intervals:
@@ -179,10 +188,10 @@ def keyless_rule_boxes(rule: Rule, dbit: int, pinned: frozenset[GroupKey] | None
         grouped = sum(1 for k in sorted(rule.peer.groups) if k in pinned)
     out: list[Box] = []
     for fam_bit, fam in BOX_FAMILIES:
-        local = FULL[LOCAL] if rule.local is None else _span(rule.local, fam)
+        local = FULL[LOCAL] if rule.local is None else addr_intervals(rule.local, fam)
         if not local:
             continue
-        addr = _span(rule.peer.addresses, fam)
+        addr = addr_intervals(rule.peer.addresses, fam)
         if addr:
             out.append((point(dbit), nic, point(fam_bit), proto, dport, sport, addr, local))
         for _ in range(grouped):
@@ -242,7 +251,7 @@ def _first(ivs: Intervals, prefer: Sequence[AddrSpace], family: int, avoid: int 
     """A value of ``ivs`` in the first preferred space that has one, with a non-zero last
     byte (IPv6: 16 bits) and different from ``avoid`` when possible."""
     low = 0xFF if family == V4 else 0xFFFF
-    spaces = [normalise((r.lo, r.hi) for r in p if r.family == family) for p in prefer]
+    spaces = [addr_intervals(p, family) for p in prefer]
     spaces.append(ivs)
     for space in spaces:
         inside = iv_and(ivs, space)
