@@ -1,6 +1,6 @@
 """``sgverify check [PATH...]``: prove every assertion of .sgv files or folders.
 
-Settings come from defaults < the nearest sgverify.toml / [tool.sgverify] < the command
+CheckSettings come from defaults < the nearest sgverify.toml / [tool.sgverify] < the command
 line. Reports go to any number of ``--format``/``--output`` pairs (text, json, sarif,
 junit; at most one to stdout). The exit code is the gate's (``report.gate``): 0 passed,
 1 violated (or a warning with ``--fail-on warning``), 2 input or internal error, 3 unknown.
@@ -20,7 +20,7 @@ from ..core.model import Semantics
 from ..core.parallel import default_jobs
 from ..core.spec_report import SpecReport
 from ..lang.include_graph import includers
-from ..project.cache import DEFAULT_DIR, ResultCache, Settings, folder_from
+from ..project.cache import DEFAULT_DIR, CheckSettings, ResultCache, folder_from
 from ..project.config import DEFAULTS, FAIL_ON, FORMATS, Config, ConfigError, discover, load_config
 from ..report.baseline import BaselineError, apply_baseline, load_baseline
 from ..report.findings import FileReport, RunNote, RunReport, with_fingerprints
@@ -233,7 +233,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     fragments = includers(files)
     show_progress = bool(getattr(stderr, "isatty", lambda: False)()) and not any(
         o.file is None and o.format != "text" for o in outputs)
-    settings_key = Settings(int(conf.timeout * 1000), args.certify, args.allow_outside_includes)
+    settings_key = CheckSettings(int(conf.timeout * 1000), args.certify, args.allow_outside_includes)
     folder = folder_from(args.cache_dir, args.no_cache)
     cache = ResultCache(folder, settings_key) if folder and files else None
     if cache is not None and not cache.usable():
@@ -280,7 +280,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     return run_exit_code(report)
 
 
-def _check(files: list[str], args: argparse.Namespace, key: Settings, stderr: IO[str],
+def _check(files: list[str], args: argparse.Namespace, key: CheckSettings, stderr: IO[str],
            show_progress: bool) -> list[SpecReport]:
     """Check ``files``: in this process, or in workers (``--jobs``, ``--backend``)."""
     if not files:

@@ -48,7 +48,7 @@ _ALLOWED = frozenset({"sgverify.core.spec_report", "sgverify.core.model", "sgver
 
 
 @dataclass(frozen=True)
-class Settings:
+class CheckSettings:
     """The check settings a result depends on."""
 
     timeout_ms: int | None
@@ -128,7 +128,7 @@ def cacheable(report: SpecReport) -> bool:
 class ResultCache:
     """Reports of unchanged spec files, stored under ``folder``/<fingerprint>/."""
 
-    def __init__(self, folder: str, settings: Settings) -> None:
+    def __init__(self, folder: str, settings: CheckSettings) -> None:
         self.top = folder
         self.settings = settings
         self._fp = fingerprint()

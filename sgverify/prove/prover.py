@@ -38,7 +38,7 @@ from ..core.result import Evidence, Result, Verdict
 from ..engines.boxes.finder import BoxSearch
 from ..engines.boxes.intervals import BudgetExceeded
 from ..engines.z3.encode import (
-    Side,
+    FlowEnd,
     SymFlow,
     Unsupported,
     View,
@@ -306,8 +306,8 @@ class Z3Prover:
         base_parts = [well_formed_fields(f), z3.Not(f.internet),
                       in_space(f.v6, src4, src6, a.src.private),
                       in_space(f.v6, dst4, dst6, a.dst.private),
-                      flow_set(fs, f, Side(src4, src6, _no_groups, _no_groups),
-                               Side(dst4, dst6, _no_groups, _no_groups), direction=Direction.EGRESS)]
+                      flow_set(fs, f, FlowEnd(src4, src6, _no_groups, _no_groups),
+                               FlowEnd(dst4, dst6, _no_groups, _no_groups), direction=Direction.EGRESS)]
         if src_t.network is Network.CLASSIC:
             base_parts.append(z3.Not(f.v6))
         base = z3.And(base_parts)

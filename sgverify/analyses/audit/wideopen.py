@@ -50,7 +50,7 @@ from ...prove.box_prover import BoxProver
 FROM_INTERNET = FlowSet(frozenset({Direction.INGRESS}),
                         src=(EndpointTerm(INTERNET, groups_exactly=frozenset()),))
 NOTHING: frozenset = frozenset()
-Piece = tuple[Box, bool, Rule]
+OpenPiece = tuple[Box, bool, Rule]
 
 
 def wide_open(engine: BoxProver, a: FlowAssertion) -> Result:
@@ -153,9 +153,9 @@ def _at(flow: Flow) -> Box:
 
 
 def _decide(rules: list[Rule], region_boxes: list[Box], budget: Budget,
-            rule_boxes: Callable[[Rule], tuple[Box, ...]]) -> tuple[list[Piece], list[Box]]:
+            rule_boxes: Callable[[Rule], tuple[Box, ...]]) -> tuple[list[OpenPiece], list[Box]]:
     """Pieces of the region decided by ``rules`` in order, and the undecided rest."""
-    pieces: list[Piece] = []
+    pieces: list[OpenPiece] = []
     rest = region_boxes
     for r in rules:
         inside, rest = carve(rest, rule_boxes(r), budget)
@@ -179,7 +179,7 @@ def _tcp(box: Box) -> Box:
 
 
 def _replay(engine: BoxProver, target: Target, shown: Flow,
-            pieces: list[Piece]) -> tuple[tuple[Evidence, ...], list[Rule]]:
+            pieces: list[OpenPiece]) -> tuple[tuple[Evidence, ...], list[Rule]]:
     """One flow of every piece at the shown addresses through the evaluator."""
     fam_bit = 0 if shown.family == 4 else 1
     nic_bit = 1 if shown.nic.value == "internet" else 0

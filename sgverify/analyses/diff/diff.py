@@ -48,9 +48,9 @@ from ...engines.boxes.certify import (
     PEER,
     PROTO,
     SPORT,
+    EndLayout,
     Layout,
     Piece,
-    Side,
     decide_region,
     flowset_boxes,
     flowset_group_keys,
@@ -410,9 +410,9 @@ def _layout(targets: Sequence[Target], expect: FlowSet | None) -> Layout:
     return layout_for(targets, flowset_group_keys(expect))
 
 
-def sides_of(local_groups: frozenset[GroupKey]) -> dict[Direction, tuple[Side, Side]]:
+def sides_of(local_groups: frozenset[GroupKey]) -> dict[Direction, tuple[EndLayout, EndLayout]]:
     """(source, destination) of a one-interface flow, per direction, on the layout."""
-    peer, local = Side(PEER, None, peer=True), Side(LOCAL, local_groups)
+    peer, local = EndLayout(PEER, None, peer=True), EndLayout(LOCAL, local_groups)
     return {Direction.INGRESS: (peer, local), Direction.EGRESS: (local, peer)}
 
 

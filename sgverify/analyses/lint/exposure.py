@@ -56,7 +56,7 @@ MAX_ATOMS = 6  # unresolved lists on one interface beyond which the check is not
 
 
 @dataclass(frozen=True)
-class Item:
+class Sensitive:
     """What must not be open to the internet: protocols and (None: any) destination ports."""
 
     label: str
@@ -65,11 +65,11 @@ class Item:
     protocol_wide: bool = False  # 'every protocol': implies every other item
 
 
-def items() -> list[Item]:
-    out = [Item("every protocol and port", iv((0, 255)), None, True),
-           Item("every TCP port", point(TCP), iv((1, 65535))),
-           Item("every UDP port", point(UDP), iv((1, 65535)))]
-    out += [Item(f"tcp {port} ({name})", point(TCP), point(port)) for port, name in ADMIN_PORTS]
+def items() -> list[Sensitive]:
+    out = [Sensitive("every protocol and port", iv((0, 255)), None, True),
+           Sensitive("every TCP port", point(TCP), iv((1, 65535))),
+           Sensitive("every UDP port", point(UDP), iv((1, 65535)))]
+    out += [Sensitive(f"tcp {port} ({name})", point(TCP), point(port)) for port, name in ADMIN_PORTS]
     return out
 
 
@@ -160,7 +160,7 @@ def _covers(layout: Layout, region: list[Box], accepted: list[Box], budget: Budg
     return True
 
 
-def _finding(scope: Scope, layout: Layout, sem: Semantics, item: Item, fam: int,
+def _finding(scope: Scope, layout: Layout, sem: Semantics, item: Sensitive, fam: int,
              opened: list[Piece]) -> LintFinding:
     rules = []
     for p in opened:

@@ -34,7 +34,7 @@ from ...engines.boxes.merge import describe, merge_boxes, volume, witness
 from ...engines.boxes.narrow import Narrowing
 from ...engines.z3.encode import SymFlow, decision, decision_pieces, single_view
 from ...engines.z3.encode import well_formed as z3_well_formed
-from ...engines.z3.solve import Outcome, SolverUnknown, check, make_solver
+from ...engines.z3.solve import SolverAnswer, SolverUnknown, check, make_solver
 from .findings import Involved, LintFinding
 
 RuleId = tuple[GroupKey, int]
@@ -284,9 +284,9 @@ class Reaching:
 
     def _holds(self, *conditions: z3.BoolRef) -> bool:
         outcome = check(self.solver, *conditions)
-        if outcome is Outcome.UNKNOWN:
+        if outcome is SolverAnswer.UNKNOWN:
             raise SolverUnknown(self.solver.reason_unknown() or "unknown")
-        return outcome is Outcome.SAT
+        return outcome is SolverAnswer.SAT
 
     def _reach(self, i: int) -> None:
         """Remove the flows of the rules before position ``i`` (asked with ``i`` ascending)."""

@@ -16,10 +16,16 @@ from ...core.evaluate import Decision
 from ...core.flow import Flow
 from ...core.model import Direction, Instance, Policy
 from ...core.result import Evidence
-from ...engines.atoms.matrix import REACHABLE, UNKNOWN, UNREACHABLE, Query, ReachMatrix, Witness
+from ...engines.atoms.matrix import (
+    REACHABLE,
+    UNKNOWN,
+    UNREACHABLE,
+    PairWitness,
+    Query,
+    ReachMatrix,
+)
 from ...engines.atoms.services import ServiceSpace
-from .exposure import Exposure, exposures
-from .exposure import Witness as ExposureWitness
+from .exposure import Exposure, InternetWitness, exposures
 from .external import remap, stand_in
 from .select import Selection
 
@@ -27,7 +33,7 @@ INTERNET = "internet"
 
 
 @dataclass(frozen=True)
-class Unit:
+class Axis:
     """A row or column: the internet, one instance, or a group's member instances
     (indexes into the matrix's instances)."""
 
@@ -48,8 +54,8 @@ class Pair:
     those services, or an unknown pair's, depend on; ``extra`` and ``extra_facts``: a
     witness for one of them and its membership."""
 
-    sender: Unit
-    receiver: Unit
+    sender: Axis
+    receiver: Axis
     status: int
     sure: int
     maybe: int
@@ -78,8 +84,8 @@ class Answer:
 
     question: str
     by: str
-    senders: list[Unit]
-    receivers: list[Unit]
+    senders: list[Axis]
+    receivers: list[Axis]
     pairs: list[Pair] = field(default_factory=list)
     checked: int = 0
     truncated: int = 0
@@ -110,7 +116,7 @@ def _everyone(m: ReachMatrix) -> list[Instance]:
     return list(m.instances) + [i for i in m.skipped if i.public]
 
 
-def _units(m: ReachMatrix, sel: Selection | None, by: str) -> list[Unit]:
+def _units(m: ReachMatrix, sel: Selection | None, by: str) -> list[Axis]:
     insts = _everyone(m)
     index = {id(i): n for n, i in enumerate(insts)}
     chosen = insts if sel is None else [i for i in sel.instances if id(i) in index]
@@ -123,16 +129,16 @@ def _units(m: ReachMatrix, sel: Selection | None, by: str) -> list[Unit]:
             picked = tuple(n for n, i in enumerate(insts) if g in i.groups
                            and (sel is None or i in chosen))
             if picked:
-                out.append(Unit(f"group {g.name}", "group", picked))
+                out.append(Axis(f"group {g.name}", "group", picked))
         return out
-    return [Unit(f"instance {i.name}", "instance", (index[id(i)],)) for i in chosen]
+    return [Axis(f"instance {i.name}", "instance", (index[id(i)],)) for i in chosen]
 
 
-def _internal(m: ReachMatrix, u: Unit) -> Unit:
+def _internal(m: ReachMatrix, u: Axis) -> Axis:
     """``u`` with only the members that have a private address (instance-to-instance)."""
     k = len(m.instances)
     return u if all(n < k for n in u.members) else \
-        Unit(u.label, u.kind, tuple(n for n in u.members if n < k))
+        Axis(u.label, u.kind, tuple(n for n in u.members if n < k))
 
 
 def ask(policy: Policy, src: Selection | None, dst: Selection | None, query: Query = Query(),
@@ -192,7 +198,7 @@ def ask(policy: Policy, src: Selection | None, dst: Selection | None, query: Que
     if from_internet and receivers:
         _internet_pairs(answer, policy, m, receivers, query, Direction.INGRESS, room)
         if src is None:
-            answer.senders.insert(0, Unit(INTERNET, INTERNET))
+            answer.senders.insert(0, Axis(INTERNET, INTERNET))
     nets = [i.groups[0].network if i.groups else None for i in m.instances]
     if src is None or not src.internet:
         for s0 in senders:
@@ -214,11 +220,11 @@ def ask(policy: Policy, src: Selection | None, dst: Selection | None, query: Que
     if to_internet and senders:
         _internet_pairs(answer, policy, m, senders, query, Direction.EGRESS, room)
         if dst is None:
-            answer.receivers.append(Unit(INTERNET, INTERNET))
+            answer.receivers.append(Axis(INTERNET, INTERNET))
     if src is not None and src.internet:
-        answer.senders = [Unit(INTERNET, INTERNET)]
+        answer.senders = [Axis(INTERNET, INTERNET)]
     if dst is not None and dst.internet:
-        answer.receivers = [Unit(INTERNET, INTERNET)]
+        answer.receivers = [Axis(INTERNET, INTERNET)]
     order = {u.label: n for n, u in enumerate(answer.senders)}
     answer.pairs.sort(key=lambda p: order.get(p.sender.label, -1))
     if answer.across:
@@ -229,7 +235,7 @@ def ask(policy: Policy, src: Selection | None, dst: Selection | None, query: Que
     return answer
 
 
-def _pair(m: ReachMatrix, s: Unit, r: Unit, status: int, detailed: bool) -> Pair:
+def _pair(m: ReachMatrix, s: Axis, r: Axis, status: int, detailed: bool) -> Pair:
     pairs = [(a, b) for a in s.members for b in r.members if a != b]
     if not detailed:
         more = False
@@ -269,7 +275,7 @@ def _pair(m: ReachMatrix, s: Unit, r: Unit, status: int, detailed: bool) -> Pair
                 status == REACHABLE and bool(maybe), tuple(sorted(lists)), extra, extra_facts)
 
 
-def _evidence(w: Witness) -> tuple[tuple[Evidence, ...], tuple[str, ...]]:
+def _evidence(w: PairWitness) -> tuple[tuple[Evidence, ...], tuple[str, ...]]:
     """A matrix witness as evidence, and its list membership (each fact says for whom)."""
     evidence = (Evidence(f"sender {w.sender.name} (egress)", w.sender.target, w.egress,
                          w.sender_decision),
@@ -280,13 +286,13 @@ def _evidence(w: Witness) -> tuple[tuple[Evidence, ...], tuple[str, ...]]:
     return evidence, facts
 
 
-def _internet_pairs(answer: Answer, policy: Policy, m: ReachMatrix, units: Sequence[Unit],
+def _internet_pairs(answer: Answer, policy: Policy, m: ReachMatrix, units: Sequence[Axis],
                     query: Query, direction: Direction, room: Callable[[], bool]) -> None:
     insts = sorted({n for u in units for n in u.members})
     everyone = _everyone(m)
     found, space = exposures(policy, [everyone[n] for n in insts], query, direction)
     by_index = dict(zip(insts, found))
-    net = Unit(INTERNET, INTERNET)
+    net = Axis(INTERNET, INTERNET)
     for u in units:
         answer.checked += 1
         exps = [by_index[n] for n in u.members]
@@ -315,7 +321,7 @@ def _internet_pairs(answer: Answer, policy: Policy, m: ReachMatrix, units: Seque
                 if not e.maybe & maybe:
                     continue
                 w = e.extra if e.sure else (
-                    ExposureWitness(e.flow, e.decision, e.facts)
+                    InternetWitness(e.flow, e.decision, e.facts)
                     if e.flow is not None and e.decision is not None else None)
                 if w is not None:
                     extra, extra_facts = _exposure_evidence(e.instance, w.flow, w.decision,
@@ -340,4 +346,4 @@ def _exposure_evidence(inst: Instance, flow: Flow | None, decision: Decision | N
     return (Evidence(role, inst.target, flow, decision),), tuple(f"{f} ({who})" for f in facts)
 
 
-__all__ = ["INTERNET", "Answer", "Pair", "Unit", "ask"]
+__all__ = ["INTERNET", "Answer", "Pair", "Axis", "ask"]

@@ -42,7 +42,7 @@ class Exposure:
     decision: Decision | None = None
     facts: tuple[str, ...] = ()
     lists: tuple[str, ...] = ()
-    extra: Witness | None = None
+    extra: InternetWitness | None = None
 
     @property
     def public(self) -> bool:
@@ -50,7 +50,7 @@ class Exposure:
 
 
 @dataclass(frozen=True)
-class Witness:
+class InternetWitness:
     """A flow between the internet and an interface, the interface's decision, and the
     membership of unresolved lists under which that decision accepts (empty: any)."""
 
@@ -161,7 +161,7 @@ class _Spot(NamedTuple):
 
 
 def _witness(policy: Policy, inst: Instance, target: Target, space: ServiceSpace,
-             spot: _Spot, direction: Direction) -> Witness:
+             spot: _Spot, direction: Direction) -> InternetWitness:
     fam = spot.family
     proto, dport, sport = space.first(spot.mask)
     preferred = inst.public if direction is Direction.INGRESS else inst.private
@@ -183,11 +183,11 @@ def _witness(policy: Policy, inst: Instance, target: Target, space: ServiceSpace
                             f"{'accepted' if spot.sure else 'possibly accepted'}; the evaluator "
                             "disagrees")
     if spot.sure:
-        return Witness(flow, ds[0])
+        return InternetWitness(flow, ds[0])
     shown = accepting(target, flow, policy.semantics)
     if shown is None:  # more lists than are searched: some decision that accepts
-        return Witness(flow, next(d for d in ds if d.accepted))
-    return Witness(flow, shown.decision, shown.facts)
+        return InternetWitness(flow, next(d for d in ds if d.accepted))
+    return InternetWitness(flow, shown.decision, shown.facts)
 
 
 GLOBAL_UNICAST = INTERNET.only(4) | AddrSpace.parse("2000::/3")
@@ -208,4 +208,4 @@ def _prefer(space: AddrSpace, fam: int, lo: int, hi: int) -> int | None:
     return None
 
 
-__all__ = ["Exposure", "Witness", "exposures"]
+__all__ = ["Exposure", "InternetWitness", "exposures"]

@@ -122,7 +122,7 @@ class Endpoint:
 
 
 @dataclass(frozen=True)
-class Witness:
+class PairWitness:
     """A connection from ``sender`` to ``receiver`` and both interfaces' decisions, as the
     evaluator gave them. ``definite``: accepted whatever unresolved lists contain; when it
     is not, each decision is the one under a membership of the lists for which that
@@ -224,7 +224,7 @@ class ReachMatrix:
                            address_atoms=sum(self.atoms.count(f) for f in FAMILIES))
         self.status = self._compute(progress, jobs, backend, address) if compute else bytearray()
         self._rows: list[tuple[int, int]] | None = None
-        self._witnesses: dict[tuple[int, int], Witness | None] = {}
+        self._witnesses: dict[tuple[int, int], PairWitness | None] = {}
         self.stats.seconds = time.perf_counter() - start
 
     # ------------------------------------------------------------ building blocks
@@ -529,7 +529,7 @@ class ReachMatrix:
         return None
 
     # ------------------------------------------------------------ witnesses
-    def witness(self, a: int, b: int) -> Witness | None:
+    def witness(self, a: int, b: int) -> PairWitness | None:
         """A connection a -> b, confirmed by the evaluator on both interfaces (None when
         nothing passes). Raises InternalError when the evaluator disagrees."""
         key = (a, b)
@@ -551,7 +551,7 @@ class ReachMatrix:
         self._witnesses[key] = found
         return found
 
-    def extra_witness(self, a: int, b: int, extra: int) -> Witness | None:
+    def extra_witness(self, a: int, b: int, extra: int) -> PairWitness | None:
         """A connection a -> b on one of the services of ``extra``, which it may reach but
         not surely (unresolved lists); None when no class pair may reach them."""
         for c in self.classes_of[a]:
@@ -569,7 +569,7 @@ class ReachMatrix:
                 out |= self.lists(c, d, services & self.services(c, d)[1])
         return out
 
-    def _confirm(self, a: int, b: int, c: int, d: int, mask: int, sure: bool) -> Witness:
+    def _confirm(self, a: int, b: int, c: int, d: int, mask: int, sure: bool) -> PairWitness:
         sender, receiver = self.instances[a], self.instances[b]
         ep = self.endpoints[c]
         proto, dport, sport = self.space.first(mask)
@@ -604,7 +604,7 @@ class ReachMatrix:
         if not sure and any(v is False for v in verdicts):
             raise InternalError(f"the reach matrix says {sender.name} may reach {receiver.name} "
                                 f"with {egress}, the evaluator says it is blocked")
-        return Witness(sender, receiver, egress, ingress, decisions[0], decisions[1], sure,
+        return PairWitness(sender, receiver, egress, ingress, decisions[0], decisions[1], sure,
                        facts[0], facts[1])
 
     def describe(self, mask: int) -> str:
@@ -638,5 +638,5 @@ __all__ = [
     "Endpoint",
     "Query",
     "ReachMatrix",
-    "Witness",
+    "PairWitness",
 ]

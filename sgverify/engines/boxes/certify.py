@@ -155,7 +155,7 @@ def _sub_points(ivs: Intervals, points: list[int]) -> Intervals:
 
 
 @dataclass(frozen=True)
-class Side:
+class EndLayout:
     """How one end of the flow maps onto the layout: its address dimension and its group
     membership: the peer-group bits (``peer``), or a fixed set of groups, or unknown."""
 
@@ -169,7 +169,7 @@ class Side:
         return self.groups
 
 
-def flowset_boxes(layout: Layout, fs: FlowSet, sides: dict[Direction, tuple[Side, Side]]) -> list[Box]:
+def flowset_boxes(layout: Layout, fs: FlowSet, sides: dict[Direction, tuple[EndLayout, EndLayout]]) -> list[Box]:
     """``fs`` as boxes (they may overlap). ``sides[d]`` = (source side, destination side)
     for direction d."""
     out: list[Box] = []
@@ -204,7 +204,7 @@ def flowset_boxes(layout: Layout, fs: FlowSet, sides: dict[Direction, tuple[Side
     return out
 
 
-def _exact_groups(layout: Layout, keys: frozenset[GroupKey], side: Side) -> list[Box]:
+def _exact_groups(layout: Layout, keys: frozenset[GroupKey], side: EndLayout) -> list[Box]:
     if not side.peer:
         return [layout.full()] if side.fixed_groups() == keys else []
     box = layout.full()
@@ -213,7 +213,7 @@ def _exact_groups(layout: Layout, keys: frozenset[GroupKey], side: Side) -> list
     return [box]
 
 
-def _endpoint(layout: Layout, t: EndpointTerm, side: Side) -> list[Box]:
+def _endpoint(layout: Layout, t: EndpointTerm, side: EndLayout) -> list[Box]:
     boxes = [layout.full()]
     if t.addresses is not None:
         boxes = [b for fam_bit, fam in FAMILIES
@@ -385,8 +385,8 @@ def flowset_group_keys(fs: FlowSet | None) -> set[GroupKey]:
     return keys | set(fs.peer_groups or ())
 
 
-def _single_sides(local_groups: frozenset[GroupKey] | None) -> dict[Direction, tuple[Side, Side]]:
-    peer, local = Side(PEER, None, peer=True), Side(LOCAL, local_groups)
+def _single_sides(local_groups: frozenset[GroupKey] | None) -> dict[Direction, tuple[EndLayout, EndLayout]]:
+    peer, local = EndLayout(PEER, None, peer=True), EndLayout(LOCAL, local_groups)
     return {Direction.INGRESS: (peer, local), Direction.EGRESS: (local, peer)}
 
 
@@ -430,7 +430,7 @@ def _reach_violation(a: ReachAssertion, sem: Semantics, budget: Budget) -> bool:
     src_t, dst_t = a.src.target, a.dst.target
     layout = layout_for([src_t, dst_t], flowset_group_keys(a.flows))
     # Coordinates: PEER holds the sender's address, LOCAL the receiver's.
-    sides = {Direction.EGRESS: (Side(PEER, src_t.group_keys), Side(LOCAL, dst_t.group_keys))}
+    sides = {Direction.EGRESS: (EndLayout(PEER, src_t.group_keys), EndLayout(LOCAL, dst_t.group_keys))}
     fs = FlowSet(frozenset({Direction.EGRESS}), a.flows.services, None, None, a.flows.source_ports,
                  None, a.flows.family)
     wf = []

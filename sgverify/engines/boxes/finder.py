@@ -31,7 +31,7 @@ from ...core.model import (
     flowset_keys,
 )
 from .canonical import canonical
-from .certify import Layout, Side, flowset_boxes
+from .certify import EndLayout, Layout, flowset_boxes
 from .intervals import Budget, carve
 from .search import (
     DIR,
@@ -107,7 +107,7 @@ def _meets(a: Sequence[tuple[int, int]], b: Sequence[tuple[int, int]]) -> bool:
 def summarise(fs: FlowSet) -> Summary:
     """Per-field bounds of ``fs`` (group conditions aside)."""
     layout = Layout((), ())
-    peer, local = Side(PEER, None, peer=True), Side(7, frozenset())
+    peer, local = EndLayout(PEER, None, peer=True), EndLayout(7, frozenset())
     sides = {Direction.INGRESS: (peer, local), Direction.EGRESS: (local, peer)}
     loose = replace(fs, peer_groups=None, src=_loose(fs.src), dst=_loose(fs.dst))
     boxes = flowset_boxes(layout, loose, sides)

@@ -38,7 +38,7 @@ from ...core.model import (
     flowset_keys,
 )
 from .certify import FAMILIES as BOX_FAMILIES
-from .certify import FULL, Layout, Side, flowset_boxes, group_region, rule_boxes, well_formed
+from .certify import FULL, EndLayout, Layout, flowset_boxes, group_region, rule_boxes, well_formed
 from .intervals import (
     Box,
     Budget,
@@ -107,8 +107,8 @@ def region_layout(target: Target, rules: Sequence[Rule], fs: FlowSet,
 def set_boxes(layout: Layout, target: Target, fs: FlowSet, direction: Direction,
               pinned: frozenset[GroupKey] | None) -> list[Box]:
     """The flows of ``fs`` in ``direction`` as boxes (they may overlap)."""
-    local = Side(LOCAL, target.group_keys)
-    peer = Side(PEER, None, peer=True)
+    local = EndLayout(LOCAL, target.group_keys)
+    peer = EndLayout(PEER, None, peer=True)
     sides = {Direction.INGRESS: (peer, local), Direction.EGRESS: (local, peer)}
     if fs.directions is not None and direction not in fs.directions:
         return []

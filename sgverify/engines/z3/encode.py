@@ -224,7 +224,7 @@ def well_formed(target: Target, f: SymFlow, *, use_local: bool = True) -> z3.Boo
 
 
 @dataclass
-class Side:
+class FlowEnd:
     """One end of a flow for flow-set constraints: address terms and group membership."""
 
     ip4: z3.BitVecRef
@@ -233,7 +233,7 @@ class Side:
     exactly: Callable[[frozenset[GroupKey]], z3.BoolRef]
 
 
-def endpoint_term(term: EndpointTerm, side: Side, v6: z3.BoolRef) -> z3.BoolRef:
+def endpoint_term(term: EndpointTerm, side: FlowEnd, v6: z3.BoolRef) -> z3.BoolRef:
     parts = []
     if term.addresses is not None:
         parts.append(in_space(v6, side.ip4, side.ip6, term.addresses))
@@ -244,8 +244,8 @@ def endpoint_term(term: EndpointTerm, side: Side, v6: z3.BoolRef) -> z3.BoolRef:
     return _and(parts)
 
 
-def flow_set(fs: FlowSet, f: SymFlow, src: Side, dst: Side,
-             direction: Direction | None = None, peer: Side | None = None) -> z3.BoolRef:
+def flow_set(fs: FlowSet, f: SymFlow, src: FlowEnd, dst: FlowEnd,
+             direction: Direction | None = None, peer: FlowEnd | None = None) -> z3.BoolRef:
     """Membership of the flow in ``fs``. ``direction`` is the fixed direction of the
     query if any (reach assertions); otherwise ``f.ingress`` is used."""
     parts = []
@@ -284,12 +284,12 @@ def _exactly(f: SymFlow) -> Callable[[frozenset[GroupKey]], z3.BoolRef]:
     return lambda keys: _and([b if k in keys else z3.Not(b) for k, b in f.groups.items()])
 
 
-def peer_side(f: SymFlow) -> Side:
-    return Side(f.peer4, f.peer6, f.peer_member, _exactly(f))
+def peer_side(f: SymFlow) -> FlowEnd:
+    return FlowEnd(f.peer4, f.peer6, f.peer_member, _exactly(f))
 
 
 def single_sides(f: SymFlow, local_groups: frozenset[GroupKey] | None,
-                 direction: Direction | None = None) -> tuple[Side, Side]:
+                 direction: Direction | None = None) -> tuple[FlowEnd, FlowEnd]:
     """Source and destination sides of a one-interface flow; with ``direction`` None the
     direction is symbolic. ``local_groups`` None: the interface's own groups are not fixed
     (comparisons), and a flow set that constrains them is unsupported."""
@@ -305,14 +305,14 @@ def single_sides(f: SymFlow, local_groups: frozenset[GroupKey] | None,
         return z3.BoolVal(keys == local_groups)
 
     peer = peer_side(f)
-    local = Side(f.local4, f.local6, local_member, local_exactly)
+    local = FlowEnd(f.local4, f.local6, local_member, local_exactly)
     if direction is Direction.INGRESS:
         return peer, local
     if direction is Direction.EGRESS:
         return local, peer
 
-    def pick(a: Side, b: Side) -> Side:
-        return Side(z3.If(f.ingress, a.ip4, b.ip4), z3.If(f.ingress, a.ip6, b.ip6),
+    def pick(a: FlowEnd, b: FlowEnd) -> FlowEnd:
+        return FlowEnd(z3.If(f.ingress, a.ip4, b.ip4), z3.If(f.ingress, a.ip6, b.ip6),
                     lambda k: z3.If(f.ingress, a.member(k), b.member(k)),
                     lambda ks: z3.If(f.ingress, a.exactly(ks), b.exactly(ks)))
 

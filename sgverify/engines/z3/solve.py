@@ -15,7 +15,7 @@ import z3  # type: ignore[import-untyped]
 MAX_TIMEOUT_MS = 2**32 - 1  # Z3's timeout parameter is an unsigned 32-bit number
 
 
-class Outcome(enum.Enum):
+class SolverAnswer(enum.Enum):
     SAT = "sat"
     UNSAT = "unsat"
     UNKNOWN = "unknown"
@@ -43,21 +43,21 @@ def make_solver(timeout_ms: int | None = None) -> z3.Solver:
     return s
 
 
-def check(s: z3.Solver, *assumptions: z3.BoolRef) -> Outcome:
+def check(s: z3.Solver, *assumptions: z3.BoolRef) -> SolverAnswer:
     result = s.check(*assumptions)
     if result == z3.sat:
-        return Outcome.SAT
+        return SolverAnswer.SAT
     if result == z3.unsat:
-        return Outcome.UNSAT
-    return Outcome.UNKNOWN
+        return SolverAnswer.UNSAT
+    return SolverAnswer.UNKNOWN
 
 
 def require(s: z3.Solver) -> bool:
     """True if sat, False if unsat; raises SolverUnknown otherwise."""
     outcome = check(s)
-    if outcome is Outcome.UNKNOWN:
+    if outcome is SolverAnswer.UNKNOWN:
         raise SolverUnknown(s.reason_unknown() or "unknown")
-    return outcome is Outcome.SAT
+    return outcome is SolverAnswer.SAT
 
 
 @contextmanager
@@ -91,9 +91,9 @@ def _holds(s: z3.Solver, c: z3.BoolRef) -> bool:
     """Is ``c`` satisfiable together with the solver's assertions? (checked as an
     assumption: nothing is added)."""
     outcome = check(s, c)
-    if outcome is Outcome.UNKNOWN:
+    if outcome is SolverAnswer.UNKNOWN:
         raise SolverUnknown(s.reason_unknown() or "unknown")
-    return outcome is Outcome.SAT
+    return outcome is SolverAnswer.SAT
 
 
 def minimum(s: z3.Solver, term: z3.BitVecRef, hints: Sequence[int] = ()) -> int:
