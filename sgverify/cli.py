@@ -15,9 +15,9 @@ from typing import IO, Sequence
 from .commands import REGISTRY, load
 from .core.diagnostics import REPORT_BUGS
 from .core.version import __version__
-from .report.gate import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED
+from .report.gate import EXIT_ERROR
 
-__all__ = ["run", "main", "build_parser", "EXIT_OK", "EXIT_VIOLATED", "EXIT_ERROR", "EXIT_UNKNOWN"]
+__all__ = ["run", "main", "build_parser"]
 
 
 class UsageError(Exception):

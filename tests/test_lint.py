@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from helpers import policy
 
-from sgverify.analyses.lint.lint import LintFinding, lint_policy
+from sgverify.analyses.lint.findings import LintFinding
+from sgverify.analyses.lint.lint import lint_policy
 from sgverify.cli import run
 from sgverify.core.addresses import AddrSpace
 from sgverify.core.diagnostics import InternalError

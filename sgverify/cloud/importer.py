@@ -31,8 +31,14 @@ FORMATS = ("aliyun", "terraform", "hcl", "ros", "aws")
 DATA_EXTENSIONS = (".json", ".yaml", ".yml", ".tf")
 MAX_DATA_BYTES = 64 * 1024 * 1024  # terraform state and API dumps can be large and one line
 
-__all__ = ["FORMATS", "ImportRequest", "ImportResult", "Known", "import_files", "expand_paths",
-           "detect_format"]
+__all__ = [
+    "FORMATS",
+    "ImportRequest",
+    "ImportResult",
+    "import_files",
+    "expand_paths",
+    "detect_format",
+]
 
 
 @dataclass(frozen=True)

@@ -32,5 +32,3 @@ def load(name: str) -> ModuleType:
     return importlib.import_module(f"{__name__}.{module}")
 
 
-def all_commands() -> list[ModuleType]:
-    return [load(n) for n, _, _ in REGISTRY]

@@ -12,7 +12,6 @@ import time
 from dataclasses import replace
 from typing import IO
 
-from ..analyses.audit.controls import BUILTIN
 from ..analyses.audit.run import choose_controls, run_audit
 from ..analyses.audit.settings import Settings, check_selector, discover_settings, load_settings
 from ..analyses.audit.templates import ControlError
@@ -209,4 +208,4 @@ def _refuse(exc: ControlError, stderr: IO[str], style: Style, sources: dict[str,
         stderr.write(render_diagnostic(d, sources, style) + "\n")
 
 
-__all__ = ["BUILTIN", "HELP", "NAME", "add_arguments", "run"]
+__all__ = ["HELP", "NAME", "add_arguments", "run"]

@@ -43,8 +43,6 @@ NAME = "check"
 HELP = "prove every assertion in .sgv files or folders"
 
 
-
-
 def add_arguments(c: argparse.ArgumentParser) -> None:
     c.add_argument("paths", nargs="*", metavar="PATH",
                    help=".sgv files or folders, searched recursively (default: 'paths' "
@@ -111,11 +109,6 @@ def find_specs(paths: Sequence[str]) -> tuple[list[str], list[tuple[str, Diagnos
             seen.add(real)
             unique.append(f)
     return unique, problems
-
-
-def collect_files(paths: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
-    files, problems = find_specs(paths)
-    return files, [d for _, d in problems]
 
 
 def file_reports(reports: Sequence[SpecReport],

@@ -16,7 +16,8 @@ import os
 import time
 from typing import IO
 
-from ..analyses.lint.lint import DEFAULT_BUDGET, LintFinding, lint_policy
+from ..analyses.lint.findings import LintFinding
+from ..analyses.lint.lint import DEFAULT_BUDGET, lint_policy
 from ..cloud.importer import FORMATS
 from ..core.diagnostics import REPORT_BUGS, Diagnostic, InputError, InternalError
 from ..core.files import display_path

@@ -112,9 +112,6 @@ class AddrSpace:
     def only(self, family: int) -> AddrSpace:
         return AddrSpace(tuple(r for r in self.ranges if r.family == family))
 
-    def is_subset(self, other: AddrSpace) -> bool:
-        return not (self - other)
-
     def cidrs(self) -> list[str]:
         """The ranges as a minimal list of CIDR strings."""
         out: list[str] = []

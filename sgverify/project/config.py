@@ -23,7 +23,6 @@ from ..core.files import display_path
 FORMATS = ("text", "json", "sarif", "junit")
 FAIL_ON = ("violated", "unknown", "warning")
 KEYS = ("timeout", "fail-on", "format", "baseline", "paths")
-FILE_NAMES = ("sgverify.toml", "pyproject.toml")
 
 
 class ConfigError(SgverifyError):

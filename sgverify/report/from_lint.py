@@ -14,7 +14,8 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from ..analyses.lint.lint import CODES, Incomplete, LintFinding, LintReport, severity_rank
+from ..analyses.lint.findings import CODES, Incomplete, LintFinding, severity_rank
+from ..analyses.lint.lint import LintReport
 from ..core.model import Rule
 from .findings import FileReport, Finding, Outcome, Related, RuleInfo, RunReport, with_fingerprints
 from .gate import FailOn, fails

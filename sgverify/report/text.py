@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-from ..core.diagnostics import Diagnostic, Severity, Span
+from ..core.diagnostics import Diagnostic, Span
 from ..core.evaluate import Decision, Reason
 from ..core.model import Assertion, Rule, Target
 from ..core.result import Evidence, Result, Verdict
@@ -234,5 +234,15 @@ def target_line(target: Target) -> str:
     return f"{target.kind} {target.name}: groups {groups}"
 
 
-__all__ = ["Style", "render_diagnostic", "render_result", "summary_line", "decision_lines",
-           "rule_ref", "target_line", "Severity", "render_finding", "render_text", "run_summary"]
+__all__ = [
+    "Style",
+    "render_diagnostic",
+    "render_result",
+    "summary_line",
+    "decision_lines",
+    "rule_ref",
+    "target_line",
+    "render_finding",
+    "render_text",
+    "run_summary",
+]

@@ -18,7 +18,7 @@ from ...engines.boxes.intervals import BudgetExceeded
 from ...prove.box_prover import BoxProver
 from ...prove.verdicts import external_reason
 from .controls import BUILTIN, WIDE_OPEN, Control
-from .plan import Item, Subject, make_plan, subjects, template_texts
+from .plan import Item, Subject, make_plan
 from .settings import Settings, Waiver
 from .templates import ControlError, Template, find_controls, read_control
 from .wideopen import wide_open
@@ -217,13 +217,4 @@ def apply_waivers(report: AuditReport, waivers: Sequence[Waiver],
     return out
 
 
-__all__ = [
-    "AuditReport",
-    "ControlResult",
-    "Subject",
-    "apply_waivers",
-    "choose_controls",
-    "run_audit",
-    "subjects",
-    "template_texts",
-]
+__all__ = ["AuditReport", "ControlResult", "apply_waivers", "choose_controls", "run_audit"]

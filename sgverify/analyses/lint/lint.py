@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ...core.model import Direction, GroupType, Policy
 from .cloud import cloud_checks
-from .findings import CODES, SEVERITIES, Incomplete, Involved, LintFinding, severity_rank
+from .findings import Incomplete, LintFinding, severity_rank
 from .scopes import analyse_scope, scopes_of
 from .shadow import Scope, ShadowResult, rule_id
 from .workers import LintWork, analyse_all
@@ -162,15 +162,4 @@ def worst(findings: tuple[LintFinding, ...]) -> str | None:
     return min((f.severity for f in findings), key=severity_rank, default=None)
 
 
-__all__ = [
-    "CODES",
-    "SEVERITIES",
-    "Incomplete",
-    "Involved",
-    "LintFinding",
-    "LintReport",
-    "lint_policy",
-    "scopes_of",
-    "severity_rank",
-    "worst",
-]
+__all__ = ["LintReport", "lint_policy", "worst"]

@@ -16,7 +16,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from ...core.addresses import INTERNET, V4, V6, AddrSpace
+from ...core.addresses import INTERNET, AddrSpace
 from ...core.diagnostics import InternalError
 from ...core.evaluate import Decision, decide_all, definitely
 from ...core.flow import Flow, flow_problem
@@ -144,7 +144,6 @@ class Stats:
     instances: int = 0
     classes: int = 0
     groupsets: int = 0
-    class_pairs: int = 0
     decisions: int = 0
     service_atoms: int = 0
     address_atoms: int = 0
@@ -335,7 +334,6 @@ class ReachMatrix:
         else:
             self._fill(0, n, status, self.partial, progress)
             self.stats.decisions = sum(len(s._cache) for s in self._sides.values())
-        self.stats.class_pairs = n * n
         return status
 
     def _fill(self, lo: int, hi: int, status: bytearray, partial: bytearray,
@@ -633,8 +631,6 @@ __all__ = [
     "STATUS_WORDS",
     "UNKNOWN",
     "UNREACHABLE",
-    "V4",
-    "V6",
     "Endpoint",
     "Query",
     "ReachMatrix",

@@ -54,4 +54,4 @@ def accepting(target: Target, flow: Flow, sem: Semantics) -> Membership | None:
     return None
 
 
-__all__ = ["MAX_LISTS", "Membership", "accepting", "fact", "lists_that_matter"]
+__all__ = ["MAX_LISTS", "Membership", "accepting", "fact"]

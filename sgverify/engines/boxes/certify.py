@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-from ...core.addresses import INTERNET, MAX, PRIVATE_V4, V4, V6
+from ...core.addresses import INTERNET, MAX, V4, V6
 from ...core.flow import Flow
 from ...core.model import (
     ICMP,
@@ -490,5 +490,13 @@ def representative(layout: Layout, box: Box) -> Flow:
                 Nic.INTERNET if p[NIC] else Nic.INTRANET, groups)
 
 
-__all__ = ["violation_exists", "NotCertified", "Layout", "decide_region", "well_formed",
-           "flowset_boxes", "group_region", "representative", "PRIVATE_V4"]
+__all__ = [
+    "violation_exists",
+    "NotCertified",
+    "Layout",
+    "decide_region",
+    "well_formed",
+    "flowset_boxes",
+    "group_region",
+    "representative",
+]

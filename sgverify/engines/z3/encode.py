@@ -15,7 +15,6 @@ import z3  # type: ignore[import-untyped]
 
 from ...core.addresses import MAX, V4, V6, AddrSpace
 from ...core.model import (
-    GRE,
     ICMP,
     ICMPV6,
     MAX_PORT,
@@ -319,6 +318,3 @@ def single_sides(f: SymFlow, local_groups: frozenset[GroupKey] | None,
     return pick(peer, local), pick(local, peer)
 
 
-def protocols_in_use() -> tuple[int, ...]:
-    """Protocols preferred, in order, when choosing a simple counterexample."""
-    return (TCP, UDP, ICMP, ICMPV6, GRE)

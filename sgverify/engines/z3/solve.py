@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import enum
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Sequence
 
 import z3  # type: ignore[import-untyped]
 
@@ -58,15 +57,6 @@ def require(s: z3.Solver) -> bool:
     if outcome is SolverAnswer.UNKNOWN:
         raise SolverUnknown(s.reason_unknown() or "unknown")
     return outcome is SolverAnswer.SAT
-
-
-@contextmanager
-def frame(s: z3.Solver) -> Iterator[z3.Solver]:
-    s.push()
-    try:
-        yield s
-    finally:
-        s.pop()
 
 
 @dataclass(frozen=True)
