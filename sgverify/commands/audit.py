@@ -19,7 +19,7 @@ from ..analyses.reach.answer import ask
 from ..core.diagnostics import InputError
 from ..core.parallel import default_jobs
 from ..lang.build import build_fragment
-from ..report.audit import audit_exit_code, render_json, render_text, run_report
+from ..report.audit import audit_exit_code, controls_text, render_json, render_text, run_report
 from ..report.gate import EXIT_ERROR, EXIT_OK, FailOn
 from ..report.html import MAX_UNITS, render_html
 from ..report.junit import render_junit
@@ -108,18 +108,6 @@ def _check_setting(key: str, text: str, where: str, prefix: str) -> None:
         raise ControlError(f"{where}: {key} = \"{text}\" must be {what}")
 
 
-def list_controls(controls: list, stdout: IO[str]) -> None:  # type: ignore[type-arg]
-    for c in controls:
-        stdout.write(f"{c.id}  {c.severity:<8} {c.slug}: {c.title}\n")
-        stdout.write(f"    why: {c.rationale}\n")
-        for t in c.statements():
-            stdout.write(f"    {t}\n")
-        if c.selector:
-            stdout.write(f"    selects: {', '.join(c.selector)}\n")
-        if c.source != "built-in":
-            stdout.write(f"    from: {c.source}\n")
-
-
 def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     started = time.perf_counter()
     err_style = style_for(args.color, stderr)
@@ -130,7 +118,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         _refuse(exc, stderr, err_style, {})
         return EXIT_ERROR
     if args.list_controls:
-        list_controls(controls, stdout)
+        stdout.write(controls_text(controls))
         return EXIT_OK
     if not args.inventories:
         stderr.write("sgverify audit: error: name an INVENTORY (a .sgv file), or use "

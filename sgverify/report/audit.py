@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from ..analyses.audit.controls import Control
@@ -171,3 +172,18 @@ __all__ = [
     "render_text",
     "run_report",
 ]
+
+
+def controls_text(controls: Sequence[Control]) -> str:
+    """``audit --list-controls``: each control, why it matters, its templates and selectors."""
+    out = []
+    for c in controls:
+        out.append(f"{c.id}  {c.severity:<8} {c.slug}: {c.title}\n")
+        out.append(f"    why: {c.rationale}\n")
+        for t in c.statements():
+            out.append(f"    {t}\n")
+        if c.selector:
+            out.append(f"    selects: {', '.join(c.selector)}\n")
+        if c.source != "built-in":
+            out.append(f"    from: {c.source}\n")
+    return "".join(out)

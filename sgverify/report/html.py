@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import html
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..analyses.audit.run import AuditReport
+from ..analyses.reach.answer import Answer
 from ..core.version import __version__
 from .audit import STATUSES, counts, detail_lines
 from .reach import not_verified, witness_lines
-
-if TYPE_CHECKING:
-    from ..analyses.audit.run import AuditReport
-    from ..analyses.reach.answer import Answer
 
 MAX_UNITS = 150  # rows and columns the heat map carries (the rest is said, not hidden)
 
