@@ -1,17 +1,14 @@
+"""Fixtures every test may use, and what every test run needs (no result cache)."""
+
 import os
-import sys
 
-# Tests import helpers.py from this folder.
-sys.path.insert(0, os.path.dirname(__file__))
-
-
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.fixture
 def at_root(monkeypatch: pytest.MonkeyPatch):
     """Run from the repository root (paths in expected output are relative to it)."""
-    from gate_support import ROOT
+    from tests.support.paths import ROOT
     monkeypatch.chdir(ROOT)
     return ROOT
 

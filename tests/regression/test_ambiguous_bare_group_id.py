@@ -5,7 +5,8 @@ first, so swapping two lines flipped proved and violated. It is E126, listing bo
 """
 
 import pytest
-from gate_support import cli, write
+
+from tests.support.gate import cli, write
 
 GROUPS = ["group a (owner 1, id sg-1) { ingress accept tcp 22 from 0.0.0.0/0 }",
           "group b (owner 2, id sg-1) {}"]

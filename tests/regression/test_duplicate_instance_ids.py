@@ -5,7 +5,8 @@ first, so the order of two lines flipped the verdict. Duplicate ids are E105.
 """
 
 import pytest
-from gate_support import cli, write
+
+from tests.support.gate import cli, write
 
 INSTANCES = ["instance i { ip 10.0.0.1; groups a; id i-1 }",
              "instance j { ip 10.0.0.2; groups b; id i-1 }"]

@@ -6,7 +6,7 @@ options differ, both verdicts are reported and the includer's says under which o
     sgverify check DIR
 """
 
-from gate_support import cli, write
+from tests.support.gate import cli, write
 
 COMMON = ("group g { egress drop tcp 25 to 0.0.0.0/0 priority 100 }\n"
           "c: assert group g: egress tcp 25 to internet is denied\n")

@@ -5,7 +5,7 @@ is E105 (the same for port lists).
     sgverify check spec.sgv        (was: proved, exit 0)
 """
 
-from gate_support import cli, write
+from tests.support.gate import cli, write
 
 
 def test_prefix_list_id_equal_to_another_name_is_refused(tmp_path):

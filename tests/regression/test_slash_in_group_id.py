@@ -4,7 +4,7 @@ variable, so a false comparison was proved. Such ids (and owners) are refused: E
     sgverify check spec.sgv        (spec below; was: proved, exit 0)
 """
 
-from gate_support import cli, write
+from tests.support.gate import cli, write
 
 SPEC = """\
 group a (id "1/sg-x") {}

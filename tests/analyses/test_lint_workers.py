@@ -1,0 +1,54 @@
+"""``lint --jobs`` and ``--backend dask``: scopes analysed in workers give the report one
+process gives, with the parent's own rule objects in every finding."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from sgverify.analyses.lint.lint import lint_policy
+from sgverify.api import load_policy
+from sgverify.cli import run
+from tests.support.paths import TESTS
+
+FIXTURES = TESTS / "fixtures"
+POLICIES = [FIXTURES / "lint" / "web.sgv", FIXTURES / "audit" / "fleet.sgv"]
+
+
+def _policy(path: Path):
+    rep = load_policy(str(path))
+    assert rep.policy is not None, rep.diagnostics
+    return rep.policy
+
+
+@pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
+def test_forked_workers_give_the_same_findings(path: Path) -> None:
+    policy = _policy(path)
+    one = lint_policy(policy, jobs=1)
+    seen: list[tuple[int, int]] = []
+    two = lint_policy(policy, jobs=2, progress=lambda d, t: seen.append((d, t)))
+    assert one.findings and one == two
+    assert seen and seen[-1][0] == seen[-1][1]  # progress ends at the total
+    rules = {id(r) for g in policy.groups for r in g.rules}
+    for f in two.findings:  # the parent's rules, not copies that came back from a worker
+        assert f.rule is None or id(f.rule) in rules
+        assert all(id(i.rule) in rules for i in f.involved)
+
+
+def test_auto_stays_in_one_process_for_small_policies(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sgverify.analyses.lint import workers
+    monkeypatch.setattr(workers, "analyse_all", lambda *a, **k: pytest.fail("used workers"))
+    lint_policy(_policy(POLICIES[0]), jobs=2, auto=True)
+
+
+def test_cli_jobs_and_dask_give_identical_reports() -> None:
+    pytest.importorskip("distributed")
+    outs = set()
+    for argv in (["--jobs", "1"], ["--jobs", "2"], ["--backend", "dask", "--jobs", "2"]):
+        out, err = io.StringIO(), io.StringIO()
+        code = run(["lint", str(POLICIES[1]), "--format", "json", "--no-timing", *argv], out, err)
+        assert code in (0, 1), err.getvalue()
+        outs.add(out.getvalue())
+    assert len(outs) == 1

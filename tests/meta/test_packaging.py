@@ -1,0 +1,50 @@
+"""Packaging: every subpackage of sgverify is listed for installation, and the grammar ships."""
+
+import ast
+import re
+import tomllib
+
+from tests.support.paths import ROOT
+
+
+def test_every_subpackage_is_installed() -> None:
+    conf = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    listed = set(conf["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "sgverify").rglob("__init__.py")}
+    assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
+    assert conf["tool"]["setuptools"]["package-dir"]["sgverify.grammar"] == "grammar"
+    assert "*.lark" in conf["tool"]["setuptools"]["package-data"]["sgverify.grammar"]
+
+
+def _names(reqs: list[str]) -> set[str]:
+    return {re.split(r"[<>=\[ ]", d)[0].lower() for d in reqs}
+
+
+def test_runtime_dependencies_are_declared() -> None:
+    """Top-level imports need a runtime dependency; imports inside functions may come from
+    an optional extra instead (they only run when that feature is used)."""
+    conf = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    declared = _names(conf["project"]["dependencies"])
+    extras = set().union(*(_names(v) for k, v in conf["project"]["optional-dependencies"].items()
+                           if k != "test"))
+    stdlib = set(__import__("sys").stdlib_module_names) | {"sgverify", "__future__"}
+    aliases = {"z3": "z3-solver", "yaml": "pyyaml", "hcl2": "python-hcl2", "distributed": "dask",
+               "_pytest": "pytest"}
+    missing = set()
+    for path in (ROOT / "sgverify").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                modules = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules = [node.module]
+            else:
+                continue
+            for full in modules:
+                module = full.split(".")[0].lower()
+                if module in stdlib or module == "pytest":
+                    continue
+                name = aliases.get(module, module)
+                if name in declared or (node.col_offset > 0 and name in extras):
+                    continue
+                missing.add(f"{name} ({path.relative_to(ROOT)})")
+    assert not missing, f"imported but not declared in pyproject.toml: {sorted(missing)}"

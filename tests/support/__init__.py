@@ -1,0 +1,1 @@
+"""Shared test code: helpers, strategies, the CLI runner, paths."""
