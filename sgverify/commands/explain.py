@@ -36,12 +36,18 @@ from ..report.explain import (
     log_warnings,
     unknown_keys,
 )
+from ..report.from_explain import ExplainFindings, explain_suites
 from ..report.gate import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED
+from ..report.junit import render_cases
+from ..report.sarif import render_sarif
 from ..report.text import Style, render_diagnostic
 from .common import print_diagnostics, style_for
+from .outputs import Output, Refused, add_output_arguments, plan_outputs, write_reports
 
 NAME = "explain"
 HELP = "show the verdict and deciding rule for concrete flows (one, a file of them, or a flow log)"
+FORMATS_OUT = ("text", "json", "sarif", "junit")
+STREAMED = ("text", "json")  # formats written line by line for --flows and --flow-log
 
 
 def add_arguments(e: argparse.ArgumentParser) -> None:
@@ -59,7 +65,7 @@ def add_arguments(e: argparse.ArgumentParser) -> None:
                       "line); reports records whose logged action disagrees with the policy")
     e.add_argument("--input-format", choices=FORMATS, metavar="FORMAT",
                    help="force the format of non-.sgv POLICY files: " + ", ".join(FORMATS))
-    e.add_argument("--format", choices=["text", "json"], default="text")
+    add_output_arguments(e, FORMATS_OUT, timing=False)
     e.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     e.add_argument("--fail-on", choices=["violated", "unknown"], default="unknown", dest="fail_on",
                    help="'unknown' (default): a verdict that depends on unresolved lists, or "
@@ -68,14 +74,22 @@ def add_arguments(e: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    try:
+        outputs = plan_outputs(args.outputs, "text")
+    except Refused as exc:
+        stderr.write(f"sgverify explain: error: {exc}\n")
+        return EXIT_ERROR
     loaded = load_inputs(args.policy, args.input_format)
     rep = loaded.report
     style = style_for(args.color, stdout)
     if rep.policy is None:
         print_diagnostics(rep, stderr, style)
         return EXIT_ERROR
+    gathered = ExplainFindings(rep.path, args.fail_on == "violated") \
+        if any(o.format not in STREAMED for o in outputs) else None
     if args.flows is not None or args.flow_log is not None:
-        return _run_bulk(args, loaded, stdout, stderr, style_for(args.color, stderr))
+        return _run_bulk(args, loaded, outputs, gathered, stdout, stderr,
+                         style_for(args.color, stderr))
     print_diagnostics(rep, stderr, style_for(args.color, stderr))  # warnings of loading
     try:
         target = rep.policy.find_target(args.target) if args.target else \
@@ -86,10 +100,47 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
             stderr.write(render_diagnostic(d, {"<command line>": args.flow}, style) + "\n")
         return EXIT_ERROR
     exp = explain(rep.policy, target, flow)
-    stdout.write(explanation_json(exp) if args.format == "json" else explanation_text(exp, style))
+    if gathered is not None:
+        gathered.explanation(exp)
+    write_reports(outputs, lambda o, st: explanation_json(exp) if o.format == "json" else
+                  explanation_text(exp, st) if o.format == "text" else
+                  render_gathered(o.format, gathered), stdout, args.color)
     if exp.problem:
         return EXIT_ERROR
     return _unknown_exit(args) if not exp.definite else EXIT_OK
+
+
+def render_gathered(fmt: str, gathered: ExplainFindings | None) -> str:
+    """The SARIF or JUnit report of what explain found."""
+    assert gathered is not None
+    run = gathered.run()
+    return render_sarif(run, False) if fmt == "sarif" else \
+        render_cases(run, explain_suites(run), False)
+
+
+class Sinks:
+    """The streamed outputs of ``--flows`` and ``--flow-log`` (text or JSON lines, each on
+    stdout or in its file), written line by line as outcomes come."""
+
+    def __init__(self, outputs: list[Output], stdout: IO[str]) -> None:
+        self.streams: list[tuple[str, IO[str], bool]] = []
+        for o in outputs:
+            if o.format in STREAMED:
+                fh = stdout if o.file is None else open(o.file, "w", encoding="utf-8", newline="\n")
+                self.streams.append((o.format, fh, o.file is not None))
+
+    def formats(self) -> set[str]:
+        return {f for f, _, _ in self.streams}
+
+    def write(self, fmt: str, text: str) -> None:
+        for f, fh, _ in self.streams:
+            if f == fmt:
+                fh.write(text)
+
+    def close(self) -> None:
+        for _, fh, owned in self.streams:
+            if owned:
+                fh.close()
 
 
 # ---------------------------------------------------------------- many flows
@@ -117,7 +168,8 @@ def _lines(fh: BinaryIO, size: int, progress: IO[str] | None) -> Iterator[str]:
         progress.flush()
 
 
-def _run_bulk(args: argparse.Namespace, loaded: LoadedPolicy, stdout: IO[str], stderr: IO[str],
+def _run_bulk(args: argparse.Namespace, loaded: LoadedPolicy, outputs: list[Output],
+              gathered: ExplainFindings | None, stdout: IO[str], stderr: IO[str],
               err_style: Style) -> int:
     rep: SpecReport = loaded.report
     policy = rep.policy
@@ -137,27 +189,36 @@ def _run_bulk(args: argparse.Namespace, loaded: LoadedPolicy, stdout: IO[str], s
                                                     f"({exc.strerror or exc})"), {}, err_style) + "\n")
         return EXIT_ERROR
     progress = stderr if getattr(stderr, "isatty", lambda: False)() else None
+    sinks = Sinks(outputs, stdout)
     try:
         lines = _lines(fh, size, progress)
         if args.flows is not None:
-            return _flows(args, policy, fixed, loaded, lines, shown, stdout, stderr, err_style)
-        return _flow_log(args, policy, fixed, loaded, lines, shown, stdout, stderr, err_style)
+            code = _flows(args, policy, fixed, loaded, lines, shown, sinks, gathered, stderr,
+                          err_style)
+        else:
+            code = _flow_log(args, policy, fixed, loaded, lines, shown, sinks, gathered, stderr,
+                             err_style)
     finally:
+        sinks.close()
         if fh is not sys.stdin.buffer:
             fh.close()
+    if gathered is not None:
+        write_reports([o for o in outputs if o.format not in STREAMED],
+                      lambda o, st: render_gathered(o.format, gathered), stdout, args.color)
+    return code
 
 
 def _flows(args: argparse.Namespace, policy: Policy, fixed: Target | None, loaded: LoadedPolicy,
-           lines: Iterator[str], shown: str, stdout: IO[str], stderr: IO[str], style: Style) -> int:
+           lines: Iterator[str], shown: str, sinks: Sinks, gathered: ExplainFindings | None,
+           stderr: IO[str], style: Style) -> int:
     try:
         target = fixed or default_target(policy, loaded.interface_groups)
     except InputError as exc:
         for d in exc.diagnostics:
             stderr.write(render_diagnostic(d, {}, style) + "\n")
         return EXIT_ERROR
-    out = FlowLines(args.format == "json", target.name)
+    writers = {fmt: FlowLines(fmt == "json", target.name) for fmt in sinks.formats()}
     errors = undecided = 0
-    write = stdout.write
     for r in explain_flows(policy, target, read_json_lines(lines)):
         if r.error is not None:
             errors += 1
@@ -165,7 +226,10 @@ def _flows(args: argparse.Namespace, policy: Policy, fixed: Target | None, loade
         elif r.new_keys:
             stderr.write(unknown_keys(shown, r, style))
         undecided += r.error is None and r.decision is None
-        write(out.line(r))
+        for fmt, w in writers.items():
+            sinks.write(fmt, w.line(r))
+        if gathered is not None:
+            gathered.flow_line(r, shown, target.name)
     if errors:
         return EXIT_ERROR
     return _unknown_exit(args) if undecided else EXIT_OK
@@ -177,7 +241,8 @@ def _unknown_exit(args: argparse.Namespace) -> int:
 
 
 def _flow_log(args: argparse.Namespace, policy: Policy, fixed: Target | None, loaded: LoadedPolicy,
-              lines: Iterator[str], shown: str, stdout: IO[str], stderr: IO[str], style: Style) -> int:
+              lines: Iterator[str], shown: str, sinks: Sinks, gathered: ExplainFindings | None,
+              stderr: IO[str], style: Style) -> int:
     fallback: Target | None = fixed
     if fallback is None and not policy.instances:
         try:
@@ -186,16 +251,24 @@ def _flow_log(args: argparse.Namespace, policy: Policy, fixed: Target | None, lo
             for d in exc.diagnostics:
                 stderr.write(render_diagnostic(d, {}, style) + "\n")
             return EXIT_ERROR
-    as_json = args.format == "json"
+    formats = sinks.formats()
     tally = LogTally()
     for r in compare_log(policy, fallback, loaded.aliases, read_records(lines)):
         tally.add(r)
         if r.kind == "errors":
             stderr.write(line_error(shown, r.number, r.problem or "", style))
         elif r.kind == "disagree":
-            stdout.write(log_line(r, shown, as_json))
+            for fmt in formats:
+                sinks.write(fmt, log_line(r, shown, fmt == "json"))
+        if gathered is not None:
+            gathered.log_line(r, shown)
+    if gathered is not None:
+        gathered.log_tally(tally, shown)
     stderr.write(log_warnings(tally, shown, style))
-    (stderr if as_json else stdout).write(log_summary(tally))
+    if "text" in formats:
+        sinks.write("text", log_summary(tally))
+    else:  # JSON lines on stdout stay JSON; the summary is for the reader
+        stderr.write(log_summary(tally))
     counts = tally.counts
     if counts["errors"]:
         return EXIT_ERROR

@@ -15,7 +15,7 @@ relaxes this); with ``--fail-if-reachable``: 1 when some pair reaches; 2 on inpu
 from __future__ import annotations
 
 import argparse
-import os
+import time
 from typing import IO
 
 from ..analyses.reach.answer import ask
@@ -25,17 +25,18 @@ from ..core.model import Service
 from ..core.parallel import default_jobs
 from ..engines.atoms.matrix import Query
 from ..lang.build import build_fragment
-from ..report.gate import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED
-from ..report.html import render_html
+from ..report.from_reach import reach_run, render_reach
+from ..report.gate import EXIT_ERROR, run_exit_code
 from ..report.progress import ProgressBar
-from ..report.reach import render_json, render_text
 from ..report.text import render_diagnostic
 from .common import add_parallel_arguments, style_for
 from .inventory import add_inventory_arguments, load_inventory
+from .outputs import Refused, add_output_arguments, plan_outputs, write_reports
 
 NAME = "reach"
 HELP = "who can reach whom across an inventory, on what (with witnesses)"
 TEXT_LIMIT = 200
+FORMATS = ("text", "json", "html", "sarif", "junit")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -51,8 +52,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="rows and columns: instances (default) or groups (their members)")
     p.add_argument("--no-internet", action="store_true",
                    help="leave the internet out when --from or --to is not given")
-    p.add_argument("--format", choices=["text", "json", "html"], default="text")
-    p.add_argument("--output", metavar="FILE", help="write the report here (default stdout)")
+    add_output_arguments(p, FORMATS, timing=False)
     p.add_argument("--limit", type=int, metavar="N",
                    help=f"work out services and witness for at most N pairs (text default "
                         f"{TEXT_LIMIT}; the rest are counted)")
@@ -62,7 +62,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="exit 0 even when some pairs are unknown or may reach more services "
                         "(they are still reported); by default an incomplete answer exits 3")
     add_parallel_arguments(p, "all cores from 400 interface classes up, for the matrix rows")
-    p.add_argument("--no-timing", action="store_true", help="leave timings out (stable output)")
+    p.add_argument("--no-timing", action="store_true",
+                   help="leave timings out of every format (stable output)")
     p.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     p.add_argument("--allow-outside-includes", action="store_true",
                    help="let includes point outside the project folder")
@@ -85,10 +86,12 @@ def query_of(text: str | None) -> Query:
 
 
 def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
-    style = style_for(args.color, stdout if args.output is None else stderr)
+    started = time.perf_counter()
     err_style = style_for(args.color, stderr)
-    if args.output and args.output != "-" and not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
-        stderr.write(f"sgverify reach: error: cannot write {args.output}: no such folder\n")
+    try:
+        outputs = plan_outputs(args.outputs, "text")
+    except Refused as exc:
+        stderr.write(f"sgverify reach: error: {exc}\n")
         return EXIT_ERROR
     if args.limit is not None and args.limit < 0:
         stderr.write("sgverify reach: error: --limit must be 0 or more\n")
@@ -116,7 +119,8 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     if src is not None and dst is not None and src.internet and dst.internet:
         stderr.write("sgverify reach: error: --from internet --to internet is not about your groups\n")
         return EXIT_ERROR
-    limit = args.limit if args.limit is not None else (TEXT_LIMIT if args.format == "text" else None)
+    text_only = all(o.format == "text" for o in outputs)
+    limit = args.limit if args.limit is not None else (TEXT_LIMIT if text_only else None)
     bar = ProgressBar(stderr, "reachability rows")
     try:
         answer = ask(policy, src, dst, query, args.by, limit, internet=not args.no_internet,
@@ -128,22 +132,9 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         return EXIT_ERROR
     bar.close()
     timing = not args.no_timing
-    if args.format == "json":
-        text = render_json(answer, timing)
-    elif args.format == "html":
-        text = render_html(reach=answer, timing=timing)
-    else:
-        text = render_text(answer, style, timing)
-    if args.output and args.output != "-":
-        with open(args.output, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-    else:
-        stdout.write(text)
-    if args.fail_if_reachable and answer.reachable:
-        return EXIT_VIOLATED
-    if (answer.unknown or answer.partly_unknown or answer.across) and not args.allow_unknown:
-        return EXIT_UNKNOWN  # fail closed: part of the answer is not verified
-    return EXIT_OK
-
-
-__all__ = ["HELP", "NAME", "add_arguments", "query_of", "run"]
+    elapsed = None if args.no_timing else time.perf_counter() - started
+    run_report = reach_run(answer, policy, rep.path, args.fail_if_reachable, args.allow_unknown,
+                           elapsed)
+    write_reports(outputs, lambda o, style: render_reach(o.format, style, answer, run_report,
+                                                         timing), stdout, args.color)
+    return run_exit_code(run_report)

@@ -1,0 +1,119 @@
+"""Findings from ``reach``: each pair that connects (R001), each pair whose answer is not
+verified (R002: it may reach, or may reach more services, through unresolved lists or
+groups whose rules are not known), and the pairs across networks that were not answered
+(R003), for the SARIF and JUnit reporters and the exit code.
+
+The gate: with ``--fail-if-reachable`` a pair that reaches is ``FAILED``, else a ``NOTE``;
+what is not verified is ``UNKNOWN`` (``NOTE`` with ``--allow-unknown``). Judged with
+``FailOn.UNKNOWN`` this gives reach's exit codes: 1 a pair reaches and must not, else 3 a
+part of the answer is not verified, else 0. The pairs proved unreachable are counted in
+one passing JUnit case (there may be millions).
+"""
+
+from __future__ import annotations
+
+from ..analyses.reach.answer import Answer, Axis, Pair
+from ..core.diagnostics import Span
+from ..core.model import Policy
+from ..engines.atoms.matrix import REACHABLE
+from .findings import FileReport, Finding, Outcome, RuleInfo, RunReport, with_fingerprints
+from .gate import FailOn
+from .html import render_html
+from .junit import Case, Suite, render_cases
+from .reach import not_verified, render_json, render_text, witness_lines
+from .sarif import render_sarif
+from .text import Style
+
+DOC = "docs/reach.md"
+REACHES, NOT_VERIFIED, ACROSS = "R001", "R002", "R003"
+
+
+def rules() -> tuple[RuleInfo, ...]:
+    return (
+        RuleInfo(REACHES, "PairReaches", "a sender can connect to a receiver", "note", DOC,
+                 ("security",)),
+        RuleInfo(NOT_VERIFIED, "ReachNotVerified", "a pair may connect (or on more services) "
+                 "depending on unresolved lists or groups whose rules are not known: not "
+                 "verified", "warning", DOC, ("security",)),
+        RuleInfo(ACROSS, "AcrossNetworks", "pairs across the classic network and a VPC are "
+                 "not answered", "warning", DOC, ("correctness",)),
+    )
+
+
+def _where(policy: Policy, axis: Axis) -> Span | None:
+    """Where a row or column is defined (an instance or a group), for SARIF locations."""
+    if axis.kind == "instance":
+        inst = policy.instance(axis.label.removeprefix("instance "))
+        return inst.span if inst is not None else None
+    if axis.kind == "group":
+        name = axis.label.removeprefix("group ")
+        g = policy.group(name)
+        return g.span if g is not None else None
+    return None
+
+
+def _pair_findings(p: Pair, path: str, policy: Policy, fail_if_reachable: bool,
+                   allow_unknown: bool) -> list[Finding]:
+    name = f"{p.sender.label} -> {p.receiver.label}"
+    where = _where(policy, p.receiver) or _where(policy, p.sender)
+    unknown = Outcome.NOTE if allow_unknown else Outcome.UNKNOWN
+    out = []
+    if p.status == REACHABLE:
+        out.append(Finding(path, Outcome.FAILED if fail_if_reachable else Outcome.NOTE, REACHES,
+                           f"{name} on {p.services()}", where, name, "reaches",
+                           details=tuple(x.strip() for x in
+                                         witness_lines(p.evidence, p.facts, "witness")),
+                           payload=p))
+        if p.more:
+            out.append(Finding(path, unknown, NOT_VERIFIED,
+                               f"{name} may also reach on {p.also()} ({not_verified(p)})",
+                               where, f"{name} (more services)", "unknown", payload=p))
+    else:
+        out.append(Finding(path, unknown, NOT_VERIFIED,
+                           f"{name} may reach on {p.services()} ({not_verified(p)})", where,
+                           name, "unknown", payload=p))
+    return out
+
+
+def reach_run(answer: Answer, policy: Policy, path: str, fail_if_reachable: bool,
+              allow_unknown: bool, elapsed: float | None) -> RunReport:
+    """The findings of one ``reach`` answer about the inventory ``path``."""
+    found: list[Finding] = []
+    for p in answer.pairs:
+        found += _pair_findings(p, path, policy, fail_if_reachable, allow_unknown)
+    if answer.across:
+        found.append(Finding(path, Outcome.NOTE if allow_unknown else Outcome.UNKNOWN, ACROSS,
+                             f"{answer.across} pair(s) across the classic network and a VPC are "
+                             "not answered", None, "across networks", "unknown"))
+    unreachable = answer.checked - answer.reachable - answer.unknown
+    summary = (("checked", answer.checked), ("reachable", answer.reachable),
+               ("unknown", answer.unknown), ("unreachable", unreachable),
+               ("partly_unknown", answer.partly_unknown), ("across_networks", answer.across))
+    label = ("reachable" if fail_if_reachable else "none") + ("" if allow_unknown else "+unknown")
+    return RunReport("reach", with_fingerprints([FileReport(path, tuple(found))]),
+                     FailOn.UNKNOWN, elapsed=elapsed, rules=rules(), fail_on_label=label,
+                     summary=summary)
+
+
+def reach_suites(run: RunReport, answer: Answer) -> list[Suite]:
+    """One suite: a case per pair finding, and one passing case for the pairs proved
+    unreachable."""
+    cases = [Case(f.name or f.message, (f,), f.location.path if f.location else None,
+                  f.location.line if f.location and f.location.line else None)
+             for f in run.findings()]
+    unreachable = answer.checked - answer.reachable - answer.unknown
+    cases.append(Case(f"{unreachable} other ordered pair(s) proved unreachable"))
+    return [Suite(f"reach: {answer.question}", tuple(cases))]
+
+
+def render_reach(fmt: str, style: Style, answer: Answer, run: RunReport, timing: bool) -> str:
+    """The report of one ``reach`` run in ``fmt``."""
+    if fmt == "json":
+        return render_json(answer, timing)
+    if fmt == "html":
+        return render_html(reach=answer, timing=timing)
+    if fmt == "sarif":
+        return render_sarif(run, timing)
+    if fmt == "junit":
+        return render_cases(run, reach_suites(run, answer), timing)
+    return render_text(answer, style, timing)
