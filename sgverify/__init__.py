@@ -18,7 +18,7 @@ __all__ = ["SpecReport", "check_file", "check_text", "load_policy", "Result", "V
            "__version__"]
 
 _HOME = {"check_file": "api", "check_text": "api", "load_policy": "load",
-         "SpecReport": "core.spec_report", "Result": "core.result", "Verdict": "core.result",
+         "SpecReport": "core.result", "Result": "core.result", "Verdict": "core.result",
          "__version__": "core.version"}
 
 

@@ -13,8 +13,7 @@ from typing import Any, Callable, Iterable
 from .core.files import Limits
 from .core.model import Assertion, Policy
 from .core.parallel import pmap
-from .core.result import Result
-from .core.spec_report import SpecReport
+from .core.result import Result, SpecReport
 from .lang.build import build_document
 from .lang.resolve import resolve
 from .load import load_policy, load_spec

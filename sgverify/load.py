@@ -13,7 +13,7 @@ from typing import Sequence
 from .cloud.importer import ImportRequest, Known, expand_paths, import_files
 from .core.diagnostics import Diagnostic
 from .core.files import Limits, file_problem, missing_reason, paused_gc
-from .core.spec_report import SpecReport
+from .core.result import SpecReport
 from .lang.includes import LoadedSpec, read_spec
 from .lang.resolve import resolve
 from .lang.syntax import Document, GroupNode, InstanceNode, PortListNode, PrefixListNode

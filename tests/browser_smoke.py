@@ -4,7 +4,7 @@ a click shows a cell's witness, and nothing is logged as an error.
 
 Standard library only: Chromium is driven over the DevTools protocol with a minimal
 WebSocket client. Run it by hand or from CI (``python tests/browser_smoke.py``); the test
-suite calls ``check_report`` (tests/test_html_browser.py) and skips when no Chromium is
+suite calls ``check_report`` (tests/report/test_html_browser.py) and skips when no Chromium is
 installed. Exit status: 0 passed, 1 failed, 2 no Chromium found.
 """
 

@@ -14,5 +14,5 @@ def at_root(monkeypatch: pytest.MonkeyPatch):
 
 
 # The check command reuses earlier results from .sgverify_cache in the working directory;
-# tests must check afresh (tests/test_cache.py turns it on in temporary folders).
+# tests must check afresh (tests/project/test_cache.py turns it on in temporary folders).
 os.environ["SGVERIFY_NO_CACHE"] = "1"

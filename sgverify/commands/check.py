@@ -18,7 +18,7 @@ from ..core.diagnostics import Diagnostic
 from ..core.files import display_path, file_problem, missing_reason
 from ..core.model import Semantics
 from ..core.parallel import default_jobs
-from ..core.spec_report import SpecReport
+from ..core.result import SpecReport
 from ..lang.include_graph import includers
 from ..project.cache import DEFAULT_DIR, CheckSettings, ResultCache, folder_from
 from ..project.config import DEFAULTS, FAIL_ON, FORMATS, Config, ConfigError, discover, load_config

@@ -9,7 +9,7 @@ import os
 from typing import IO
 
 from ..core.parallel import BACKENDS
-from ..core.spec_report import SpecReport
+from ..core.result import SpecReport
 from ..report.text import Style, render_diagnostic
 
 

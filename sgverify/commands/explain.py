@@ -24,7 +24,7 @@ from ..cloud.importer import FORMATS
 from ..core.diagnostics import InputError
 from ..core.files import file_problem
 from ..core.model import Policy, Target
-from ..core.spec_report import SpecReport
+from ..core.result import SpecReport
 from ..load import LoadedPolicy, load_inputs
 from ..report.explain import (
     FlowLines,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import IO
 
 from ..cloud.importer import FORMATS
-from ..core.spec_report import SpecReport
+from ..core.result import SpecReport
 from ..load import load_inputs
 from ..report.text import Style
 from .common import print_diagnostics

@@ -22,7 +22,7 @@ from ..cloud.importer import FORMATS
 from ..core.diagnostics import REPORT_BUGS, Diagnostic, InputError, InternalError
 from ..core.files import display_path
 from ..core.parallel import default_jobs
-from ..core.spec_report import SpecReport
+from ..core.result import SpecReport
 from ..load import load_inputs
 from ..report.baseline import BaselineError, apply_baseline, load_baseline
 from ..report.findings import FileReport, RunNote, RunReport, with_fingerprints

@@ -1,13 +1,15 @@
-"""Verdicts and results: pure data that every reporter reads (no z3, no lark)."""
+"""Verdicts, results, and what checking one spec file produced: pure data that every
+reporter and the cache read (no z3, no lark)."""
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from .diagnostics import Diagnostic
 from .evaluate import Decision
 from .flow import Flow
-from .model import Assertion, Target
+from .model import Assertion, Policy, Target
 
 
 class Verdict(enum.Enum):
@@ -44,3 +46,21 @@ class Result:
     notes: tuple[str, ...] = ()
     elapsed: float = 0.0
     code: str | None = None
+
+
+@dataclass
+class SpecReport:
+    """Everything one spec file produced: diagnostics (any phase), the resolved policy
+    when it got that far, and one result per assertion when it was checked."""
+
+    path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    policy: Policy | None = None
+    results: list[Result] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    real_paths: dict[str, str] = field(default_factory=dict)  # of the files read, by shown path
+    imported: bool = False  # it imports cloud formats (Terraform, ROS, ...): never cached
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.is_error for d in self.diagnostics)

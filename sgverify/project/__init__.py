@@ -1,1 +1,1 @@
-"""sgverify.project."""
+"""A project's settings (sgverify.toml, [tool.sgverify]) and the cache of check results."""

@@ -33,8 +33,7 @@ from dataclasses import dataclass, replace
 from importlib.util import find_spec
 
 from ..core.files import Limits, project_root, read_text
-from ..core.result import Verdict
-from ..core.spec_report import SpecReport
+from ..core.result import SpecReport, Verdict
 
 FORMAT = 1
 DEFAULT_DIR = ".sgverify_cache"
@@ -42,7 +41,7 @@ DIR_VARIABLE = "SGVERIFY_CACHE_DIR"
 OFF_VARIABLE = "SGVERIFY_NO_CACHE"
 _OWN_FOLDER = re.compile(r"[0-9a-f]{24}")
 # Modules whose classes an entry may hold: the report, the model and the results.
-_ALLOWED = frozenset({"sgverify.core.spec_report", "sgverify.core.model", "sgverify.core.result",
+_ALLOWED = frozenset({"sgverify.core.model", "sgverify.core.result",
                       "sgverify.core.diagnostics", "sgverify.core.addresses", "sgverify.core.flow",
                       "sgverify.core.evaluate"})
 

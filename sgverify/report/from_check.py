@@ -7,8 +7,7 @@ from typing import Sequence
 
 from ..core.diagnostics import Diagnostic, Severity
 from ..core.evaluate import Reason
-from ..core.result import Result, Verdict
-from ..core.spec_report import SpecReport
+from ..core.result import Result, SpecReport, Verdict
 from .findings import FileReport, Finding, Outcome, Related
 from .text import assertion_text, evidence_lines
 

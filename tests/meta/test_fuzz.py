@@ -1,5 +1,5 @@
 """Bounded fuzzing in every test run: random, mutated and generated .sgv text must end in a
-result or a clean error (see tests/fuzzing.py; fuzz/fuzz_sgv.py runs the same for longer)."""
+result or a clean error (see tests/support/fuzzing.py; fuzz/fuzz_sgv.py runs the same for longer)."""
 
 from __future__ import annotations
 

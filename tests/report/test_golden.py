@@ -8,7 +8,7 @@ change them. Two runs must give identical bytes.
 
 After an intended change, regenerate and review the diff:
 
-    SGVERIFY_UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py
+    SGVERIFY_UPDATE_GOLDEN=1 python -m pytest tests/report/test_golden.py
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ tests/golden/commands/NAME.out; its exit code and stderr with tests/golden/comma
 Reports are made with ``--no-timing --color never`` from the repository root; the tool
 version is replaced by ``<version>``. After an intended change, regenerate and review:
 
-    SGVERIFY_UPDATE_GOLDEN=1 python -m pytest tests/test_golden_commands.py
+    SGVERIFY_UPDATE_GOLDEN=1 python -m pytest tests/report/test_golden_commands.py
 """
 
 from __future__ import annotations

@@ -1,1 +1,2 @@
-"""sgverify.analyses.diff."""
+"""diff: the exact semantic difference between two policies, box by box, with replayed
+witnesses."""

@@ -1,1 +1,1 @@
-"""sgverify.analyses.explain."""
+"""explain: concrete flows against a policy, one at a time, in bulk, or from a flow log."""

@@ -1,1 +1,2 @@
-"""sgverify.analyses.lint."""
+"""lint: proved rule hygiene (dead, redundant and tied rules, exposure, what the cloud
+accepts)."""

@@ -1,1 +1,1 @@
-"""sgverify.analyses.reach."""
+"""reach: who can reach whom across an inventory, on which services, with witnesses."""

@@ -1,1 +1,2 @@
-"""sgverify.engines.atoms."""
+"""Atoms: addresses and services cut into the pieces no rule tells apart, and the exact
+reachability matrix built on them."""

@@ -148,7 +148,7 @@ def single_view(flow: SymFlow) -> View:
 
 
 def decision(target: Target, direction: Direction, view: View, sem: Semantics) -> z3.BoolRef:
-    """True iff ``target`` accepts the flow in ``direction`` (``encode_decision``)."""
+    """True iff ``target`` accepts the flow in ``direction`` (``decision``)."""
     writer = DecisionText(view.flow, view.peer4, view.peer6, view.local4, view.local6,
                           view.member, view.atom)
     return writer.parse(writer.decision(target, direction, sem))
