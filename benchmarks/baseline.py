@@ -10,20 +10,8 @@ from __future__ import annotations
 import z3
 
 from sgverify.core.addresses import INTERNET, V4, AddrSpace
-from sgverify.core.model import (
-    TCP,
-    Action,
-    Check,
-    Direction,
-    FlowAssertion,
-    GroupType,
-    Nic,
-    Rule,
-    Semantics,
-    Target,
-    flowset_keys,
-    target_keys,
-)
+from sgverify.core.model import (TCP, Action, Check, Direction, FlowAssertion, GroupType, Nic,
+                                 Rule, Semantics, Target, flowset_keys, target_keys)
 from sgverify.engines.z3.encode import SymFlow, flow_set, peer_side, single_sides, well_formed
 
 

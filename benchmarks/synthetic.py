@@ -16,25 +16,9 @@ import random
 from dataclasses import dataclass, field
 
 from sgverify.core.addresses import AddrSpace
-from sgverify.core.model import (
-    ICMP,
-    ICMPV6,
-    PROTOCOL_NAMES,
-    TCP,
-    UDP,
-    Action,
-    Direction,
-    Group,
-    GroupKey,
-    GroupType,
-    Instance,
-    Network,
-    Nic,
-    Peer,
-    Policy,
-    PortRange,
-    Rule,
-)
+from sgverify.core.model import (ICMP, ICMPV6, PROTOCOL_NAMES, TCP, UDP, Action, Direction, Group,
+                                 GroupKey, GroupType, Instance, Network, Nic, Peer, Policy,
+                                 PortRange, Rule)
 
 ADMIN_PORTS = [22, 3389, 23, 21, 5900, 5985, 2375, 6443, 445]
 DATA_PORTS = [3306, 5432, 1433, 1521, 6379, 27017, 9200, 11211, 5601, 9092]

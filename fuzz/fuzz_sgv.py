@@ -16,9 +16,17 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.join(HERE, os.pardir)]
 
-from tests.support.fuzzing import data_survives, generated, mutated, mutated_json, survives, token_soup  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+
+from tests.support.fuzzing import (  # noqa: E402
+    data_survives,
+    generated,
+    mutated,
+    mutated_json,
+    survives,
+    token_soup,
+)
 
 
 def run_hypothesis(examples: int) -> None:

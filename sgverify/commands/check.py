@@ -22,22 +22,15 @@ from ..core.result import SpecReport
 from ..lang.include_graph import includers
 from ..project.cache import DEFAULT_DIR, CheckSettings, ResultCache, folder_from
 from ..project.config import DEFAULTS, FAIL_ON, FORMATS, Config, ConfigError, discover, load_config
-from ..report.baseline import BaselineError, apply_baseline, load_baseline
+from ..report.baseline import BaselineError, apply_baseline
 from ..report.findings import FileReport, RunNote, RunReport, with_fingerprints
 from ..report.from_check import path_file_report, spec_file_report
 from ..report.gate import EXIT_ERROR, FailOn, run_exit_code
 from ..report.gate import exit_code as gate_exit_code
 from ..report.text import Style, render_text
 from .common import add_parallel_arguments, seconds
-from .outputs import (
-    Output,
-    Refused,
-    add_output_arguments,
-    plan_outputs,
-    writable,
-    write_baseline,
-    write_reports,
-)
+from .outputs import (Output, Refused, add_baseline_arguments, add_output_arguments,
+                      plan_with_baseline, write_baseline, write_reports)
 
 NAME = "check"
 HELP = "prove every assertion in .sgv files or folders"
@@ -54,11 +47,7 @@ def add_arguments(c: argparse.ArgumentParser) -> None:
                    help="what fails the run: 'violated' lets unknowns pass (still reported "
                         "as not verified), 'unknown' (default) fails on them too, 'warning' "
                         "also on warnings; input errors always fail (exit 2)")
-    c.add_argument("--baseline", metavar="FILE",
-                   help="accept the known findings recorded in this baseline file")
-    c.add_argument("--write-baseline", metavar="FILE", dest="write_baseline",
-                   help="record every finding that fails now in a baseline file "
-                        "(keeping the reasons of --baseline entries) and accept them")
+    add_baseline_arguments(c)
     c.add_argument("--config", metavar="FILE",
                    help="read settings from this sgverify.toml or pyproject.toml instead "
                         "of the nearest one")
@@ -209,10 +198,8 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     started = time.perf_counter()
     try:
         conf = settings(args)
-        outputs = plan_outputs(args.outputs, conf.format or "text")
-        if args.write_baseline:
-            writable(args.write_baseline, "--write-baseline")
-        previous = load_baseline(conf.baseline) if conf.baseline else None
+        outputs, previous = plan_with_baseline(args.outputs, conf.format or "text", conf.baseline,
+                                               args.write_baseline)
     except (Refused, BaselineError) as exc:
         stderr.write(f"sgverify: error: {exc}\n")
         return EXIT_ERROR

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+from collections.abc import Sequence
 from typing import IO
 
 from ..core.parallel import BACKENDS
@@ -73,3 +74,22 @@ def positive_int(text: str) -> int:
     if value <= 0:
         raise argparse.ArgumentTypeError("must be greater than 0")
     return value
+
+
+def add_input_arguments(p: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    """``--input-format``, ``--allow-outside-includes`` and ``--color`` for commands that
+    read policies from any input."""
+    p.add_argument("--input-format", choices=formats, metavar="FORMAT",
+                   help="force the format of non-.sgv inputs: " + ", ".join(formats))
+    p.add_argument("--allow-outside-includes", action="store_true",
+                   help="let includes and imports point outside the project folder")
+    p.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+
+
+def write_text(text: str, path: str | None, stdout: IO[str]) -> None:
+    """``text`` into ``path`` (``--output``), or on stdout."""
+    if path:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        stdout.write(text)

@@ -25,15 +25,9 @@ from ..report.findings import FileReport, RunReport, with_fingerprints
 from ..report.from_diff import diff_files, gate_label, rules, summary
 from ..report.gate import EXIT_ERROR, FailOn, run_exit_code
 from ..report.text import render_diagnostic
-from .common import positive_int, print_diagnostics, seconds, style_for
-from .outputs import (
-    Output,
-    Refused,
-    add_output_arguments,
-    plan_outputs,
-    write_error_reports,
-    write_reports,
-)
+from .common import add_input_arguments, positive_int, print_diagnostics, seconds, style_for
+from .outputs import (Output, Refused, add_output_arguments, plan_outputs, write_error_reports,
+                      write_reports)
 
 NAME = "diff"
 HELP = "the exact difference between two policies: newly allowed and newly denied flows"
@@ -57,11 +51,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "comparison is not completed (exit 3)")
     p.add_argument("--timeout", type=seconds, default=60.0, metavar="SECONDS",
                    help="time limit of each independent check with Z3 (default 60)")
-    p.add_argument("--input-format", choices=FORMATS, metavar="FORMAT",
-                   help="force the format of non-.sgv inputs: " + ", ".join(FORMATS))
-    p.add_argument("--allow-outside-includes", action="store_true",
-                   help="let includes and imports point outside the project folder")
-    p.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    add_input_arguments(p, FORMATS)
 
 
 # ---------------------------------------------------------------- the gate

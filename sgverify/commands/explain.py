@@ -26,16 +26,8 @@ from ..core.files import file_problem
 from ..core.model import Policy, Target
 from ..core.result import SpecReport
 from ..load import LoadedPolicy, load_inputs
-from ..report.explain import (
-    FlowLines,
-    explanation_json,
-    explanation_text,
-    line_error,
-    log_line,
-    log_summary,
-    log_warnings,
-    unknown_keys,
-)
+from ..report.explain import (FlowLines, explanation_json, explanation_text, line_error, log_line,
+                              log_summary, log_warnings, unknown_keys)
 from ..report.from_explain import ExplainFindings, explain_suites
 from ..report.gate import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED
 from ..report.junit import render_cases

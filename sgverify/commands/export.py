@@ -12,7 +12,7 @@ from ..core.diagnostics import Diagnostic
 from ..load import load_inputs
 from ..report.gate import EXIT_ERROR, EXIT_OK
 from ..report.text import render_diagnostic
-from .common import style_for
+from .common import style_for, write_text
 
 NAME = "export"
 HELP = "write the groups of a spec as DescribeSecurityGroupAttribute JSON"
@@ -41,9 +41,5 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         stderr.write("sgverify export: nothing written: the input has errors\n")
         return EXIT_ERROR
     text = json.dumps(export_aliyun(rep.policy), indent=2, ensure_ascii=False) + "\n"
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    else:
-        stdout.write(text)
+    write_text(text, args.output, stdout)
     return EXIT_OK

@@ -10,7 +10,7 @@ from ..lang.printer import format_document
 from ..lang.resolve import resolve
 from ..report.gate import EXIT_ERROR, EXIT_OK
 from ..report.text import render_diagnostic
-from .common import style_for
+from .common import style_for, write_text
 
 NAME = "import"
 HELP = "print cloud exports (Alibaba Cloud API JSON, Terraform, ROS, AWS) as .sgv text"
@@ -42,9 +42,5 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     for doc in result.documents:
         parts.append(f"\n# from {doc.path}\n" + format_document(doc))
     text = "".join(parts)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    else:
-        stdout.write(text)
+    write_text(text, args.output, stdout)
     return EXIT_OK

@@ -24,7 +24,7 @@ from ..core.files import display_path
 from ..core.parallel import default_jobs
 from ..core.result import SpecReport
 from ..load import load_inputs
-from ..report.baseline import BaselineError, apply_baseline, load_baseline
+from ..report.baseline import BaselineError, apply_baseline
 from ..report.findings import FileReport, RunNote, RunReport, with_fingerprints
 from ..report.from_check import diagnostic_finding
 from ..report.from_lint import lint_fails, lint_files, rules, summary
@@ -32,17 +32,10 @@ from ..report.gate import EXIT_ERROR, FailOn, run_exit_code
 from ..report.lint import render_lint
 from ..report.progress import ProgressBar
 from ..report.text import render_diagnostic
-from .common import add_parallel_arguments, positive_int, print_diagnostics, seconds, style_for
-from .outputs import (
-    Output,
-    Refused,
-    add_output_arguments,
-    plan_outputs,
-    writable,
-    write_baseline,
-    write_error_reports,
-    write_reports,
-)
+from .common import (add_input_arguments, add_parallel_arguments, positive_int, print_diagnostics,
+                     seconds, style_for)
+from .outputs import (Output, Refused, add_baseline_arguments, add_output_arguments,
+                      plan_with_baseline, write_baseline, write_error_reports, write_reports)
 
 NAME = "lint"
 HELP = "proved rule hygiene: dead, redundant, tied, overly broad and cloud-invalid rules"
@@ -58,21 +51,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fail-on", choices=FAIL_ON, default="error", dest="fail_on",
                    help="the least severe finding that fails the run (default error)")
     add_output_arguments(p)
-    p.add_argument("--baseline", metavar="FILE",
-                   help="accept the known findings recorded in this baseline file")
-    p.add_argument("--write-baseline", metavar="FILE", dest="write_baseline",
-                   help="record every finding that fails now in a baseline file "
-                        "(keeping the reasons of --baseline entries) and accept them")
+    add_baseline_arguments(p)
     p.add_argument("--budget", type=positive_int, default=DEFAULT_BUDGET, metavar="BOXES",
                    help=f"box budget per interface (default {DEFAULT_BUDGET}); past it the "
                    "interface is not completed (exit 3)")
     p.add_argument("--timeout", type=seconds, default=60.0, metavar="SECONDS",
                    help="time limit of each confirmation by Z3 (default 60)")
-    p.add_argument("--input-format", choices=FORMATS, metavar="FORMAT",
-                   help="force the format of non-.sgv inputs: " + ", ".join(FORMATS))
-    p.add_argument("--allow-outside-includes", action="store_true",
-                   help="let includes and imports point outside the project folder")
-    p.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    add_input_arguments(p, FORMATS)
     add_parallel_arguments(p, "all cores from 2,000 rules to analyse up")
 
 
@@ -115,10 +100,8 @@ def _errors(args: argparse.Namespace, outputs: list[Output], files: list[FileRep
 def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     started = time.perf_counter()
     try:
-        outputs = plan_outputs(args.outputs, "text")
-        if args.write_baseline:
-            writable(args.write_baseline, "--write-baseline")
-        previous = load_baseline(args.baseline) if args.baseline else None
+        outputs, previous = plan_with_baseline(args.outputs, "text", args.baseline,
+                                               args.write_baseline)
     except (Refused, BaselineError) as exc:
         stderr.write(f"sgverify: error: {exc}\n")
         return EXIT_ERROR

@@ -16,7 +16,7 @@ from typing import IO, Any, Callable, Sequence
 
 from ..core.files import display_path
 from ..project.config import FORMATS
-from ..report.baseline import Baseline, baseline_for, dump_baseline
+from ..report.baseline import Baseline, baseline_for, dump_baseline, load_baseline
 from ..report.findings import FileReport
 from ..report.gate import FailOn
 from ..report.text import Style
@@ -88,6 +88,17 @@ def plan_outputs(pairs: Sequence[tuple[str | None, str | None]] | None,
     return outputs
 
 
+def plan_with_baseline(pairs: Sequence[tuple[str | None, str | None]] | None, default_format: str,
+                       baseline: str | None, write: str | None
+                       ) -> tuple[list[Output], Baseline | None]:
+    """``plan_outputs``, a check that ``--write-baseline`` can be written, and the
+    ``--baseline`` read (``Refused`` or ``BaselineError`` before any work is done)."""
+    outputs = plan_outputs(pairs, default_format)
+    if write:
+        writable(write, "--write-baseline")
+    return outputs, load_baseline(baseline) if baseline else None
+
+
 def writable(path: str, option: str) -> None:
     """Refuse a file whose folder does not exist (before any work is done)."""
     folder = os.path.dirname(os.path.abspath(path))
@@ -134,3 +145,12 @@ def write_error_reports(outputs: Sequence[Output], render: Callable[[Output, Sty
     diff; exit 2, diagnostics on stderr): write only the SARIF and JUnit reports, holding
     the errors, so that a CI upload step still finds them."""
     write_reports([o for o in outputs if o.format in ON_ERROR], render, stdout, color)
+
+
+def add_baseline_arguments(p: argparse.ArgumentParser) -> None:
+    """``--baseline`` and ``--write-baseline``, as every gating command takes them."""
+    p.add_argument("--baseline", metavar="FILE",
+                   help="accept the known findings recorded in this baseline file")
+    p.add_argument("--write-baseline", metavar="FILE", dest="write_baseline",
+                   help="record every finding that fails now in a baseline file "
+                        "(keeping the reasons of --baseline entries) and accept them")

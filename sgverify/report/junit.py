@@ -135,12 +135,7 @@ def render_junit(run: RunReport, timing: bool = True) -> str:
     totals: Counter[str] = Counter()
     for fr in run.files:
         totals.update(_suite(root, fr, run, timing))
-    for key in ("tests", "failures", "errors", "skipped"):
-        root.set(key, str(totals[key]))
-    if timing and run.elapsed is not None:
-        root.set("time", f"{run.elapsed:.3f}")
-    ET.indent(root, space="  ")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return _document(root, totals, run, timing)
 
 
 # ---------------------------------------------------------------- cases of several findings
@@ -221,6 +216,11 @@ def render_cases(run: RunReport, suites: list[Suite], timing: bool = True) -> st
         for key in ("tests", "failures", "errors", "skipped"):
             suite.set(key, str(counts[key]))
         totals.update(counts)
+    return _document(root, totals, run, timing)
+
+
+def _document(root: ET.Element, totals: Counter[str], run: RunReport, timing: bool) -> str:
+    """The ``<testsuites>`` root with its totals (and time), as an XML document."""
     for key in ("tests", "failures", "errors", "skipped"):
         root.set(key, str(totals[key]))
     if timing and run.elapsed is not None:

@@ -17,19 +17,8 @@ from sgverify.analyses.lint.lint import lint_policy
 from sgverify.cli import run
 from sgverify.core.addresses import AddrSpace
 from sgverify.core.diagnostics import InternalError
-from sgverify.core.model import (
-    ICMP,
-    Action,
-    Direction,
-    Group,
-    GroupKey,
-    GroupType,
-    Instance,
-    Peer,
-    Policy,
-    PortRange,
-    Rule,
-)
+from sgverify.core.model import (ICMP, Action, Direction, Group, GroupKey, GroupType, Instance,
+                                 Peer, Policy, PortRange, Rule)
 from tests.support.helpers import policy
 from tests.support.paths import TESTS
 

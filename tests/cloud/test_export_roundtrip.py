@@ -17,15 +17,8 @@ from hypothesis import strategies as st
 from sgverify.api import check_text, load_policy
 from sgverify.cloud.export import export_aliyun, export_problems, permissions
 from sgverify.cloud.importer import ImportRequest, import_files
-from sgverify.core.model import (
-    Check,
-    CompareAssertion,
-    Direction,
-    FlowSet,
-    Network,
-    Policy,
-    Target,
-)
+from sgverify.core.model import (Check, CompareAssertion, Direction, FlowSet, Network, Policy,
+                                 Target)
 from sgverify.core.result import Verdict
 from sgverify.lang.resolve import resolve
 from sgverify.prove.run import Checker

@@ -10,16 +10,8 @@ import pytest
 from sgverify.core.addresses import AddrSpace, parse_address
 from sgverify.core.evaluate import decide
 from sgverify.core.flow import Flow
-from sgverify.core.model import (
-    Action,
-    Direction,
-    GroupKey,
-    GroupType,
-    Network,
-    Nic,
-    PortRange,
-    Target,
-)
+from sgverify.core.model import (Action, Direction, GroupKey, GroupType, Network, Nic, PortRange,
+                                 Target)
 from tests.support.inputs import cli, fixture, imported, messages, resolved, write_json
 
 

@@ -11,18 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sgverify.api import load_policy
-from sgverify.core.model import (
-    TCP,
-    UDP,
-    Check,
-    Direction,
-    EndpointTerm,
-    FlowAssertion,
-    FlowSet,
-    Policy,
-    PortRange,
-    Service,
-)
+from sgverify.core.model import (TCP, UDP, Check, Direction, EndpointTerm, FlowAssertion, FlowSet,
+                                 Policy, PortRange, Service)
 from sgverify.core.result import Result
 from sgverify.prove.run import Checker
 from tests.support.paths import ROOT

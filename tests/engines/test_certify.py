@@ -10,15 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sgverify.api import check_file
-from sgverify.core.model import (
-    Check,
-    Direction,
-    EndpointTerm,
-    FlowAssertion,
-    FlowSet,
-    Policy,
-    Service,
-)
+from sgverify.core.model import (Check, Direction, EndpointTerm, FlowAssertion, FlowSet, Policy,
+                                 Service)
 from sgverify.core.result import Verdict
 from sgverify.engines.boxes.certify import violation_exists
 from sgverify.prove.run import Checker

@@ -14,17 +14,8 @@ from benchmarks.synthetic import Shape, generate, to_sgv
 from sgverify.analyses.reach.exposure import exposures
 from sgverify.api import load_policy
 from sgverify.core.addresses import INTERNET
-from sgverify.core.model import (
-    Check,
-    Direction,
-    EndpointTerm,
-    FlowAssertion,
-    FlowSet,
-    Policy,
-    PortRange,
-    ReachAssertion,
-    Service,
-)
+from sgverify.core.model import (Check, Direction, EndpointTerm, FlowAssertion, FlowSet, Policy,
+                                 PortRange, ReachAssertion, Service)
 from sgverify.core.result import Verdict
 from sgverify.engines.atoms.matrix import REACHABLE, UNKNOWN, UNREACHABLE, Query, ReachMatrix
 from sgverify.prove.run import Checker

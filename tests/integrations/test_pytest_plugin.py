@@ -9,14 +9,8 @@ from pathlib import Path
 import pytest
 
 from sgverify.core.result import Verdict
-from sgverify.testing import (
-    SpecAssertionError,
-    SpecInputError,
-    assert_allowed,
-    assert_denied,
-    assert_proved,
-    assert_reachable,
-)
+from sgverify.testing import (SpecAssertionError, SpecInputError, assert_allowed, assert_denied,
+                              assert_proved, assert_reachable)
 from tests.support.gate import SPECS
 from tests.support.paths import ROOT
 

@@ -5,14 +5,8 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 
-from tests.support.fuzzing import (
-    data_survives,
-    generated,
-    mutated,
-    mutated_json,
-    survives,
-    token_soup,
-)
+from tests.support.fuzzing import (data_survives, generated, mutated, mutated_json, survives,
+                                   token_soup)
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 

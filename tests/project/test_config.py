@@ -8,14 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sgverify.project.config import (
-    DEFAULTS,
-    Config,
-    ConfigError,
-    discover,
-    find_config,
-    load_config,
-)
+from sgverify.project.config import (DEFAULTS, Config, ConfigError, discover, find_config,
+                                     load_config)
 from tests.support.gate import SPECS, cli, write
 
 

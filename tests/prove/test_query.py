@@ -10,15 +10,8 @@ from hypothesis import strategies as st
 import sgverify.prove.prover as query
 from sgverify.cli import run
 from sgverify.core.evaluate import Reason, decide
-from sgverify.core.model import (
-    Action,
-    Check,
-    Direction,
-    EndpointTerm,
-    FlowAssertion,
-    FlowSet,
-    Policy,
-)
+from sgverify.core.model import (Action, Check, Direction, EndpointTerm, FlowAssertion, FlowSet,
+                                 Policy)
 from sgverify.core.result import Verdict
 from sgverify.prove.run import Checker
 from tests.support.helpers import only_result, results, verdicts

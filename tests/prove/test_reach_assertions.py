@@ -16,15 +16,8 @@ import pytest
 
 from sgverify.api import check_text, load_policy
 from sgverify.core.addresses import INTERNET
-from sgverify.core.model import (
-    Check,
-    Direction,
-    EndpointTerm,
-    FleetReachAssertion,
-    FlowAssertion,
-    FlowSet,
-    ReachAssertion,
-)
+from sgverify.core.model import (Check, Direction, EndpointTerm, FleetReachAssertion,
+                                 FlowAssertion, FlowSet, ReachAssertion)
 from sgverify.core.result import Verdict
 from sgverify.lang.build import build_document
 from sgverify.prove.run import Checker

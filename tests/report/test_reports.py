@@ -242,14 +242,8 @@ def test_output_doc_describes_every_json_field(tmp_path: Path, monkeypatch: pyte
 def test_reporters_take_generic_findings() -> None:
     """Another command (lint, diff, audit) can feed the same reporters its own findings."""
     from sgverify.core.diagnostics import Span
-    from sgverify.report.findings import (
-        FileReport,
-        Finding,
-        Outcome,
-        Related,
-        RunReport,
-        with_fingerprints,
-    )
+    from sgverify.report.findings import (FileReport, Finding, Outcome, Related, RunReport,
+                                          with_fingerprints)
     from sgverify.report.gate import FailOn
     from sgverify.report.json import render_json
     from sgverify.report.junit import render_junit

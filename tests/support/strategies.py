@@ -12,26 +12,9 @@ from hypothesis import strategies as st
 
 from sgverify.core.addresses import V4, V6, AddrSpace, cidr_range
 from sgverify.core.flow import Flow
-from sgverify.core.model import (
-    GRE,
-    ICMP,
-    ICMPV6,
-    PORT_PROTOCOLS,
-    TCP,
-    UDP,
-    Action,
-    Direction,
-    Group,
-    GroupKey,
-    GroupType,
-    Network,
-    Nic,
-    Peer,
-    PortRange,
-    Rule,
-    Semantics,
-    Target,
-)
+from sgverify.core.model import (GRE, ICMP, ICMPV6, PORT_PROTOCOLS, TCP, UDP, Action, Direction,
+                                 Group, GroupKey, GroupType, Network, Nic, Peer, PortRange, Rule,
+                                 Semantics, Target)
 
 CIDRS_V4 = ["0.0.0.0/0", "0.0.0.0/1", "128.0.0.0/1", "10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24",
             "10.1.2.3/32", "1.2.3.4/32", "192.168.0.0/16", "100.64.0.0/10", "8.8.8.0/24"]

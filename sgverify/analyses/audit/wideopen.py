@@ -19,32 +19,14 @@ from ...core.addresses import INTERNET, format_address
 from ...core.diagnostics import InternalError
 from ...core.evaluate import decide, unresolved_names
 from ...core.flow import Flow, flow_problem
-from ...core.model import (
-    Action,
-    Direction,
-    EndpointTerm,
-    FlowAssertion,
-    FlowSet,
-    Rule,
-    Target,
-)
+from ...core.model import Action, Direction, EndpointTerm, FlowAssertion, FlowSet, Rule, Target
 from ...core.result import Evidence, Result, Verdict
 from ...engines.atoms.membership import accepting
 from ...engines.boxes.certify import FULL, Layout
 from ...engines.boxes.finder import BOX_BUDGET, pooled
 from ...engines.boxes.intervals import Box, Budget, carve, cross, disjoint, iv, point
-from ...engines.boxes.search import (
-    DPORT,
-    FAM,
-    LOCAL,
-    NIC,
-    PEER,
-    PROTO,
-    SPORT,
-    best_flow,
-    keyless_rule_boxes,
-    pick,
-)
+from ...engines.boxes.search import (DPORT, FAM, LOCAL, NIC, PEER, PROTO, SPORT, best_flow,
+                                     keyless_rule_boxes, pick)
 from ...prove.box_prover import BoxProver
 
 FROM_INTERNET = FlowSet(frozenset({Direction.INGRESS}),

@@ -18,29 +18,10 @@ from itertools import product
 from ...core.addresses import INTERNET, V6
 from ...core.diagnostics import InternalError
 from ...core.model import TCP, UDP, Action, Network, Semantics
-from ...engines.boxes.certify import (
-    DIR,
-    DPORT,
-    FAM,
-    FAMILIES,
-    NIC,
-    PEER,
-    PROTO,
-    Layout,
-    Piece,
-    decide_region,
-    well_formed,
-)
-from ...engines.boxes.intervals import (
-    Box,
-    Budget,
-    Intervals,
-    addr_intervals,
-    box_and,
-    carve,
-    iv,
-    point,
-)
+from ...engines.boxes.certify import (DIR, DPORT, FAM, FAMILIES, NIC, PEER, PROTO, Layout, Piece,
+                                      decide_region, well_formed)
+from ...engines.boxes.intervals import (Box, Budget, Intervals, addr_intervals, box_and, carve, iv,
+                                        point)
 from ...engines.boxes.merge import merge_boxes, witness
 from ...engines.boxes.narrow import Narrowing
 from .findings import Involved, LintFinding
