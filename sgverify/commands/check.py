@@ -77,10 +77,16 @@ def find_specs(paths: Sequence[str]) -> tuple[list[str], list[tuple[str, Diagnos
     for path in paths:
         if os.path.isdir(path):
             found = []
-            for root, dirs, names in os.walk(path):
+            unreadable: list[OSError] = []
+            for root, dirs, names in os.walk(path, onerror=unreadable.append):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 found += [os.path.join(root, n) for n in sorted(names) if n.endswith(".sgv")]
-            if not found:
+            for exc in unreadable:  # a folder that cannot be listed hides its specs: an error
+                where = display_path(exc.filename) if exc.filename else path
+                problems.append((where, file_problem(
+                    "E004", where, f"cannot read this folder ({exc.strerror or exc}): the specs "
+                    "in it would not be checked")))
+            if not found and not unreadable:
                 problems.append((path, file_problem("E004", path, "no .sgv files in this folder")))
             files += found
         elif os.path.exists(path):

@@ -7,6 +7,9 @@ from __future__ import annotations
 import errno
 import gc
 import os
+import re
+import stat
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -78,12 +81,39 @@ def missing_reason(path: str) -> str:
     return "no such file"
 
 
+# What str.splitlines calls a line end, besides "\n": the lexer, line numbers and carets
+# must all agree on them (a comment ends at any of them).
+_LINE_ENDS = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def normalise_line_ends(text: str) -> str:
+    """``text`` with every line end ``str.splitlines`` knows written as "\\n"."""
+    return _LINE_ENDS.sub("\n", text) if _LINE_ENDS.search(text) else text
+
+
+def not_regular(path: str) -> str | None:
+    """What ``path`` is when it is neither a regular file nor a folder (a FIFO, a device,
+    a socket), else None: such files are refused, never opened."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a special file")
+
+
 def read_text(path: str, shown: str, limits: Limits, at: Span | None = None) -> str:
     """The file's text, or InputError(E004/E005) saying exactly why it cannot be used."""
     try:
         real = os.path.realpath(path, strict=True)
         if os.path.isdir(real):
             raise InputError([file_problem("E004", shown, "is a directory, not a file", at)])
+        kind = not_regular(real)
+        if kind:
+            raise InputError([file_problem("E004", shown, f"is {kind}, not a regular file "
+                                           "(reading it could block or never end)", at)])
         size = os.path.getsize(real)
         if size > limits.max_file_bytes:
             raise InputError([file_problem(
@@ -130,3 +160,35 @@ def paused_gc() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+class FileProblem(Exception):
+    """A settings or data file that cannot be used: the message says why."""
+
+
+def read_settings_text(path: str, shown: str) -> str:
+    """The text of a small settings file (TOML, a baseline): refused unless it is a readable
+    regular file of UTF-8 text."""
+    kind = not_regular(path)
+    if kind:
+        raise FileProblem(f"{shown}: is {kind}, not a regular file")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise FileProblem(f"{shown}: cannot read ({exc.strerror or exc})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise FileProblem(f"{shown}: invalid UTF-8 (byte 0x{data[exc.start]:02x} on line {line}); "
+                          "settings files must be UTF-8 text") from None
+
+
+def read_toml(path: str, shown: str) -> dict:
+    """A TOML file as a table (``FileProblem`` when it cannot be read or parsed)."""
+    text = read_settings_text(path, shown)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise FileProblem(f"{shown}: invalid TOML: {exc}") from None

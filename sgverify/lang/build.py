@@ -12,6 +12,7 @@ from lark import Token, Transformer, Tree
 from lark.exceptions import VisitError
 
 from ..core.addresses import AddrSpace, read_cidr
+from ..core.files import normalise_line_ends
 from ..core.diagnostics import Diagnostic, InputError, Span
 from ..core.model import (MAX_PORT, MIN_PORT, PORT_PROTOCOLS, PROTOCOL_NUMBERS, Action, Check,
                           Direction, GroupType, Network, Nic, PortRange)
@@ -640,7 +641,9 @@ def _transform(tree: Tree, path: str, text: str) -> tuple[Any, list[Diagnostic]]
 
 def build_document(text: str, path: str) -> tuple[Document, list[Diagnostic]]:
     """Parse and build one file, returning the document and every diagnostic: syntax
-    errors first, then value errors and warnings in what could be parsed."""
+    errors first, then value errors and warnings in what could be parsed. Line ends are
+    those of ``str.splitlines`` (``core.files.normalise_line_ends``)."""
+    text = normalise_line_ends(text)
     tree, syntax = parse_recovering(text, path)
     if tree is None:
         return Document(path, ()), syntax

@@ -9,6 +9,8 @@ import os
 import re
 from typing import Iterable
 
+from ..core.files import not_regular
+
 _INCLUDE = re.compile(r'^[ \t]*include[ \t]+"([^"\n]+)"', re.M)
 
 
@@ -24,6 +26,8 @@ def includers(paths: Iterable[str]) -> dict[str, str]:
     edges: dict[str, list[str]] = {r: [] for r in real}
     included: set[str] = set()
     for r, p in real.items():
+        if not_regular(r):
+            continue  # never opened (a FIFO would block); reading it reports why
         try:
             with open(p, encoding="utf-8", errors="replace") as fh:
                 text = fh.read(1 << 20)

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.diagnostics import Diagnostic, InputError, Span
-from ..core.files import Limits, display_path, missing_reason, project_root, read_text
+from ..core.files import (Limits, display_path, missing_reason, normalise_line_ends, project_root,
+                          read_text)
 from .syntax import Document, GroupNode, ImportNode, IncludeNode
 
 
@@ -61,7 +62,7 @@ def read_spec(path: str, root: str | None = None, allow_outside: bool = False,
             errors.append(Diagnostic.make("E005", f"more than {limits.max_files} files", at))
             return
         try:
-            text = read_text(file, shown, limits, at)
+            text = normalise_line_ends(read_text(file, shown, limits, at))
             spec.sources[shown] = text
             spec.real_paths[shown] = real
             doc, diags = build_document(text, shown)

@@ -49,6 +49,7 @@ class Resolver:
     keys: dict[str, GroupKey] = field(default_factory=dict)  # group name -> key
     groups: dict[str, Group] = field(default_factory=dict)
     instances: dict[str, Instance] = field(default_factory=dict)
+    _resolving: set[str] = field(default_factory=set)  # address sets being resolved
 
     def error(self, code: str, message: str, span: Span | None,
               notes: tuple[tuple[Span | None, str], ...] = ()) -> None:
@@ -67,39 +68,59 @@ class Resolver:
         table[name] = node
         return True
 
-    def address_set(self, name: str, span: Span | None, stack: tuple[str, ...] = ()) -> AddrSpace:
+    def address_set(self, name: str, span: Span | None) -> AddrSpace:
+        """The addresses of set ``name``, with every set it refers to resolved first,
+        iteratively (a chain of thousands of sets needs no deep recursion); a set that
+        refers to itself is E104 naming the cycle."""
         if name in self.set_values:
             return self.set_values[name]
+        if name in self._resolving:
+            return AddrSpace()  # closes a cycle, reported where it was found
         node = self.sets.get(name)
         if node is None:
             self.error("E104", f"unknown address set '{name}'", span)
             return AddrSpace()
-        if name in stack:
-            self.error("E104", f"address set '{name}' refers to itself ({' -> '.join(stack + (name,))})",
-                       span)
-            return AddrSpace()
-        value = self.addresses(node.peers, "address set", stack + (name,))
-        self.set_values[name] = value
-        return value
+        path = [name]
+        self._resolving.add(name)
+        pending = [iter([p for p in node.peers if p.kind == "set"])]
+        while pending:
+            ref = next(pending[-1], None)
+            if ref is None:
+                done = path.pop()
+                pending.pop()
+                self.set_values[done] = self.addresses(self.sets[done].peers, "address set")
+                self._resolving.discard(done)
+                continue
+            if ref.name in self.set_values or ref.name not in self.sets:
+                continue  # known, or reported as unknown when its user is resolved
+            if ref.name in self._resolving:
+                chain = path[path.index(ref.name):] + [ref.name]
+                self.error("E104", f"address set '{ref.name}' refers to itself "
+                           f"({' -> '.join(chain)})", ref.span)
+                continue
+            path.append(ref.name)
+            self._resolving.add(ref.name)
+            pending.append(iter([p for p in self.sets[ref.name].peers if p.kind == "set"]))
+        return self.set_values[name]
 
-    def addresses(self, peers: Iterable[PeerNode], what: str, stack: tuple[str, ...] = ()) -> AddrSpace:
+    def addresses(self, peers: Iterable[PeerNode], what: str) -> AddrSpace:
         """Peers that must all be addresses (CIDRs, sets, internet, any)."""
-        out = AddrSpace()
+        out: list[AddrSpace] = []
         for p in peers:
             if p.kind == "cidr" and p.addresses is not None:
-                out = out | p.addresses
+                out.append(p.addresses)
             elif p.kind == "set":
-                out = out | self.address_set(p.name, p.span, stack)
+                out.append(self.address_set(p.name, p.span))
             elif p.kind == "internet":
-                out = out | INTERNET
+                out.append(INTERNET)
             elif p.kind == "any":
-                out = out | ANY
+                out.append(ANY)
             elif p.kind == "except":
                 self.error("E120", "'except' is only for flow sets in assertions; in "
                            f"{what} list the addresses to include", p.span)
             else:
                 self.error("E120", f"{what} can hold only addresses, not '{p.text}'", p.span)
-        return out
+        return AddrSpace.union(out)
 
     def prefix_list(self, name: str, span: Span | None) -> tuple[AddrSpace | None, str] | None:
         node = _by_name_or_id(self.prefix_lists, name)
@@ -168,7 +189,9 @@ class Resolver:
                        f"'{'from' if inbound else 'to'} <addresses, group or prefix list>'",
                        node.span)
             return None
-        addresses, groups, unresolved = AddrSpace(), set(), []
+        spaces: list[AddrSpace] = []
+        groups, unresolved = set(), []
+        plain = []  # address peers, resolved together (one merge for the whole list)
         for p in peer_nodes:
             if p.kind == "group":
                 k = self.group_key(p.name, p.account, p.span, g.owner)
@@ -181,12 +204,14 @@ class Resolver:
                     if space is None:
                         unresolved.append(label)
                     else:
-                        addresses = addresses | space
+                        spaces.append(space)
             elif p.kind == "instance":
                 self.error("E120", "a rule cannot name an instance; use its addresses or one of "
                            "its groups", p.span)
             else:
-                addresses = addresses | self.addresses([p], "a peer")
+                plain.append(p)
+        spaces.append(self.addresses(plain, "a peer"))
+        addresses = AddrSpace.union(spaces)
         local = self.addresses(local_nodes, "the interface side of a rule") if local_nodes else None
         ports, unresolved_ports = node.ports, None
         if node.port_list is not None:

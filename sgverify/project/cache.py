@@ -83,6 +83,10 @@ def _stat_files(h: "hashlib._Hash", folder: str, suffixes: tuple[str, ...], deep
             h.update(f"{e.path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
 
 
+# The sgverify package folder (this module is in sgverify/project/).
+PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
 def _package_folder(name: str) -> str | None:
     spec = find_spec(name)  # finds the package without importing it
     locations = list(spec.submodule_search_locations or ()) if spec else []
@@ -92,9 +96,9 @@ def _package_folder(name: str) -> str | None:
 def fingerprint() -> str:
     """What the code that produced a result was: sgverify, z3, lark and Python."""
     h = hashlib.sha256(f"sgverify-cache {FORMAT}\n{sys.version}\n".encode())
-    here = os.path.dirname(os.path.abspath(__file__))
-    _stat_files(h, here, (".py", ".lark"), deep=True)
-    _stat_files(h, os.path.join(os.path.dirname(here), "grammar"), (".lark",), deep=False)
+    package = PACKAGE_ROOT
+    _stat_files(h, package, (".py", ".lark"), deep=True)  # every subpackage, the grammar too
+    _stat_files(h, os.path.join(os.path.dirname(package), "grammar"), (".lark",), deep=False)
     for name, deep in (("z3", False), ("lark", False)):
         folder = _package_folder(name)
         h.update(f"{name}: {folder}\n".encode())

@@ -13,12 +13,11 @@ from __future__ import annotations
 import difflib
 import math
 import os
-import tomllib
 from dataclasses import dataclass, fields
 from typing import Any
 
 from ..core.diagnostics import SgverifyError
-from ..core.files import display_path
+from ..core.files import FileProblem, display_path, not_regular, read_toml
 
 FORMATS = ("text", "json", "sarif", "junit")
 FAIL_ON = ("violated", "unknown", "warning")
@@ -56,10 +55,10 @@ def find_config(start: str | None = None) -> str | None:
     folder = os.path.abspath(start or os.getcwd())
     while True:
         candidate = os.path.join(folder, "sgverify.toml")
-        if os.path.isfile(candidate):
+        if os.path.isfile(candidate) or not_regular(candidate):  # a FIFO is refused, not skipped
             return candidate
         candidate = os.path.join(folder, "pyproject.toml")
-        if os.path.isfile(candidate) and "sgverify" in _read(candidate).get("tool", {}):
+        if (os.path.isfile(candidate) or not_regular(candidate)) and "sgverify" in _read(candidate).get("tool", {}):
             return candidate
         parent = os.path.dirname(folder)
         if parent == folder:
@@ -68,14 +67,10 @@ def find_config(start: str | None = None) -> str | None:
 
 
 def _read(path: str) -> dict[str, Any]:
-    shown = display_path(path)
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{shown}: invalid TOML: {exc}") from None
-    except OSError as exc:
-        raise ConfigError(f"{shown}: cannot read ({exc.strerror or exc})") from None
+        return read_toml(path, display_path(path))
+    except FileProblem as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def load_config(path: str) -> Config:

@@ -20,13 +20,15 @@ what the entry is about (``path`` also limits stale notes to files checked in th
 
 from __future__ import annotations
 
+import os
+
 import datetime
 import json
 from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
 from ..core.diagnostics import SgverifyError
-from ..core.files import display_path
+from ..core.files import FileProblem, display_path, read_settings_text
 from .findings import FileReport, Finding, Outcome, RunNote, artifact_path
 from .gate import FailOn, fails
 
@@ -81,14 +83,13 @@ def parse_baseline(text: str, shown: str) -> Baseline:
 
 def load_baseline(path: str) -> Baseline:
     shown = display_path(path)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except FileNotFoundError:
+    if not os.path.exists(path):
         raise BaselineError(f"{shown}: no such baseline file (create one with "
-                            "--write-baseline)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BaselineError(f"{shown}: cannot read ({exc})") from None
+                            "--write-baseline)")
+    try:
+        text = read_settings_text(path, shown)
+    except FileProblem as exc:
+        raise BaselineError(str(exc)) from None
     return parse_baseline(text, shown)
 
 

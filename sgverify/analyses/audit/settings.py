@@ -25,11 +25,10 @@ import datetime
 import fnmatch
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...core.files import display_path
+from ...core.files import FileProblem, display_path, read_toml
 from ...core.model import Group, Instance
 from .controls import DEFAULT_PUBLIC_SERVICES, DEFAULT_RESTRICTED
 from .templates import ControlError
@@ -120,12 +119,9 @@ def load_settings(path: str) -> Settings:
     """The settings in ``path``; ControlError naming the file and key when unusable."""
     shown = display_path(path)
     try:
-        with open(path, "rb") as fh:
-            doc = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ControlError(f"{shown}: invalid TOML: {exc}") from None
-    except OSError as exc:
-        raise ControlError(f"{shown}: cannot read ({exc.strerror or exc})") from None
+        doc = read_toml(path, shown)
+    except FileProblem as exc:
+        raise ControlError(str(exc)) from None
     base = os.path.dirname(os.path.abspath(path))
     for key in doc:
         if key not in KEYS:

@@ -157,10 +157,30 @@ def outside(region: Sequence[Box], cutters: Sequence[Box], budget: Budget) -> li
     return carve(region, cutters, budget)[1]
 
 
+def coalesce(boxes: Iterable[Box]) -> list[Box]:
+    """The same union in fewer boxes: boxes equal in every dimension but one become one box
+    (the union of that dimension), until no two are. Linear per pass; it turns the boxes of
+    a flow set with thousands of ``or`` services, or a peer list of thousands of blocks,
+    into a handful before they are made disjoint (which is quadratic in their number)."""
+    out = list(boxes)
+    changed = len(out) > 1
+    while changed:
+        changed = False
+        for d in range(len(out[0]) if out else 0):
+            merged: dict[Box, list[Intervals]] = {}
+            for b in out:
+                merged.setdefault(b[:d] + b[d + 1:], []).append(b[d])
+            if len(merged) < len(out):
+                out = [key[:d] + (normalise(iv for ivs in vals for iv in ivs),) + key[d:]
+                       for key, vals in merged.items()]
+                changed = len(out) > 1
+    return out
+
+
 def disjoint(boxes: Iterable[Box], budget: Budget) -> list[Box]:
     """The union of ``boxes`` (which may overlap) as disjoint boxes."""
     out: list[Box] = []
-    for b in boxes:
+    for b in coalesce(boxes):
         out += carve([b], out, budget)[1]
     return out
 
