@@ -29,6 +29,7 @@ from .api import SpecReport, check_extra, check_file
 from .core.diagnostics import Diagnostic
 from .core.flow import Flow
 from .core.result import Result, Verdict
+from .project.config import timeout_problem
 from .report.from_check import result_finding
 from .report.text import Style, render_diagnostic, render_finding
 
@@ -73,6 +74,13 @@ def _failure(result: Result, report: SpecReport) -> SpecAssertionError:
     return SpecAssertionError(f"{result.verdict.value}: {result.assertion.text}\n{shown}", result)
 
 
+def _timeout_ms(timeout: float) -> int:
+    problem = timeout_problem(timeout)
+    if problem is not None:
+        raise SpecInputError(f"the timeout must be {problem}, not {timeout!r}")
+    return int(timeout * 1000)
+
+
 def _check_one(policy: str | os.PathLike[str], target: str, flows: str, check: str,
                timeout: float) -> Result:
     __tracebackhide__ = True
@@ -80,7 +88,7 @@ def _check_one(policy: str | os.PathLike[str], target: str, flows: str, check: s
         if not value.strip() or "\n" in value or "\r" in value:
             raise SpecInputError(f"the {what} must be one non-empty line, not {value!r}")
     text = f"assert {target}: {flows} is {check}\n"
-    timeout_ms = int(timeout * 1000)
+    timeout_ms = _timeout_ms(timeout)
     if _is_path(policy):
         report = check_extra(os.fspath(policy), text, timeout_ms=timeout_ms)
     else:
@@ -124,7 +132,7 @@ def assert_proved(spec_path: str | os.PathLike[str], *, timeout: float = 60.0) -
     """Prove every assertion of the spec file; raise on the first one not proved. A spec
     without assertions is an input error: it would prove nothing."""
     __tracebackhide__ = True
-    report = check_file(os.fspath(spec_path), timeout_ms=int(timeout * 1000))
+    report = check_file(os.fspath(spec_path), timeout_ms=_timeout_ms(timeout))
     if report.has_errors:
         raise _input_error(report)
     if not report.results:

@@ -12,6 +12,7 @@ import re
 
 from ..core.model import (PORT_PROTOCOLS, PROTOCOL_NUMBERS, Action, Direction, GroupType, Network,
                           PortRange)
+from ..core.numbers import whole
 from ..lang.syntax import PeerNode, RuleNode
 from .assemble import Batch, GroupDraft, GroupRef, RuleDraft
 from .permission import cidr_peer, list_id
@@ -78,8 +79,8 @@ def _protocol(sink: Sink, node: Node) -> int | None | str:
     if text in PROTOCOL_NUMBERS:
         return PROTOCOL_NUMBERS[text]
     if re.fullmatch(r"[0-9]+", text):
-        number = int(text)
-        if number > 255:
+        number = whole(text)
+        if number is None or number > 255:
             sink.error("E122", node, f"{node.shown_value}: protocol number outside 0..255")
             return "bad"
         return number

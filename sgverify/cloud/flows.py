@@ -18,6 +18,7 @@ from ..core.addresses import V4, V6
 from ..core.flow import Flow
 from ..core.model import (MAX_PORT, MIN_PORT, PORT_PROTOCOLS, PROTOCOL_NUMBERS, Direction,
                           GroupKey, Nic)
+from ..core.numbers import whole
 from .jsondoc import DataError, loads_strict
 
 KEYS = frozenset({"direction", "protocol", "src_ip", "dst_ip", "src_port", "dst_port", "nic_type",
@@ -92,10 +93,11 @@ def flow_from_json(obj: Any, groups: GroupResolver | None = None) -> tuple[Flow,
     p = obj.get("protocol")
     protocol = PROTOCOL_NUMBERS.get(p.lower()) if isinstance(p, str) else None
     if protocol is None:
+        number = whole(p) if isinstance(p, str) and p.isascii() and p.isdigit() else None
         if isinstance(p, int) and not isinstance(p, bool) and 0 <= p <= 255:
             protocol = p
-        elif isinstance(p, str) and p.isdigit() and int(p) <= 255:
-            protocol = int(p)
+        elif number is not None and number <= 255:
+            protocol = number
         else:
             raise FlowError("protocol", "required: tcp, udp, icmp, icmpv6, gre or a number 0..255"
                             if p is None else "expected tcp, udp, icmp, icmpv6, gre or a number "

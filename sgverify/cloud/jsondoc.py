@@ -16,10 +16,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MAX_DEPTH = 64
+MAX_NUMBER_DIGITS = 1000
+"""Longer whole numbers are refused: no field holds one, and Python's int() stops at 4,300."""
 
 Path = tuple[str | int, ...]
 
 _WS = re.compile(r"[ \t\n\r]*")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # what remains after pairs are joined is alone
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+LONE_SURROGATE = ("a string holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its "
+                  "pair), which is not text")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 
 
@@ -102,7 +108,12 @@ class _Reader:
         m = _NUMBER.match(text, pos)
         if m and m.end() > pos:
             num = m.group(0)
-            return (float(num) if m.group(1) or m.group(2) else int(num)), m.end()
+            if m.group(1) or m.group(2):
+                return float(num), m.end()
+            if len(num) > MAX_NUMBER_DIGITS:
+                raise self.fail(f"a number of {len(num)} digits; numbers in this data have at "
+                                f"most {MAX_NUMBER_DIGITS}", pos, path)
+            return int(num), m.end()
         for word, val in (("true", True), ("false", False), ("null", None)):
             if text.startswith(word, pos):
                 return val, pos + len(word)
@@ -112,9 +123,12 @@ class _Reader:
 
     def string(self, pos: int, path: Path) -> tuple[str, int]:
         try:
-            return json.decoder.scanstring(self.text, pos + 1, True)  # type: ignore[attr-defined,no-any-return]
+            value, end = json.decoder.scanstring(self.text, pos + 1, True)  # type: ignore[attr-defined]
         except json.JSONDecodeError as exc:
             raise self.fail(f"bad string: {exc.msg}", exc.pos, path) from None
+        if _SURROGATE.search(value):
+            raise self.fail(LONE_SURROGATE, pos, path)
+        return value, end
 
     def obj(self, pos: int, path: Path, depth: int) -> tuple[dict[str, Any], int]:
         out: dict[str, Any] = {}
@@ -182,7 +196,14 @@ def _pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-_STRICT = json.JSONDecoder(object_pairs_hook=_pairs)
+def _whole(text: str) -> int:
+    if len(text) > MAX_NUMBER_DIGITS:
+        raise DataError(f"a number of {len(text)} digits; numbers in this data have at most "
+                        f"{MAX_NUMBER_DIGITS}")
+    return int(text)
+
+
+_STRICT = json.JSONDecoder(object_pairs_hook=_pairs, parse_int=_whole)
 
 
 def loads_strict(line: str, max_depth: int = MAX_DEPTH) -> Any:
@@ -199,6 +220,25 @@ def loads_strict(line: str, max_depth: int = MAX_DEPTH) -> Any:
         if depth > max_depth:
             raise DataError(f"nested more than {max_depth} levels deep")
     try:
-        return _STRICT.decode(line.strip())
+        value = _STRICT.decode(line.strip())
     except json.JSONDecodeError as exc:
         raise DataError(f"not valid JSON: {exc.msg} (column {exc.colno})") from None
+    if _SURROGATE_ESCAPE.search(line) and has_lone_surrogate(value):
+        raise DataError(LONE_SURROGATE)
+    return value
+
+
+def has_lone_surrogate(value: Any) -> bool:
+    """Whether any string in a decoded value (keys included) holds a lone surrogate."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            if _SURROGATE.search(v):
+                return True
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False

@@ -17,6 +17,7 @@ from typing import Callable, Mapping
 from ..core.addresses import V6, read_cidr
 from ..core.model import (MAX_PORT, MIN_PORT, PORT_PROTOCOLS, Action, Direction, Network, Nic,
                           PortRange)
+from ..core.numbers import shown, whole
 from ..lang.syntax import PeerNode, RuleNode
 from .assemble import GroupDraft, GroupRef, RuleDraft
 from .source import BAD_RULE, SYNTAX, Node, Sink
@@ -86,9 +87,10 @@ def parse_priority(sink: Sink, node: Node | None) -> int:
             isinstance(value, str) and not re.fullmatch(r"\s*-?[0-9]+\s*", value)):
         sink.error("E106", node, f"{node.shown_value}: a priority is a whole number in 1..100")
         return 1
-    number = int(value)
-    if not 1 <= number <= 100:
-        sink.error("E106", node, f"{node.shown_value}: priority {number} is outside 1..100 "
+    number = whole(str(value))
+    if number is None or not 1 <= number <= 100:
+        sink.error("E106", node, f"{node.shown_value}: priority {shown(str(value))} is outside "
+                   "1..100 "
                    "(1 is the strongest)")
         return 1
     return number
@@ -105,14 +107,15 @@ def parse_port_range(sink: Sink, node: Node) -> tuple[PortRange, ...] | None | s
         sink.error("E107", node, f"{node.shown_value}: expected a port range \"start/end\" "
                    "such as \"22/22\" or \"-1/-1\"")
         return "bad"
-    lo, hi = int(m.group(1)), int(m.group(2))
+    lo, hi = whole(m.group(1)), whole(m.group(2))
     if lo == -1 and hi == -1:
         return None
-    for value in (lo, hi):
-        if not MIN_PORT <= value <= MAX_PORT:
-            sink.error("E107", node, f"{node.shown_value}: port {value} is outside "
+    for value, end in ((lo, m.group(1)), (hi, m.group(2))):
+        if value is None or not MIN_PORT <= value <= MAX_PORT:
+            sink.error("E107", node, f"{node.shown_value}: port {shown(end)} is outside "
                        f"{MIN_PORT}..{MAX_PORT} (\"-1/-1\" means every port)")
             return "bad"
+    assert lo is not None and hi is not None
     if lo > hi:
         sink.error("E108", node, f"{node.shown_value}: start is greater than end")
         return "bad"

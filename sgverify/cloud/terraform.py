@@ -76,11 +76,32 @@ def looks_like(value: object) -> bool:
                              "terraform_version"))
 
 
-def _walk_module(node: Node) -> Iterator[Node]:
-    for res in node.child("resources").elements():
-        yield res
-    for child in node.child("child_modules").elements():
-        yield from _walk_module(child)
+def _walk_module(sink: Sink, node: Node) -> Iterator[Node]:
+    """The resources of a module and its children; a wrong shape is an error, not empty."""
+    if not _is(sink, node, dict, "an object (a module)"):
+        return
+    for key in ("resources", "child_modules"):
+        items = node.get(key)
+        if items is None or not _is(sink, items, list, "a list"):
+            continue
+        for item in items.elements():
+            if not _is(sink, item, dict, "an object"):
+                continue
+            if key == "child_modules":
+                yield from _walk_module(sink, item)
+                continue
+            if all(_is(sink, item.child(k), str, "a string") for k in ("address", "type")) and \
+                    (not item.has("mode") or _is(sink, item.child("mode"), str, "a string")) and \
+                    (not item.has("values") or _is(sink, item.child("values"), dict, "an object")):
+                yield item
+
+
+def _is(sink: Sink, node: Node, kind: type, what: str) -> bool:
+    """Whether ``node`` holds a ``kind``; reported as an error when it does not."""
+    if isinstance(node.value, kind):
+        return True
+    sink.error(SYNTAX, node, f"expected {what}, found {node.shown_value}")
+    return False
 
 
 def _config_map(module: Node, prefix: str, out: dict[str, Node]) -> None:
@@ -133,13 +154,20 @@ def read(sink: Sink, root: Node, batch: Batch) -> None:
                                "applyable", "complete", "errored", "resource_drift"),
                         "top-level key")
     plan = root.has("planned_values")
-    top = root.child("planned_values" if plan else "values").child("root_module")
+    values = root.get("planned_values" if plan else "values")
     config: dict[str, Node] = {}
     if plan:
         _config_map(root.child("configuration").child("root_module"), "", config)
     resources = []
-    for res in _walk_module(top):
-        v = res.value if isinstance(res.value, dict) else {}
+    found: Iterator[Node] = iter(())
+    if values is not None and _is(sink, values, dict, "an object"):
+        if values.has("root_module"):
+            found = _walk_module(sink, values.child("root_module"))
+        else:
+            sink.error(SYNTAX, values, "expected a 'root_module' (terraform show -json output "
+                       "has one)")
+    for res in found:
+        v = res.value
         if v.get("mode", "managed") != "managed":
             continue
         address = str(v.get("address", ""))

@@ -12,7 +12,8 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped]
 
-from .jsondoc import MAX_DEPTH, DataError, Located, Path, format_path
+from .jsondoc import (LONE_SURROGATE, MAX_DEPTH, MAX_NUMBER_DIGITS, DataError, Located, Path,
+                      format_path, has_lone_surrogate)
 
 MAX_NODES = 1_000_000  # values after alias expansion (a 'billion laughs' guard)
 
@@ -55,6 +56,8 @@ def parse_yaml(text: str, max_depth: int = MAX_DEPTH) -> Located:
                     raise fail("YAML merge keys ('<<') are not supported; write the keys out",
                                key_node, path)
                 key = str(key_node.value)
+                if has_lone_surrogate(key):
+                    raise fail(LONE_SURROGATE, key_node, path)
                 if key in out:
                     raise fail(f"duplicate key '{key}'", key_node, path)
                 out[key] = convert(value_node, path + (key,), depth + 1)
@@ -64,12 +67,17 @@ def parse_yaml(text: str, max_depth: int = MAX_DEPTH) -> Located:
         elif short:
             value = node.value
         else:
+            if node.tag == "tag:yaml.org,2002:int" and len(str(node.value)) > MAX_NUMBER_DIGITS:
+                raise fail(f"a number of {len(str(node.value))} characters; numbers in this "
+                           f"data have at most {MAX_NUMBER_DIGITS} digits", node, path)
             try:
                 value = loader.construct_object(node, deep=True)
-            except yaml.YAMLError as exc:
+            except (yaml.YAMLError, ValueError) as exc:
                 raise fail(f"bad value: {exc}", node, path) from None
             if not isinstance(value, (str, int, float, bool)) and value is not None:
                 value = str(node.value)  # dates and other exotic scalars stay text
+        if isinstance(value, str) and has_lone_surrogate(value):
+            raise fail(LONE_SURROGATE, node, path)
         if short:  # !Ref X -> {"Ref": X}; !GetAtt A.B -> {"Fn::GetAtt": [A, B]}
             fn = tag[1:]
             if fn == "Ref":

@@ -4,13 +4,13 @@ the way ``check`` prints them."""
 from __future__ import annotations
 
 import argparse
-import math
 import os
 from collections.abc import Sequence
 from typing import IO
 
 from ..core.parallel import BACKENDS
 from ..core.result import SpecReport
+from ..project.config import timeout_problem
 from ..report.text import Style, render_diagnostic
 
 
@@ -29,9 +29,9 @@ def seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: '{text}'") from None
-    if not math.isfinite(value) or not value > 0:
-        raise argparse.ArgumentTypeError("the timeout must be a finite number of seconds "
-                                         "greater than 0")
+    problem = timeout_problem(value)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"the timeout must be {problem}")
     return value
 
 

@@ -8,10 +8,13 @@ CIDR means exactly the same thing to both.
 from __future__ import annotations
 
 import ipaddress
+import sys
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Iterator
+
+from .numbers import cut, shown, whole
 
 V4, V6 = 4, 6
 WIDTH = {V4: 32, V6: 128}
@@ -142,21 +145,21 @@ def cidr_problem(text: str) -> str | None:
     """Why ``text`` is not an address or CIDR block, in plain words (None if it is one)."""
     addr, slash, plen = text.partition("/")
     if "%" in addr:  # ipaddress reads 'fe80::1%eth0'; a rule cannot name an interface zone
-        return f"'{addr}' has a zone id ('%...'), which a security group rule cannot hold"
+        return f"'{cut(addr)}' has a zone id ('%...'), which a security group rule cannot hold"
     try:
         ip = ipaddress.ip_address(addr)
     except ValueError:
         if ":" in addr:
-            return f"'{addr}' is not a valid IPv6 address"
+            return f"'{cut(addr)}' is not a valid IPv6 address"
         parts = addr.split(".")
-        bad = [p for p in parts if p.isdigit() and int(p) > 255]
+        bad = [p for p in parts if p.isascii() and p.isdigit() and (whole(p) or 256) > 255]
         if len(parts) == 4 and bad:
-            return f"'{addr}' has an octet greater than 255 ({bad[0]})"
-        return f"'{addr}' is not a valid IPv4 address"
+            return f"'{cut(addr)}' has an octet greater than 255 ({shown(bad[0])})"
+        return f"'{cut(addr)}' is not a valid IPv4 address"
     if slash:
         width = 32 if ip.version == 4 else 128
         if not (plen.isascii() and plen.isdigit()) or _small(plen) > width:  # ASCII digits only
-            return f"prefix length /{plen} is not in 0..{width} for an IPv{ip.version} block"
+            return f"prefix length /{shown(plen)} is not in 0..{width} for an IPv{ip.version} block"
     return None
 
 
@@ -196,12 +199,10 @@ def read_cidr(text: str) -> Cidr | str:
 
 
 def _small(digits: str) -> int:
-    """A prefix length's value; 999 (too long) when int() refuses the text, as it does past
-    4,300 digits, which is also where ipaddress refuses it."""
-    try:
-        return int(digits)
-    except ValueError:
-        return 999
+    """A prefix length's value (ASCII digits) as ``ipaddress`` reads it: 999 (out of range)
+    past the digits ``int()`` converts, where ``ipaddress`` refuses the block too."""
+    limit = sys.get_int_max_str_digits() or len(digits)  # 0: no limit set
+    return int(digits) if len(digits) <= limit else 999
 
 
 def _read_cidr_slowly(text: str) -> Cidr | str:

@@ -12,10 +12,11 @@ from lark import Token, Transformer, Tree
 from lark.exceptions import VisitError
 
 from ..core.addresses import AddrSpace, read_cidr
-from ..core.files import normalise_line_ends
 from ..core.diagnostics import Diagnostic, InputError, Span
+from ..core.files import normalise_line_ends
 from ..core.model import (MAX_PORT, MIN_PORT, PORT_PROTOCOLS, PROTOCOL_NUMBERS, Action, Check,
                           Direction, GroupType, Network, Nic, PortRange)
+from ..core.numbers import cut, shown, whole
 from .parse import parse_recovering, parse_text
 from .syntax import (AddressSetNode, AssertNode, Document, FlowNode, FlowSetNode, GroupNode,
                      ImportNode, IncludeNode, InstanceNode, OptionNode, PeerNode, PortListNode,
@@ -87,7 +88,7 @@ class Builder(Transformer):  # type: ignore[type-arg]
         text = str(tok)
         cidr = read_cidr(text)
         if isinstance(cidr, str):
-            self.error("E109", f"'{text}' is not an address or CIDR block: {cidr}", tok)
+            self.error("E109", f"'{cut(text)}' is not an address or CIDR block: {cidr}", tok)
             return None
         if cidr.host_bits:
             self.diags.append(Diagnostic.make(
@@ -97,19 +98,19 @@ class Builder(Transformer):  # type: ignore[type-arg]
     def parse_port(self, tok: Token) -> PortRange | str:
         """One port item: 22, 8000-8080, 22/22, 1/65535; -1/-1 means every port ('all')."""
         text = re.sub(r"\s+", "", str(tok))
-        m = re.fullmatch(r"(-?\d+)(?:[/-](-?\d+))?", text)
+        m = re.fullmatch(r"(-?[0-9]+)(?:[/-](-?[0-9]+))?", text)
         if not m:
-            self.error("E107", f"'{text}' is not a port or port range", tok)
+            self.error("E107", f"'{shown(text)}' is not a port or port range", tok)
             return ALL
-        lo = int(m.group(1))
-        hi = int(m.group(2)) if m.group(2) is not None else lo
+        lo, hi = whole(m.group(1)), whole(m.group(2) or m.group(1))
         if lo == -1 and hi == -1 and "/" in text:
             return ALL
-        for value in (lo, hi):
-            if not MIN_PORT <= value <= MAX_PORT:
-                self.error("E107", f"port {value} is outside {MIN_PORT}..{MAX_PORT} in '{text}'"
-                           " (use 'all' or -1/-1 for every port)", tok)
+        for value, end in ((lo, m.group(1)), (hi, m.group(2) or m.group(1))):
+            if value is None or not MIN_PORT <= value <= MAX_PORT:
+                self.error("E107", f"port {shown(end)} is outside {MIN_PORT}..{MAX_PORT} in "
+                           f"'{shown(text, 40)}' (use 'all' or -1/-1 for every port)", tok)
                 return PortRange(MIN_PORT, MAX_PORT)
+        assert lo is not None and hi is not None
         if lo > hi:
             self.error("E108", f"port range '{text}': start {lo} is greater than end {hi}", tok)
             return PortRange(hi, lo)
@@ -285,7 +286,12 @@ class Builder(Transformer):  # type: ignore[type-arg]
         return _Marker("to", ch[0], self.span(meta))
 
     def priority_clause(self, meta: Any, ch: list[Any]) -> _Marker:
-        return _Marker("priority", int(ch[0]), self.span(meta))
+        value = whole(str(ch[0]))
+        if value is None:
+            self.error("E106", f"priority {shown(str(ch[0]))} is outside 1..100 "
+                       "(1 is the strongest)", ch[0])
+            value = 1
+        return _Marker("priority", value, self.span(meta))
 
     def nic_clause(self, meta: Any, ch: list[Any]) -> _Marker:
         return _Marker("nic", Nic(str(ch[0])), self.span(meta))
@@ -324,9 +330,9 @@ class Builder(Transformer):  # type: ignore[type-arg]
         return f"proto {protocol}"
 
     def _protocol_number(self, tok: Token) -> int:
-        number = int(tok)
-        if not 0 <= number <= 255:
-            self.error("E122", f"protocol number {number} is outside 0..255", tok)
+        number = whole(str(tok))
+        if number is None or not 0 <= number <= 255:
+            self.error("E122", f"protocol number {shown(str(tok))} is outside 0..255", tok)
             return 255
         return number
 
@@ -613,9 +619,10 @@ class Builder(Transformer):  # type: ignore[type-arg]
         return self._protocol_number(ch[0])
 
     def endpoint(self, meta: Any, ch: list[Any]) -> tuple[str, int | None]:
-        port = int(ch[1]) if len(ch) > 1 else None
-        if port is not None and not MIN_PORT <= port <= MAX_PORT:
-            self.error("E107", f"port {port} is outside {MIN_PORT}..{MAX_PORT}", ch[1])
+        port = whole(str(ch[1])) if len(ch) > 1 else None
+        if len(ch) > 1 and (port is None or not MIN_PORT <= port <= MAX_PORT):
+            self.error("E107", f"port {shown(str(ch[1]))} is outside {MIN_PORT}..{MAX_PORT}", ch[1])
+            port = MIN_PORT
         return str(ch[0]), port
 
     def flow_nic(self, meta: Any, ch: list[Any]) -> _Marker:

@@ -15,6 +15,7 @@ from lark import Lark, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from ..core.diagnostics import Diagnostic, InputError, Span
+from ..core.numbers import cut
 
 MAX_SYNTAX_ERRORS = 20
 
@@ -106,7 +107,7 @@ def reserved_words() -> frozenset[str]:
 def _token_text(tok: lark.Token) -> str:
     if tok.type == "$END":
         return "end of file"
-    return f"'{tok}'"
+    return f"'{cut(str(tok))}'"
 
 
 def _previous_code_pos(text: str, pos: int) -> int:
@@ -159,7 +160,7 @@ def syntax_diagnostic(err: UnexpectedInput, text: str, path: str) -> tuple[Diagn
         word = re.match(r"[^\s,;(){}]+", text[pos:])
         shown = word.group(0) if word else ch
         line, col = _line_col(text, pos)
-        return Diagnostic.make("E002", f"unexpected '{shown}'; expected {expected}",
+        return Diagnostic.make("E002", f"unexpected '{cut(shown)}'; expected {expected}",
                                Span(path, line, col, line, col + max(len(shown), 1))), pos
     if isinstance(err, UnexpectedEOF):
         pos = _previous_code_pos(text, len(text))

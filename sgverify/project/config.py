@@ -46,6 +46,20 @@ class Config:
         return Config(**values)
 
 
+MAX_TIMEOUT = 4_294_967.0
+"""Seconds: Z3 takes a timeout as an unsigned 32-bit count of milliseconds (about 49.7 days)."""
+
+
+def timeout_problem(value: object) -> str | None:
+    """Why ``value`` is not a timeout in seconds; None when it is one."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or value <= 0:
+        return "a finite number of seconds greater than 0"
+    if value > MAX_TIMEOUT:
+        return f"at most {MAX_TIMEOUT:,.0f} seconds (Z3's longest timeout, about 49 days)"
+    return None
+
+
 DEFAULTS = Config(timeout=60.0, fail_on="unknown", format="text")
 
 
@@ -106,8 +120,9 @@ def parse_table(table: dict[str, Any], where: str, base: str, source: str) -> Co
     values: dict[str, Any] = {"source": source}
     if "timeout" in table:
         t = table["timeout"]
-        if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t <= 0:
-            raise bad("timeout", "a finite number of seconds greater than 0")
+        problem = timeout_problem(t)
+        if problem is not None:
+            raise bad("timeout", problem)
         values["timeout"] = float(t)
     for key, choices in (("fail-on", FAIL_ON), ("format", FORMATS)):
         if key in table:

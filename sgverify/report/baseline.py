@@ -20,10 +20,9 @@ what the entry is about (``path`` also limits stale notes to files checked in th
 
 from __future__ import annotations
 
-import os
-
 import datetime
 import json
+import os
 from dataclasses import dataclass, replace
 from typing import Any, Sequence
 

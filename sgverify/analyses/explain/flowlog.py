@@ -27,6 +27,7 @@ from ...core.evaluate_fast import Compiled
 from ...core.flow import Flow
 from ...core.model import (ICMP, ICMPV6, PORT_PROTOCOLS, Action, Direction, GroupKey, Nic, Policy,
                            Target)
+from ...core.numbers import shown, whole
 
 FIELDS = ("version", "vswitch-id", "vm-id", "vpc-id", "account-id", "eni-id", "region",
           "srcaddr", "srcport", "dstaddr", "dstport", "protocol", "direction", "packets", "bytes",
@@ -57,9 +58,10 @@ def _field(rec: dict[str, Any], key: str) -> str:
 
 def _int(rec: dict[str, Any], key: str, lo: int, hi: int) -> int:
     text = _field(rec, key)
-    if not text.isdigit() or not lo <= int(text) <= hi:
-        raise RecordError(f"field '{key}': '{text}' is not a number in {lo}..{hi}")
-    return int(text)
+    value = whole(text) if text.isascii() and text.isdigit() else None
+    if value is None or not lo <= value <= hi:
+        raise RecordError(f"field '{key}': '{shown(text)}' is not a number in {lo}..{hi}")
+    return value
 
 
 def record_flow(rec: dict[str, Any], line: int, peer_groups: dict[tuple[int, int], frozenset[GroupKey]]
