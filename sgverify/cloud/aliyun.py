@@ -110,9 +110,12 @@ def read(sink: Sink, root: Node, batch: Batch) -> None:
                        "DescribePortRangeListEntries)")
 
 
-def _group_type(sink: Sink, node: Node | None) -> GroupType | None:
+def _group_type(sink: Sink, node: Node | None) -> tuple[GroupType | None, bool]:
+    """The group type, and whether the data states one (a bad value is stated, and is an
+    error already: it is not also 'not given')."""
     value = enum_value(sink, node, GROUP_TYPES, "SecurityGroupType")
-    return None if value is MISSING else value  # type: ignore[return-value]
+    stated = node is not None and not node.is_blank()
+    return (None if value is MISSING else value), stated  # type: ignore[return-value]
 
 
 def read_attribute(sink: Sink, node: Node, batch: Batch) -> None:
@@ -123,7 +126,7 @@ def read_attribute(sink: Sink, node: Node, batch: Batch) -> None:
                    "response needs its SecurityGroupId")
         return
     network = Network.VPC if text_of(sink, node.get("VpcId")) else Network.CLASSIC
-    gtype = _group_type(sink, node.get("SecurityGroupType"))
+    gtype, type_given = _group_type(sink, node.get("SecurityGroupType"))
     intra_v = enum_value(sink, node.get("InnerAccessPolicy"), INTRA, "InnerAccessPolicy")
     intra = Action.ACCEPT if intra_v is MISSING else intra_v
     name = text_of(sink, node.get("SecurityGroupName"))
@@ -132,7 +135,9 @@ def read_attribute(sink: Sink, node: Node, batch: Batch) -> None:
                        else None,  # type: ignore[arg-type]
                        owner=text_of(sink, node.get("OwnerId")),
                        description=" ".join(text_of(sink, node.get("Description")).split()),
-                       type_known=gtype is not None, api_pages=True,
+                       type_known=type_given, api_pages=True,
+                       intra_accept_at=node.get("InnerAccessPolicy") if intra_v is Action.ACCEPT
+                       else None,
                        tokens=[(text_of(sink, node.get("NextToken")), node.child("NextToken"))])
     ctx = PermissionContext(draft)
     for perm in expect_list(sink, node.get("Permissions"), "Permission"):
@@ -154,14 +159,14 @@ def read_listing(sink: Sink, node: Node, batch: Batch) -> None:
         if not gid:
             sink.error(SYNTAX, item, "a listed group needs its SecurityGroupId")
             continue
-        gtype = _group_type(sink, item.get("SecurityGroupType"))
+        gtype, type_given = _group_type(sink, item.get("SecurityGroupType"))
         name = text_of(sink, item.get("SecurityGroupName"))
         network = Network.VPC if text_of(sink, item.get("VpcId")) else Network.CLASSIC
         batch.add_group(GroupDraft(item, gid, None, [name] if name else [], network,
                                    gtype or GroupType.BASIC,
                                    Action.ACCEPT if (gtype or GroupType.BASIC) is GroupType.BASIC else None,
                                    description=" ".join(text_of(sink, item.get("Description")).split()),
-                                   has_rules=False, type_known=gtype is not None))
+                                   has_rules=False, type_known=type_given))
 
 
 def _addresses(sink: Sink, pairs: list[tuple[str, Node]], out: list[PeerNode]) -> None:

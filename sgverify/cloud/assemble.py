@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from ..core.model import Action, GroupType, Network, Nic, PortRange
+from ..core.model import Action, GroupType, Network, Nic, PortRange, intra_has_no_effect
 from ..lang.parse import reserved_words
 from ..lang.printer import format_rule, is_name
 from ..lang.syntax import (Document, GroupNode, InstanceNode, PeerNode, PortListNode,
@@ -73,6 +73,7 @@ class GroupDraft:
     network: Network = Network.VPC
     gtype: GroupType = GroupType.BASIC
     intra: Action | None = Action.ACCEPT
+    intra_accept_at: Node | None = None  # where the data says Accept explicitly (W128 if not basic)
     owner: str = ""
     account_hint: str = ""  # the group's own account when the data says (AWS OwnerId)
     description: str = ""
@@ -210,6 +211,7 @@ class Batch:
             if n not in old.names:
                 old.names.append(n)
         old.description = old.description or new.description
+        old.intra_accept_at = old.intra_accept_at or new.intra_accept_at
         if new.gid and not old.gid:
             old.gid = new.gid
             self.by_gid[new.gid] = old
@@ -305,6 +307,9 @@ class Batch:
             if dups:
                 sink.warn(g.at, f"group {g.label}: {dups} duplicate rule{'s' if dups > 1 else ''} "
                           "dropped (the same page given twice?)")
+            if g.intra_accept_at is not None and g.gtype is not GroupType.BASIC:
+                sink.report("W128", g.intra_accept_at, intra_has_no_effect(
+                    f"{g.gtype.value} group {g.label}", "InnerAccessPolicy Accept"))
             if g.has_rules and not g.type_known:
                 sink.warn(g.at, f"group {g.label}: SecurityGroupType is not given; read as 'normal' "
                           "(basic). Add the DescribeSecurityGroups listing to be sure: enterprise "

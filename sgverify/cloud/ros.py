@@ -163,7 +163,9 @@ def _group(sink: Sink, t: _Template, logical: str, res: Node, batch: Batch) -> N
         return
     draft = GroupDraft(res, None, t.key(logical), [logical], network, gtype,
                        intra if gtype is GroupType.BASIC else None,
-                       description=" ".join(text_of(sink, props.get("Description")).split()))
+                       description=" ".join(text_of(sink, props.get("Description")).split()),
+                       intra_accept_at=props.child("InnerAccessPolicy") if intra_text == "accept"
+                       else None)
     draft = batch.add_group(draft)
     t.rules(draft, props.get("SecurityGroupIngress"), Direction.INGRESS)
     t.rules(draft, props.get("SecurityGroupEgress"), Direction.EGRESS)

@@ -265,8 +265,10 @@ def _group(sink: Sink, r: Resource, batch: Batch, scope: str) -> None:
                    "enterprise")
         return
     policy = _text(sink, r.value("inner_access_policy")).lower()
+    stated = r.value("inner_access_policy")
     if not policy and r.value("inner_access") is not None:
-        policy = "accept" if r.value("inner_access").value in (True, "true") else "drop"  # type: ignore[union-attr]
+        stated = r.value("inner_access")
+        policy = "accept" if stated.value in (True, "true") else "drop"  # type: ignore[union-attr]
     intra = {"": Action.ACCEPT, "accept": Action.ACCEPT, "drop": Action.DROP}.get(policy)
     if intra is None:
         sink.error(BAD_RULE, v.child("inner_access_policy"), f"\"{policy}\": expected Accept or Drop")
@@ -280,7 +282,8 @@ def _group(sink: Sink, r: Resource, batch: Batch, scope: str) -> None:
     batch.add_group(GroupDraft(v, gid, f"{scope}:{r.address}", names,
                                Network.VPC if vpc else Network.CLASSIC, gtype,
                                intra if gtype is GroupType.BASIC else None,
-                               description=" ".join(_text(sink, r.value("description")).split())))
+                               description=" ".join(_text(sink, r.value("description")).split()),
+                               intra_accept_at=stated if policy == "accept" else None))
     if r.address != r.base and f"{scope}:{r.base}" not in batch.by_resource:
         pass  # counted groups are referenced by their full address only
 

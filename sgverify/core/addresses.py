@@ -8,8 +8,8 @@ CIDR means exactly the same thing to both.
 from __future__ import annotations
 
 import ipaddress
-import sys
 import re
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Iterator

@@ -70,6 +70,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E123": (Severity.ERROR, "clause given twice"),
     "E124": (Severity.ERROR, "empty flow set"),
     "W125": (Severity.WARNING, "default used where the platform is ambiguous"),
+    "W128": (Severity.WARNING, "a setting that has no effect on this group"),
     "E126": (Severity.ERROR, "ambiguous group reference"),
     "E127": (Severity.ERROR, "invalid group identity"),
     "E201": (Severity.ERROR, "construct not supported by the encoder"),

@@ -53,6 +53,13 @@ class GroupType(enum.Enum):
     AWS = "aws"
 
 
+def intra_has_no_effect(who: str, what: str) -> str:
+    """W128's message, the same for a spec's ``intra accept`` and an import's
+    InnerAccessPolicy: only basic groups let members reach each other by default."""
+    return (f"{who}: {what} has no effect: only basic groups have intra-group access; "
+            "members of this one are isolated (custom rules decide), and are read so")
+
+
 class Network(enum.Enum):
     VPC = "vpc"
     CLASSIC = "classic"

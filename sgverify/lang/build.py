@@ -37,9 +37,28 @@ class _Marker:
         self.tag, self.value, self.span = tag, value, span
 
 
+_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)")
+
+
+def _code_point(code: str) -> int | None:
+    """The character a ``uXXXX`` / ``UXXXXXXXX`` escape names; None when it names none."""
+    value = int(code[1:], 16)
+    return None if 0xD800 <= value <= 0xDFFF or value > 0x10FFFF else value
+
+
+def _unescape(m: re.Match[str]) -> str:
+    code = m.group(1)
+    if len(code) == 1:
+        return code
+    value = _code_point(code)
+    return "\ufffd" if value is None else chr(value)  # None: reported by Builder.STRING
+
+
 def _unquote(tok: str) -> str:
+    """A string literal's text: ``\\uXXXX`` and ``\\UXXXXXXXX`` are code points, and ``\\``
+    before any other character makes it literal (``STRING`` has refused bad code points)."""
     if len(tok) >= 2 and tok[0] == '"' and tok[-1] == '"':
-        return re.sub(r"\\(.)", r"\1", tok[1:-1])
+        return _ESCAPE.sub(_unescape, tok[1:-1])
     return str(tok)
 
 
@@ -67,6 +86,16 @@ class Builder(Transformer):  # type: ignore[type-arg]
         if getattr(meta, "empty", True):
             return ""
         return " ".join(self.text[meta.start_pos:meta.end_pos].split())
+
+    def STRING(self, tok: Token) -> Token:
+        """Every string literal: a code-point escape must name a character (not a lone
+        surrogate, nothing past U+10FFFF)."""
+        for m in _ESCAPE.finditer(tok):
+            code = m.group(1)
+            if len(code) > 1 and _code_point(code) is None:
+                self.error("E001", f"'\\{code}' is not a character (a lone UTF-16 surrogate or "
+                           "past U+10FFFF)", tok)
+        return tok
 
     def error(self, code: str, message: str, where: Any) -> None:
         span = where if isinstance(where, Span) or where is None else self.span(where)

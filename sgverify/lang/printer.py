@@ -10,6 +10,7 @@ after commas so that no line comes near the 20,000-character limit.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Iterable
 
 from ..core.model import PORT_PROTOCOLS, PROTOCOL_NAMES, Check, GroupType, PortRange
@@ -43,9 +44,19 @@ def is_name(text: str) -> bool:
 
 
 def quote(text: str) -> str:
-    """A .sgv string literal. Strings are one line: line breaks become spaces."""
-    flat = " ".join(text.splitlines()) if ("\n" in text or "\r" in text) else text
-    return '"' + flat.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A .sgv string literal that reads back as ``text``: control, format (bidi overrides,
+    zero-width) and line-separator characters are written as ``\\uXXXX`` escapes, so the
+    line stays one line and shows what it holds."""
+    out = text.replace("\\", "\\\\").replace('"', '\\"')
+    if not out.isprintable():  # Cc, Cf, Cs, Co, Cn, and separators other than ' '
+        out = "".join(_escape(c) for c in out)
+    return '"' + out + '"'
+
+
+def _escape(c: str) -> str:
+    if unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+        return c
+    return f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}"
 
 
 def ident(text: str) -> str:

@@ -8,13 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
-from ..core.addresses import ANY, INTERNET, V6, AddrSpace
+from ..core.addresses import ANY, INTERNET, V4, V6, AddrSpace
 from ..core.diagnostics import Diagnostic, Span
 from ..core.model import (ICMP, ICMPV6, MAX_GROUPS_PER_INTERFACE, Action, Assertion,
                           CompareAssertion, Direction, EndpointTerm, FleetReachAssertion,
                           FlowAssertion, FlowSet, Group, GroupKey, GroupType, Instance, Network,
                           Nic, Peer, Policy, ReachAssertion, ReachEnd, Rule, Semantics, Service,
-                          Target)
+                          Target, intra_has_no_effect)
 from .parse import reserved_words
 from .syntax import (AddressSetNode, AssertNode, Document, FlowSetNode, GroupNode, InstanceNode,
                      OptionNode, PeerNode, PortListNode, PrefixListNode, RuleNode, TargetNode)
@@ -103,18 +103,20 @@ class Resolver:
             pending.append(iter([p for p in self.sets[ref.name].peers if p.kind == "set"]))
         return self.set_values[name]
 
-    def addresses(self, peers: Iterable[PeerNode], what: str) -> AddrSpace:
-        """Peers that must all be addresses (CIDRs, sets, internet, any)."""
+    def addresses(self, peers: Iterable[PeerNode], what: str,
+                  family: int | None = None) -> AddrSpace:
+        """Peers that must all be addresses (CIDRs, sets, internet, any). With ``family``
+        (a classic-network rule: IPv4 only) the words ``internet`` and ``any`` mean their
+        part in that family; blocks and sets are taken as written."""
         out: list[AddrSpace] = []
         for p in peers:
             if p.kind == "cidr" and p.addresses is not None:
                 out.append(p.addresses)
             elif p.kind == "set":
                 out.append(self.address_set(p.name, p.span))
-            elif p.kind == "internet":
-                out.append(INTERNET)
-            elif p.kind == "any":
-                out.append(ANY)
+            elif p.kind in ("internet", "any"):
+                space = INTERNET if p.kind == "internet" else ANY
+                out.append(space if family is None else space.only(family))
             elif p.kind == "except":
                 self.error("E120", "'except' is only for flow sets in assertions; in "
                            f"{what} list the addresses to include", p.span)
@@ -210,9 +212,11 @@ class Resolver:
                            "its groups", p.span)
             else:
                 plain.append(p)
-        spaces.append(self.addresses(plain, "a peer"))
+        family = V4 if g.network is Network.CLASSIC else None  # the classic network has no IPv6
+        spaces.append(self.addresses(plain, "a peer", family))
         addresses = AddrSpace.union(spaces)
-        local = self.addresses(local_nodes, "the interface side of a rule") if local_nodes else None
+        local = self.addresses(local_nodes, "the interface side of a rule", family) \
+            if local_nodes else None
         ports, unresolved_ports = node.ports, None
         if node.port_list is not None:
             pl = _by_name_or_id(self.port_lists, node.port_list)
@@ -242,8 +246,9 @@ class Resolver:
                        "'nic intranet'", node.span)
         families = addresses.families() | (local.families() if local else frozenset())
         if g.network is Network.CLASSIC and V6 in families:
-            self.error("E111", "the classic network has no IPv6: IPv6 blocks are not allowed in "
-                       f"classic group '{g.name}'", node.span)
+            self.error("E111", "the classic network has no IPv6: IPv6 blocks (written here or "
+                       f"in an address set the rule names) are not allowed in classic group "
+                       f"'{g.name}'", node.span)
         if local is not None and not groups and not unresolved and addresses and \
                 not addresses.families() & local.families():
             self.error("E116", "the peer and the interface-side block are of different address "
@@ -263,8 +268,8 @@ class Resolver:
             self.error("E118", f"enterprise group '{node.name}' cannot be in the classic network "
                        "(enterprise groups are VPC only)", node.span)
         if node.gtype is not GroupType.BASIC and node.intra is Action.ACCEPT:
-            self.error("E120", f"{node.gtype.value} group '{node.name}' cannot have 'intra accept': "
-                       "its members are always isolated (custom rules decide)", node.span)
+            self.diags.append(Diagnostic.make("W128", intra_has_no_effect(
+                f"{node.gtype.value} group '{node.name}'", "'intra accept'"), node.span))
         rules = []
         labels: dict[str, RuleNode] = {}
         for i, rn in enumerate(node.rules):
@@ -276,7 +281,7 @@ class Resolver:
             r = self.rule(rn, node, key, i)
             if r is not None:
                 rules.append(r)
-        intra = node.intra or (Action.ACCEPT if node.gtype is GroupType.BASIC else Action.DROP)
+        intra = (node.intra or Action.ACCEPT) if node.gtype is GroupType.BASIC else Action.DROP
         return Group(key, node.name, node.network, node.gtype, intra, node.gid, node.owner,
                      node.tags, node.description, tuple(rules), node.span, node.rules_known)
 

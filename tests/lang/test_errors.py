@@ -169,7 +169,7 @@ def test_no_traceback_for_bad_input(tmp_path: Path, src: str) -> None:
     ("group tcp {}", "E119", "word of the language"),
     ("prefix-list p (id pl-1, id pl-2)", "E123", "'id' given twice"),
     ("group c (classic, enterprise) {}", "E118", "VPC only"),
-    ("group e (enterprise, intra accept) {}", "E120", "always isolated"),
+    ("group e (enterprise, intra accept) {}", "W128", "members of this one are isolated"),
     ("group g { ingress accept icmp from 0.0.0.0/0 source-port 22 }", "E117", "no source ports"),
     ("group g {}\nassert g: tcp all is denied", "E123", "join alternatives with 'or'"),
     ("group c (classic) { ingress accept tcp 22 from 1.2.3.4/32 }", "W125", "nic internet"),

@@ -81,7 +81,7 @@ def test_imported_documents_print_and_parse_to_equal_nodes(folder: str) -> None:
 
 def test_strings_and_long_rules() -> None:
     assert quote('say "hi" \\ bye') == '"say \\"hi\\" \\\\ bye"'
-    assert quote("two\nlines") == '"two lines"'
+    assert quote("two\nlines") == '"two\\u000alines"'
     peers = tuple(PeerNode("cidr", f"10.{i}.0.0/16") for i in range(200))
     from sgverify.core.model import Action, Direction
     rule = RuleNode(Direction.INGRESS, Action.ACCEPT, 6, None, src=peers)
