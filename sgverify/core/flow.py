@@ -95,4 +95,10 @@ def flow_problem(flow: Flow, target: Target | None = None) -> str | None:
             return "the classic network has no IPv6"
         if target.local is not None and not target.local.contains(flow.family, flow.local_ip):
             return f"{format_address(flow.family, flow.local_ip)} is not an address of {target.name}"
+        own = target.local_on(flow.nic)
+        if own is not None and not own.contains(flow.family, flow.local_ip):
+            kind = "public" if flow.nic is Nic.INTERNET else "private"
+            return (f"{format_address(flow.family, flow.local_ip)} is not a {kind} address of "
+                    f"{target.name}: in the classic network the {flow.nic.value} NIC has the "
+                    f"{kind} addresses")
     return None

@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from .addresses import AddrSpace
+from .addresses import INTERNET, V4, AddrSpace
 from .diagnostics import Diagnostic, InputError, Span
 
 TCP, UDP, ICMP, ICMPV6, GRE = 6, 17, 1, 58, 47
@@ -190,6 +190,21 @@ class Target:
     groups: tuple[Group, ...]
     local: AddrSpace | None = None
     span: Span | None = field(default=None, compare=False, repr=False)
+    private: AddrSpace | None = None  # a real instance's two kinds of addresses (local is
+    public: AddrSpace | None = None   # their union); None for groups
+
+    def local_on(self, nic: Nic) -> AddrSpace | None:
+        """The interface-side addresses a flow on ``nic`` can have (None: any). A VPC
+        interface has one NIC with all its addresses. In the classic network the internet
+        NIC holds the public addresses (an instance's own; for a group, any public IPv4
+        address) and the intranet NIC the private ones (docs/semantics.md, section 1)."""
+        if self.network is not Network.CLASSIC:
+            return self.local
+        own = (INTERNET.only(V4) if self.public is None else self.public) \
+            if nic is Nic.INTERNET else self.private
+        if own is None:
+            return self.local
+        return own if self.local is None else own & self.local
 
     @property
     def network(self) -> Network:
@@ -233,7 +248,8 @@ class Instance:
 
     @cached_property
     def target(self) -> Target:
-        return Target(self.name, "instance", self.groups, self.private | self.public, self.span)
+        return Target(self.name, "instance", self.groups, self.private | self.public, self.span,
+                      self.private, self.public)
 
 
 @dataclass(frozen=True)

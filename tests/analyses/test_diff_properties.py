@@ -51,7 +51,7 @@ def mutated(draw: st.DrawFn, t: Target) -> Target:
                                        if (og.network is g.network))]
         rules += extra[:2]
     groups[i] = replace(g, rules=tuple(rules))
-    return Target(t.name, t.kind, tuple(groups), t.local)
+    return replace(t, groups=tuple(groups))
 
 
 @st.composite
@@ -134,7 +134,7 @@ def test_lint_dead_and_redundant_rules_against_whole_decisions(t, sem) -> None:
                                                       and id(x) in keep)
                                        + ((last,) if g.key == r.group else ()))
                                for g in t.groups)
-                variants.append(Target(t.name, t.kind, groups, t.local))
+                variants.append(replace(t, groups=groups))
             dead = not _differ(variants[0], variants[1], direction, sem)
             assert (rule_id(r) in result.dead) == dead, (r.name, dead)
             if rule_id(r) in result.redundant:

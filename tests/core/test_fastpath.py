@@ -43,7 +43,7 @@ def targets_with_lists(draw: st.DrawFn) -> Target:
                 r = replace(r, unresolved_ports="port list p", ports=None)
             rules.append(r)
         groups.append(Group(g.key, g.name, g.network, g.gtype, g.intra, rules=tuple(rules)))
-    return Target(target.name, target.kind, tuple(groups), target.local)
+    return replace(target, groups=tuple(groups))
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -10,7 +10,7 @@ import ipaddress
 
 from hypothesis import strategies as st
 
-from sgverify.core.addresses import V4, V6, AddrSpace, cidr_range
+from sgverify.core.addresses import INTERNET, V4, V6, AddrSpace, cidr_range
 from sgverify.core.flow import Flow
 from sgverify.core.model import (GRE, ICMP, ICMPV6, PORT_PROTOCOLS, TCP, UDP, Action, Direction,
                                  Group, GroupKey, GroupType, Network, Nic, Peer, PortRange, Rule,
@@ -100,6 +100,9 @@ def targets(draw: st.DrawFn, max_rules: int = 8) -> Target:
     local = draw(st.one_of(st.none(), cidr_spaces))
     if local is not None and network is Network.CLASSIC:
         local = local.only(V4) or None
+    if local is not None and network is Network.CLASSIC and draw(st.booleans()):
+        public = local & INTERNET  # an instance: its internet NIC has the public addresses
+        return Target("t", "instance", tuple(groups), local, None, local - public, public)
     return Target("t", "groups", tuple(groups), local)
 
 
@@ -120,18 +123,23 @@ def flows(draw: st.DrawFn, target: Target) -> Flow:
     if protocol == ICMPV6 and classic:
         protocol = ICMP
     direction = draw(st.sampled_from(list(Direction)))
+    # A NIC with no address of its own carries no flow (a classic instance without a
+    # public address has no internet NIC).
+    nics = [n for n in ((Nic.INTRANET, Nic.INTERNET) if classic else (Nic.INTRANET,))
+            if target.local_on(n) is None or target.local_on(n)]
+    nic = draw(st.sampled_from(nics))
+    own = target.local_on(nic)
     peer = draw(st.sampled_from(ADDRS[family]))
-    local_pool = [a for a in ADDRS[family] if target.local is None or target.local.contains(family, a)]
+    local_pool = [a for a in ADDRS[family] if own is None or own.contains(family, a)]
     if not local_pool:
-        local_pool = [r.lo for r in target.local if r.family == family] if target.local else []
+        local_pool = [r.lo for r in own if r.family == family] if own else []
     if not local_pool:
-        family = next(iter(sorted(target.local.families())))
+        family = next(iter(sorted(own.families())))
         if protocol in (ICMP, ICMPV6):
             protocol = ICMP if family == V4 else ICMPV6
         peer = draw(st.sampled_from(ADDRS[family]))
-        local_pool = [r.lo for r in target.local if r.family == family]
+        local_pool = [r.lo for r in own if r.family == family]
     local = draw(st.sampled_from(local_pool))
-    nic = Nic.INTERNET if classic and draw(st.booleans()) else Nic.INTRANET
     groups = frozenset() if nic is Nic.INTERNET else frozenset(draw(st.sets(st.sampled_from(KEYS), max_size=3)))
     ports = protocol in PORT_PROTOCOLS
     sport = draw(st.sampled_from(PORTS)) if ports else None

@@ -402,7 +402,7 @@ def _content(r: Rule) -> tuple[object, ...]:
 def _frame(t: Target) -> tuple[object, ...]:
     """Everything besides the rules that decisions depend on."""
     # Keys by their fields: two keys can print alike ('123/sg-x' is also an id with a slash).
-    return (t.network, t.gtype, t.local,
+    return (t.network, t.gtype, t.local, t.private, t.public,
             tuple(sorted((g.key.account, g.key.ident, g.gtype.value, g.intra.value,
                           g.rules_known) for g in t.groups)))
 

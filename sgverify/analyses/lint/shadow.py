@@ -317,7 +317,7 @@ def replay(t: Target, sem: Semantics, flow: Flow, assume: dict[str, bool]) -> De
 
 def without(t: Target, r: Rule) -> Target:
     groups = tuple(replace(g, rules=tuple(x for x in g.rules if x is not r)) for g in t.groups)
-    return Target(t.name, t.kind, groups, t.local, t.span)
+    return replace(t, groups=groups)
 
 
 def _redundant(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, narrow: Narrowing,

@@ -96,7 +96,8 @@ def _one(policy: Policy, inst: Instance, own: AddrSpace, space: ServiceSpace,
          relevant: Callable[[Rule], bool]) -> Exposure:
     target = inst.target
     mine = [r for g in inst.groups for r in g.rules if relevant(r)]
-    cuts = Cuts(addresses_of(mine) + [INTERNET])
+    cuts = Cuts(addresses_of(mine) + [INTERNET, inst.private, inst.public])  # each piece is
+    # private or public wholly: a classic NIC has only one kind (Target.local_on)
     peers = Atoms(cuts.split(INTERNET))
     locals_ = Atoms((f, alo, ahi) for f, alo, ahi, _, _ in cuts.pieces(own))
     clipped = {(f, alo): (lo, hi) for f, alo, _, lo, hi in cuts.pieces(own)}
@@ -111,8 +112,11 @@ def _one(policy: Policy, inst: Instance, own: AddrSpace, space: ServiceSpace,
             if target.network is Network.CLASSIC and fam != 4:
                 continue
             q = qmask[fam]
+            on_nic = target.local_on(nic)
             for li, (alo, _) in enumerate(locals_.ranges[fam]):
                 llo, lhi = clipped[(fam, alo)]
+                if on_nic is not None and not on_nic.contains(fam, llo):
+                    continue
                 local_mask = side.local[fam][li]
                 listed = side.listed_at(fam, li)
                 for pi, (plo, phi) in enumerate(peers.ranges[fam]):

@@ -99,14 +99,16 @@ def well_formed(layout: Layout, target: Target | None, use_local: bool = True) -
         if classic and fam == V6:
             continue
         addr = iv((0, MAX[fam]))
-        local = addr
-        if target is not None and use_local and target.local is not None:
-            local = addr_intervals(target.local, fam)
-            if not local:
-                continue
         other = normalise([(0, 255)])
         other = tuple(x for x in _sub_points(other, sorted(PORT_PROTOCOLS | {ICMPV6 if fam == V4 else ICMP})))
         for nic in ((0, 1) if classic else (0,)):
+            local = addr
+            own = target.local_on(Nic.INTERNET if nic else Nic.INTRANET) \
+                if target is not None and use_local else None
+            if own is not None:  # the NIC's own addresses (Target.local_on)
+                local = addr_intervals(own, fam)
+                if not local:
+                    continue
             base = layout.make(d1=point(nic), d2=point(fam_bit), d6=addr, d7=local)
             if nic == 1:
                 for k in layout.keys:

@@ -45,7 +45,8 @@ class PooledTarget(Target):
 def pooled(target: Target) -> PooledTarget:
     if isinstance(target, PooledTarget):
         return target
-    return PooledTarget(target.name, target.kind, target.groups, target.local, target.span)
+    return PooledTarget(target.name, target.kind, target.groups, target.local, target.span,
+                        target.private, target.public)
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,8 @@ class BoxSearch:
             groups = tuple(replace(g, rules=tuple(x for x in (bounds(r, kind) for r in g.rules)
                                                   if x is not None)) for g in target.groups)
             hit = self._variants[key] = PooledTarget(target.name, target.kind, groups,
-                                                     target.local, target.span)
+                                                     target.local, target.span, target.private,
+                                                     target.public)
             self._keep.append(target)
         return hit
 
@@ -252,6 +254,7 @@ class BoxSearch:
                pinned: frozenset[GroupKey] | None, budget: Budget) -> list:
         """``search.region``, shared between targets with the same addresses and network."""
         key = (id(fs), direction, pinned, layout.keys, target.network, target.local,
+               target.private, target.public,
                target.group_keys if layout.keys else None)
         hit = self._regions.get(key)
         if hit is None:

@@ -36,8 +36,7 @@ class Narrowing:
         groups = tuple(replace(g, rules=tuple(r for r in g.rules if any(
             self._meets(c, box) for c in self.cutters[id(r)] for box in boxes)))
             for g in self.target.groups)
-        t = self.target
-        return Target(t.name, t.kind, groups, t.local, t.span)
+        return replace(self.target, groups=groups)
 
 
 def _overlap(a: Intervals, b: Intervals) -> bool:

@@ -201,6 +201,11 @@ def well_formed(target: Target, f: SymFlow, *, use_local: bool = True) -> z3.Boo
         parts.append(z3.Not(f.v6))
     if use_local and target.local is not None:
         parts.append(in_space(f.v6, f.local4, f.local6, target.local))
+    if use_local and target.network is Network.CLASSIC:  # each NIC has its own addresses
+        for nic, on in ((Nic.INTERNET, f.internet), (Nic.INTRANET, z3.Not(f.internet))):
+            own = target.local_on(nic)
+            if own is not None:
+                parts.append(z3.Implies(on, in_space(f.v6, f.local4, f.local6, own)))
     return z3.And(parts)
 
 
