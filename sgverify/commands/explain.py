@@ -5,8 +5,8 @@ precedence order. ``--flows``: JSON lines of flows (``Flow.to_json`` shape), one
 line, in input order, through the precompiled evaluator (``core.evaluate_fast``).
 ``--flow-log``: Alibaba Cloud VPC flow-log records, reporting those whose logged action
 disagrees with the policy (``analyses.explain.flowlog``). POLICY is a .sgv spec or cloud
-exports (``load``); without ``--target`` the interface is made of every group read from the
-inputs. The work is in ``analyses.explain``, the output in ``report.explain``.
+exports (``load``); without ``--target`` a flow is decided on the instance that owns its
+interface-side address (``analyses.explain.bulk.interface_for``). The work is in ``analyses.explain``, the output in ``report.explain``.
 """
 
 from __future__ import annotations
@@ -14,15 +14,19 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
+from functools import partial
 from typing import IO, BinaryIO, Iterator
 
-from ..analyses.explain.bulk import LogTally, compare_log, default_target, explain_flows
+from ..analyses.explain.bulk import (LogTally, compare_log, default_target, explain_flows,
+                                     interface_for)
 from ..analyses.explain.explain import explain, parse_flow
 from ..analyses.explain.flowlog import read_records
 from ..cloud.flows import read_json_lines
 from ..cloud.importer import FORMATS
 from ..core.diagnostics import InputError
 from ..core.files import file_problem
+from ..core.flow import Flow
 from ..core.model import Policy, Target
 from ..core.result import SpecReport
 from ..load import LoadedPolicy, load_inputs
@@ -46,7 +50,8 @@ def add_arguments(e: argparse.ArgumentParser) -> None:
     e.add_argument("policy", nargs="+", metavar="POLICY",
                    help="a .sgv file, or cloud exports (Alibaba Cloud API JSON, Terraform, ROS, AWS)")
     e.add_argument("--target", help="group or instance name (or 'group X' / 'instance X'); default: "
-                   "one interface with every group read from the inputs")
+                   "the instance that owns the flow's interface-side address (without "
+                   "instances: the inputs' one group)")
     what = e.add_mutually_exclusive_group(required=True)
     what.add_argument("--flow",
                       help="e.g. \"ingress tcp 1.2.3.4:40000 -> 10.0.1.5:22 [nic internet] [peer-groups g]\"")
@@ -84,9 +89,9 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
                          style_for(args.color, stderr))
     print_diagnostics(rep, stderr, style_for(args.color, stderr))  # warnings of loading
     try:
-        target = rep.policy.find_target(args.target) if args.target else \
-            default_target(rep.policy, loaded.interface_groups)
         flow = parse_flow(args.flow, rep.policy)
+        target = rep.policy.find_target(args.target) if args.target else \
+            interface_for(rep.policy, loaded.interface_groups, flow)
     except InputError as exc:
         for d in exc.diagnostics:
             stderr.write(render_diagnostic(d, {"<command line>": args.flow}, style) + "\n")
@@ -203,13 +208,15 @@ def _run_bulk(args: argparse.Namespace, loaded: LoadedPolicy, outputs: list[Outp
 def _flows(args: argparse.Namespace, policy: Policy, fixed: Target | None, loaded: LoadedPolicy,
            lines: Iterator[str], shown: str, sinks: Sinks, gathered: ExplainFindings | None,
            stderr: IO[str], style: Style) -> int:
+    target: Target | Callable[[Flow], Target]
     try:
-        target = fixed or default_target(policy, loaded.interface_groups)
+        target = fixed or (default_target(policy, loaded.interface_groups) if not policy.instances
+                           else partial(interface_for, policy, loaded.interface_groups))
     except InputError as exc:
         for d in exc.diagnostics:
             stderr.write(render_diagnostic(d, {}, style) + "\n")
         return EXIT_ERROR
-    writers = {fmt: FlowLines(fmt == "json", target.name) for fmt in sinks.formats()}
+    writers = {fmt: FlowLines(fmt == "json") for fmt in sinks.formats()}
     errors = undecided = 0
     for r in explain_flows(policy, target, read_json_lines(lines)):
         if r.error is not None:
@@ -221,7 +228,7 @@ def _flows(args: argparse.Namespace, policy: Policy, fixed: Target | None, loade
         for fmt, w in writers.items():
             sinks.write(fmt, w.line(r))
         if gathered is not None:
-            gathered.flow_line(r, shown, target.name)
+            gathered.flow_line(r, shown, r.target)
     if errors:
         return EXIT_ERROR
     return _unknown_exit(args) if undecided else EXIT_OK

@@ -80,9 +80,8 @@ class FlowLines:
     """Writes ``--flows`` outcomes: text or JSON lines (most lines repeat one of a few
     decisions, so each decision's JSON is encoded once)."""
 
-    def __init__(self, as_json: bool, target_name: str) -> None:
+    def __init__(self, as_json: bool) -> None:
         self.as_json = as_json
-        self.target_name = target_name
         self._tails: dict[tuple[object, ...], str] = {}
         self._encode = json.JSONEncoder().encode
 
@@ -104,7 +103,7 @@ class FlowLines:
             if r.problem:
                 doc["problem"] = r.problem
             return self._encode(doc) + "\n"
-        note = f" (cannot occur on {self.target_name}: {r.problem})" if r.problem else ""
+        note = f" (cannot occur on {r.target}: {r.problem})" if r.problem else ""
         return f"{r.number}: {r.flow}: {describe(decision, r.unresolved)}{note}\n"
 
 

@@ -75,7 +75,8 @@ def test_flows_json_lines_in_order() -> None:
 def test_flows_defaults_and_locators(tmp_path: Path) -> None:
     spec = tmp_path / "s.sgv"
     spec.write_text("group g { ingress accept tcp 22 from 10.0.0.0/8 }\n"
-                    "group h { egress drop udp 53 to 0.0.0.0/0 }\n")
+                    "group h { egress drop udp 53 to 0.0.0.0/0 }\n"
+                    "instance i { ip 10.0.0.5; groups g, h }\n")
     (tmp_path / "f.jsonl").write_text(
         '{"direction": "ingress", "protocol": "tcp", "src_ip": "10.1.1.1", "dst_ip": "10.0.0.5", "src_port": 999, "dst_port": 22}\n'
         '\n'
@@ -119,12 +120,13 @@ def test_flows_from_stdin_and_no_progress_off_terminal(monkeypatch: pytest.Monke
     assert "\r" not in err
 
 
-def test_default_interface_needs_one_kind(tmp_path: Path) -> None:
+def test_without_instances_several_groups_need_a_target(tmp_path: Path) -> None:
     spec = tmp_path / "s.sgv"
     spec.write_text("group a {}\ngroup b (enterprise) {}\n")
     (tmp_path / "f.jsonl").write_text("")
     code, _, err = cli("explain", str(spec), "--flows", str(tmp_path / "f.jsonl"), "--color", "never")
-    assert code == 2 and "different networks or types" in err and "--target" in err
+    assert code == 2 and "2 groups and no instance, so no interface is known" in err
+    assert "--target" in err
 
 
 def test_flow_log_reports_disagreements() -> None:

@@ -12,30 +12,48 @@ from dataclasses import dataclass, field
 
 from ...cloud.flows import FlowError, flow_from_json
 from ...cloud.jsondoc import DataError
+from ...core.addresses import format_address
 from ...core.diagnostics import Diagnostic, InputError
 from ...core.evaluate import Decision
 from ...core.evaluate_fast import Compiled
 from ...core.flow import Flow, flow_problem
-from ...core.model import MAX_GROUPS_PER_INTERFACE, GroupKey, Policy, Target
+from ...core.model import GroupKey, Policy, Target
 from .flowlog import Comparison, Record, RecordError, compare, member_addresses, record_flow
 
 
+def interface_for(policy: Policy, names: list[str], flow: Flow) -> Target:
+    """The interface a flow given without ``--target`` is decided on, never one that may
+    not exist: the instance that owns the flow's interface-side address; with no instance
+    in the inputs, their one group (``default_target``). E115 when none or several."""
+    if not policy.instances:
+        return default_target(policy, names)
+    owners = [i for i in policy.instances
+              if (i.private | i.public).contains(flow.family, flow.local_ip)]
+    if len(owners) == 1:
+        return owners[0].target
+    addr = format_address(flow.family, flow.local_ip)
+    if owners:
+        raise InputError([Diagnostic.make("E115", f"{addr} is an address of several instances "
+                                          f"({', '.join(i.name for i in owners)}): choose one "
+                                          "with --target")])
+    raise InputError([Diagnostic.make("E115", f"no instance has the address {addr} (the "
+                                      "interface side of the flow): say which group or "
+                                      "instance it reaches with --target")])
+
+
 def default_target(policy: Policy, names: list[str]) -> Target:
-    """One interface holding ``names`` (the groups read from the inputs)."""
+    """The interface of inputs without instances: their one group (of ``names``, the groups
+    read with their rules). Several groups are refused (E115): pooling them would decide
+    for an interface the inputs do not show."""
     groups = tuple(g for g in policy.groups if g.name in names) or policy.groups
     if not groups:
         raise InputError([Diagnostic.make("E112", "the inputs define no group to evaluate")])
-    if len(groups) > MAX_GROUPS_PER_INTERFACE:
+    if len(groups) > 1:
         raise InputError([Diagnostic.make(
-            "E112", f"the inputs define {len(groups)} groups, more than one interface can hold "
-            f"({MAX_GROUPS_PER_INTERFACE}): choose one with --target")])
-    kinds = {(g.network, g.gtype) for g in groups}
-    if len(kinds) > 1:
-        desc = ", ".join(f"{g.name} ({g.network.value}, {g.gtype.value})" for g in groups)
-        raise InputError([Diagnostic.make(
-            "E118", f"the groups of the inputs are of different networks or types ({desc}): "
-            "choose one with --target")])
-    return Target("+".join(g.name for g in groups), "groups", groups)
+            "E115", f"the inputs define {len(groups)} groups and no instance, so no interface is "
+            f"known: choose a group with --target (one of {', '.join(g.name for g in groups[:8])}"
+            f"{', ...' if len(groups) > 8 else ''}), or define the instance that has them")])
+    return Target(groups[0].name, "group", groups, None, groups[0].span)
 
 
 def group_resolver(policy: Policy) -> Callable[[str], GroupKey | None]:
@@ -73,12 +91,15 @@ class FlowLine:
     problem: str | None = None
     error: str | None = None
     new_keys: tuple[str, ...] = ()
+    target: str = ""  # the interface it was decided on
 
 
-def explain_flows(policy: Policy, target: Target,
+def explain_flows(policy: Policy, target: Target | Callable[[Flow], Target],
                   numbered: Iterable[tuple[int, object]]) -> Iterator[FlowLine]:
-    """Decide each flow of ``numbered`` (line number, parsed JSON or DataError) on ``target``."""
-    compiled = Compiled(target, policy.semantics)
+    """Decide each flow of ``numbered`` (line number, parsed JSON or DataError) on
+    ``target``, or on the interface ``target(flow)`` picks for it (``interface_for``)."""
+    choose = target if callable(target) else (lambda _flow: target)
+    compiled_for: dict[int, tuple[Target, Compiled]] = {}
     groups = group_resolver(policy)
     seen: set[str] = set()
     for number, obj in numbered:
@@ -91,9 +112,17 @@ def explain_flows(policy: Policy, target: Target,
             continue
         new = tuple(k for k in extra if k not in seen)
         seen.update(new)
-        decision, names = compiled.verdict(flow)
-        yield FlowLine(number, flow, decision, tuple(names), flow_problem(flow, target),
-                       new_keys=new)
+        try:
+            on = choose(flow)
+        except InputError as exc:
+            yield FlowLine(number, flow, error=exc.diagnostics[0].message, new_keys=new)
+            continue
+        hit = compiled_for.get(id(on))
+        if hit is None:
+            hit = compiled_for[id(on)] = (on, Compiled(on, policy.semantics))
+        decision, names = hit[1].verdict(flow)
+        yield FlowLine(number, flow, decision, tuple(names), flow_problem(flow, on),
+                       new_keys=new, target=on.name)
 
 
 # What became of a flow-log record; the counts of a run are by these words.
