@@ -563,8 +563,10 @@ def resolve(documents: list[Document]) -> tuple[Policy, list[Diagnostic]]:
     unique_idents(r, instances, "instance", "iid")
     r.instance_names = tuple(i.name for i in instances)
     for inode in instances:
-        if inode.name in r.group_nodes:
-            pass  # allowed; assertions must then say 'group X' or 'instance X'
+        if inode.name in reserved_words():  # 'internet' in a target would be the built-in
+            r.error("E119", f"'{inode.name}' is a word of the language and cannot name an "
+                    "instance", inode.span)
+            continue
         if inode.name in r.instances:
             r.error("E105", f"instance '{inode.name}' is defined twice", inode.span,
                     ((r.instances[inode.name].span, "first defined here"),))
