@@ -19,8 +19,9 @@ from ..analyses.reach.answer import ask
 from ..core.diagnostics import InputError
 from ..core.parallel import default_jobs
 from ..lang.build import build_fragment
-from ..report.audit import audit_exit_code, controls_text, render_json, render_text, run_report
-from ..report.gate import EXIT_ERROR, EXIT_OK, FailOn
+from ..report.audit import (audit_exit_code, controls_text, render_json, render_text, run_report,
+                            summary_line)
+from ..report.gate import EXIT_ERROR, EXIT_OK, FailOn, exit_reason
 from ..report.html import MAX_UNITS, render_html
 from ..report.junit import render_junit
 from ..report.progress import ProgressBar
@@ -167,13 +168,14 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         return EXIT_ERROR
     code = audit_exit_code(audit, fail_on)
     timing = not args.no_timing
-    elapsed = None if args.no_timing else time.perf_counter() - started
     matrix = None
     if any(o.format == "html" for o in outputs) and not args.no_matrix:
         bar = ProgressBar(stderr, "reachability rows")
         matrix = ask(audit.policy, None, None, by="group", progress=bar, max_units=MAX_UNITS,
                      jobs=args.jobs or default_jobs())
         bar.close()
+    audit.elapsed = time.perf_counter() - started  # the whole run, as every report says it
+    elapsed = None if args.no_timing else audit.elapsed
 
     def render(o: Output, style: Style) -> str:
         if o.format == "json":
@@ -186,7 +188,11 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
             return render_html(audit=audit, reach=matrix, timing=timing)
         return render_text(audit, style, verbose=args.verbose, timing=timing)
 
-    write_reports(outputs, render, stdout, args.color)
+    write_reports(outputs, render, stdout, args.color, notice=stderr)
+    if all(o.file is not None for o in outputs):  # nothing on stdout: say how it went
+        stderr.write(summary_line(audit, timing) + "\n")
+        if code != EXIT_OK:
+            stderr.write(f"sgverify audit: exit {code}: {exit_reason(code, fail_on)}\n")
     return code
 
 

@@ -107,9 +107,9 @@ def writable(path: str, option: str) -> None:
 
 
 def write_reports(outputs: Sequence[Output], render: Callable[[Output, Style], str],
-                  stdout: IO[str], color: str) -> None:
+                  stdout: IO[str], color: str, notice: IO[str] | None = None) -> None:
     """Write each report: on stdout with colour as ``--color`` and the terminal say, in a
-    file with colour only for ``--color always``."""
+    file with colour only for ``--color always`` (and a line on ``notice`` naming it)."""
     for o in outputs:
         if o.file is None:
             stdout.write(render(o, style_for(color, stdout)))
@@ -117,6 +117,8 @@ def write_reports(outputs: Sequence[Output], render: Callable[[Output, Style], s
             text = render(o, Style(color == "always"))
             with open(o.file, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)
+            if notice is not None:
+                notice.write(f"sgverify: wrote the {o.format} report to {o.file}\n")
 
 
 def write_baseline(path: str, found: Sequence[FileReport], fail_on: FailOn,

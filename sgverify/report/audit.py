@@ -58,7 +58,6 @@ def plural(n: int, word: str) -> str:
 
 def render_text(report: AuditReport, style: Style, *, verbose: bool = False,
                 timing: bool = True) -> str:
-    groups = sum(1 for r in report.results if r.subject.kind == "group")
     out = [f"audit of {report.path}: {plural(len(report.controls), 'control')}, "
            f"{plural(len(report.policy.groups), 'group')}, "
            f"{plural(len(report.policy.instances), 'interface')}"]
@@ -83,13 +82,20 @@ def render_text(report: AuditReport, style: Style, *, verbose: bool = False,
         if not mine:
             out.append("  (no group or interface selected)")
         out.append("  => " + ", ".join(f"{n[s]} {s}" for s in STATUSES if n[s] or s in ("proved", "violated")))
+    out.append("")
+    out.append(summary_line(report, timing))
+    return "\n".join(out) + "\n"
+
+
+def summary_line(report: AuditReport, timing: bool = True) -> str:
+    """The last line of the text report: what was checked, the counts and the time of the
+    whole run (reading, checking and the reachability of an HTML report)."""
+    groups = sum(1 for r in report.results if r.subject.kind == "group")
     total = counts(report.results)
     t = f" in {report.elapsed:.2f} s" if timing else ""
-    out.append("")
-    out.append(f"summary: {plural(len(report.controls), 'control')} on {groups} group and "
-               f"{len(report.results) - groups} interface checks: "
-               + ", ".join(f"{total[s]} {s}" for s in STATUSES) + t)
-    return "\n".join(out) + "\n"
+    return (f"summary: {plural(len(report.controls), 'control')} on {groups} group and "
+            f"{len(report.results) - groups} interface checks: "
+            + ", ".join(f"{total[s]} {s}" for s in STATUSES) + t)
 
 
 def result_json(r: ControlResult, timing: bool) -> dict[str, Any]:
@@ -171,6 +177,7 @@ __all__ = [
     "render_json",
     "render_text",
     "run_report",
+    "summary_line",
 ]
 
 

@@ -51,6 +51,16 @@ def exit_code(findings: Iterable[Finding], fail_on: FailOn) -> int:
     return EXIT_OK
 
 
+def exit_reason(code: int, fail_on: FailOn) -> str:
+    """Why a run exits ``code`` under ``fail_on``, in the words of docs/errors.md."""
+    return {EXIT_OK: "nothing fails",
+            EXIT_VIOLATED: "a check was violated" + (
+                " (or, with --fail-on warning, warned)" if fail_on is FailOn.WARNING else ""),
+            EXIT_ERROR: "an input or internal error",
+            EXIT_UNKNOWN: f"something was not verified (unknown) and --fail-on is {fail_on.value}"
+            }[code]
+
+
 def run_exit_code(run: RunReport) -> int:
     return exit_code(run.findings(), run.fail_on)
 
