@@ -6,7 +6,9 @@ that node ids stay valid). A violated assertion fails and pytest's report shows 
 counterexample and the deciding rule; an unknown fails too (fail closed) unless the
 configuration says ``fail-on = "violated"``, which skips it as not verified. A file with
 input errors gives one failing item, ``load``, showing the diagnostics; warnings become
-pytest warnings. ``-k``, ``-x``, ``--lf`` and pytest-xdist work: items keep only the file
+pytest warnings. The files and assertions are those ``sgverify check`` takes on the same
+paths (``SpecFile.collect``): an assertion is an item of the file it is written in, unless
+that file is only checked inside its includer. ``-k``, ``-x``, ``--lf`` and pytest-xdist work: items keep only the file
 and the assertion's position, and every process loads the spec itself.
 
 Settings (``timeout``, ``fail-on``) come from the nearest sgverify.toml or
@@ -64,15 +66,45 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 _FRAGMENTS = pytest.StashKey[dict[str, str]]()
+_LOADED = pytest.StashKey[dict[str, SpecReport]]()
+
+
+def _specs_asked(config: pytest.Config) -> list[str]:
+    """The .sgv files of the paths pytest was given (its arguments, or what it defaults
+    to): the files that ``sgverify check`` would be given, checked together."""
+    base = Path(config.invocation_params.dir)
+    out: list[str] = []
+    for arg in config.args:
+        path = base / arg.split("::", 1)[0]
+        if path.is_dir():
+            out += [str(p) for p in sorted(path.rglob("*.sgv"))
+                    if not any(part.startswith(".") for part in p.relative_to(path).parts)]
+        elif path.suffix == ".sgv":
+            out.append(str(path))
+    return out
 
 
 def _fragments(config: pytest.Config) -> dict[str, str]:
-    """The .sgv files under the root directory that another one includes (computed once)."""
+    """Of the files asked for, those another one of them includes, each with an includer
+    (computed once); as for ``sgverify check``, a file given alone is no fragment."""
     if _FRAGMENTS not in config.stash:
-        specs = [str(p) for p in Path(config.rootpath).rglob("*.sgv")
-                 if not any(part.startswith(".") for part in p.relative_to(config.rootpath).parts)]
-        config.stash[_FRAGMENTS] = includers(specs)
+        config.stash[_FRAGMENTS] = includers(_specs_asked(config))
     return config.stash[_FRAGMENTS]
+
+
+def _load(config: pytest.Config, path: Path | str) -> SpecReport:
+    """A spec loaded once per session (an includer asks for its fragments too)."""
+    loaded = config.stash.setdefault(_LOADED, {})
+    key = os.path.realpath(path)
+    if key not in loaded:
+        loaded[key] = load_policy(display_path(str(path)))
+    return loaded[key]
+
+
+def _stands_alone(report: SpecReport) -> bool:
+    """Is a fragment checked on its own (as ``sgverify check`` does: it resolves and has
+    assertions)? Otherwise its assertions are checked only inside its includer."""
+    return report.policy is not None and bool(report.policy.assertions)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -99,13 +131,17 @@ class SpecFile(pytest.File):
 
     def load(self) -> SpecReport:
         if self._report is None:
-            self._report = load_policy(display_path(str(self.path)))
+            self._report = _load(self.config, self.path)
         return self._report
 
     def collect(self) -> Iterator[pytest.Item]:
-        includer = _fragments(self.config).get(os.path.realpath(self.path))
-        if includer is not None:
-            # A fragment another spec includes is checked there: alone it may lack names.
+        """The items of ``sgverify check`` on the same files: this file's own assertions;
+        an included file's only where it is not checked on its own (it is not among the
+        files asked for, does not stand alone, or has other options here), named with
+        its file. A fragment that does not stand alone is checked in its includer."""
+        fragments = _fragments(self.config)
+        includer = fragments.get(os.path.realpath(self.path))
+        if includer is not None and not _stands_alone(self.load()):
             self.warn(SgverifyWarning(f"{display_path(str(self.path))}: checked as part of "
                                       f"{display_path(includer)}, which includes it"))
             return
@@ -116,19 +152,34 @@ class SpecFile(pytest.File):
         if report.policy is None:
             yield SpecLoadItem.from_parent(self, name="load")
             return
-        names = item_names([a.name for a in report.policy.assertions])
-        for index, (name, a) in enumerate(zip(names, report.policy.assertions)):
+        own = display_path(str(self.path))
+        chosen = []
+        for index, a in enumerate(report.policy.assertions):
+            where = a.span.path if a.span is not None else own
+            if where == own:
+                chosen.append((a.name, index, a))
+                continue
+            other = _load(self.config, where) if os.path.realpath(where) in fragments else None
+            if other is None or not _stands_alone(other):
+                chosen.append((f"{a.name} (from {where})", index, a))
+            elif other.policy is not None and other.policy.semantics != report.policy.semantics:
+                chosen.append((f"{a.name} (from {where}, with the options of {own})", index, a))
+        names = item_names([name for name, _, _ in chosen])
+        for name, (_, index, a) in zip(names, chosen):
             yield SpecItem.from_parent(self, name=name, index=index,
-                                       line=a.span.line if a.span else 1)
+                                       line=a.span.line if a.span else 1,
+                                       where=Path(a.span.path) if a.span else None)
 
 
 class SpecItem(pytest.Item):
     """One assertion of a spec, proved when the test runs."""
 
-    def __init__(self, *, index: int, line: int, **kwargs: Any) -> None:
+    def __init__(self, *, index: int, line: int, where: Path | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.index = index
         self.line = line
+        self.where = where  # the file the assertion is written in (an include's, maybe)
 
     def runtest(self) -> None:
         spec = self.parent
@@ -155,7 +206,7 @@ class SpecItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, self.line - 1, f"sgverify assertion: {self.name}"
+        return self.where or self.path, self.line - 1, f"sgverify assertion: {self.name}"
 
 
 class SpecLoadItem(SpecItem):
