@@ -7,8 +7,9 @@ from __future__ import annotations
 from ...core.model import Policy, Semantics, Target
 from ...engines.boxes.intervals import Budget, BudgetExceeded
 from ...engines.z3.solve import SolverUnknown
+from ...prove.exposure import TooManyLists
 from ...prove.verdicts import external_reason
-from .exposure import TooManyLists, exposure
+from .exposure import exposure
 from .findings import LintFinding
 from .shadow import Scope, ShadowResult, analyse
 
