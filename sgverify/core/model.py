@@ -193,6 +193,12 @@ class Target:
     private: AddrSpace | None = None  # a real instance's two kinds of addresses (local is
     public: AddrSpace | None = None   # their union); None for groups
 
+    def with_groups(self, groups: tuple[Group, ...]) -> Target:
+        """This interface with other groups (rules narrowed or removed): a plain ``Target``,
+        whatever subclass this is, so that no memo of its rules is carried over."""
+        return Target(self.name, self.kind, groups, self.local, self.span, self.private,
+                      self.public)
+
     def local_on(self, nic: Nic) -> AddrSpace | None:
         """The interface-side addresses a flow on ``nic`` can have (None: any). A VPC
         interface has one NIC with all its addresses. In the classic network the internet

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SEVERITIES = ("low", "medium", "high", "critical")
-ASSERT, WIDE_OPEN = "assert", "wide-open"
+ASSERT, WIDE_OPEN, OPEN = "assert", "wide-open", "open"
 DEFAULT_PUBLIC_SERVICES = "tcp 80, 443"
 DEFAULT_RESTRICTED = ("tag:restricted", "name:*restricted*")
 
@@ -23,10 +23,11 @@ DEFAULT_RESTRICTED = ("tag:restricted", "name:*restricted*")
 class Control:
     """A control. ``templates`` are assertion texts whose target is the placeholder
     ``each group`` / ``each interface`` / ``each group or interface``; all must hold.
-    ``selector`` limits the subjects (empty: every one); ``kind`` WIDE_OPEN is the one
-    check that is not an assertion of the language ("some internet address is accepted on
-    every protocol and port"): its template only fixes the subjects, ``description`` says
-    what is checked. ``internet_nic``: on classic-network subjects only flows on the
+    ``selector`` limits the subjects (empty: every one). Two kinds are not assertions of
+    the language, and their template only names the services and subjects, ``description``
+    saying what is checked: WIDE_OPEN ("some internet address is accepted on every protocol
+    and port") and OPEN (no service of the template is open to the internet: accepted from
+    every public address, ``prove.exposure``, the definition lint's L201 uses). ``internet_nic``: on classic-network subjects only flows on the
     internet NIC count (internet traffic arrives there; rules on the intranet NIC are
     about the internal network, as lint's L201 reads them); VPC subjects are unchanged."""
 
@@ -50,7 +51,7 @@ class Control:
     def statements(self) -> tuple[str, ...]:
         """What the control checks, as users are shown it: its assertion templates, or
         for WIDE_OPEN (not an assertion of the language) its ``description``."""
-        if self.kind == WIDE_OPEN and self.description:
+        if self.kind in (WIDE_OPEN, OPEN) and self.description:
             return (f"check each group or interface: {self.description} (decided exactly with "
                     "boxes; not an assertion of the language)",)
         return self.templates
@@ -66,55 +67,63 @@ def _internet(*args: object, **kwargs: object) -> Control:
     return Control(*args, internet_nic=True, **kwargs)  # type: ignore[arg-type, misc]
 
 
+def _open(*args: object, services: str, **kwargs: object) -> Control:
+    """'SERVICES are not open to the internet' (OPEN): not accepted from every public
+    address. Reachable from some public addresses only (an allow-listed office) is SGV110's
+    question, not this one's."""
+    return _internet(*args, _denied(services), kind=OPEN, description=f"{services}: none is "  # type: ignore[misc]
+                     "accepted from every public address (open to the internet)", **kwargs)
+
+
 WIDE_OPEN_DESCRIPTION = "no internet address is accepted on every protocol and port"
 
 
 BUILTIN: tuple[Control, ...] = (
-    _internet("SGV101", "ssh-internet", "high", "SSH is not open to the internet",
-            "SSH (tcp 22) reachable from any public address invites brute force and exploits of "
+    _open("SGV101", "ssh-internet", "high", "SSH is not open to the internet",
+            "SSH (tcp 22) open to every public address invites brute force and exploits of "
             "the SSH daemon; reach it through a bastion or a VPN.",
-            _denied("tcp 22"),
+            services="tcp 22",
             references=("checkov CKV_ALI_2", "prowler ecs_securitygroup_restrict_ssh_internet")),
-    _internet("SGV102", "rdp-internet", "high", "RDP is not open to the internet",
+    _open("SGV102", "rdp-internet", "high", "RDP is not open to the internet",
             "Remote Desktop (3389) is a favourite ransomware entry point.",
-            _denied("tcp 3389 or udp 3389"),
+            services="tcp 3389 or udp 3389",
             references=("checkov CKV_ALI_3", "prowler ecs_securitygroup_restrict_rdp_internet")),
-    _internet("SGV103", "remote-admin-internet", "high",
+    _open("SGV103", "remote-admin-internet", "high",
             "Telnet, FTP, VNC, WinRM and rsh are not open to the internet",
             "Clear-text or desktop administration protocols must never face the internet.",
-            _denied("tcp 20-21, 23, 512-514, 5800, 5900-5903, 5985-5986"),
+            services="tcp 20-21, 23, 512-514, 5800, 5900-5903, 5985-5986",
             references=("prowler ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_23 "
                         "and _ftp_port_20_21",)),
-    _internet("SGV104", "database-internet", "high", "Databases are not open to the internet",
+    _open("SGV104", "database-internet", "high", "Databases are not open to the internet",
             "MySQL, PostgreSQL, SQL Server, Oracle, MongoDB, Cassandra and CouchDB belong on the "
             "private network.",
-            _denied("tcp 1433-1434, 1521, 2483-2484, 3306, 5432, 5984, 7199, 9042, 9160, "
-                    "27017-27019 or udp 1434"),
+            services="tcp 1433-1434, 1521, 2483-2484, 3306, 5432, 5984, 7199, 9042, 9160, "
+                    "27017-27019 or udp 1434",
             references=("prowler ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_"
                         "mysql_3306, _postgresql_5432, _sql_server_1433_1434, _oracle_1521_2483, "
                         "_mongodb_27017_27018, _cassandra_7199_9160_8888",)),
-    _internet("SGV105", "cache-search-internet", "high",
+    _open("SGV105", "cache-search-internet", "high",
             "Caches, search engines and brokers are not open to the internet",
             "Redis, Memcached, Elasticsearch, Kibana, Kafka, ZooKeeper and etcd usually run "
             "without authentication and leak or lose data when exposed.",
-            _denied("tcp 2181, 2379-2380, 5601, 6379, 9092, 9200, 9300, 11211 or udp 11211"),
+            services="tcp 2181, 2379-2380, 5601, 6379, 9092, 9200, 9300, 11211 or udp 11211",
             references=("prowler ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_"
                         "redis_6379, _memcached_11211, _elasticsearch_kibana_9200_9300_5601, "
                         "_kafka_9092",)),
-    _internet("SGV106", "container-api-internet", "critical",
+    _open("SGV106", "container-api-internet", "critical",
             "Container and cluster control planes are not open to the internet",
             "An exposed Docker daemon (2375-2376), Kubernetes API (6443) or kubelet (10250, "
             "10255) gives control of every workload on it.",
-            _denied("tcp 2375-2376, 6443, 10250, 10255")),
-    _internet("SGV107", "file-sharing-internet", "high",
+            services="tcp 2375-2376, 6443, 10250, 10255"),
+    _open("SGV107", "file-sharing-internet", "high",
             "File sharing and RPC are not open to the internet",
             "SMB (445), NetBIOS (137-139), NFS (2049) and rpcbind (111) are wormable when exposed.",
-            _denied("tcp 111, 139, 445, 2049 or udp 111, 137-138, 2049")),
-    _internet("SGV108", "udp-reflection-internet", "medium",
+            services="tcp 111, 139, 445, 2049 or udp 111, 137-138, 2049"),
+    _open("SGV108", "udp-reflection-internet", "medium",
             "UDP services that amplify attacks are not open to the internet",
             "Open chargen, DNS, NTP, SNMP, CLDAP and SSDP servers are used for reflection "
             "attacks against third parties.",
-            _denied("udp 19, 53, 123, 161, 389, 1900")),
+            services="udp 19, 53, 123, 161, 389, 1900"),
     _internet("SGV109", "all-open-internet", "critical",
             "No internet address is accepted on every protocol and port",
             "A rule such as 'all from 0.0.0.0/0' turns off the firewall for the whole internet "
@@ -147,6 +156,7 @@ def builtin(name: str) -> Control | None:
 
 __all__ = [
     "ASSERT",
+    "OPEN",
     "BUILTIN",
     "DEFAULT_PUBLIC_SERVICES",
     "DEFAULT_RESTRICTED",

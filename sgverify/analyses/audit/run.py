@@ -16,9 +16,11 @@ from ...core.parallel import can_fork
 from ...core.result import Result, Verdict
 from ...engines.boxes.intervals import BudgetExceeded
 from ...prove.box_prover import BoxProver
+from ...prove.exposure import TooManyLists
 from ...prove.verdicts import external_reason
-from .controls import BUILTIN, WIDE_OPEN, Control
+from .controls import BUILTIN, OPEN, WIDE_OPEN, Control
 from .plan import Item, Subject, make_plan
+from .public import open_to_internet
 from .settings import Settings, Waiver
 from .templates import ControlError, Template, find_controls, read_control
 from .wideopen import wide_open
@@ -162,7 +164,7 @@ def _assertion(engine: BoxProver, c: Control, s: Subject, t: Template) -> FlowAs
         flows = engine.on_internet_nic(flows)
         for word in (": ingress ", ": egress "):
             text = text.replace(word, word + "nic internet ", 1)
-    if c.kind == WIDE_OPEN and c.description:
+    if c.kind in (WIDE_OPEN, OPEN) and c.description:
         text = f"{s}: {c.description}" + (" (nic internet)" if classic_nic else "")
     return replace(t.assertion, name=f"{c.id} {s}", text=text, target=s.target, span=s.span,
                    flows=flows)
@@ -175,10 +177,12 @@ def _check(engine: BoxProver, c: Control, s: Subject, t: Template) -> Result:
     why = external_reason([s.target])
     if why:
         return Result(a, Verdict.UNKNOWN, "not verified: " + why, code="W402")
-    if c.kind == WIDE_OPEN:
+    if c.kind in (WIDE_OPEN, OPEN):
         start = time.perf_counter()
         try:
-            result = wide_open(engine, a)
+            result = wide_open(engine, a) if c.kind == WIDE_OPEN else open_to_internet(engine, a)
+        except TooManyLists as exc:
+            result = Result(a, Verdict.UNKNOWN, f"not verified: {exc}", code="W401")
         except BudgetExceeded as exc:
             result = Result(a, Verdict.UNKNOWN, f"not verified: the decomposition grew too large "
                             f"({exc})", code="W401")

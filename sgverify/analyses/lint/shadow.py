@@ -317,7 +317,7 @@ def replay(t: Target, sem: Semantics, flow: Flow, assume: dict[str, bool]) -> De
 
 def without(t: Target, r: Rule) -> Target:
     groups = tuple(replace(g, rules=tuple(x for x in g.rules if x is not r)) for g in t.groups)
-    return replace(t, groups=groups)
+    return t.with_groups(groups)
 
 
 def _redundant(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, narrow: Narrowing,

@@ -36,7 +36,7 @@ class Narrowing:
         groups = tuple(replace(g, rules=tuple(r for r in g.rules if any(
             self._meets(c, box) for c in self.cutters[id(r)] for box in boxes)))
             for g in self.target.groups)
-        return replace(self.target, groups=groups)
+        return self.target.with_groups(groups)
 
 
 def _overlap(a: Intervals, b: Intervals) -> bool:

@@ -1,0 +1,68 @@
+"""The OPEN controls (SGV101-SGV108): is a service of the control open to the internet, in
+the one sense lint's L201 uses too (``prove.exposure``): accepted from every public address
+of a family, whatever the unresolved lists hold? An allow-listed block is not the internet
+(SGV110 reports services reachable from some public addresses).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...core.addresses import V6
+from ...core.evaluate import unresolved_names
+from ...core.model import Direction, FlowAssertion, Service, protocol_name
+from ...core.result import Evidence, Result, Verdict
+from ...engines.boxes.finder import BOX_BUDGET, pooled
+from ...engines.boxes.intervals import Budget, Intervals, iv, normalise, point
+from ...prove.box_prover import BoxProver
+from ...prove.exposure import PublicExposure
+
+WIDE_RANGE = 64  # a port range longer than this is asked as one service (all of it open)
+
+
+def open_to_internet(engine: BoxProver, a: FlowAssertion) -> Result:
+    """Violated when some service of ``a``'s flow set is open to the internet (the evidence
+    is the evaluator's decision of one accepted flow); unknown when only some content of the
+    unresolved lists would open one; proved otherwise. Raises BudgetExceeded, TooManyLists."""
+    target = pooled(a.target)
+    ask = PublicExposure(target, engine.sem, Budget(BOX_BUDGET))
+    maybe: str | None = None
+    for _bit, fam in ask.families:
+        if a.flows.family not in (None, fam):
+            continue
+        family = "IPv6" if fam == V6 else "IPv4"
+        for label, protocols, ports in service_points(a.flows.services):
+            opened = ask.opened(fam, protocols, ports)
+            if opened is not None:
+                names = ", ".join(f"{r.name} of group {r.group_name}" for r in opened.rules)
+                return Result(a, Verdict.VIOLATED, f"{label} is accepted from every public "
+                              f"{family} address (decided by {names or 'no rule'})", opened.flow,
+                              (Evidence(target.name, target, opened.flow, opened.decision),),
+                              code="E301")
+            if maybe is None and ask.may_open(fam, protocols, ports):
+                maybe = f"{label} from every public {family} address"
+    if maybe is not None:
+        lists = ", ".join(unresolved_names(target, Direction.INGRESS))
+        return Result(a, Verdict.UNKNOWN, f"not verified: {maybe} may be accepted, depending on "
+                      f"the unknown entries of {lists}", code="W401")
+    return Result(a, Verdict.PROVED, "proved: none is accepted from every public address")
+
+
+def service_points(services: tuple[Service, ...] | None) -> Iterator[tuple[str, Intervals,
+                                                                             Intervals | None]]:
+    """Each service a control names, as (label, protocols, ports): one port at a time, so
+    that one open port is found among closed ones (a range wider than ``WIDE_RANGE`` is
+    asked whole)."""
+    for s in services or (Service(None),):
+        protos = iv((0, 255)) if s.protocols is None else normalise((p, p) for p in s.protocols)
+        shown = "every protocol" if s.protocols is None else \
+            " or ".join(protocol_name(p) for p in sorted(s.protocols))
+        if s.ports is None:
+            yield shown, protos, None
+            continue
+        for r in s.ports:
+            if r.hi - r.lo >= WIDE_RANGE:
+                yield f"{shown} {r.lo}-{r.hi}", protos, iv((r.lo, r.hi))
+                continue
+            for port in range(r.lo, r.hi + 1):
+                yield f"{shown} {port}", protos, point(port)
