@@ -55,6 +55,8 @@ class BoxProver(BoxSearch):
     def __init__(self, policy: Policy, timeout_ms: int | None = None) -> None:
         super().__init__(policy, timeout_ms)
         self._z3: Z3Prover | None = None
+        self.exposure_walks: dict[tuple[object, ...], bool] = {}  # prove.exposure's, shared
+        self.exposures: dict[int, object] = {}  # one PublicExposure per target (by id; kept)
 
     @property
     def z3(self) -> Z3Prover:

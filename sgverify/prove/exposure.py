@@ -12,14 +12,15 @@ allow-listed office block is not the internet.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bisect import bisect_right
+from dataclasses import dataclass, replace
 from itertools import product
 
-from ..core.addresses import INTERNET, V6
+from ..core.addresses import INTERNET, V6, AddrSpace
 from ..core.diagnostics import InternalError
 from ..core.evaluate import Decision, decide
 from ..core.flow import Flow, flow_problem
-from ..core.model import Network, Rule, Semantics, Target
+from ..core.model import Action, Direction, Network, Nic, Rule, Semantics, Target
 from ..engines.boxes.certify import (
     DIR,
     DPORT,
@@ -34,7 +35,17 @@ from ..engines.boxes.certify import (
     layout_for,
     well_formed,
 )
-from ..engines.boxes.intervals import Box, Budget, Intervals, addr_intervals, box_and, carve, point
+from ..engines.boxes.intervals import (
+    Box,
+    Budget,
+    Intervals,
+    addr_intervals,
+    box_and,
+    carve,
+    iv_sub,
+    normalise,
+    point,
+)
 from ..engines.boxes.merge import merge_boxes, witness
 from ..engines.boxes.narrow import Narrowing
 
@@ -62,28 +73,28 @@ class PublicExposure:
     """Asks, service by service, whether ``target`` is open to the internet. Raises
     ``TooManyLists`` (on creation) and ``BudgetExceeded`` (on a question)."""
 
-    def __init__(self, target: Target, sem: Semantics, budget: Budget) -> None:
+    def __init__(self, target: Target, sem: Semantics, budget: Budget,
+                 walks: dict[tuple[object, ...], bool] | None = None,
+                 given: Target | None = None) -> None:
+        """``walks``: the answers of the cheap test, shared between the interfaces of one
+        policy (their rules are the same objects), for example ``BoxProver.exposure_walks``;
+        ``given``: the target as the caller knows it (kept, for caches keyed by its id)."""
         self.target, self.sem, self.budget = target, sem, budget
+        self.given = given or target
         self.layout = layout_for([target], ())
         if len(self.layout.atoms) > MAX_ATOMS:
             raise TooManyLists(f"{len(self.layout.atoms)} unresolved lists (the exposure check "
                                f"handles up to {MAX_ATOMS})")
-        self.narrow = Narrowing(self.layout, target)
+        self._ingress = target.rules(Direction.INGRESS)
         classic = target.network is Network.CLASSIC
         self.families = [(bit, fam) for bit, fam in FAMILIES if not (classic and fam == V6)]
-        self._base: dict[int, list[Box]] = {}
-        for bit, fam in self.families:
-            base = []
-            for b in well_formed(self.layout, target):
-                box = list(b)
-                box[DIR], box[NIC], box[FAM] = point(0), point(1 if classic else 0), point(bit)
-                for k in self.layout.keys:
-                    box[self.layout.key_dim(k)] = point(0)  # type: ignore[index]
-                narrowed = _and(_and(tuple(box), b),
-                                _with(self.layout.full(), PEER, addr_intervals(INTERNET, fam)))
-                if narrowed is not None:
-                    base.append(narrowed)
-            self._base[fam] = base
+        self._base: dict[int, list[Box]] = {}  # the flows from public addresses, per family
+        self._answers: dict[tuple[object, ...], tuple[list[Box], list[Piece]]] = {}
+        self._by_protocol: dict[Intervals, list[tuple[Rule, tuple[tuple[int, int], ...] | None]]] = {}
+        self._could: dict[tuple[object, ...], bool] = {} if walks is None else walks
+        self._cuts: dict[Intervals, list[int]] = {}
+        self._rule_boxes: dict[int, tuple[Box, ...]] = {}  # by rule id, in this layout
+        self._cells: dict[tuple[Intervals, int], list[Rule]] = {}
 
     def opened(self, fam: int, protocols: Intervals, ports: Intervals | None) -> Opened | None:
         """Is every (protocol, port) of ``protocols`` x ``ports`` (None: any port) accepted
@@ -98,20 +109,127 @@ class PublicExposure:
     def may_open(self, fam: int, protocols: Intervals, ports: Intervals | None) -> bool:
         """Would some content of the unresolved lists make it open (``opened`` says whether
         every content does)?"""
+        if not self.layout.atoms:  # no lists: 'some content' is the one content
+            return self.opened(fam, protocols, ports) is not None
         region, accepted = self._accepted(fam, protocols, ports)
         return bool(accepted) and _covers(self.layout, region, [p.box for p in accepted],
                                           self.budget, every=False)
 
+    def _matching(self, protocols: Intervals, ports: Intervals | None) -> list[Rule]:
+        """The ingress rules (precedence order) that can match the service from the
+        internet: the others cannot decide any of its flows."""
+        by_protocol = self._by_protocol.get(protocols)
+        if by_protocol is None:
+            classic = self.target.network is Network.CLASSIC
+            by_protocol = self._by_protocol[protocols] = [
+                (r, None if r.ports is None or r.unresolved_ports is not None else
+                 tuple((p.lo, p.hi) for p in r.ports))
+                for r in self._ingress if not (classic and r.nic is not Nic.INTERNET)
+                and (r.protocol is None or any(lo <= r.protocol <= hi for lo, hi in protocols))]
+        if ports is None:
+            return [r for r, _ in by_protocol]
+        if len(ports) == 1 and ports[0][0] == ports[0][1]:  # one port: most questions
+            # Ports between two consecutive rule-range ends match the same rules: one list
+            # per such cell (and then one cheap walk, keyed by the same rules).
+            port = ports[0][0]
+            cuts = self._cuts.get(protocols)
+            if cuts is None:
+                ends = {0, 65536}
+                for _r, rp in by_protocol:
+                    for lo, hi in rp or ():
+                        ends.update((lo, hi + 1))
+                cuts = self._cuts[protocols] = sorted(ends)
+            cell = (protocols, bisect_right(cuts, port))
+            hit = self._cells.get(cell)
+            if hit is None:
+                hit = self._cells[cell] = [r for r, rp in by_protocol
+                                           if rp is None or any(lo <= port <= hi for lo, hi in rp)]
+            return hit
+        return [r for r, rp in by_protocol
+                if rp is None or any(a <= hi and lo <= b for a, b in rp for lo, hi in ports)]
+
+    def _could_open(self, fam: int, rules: list[Rule], protocols: Intervals,
+                    ports: Intervals | None) -> bool:
+        """False when the service is surely not open, found cheaply with addresses alone.
+        In precedence order, a rule that matches every flow of the service from its peers
+        (all its protocols and ports, no source-port or interface-side condition) decides
+        those peers: a drop's can no longer be accepted. A peer that no accept rule can
+        still reach has no accepted flow, so then the service is not open. A rule naming an
+        unresolved list is not counted as deciding (an accept one: maybe open). Ports whose
+        rules and their wholeness are the same share the walk."""
+        steps = []
+        for r in rules:
+            if r.peer.unresolved or r.unresolved_ports is not None:
+                if r.action is Action.ACCEPT:
+                    return True
+                continue
+            whole = r.source_ports is None and r.local is None and \
+                (r.protocol is None or protocols == point(r.protocol)) and \
+                (r.ports is None or (ports is not None and
+                                     not iv_sub(ports, normalise((p.lo, p.hi) for p in r.ports))))
+            steps.append((r, whole))
+        key = (fam, tuple((id(r), whole) for r, whole in steps))
+        hit = self._could.get(key)
+        if hit is None:
+            public = INTERNET.only(fam)
+            undecided, maybe = public, []
+            for r, whole in steps:
+                peer = r.peer.addresses.only(fam) & undecided
+                if not peer:
+                    continue
+                if r.action is Action.ACCEPT:
+                    maybe.append(peer)
+                if whole:
+                    undecided = undecided - peer
+            hit = self._could[key] = not (public - AddrSpace.union(maybe))
+        return hit
+
     def _accepted(self, fam: int, protocols: Intervals, ports: Intervals | None
                   ) -> tuple[list[Box], list[Piece]]:
+        """The region of the service from public addresses and its accepted pieces (none
+        when the cheap condition already fails), computed once per question."""
+        key = (fam, protocols, ports)
+        hit = self._answers.get(key)
+        if hit is None:
+            hit = self._answers[key] = self._decide(fam, protocols, ports)
+        return hit
+
+    def _decide(self, fam: int, protocols: Intervals, ports: Intervals | None
+                ) -> tuple[list[Box], list[Piece]]:
+        rules = self._matching(protocols, ports)
+        if not self._could_open(fam, rules, protocols, ports):
+            return [], []
         layout = self.layout
         want = _with(_with(layout.full(), PROTO, protocols), DPORT, ports or layout.full()[DPORT])
-        region = [x for x in (_and(b, want) for b in self._base.get(fam, ())) if x is not None]
+        region = [x for x in (_and(b, want) for b in self._public(fam)) if x is not None]
         if not region:
             return region, []
-        pieces = decide_region(layout, self.narrow.to(*region), self.sem, region, self.budget,
-                               cutters=self.narrow.cutters)
+        keep = {id(r) for r in rules}
+        target = self.target.with_groups(tuple(
+            replace(g, rules=tuple(r for r in g.rules if id(r) in keep))
+            for g in self.target.groups))
+        narrow = Narrowing(layout, target, self._rule_boxes)
+        pieces = decide_region(layout, narrow.to(*region), self.sem, region, self.budget,
+                               cutters=narrow.cutters)
         return region, [p for p in pieces if p.accepted]
+
+    def _public(self, fam: int) -> list[Box]:
+        """The ingress flows from public addresses of ``fam`` in no group that can occur."""
+        hit = self._base.get(fam)
+        if hit is None:
+            classic = self.target.network is Network.CLASSIC
+            bit = next(b for b, f in FAMILIES if f == fam)
+            hit = []
+            for b in well_formed(self.layout, self.target):
+                box = list(b)
+                box[DIR], box[NIC], box[FAM] = point(0), point(1 if classic else 0), point(bit)
+                box[8:8 + len(self.layout.keys)] = [point(0)] * len(self.layout.keys)  # no group
+                narrowed = _and(_and(tuple(box), b),
+                                _with(self.layout.full(), PEER, addr_intervals(INTERNET, fam)))
+                if narrowed is not None:
+                    hit.append(narrowed)
+            self._base[fam] = hit
+        return hit
 
     def _evidence(self, fam: int, accepted: list[Piece]) -> Opened:
         layout = self.layout
@@ -119,8 +237,7 @@ class PublicExposure:
         for p in accepted:
             if p.rule is not None and p.rule not in rules:
                 rules.append(p.rule)
-        order = {id(r): i for i, r in enumerate(self.target.rules(rules[0].direction))} \
-            if rules else {}
+        order = {id(r): i for i, r in enumerate(self._ingress)}
         rules.sort(key=lambda r: order.get(id(r), 0))
         flow, assume = witness(layout, accepted[0].box)
         problem = flow_problem(flow, self.target)

@@ -24,8 +24,13 @@ def open_to_internet(engine: BoxProver, a: FlowAssertion) -> Result:
     """Violated when some service of ``a``'s flow set is open to the internet (the evidence
     is the evaluator's decision of one accepted flow); unknown when only some content of the
     unresolved lists would open one; proved otherwise. Raises BudgetExceeded, TooManyLists."""
-    target = pooled(a.target)
-    ask = PublicExposure(target, engine.sem, Budget(BOX_BUDGET))
+    ask = engine.exposures.get(id(a.target))
+    if not isinstance(ask, PublicExposure) or ask.given is not a.target:
+        ask = engine.exposures[id(a.target)] = PublicExposure(
+            pooled(a.target), engine.sem, Budget(BOX_BUDGET), engine.exposure_walks,
+            given=a.target)
+    ask.budget = Budget(BOX_BUDGET)  # each control's question has the whole budget
+    target = ask.target
     maybe: str | None = None
     for _bit, fam in ask.families:
         if a.flows.family not in (None, fam):

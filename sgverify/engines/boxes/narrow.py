@@ -18,12 +18,19 @@ class Narrowing:
 
     ORDER = (DIR, PROTO, PEER, DPORT, FAM, NIC, SPORT, LOCAL)
 
-    def __init__(self, layout: Layout, target: Target) -> None:
+    def __init__(self, layout: Layout, target: Target,
+                 known: dict[int, tuple[Box, ...]] | None = None) -> None:
+        """``known``: rule boxes (by rule id) made earlier in this layout, reused and added
+        to (a caller asking many questions of one interface keeps them)."""
         self.target = target
         self.order = self.ORDER + tuple(range(8, layout.size))
-        self.cutters = {id(r): rule_boxes(layout, r, 0 if r.direction is Direction.INGRESS else 1,
-                                          PEER, LOCAL, None)
-                        for g in target.groups for r in g.rules}
+        made = {} if known is None else known
+        for g in target.groups:
+            for r in g.rules:
+                if id(r) not in made:
+                    made[id(r)] = rule_boxes(layout, r, 0 if r.direction is Direction.INGRESS
+                                             else 1, PEER, LOCAL, None)
+        self.cutters = made
 
     def _meets(self, a: Box, b: Box) -> bool:
         for d in self.order:
