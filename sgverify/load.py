@@ -14,6 +14,7 @@ from .cloud.importer import ImportRequest, Known, expand_paths, import_files
 from .core.diagnostics import Diagnostic
 from .core.files import Limits, file_problem, missing_reason, paused_gc
 from .core.result import SpecReport
+from .lang.include_graph import imported_files, includers
 from .lang.includes import LoadedSpec, read_spec
 from .lang.resolve import resolve
 from .lang.syntax import Document, GroupNode, InstanceNode, PortListNode, PrefixListNode
@@ -110,7 +111,12 @@ def _load_inputs(paths: list[str], fmt: str | None, allow_outside: bool) -> Load
                 "E004", p, "no such file or folder" if reason == "no such file" else reason))
     if report.has_errors:
         return out
-    files, diags = expand_paths(paths)
+    files, diags = expand_paths(paths, specs=True)
+    # A spec that another given spec includes, and a data file that one imports, are read
+    # through it: read again, everything in them would be defined twice.
+    specs = [f for f in files if f.endswith(".sgv")]
+    through = set(includers(specs)) | imported_files(specs)
+    files = [f for f in files if os.path.realpath(f) not in through]
     report.path = files[0] if files else report.path
     report.diagnostics.extend(diags)
     documents: list[Document] = []

@@ -64,16 +64,24 @@ class ImportResult:
         return any(d.is_error for d in self.diagnostics)
 
 
-def expand_paths(paths: list[str]) -> tuple[list[str], list[Diagnostic]]:
-    """Files as given; a folder stands for its .json, .yaml, .yml and .tf files (sorted)."""
+def expand_paths(paths: list[str], specs: bool = False) -> tuple[list[str], list[Diagnostic]]:
+    """Files as given; a folder stands for its .json, .yaml, .yml and .tf files (sorted),
+    and with ``specs`` (an inventory: audit, lint, reach, ...) its .sgv files too."""
     out, diags = [], []
+    kinds = DATA_EXTENSIONS + ((".sgv",) if specs else ())
     for path in paths:
         if os.path.isdir(path):
-            found = sorted(os.path.join(path, n) for n in os.listdir(path)
-                           if n.endswith(DATA_EXTENSIONS) and os.path.isfile(os.path.join(path, n)))
+            try:
+                names = os.listdir(path)
+            except OSError as exc:
+                diags.append(Diagnostic.make("E004", f"{path}: cannot read this folder "
+                                             f"({exc.strerror or exc})"))
+                continue
+            found = sorted(os.path.join(path, n) for n in names
+                           if n.endswith(kinds) and os.path.isfile(os.path.join(path, n)))
             if not found:
-                diags.append(Diagnostic.make("E004", f"{path}: no .json, .yaml, .yml or .tf files "
-                                             "in this folder"))
+                diags.append(Diagnostic.make("E004", f"{path}: no {'.sgv, ' if specs else ''}"
+                                             ".json, .yaml, .yml or .tf files in this folder"))
             out += found
         else:
             out.append(path)

@@ -11,7 +11,7 @@ from typing import IO
 from ..core.parallel import BACKENDS
 from ..core.result import SpecReport
 from ..project.config import timeout_problem
-from ..report.text import Style, render_diagnostic
+from ..report.text import Style, cap_notes, over_cap, render_diagnostic
 
 
 def style_for(choice: str, stream: IO[str]) -> Style:
@@ -60,9 +60,14 @@ def jobs_arg(text: str) -> int:
 
 
 def print_diagnostics(rep: SpecReport, stream: IO[str], style: Style) -> None:
-    """Every diagnostic of a loaded input, in file order, as ``check`` prints them."""
+    """Every diagnostic of a loaded input, in file order, as ``check`` prints them (past
+    ``MAX_SAME`` of one code in one file, counted instead)."""
+    seen: dict[tuple[str, str], int] = {}
     for d in sorted(rep.diagnostics, key=lambda d: d.sort_key()):
-        stream.write(render_diagnostic(d, rep.sources, style) + "\n")
+        if not over_cap(seen, d.span.path if d.span else "<input>", d.code):
+            stream.write(render_diagnostic(d, rep.sources, style) + "\n")
+    for line in cap_notes(seen, style):
+        stream.write(line + "\n")
 
 
 def positive_int(text: str) -> int:

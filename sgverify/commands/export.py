@@ -1,4 +1,4 @@
-"""``sgverify export --format aliyun POLICY...``: groups as Alibaba Cloud API JSON."""
+"""``sgverify export [--format aliyun] POLICY...``: groups as Alibaba Cloud API JSON."""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ HELP = "write the groups of a spec as DescribeSecurityGroupAttribute JSON"
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("policy", nargs="+", metavar="POLICY", help=".sgv files or cloud exports")
-    p.add_argument("--format", choices=["aliyun"], required=True,
-                   help="aliyun: a JSON list, one DescribeSecurityGroupAttribute document per group")
+    p.add_argument("--format", choices=["aliyun"], default="aliyun",
+                   help="aliyun (the default, and the only one): a JSON list, one "
+                        "DescribeSecurityGroupAttribute document per group")
     p.add_argument("--input-format", choices=FORMATS, metavar="FORMAT",
                    help="force the format of non-.sgv inputs")
     p.add_argument("--output", metavar="FILE", help="write the JSON here instead of stdout")

@@ -23,6 +23,7 @@ from ..core.diagnostics import REPORT_BUGS, Diagnostic, InputError, InternalErro
 from ..core.files import display_path
 from ..core.parallel import default_jobs
 from ..core.result import SpecReport
+from ..lang.include_graph import includers
 from ..load import load_inputs
 from ..report.baseline import BaselineError, apply_baseline
 from ..report.findings import FileReport, RunNote, RunReport, with_fingerprints
@@ -77,8 +78,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def expand(paths: list[str]) -> list[str]:
     """Each POLICY argument as the inputs to lint: a folder's .sgv files (recursively,
-    sorted), or the folder itself when it holds none (a folder of cloud exports)."""
-    out = []
+    sorted; those another of them includes are linted through it, not twice), or the
+    folder itself when it holds none (a folder of cloud exports)."""
+    out: list[str] = []
     for path in paths:
         if not os.path.isdir(path):
             out.append(path)
@@ -87,7 +89,8 @@ def expand(paths: list[str]) -> list[str]:
         for root, dirs, names in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             found += [os.path.join(root, n) for n in sorted(names) if n.endswith(".sgv")]
-        out += found or [path]
+        fragments = includers(found)
+        out += [f for f in found if os.path.realpath(f) not in fragments] or [path]
     return out
 
 

@@ -21,7 +21,7 @@ from .diagnostics import Diagnostic, InputError, Span
 class Limits:
     """Input limits; exceeding one is error E005 naming the limit."""
 
-    max_file_bytes: int = 8 * 1024 * 1024
+    max_file_bytes: int = 64 * 1024 * 1024  # as for cloud exports: a whole estate in one spec
     max_line_length: int = 20_000
     max_include_depth: int = 16
     max_files: int = 1_000

@@ -12,6 +12,28 @@ from typing import Iterable
 from ..core.files import not_regular
 
 _INCLUDE = re.compile(r'^[ \t]*include[ \t]+"([^"\n]+)"', re.M)
+_IMPORT = re.compile(r'^[ \t]*import[ \t]+"([^"\n]+)"', re.M)
+
+
+def _head(path: str) -> str:
+    """The first MiB of a spec, as the include lines are read ('' when it cannot be)."""
+    if not_regular(os.path.realpath(path)):
+        return ""  # never opened (a FIFO would block); reading it reports why
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read(1 << 20)
+    except OSError:
+        return ""
+
+
+def imported_files(specs: Iterable[str]) -> set[str]:
+    """The real paths of the data files that ``specs`` import (``import "x.json"``)."""
+    out: set[str] = set()
+    for p in specs:
+        for m in _IMPORT.finditer(_head(p)):
+            out.add(os.path.realpath(os.path.normpath(os.path.join(os.path.dirname(p),
+                                                                   m.group(1)))))
+    return out
 
 
 def includers(paths: Iterable[str]) -> dict[str, str]:
@@ -26,14 +48,7 @@ def includers(paths: Iterable[str]) -> dict[str, str]:
     edges: dict[str, list[str]] = {r: [] for r in real}
     included: set[str] = set()
     for r, p in real.items():
-        if not_regular(r):
-            continue  # never opened (a FIFO would block); reading it reports why
-        try:
-            with open(p, encoding="utf-8", errors="replace") as fh:
-                text = fh.read(1 << 20)
-        except OSError:
-            continue
-        for m in _INCLUDE.finditer(text):
+        for m in _INCLUDE.finditer(_head(p)):
             # Resolved as the loader does: '..' by text first (normpath), then links.
             target = os.path.realpath(os.path.normpath(os.path.join(os.path.dirname(p), m.group(1))))
             if target in real and target != r:

@@ -209,16 +209,43 @@ def run_summary(run: RunReport, timing: bool = True) -> str:
     return "summary: " + ", ".join(parts) + t
 
 
+MAX_SAME = 20
+"""Input diagnostics of one code in one file shown in text before the rest are counted:
+a file read without the file that defines its names would print thousands of E101s."""
+
+
+def over_cap(seen: dict[tuple[str, str], int], file: str, code: str | None) -> bool:
+    """Count one more diagnostic of ``code`` in ``file``; True past ``MAX_SAME`` of them."""
+    if code is None or code[:1] not in ("E", "W"):
+        return False
+    n = seen[(file, code)] = seen.get((file, code), 0) + 1
+    return n > MAX_SAME
+
+
+def cap_notes(seen: dict[tuple[str, str], int], style: Style) -> list[str]:
+    """One line per (file, code) whose diagnostics went past the cap."""
+    return [f"{file}: {style('note', 'note')}: {n - MAX_SAME} more {code} diagnostic"
+            f"{'s' if n - MAX_SAME != 1 else ''} not shown (the first {MAX_SAME} are; "
+            "--format json and sarif list them all)"
+            for (file, code), n in seen.items() if n > MAX_SAME]
+
+
 def render_text(run: RunReport, style: Style, *, quiet: bool = False, timing: bool = True) -> str:
-    """The whole text report; ``quiet`` leaves out what passed and plain remarks."""
+    """The whole text report; ``quiet`` leaves out what passed and plain remarks. Input
+    diagnostics past ``MAX_SAME`` of one code in one file are counted, not shown."""
     blocks = []
+    seen: dict[tuple[str, str], int] = {}
     for fr in run.files:
         for f in fr.findings:
             if quiet and f.outcome is Outcome.PASSED:
                 continue
+            if f.verdict is None and over_cap(seen, f.location.path if f.location else fr.path,
+                                              f.code):
+                continue
             blocks.append(render_finding(f, fr.sources, style, run.fail_on, timing))
         if not quiet:
             blocks += [f"{fr.path}: note: {r}" for r in fr.remarks]
+    blocks += cap_notes(seen, style)
     for n in run.notes:
         blocks.append(f"{artifact_or_input(n.file)}: {style('note', 'note')}: {n.message}")
     blocks.append(run_summary(run, timing))
@@ -243,6 +270,9 @@ __all__ = [
     "rule_ref",
     "target_line",
     "render_finding",
+    "over_cap",
+    "cap_notes",
+    "MAX_SAME",
     "render_text",
     "run_summary",
 ]

@@ -118,7 +118,7 @@ def test_progress_bar_only_on_a_terminal() -> None:
 @pytest.mark.parametrize("argv,words", [
     (["audit"], "name an INVENTORY"),
     (["audit", "nope.sgv"], "no such file or folder"),
-    (["audit", str(FIXTURES)], "no .json, .yaml, .yml or .tf files"),
+    (["audit", str(TESTS / "support")], "no .sgv, .json, .yaml, .yml or .tf files"),
     (["audit", FLEET, "--disable", "SGV999"], "unknown control"),
     (["audit", FLEET, "--restricted", "env:prod"], "selector"),
     (["audit", FLEET, "--settings", "missing.toml"], "cannot read"),
