@@ -15,7 +15,7 @@ from ..analyses.audit.controls import Control
 from ..analyses.audit.run import AuditReport, ControlResult
 from ..core.result import Verdict
 from ..core.version import __version__
-from .findings import FileReport, Finding, Outcome, RunReport, with_fingerprints
+from .findings import FileReport, Finding, Outcome, RuleInfo, RunReport, with_fingerprints
 from .from_check import deciding_places
 from .gate import FailOn, exit_code
 from .json import decision_json, span_json
@@ -155,14 +155,31 @@ def finding(path: str, r: ControlResult) -> Finding:
                    details=tuple(detail_lines(r)) if r.verdict is not Verdict.PROVED else (),
                    related=deciding_places(res), elapsed=r.elapsed,
                    baselined=r.waiver.reason if r.waiver is not None else None,
-                   accepted_by="waived", payload=res)
+                   accepted_by="waived", payload=res,
+                   level=LEVEL[c.severity] if r.verdict is Verdict.VIOLATED else None)
+
+
+# A control's severity as SARIF's level and GitHub's security-severity score (GitHub reads
+# over 9.0 as critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low).
+LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
+
+
+def control_rule(c: Control) -> RuleInfo:
+    """A control as a SARIF rule: its title, rationale and statements, level and score."""
+    name = "".join(w[:1].upper() + w[1:] for w in c.slug.split("-"))
+    statements = " ".join(c.statements())
+    return RuleInfo(c.id, name, c.title, LEVEL[c.severity], "docs/audit.md",
+                    ("security", c.severity, c.slug), f"{c.rationale} Checks: {statements}",
+                    SECURITY_SEVERITY[c.severity])
 
 
 def run_report(report: AuditReport, fail_on: FailOn, elapsed: float | None) -> RunReport:
     findings = tuple(finding(report.path, r) for r in report.results)
     files = with_fingerprints([FileReport(report.path, findings, tuple(report.notes),
                                           dict(report.sources))])
-    return RunReport("audit", files, fail_on, elapsed=elapsed)
+    return RunReport("audit", files, fail_on, elapsed=elapsed,
+                     rules=tuple(control_rule(c) for c in report.controls))
 
 
 def audit_exit_code(report: AuditReport, fail_on: FailOn) -> int:

@@ -133,6 +133,8 @@ class RuleInfo:
     level: str    # the default level: error, warning or note
     doc: str      # the page that explains it, e.g. 'docs/lint.md'
     tags: tuple[str, ...] = ()
+    help: str = ""  # what it checks and why, for SARIF's help and fullDescription
+    security_severity: str | None = None  # GitHub's 0.0-10.0 score of a security finding
 
 
 @dataclass(frozen=True)

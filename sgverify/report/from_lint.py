@@ -48,7 +48,8 @@ def rules() -> tuple[RuleInfo, ...]:
     for code, (severity, title) in CODES.items():
         tags = (("security",) if code.startswith("L2") else
                 ("correctness",) if code.startswith("L3") else ("maintainability",))
-        out.append(RuleInfo(code, _NAMES[code], title, severity, DOC, tags))
+        out.append(RuleInfo(code, _NAMES[code], title, severity, DOC, tags,
+                            security_severity="8.0" if code.startswith("L2") else None))
     out.append(RuleInfo(NOT_COMPLETED, _NAMES[NOT_COMPLETED],
                         "the analysis of an interface was not completed (budget or time limit)",
                         "error", DOC, ("correctness",)))

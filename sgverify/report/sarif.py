@@ -42,15 +42,26 @@ def rule_name(title: str) -> str:
 
 def command_descriptor(info: RuleInfo) -> dict[str, Any]:
     """The reportingDescriptor of a command's own finding code (lint, diff)."""
+    full = f"{info.code}: {info.title}. {info.help}" if info.help else \
+        f"{info.code}: {info.title} (see {info.doc})"
     out: dict[str, Any] = {
         "id": info.code, "name": info.name, "shortDescription": {"text": info.title},
-        "fullDescription": {"text": f"{info.code}: {info.title} (see {info.doc})"},
+        "fullDescription": {"text": full},
         "defaultConfiguration": {"level": info.level},
-        "help": {"text": f"sgverify finding {info.code}: {info.title}. {info.doc} explains "
-                         "each code and what to do about it."},
+        "help": {"text": f"sgverify finding {info.code}: {info.title}. "
+                         + (f"{info.help} " if info.help else "")
+                         + f"{info.doc} explains each code and what to do about it.",
+                 "markdown": f"**{info.code}** {info.title}\n\n"
+                             + (f"{info.help}\n\n" if info.help else "")
+                             + f"See `{info.doc}` in the sgverify documentation."},
     }
+    properties: dict[str, Any] = {}
     if info.tags:
-        out["properties"] = {"tags": list(info.tags)}
+        properties["tags"] = list(info.tags)
+    if info.security_severity is not None:
+        properties["security-severity"] = info.security_severity
+    if properties:
+        out["properties"] = properties
     return out
 
 
