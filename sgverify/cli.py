@@ -12,7 +12,7 @@ import sys
 import traceback
 from typing import IO, Sequence
 
-from .commands import REGISTRY, load
+from .commands import EXAMPLES, REGISTRY, load
 from .core.diagnostics import REPORT_BUGS
 from .core.version import __version__
 from .report.gate import EXIT_ERROR
@@ -21,22 +21,32 @@ __all__ = ["run", "main", "build_parser"]
 
 
 class UsageError(Exception):
-    pass
+    """A usage error, with the parser (the subcommand's, when it is one) that found it."""
+
+    def __init__(self, message: str, parser: argparse.ArgumentParser) -> None:
+        super().__init__(message)
+        self.parser = parser
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(message)
+        raise UsageError(message, self)
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser; with ``only``, just that subcommand's options are loaded (the others
     are listed for --help but their modules are not imported)."""
     p = _Parser(prog="sgverify", description="Prove assertions about cloud security groups.")
-    p.add_argument("--version", action="version", version=f"sgverify {__version__}")
+    p.add_argument("-V", "--version", action="version", version=f"sgverify {__version__}",
+                   help="print the version and exit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, _module, help_text in REGISTRY:
-        parser = sub.add_parser(name, help=help_text)
+        examples = "\n".join(f"  {e}" for e in EXAMPLES.get(name, ()))
+        parser = sub.add_parser(name, help=help_text, description=help_text[:1].upper()
+                                + help_text[1:] + ".", epilog="examples:\n" + examples
+                                + "\n\nexit codes: 0 passed, 1 violated, 2 input or usage "
+                                "error, 3 not verified (docs/errors.md)",
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
         if only is None or only == name:
             load(name).add_arguments(parser)
     return p
@@ -54,9 +64,13 @@ def run(argv: Sequence[str] | None = None, stdout: IO[str] | None = None,
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(_command_of(argv))
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # a subcommand leaves what it does not know to the top: say it there
+            subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+            raise UsageError(f"unrecognized arguments: {' '.join(extra)}",
+                             subs.choices.get(args.command or "", parser))
     except UsageError as exc:
-        stderr.write(parser.format_usage() + f"sgverify: error: {exc}\n")
+        stderr.write(exc.parser.format_usage() + f"{exc.parser.prog}: error: {exc}\n")
         return EXIT_ERROR
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0)

@@ -26,6 +26,24 @@ REGISTRY: tuple[tuple[str, str, str], ...] = (
 )
 
 
+# Examples shown at the end of each command's --help.
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "check": ("sgverify check specs/", "sgverify check web.sgv --format sarif --output check.sarif",
+              "sgverify check specs/ --fail-on violated --timeout 30"),
+    "explain": ('sgverify explain web.sgv --flow "ingress tcp 1.2.3.4:40000 -> 10.0.1.5:22"',
+                "sgverify explain aliyun/ --flows flows.jsonl --format json",
+                "sgverify explain estate/ --flow-log flowlogs.jsonl"),
+    "init": ("sgverify init", "sgverify init my-project"),
+    "import": ("sgverify import sg-web.json > web.sgv", "sgverify import main.tf --input-format hcl"),
+    "export": ("sgverify export web.sgv > groups.json",),
+    "diff": ("sgverify diff old.sgv new.sgv", "sgverify diff old/ new/ --expect no-new-allowed"),
+    "lint": ("sgverify lint specs/", "sgverify lint aliyun/ --format sarif --output lint.sarif"),
+    "audit": ("sgverify audit estate/", "sgverify audit estate/ --control SGV101 --format json",
+              "sgverify audit --list-controls"),
+    "reach": ("sgverify reach estate/", "sgverify reach estate/ --format html --output reach.html"),
+}
+
+
 def load(name: str) -> ModuleType:
     """The module of command ``name``."""
     module = next(m for n, m, _ in REGISTRY if n == name)

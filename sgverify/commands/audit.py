@@ -19,21 +19,15 @@ from ..analyses.reach.answer import ask
 from ..core.diagnostics import InputError
 from ..core.parallel import default_jobs
 from ..lang.build import build_fragment
-from ..report.audit import (
-    audit_exit_code,
-    controls_text,
-    render_json,
-    render_text,
-    run_report,
-    summary_line,
-)
+from ..report.audit import (audit_exit_code, controls_text, render_json, render_text, run_report,
+                            summary_line)
 from ..report.gate import EXIT_ERROR, EXIT_OK, FailOn, exit_reason
 from ..report.html import MAX_UNITS, render_html
 from ..report.junit import render_junit
 from ..report.progress import ProgressBar
 from ..report.sarif import render_sarif
 from ..report.text import Style, render_diagnostic
-from .common import add_parallel_arguments, seconds, style_for
+from .common import add_color_argument, add_parallel_arguments, seconds, style_for
 from .inventory import add_inventory_arguments, load_inventory
 from .outputs import Output, Refused, add_output_arguments, plan_outputs, writable, write_reports
 
@@ -72,7 +66,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--list-controls", action="store_true",
                    help="print the controls (built-in and --controls) and exit")
     p.add_argument("--no-timing", action="store_true", help="leave timings out (stable output)")
-    p.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    add_color_argument(p)
     p.add_argument("--allow-outside-includes", action="store_true",
                    help="let includes point outside the project folder")
 

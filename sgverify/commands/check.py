@@ -28,16 +28,9 @@ from ..report.from_check import path_file_report, spec_file_report
 from ..report.gate import EXIT_ERROR, FailOn, run_exit_code
 from ..report.gate import exit_code as gate_exit_code
 from ..report.text import Style, render_text
-from .common import add_parallel_arguments, seconds
-from .outputs import (
-    Output,
-    Refused,
-    add_baseline_arguments,
-    add_output_arguments,
-    plan_with_baseline,
-    write_baseline,
-    write_reports,
-)
+from .common import add_color_argument, add_parallel_arguments, seconds
+from .outputs import (Output, Refused, add_baseline_arguments, add_output_arguments,
+                      plan_with_baseline, write_baseline, write_reports)
 
 NAME = "check"
 HELP = "prove every assertion in .sgv files or folders"
@@ -61,7 +54,7 @@ def add_arguments(c: argparse.ArgumentParser) -> None:
     c.add_argument("-q", "--quiet", action="store_true", help="print only what is not proved")
     c.add_argument("--no-timing", action="store_true",
                    help="leave timings out of every format (stable output)")
-    c.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    add_color_argument(c)
     c.add_argument("--allow-outside-includes", action="store_true",
                    help="let includes point outside the project folder")
     c.add_argument("--certify", action="store_true",

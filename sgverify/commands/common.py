@@ -15,12 +15,25 @@ from ..report.text import Style, cap_notes, over_cap, render_diagnostic
 
 
 def style_for(choice: str, stream: IO[str]) -> Style:
-    """Colour only on a terminal (or when asked), never when NO_COLOR is set."""
+    """``--color``: ``always`` and ``never`` as said; ``auto`` colours a terminal unless
+    NO_COLOR is set or TERM is ``dumb``, and anything when FORCE_COLOR is set (and NO_COLOR
+    is not), as https://no-color.org and https://force-color.org describe."""
     if choice == "always":
         return Style(True)
     if choice == "never" or os.environ.get("NO_COLOR"):
         return Style(False)
+    if os.environ.get("FORCE_COLOR"):
+        return Style(True)
+    if os.environ.get("TERM") == "dumb":
+        return Style(False)
     return Style(bool(getattr(stream, "isatty", lambda: False)()))
+
+
+def add_color_argument(p: argparse.ArgumentParser) -> None:
+    """``--color``, the same on every command."""
+    p.add_argument("--color", choices=["auto", "always", "never"], default="auto",
+                   help="colour the text output: auto (a terminal, unless NO_COLOR or "
+                        "TERM=dumb; FORCE_COLOR forces it), always or never")
 
 
 def seconds(text: str) -> float:
@@ -88,7 +101,7 @@ def add_input_arguments(p: argparse.ArgumentParser, formats: Sequence[str]) -> N
                    help="force the format of non-.sgv inputs: " + ", ".join(formats))
     p.add_argument("--allow-outside-includes", action="store_true",
                    help="let includes and imports point outside the project folder")
-    p.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    add_color_argument(p)
 
 
 def write_text(text: str, path: str | None, stdout: IO[str]) -> None:

@@ -18,13 +18,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import IO, BinaryIO, Iterator
 
-from ..analyses.explain.bulk import (
-    LogTally,
-    compare_log,
-    default_target,
-    explain_flows,
-    interface_for,
-)
+from ..analyses.explain.bulk import (LogTally, compare_log, default_target, explain_flows,
+                                     interface_for)
 from ..analyses.explain.explain import explain, parse_flow
 from ..analyses.explain.flowlog import read_records
 from ..cloud.flows import read_json_lines
@@ -35,22 +30,14 @@ from ..core.flow import Flow
 from ..core.model import Policy, Target
 from ..core.result import SpecReport
 from ..load import LoadedPolicy, load_inputs
-from ..report.explain import (
-    FlowLines,
-    explanation_json,
-    explanation_text,
-    line_error,
-    log_line,
-    log_summary,
-    log_warnings,
-    unknown_keys,
-)
+from ..report.explain import (FlowLines, explanation_json, explanation_text, line_error, log_line,
+                              log_summary, log_warnings, unknown_keys)
 from ..report.from_explain import ExplainFindings, explain_suites
 from ..report.gate import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED
 from ..report.junit import render_cases
 from ..report.sarif import render_sarif
 from ..report.text import Style, render_diagnostic
-from .common import print_diagnostics, style_for
+from .common import add_color_argument, print_diagnostics, style_for
 from .outputs import Output, Refused, add_output_arguments, plan_outputs, write_reports
 
 NAME = "explain"
@@ -76,7 +63,7 @@ def add_arguments(e: argparse.ArgumentParser) -> None:
     e.add_argument("--input-format", choices=FORMATS, metavar="FORMAT",
                    help="force the format of non-.sgv POLICY files: " + ", ".join(FORMATS))
     add_output_arguments(e, FORMATS_OUT, timing=False)
-    e.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    add_color_argument(e)
     e.add_argument("--fail-on", choices=["violated", "unknown"], default="unknown", dest="fail_on",
                    help="'unknown' (default): a verdict that depends on unresolved lists, or "
                         "flow-log records that could not be compared, exit 3; 'violated' lets "

@@ -10,7 +10,7 @@ from ..lang.printer import format_document
 from ..lang.resolve import resolve
 from ..report.gate import EXIT_ERROR, EXIT_OK
 from ..report.text import render_diagnostic
-from .common import style_for, write_text
+from .common import add_color_argument, style_for, write_text
 
 NAME = "import"
 HELP = "print cloud exports (Alibaba Cloud API JSON, Terraform, ROS, AWS) as .sgv text"
@@ -22,7 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--input-format", choices=FORMATS, metavar="FORMAT",
                    help="force the format: " + ", ".join(FORMATS) + " (default: detect)")
     p.add_argument("--output", metavar="FILE", help="write the .sgv text here instead of stdout")
-    p.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    add_color_argument(p)
 
 
 def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:

@@ -29,7 +29,7 @@ from ..report.from_reach import reach_run, render_reach
 from ..report.gate import EXIT_ERROR, run_exit_code
 from ..report.progress import ProgressBar
 from ..report.text import render_diagnostic
-from .common import add_parallel_arguments, style_for
+from .common import add_color_argument, add_parallel_arguments, style_for
 from .inventory import add_inventory_arguments, load_inventory
 from .outputs import Refused, add_output_arguments, plan_outputs, write_reports
 
@@ -64,7 +64,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_parallel_arguments(p, "all cores from 400 interface classes up, for the matrix rows")
     p.add_argument("--no-timing", action="store_true",
                    help="leave timings out of every format (stable output)")
-    p.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    add_color_argument(p)
     p.add_argument("--allow-outside-includes", action="store_true",
                    help="let includes point outside the project folder")
 
