@@ -3,6 +3,7 @@ offending source line with a caret, then counterexamples and notes, indented."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Iterable, Mapping
 
 from ..core.diagnostics import Diagnostic, Span
@@ -151,14 +152,17 @@ def summary_line(counts: dict[str, int], errors: int, elapsed: float | None) -> 
 
 
 def render_finding(f: Finding, sources: Mapping[str, str], style: Style,
-                   fail_on: FailOn = FailOn.UNKNOWN, timing: bool = True) -> str:
+                   fail_on: FailOn = FailOn.UNKNOWN, timing: bool = True,
+                   shared: frozenset[str] = frozenset()) -> str:
     """One finding as a block: the compiler-style line, the source line with a caret
-    (unless proved), the explanation lines, and what the gate made of it."""
+    (unless proved), the explanation lines, and what the gate made of it; detail lines in
+    ``shared`` (notes the run prints once) are left out."""
     t = f" ({f.elapsed * 1000:.0f} ms)" if timing and f.elapsed is not None else ""
+    details = [d for d in f.details if d not in shared]
     if f.outcome is Outcome.PASSED:
         label = f.verdict or "passed"
         lines = [f"{where(f.location)}: {style(label, 'proved')}: {f.message}{t}"]
-        return "\n".join(lines + ["  " + d for d in f.details])
+        return "\n".join(lines + ["  " + d for d in details])
     sev = "note" if f.baselined is not None else (f.severity or "note")
     code = f"[{f.code}]" if f.code is not None else ""
     head = f"{where(f.location)}: {style(sev, sev)}{code}: "
@@ -167,7 +171,7 @@ def render_finding(f: Finding, sources: Mapping[str, str], style: Style,
         head += f"{style(f.verdict, f.verdict)}{mark}: "
     lines = [head + f.message + t]
     lines += caret(f.location, sources)
-    lines += ["  " + d for d in f.details]
+    lines += ["  " + d for d in details]
     for span, note in f.notes:
         prefix = f"{span}: " if span else ""
         lines.append(f"  {prefix}{style('note', 'note')}: {note}")
@@ -235,6 +239,10 @@ def render_text(run: RunReport, style: Style, *, quiet: bool = False, timing: bo
     diagnostics past ``MAX_SAME`` of one code in one file are counted, not shown."""
     blocks = []
     seen: dict[tuple[str, str], int] = {}
+    shown = [f for fr in run.files for f in fr.findings
+             if not (quiet and f.outcome is Outcome.PASSED)]
+    repeats = Counter(d for f in shown for d in set(f.details) if d.startswith("note: "))
+    shared = frozenset(d for d, n in repeats.items() if n > 1)
     for fr in run.files:
         for f in fr.findings:
             if quiet and f.outcome is Outcome.PASSED:
@@ -242,10 +250,12 @@ def render_text(run: RunReport, style: Style, *, quiet: bool = False, timing: bo
             if f.verdict is None and over_cap(seen, f.location.path if f.location else fr.path,
                                               f.code):
                 continue
-            blocks.append(render_finding(f, fr.sources, style, run.fail_on, timing))
+            blocks.append(render_finding(f, fr.sources, style, run.fail_on, timing, shared))
         if not quiet:
             blocks += [f"{fr.path}: note: {r}" for r in fr.remarks]
     blocks += cap_notes(seen, style)
+    for d in sorted(shared, key=lambda d: -repeats[d]):  # a note many results share, once
+        blocks.append(f"{style('note', 'note')} (on {repeats[d]} results): {d[len('note: '):]}")
     for n in run.notes:
         blocks.append(f"{artifact_or_input(n.file)}: {style('note', 'note')}: {n.message}")
     blocks.append(run_summary(run, timing))
