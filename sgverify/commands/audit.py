@@ -48,10 +48,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="audit settings (TOML; default: sgverify-audit.toml here, if any)")
     p.add_argument("--controls", action="append", default=[], metavar="PATH",
                    help="custom control files or folders (repeatable; docs/audit.md)")
-    p.add_argument("--control", action="append", default=[], metavar="ID",
-                   help="run only this control (id or name; repeatable)")
-    p.add_argument("--disable", action="append", default=[], metavar="ID",
-                   help="do not run this control (repeatable)")
+    p.add_argument("--control", "--select", action="append", default=[], metavar="ID",
+                   dest="control", help="run only this control (id or name; repeatable)")
+    p.add_argument("--disable", "--ignore", action="append", default=[], metavar="ID",
+                   dest="disable", help="do not run this control (repeatable)")
     p.add_argument("--public-services", metavar="SERVICES",
                    help="what the internet may reach (SGV110), e.g. \"tcp 80, 443 or udp 53\"")
     p.add_argument("--restricted", action="append", metavar="SELECTOR",

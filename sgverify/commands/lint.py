@@ -14,9 +14,10 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from dataclasses import replace
 from typing import IO
 
-from ..analyses.lint.findings import LintFinding
+from ..analyses.lint.findings import CODES, LintFinding
 from ..analyses.lint.lint import DEFAULT_BUDGET, lint_policy
 from ..cloud.importer import FORMATS
 from ..core.diagnostics import REPORT_BUGS, Diagnostic, InputError, InternalError
@@ -63,6 +64,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=".sgv specs or cloud exports (each linted on its own); a folder: its "
                    ".sgv files, or its exports as one inventory when it has no .sgv file")
     p.add_argument("--target", help="lint one group or instance only (name or id)")
+    p.add_argument("--select", action="append", type=code_pattern, metavar="CODE", default=[],
+                   help="report only these codes (L101, or a family: L1, L1xx); repeatable")
+    p.add_argument("--ignore", action="append", type=code_pattern, metavar="CODE", default=[],
+                   help="do not report these codes (as --select); repeatable; the run says "
+                        "how many findings were left out")
     p.add_argument("--fail-on", choices=FAIL_ON, default="error", dest="fail_on",
                    help="the least severe finding that fails the run (default error)")
     add_output_arguments(p)
@@ -74,6 +80,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="time limit of each confirmation by Z3 (default 60)")
     add_input_arguments(p, FORMATS)
     add_parallel_arguments(p, "all cores from 2,000 rules to analyse up")
+
+
+def code_pattern(text: str) -> str:
+    """``--select`` / ``--ignore``: a lint code (L101) or a family (L1, L1xx), as a prefix."""
+    prefix = text.strip().upper().rstrip("X")
+    if not prefix.startswith("L") or not any(c.startswith(prefix) for c in (*CODES, "L001")):
+        raise argparse.ArgumentTypeError(f"not a lint code or family: '{text}' (codes: "
+                                         + ", ".join(sorted(CODES)) + ")")
+    return prefix
+
+
+def chosen(code: str, select: list[str], ignore: list[str]) -> bool:
+    """Is a finding of ``code`` reported under ``--select`` and ``--ignore``?"""
+    return (not select or any(code.startswith(s) for s in select)) and \
+        not any(code.startswith(i) for i in ignore)
 
 
 def expand(paths: list[str]) -> list[str]:
@@ -161,6 +182,15 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
             return _errors(args, outputs, bad, started, stdout)
         finally:
             bar.close()
+    if args.select or args.ignore:
+        left = sum(1 for r in reports for f in r.findings
+                   if not chosen(f.code, args.select, args.ignore))
+        reports = [replace(r, findings=tuple(f for f in r.findings
+                                             if chosen(f.code, args.select, args.ignore)))
+                   for r in reports]
+        if left:
+            stderr.write(f"sgverify lint: {left} finding{'s' if left != 1 else ''} not reported "
+                         "(--select / --ignore)\n")
     found = lint_files(reports, args.fail_on, [rep.sources for rep in loaded])
     previous_shown = display_path(args.baseline) if args.baseline else None
     if args.write_baseline:
