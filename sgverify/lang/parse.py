@@ -128,6 +128,16 @@ def syntax_diagnostic(err: UnexpectedInput, text: str, path: str) -> tuple[Diagn
         tok = err.token
         pos = tok.start_pos if tok.start_pos is not None else len(text)
         expected = describe_expected(err.accepts or err.expected)
+        brace = _unclosed_brace(text, len(text) if tok.type == "$END" else pos)
+        if brace is not None:  # a statement starts while a group is open: its '}' is missing
+            bline, bcol = _line_col(text, brace)
+            tline, _ = _line_col(text, pos)
+            end = tok.type == "$END"
+            return Diagnostic.make("E003" if end else "E001", f"the '{{' on line {bline} is not "
+                                   "closed: '}' is missing before "
+                                   + ("the end of the file" if end else f"line {tline}"),
+                                   Span(path, bline, bcol, bline, bcol + 1)), \
+                len(text) if end else brace
         if tok.type == "$END":
             pos = _previous_code_pos(text, len(text))
             line, col = _line_col(text, pos)
@@ -163,6 +173,12 @@ def syntax_diagnostic(err: UnexpectedInput, text: str, path: str) -> tuple[Diagn
         return Diagnostic.make("E002", f"unexpected '{cut(shown)}'; expected {expected}",
                                Span(path, line, col, line, col + max(len(shown), 1))), pos
     if isinstance(err, UnexpectedEOF):
+        brace = _unclosed_brace(text, len(text))
+        if brace is not None:
+            bline, bcol = _line_col(text, brace)
+            return Diagnostic.make("E003", f"the '{{' on line {bline} is not closed: '}}' is "
+                                   "missing before the end of the file",
+                                   Span(path, bline, bcol, bline, bcol + 1)), len(text)
         pos = _previous_code_pos(text, len(text))
         line, col = _line_col(text, pos)
         return Diagnostic.make("E003", "unexpected end of file; expected "
@@ -182,6 +198,50 @@ _INNER = re.compile(
     r"|[A-Za-z_][\w.\-]*[ \t]*:[ \t]*(?:ingress|egress|inbound|outbound)\b)", re.M)
 
 
+def _open_at(text: str, start: int, end: int) -> bool:
+    """Is a '{' opened in ``text[start:end]`` still open at ``end``?"""
+    return bool(_open_braces(text, start, end))
+
+
+def _open_braces(text: str, start: int, end: int) -> list[int]:
+    """The '{' of ``text[start:end]`` not closed by ``end`` (strings and comments skipped)."""
+    opened: list[int] = []
+    i = start
+    while i < end:
+        ch = text[i]
+        if ch == '"':
+            m = _STRING.match(text, i)
+            i = m.end() if m else i + 1
+            continue
+        if ch == "#" or text.startswith("//", i):
+            nl = text.find("\n", i)
+            i = end if nl < 0 else nl
+            continue
+        if ch == "{":
+            opened.append(i)
+        elif ch == "}" and opened:
+            opened.pop()
+        i += 1
+    return opened
+
+
+_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"?')
+
+
+def _unclosed_brace(text: str, pos: int) -> int | None:
+    """Where the '{' is that is still open at ``pos``, when ``pos`` starts a top-level
+    statement (or is the end of the text) after an unfinished one: its '}' is missing.
+    None otherwise. Braces in strings and comments do not count."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    if pos < len(text) and not (_TOP.match(text, line_start) and not text[line_start:pos].strip()):
+        return None
+    starts = [m.start() for m in _TOP.finditer(text, 0, line_start)]
+    if not starts:
+        return None
+    opened = _open_braces(text, starts[-1], line_start)
+    return opened[0] if opened else None
+
+
 def _skip_region(text: str, pos: int) -> tuple[int, int]:
     """The region to blank after an error at ``pos``: from the statement or rule line it is
     in, up to the next line where parsing can resume."""
@@ -190,6 +250,10 @@ def _skip_region(text: str, pos: int) -> tuple[int, int]:
     line_start = text.rfind("\n", 0, pos) + 1
     before = [(p, True) for p in top if p <= line_start] + [(p, False) for p in inner if p <= line_start]
     start, is_top = max(before) if before else (0, True)
+    if is_top and start < line_start and _open_at(text, start, line_start):
+        # A line inside a group's braces that starts no rule (a misspelt word): skip that
+        # line only, so the group's other rules are still read and checked.
+        start, is_top = line_start, False
     after = [p for p in top if p > line_start] + ([] if is_top else [p for p in inner if p > line_start])
     return start, min(after) if after else len(text)
 

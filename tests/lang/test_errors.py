@@ -16,7 +16,7 @@ from tests.support.helpers import codes
 SYNTAX = [
     ("group g {\n  ingress acept tcp 22 from 1.2.3.4/32\n}", "E001", 2, 11, "expected 'accept'"),
     ("group g {\n  ingress accept tcp 22 from\n}", "E001", 2, 29, "an address or CIDR block"),
-    ("group g {\n  ingress accept tcp 22 from 1.2.3.4/32", "E003", 2, 40, "expected '}'"),
+    ("group g {\n  ingress accept tcp 22 from 1.2.3.4/32", "E003", 1, 9, "'}' is missing before the end of the file"),
     ("group g { ingress accept tcp 22 from 1.2.3.4/32 prio 1 }", "E001", 1, 49, "unknown word 'prio'"),
     ("assert g: ingress tcp 22 is denid", "E001", 1, 29, "'denied'"),
     ("group g { ingress accept tcp 22 from 1.2.3.4/32 } $", "E002", 1, 51, "unexpected '$'"),
