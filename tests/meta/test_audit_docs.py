@@ -1,6 +1,8 @@
-"""The example sessions of docs/audit.md and docs/reach.md are real output: each fenced
-block that starts with ``$ sgverify ...`` runs from the repository root, and its lines
-appear in the output in order (``...`` stands for any number of lines)."""
+"""The example sessions of docs/audit.md, docs/reach.md and docs/inputs.md are real
+output: each fenced block that starts with ``$ sgverify ...`` runs (from the repository
+root; inputs.md's from tests/fixtures/inputs, where its files are), and its lines appear in
+the output in order (``...`` stands for any number of lines; a ``   # comment`` after the
+command is not part of it)."""
 
 from __future__ import annotations
 
@@ -13,15 +15,16 @@ import pytest
 from sgverify.cli import run
 from tests.support.paths import ROOT
 
-BLOCK = re.compile(r"^```\n(\$ sgverify [^\n]*\n.*?)^```$", re.MULTILINE | re.DOTALL)
+BLOCK = re.compile(r"^```(?:console)?\n(\$ sgverify [^\n]*\n.*?)^```$", re.MULTILINE | re.DOTALL)
+FOLDER = {"audit.md": ROOT, "reach.md": ROOT, "inputs.md": ROOT / "tests" / "fixtures" / "inputs"}
 
 
 def sessions() -> list[tuple[str, str, list[str]]]:
     out = []
-    for doc in ("audit.md", "reach.md"):
+    for doc in FOLDER:
         for m in BLOCK.finditer((ROOT / "docs" / doc).read_text(encoding="utf-8")):
             command, *lines = m.group(1).splitlines()
-            out.append((doc, command[2:], lines))
+            out.append((doc, command[2:].split("   #")[0].rstrip(), lines))
     return out
 
 
@@ -43,7 +46,7 @@ def follows(expected: list[str], got: list[str]) -> str | None:
 
 @pytest.mark.parametrize("doc,command,lines", sessions(), ids=lambda x: x if isinstance(x, str) and x.endswith(".md") else "")
 def test_session(doc: str, command: str, lines: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
+    monkeypatch.chdir(FOLDER[doc])
     out = io.StringIO()
     run(shlex.split(command)[1:], out, io.StringIO())
     problem = follows(lines, out.getvalue().splitlines())
@@ -57,4 +60,4 @@ def test_matcher() -> None:
 
 
 def test_every_page_has_sessions() -> None:
-    assert {d for d, _, _ in sessions()} == {"audit.md", "reach.md"}
+    assert {d for d, _, _ in sessions()} == set(FOLDER)
