@@ -18,13 +18,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import IO, BinaryIO, Iterator
 
-from ..analyses.explain.bulk import (
-    LogTally,
-    compare_log,
-    default_target,
-    explain_flows,
-    interface_for,
-)
+from ..analyses.explain.bulk import (LogTally, compare_log, default_target, explain_flows,
+                                     interface_for)
 from ..analyses.explain.explain import explain, parse_flow
 from ..analyses.explain.flowlog import read_records
 from ..cloud.flows import read_json_lines
@@ -35,16 +30,8 @@ from ..core.flow import Flow
 from ..core.model import Policy, Target
 from ..core.result import SpecReport
 from ..load import LoadedPolicy, load_inputs
-from ..report.explain import (
-    FlowLines,
-    explanation_json,
-    explanation_text,
-    line_error,
-    log_line,
-    log_summary,
-    log_warnings,
-    unknown_keys,
-)
+from ..report.explain import (FlowLines, explanation_json, explanation_text, line_error, log_line,
+                              log_summary, log_warnings, unknown_keys)
 from ..report.from_explain import ExplainFindings, explain_suites
 from ..report.gate import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED
 from ..report.junit import render_cases
