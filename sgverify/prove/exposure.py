@@ -16,7 +16,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, replace
 from itertools import product
 
-from ..core.addresses import INTERNET, V6, AddrSpace
+from ..core.addresses import INTERNET, V4, V6, AddrSpace
 from ..core.diagnostics import InternalError
 from ..core.evaluate import Decision, decide
 from ..core.flow import Flow, flow_problem
@@ -29,6 +29,7 @@ from ..engines.boxes.merge import merge_boxes, witness
 from ..engines.boxes.narrow import Narrowing
 
 MAX_ATOMS = 6  # unresolved lists on one interface beyond which the check is not attempted
+_PUBLIC_SIZE = {fam: sum(r.hi - r.lo + 1 for r in INTERNET.only(fam)) for fam in (V4, V6)}
 
 
 class TooManyLists(Exception):
@@ -73,6 +74,8 @@ class PublicExposure:
         self._could: dict[tuple[object, ...], bool] = {} if walks is None else walks
         self._cuts: dict[Intervals, list[int]] = {}
         self._rule_boxes: dict[int, tuple[Box, ...]] = {}  # by rule id, in this layout
+        self._sizes: dict[tuple[int, int], int] = {}
+        self._wide: dict[tuple[int, Intervals], bool] = {}
         self._cells: dict[tuple[Intervals, int], list[Rule]] = {}
 
     def opened(self, fam: int, protocols: Intervals, ports: Intervals | None) -> Opened | None:
@@ -94,9 +97,10 @@ class PublicExposure:
         return bool(accepted) and _covers(self.layout, region, [p.box for p in accepted],
                                           self.budget, every=False)
 
-    def _matching(self, protocols: Intervals, ports: Intervals | None) -> list[Rule]:
-        """The ingress rules (precedence order) that can match the service from the
-        internet: the others cannot decide any of its flows."""
+    def _protocol_rules(self, protocols: Intervals
+                        ) -> list[tuple[Rule, tuple[tuple[int, int], ...] | None]]:
+        """The ingress rules of the internet's NIC that can match ``protocols``, each with
+        its port ranges (None: every port, or an unresolved port list)."""
         by_protocol = self._by_protocol.get(protocols)
         if by_protocol is None:
             classic = self.target.network is Network.CLASSIC
@@ -105,6 +109,12 @@ class PublicExposure:
                  tuple((p.lo, p.hi) for p in r.ports))
                 for r in self._ingress if not (classic and r.nic is not Nic.INTERNET)
                 and (r.protocol is None or any(lo <= r.protocol <= hi for lo, hi in protocols))]
+        return by_protocol
+
+    def _matching(self, protocols: Intervals, ports: Intervals | None) -> list[Rule]:
+        """The ingress rules (precedence order) that can match the service from the
+        internet: the others cannot decide any of its flows."""
+        by_protocol = self._protocol_rules(protocols)
         if ports is None:
             return [r for r, _ in by_protocol]
         if len(ports) == 1 and ports[0][0] == ports[0][1]:  # one port: most questions
@@ -126,6 +136,25 @@ class PublicExposure:
             return hit
         return [r for r, rp in by_protocol
                 if rp is None or any(a <= hi and lo <= b for a, b in rp for lo, hi in ports)]
+
+    def _large_enough(self, fam: int, rules: list[Rule]) -> bool:
+        """The cheapest refutation, with sizes only: the accept rules' peers of ``fam``
+        hold together fewer addresses than there are public ones, so they cannot cover
+        them (a rule naming a list may: True)."""
+        total = 0
+        for r in rules:
+            if r.action is not Action.ACCEPT:
+                continue
+            if r.peer.unresolved or r.unresolved_ports is not None:
+                return True
+            size = self._sizes.get((fam, id(r)))
+            if size is None:
+                size = self._sizes[(fam, id(r))] = sum(
+                    x.hi - x.lo + 1 for x in r.peer.addresses if x.family == fam)
+            total += size
+            if total >= _PUBLIC_SIZE[fam]:
+                return True
+        return False
 
     def _could_open(self, fam: int, rules: list[Rule], protocols: Intervals,
                     ports: Intervals | None) -> bool:
@@ -175,8 +204,15 @@ class PublicExposure:
 
     def _decide(self, fam: int, protocols: Intervals, ports: Intervals | None
                 ) -> tuple[list[Box], list[Piece]]:
+        wide = self._wide.get((fam, protocols))
+        if wide is None:
+            wide = self._wide[(fam, protocols)] = self._large_enough(
+                fam, [r for r, _ in self._protocol_rules(protocols)])
+        if not wide:
+            return [], []  # not even every port of the protocols together: none is open
         rules = self._matching(protocols, ports)
-        if not self._could_open(fam, rules, protocols, ports):
+        if not self._large_enough(fam, rules) or not self._could_open(fam, rules, protocols,
+                                                                      ports):
             return [], []
         layout = self.layout
         want = _with(_with(layout.full(), PROTO, protocols), DPORT, ports or layout.full()[DPORT])
