@@ -13,8 +13,15 @@ from __future__ import annotations
 from ..core.model import ALL_PORTS, Action, GroupType, Network, PortRange
 from ..lang.syntax import PeerNode
 from .assemble import Batch, GroupDraft, GroupRef, InstanceDraft, ListDraft
-from .permission import (FIELDS, MISSING, PermissionContext, cidr_peer, convert_permission,
-                         enum_value, parse_port_range)
+from .permission import (
+    FIELDS,
+    MISSING,
+    PermissionContext,
+    cidr_peer,
+    convert_permission,
+    enum_value,
+    parse_port_range,
+)
 from .source import SYNTAX, UNREADABLE, Node, Sink, expect_list, strings_of, text_of
 
 GROUP_FIELDS = frozenset("""

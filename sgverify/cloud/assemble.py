@@ -16,8 +16,16 @@ from dataclasses import dataclass, field, replace
 from ..core.model import Action, GroupType, Network, Nic, PortRange, intra_has_no_effect
 from ..lang.parse import reserved_words
 from ..lang.printer import format_rule, is_name
-from ..lang.syntax import (Document, GroupNode, InstanceNode, PeerNode, PortListNode,
-                           PrefixListNode, RuleNode, Statement)
+from ..lang.syntax import (
+    Document,
+    GroupNode,
+    InstanceNode,
+    PeerNode,
+    PortListNode,
+    PrefixListNode,
+    RuleNode,
+    Statement,
+)
 from .source import BAD_RULE, Node, Sink
 
 

@@ -10,8 +10,15 @@ from __future__ import annotations
 
 import re
 
-from ..core.model import (PORT_PROTOCOLS, PROTOCOL_NUMBERS, Action, Direction, GroupType, Network,
-                          PortRange)
+from ..core.model import (
+    PORT_PROTOCOLS,
+    PROTOCOL_NUMBERS,
+    Action,
+    Direction,
+    GroupType,
+    Network,
+    PortRange,
+)
 from ..core.numbers import whole
 from ..lang.syntax import PeerNode, RuleNode
 from .assemble import Batch, GroupDraft, GroupRef, RuleDraft

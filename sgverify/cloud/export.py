@@ -16,8 +16,19 @@ from typing import Any
 
 from ..core.addresses import V4, V6
 from ..core.diagnostics import Span
-from ..core.model import (ICMP, ICMPV6, PORT_PROTOCOLS, Action, Direction, Group, GroupType,
-                          Network, Policy, PortRange, Rule)
+from ..core.model import (
+    ICMP,
+    ICMPV6,
+    PORT_PROTOCOLS,
+    Action,
+    Direction,
+    Group,
+    GroupType,
+    Network,
+    Policy,
+    PortRange,
+    Rule,
+)
 
 PROTOCOLS = {6: "TCP", 17: "UDP", 1: "ICMP", 58: "ICMPv6", 47: "GRE", None: "ALL"}
 VPC_PLACEHOLDER = "vpc-unspecified"  # the model has no VPC id; VpcId present marks a VPC group

@@ -16,8 +16,15 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ..core.addresses import V4, V6
 from ..core.flow import Flow
-from ..core.model import (MAX_PORT, MIN_PORT, PORT_PROTOCOLS, PROTOCOL_NUMBERS, Direction,
-                          GroupKey, Nic)
+from ..core.model import (
+    MAX_PORT,
+    MIN_PORT,
+    PORT_PROTOCOLS,
+    PROTOCOL_NUMBERS,
+    Direction,
+    GroupKey,
+    Nic,
+)
 from ..core.numbers import whole
 from .jsondoc import DataError, loads_strict
 

@@ -15,8 +15,16 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from ..core.addresses import V6, read_cidr
-from ..core.model import (MAX_PORT, MIN_PORT, PORT_PROTOCOLS, Action, Direction, Network, Nic,
-                          PortRange)
+from ..core.model import (
+    MAX_PORT,
+    MIN_PORT,
+    PORT_PROTOCOLS,
+    Action,
+    Direction,
+    Network,
+    Nic,
+    PortRange,
+)
 from ..core.numbers import shown, whole
 from ..lang.syntax import PeerNode, RuleNode
 from .assemble import GroupDraft, GroupRef, RuleDraft

@@ -12,8 +12,16 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped]
 
-from .jsondoc import (LONE_SURROGATE, MAX_DEPTH, MAX_NUMBER_DIGITS, DataError, Located, Path,
-                      format_path, has_lone_surrogate)
+from .jsondoc import (
+    LONE_SURROGATE,
+    MAX_DEPTH,
+    MAX_NUMBER_DIGITS,
+    DataError,
+    Located,
+    Path,
+    format_path,
+    has_lone_surrogate,
+)
 
 MAX_NODES = 1_000_000  # values after alias expansion (a 'billion laughs' guard)
 

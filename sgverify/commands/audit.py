@@ -19,8 +19,14 @@ from ..analyses.reach.answer import ask
 from ..core.diagnostics import InputError
 from ..core.parallel import default_jobs
 from ..lang.build import build_fragment
-from ..report.audit import (audit_exit_code, controls_text, render_json, render_text, run_report,
-                            summary_line)
+from ..report.audit import (
+    audit_exit_code,
+    controls_text,
+    render_json,
+    render_text,
+    run_report,
+    summary_line,
+)
 from ..report.gate import EXIT_ERROR, EXIT_OK, FailOn, exit_reason
 from ..report.html import MAX_UNITS, render_html
 from ..report.junit import render_junit

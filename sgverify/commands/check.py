@@ -29,8 +29,15 @@ from ..report.gate import EXIT_ERROR, FailOn, run_exit_code
 from ..report.gate import exit_code as gate_exit_code
 from ..report.text import Style, render_text
 from .common import add_color_argument, add_parallel_arguments, seconds
-from .outputs import (Output, Refused, add_baseline_arguments, add_output_arguments,
-                      plan_with_baseline, write_baseline, write_reports)
+from .outputs import (
+    Output,
+    Refused,
+    add_baseline_arguments,
+    add_output_arguments,
+    plan_with_baseline,
+    write_baseline,
+    write_reports,
+)
 
 NAME = "check"
 HELP = "prove every assertion in .sgv files or folders"

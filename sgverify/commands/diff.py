@@ -26,8 +26,14 @@ from ..report.from_diff import diff_files, gate_label, rules, summary
 from ..report.gate import EXIT_ERROR, FailOn, run_exit_code
 from ..report.text import render_diagnostic
 from .common import add_input_arguments, positive_int, print_diagnostics, seconds, style_for
-from .outputs import (Output, Refused, add_output_arguments, plan_outputs, write_error_reports,
-                      write_reports)
+from .outputs import (
+    Output,
+    Refused,
+    add_output_arguments,
+    plan_outputs,
+    write_error_reports,
+    write_reports,
+)
 
 NAME = "diff"
 HELP = "the exact difference between two policies: newly allowed and newly denied flows"

@@ -6,7 +6,7 @@ line, in input order, through the precompiled evaluator (``core.evaluate_fast``)
 ``--flow-log``: Alibaba Cloud VPC flow-log records, reporting those whose logged action
 disagrees with the policy (``analyses.explain.flowlog``). POLICY is a .sgv spec or cloud
 exports (``load``); without ``--target`` a flow is decided on the instance that owns its
-interface-side address (``analyses.explain.bulk.interface_for``). The work is in ``analyses.explain``, the output in ``report.explain``.
+interface-side address (``analyses.explain.bulk.Interfaces``). The work is in ``analyses.explain``, the output in ``report.explain``.
 """
 
 from __future__ import annotations
@@ -15,11 +15,15 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
-from functools import partial
 from typing import IO, BinaryIO, Iterator
 
-from ..analyses.explain.bulk import (LogTally, compare_log, default_target, explain_flows,
-                                     interface_for)
+from ..analyses.explain.bulk import (
+    Interfaces,
+    LogTally,
+    compare_log,
+    default_target,
+    explain_flows,
+)
 from ..analyses.explain.explain import explain, parse_flow
 from ..analyses.explain.flowlog import read_records
 from ..cloud.flows import read_json_lines
@@ -30,8 +34,16 @@ from ..core.flow import Flow
 from ..core.model import Policy, Target
 from ..core.result import SpecReport
 from ..load import LoadedPolicy, load_inputs
-from ..report.explain import (FlowLines, explanation_json, explanation_text, line_error, log_line,
-                              log_summary, log_warnings, unknown_keys)
+from ..report.explain import (
+    FlowLines,
+    explanation_json,
+    explanation_text,
+    line_error,
+    log_line,
+    log_summary,
+    log_warnings,
+    unknown_keys,
+)
 from ..report.from_explain import ExplainFindings, explain_suites
 from ..report.gate import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED
 from ..report.junit import render_cases
@@ -91,7 +103,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     try:
         flow = parse_flow(args.flow, rep.policy)
         target = rep.policy.find_target(args.target) if args.target else \
-            interface_for(rep.policy, loaded.interface_groups, flow)
+            Interfaces(rep.policy, loaded.interface_groups)(flow)
     except InputError as exc:
         for d in exc.diagnostics:
             stderr.write(render_diagnostic(d, {"<command line>": args.flow}, style) + "\n")
@@ -211,7 +223,7 @@ def _flows(args: argparse.Namespace, policy: Policy, fixed: Target | None, loade
     target: Target | Callable[[Flow], Target]
     try:
         target = fixed or (default_target(policy, loaded.interface_groups) if not policy.instances
-                           else partial(interface_for, policy, loaded.interface_groups))
+                           else Interfaces(policy, loaded.interface_groups))
     except InputError as exc:
         for d in exc.diagnostics:
             stderr.write(render_diagnostic(d, {}, style) + "\n")

@@ -34,10 +34,24 @@ from ..report.gate import EXIT_ERROR, FailOn, run_exit_code
 from ..report.lint import render_lint
 from ..report.progress import ProgressBar
 from ..report.text import render_diagnostic
-from .common import (add_input_arguments, add_parallel_arguments, positive_int, print_diagnostics,
-                     seconds, style_for)
-from .outputs import (Output, Refused, add_baseline_arguments, add_output_arguments,
-                      plan_with_baseline, write_baseline, write_error_reports, write_reports)
+from .common import (
+    add_input_arguments,
+    add_parallel_arguments,
+    positive_int,
+    print_diagnostics,
+    seconds,
+    style_for,
+)
+from .outputs import (
+    Output,
+    Refused,
+    add_baseline_arguments,
+    add_output_arguments,
+    plan_with_baseline,
+    write_baseline,
+    write_error_reports,
+    write_reports,
+)
 
 NAME = "lint"
 HELP = "proved rule hygiene: dead, redundant, tied, overly broad and cloud-invalid rules"

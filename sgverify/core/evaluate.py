@@ -14,8 +14,22 @@ from typing import Iterable, Mapping
 
 from .addresses import INTERNET
 from .flow import Flow
-from .model import (PORT_PROTOCOLS, TCP, Action, Direction, EndpointTerm, FlowSet, Group, GroupKey,
-                    GroupType, Nic, Rule, Semantics, Target, ports_contain)
+from .model import (
+    PORT_PROTOCOLS,
+    TCP,
+    Action,
+    Direction,
+    EndpointTerm,
+    FlowSet,
+    Group,
+    GroupKey,
+    GroupType,
+    Nic,
+    Rule,
+    Semantics,
+    Target,
+    ports_contain,
+)
 
 
 class Reason(enum.Enum):

@@ -10,8 +10,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from .addresses import V4, V6, format_address
-from .model import (ICMP, ICMPV6, MAX_PORT, MIN_PORT, PORT_PROTOCOLS, PROTOCOL_NAMES, Direction,
-                    GroupKey, Network, Nic, Target, protocol_name)
+from .model import (
+    ICMP,
+    ICMPV6,
+    MAX_PORT,
+    MIN_PORT,
+    PORT_PROTOCOLS,
+    PROTOCOL_NAMES,
+    Direction,
+    GroupKey,
+    Network,
+    Nic,
+    Target,
+    protocol_name,
+)
 
 
 @dataclass(frozen=True)

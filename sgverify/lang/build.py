@@ -14,13 +14,39 @@ from lark.exceptions import VisitError
 from ..core.addresses import AddrSpace, read_cidr
 from ..core.diagnostics import Diagnostic, InputError, Span
 from ..core.files import normalise_line_ends
-from ..core.model import (MAX_PORT, MIN_PORT, PORT_PROTOCOLS, PROTOCOL_NUMBERS, Action, Check,
-                          Direction, GroupType, Network, Nic, PortRange)
+from ..core.model import (
+    MAX_PORT,
+    MIN_PORT,
+    PORT_PROTOCOLS,
+    PROTOCOL_NUMBERS,
+    Action,
+    Check,
+    Direction,
+    GroupType,
+    Network,
+    Nic,
+    PortRange,
+)
 from ..core.numbers import cut, shown, whole
 from .parse import parse_recovering, parse_text
-from .syntax import (AddressSetNode, AssertNode, Document, FlowNode, FlowSetNode, GroupNode,
-                     ImportNode, IncludeNode, InstanceNode, OptionNode, PeerNode, PortListNode,
-                     PrefixListNode, RuleNode, ServiceNode, TargetNode)
+from .syntax import (
+    AddressSetNode,
+    AssertNode,
+    Document,
+    FlowNode,
+    FlowSetNode,
+    GroupNode,
+    ImportNode,
+    IncludeNode,
+    InstanceNode,
+    OptionNode,
+    PeerNode,
+    PortListNode,
+    PrefixListNode,
+    RuleNode,
+    ServiceNode,
+    TargetNode,
+)
 
 ACTIONS = {"accept": Action.ACCEPT, "allow": Action.ACCEPT, "drop": Action.DROP,
            "deny": Action.DROP, "forbid": Action.DROP}

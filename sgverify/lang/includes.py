@@ -11,8 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.diagnostics import Diagnostic, InputError, Span
-from ..core.files import (Limits, display_path, missing_reason, normalise_line_ends, project_root,
-                          read_text)
+from ..core.files import (
+    Limits,
+    display_path,
+    missing_reason,
+    normalise_line_ends,
+    project_root,
+    read_text,
+)
 from .syntax import Document, GroupNode, ImportNode, IncludeNode
 
 

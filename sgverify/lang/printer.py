@@ -14,9 +14,24 @@ import unicodedata
 from typing import Iterable
 
 from ..core.model import PORT_PROTOCOLS, PROTOCOL_NAMES, Check, GroupType, PortRange
-from .syntax import (AddressSetNode, AssertNode, Document, FlowSetNode, GroupNode, ImportNode,
-                     IncludeNode, InstanceNode, OptionNode, PeerNode, PortListNode, PrefixListNode,
-                     RuleNode, ServiceNode, Statement, TargetNode)
+from .syntax import (
+    AddressSetNode,
+    AssertNode,
+    Document,
+    FlowSetNode,
+    GroupNode,
+    ImportNode,
+    IncludeNode,
+    InstanceNode,
+    OptionNode,
+    PeerNode,
+    PortListNode,
+    PrefixListNode,
+    RuleNode,
+    ServiceNode,
+    Statement,
+    TargetNode,
+)
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 INT_RE = re.compile(r"[0-9]+")

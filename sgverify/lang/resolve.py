@@ -10,14 +10,49 @@ from typing import Any, Iterable
 
 from ..core.addresses import ANY, INTERNET, V4, V6, AddrSpace
 from ..core.diagnostics import Diagnostic, Span
-from ..core.model import (ICMP, ICMPV6, MAX_GROUPS_PER_INTERFACE, Action, Assertion,
-                          CompareAssertion, Direction, EndpointTerm, FleetReachAssertion,
-                          FlowAssertion, FlowSet, Group, GroupKey, GroupType, Instance, Network,
-                          Nic, Peer, Policy, ReachAssertion, ReachEnd, Rule, Semantics, Service,
-                          Target, intra_has_no_effect)
+from ..core.model import (
+    ICMP,
+    ICMPV6,
+    MAX_GROUPS_PER_INTERFACE,
+    Action,
+    Assertion,
+    CompareAssertion,
+    Direction,
+    EndpointTerm,
+    FleetReachAssertion,
+    FlowAssertion,
+    FlowSet,
+    Group,
+    GroupKey,
+    GroupType,
+    Instance,
+    Network,
+    Nic,
+    Peer,
+    Policy,
+    ReachAssertion,
+    ReachEnd,
+    Rule,
+    Semantics,
+    Service,
+    Target,
+    intra_has_no_effect,
+)
 from .parse import reserved_words
-from .syntax import (AddressSetNode, AssertNode, Document, FlowSetNode, GroupNode, InstanceNode,
-                     OptionNode, PeerNode, PortListNode, PrefixListNode, RuleNode, TargetNode)
+from .syntax import (
+    AddressSetNode,
+    AssertNode,
+    Document,
+    FlowSetNode,
+    GroupNode,
+    InstanceNode,
+    OptionNode,
+    PeerNode,
+    PortListNode,
+    PrefixListNode,
+    RuleNode,
+    TargetNode,
+)
 
 OPTIONS: dict[str, dict[str, str | bool]] = {
     "intra-group": {"override": "override", "fallback": "fallback"},

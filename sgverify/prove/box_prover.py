@@ -17,14 +17,35 @@ from ..core.diagnostics import InternalError
 from ..core.flow import Flow
 from ..core.model import Check, FlowAssertion, Policy, Rule
 from ..core.result import Result, Verdict
-from ..engines.boxes.finder import (BOX_BUDGET, DIRECTIONS, BoxSearch, PooledTarget,
-                                    mentions_groups, pooled, with_keys)
+from ..engines.boxes.finder import (
+    BOX_BUDGET,
+    DIRECTIONS,
+    BoxSearch,
+    PooledTarget,
+    mentions_groups,
+    pooled,
+    with_keys,
+)
 from ..engines.boxes.intervals import Budget, BudgetExceeded, carve
-from ..engines.boxes.search import (best_flow, default_accepts, pinned_groups, region_layout,
-                                    search, set_boxes, steps)
+from ..engines.boxes.search import (
+    best_flow,
+    default_accepts,
+    pinned_groups,
+    region_layout,
+    search,
+    set_boxes,
+    steps,
+)
 from .prover import Z3Prover
-from .verdicts import (VACUOUS, empty_set, flow_result, flowset_notes, internal_error,
-                       none_accepted, replay)
+from .verdicts import (
+    VACUOUS,
+    empty_set,
+    flow_result,
+    flowset_notes,
+    internal_error,
+    none_accepted,
+    replay,
+)
 
 
 class BoxProver(BoxSearch):

@@ -21,10 +21,31 @@ from ..core.diagnostics import InternalError
 from ..core.evaluate import Decision, decide
 from ..core.flow import Flow, flow_problem
 from ..core.model import Action, Direction, Network, Nic, Rule, Semantics, Target
-from ..engines.boxes.certify import (DIR, DPORT, FAM, FAMILIES, NIC, PEER, PROTO, Layout, Piece,
-                                     decide_region, layout_for, well_formed)
-from ..engines.boxes.intervals import (Box, Budget, Intervals, addr_intervals, box_and, carve,
-                                       iv_sub, normalise, point)
+from ..engines.boxes.certify import (
+    DIR,
+    DPORT,
+    FAM,
+    FAMILIES,
+    NIC,
+    PEER,
+    PROTO,
+    Layout,
+    Piece,
+    decide_region,
+    layout_for,
+    well_formed,
+)
+from ..engines.boxes.intervals import (
+    Box,
+    Budget,
+    Intervals,
+    addr_intervals,
+    box_and,
+    carve,
+    iv_sub,
+    normalise,
+    point,
+)
 from ..engines.boxes.merge import merge_boxes, witness
 from ..engines.boxes.narrow import Narrowing
 

@@ -19,8 +19,16 @@ from dataclasses import replace
 
 from ..core.addresses import INTERNET
 from ..core.diagnostics import InternalError
-from ..core.model import (Check, Direction, EndpointTerm, FleetReachAssertion, FlowAssertion,
-                          FlowSet, Instance, ReachAssertion)
+from ..core.model import (
+    Check,
+    Direction,
+    EndpointTerm,
+    FleetReachAssertion,
+    FlowAssertion,
+    FlowSet,
+    Instance,
+    ReachAssertion,
+)
 from ..core.result import Result, Verdict
 from ..engines.atoms.matrix import Query, ReachMatrix
 from ..engines.z3.encode import Unsupported

@@ -17,19 +17,55 @@ from ..core.addresses import V4, V6
 from ..core.diagnostics import InternalError
 from ..core.evaluate import decide, decide_all, definitely, in_flow_set, settled
 from ..core.flow import Flow, flow_problem
-from ..core.model import (Assertion, Check, CompareAssertion, Direction, FlowAssertion, FlowSet,
-                          GroupKey, Network, Nic, Policy, ReachAssertion, Semantics, Target,
-                          flowset_keys, target_keys)
+from ..core.model import (
+    Assertion,
+    Check,
+    CompareAssertion,
+    Direction,
+    FlowAssertion,
+    FlowSet,
+    GroupKey,
+    Network,
+    Nic,
+    Policy,
+    ReachAssertion,
+    Semantics,
+    Target,
+    flowset_keys,
+    target_keys,
+)
 from ..core.result import Evidence, Result, Verdict
 from ..engines.boxes.finder import BoxSearch
 from ..engines.boxes.intervals import BudgetExceeded
-from ..engines.z3.encode import (FlowEnd, SymFlow, Unsupported, View, atom_var, decision, flow_set,
-                                 in_space, peer_side, single_sides, single_view, well_formed,
-                                 well_formed_fields)
+from ..engines.z3.encode import (
+    FlowEnd,
+    SymFlow,
+    Unsupported,
+    View,
+    atom_var,
+    decision,
+    flow_set,
+    in_space,
+    peer_side,
+    single_sides,
+    single_view,
+    well_formed,
+    well_formed_fields,
+)
 from ..engines.z3.solve import choose, make_solver, require
 from ..engines.z3.witness import address_hints, address_prefs, atoms_of, decode, field_prefs
-from .verdicts import (REACH_NOTE, depends_on_lists, empty_set, flow_notes, flow_result,
-                       flowset_notes, guarded, refuse_external, replay, unresolved_names)
+from .verdicts import (
+    REACH_NOTE,
+    depends_on_lists,
+    empty_set,
+    flow_notes,
+    flow_result,
+    flowset_notes,
+    guarded,
+    refuse_external,
+    replay,
+    unresolved_names,
+)
 
 MAX_UNRESOLVED = 6  # beyond this many unresolved lists, do not search for definite witnesses
 

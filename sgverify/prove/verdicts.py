@@ -12,8 +12,19 @@ from typing import Callable, Iterable
 from ..core.diagnostics import REPORT_BUGS, InternalError
 from ..core.evaluate import decide, in_flow_set, rule_matches
 from ..core.flow import Flow, flow_problem
-from ..core.model import (TCP, Assertion, Check, CompareAssertion, Direction, FlowAssertion,
-                          FlowSet, ReachAssertion, Rule, Semantics, Target)
+from ..core.model import (
+    TCP,
+    Assertion,
+    Check,
+    CompareAssertion,
+    Direction,
+    FlowAssertion,
+    FlowSet,
+    ReachAssertion,
+    Rule,
+    Semantics,
+    Target,
+)
 from ..core.result import Evidence, Result, Verdict
 from ..engines.z3.encode import Unsupported
 from ..engines.z3.solve import SolverUnknown

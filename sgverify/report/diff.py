@@ -11,8 +11,17 @@ from ..analyses.diff.diff import Decider, DiffBox, PolicyDiff, Unit, UnitDiff
 from ..core.diagnostics import Diagnostic
 from .findings import FileReport, RunReport
 from .from_check import diagnostic_finding
-from .from_diff import (box_details, box_head, box_place, classic, diff_suites, failing,
-                        presence_fails, presence_message, unchanged_message)
+from .from_diff import (
+    box_details,
+    box_head,
+    box_place,
+    classic,
+    diff_suites,
+    failing,
+    presence_fails,
+    presence_message,
+    unchanged_message,
+)
 from .gate import EXIT_VIOLATED, run_exit_code
 from .json import rule_json
 from .junit import render_cases

@@ -17,8 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..analyses.diff.diff import (ABSENT, NEWLY_ALLOWED, Decider, DiffBox, PolicyDiff, Presence,
-                                  Unit, UnitDiff)
+from ..analyses.diff.diff import (
+    ABSENT,
+    NEWLY_ALLOWED,
+    Decider,
+    DiffBox,
+    PolicyDiff,
+    Presence,
+    Unit,
+    UnitDiff,
+)
 from ..core.diagnostics import Span
 from ..core.evaluate import Decision
 from .findings import FileReport, Finding, Outcome, Related, RuleInfo, RunReport, with_fingerprints

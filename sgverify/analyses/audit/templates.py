@@ -26,8 +26,15 @@ from ...core.files import Limits, display_path, read_text
 from ...core.model import FlowAssertion, FlowSet, GroupKey, GroupType, Policy
 from ...lang.build import build_document
 from ...lang.resolve import resolve
-from ...lang.syntax import (AddressSetNode, AssertNode, Document, GroupNode, InstanceNode,
-                            PeerNode, PrefixListNode)
+from ...lang.syntax import (
+    AddressSetNode,
+    AssertNode,
+    Document,
+    GroupNode,
+    InstanceNode,
+    PeerNode,
+    PrefixListNode,
+)
 from .controls import ASSERT, SEVERITIES, Control
 
 PLACEHOLDER = re.compile(r"(\bassert\s+)(each\s+group\s+or\s+interface|each\s+group|each\s+interface)"

@@ -25,8 +25,18 @@ from ...engines.atoms.membership import accepting
 from ...engines.boxes.certify import FULL, Layout
 from ...engines.boxes.finder import BOX_BUDGET, pooled
 from ...engines.boxes.intervals import Box, Budget, carve, cross, disjoint, iv, point
-from ...engines.boxes.search import (DPORT, FAM, LOCAL, NIC, PEER, PROTO, SPORT, best_flow,
-                                     keyless_rule_boxes, pick)
+from ...engines.boxes.search import (
+    DPORT,
+    FAM,
+    LOCAL,
+    NIC,
+    PEER,
+    PROTO,
+    SPORT,
+    best_flow,
+    keyless_rule_boxes,
+    pick,
+)
 from ...prove.box_prover import BoxProver
 
 FROM_INTERNET = FlowSet(frozenset({Direction.INGRESS}),

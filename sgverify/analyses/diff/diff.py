@@ -28,16 +28,48 @@ from ...core.addresses import MAX, V4, V6
 from ...core.diagnostics import InputError, InternalError, Span
 from ...core.evaluate import Decision, decide, in_flow_set
 from ...core.flow import Flow, flow_problem
-from ...core.model import (Direction, FlowSet, Group, GroupKey, Instance, Policy, Rule, Semantics,
-                           Target)
-from ...engines.boxes.certify import (DIR, DPORT, FAM, LOCAL, NIC, PEER, PROTO, SPORT, EndLayout,
-                                      Layout, Piece, decide_region, flowset_boxes,
-                                      flowset_group_keys, layout_for, rule_boxes, well_formed)
+from ...core.model import (
+    Direction,
+    FlowSet,
+    Group,
+    GroupKey,
+    Instance,
+    Policy,
+    Rule,
+    Semantics,
+    Target,
+)
+from ...engines.boxes.certify import (
+    DIR,
+    DPORT,
+    FAM,
+    LOCAL,
+    NIC,
+    PEER,
+    PROTO,
+    SPORT,
+    EndLayout,
+    Layout,
+    Piece,
+    decide_region,
+    flowset_boxes,
+    flowset_group_keys,
+    layout_for,
+    rule_boxes,
+    well_formed,
+)
 from ...engines.boxes.intervals import Box, Budget, BudgetExceeded, Intervals, carve, disjoint
 from ...engines.boxes.merge import BoxView, describe, merge_boxes, witness
 from ...engines.boxes.narrow import Narrowing
-from ...engines.z3.encode import (SymFlow, accepted, atom_var, flow_set, peer_side, single_sides,
-                                  single_view)
+from ...engines.z3.encode import (
+    SymFlow,
+    accepted,
+    atom_var,
+    flow_set,
+    peer_side,
+    single_sides,
+    single_view,
+)
 from ...engines.z3.encode import well_formed as z3_well_formed
 from ...engines.z3.solve import SolverUnknown, make_solver, require
 from ...engines.z3.witness import decode

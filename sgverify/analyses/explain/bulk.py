@@ -21,24 +21,45 @@ from ...core.model import GroupKey, Policy, Target
 from .flowlog import Comparison, Record, RecordError, compare, member_addresses, record_flow
 
 
-def interface_for(policy: Policy, names: list[str], flow: Flow) -> Target:
+class Interfaces:
     """The interface a flow given without ``--target`` is decided on, never one that may
     not exist: the instance that owns the flow's interface-side address; with no instance
-    in the inputs, their one group (``default_target``). E115 when none or several."""
-    if not policy.instances:
-        return default_target(policy, names)
-    owners = [i for i in policy.instances
-              if (i.private | i.public).contains(flow.family, flow.local_ip)]
-    if len(owners) == 1:
-        return owners[0].target
-    addr = format_address(flow.family, flow.local_ip)
-    if owners:
-        raise InputError([Diagnostic.make("E115", f"{addr} is an address of several instances "
-                                          f"({', '.join(i.name for i in owners)}): choose one "
-                                          "with --target")])
-    raise InputError([Diagnostic.make("E115", f"no instance has the address {addr} (the "
-                                      "interface side of the flow): say which group or "
-                                      "instance it reaches with --target")])
+    in the inputs, their one group (``default_target``). Calling it raises E115 when no
+    instance or several own the address. Each instance's addresses are joined once and each
+    address's answer kept: a file of flows repeats its addresses."""
+
+    def __init__(self, policy: Policy, names: list[str]) -> None:
+        self.policy, self.names = policy, names
+        self._owned = [(i, i.private | i.public) for i in policy.instances]
+        self._answers: dict[tuple[int, int], Target | InputError] = {}
+
+    def __call__(self, flow: Flow) -> Target:
+        key = (flow.family, flow.local_ip)
+        hit = self._answers.get(key)
+        if hit is None:
+            try:
+                hit = self._find(flow.family, flow.local_ip)
+            except InputError as exc:
+                hit = exc
+            self._answers[key] = hit
+        if isinstance(hit, InputError):
+            raise hit
+        return hit
+
+    def _find(self, family: int, address: int) -> Target:
+        if not self._owned:
+            return default_target(self.policy, self.names)
+        owners = [i for i, space in self._owned if space.contains(family, address)]
+        if len(owners) == 1:
+            return owners[0].target
+        addr = format_address(family, address)
+        if owners:
+            raise InputError([Diagnostic.make("E115", f"{addr} is an address of several "
+                                              f"instances ({', '.join(i.name for i in owners)})"
+                                              ": choose one with --target")])
+        raise InputError([Diagnostic.make("E115", f"no instance has the address {addr} (the "
+                                          "interface side of the flow): say which group or "
+                                          "instance it reaches with --target")])
 
 
 def default_target(policy: Policy, names: list[str]) -> Target:
@@ -97,7 +118,7 @@ class FlowLine:
 def explain_flows(policy: Policy, target: Target | Callable[[Flow], Target],
                   numbered: Iterable[tuple[int, object]]) -> Iterator[FlowLine]:
     """Decide each flow of ``numbered`` (line number, parsed JSON or DataError) on
-    ``target``, or on the interface ``target(flow)`` picks for it (``interface_for``)."""
+    ``target``, or on the interface ``target(flow)`` picks for it (``Interfaces``)."""
     choose = target if callable(target) else (lambda _flow: target)
     compiled_for: dict[int, tuple[Target, Compiled]] = {}
     groups = group_resolver(policy)

@@ -25,8 +25,17 @@ from ...core.addresses import V4, V6
 from ...core.evaluate import Decision
 from ...core.evaluate_fast import Compiled
 from ...core.flow import Flow
-from ...core.model import (ICMP, ICMPV6, PORT_PROTOCOLS, Action, Direction, GroupKey, Nic, Policy,
-                           Target)
+from ...core.model import (
+    ICMP,
+    ICMPV6,
+    PORT_PROTOCOLS,
+    Action,
+    Direction,
+    GroupKey,
+    Nic,
+    Policy,
+    Target,
+)
 from ...core.numbers import shown, whole
 
 FIELDS = ("version", "vswitch-id", "vm-id", "vpc-id", "account-id", "eni-id", "region",

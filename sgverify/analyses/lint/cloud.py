@@ -6,9 +6,21 @@ them, so they are checked here again.
 
 from __future__ import annotations
 
-from ...core.model import (MAX_GROUPS_PER_INTERFACE, MAX_PORT, MIN_PORT, PORT_PROTOCOLS, Group,
-                           GroupKey, GroupType, Instance, Network, Nic, Policy, Rule,
-                           protocol_name)
+from ...core.model import (
+    MAX_GROUPS_PER_INTERFACE,
+    MAX_PORT,
+    MIN_PORT,
+    PORT_PROTOCOLS,
+    Group,
+    GroupKey,
+    GroupType,
+    Instance,
+    Network,
+    Nic,
+    Policy,
+    Rule,
+    protocol_name,
+)
 from .findings import Involved, LintFinding
 
 MAX_RULES_PER_GROUP = 200

@@ -29,6 +29,7 @@ from ...core.evaluate import Decision, decide, rule_matches
 from ...core.flow import Flow, flow_problem
 from ...core.model import TCP, Action, Direction, GroupKey, GroupType, Rule, Semantics, Target
 from ...engines.boxes.certify import DIR, FAMILIES, Layout, Piece, decide_region, well_formed
+from ...engines.boxes.certify import layout_for as targets_layout
 from ...engines.boxes.intervals import Box, Budget, addr_intervals, carve, point
 from ...engines.boxes.merge import describe, merge_boxes, volume, witness
 from ...engines.boxes.narrow import Narrowing
@@ -61,13 +62,8 @@ class ShadowResult:
 
 
 def layout_for(target: Target) -> Layout:
-    keys: set[GroupKey] = set(target.group_keys)
-    atoms: set[str] = set()
-    for g in target.groups:
-        for r in g.rules:
-            keys |= r.peer.groups
-            atoms |= set(r.unknowns)
-    return Layout(tuple(sorted(keys)), tuple(sorted(atoms)))
+    """The box layout of one interface's flows (``certify.layout_for``)."""
+    return targets_layout([target], ())
 
 
 @dataclass(frozen=True)

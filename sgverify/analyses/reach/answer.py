@@ -16,8 +16,14 @@ from ...core.evaluate import Decision
 from ...core.flow import Flow
 from ...core.model import Direction, Instance, Policy
 from ...core.result import Evidence
-from ...engines.atoms.matrix import (REACHABLE, UNKNOWN, UNREACHABLE, PairWitness, Query,
-                                     ReachMatrix)
+from ...engines.atoms.matrix import (
+    REACHABLE,
+    UNKNOWN,
+    UNREACHABLE,
+    PairWitness,
+    Query,
+    ReachMatrix,
+)
 from ...engines.atoms.services import ServiceSpace
 from .exposure import Exposure, InternetWitness, exposures
 from .external import remap, stand_in

@@ -20,8 +20,19 @@ from ...core.addresses import INTERNET, AddrSpace
 from ...core.diagnostics import InternalError
 from ...core.evaluate import Decision, decide_all, definitely
 from ...core.flow import Flow, flow_problem
-from ...core.model import (Direction, Group, GroupKey, Instance, Network, Nic, Policy, PortRange,
-                           Rule, Service, Target)
+from ...core.model import (
+    Direction,
+    Group,
+    GroupKey,
+    Instance,
+    Network,
+    Nic,
+    Policy,
+    PortRange,
+    Rule,
+    Service,
+    Target,
+)
 from ...core.parallel import can_fork, pmap_shared
 from .atoms import FAMILIES, Atoms, Cuts, nice_address
 from .membership import accepting

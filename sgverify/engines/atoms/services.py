@@ -13,8 +13,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ...core.addresses import V4, V6
-from ...core.model import (GRE, ICMP, ICMPV6, MAX_PORT, PORT_PROTOCOLS, TCP, UDP, PortRange, Rule,
-                           Service, protocol_name)
+from ...core.model import (
+    GRE,
+    ICMP,
+    ICMPV6,
+    MAX_PORT,
+    PORT_PROTOCOLS,
+    TCP,
+    UDP,
+    PortRange,
+    Rule,
+    Service,
+    protocol_name,
+)
 
 PORT_PROTOS = (TCP, UDP)
 PREFERRED = (ICMP, ICMPV6, GRE)  # non-port protocols shown first, in this order

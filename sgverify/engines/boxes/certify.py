@@ -14,12 +14,44 @@ from typing import Iterable, Mapping, Sequence
 
 from ...core.addresses import INTERNET, MAX, V4, V6
 from ...core.flow import Flow
-from ...core.model import (ICMP, ICMPV6, PORT_PROTOCOLS, TCP, Action, Assertion, Check,
-                           CompareAssertion, Direction, EndpointTerm, FlowAssertion, FlowSet,
-                           GroupKey, GroupType, Network, Nic, PortRange, ReachAssertion, Rule,
-                           Semantics, Target)
-from .intervals import (Box, Budget, BudgetExceeded, Intervals, addr_intervals, box_and, carve,
-                        disjoint, iv, iv_sub, lowest, normalise, point)
+from ...core.model import (
+    ICMP,
+    ICMPV6,
+    PORT_PROTOCOLS,
+    TCP,
+    Action,
+    Assertion,
+    Check,
+    CompareAssertion,
+    Direction,
+    EndpointTerm,
+    FlowAssertion,
+    FlowSet,
+    GroupKey,
+    GroupType,
+    Network,
+    Nic,
+    PortRange,
+    ReachAssertion,
+    Rule,
+    Semantics,
+    Target,
+)
+from .intervals import (
+    Box,
+    Budget,
+    BudgetExceeded,
+    Intervals,
+    addr_intervals,
+    box_and,
+    carve,
+    disjoint,
+    iv,
+    iv_sub,
+    lowest,
+    normalise,
+    point,
+)
 from .intervals import cross as _cross
 
 DIR, NIC, FAM, PROTO, DPORT, SPORT, PEER, LOCAL = range(8)

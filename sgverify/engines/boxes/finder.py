@@ -16,13 +16,38 @@ from dataclasses import dataclass, field, replace
 
 from ...core.addresses import ANY, V4, V6
 from ...core.flow import Flow
-from ...core.model import (Action, Check, Direction, FlowAssertion, FlowSet, Group, GroupKey, Nic,
-                           Policy, Rule, Target, flowset_keys)
+from ...core.model import (
+    Action,
+    Check,
+    Direction,
+    FlowAssertion,
+    FlowSet,
+    Group,
+    GroupKey,
+    Nic,
+    Policy,
+    Rule,
+    Target,
+    flowset_keys,
+)
 from .canonical import canonical
 from .certify import EndLayout, Layout, flowset_boxes
 from .intervals import Budget, carve
-from .search import (DIR, DPORT, NIC, PEER, PROTO, SPORT, default_accepts, pinned_groups, region,
-                     region_layout, search_all, set_boxes, steps)
+from .search import (
+    DIR,
+    DPORT,
+    NIC,
+    PEER,
+    PROTO,
+    SPORT,
+    default_accepts,
+    pinned_groups,
+    region,
+    region_layout,
+    search_all,
+    set_boxes,
+    steps,
+)
 
 BOX_BUDGET = 200_000
 DIRECTIONS = (Direction.INGRESS, Direction.EGRESS)

@@ -15,8 +15,18 @@ from typing import Any
 
 from ...core.addresses import INTERNET, MAX, PRIVATE_V4, V4, V6, AddrRange, AddrSpace
 from ...core.flow import Flow
-from ...core.model import (GRE, ICMP, ICMPV6, PORT_PROTOCOLS, TCP, UDP, Direction, GroupKey, Nic,
-                           protocol_name)
+from ...core.model import (
+    GRE,
+    ICMP,
+    ICMPV6,
+    PORT_PROTOCOLS,
+    TCP,
+    UDP,
+    Direction,
+    GroupKey,
+    Nic,
+    protocol_name,
+)
 from .certify import DIR, DPORT, FAM, LOCAL, NIC, PEER, PROTO, SPORT, Layout
 from .intervals import Box, Intervals, addr_intervals, iv_and, iv_sub, normalise
 

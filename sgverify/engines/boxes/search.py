@@ -18,13 +18,39 @@ from dataclasses import dataclass, replace
 
 from ...core.addresses import INTERNET, PRIVATE_V4, V4, V6, AddrSpace
 from ...core.flow import Flow
-from ...core.model import (GRE, ICMP, ICMPV6, PORT_PROTOCOLS, TCP, UDP, Action, Direction, FlowSet,
-                           GroupKey, GroupType, Nic, PortRange, Rule, Semantics, Target,
-                           flowset_keys)
+from ...core.model import (
+    GRE,
+    ICMP,
+    ICMPV6,
+    PORT_PROTOCOLS,
+    TCP,
+    UDP,
+    Action,
+    Direction,
+    FlowSet,
+    GroupKey,
+    GroupType,
+    Nic,
+    PortRange,
+    Rule,
+    Semantics,
+    Target,
+    flowset_keys,
+)
 from .certify import FAMILIES as BOX_FAMILIES
 from .certify import FULL, EndLayout, Layout, flowset_boxes, group_region, rule_boxes, well_formed
-from .intervals import (Box, Budget, Intervals, addr_intervals, box_and, carve, disjoint, iv_and,
-                        normalise, point)
+from .intervals import (
+    Box,
+    Budget,
+    Intervals,
+    addr_intervals,
+    box_and,
+    carve,
+    disjoint,
+    iv_and,
+    normalise,
+    point,
+)
 from .intervals import cross as _cross
 
 DIR, NIC, FAM, PROTO, DPORT, SPORT, PEER, LOCAL = range(8)

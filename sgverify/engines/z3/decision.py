@@ -14,8 +14,20 @@ from typing import Callable, Iterable
 import z3  # type: ignore[import-untyped]
 
 from ...core.addresses import INTERNET, MAX, V4, V6, AddrSpace
-from ...core.model import (MAX_PORT, MIN_PORT, TCP, Action, Direction, GroupKey, GroupType, Nic,
-                           PortRange, Rule, Semantics, Target)
+from ...core.model import (
+    MAX_PORT,
+    MIN_PORT,
+    TCP,
+    Action,
+    Direction,
+    GroupKey,
+    GroupType,
+    Nic,
+    PortRange,
+    Rule,
+    Semantics,
+    Target,
+)
 
 TRUE, FALSE = "true", "false"
 

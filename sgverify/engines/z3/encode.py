@@ -14,9 +14,24 @@ from typing import Callable, Iterable
 import z3  # type: ignore[import-untyped]
 
 from ...core.addresses import MAX, V4, V6, AddrSpace
-from ...core.model import (ICMP, ICMPV6, MAX_PORT, MIN_PORT, PORT_PROTOCOLS, TCP, UDP, Direction,
-                           EndpointTerm, FlowSet, GroupKey, Network, Nic, PortRange, Semantics,
-                           Target)
+from ...core.model import (
+    ICMP,
+    ICMPV6,
+    MAX_PORT,
+    MIN_PORT,
+    PORT_PROTOCOLS,
+    TCP,
+    UDP,
+    Direction,
+    EndpointTerm,
+    FlowSet,
+    GroupKey,
+    Network,
+    Nic,
+    PortRange,
+    Semantics,
+    Target,
+)
 from .decision import DecisionText
 
 
