@@ -15,7 +15,7 @@ from ..core.result import Result, Verdict
 from ..engines.boxes.certify import NotCertified, violation_exists
 from .fleet import check_fleet
 from .prover import Z3Prover
-from .verdicts import guarded, internal_error
+from .verdicts import guarded, internal_error, with_source_port_note
 
 
 @dataclass
@@ -45,6 +45,7 @@ class Checker:
             result = self.z3.run(assertion)
         if self.certify:
             result = self._certified(result)
+        result = with_source_port_note(result)
         return replace(result, elapsed=time.perf_counter() - start)
 
     def _certified(self, r: Result) -> Result:

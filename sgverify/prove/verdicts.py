@@ -7,6 +7,7 @@ prover all build their results here, so the same outcome reads the same whicheve
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from typing import Callable, Iterable
 
 from ..core.diagnostics import REPORT_BUGS, InternalError
@@ -34,6 +35,8 @@ TCP25_NOTE = ("ECS blocks outbound TCP 25 by default whatever the rules say; thi
 REACH_NOTE = ("instance-to-instance results assume both interfaces share one internal network; "
               "routing between VPCs, NAT and public-address translation are outside the model")
 VACUOUS = "vacuous: the flow set is empty on this interface"
+ANY_SOURCE_PORT = ("the source port shown is only the preferred pick: no rule or flow set involved "
+                   "names a source port, so any source port gives the same verdict")
 
 # What the shown flow does, for a violated one-interface assertion of each check.
 VIOLATION = {Check.ALL_ALLOWED: "this flow is dropped", Check.ALL_DENIED: "this flow is accepted",
@@ -67,6 +70,37 @@ def flow_notes(sem: Semantics, flow: Flow, extra: tuple[str, ...] = ()) -> tuple
             and TCP25_NOTE not in notes):
         notes.append(TCP25_NOTE)
     return tuple(notes)
+
+
+def _flow_sets(a: Assertion) -> Iterable[FlowSet]:
+    """Every flow set an assertion holds (its flows, its 'only' set, ...), one level deep."""
+    for f in fields(a):
+        value = getattr(a, f.name)
+        if isinstance(value, FlowSet):
+            yield value
+
+
+def source_port_free(r: Result) -> bool:
+    """True when the shown flow's source port cannot matter: it has one, the evidence
+    names every interface that decided it, and neither their rules nor the assertion's
+    flow sets constrain source ports (then every other source port is decided, and lies in
+    or out of the sets, exactly as this one)."""
+    if r.flow is None or r.flow.src_port is None or not r.evidence:
+        return False
+    if any(e.flow.src_port != r.flow.src_port for e in r.evidence):
+        return False
+    if any(rule.source_ports is not None for e in r.evidence for g in e.target.groups
+           for rule in g.rules):
+        return False
+    return all(fs.source_ports is None for fs in _flow_sets(r.assertion))
+
+
+def with_source_port_note(r: Result) -> Result:
+    """``r`` with the note that its flow's source port is only the preferred pick, when
+    any source port would do (``source_port_free``)."""
+    if ANY_SOURCE_PORT in r.notes or not source_port_free(r):
+        return r
+    return replace(r, notes=r.notes + (ANY_SOURCE_PORT,))
 
 
 def unresolved_names(target: Target) -> tuple[str, ...]:
