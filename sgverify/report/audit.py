@@ -52,6 +52,24 @@ def detail_lines(r: ControlResult) -> list[str]:
     return lines
 
 
+def severity_word(c: Control, r: ControlResult) -> str:
+    """What a compiler would call this result: a violation at its control's level, an
+    unknown a warning, a waiver a note."""
+    if r.status == "violated":
+        return LEVEL[c.severity]
+    return {"unknown": "warning", "error": "error", "waived": "note"}.get(r.status, r.status)
+
+
+def result_line(path: str, c: Control, r: ControlResult, style: Style) -> str:
+    """``file:line:col: error[SGV101]: violated: group web: <title>``, so that editors and
+    CI annotate it (the inventory's path when the subject has no place of its own)."""
+    where = str(r.subject.span) if r.subject.span else path
+    sev = severity_word(c, r)
+    code = "" if r.status == "proved" else f"[{c.id}]"
+    return (f"{where}: {style(sev, _STYLE.get(sev, sev))}{code}: "
+            f"{style(r.status, _STYLE[r.status])}: {r.subject}: {c.title}")
+
+
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
@@ -73,12 +91,10 @@ def render_text(report: AuditReport, style: Style, *, verbose: bool = False,
         for r in mine:
             if r.status == "proved" and not verbose:
                 continue
-            mark = style(f"{r.status:<8}", _STYLE[r.status])
-            where = f"  ({r.subject.span})" if r.subject.span else ""
-            out.append(f"  {mark} {r.subject}{where}")
+            out.append(result_line(report.path, c, r, style))
             if r.status == "proved":
                 continue
-            out += [f"      {line}" for line in detail_lines(r)]
+            out += [f"    {line}" for line in detail_lines(r)]
         if not mine:
             out.append("  (no group or interface selected)")
         out.append("  => " + ", ".join(f"{n[s]} {s}" for s in STATUSES if n[s] or s in ("proved", "violated")))

@@ -12,6 +12,8 @@ one passing JUnit case (there may be millions).
 
 from __future__ import annotations
 
+from typing import Callable
+
 from ..analyses.reach.answer import Answer, Axis, Pair
 from ..core.diagnostics import Span
 from ..core.model import Policy
@@ -116,4 +118,19 @@ def render_reach(fmt: str, style: Style, answer: Answer, run: RunReport, timing:
         return render_sarif(run, timing)
     if fmt == "junit":
         return render_cases(run, reach_suites(run, answer), timing)
-    return render_text(answer, style, timing)
+    return render_text(answer, style, timing, pair_leads(run, style))
+
+
+_SEVERITY = {Outcome.FAILED: "error", Outcome.UNKNOWN: "warning", Outcome.NOTE: "note",
+             Outcome.ERROR: "error", Outcome.PASSED: "note"}
+
+
+def pair_leads(run: RunReport, style: Style) -> Callable[[Pair], str]:
+    """For each pair, ``file:line:col: severity[CODE]: `` of its first finding: the place
+    of its receiver (or sender, or the inventory) and what the gate made of it."""
+    leads: dict[int, str] = {}
+    for f in run.findings():
+        if isinstance(f.payload, Pair) and id(f.payload) not in leads:
+            sev = _SEVERITY[f.outcome]
+            leads[id(f.payload)] = f"{f.location or f.file}: {style(sev, sev)}[{f.code}]: "
+    return lambda p: leads.get(id(p), "")
