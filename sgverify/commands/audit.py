@@ -187,9 +187,9 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         if o.format == "json":
             return render_json(audit, code, timing)
         if o.format == "sarif":
-            return render_sarif(run_report(audit, fail_on, elapsed), timing)
+            return render_sarif(run_report(audit, fail_on, elapsed, args.root), timing)
         if o.format == "junit":
-            return render_junit(run_report(audit, fail_on, elapsed), timing)
+            return render_junit(run_report(audit, fail_on, elapsed, args.root), timing)
         if o.format == "html":
             return render_html(audit=audit, reach=matrix, timing=timing)
         return render_text(audit, style, verbose=args.verbose, timing=timing)

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import IO, Callable, Sequence
 
 from ..core.diagnostics import Diagnostic
-from ..core.files import display_path, file_problem, missing_reason
+from ..core.files import display_path, file_problem, missing_reason, project_root
 from ..core.model import Semantics
 from ..core.parallel import default_jobs
 from ..core.result import SpecReport
@@ -227,7 +227,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     show_progress = bool(getattr(stderr, "isatty", lambda: False)()) and not any(
         o.file is None and o.format != "text" for o in outputs)
     settings_key = CheckSettings(int(conf.timeout * 1000), args.certify, args.allow_outside_includes)
-    folder = folder_from(args.cache_dir, args.no_cache)
+    folder = folder_from(args.cache_dir, args.no_cache, project_root(files[0]) if files else None)
     cache = ResultCache(folder, settings_key) if folder and files else None
     if cache is not None and not cache.usable():
         stderr.write(f"sgverify: warning: {display_path(cache.top)} is not a cache folder that "
@@ -266,7 +266,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         found, baseline_notes = apply_baseline(found, previous, shown or "")
         notes += baseline_notes
     elapsed = None if args.no_timing else time.perf_counter() - started
-    report = RunReport(NAME, found, fail_on, notes, shown, elapsed)
+    report = RunReport(NAME, found, fail_on, notes, shown, elapsed, root=args.root)
     timing = not args.no_timing
     write_reports(outputs, lambda o, style: render(report, o, style, args.quiet, timing),
                   stdout, args.color)

@@ -190,11 +190,12 @@ def control_rule(c: Control) -> RuleInfo:
                     SECURITY_SEVERITY[c.severity])
 
 
-def run_report(report: AuditReport, fail_on: FailOn, elapsed: float | None) -> RunReport:
+def run_report(report: AuditReport, fail_on: FailOn, elapsed: float | None,
+               root: str | None = None) -> RunReport:
     findings = tuple(finding(report.path, r) for r in report.results)
     files = with_fingerprints([FileReport(report.path, findings, tuple(report.notes),
                                           dict(report.sources))])
-    return RunReport("audit", files, fail_on, elapsed=elapsed,
+    return RunReport("audit", files, fail_on, elapsed=elapsed, root=root,
                      rules=tuple(control_rule(c) for c in report.controls))
 
 

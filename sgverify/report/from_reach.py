@@ -78,7 +78,8 @@ def _pair_findings(p: Pair, path: str, policy: Policy, fail_if_reachable: bool,
 
 
 def reach_run(answer: Answer, policy: Policy, path: str, fail_if_reachable: bool,
-              allow_unknown: bool, elapsed: float | None) -> RunReport:
+              allow_unknown: bool, elapsed: float | None,
+              root: str | None = None) -> RunReport:
     """The findings of one ``reach`` answer about the inventory ``path``."""
     found: list[Finding] = []
     for p in answer.pairs:
@@ -94,7 +95,7 @@ def reach_run(answer: Answer, policy: Policy, path: str, fail_if_reachable: bool
     label = ("reachable" if fail_if_reachable else "none") + ("" if allow_unknown else "+unknown")
     return RunReport("reach", with_fingerprints([FileReport(path, tuple(found))]),
                      FailOn.UNKNOWN, elapsed=elapsed, rules=rules(), fail_on_label=label,
-                     summary=summary)
+                     summary=summary, root=root)
 
 
 def reach_suites(run: RunReport, answer: Answer) -> list[Suite]:
