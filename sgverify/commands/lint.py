@@ -33,6 +33,7 @@ from ..report.from_lint import lint_fails, lint_files, rules, summary
 from ..report.gate import EXIT_ERROR, FailOn, run_exit_code
 from ..report.lint import render_lint
 from ..report.progress import ProgressBar
+from ..report.suppressed import apply_suppressions
 from ..report.text import render_diagnostic
 from .common import (
     add_input_arguments,
@@ -194,13 +195,15 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
                          "(--select / --ignore)\n")
     found = lint_files(reports, args.fail_on, [rep.sources for rep in loaded])
     previous_shown = display_path(args.baseline) if args.baseline else None
+    found, notes = apply_suppressions(found, sources, [c for c in CODES
+                                                       if chosen(c, args.select, args.ignore)])
     if args.write_baseline:
         written = write_baseline(args.write_baseline, found, GATE, previous, stderr)
         if written is not None:
             previous, previous_shown = written, display_path(args.write_baseline)
-    notes: tuple[RunNote, ...] = ()
     if previous is not None:
-        found, notes = apply_baseline(found, previous, previous_shown or "")
+        found, stale = apply_baseline(found, previous, previous_shown or "")
+        notes += stale
     elapsed = None if args.no_timing else time.perf_counter() - started
     report = _run_report(found, args.fail_on, notes, previous_shown, elapsed, args.root)
     write_reports(outputs, lambda o, style: render_lint(o.format, style, report, reports, sources,

@@ -172,6 +172,8 @@ def finding(path: str, r: ControlResult) -> Finding:
                    related=deciding_places(res), elapsed=r.elapsed,
                    baselined=r.waiver.reason if r.waiver is not None else None,
                    accepted_by="waived", payload=res,
+                   properties=(("suppressed_at", r.waiver.origin),)
+                   if r.waiver is not None and r.waiver.inline else (),
                    level=LEVEL[c.severity] if r.verdict is Verdict.VIOLATED else None)
 
 

@@ -113,8 +113,8 @@ def message_text(f: Finding, run: RunReport) -> str:
     lines = [head] + list(f.details)
     lines += [f"note: {n}" + (f" ({s})" if s else "") for s, n in f.notes]
     if f.baselined is not None:
-        if f.accepted_by == "baselined":  # an audit's waiver is among its details already
-            lines.append(f"baselined: {f.baselined}")
+        if f.accepted_by != "waived":  # an audit's waiver is among its details already
+            lines.append(f"{f.accepted_by}: {f.baselined}")
     elif relaxed(f, run.fail_on):
         lines.append(f"not verified: this passes only because of --fail-on {run.fail_on.value}")
     return "\n".join(lines)
@@ -136,8 +136,10 @@ def result_json(f: Finding, run: RunReport, rule_index: dict[str, int],
             for i, (span, m) in enumerate(related, 1)]
     if f.fingerprint is not None:
         out["partialFingerprints"] = {FINGERPRINT_KEY: f.fingerprint}
-    if f.baselined is not None:
-        out["suppressions"] = [{"kind": "external", "status": "accepted",
+    if f.baselined is not None:  # a baseline or waiver outside the source, or a comment in it
+        inline = f.accepted_by == "suppressed" or f.prop("suppressed_at") is not None
+        kind = "inSource" if inline else "external"
+        out["suppressions"] = [{"kind": kind, "status": "accepted",
                                 "justification": f.baselined}]
     props: dict[str, Any] = {"file": artifact_path(f.file, run.root),
                              "fails": fails(f, run.fail_on)}
