@@ -11,7 +11,7 @@ from .common import (MANIFEST, PROVIDERS, Pulled, PullError, PullRequest, is_man
                      parse_uri, write_pulled)
 
 __all__ = ["MANIFEST", "PROVIDERS", "PullError", "PullRequest", "Pulled", "is_manifest",
-           "parse_uri", "pull", "pull_uri", "write_pulled"]
+           "forget", "parse_uri", "pull", "pull_uri", "write_pulled"]
 
 _PULLED: dict[PullRequest, Pulled] = {}  # one pull per URI per process (check: many specs)
 
@@ -20,6 +20,11 @@ def pull(request: PullRequest, progress: Callable[[str], None] = lambda _: None)
     """Read what ``request`` names from its cloud (PullError when it cannot finish)."""
     module = {"aliyun": aliyun, "aws": aws}[request.provider]
     return module.pull(request, progress)
+
+
+def forget() -> None:
+    """Drop the inventories pulled so far: the next ``pull_uri`` reads the cloud again."""
+    _PULLED.clear()
 
 
 def pull_uri(uri: str, progress: Callable[[str], None] = lambda _: None) -> Pulled:
