@@ -85,7 +85,7 @@ def run(argv: Sequence[str] | None = None, stdout: IO[str] | None = None,
     if any(is_live_uri(a) for a in argv):
         # lazy: the live-inventory code only when a live URI is given; each run pulls
         # afresh (the estate may have changed since an earlier run in this process)
-        from .cloud.live import forget
+        from .cloud.live.fetch import forget
         forget()
     try:
         return int(command.run(args, stdout, stderr))

@@ -24,8 +24,9 @@ from ..core.files import Limits, display_path, is_live_uri, paused_gc, read_text
 from ..lang.syntax import Document
 from . import aliyun, aws, hcl, ros, terraform
 from .assemble import Batch, Known
-from .live import PullError, is_manifest, pull_uri
 from .jsondoc import DataError, Located, parse_json
+from .live.common import PullError, is_manifest
+from .live.fetch import pull_uri
 from .source import LIMIT, SYNTAX, UNREADABLE, Node, Sink, Src
 from .yamldoc import parse_yaml
 

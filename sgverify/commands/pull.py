@@ -9,8 +9,15 @@ import os
 import textwrap
 from typing import IO
 
-from ..cloud.live import PROVIDERS, PullError, PullRequest, pull, write_pulled
-from ..cloud.live.common import ENDPOINT_ENV, budget_from_env
+from ..cloud.live.common import (
+    ENDPOINT_ENV,
+    PROVIDERS,
+    PullError,
+    PullRequest,
+    budget_from_env,
+    write_pulled,
+)
+from ..cloud.live.fetch import pull
 from ..report.gate import EXIT_ERROR, EXIT_OK
 from ..report.pull import render_pull
 from .common import add_color_argument, positive_int, seconds, write_text

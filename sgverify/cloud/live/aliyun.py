@@ -42,9 +42,9 @@ def _sdk() -> tuple[Any, Any, Any, Any, Any]:
         # lazy: the Alibaba Cloud SDK is an optional extra, needed only to pull
         from alibabacloud_credentials.client import Client as Credentials
         from alibabacloud_ecs20140526 import models
-        from alibabacloud_ecs20140526.client import Client
+        # the runtime options class the client's methods take (darabonba's, re-exported)
+        from alibabacloud_ecs20140526.client import Client, RuntimeOptions
         from alibabacloud_tea_openapi.utils_models import Config
-        from darabonba.runtime import RuntimeOptions
     except ImportError as exc:
         raise PullError("E006", f"pulling from Alibaba Cloud needs the Alibaba Cloud SDK, which "
                         f"is not installed ({exc.name or exc}): {INSTALL}") from None

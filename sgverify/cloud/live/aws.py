@@ -35,7 +35,7 @@ def _boto3() -> Any:
     try:
         # lazy: boto3 is an optional extra, needed only to pull from AWS
         import boto3
-        from botocore.config import Config
+        from boto3.session import Config  # botocore's, as boto3 re-exports it
     except ImportError as exc:
         raise PullError("E006", f"pulling from AWS needs boto3, which is not installed "
                         f"({exc.name or exc}): {INSTALL}") from None
