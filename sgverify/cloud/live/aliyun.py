@@ -75,8 +75,16 @@ def _status(exc: Exception) -> int:
     return 0
 
 
+def _credentials_missing(exc: Exception) -> bool:
+    """The credential chain found nothing (raised when the first call signs)."""
+    inner = getattr(exc, "inner_exception", None)
+    return any(type(e).__name__ == "CredentialException" for e in (exc, inner) if e is not None)
+
+
 def transient(exc: Exception) -> bool:
     """Throttling, a 5xx, or no answer at all (connection refused or dropped, timeout)."""
+    if _credentials_missing(exc):
+        return False
     code = _code(exc)
     if code.startswith(TRANSIENT_CODES) or _status(exc) >= 500 or _status(exc) == 429:
         return True
@@ -92,15 +100,9 @@ class Session:
         client_cls, self.models, config_cls, runtime_cls, credentials = _sdk()
         self.region = region
         self.retrier = retrier
-        try:
-            config = config_cls(credential=credentials(), region_id=region,
-                                read_timeout=30_000, connect_timeout=10_000,
-                                user_agent="sgverify-pull")
-        except Exception as exc:  # the credential chain found nothing usable
-            raise PullError("E007", f"no Alibaba Cloud credentials ({exc}); set "
-                            "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, "
-                            "a profile in ~/.alibabacloud/credentials, or run on ECS with a RAM "
-                            "role (docs/pull.md)") from None
+        # the credential chain is asked when the first call is signed (failure() below)
+        config = config_cls(credential=credentials(), region_id=region, read_timeout=30_000,
+                            connect_timeout=10_000, user_agent="sgverify-pull")
         if request.endpoint:
             url = urlsplit(request.endpoint if "://" in request.endpoint
                            else "https://" + request.endpoint)
@@ -125,6 +127,13 @@ class Session:
         code, status = _code(exc), _status(exc)
         message = str(getattr(exc, "message", "") or exc).strip()
         where = f"in region {self.region}"
+        if _credentials_missing(exc):
+            inner = getattr(exc, "inner_exception", None) or exc
+            return PullError("E007", f"{api} {where}: no Alibaba Cloud credentials "
+                             f"({getattr(inner, 'message', None) or inner}); set "
+                             "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, a "
+                             "profile (~/.alibabacloud/credentials, ~/.aliyun/config.json), or "
+                             "run on ECS with a RAM role (docs/pull.md)")
         if code.startswith(DENIED_CODES) or status == 403:
             if code.startswith(("InvalidAccessKeyId", "SignatureDoesNotMatch", "Incomplete")):
                 return PullError("E007", f"{api} {where} was refused: the credentials are not "
@@ -175,8 +184,7 @@ def pull(request: PullRequest, progress: Callable[[str], None] = lambda _: None,
     """Everything ``request`` names, read from Alibaba Cloud (PullError on any failure:
     nothing is returned half read)."""
     started = time.time()
-    calls = Calls()
-    retrier = retrier or Retrier(request.budget, calls)
+    retrier = retrier or Retrier(request.budget, Calls())
     calls = retrier.calls
     pulled = Pulled()
     counts = {"groups": 0, "rules": 0, "interfaces": 0, "prefix_lists": 0, "port_lists": 0}

@@ -104,8 +104,10 @@ class Retrier:
     time stays within its budget; anything else, or the budget spent, is PullError."""
 
     def __init__(self, budget: float, calls: Calls,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
-        self.deadline = time.monotonic() + budget
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.deadline = clock() + budget
         self.budget = budget
         self.calls = calls
         self.sleep = sleep
@@ -124,7 +126,7 @@ class Retrier:
                 if not transient(exc):
                     raise failure(exc) from None
                 pause = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** attempt) * (0.5 + random.random() / 2)
-                if time.monotonic() + pause > self.deadline:
+                if self.clock() + pause > self.deadline:
                     err = failure(exc)
                     raise PullError(err.code, f"{err.message} (still failing after {attempt + 1} "
                                     f"attempt(s) within the pull's {self.budget:g} s; "
