@@ -336,3 +336,23 @@ def test_files_are_not_live_uris() -> None:
 def test_check_needs_specs_beside_a_live_inventory() -> None:
     code, _, err = cli("check", f"aliyun://{REGION}")
     assert code == 2 and "checked against .sgv specs" in err
+
+
+def test_progress_is_shown_on_a_terminal_only(tmp_path) -> None:
+    import io
+
+    from sgverify.cli import run
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    with FakeEcs(estate(4)) as server:
+        out, err = io.StringIO(), Terminal()
+        code = run(["pull", "aliyun", "--region", REGION, "--endpoint", server.url,
+                    "--output", str(tmp_path / "tty")], out, err)
+        assert code == 0
+        assert "\rcn-hangzhou: group 4/4 sg-bp1test000000000003" in err.getvalue()
+        assert err.getvalue().endswith("\r\033[K")  # the line is cleared at the end
+        code, _, plain = pull(server, tmp_path / "plain")
+        assert code == 0 and plain == ""
