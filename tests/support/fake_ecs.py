@@ -231,7 +231,11 @@ class FakeEcs:
 
     def _DescribeSecurityGroupAttribute(self, p: dict[str, str]) -> dict:
         g = next((g for g in self.estate.groups if g["SecurityGroupId"] == p["SecurityGroupId"]))
-        items, token = self._slice(g["Permissions"], p, self.rule_page)
+        rules = g["Permissions"]
+        if not g["VpcId"]:  # a classic group: one NIC type's rules at a time (intranet default)
+            nic = p.get("NicType") or "intranet"
+            rules = [r for r in rules if r.get("NicType", "internet") == nic]
+        items, token = self._slice(rules, p, self.rule_page)
         return attribute(g, items, token)
 
     def _DescribeNetworkInterfaces(self, p: dict[str, str]) -> dict:

@@ -264,24 +264,29 @@ def _list_groups(session: Session, request: PullRequest) -> list[dict]:
 
 def _group(session: Session, item: dict, size: int) -> dict:
     """One group: its DescribeSecurityGroupAttribute pages merged, with the listing's
-    type, name and VPC (the attribute call does not return the type)."""
+    type, name and VPC (the attribute call does not return the type). A classic group's
+    rules are asked for once per NIC type (the call returns one NIC type's at a time)."""
     gid = item["SecurityGroupId"]
     first: dict | None = None
     rules: list[dict] = []
-    token: str | None = None
-    seen: set[str] = set()
-    while True:
-        body = session.call("DescribeSecurityGroupAttribute", security_group_id=gid,
-                            direction="all", max_results=size, next_token=token)
-        first = first or body
-        rules += [keep(p, PERMISSION_FIELDS) for p in _items(body, "Permissions", "Permission")]
-        token = body.get("NextToken") or None
-        if not token:
-            break
-        if token in seen:
-            raise PullError("E007", f"DescribeSecurityGroupAttribute of {gid} in region "
-                            f"{session.region} returned the same NextToken twice")
-        seen.add(token)
+    for nic in ((None,) if item.get("VpcId") else ("intranet", "internet")):
+        token: str | None = None
+        seen: set[str] = set()
+        while True:
+            body = session.call("DescribeSecurityGroupAttribute", security_group_id=gid,
+                                direction="all", nic_type=nic, max_results=size,
+                                next_token=token)
+            first = first or body
+            rules += [keep(p, PERMISSION_FIELDS)
+                      for p in _items(body, "Permissions", "Permission")]
+            token = body.get("NextToken") or None
+            if not token:
+                break
+            if token in seen:
+                raise PullError("E007", f"DescribeSecurityGroupAttribute of {gid} in region "
+                                f"{session.region} returned the same NextToken twice")
+            seen.add(token)
+    assert first is not None
     group = keep(first, shapes.GROUP_FIELDS - {"RequestId", "NextToken", "Permissions"})
     for k in ("SecurityGroupType", "SecurityGroupName", "VpcId", "Description",
               "ResourceGroupId"):

@@ -356,3 +356,30 @@ def test_progress_is_shown_on_a_terminal_only(tmp_path) -> None:
         assert err.getvalue().endswith("\r\033[K")  # the line is cleared at the end
         code, _, plain = pull(server, tmp_path / "plain")
         assert code == 0 and plain == ""
+
+
+def test_a_classic_groups_rules_of_both_nic_types_arrive(tmp_path) -> None:
+    e = estate(3)
+    classic = e.groups[1]
+    classic["VpcId"] = ""
+    classic["Permissions"] = [
+        {"Direction": "ingress", "Policy": "Accept", "Priority": 1, "IpProtocol": "TCP",
+         "PortRange": "80/80", "SourceCidrIp": "0.0.0.0/0", "NicType": "internet"},
+        {"Direction": "ingress", "Policy": "Accept", "Priority": 1, "IpProtocol": "TCP",
+         "PortRange": "22/22", "SourceCidrIp": "10.0.0.0/8", "NicType": "intranet"},
+        {"Direction": "egress", "Policy": "Drop", "Priority": 2, "IpProtocol": "UDP",
+         "PortRange": "53/53", "DestCidrIp": "0.0.0.0/0", "NicType": "internet"}]
+    e.enis = [eni for eni in e.enis if classic["SecurityGroupId"] not in
+              eni["SecurityGroupIds"]["SecurityGroupId"]]
+    with FakeEcs(e) as server:
+        code, _, err = pull(server, tmp_path / "pulled")
+    assert code == 0, err
+    doc = json.loads((tmp_path / "pulled" / f"{classic['SecurityGroupId']}.json").read_text())
+    assert sorted(r["PortRange"] for r in doc["Permissions"]["Permission"]) == \
+        ["22/22", "53/53", "80/80"]
+    asked = [p.get("NicType") for a, p in server.calls if a == "DescribeSecurityGroupAttribute"
+             and p["SecurityGroupId"] == classic["SecurityGroupId"]]
+    assert sorted(asked) == ["internet", "intranet"]
+    code, out, err = cli("import", str(tmp_path / "pulled"), "--color", "never")
+    assert code == 0, err
+    assert "group app-1 (classic" in out and "nic internet" in out, out
