@@ -8,6 +8,10 @@ Formats (auto-detected from the file's extension and shape, or forced):
 - ``ros``: ROS templates, JSON or YAML, see ``ros``;
 - ``aws``: ``aws ec2 describe-security-groups`` JSON, verified under the AWS profile.
 
+A live inventory, ``aliyun://REGION[/VPC]`` or ``aws://REGION[/VPC]``, is pulled into
+memory through ``live`` and read as the files ``sgverify pull`` writes (docs/pull.md); the
+manifest of a pull folder is skipped.
+
 ``import_files`` reads the files of one run together (references may cross files) and
 returns syntax ``Document``s for the normal resolver, with every problem as a diagnostic
 naming the file, the line and the JSON path. ``docs/inputs.md`` documents each format.

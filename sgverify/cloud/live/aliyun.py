@@ -197,7 +197,7 @@ def pull(request: PullRequest, progress: Callable[[str], None] = lambda _: None,
         for n, item in enumerate(listed, 1):
             gid = item["SecurityGroupId"]
             progress(f"{region}: group {n}/{len(listed)} {gid}")
-            group = _group(session, item, request.page_size or RULES_PAGE)
+            group = _group(session, item, min(request.page_size or RULES_PAGE, RULES_PAGE))
             rules = group["Permissions"]["Permission"]
             for p in rules:
                 prefix_ids.update(str(p[k]) for k in ("SourcePrefixListId", "DestPrefixListId")
