@@ -263,9 +263,11 @@ class Batch:
     def finish(self) -> Assembled:
         sink = self.sink
         for g in self.groups:
-            if g.partial:
-                sink.error(BAD_RULE, g.at, f"rules are added to group {g.label}, which is not "
-                           "defined in the input: its other rules are unknown")
+            if g.partial or (not g.has_rules and g.rules):
+                sink.error(BAD_RULE, g.rules[0].at if g.rules else g.at, f"rules are added to "
+                           f"group {g.label}, which is "
+                           + (g.stub_reason if g.stub_reason else "not defined in the input")
+                           + ": its other rules are unknown")
                 continue
             if g.has_rules:
                 self._check_pages(g)
@@ -412,6 +414,8 @@ class Batch:
                     return PeerNode("group", f"group {ref.account}/{ref.gid}", name=ref.gid,
                                     account=ref.account)
                 g = self._stub(ref.gid, referrer, ref.at)
+        if g.partial or (not g.has_rules and g.rules):
+            return None  # E120 above: the group's own rules are unknown
         if not g.has_rules:
             self._declare(g, ref.at, g.stub_reason or "only listed (DescribeSecurityGroups), its "
                           "rules are not in the input")

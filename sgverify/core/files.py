@@ -29,8 +29,20 @@ class Limits:
     max_rules: int = 2_000_000  # all files of one spec together (memory stays bounded)
 
 
+LIVE_SCHEMES = ("aliyun://", "aws://")
+
+
+def is_live_uri(text: str) -> bool:
+    """Does ``text`` name a live cloud inventory (``aliyun://REGION[/VPC]``,
+    ``aws://REGION[/VPC]``), read through the cloud's API instead of from a file?"""
+    return text.lower().startswith(LIVE_SCHEMES)
+
+
 def display_path(path: str) -> str:
-    """Paths as shown to users: relative to the working directory when below it."""
+    """Paths as shown to users: relative to the working directory when below it (a live
+    inventory URI as written)."""
+    if is_live_uri(path):
+        return path
     if os.getcwd() == os.sep:
         return os.path.abspath(path)
     rel = os.path.relpath(path)
