@@ -358,10 +358,6 @@ def _opt(value: object) -> str:
 # ---------------------------------------------------------------- the box engine
 
 
-def _layout(targets: Sequence[Target], expect: FlowSet | None) -> Layout:
-    return layout_for(targets, flowset_group_keys(expect))
-
-
 def sides_of(local_groups: frozenset[GroupKey]) -> dict[Direction, tuple[EndLayout, EndLayout]]:
     """(source, destination) of a one-interface flow, per direction, on the layout."""
     peer, local = EndLayout(PEER, None, peer=True), EndLayout(LOCAL, local_groups)
@@ -423,9 +419,12 @@ def changed_cutters(layout: Layout, unit: Unit, old_sem: Semantics, new_sem: Sem
 
 
 def diff_unit(unit: Unit, old_sem: Semantics, new_sem: Semantics, expect: FlowSet | None = None,
-              budget_limit: int = DEFAULT_BUDGET, timeout_ms: int | None = DEFAULT_TIMEOUT_MS) -> UnitDiff:
-    """The complete difference on one interface (see the module docstring)."""
-    layout = _layout([unit.old, unit.new], expect)
+              budget_limit: int = DEFAULT_BUDGET, timeout_ms: int | None = DEFAULT_TIMEOUT_MS,
+              extra_keys: Sequence[GroupKey] = ()) -> UnitDiff:
+    """The complete difference on one interface (see the module docstring). ``extra_keys``:
+    more peer groups for the layout (a caller that reads the boxes against flow sets of
+    its own, as ``fix`` does with the assertions' flows)."""
+    layout = layout_for([unit.old, unit.new], flowset_group_keys(expect) | set(extra_keys))
     if expect is None and same_content(unit, old_sem, new_sem):
         # The same rules (by content) in the same frame under the same semantics decide
         # every flow alike: nothing to search, nothing to confirm (most units of a fleet).
