@@ -128,6 +128,7 @@ class FixOutcome:
     notes: tuple[str, ...] = ()
     elapsed: float = 0.0
     edit_counts: tuple[int, ...] = field(default=())  # sizes of repairs seen
+    candidates: tuple[Edit, ...] = ()  # the final pool the claim is about
 
     @property
     def violated(self) -> tuple[Result, ...]:
@@ -483,7 +484,8 @@ def repair(policy: Policy, before: Sequence[Result] | None = None, bound: int = 
                      f"repair; larger repairs or other candidates were not tried")
         status = "unknown" if s.unknown else "no-repair"
         return FixOutcome(status, tuple(results), bound=bound, sets_checked=s.checked,
-                          pool=len(s.pool), claim=claim, elapsed=time.perf_counter() - start)
+                          pool=len(s.pool), claim=claim, elapsed=time.perf_counter() - start,
+                          candidates=tuple(s.pool))
     best = ranked[0]
     smaller = "" if size == 1 else (f"no repair with fewer than {size} edits exists among the "
                                     f"{len(s.pool)} candidate edits generated from the "
@@ -500,7 +502,7 @@ def repair(policy: Policy, before: Sequence[Result] | None = None, bound: int = 
     final = _proved_again(policy, best, s)
     return FixOutcome(status, tuple(results), final, len(ranked), bound, s.checked, len(s.pool),
                       claim, None, (), time.perf_counter() - start,
-                      tuple(sorted({len(r.edits) for r in s.repairs})))
+                      tuple(sorted({len(r.edits) for r in s.repairs})), tuple(s.pool))
 
 
 def _proved_again(policy: Policy, best: Repair, s: _Search) -> Repair:
