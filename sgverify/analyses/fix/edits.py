@@ -559,6 +559,33 @@ def _additions(target: Target, region: Region, priorities: Sequence[int], reason
     return out
 
 
+def distinct_labels(policy: Policy, edits: Sequence[Edit]) -> tuple[Edit, ...]:
+    """``edits`` with the labels of added rules made unique within their groups (two
+    added rules were each labelled against the group alone)."""
+    used: dict[GroupKey, set[str | None]] = {g.key: {r.label for r in g.rules}
+                                             for g in policy.groups}
+    for e in edits:
+        used.setdefault(e.group, set()).update(r.label for r in e.new if e.old is not None)
+    out = []
+    for e in edits:
+        if e.old is not None:
+            out.append(e)
+            continue
+        new = []
+        for r in e.new:
+            label = r.label
+            if label in used[e.group]:
+                base = f"fix-{r.action.value}"
+                n = 1
+                while f"{base}-{n}" in used[e.group]:
+                    n += 1
+                label = f"{base}-{n}"
+            used[e.group].add(label)
+            new.append(replace(r, label=label))
+        out.append(replace(e, new=tuple(new)))
+    return tuple(out)
+
+
 def _new_label(g: Group, action: Action) -> str:
     used = {r.label for r in g.rules}
     base = f"fix-{action.value}"
@@ -599,7 +626,7 @@ def has_enterprise_reference(policy: Policy) -> bool:
                for g in policy.groups for r in g.rules)
 
 
-__all__ = ["Edit", "EditRefused", "Region", "apply_edits", "candidates", "interfaces",
+__all__ = ["Edit", "EditRefused", "distinct_labels", "Region", "apply_edits", "candidates", "interfaces",
            "assertion_targets", "region_of", "replace_groups", "still_violates",
            "subtract_ports", "intersect_ports", "peer_words", "address_words", "KINDS",
            "MAX_PRIORITY", "MIN_PRIORITY"]

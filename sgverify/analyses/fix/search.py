@@ -49,7 +49,15 @@ from ...engines.boxes.intervals import Box, Budget, BudgetExceeded, box_and, car
 from ...engines.boxes.merge import BoxView, describe, merge_boxes, volume, witness
 from ...prove.difference import DEFAULT_BUDGET, Unit, UnitDiff, diff_unit, sides_of
 from ...prove.run import Checker
-from .edits import Edit, EditRefused, apply_edits, candidates, interfaces, still_violates
+from .edits import (
+    Edit,
+    EditRefused,
+    apply_edits,
+    candidates,
+    distinct_labels,
+    interfaces,
+    still_violates,
+)
 from .text import NotWritable, rule_text
 
 DEFAULT_BOUND = 3  # edits per repair searched at most
@@ -129,6 +137,7 @@ class FixOutcome:
     elapsed: float = 0.0
     edit_counts: tuple[int, ...] = field(default=())  # sizes of repairs seen
     candidates: tuple[Edit, ...] = ()  # the final pool the claim is about
+    smaller_with_collateral: int = 0  # repairs with fewer edits, each with collateral
 
     @property
     def violated(self) -> tuple[Result, ...]:
@@ -368,6 +377,7 @@ class _Search:
         if ident in self.tried:
             return None
         self.tried.add(ident)
+        combo = distinct_labels(self.policy, combo)
         try:
             edited = apply_edits(self.policy, combo)
         except EditRefused:
@@ -487,13 +497,21 @@ def repair(policy: Policy, before: Sequence[Result] | None = None, bound: int = 
                           pool=len(s.pool), claim=claim, elapsed=time.perf_counter() - start,
                           candidates=tuple(s.pool))
     best = ranked[0]
-    smaller = "" if size == 1 else (f"no repair with fewer than {size} edits exists among the "
-                                    f"{len(s.pool)} candidate edits generated from the "
-                                    f"counterexamples ({kinds})")
-    claim = (f"{size} edit{'s' if size != 1 else ''}; " + (smaller + "; " if smaller else
-             "no repair can have fewer; ")
-             + f"among the {len(ranked)} repair{'s' if len(ranked) != 1 else ''} of this size "
-             "found, it changes the fewest flows")
+    smaller = [r for r in s.repairs if len(r.edits) < size]
+    plural = "s" if size != 1 else ""
+    if size == 1:
+        claim = "1 edit; no repair can have fewer"
+    else:
+        claim = (f"{size} edits; no repair with fewer edits exists among the {len(s.pool)} "
+                 f"candidate edits generated from the counterexamples ({kinds})")
+        if smaller:
+            claim = (f"{size} edits; among the {len(s.pool)} candidate edits generated from the "
+                     f"counterexamples ({kinds}), the {len(smaller)} repair"
+                     f"{'s' if len(smaller) != 1 else ''} with fewer edits change flows that no "
+                     "violated assertion names, and none with fewer edits changes only those")
+    claim += (f"; among the {len(ranked)} repair{'s' if len(ranked) != 1 else ''} of {size} "
+              f"edit{plural} found, it changes the fewest flows"
+              + (" without collateral change" if not best.collateral else ""))
     if exhausted:
         claim += f" (the search stopped at its limit of {s.max_sets} edit sets)"
     status = "repaired"
@@ -502,7 +520,8 @@ def repair(policy: Policy, before: Sequence[Result] | None = None, bound: int = 
     final = _proved_again(policy, best, s)
     return FixOutcome(status, tuple(results), final, len(ranked), bound, s.checked, len(s.pool),
                       claim, None, (), time.perf_counter() - start,
-                      tuple(sorted({len(r.edits) for r in s.repairs})), tuple(s.pool))
+                      tuple(sorted({len(r.edits) for r in s.repairs})), tuple(s.pool),
+                      len(smaller))
 
 
 def _proved_again(policy: Policy, best: Repair, s: _Search) -> Repair:
