@@ -23,6 +23,7 @@ REGISTRY: tuple[tuple[str, str, str], ...] = (
                      "rules"),
     ("audit", "audit", "check the built-in controls on every group and interface of an inventory"),
     ("reach", "reach", "who can reach whom across an inventory, on what (with witnesses)"),
+    ("fix", "fix", "the smallest proved repair of violated assertions, with no collateral change"),
 )
 
 
@@ -41,6 +42,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "audit": ("sgverify audit estate/", "sgverify audit estate/ --control SGV101 --format json",
               "sgverify audit --list-controls"),
     "reach": ("sgverify reach estate/", "sgverify reach estate/ --format html --output reach.html"),
+    "fix": ("sgverify fix web.sgv", "sgverify fix web.sgv --write",
+            "sgverify fix web.sgv --format json --allow-collateral"),
 }
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from ...core.diagnostics import InternalError
-from ...core.evaluate import decide, decide_all, definitely, in_flow_set
+from ...core.evaluate import Reason, decide, decide_all, definitely, in_flow_set
 from ...core.flow import Flow, flow_problem
 from ...core.model import (
     Assertion,
@@ -495,7 +495,7 @@ def repair(policy: Policy, before: Sequence[Result] | None = None, bound: int = 
         status = "unknown" if s.unknown else "no-repair"
         return FixOutcome(status, tuple(results), bound=bound, sets_checked=s.checked,
                           pool=len(s.pool), claim=claim, elapsed=time.perf_counter() - start,
-                          candidates=tuple(s.pool))
+                          candidates=tuple(s.pool), notes=_intra_notes(results))
     best = ranked[0]
     smaller = [r for r in s.repairs if len(r.edits) < size]
     plural = "s" if size != 1 else ""
@@ -522,6 +522,19 @@ def repair(policy: Policy, before: Sequence[Result] | None = None, bound: int = 
                       claim, None, (), time.perf_counter() - start,
                       tuple(sorted({len(r.edits) for r in s.repairs})), tuple(s.pool),
                       len(smaller))
+
+
+def _intra_notes(results: Sequence[Result]) -> tuple[str, ...]:
+    """Why a counterexample gave no candidate: intra-group Accept outranks every rule."""
+    out: dict[str, None] = {}
+    for r in results:
+        for ev in r.evidence:
+            d = ev.decision
+            if d.reason is Reason.INTRA_GROUP and d.accepted and d.group is not None:
+                out[f"the intra-group Accept policy of group {d.group.name} decides {ev.flow} "
+                    "and outranks every custom rule; fix edits rules only, not a group's "
+                    "policy ('intra drop' on the group would change it)"] = None
+    return tuple(out)
 
 
 def _proved_again(policy: Policy, best: Repair, s: _Search) -> Repair:

@@ -1,0 +1,276 @@
+"""``fix``'s reports: the violated assertions, the repair (its edits with a reason each, a
+unified diff of the .sgv text), the semantic change it makes and to whom each part is
+owed, the proof, and the minimality claim, as text or as a JSON document; and the exit
+code of a fix run (the codes of ``gate``)."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from ..analyses.fix.edits import Edit
+from ..analyses.fix.search import Change, FixOutcome
+from ..analyses.fix.text import FileEdit
+from ..core.model import PORT_PROTOCOLS, Policy, Rule, protocol_name
+from ..core.result import Result, Verdict
+from ..core.version import __version__
+from .gate import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED
+from .json import rule_json, span_json
+from .text import Style
+
+SCHEMA = "sgverify-fix/1"
+MAX_CHANGES = 20  # changed boxes shown in text (all are in JSON)
+
+EXIT_CODES = {"nothing-violated": EXIT_OK, "repaired": EXIT_OK, "collateral": EXIT_VIOLATED,
+              "no-repair": EXIT_VIOLATED, "conflict": EXIT_VIOLATED, "unknown": EXIT_UNKNOWN,
+              "error": EXIT_ERROR}
+
+
+def fix_exit_code(outcome: FixOutcome) -> int:
+    """0 repaired or nothing violated; 1 no repair within the bound, conflicting
+    assertions, or a repair refused for its collateral change; 2 an assertion in error;
+    3 unknown (the solver or the difference did not finish)."""
+    return EXIT_CODES[outcome.status]
+
+
+@dataclass(frozen=True)
+class FixReport:
+    """What the fix command shows: the outcome, the new text of each edited .sgv file (or
+    why the edits cannot be written as text), and the policy the edits are about."""
+
+    path: str
+    outcome: FixOutcome
+    policy: Policy
+    files: tuple[FileEdit, ...] = ()
+    not_written: str | None = None
+    written: tuple[str, ...] = ()
+    cloud: tuple[dict[str, Any], ...] = field(default=())  # the edits as API calls, if any
+    terraform: str = ""
+    cli: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------- text
+
+
+def unified_diff(files: Sequence[FileEdit]) -> list[str]:
+    """The unified diff of every edited file (a/ and b/ prefixes, as git prints them)."""
+    out: list[str] = []
+    for f in files:
+        out += [line.rstrip("\n") for line in difflib.unified_diff(
+            f.before.splitlines(True), f.after.splitlines(True), *_names(f.path))]
+    return out
+
+
+def _names(path: str) -> tuple[str, str]:
+    """The file names of a diff: a/ and b/ before a relative path (as git writes them, so
+    that ``patch -p1`` and ``git apply`` take it), an absolute path as it is."""
+    return (path, path) if path.startswith("/") else (f"a/{path}", f"b/{path}")
+
+
+def _result_line(r: Result) -> str:
+    line = f"  {r.assertion.name}: {r.verdict.value}: {r.summary}"
+    if r.flow is not None:
+        line += f": {r.flow}"
+    many = len(r.evidence) > 1
+    deciders = [(f"{e.role}: " if many else "") + e.decision.describe() for e in r.evidence
+                if r.verdict is Verdict.VIOLATED]
+    if deciders:
+        line += f" (decided by {'; '.join(dict.fromkeys(deciders))})" if not many else \
+            f" (decided by {'; '.join(deciders)})"
+    return line
+
+
+def _edit_lines(i: int, e: Edit) -> list[str]:
+    what = {"delete": "delete", "action": "change the action of", "priority":
+            "change the priority of", "narrow": "narrow", "add": "add to group"}[e.kind]
+    if e.old is not None:
+        at = f" at {e.old.span}" if e.old.span else ""
+        head = f"  {i}. {what} rule {e.old.name} of group {e.group_name}{at}: {e.what}"
+    else:
+        head = f"  {i}. {what} {e.group_name}: {e.new[0].name} ({e.what})"
+    return [head, f"     why: {e.reason}"]
+
+
+def _change_line(c: Change, style: Style) -> list[str]:
+    owed = (f"required by {', '.join(c.covered_by)}" if c.covered_by
+            else style("collateral: no violated assertion names these flows", "violated"))
+    return [f"  {c.change} on {c.unit}: {c.view.text()} ({owed})",
+            f"    witness: {c.witness}"]
+
+
+def fix_text(rep: FixReport, style: Style, timing: bool = True) -> str:
+    o = rep.outcome
+    out: list[str] = []
+    violated = o.violated
+    if o.status == "nothing-violated":
+        out.append(f"{rep.path}: {style('nothing to fix', 'proved')}: every assertion "
+                   f"({len(o.before)}) is proved")
+        return _finish(out, o, timing)
+    if o.status == "error":
+        out.append(f"{rep.path}: {style('error', 'error')}: " + "; ".join(o.notes))
+        out += [_result_line(r) for r in o.before if r.verdict is Verdict.ERROR]
+        return _finish(out, o, timing)
+    if not violated:
+        out.append(f"{rep.path}: {style('unknown', 'unknown')}: no assertion is violated, but "
+                   "some are not proved (unknown); nothing to repair")
+        out += [_result_line(r) for r in o.before if r.verdict is Verdict.UNKNOWN]
+        return _finish(out, o, timing)
+    out.append(f"{rep.path}: {len(violated)} violated assertion{'s' if len(violated) != 1 else ''}"
+               f" of {len(o.before)}:")
+    out += [_result_line(r) for r in violated]
+    if o.status == "conflict" and o.conflict is not None:
+        c = o.conflict
+        out.append(f"{style('no repair', 'violated')}: assertions {' and '.join(c.names)} "
+                   f"contradict each other on {c.target}: {c.why}")
+        out.append(f"  conflicting flow: {c.flow}")
+        out.append(f"  these {len(c.names)} form the smallest conflicting set: each alone can "
+                   "hold; change or drop one of them")
+        return _finish(out, o, timing)
+    if o.repair is None:
+        word = "unknown" if o.status == "unknown" else "no repair"
+        out.append(f"{style(word, 'violated' if word == 'no repair' else 'unknown')}: {o.claim}")
+        out.append(f"  searched {o.sets_checked} edit sets of {o.pool} candidates (bound "
+                   f"{o.bound} edits; --max-edits raises it)")
+        out += [f"  note: {n}" for n in o.notes]
+        return _finish(out, o, timing)
+    r = o.repair
+    n = len(r.edits)
+    head = {"repaired": style("repair", "proved"), "collateral": style("refused", "violated"),
+            "unknown": style("unknown", "unknown")}[o.status]
+    out.append(f"{head}: {n} edit{'s' if n != 1 else ''}:")
+    for i, e in enumerate(r.edits, 1):
+        out += _edit_lines(i, e)
+    diff = unified_diff(rep.files)
+    if diff:
+        out += diff
+    elif rep.not_written:
+        out.append(f"  (no .sgv diff: {rep.not_written})")
+    out.append(_change_head(r.changes, r.collateral))
+    for c in list(r.changes)[:MAX_CHANGES]:
+        out += _change_line(c, style)
+    if len(r.changes) > MAX_CHANGES:
+        out.append(f"  ... and {len(r.changes) - MAX_CHANGES} more boxes (--format json lists "
+                   "them all)")
+    if not r.completed:
+        out.append(f"  the semantic difference was not completed: {r.problem}")
+    if o.status == "collateral":
+        out.append(f"{style('refused', 'violated')}: the repair changes flows no violated "
+                   "assertion names (above); --allow-collateral accepts them")
+    out.append(f"proof: all {len(r.results)} assertions proved on the repaired policy by the "
+               f"checker and certified by the box engine; {r.replayed} witness and "
+               "counterexample flows replayed by the evaluator")
+    out.append(f"minimal: {o.claim}")
+    if rep.cli:
+        out.append("as Alibaba Cloud CLI calls:")
+        out += [f"  {line}" for line in rep.cli]
+    if rep.terraform:
+        out.append("as Terraform:")
+        out += ["  " + line if line else "" for line in rep.terraform.rstrip("\n").split("\n")]
+    for path in rep.written:
+        out.append(f"wrote {path}")
+    return _finish(out, o, timing)
+
+
+def _change_head(changes: Sequence[Change], collateral: Sequence[Change]) -> str:
+    n = len(changes)
+    if not n:
+        return "change: no flow changes verdict"
+    if not collateral:
+        return (f"change: {n} box{'es' if n != 1 else ''} of flows change{'s' if n == 1 else ''} "
+                "verdict, every one "
+                "inside the flows of a violated assertion (no collateral change):")
+    return (f"change: {n} box{'es' if n != 1 else ''} of flows change{'s' if n == 1 else ''} "
+            f"verdict, {len(collateral)} "
+            "outside every violated assertion (collateral):")
+
+
+def _finish(out: list[str], o: FixOutcome, timing: bool) -> str:
+    if timing:
+        out.append(f"time: {o.elapsed:.2f}s")
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def new_rule_json(r: Rule) -> dict[str, Any]:
+    return {"label": r.label, "direction": r.direction.value, "action": r.action.value,
+            "protocol": protocol_name(r.protocol),
+            "ports": None if r.ports is None or r.protocol not in PORT_PROTOCOLS
+            else [[p.lo, p.hi] for p in r.ports],
+            "source_ports": None if r.source_ports is None
+            else [[p.lo, p.hi] for p in r.source_ports],
+            "peer": {"cidrs": r.peer.addresses.cidrs(),
+                     "groups": sorted(str(k) for k in r.peer.groups),
+                     "prefix_lists": list(r.peer.unresolved)},
+            "priority": r.priority, "nic": r.nic.value}
+
+
+def edit_json(e: Edit) -> dict[str, Any]:
+    return {"kind": e.kind, "group": e.group_name, "group_key": str(e.group),
+            "rule": rule_json(e.old) if e.old is not None else None,
+            "new_rules": [new_rule_json(r) for r in e.new], "change": e.what,
+            "reason": e.reason}
+
+
+def change_json(c: Change) -> dict[str, Any]:
+    return {"interface": c.unit, "change": c.change, "box": c.view.to_json(),
+            "witness": c.witness.to_json(), "flows": c.flows,
+            "required_by": list(c.covered_by), "collateral": c.collateral}
+
+
+def _result_json(r: Result) -> dict[str, Any]:
+    return {"name": r.assertion.name, "verdict": r.verdict.value, "summary": r.summary,
+            "flow": r.flow.to_json() if r.flow else None,
+            "location": span_json(r.assertion.span)}
+
+
+def fix_json(rep: FixReport, timing: bool = True) -> dict[str, Any]:
+    o = rep.outcome
+    r = o.repair
+    doc: dict[str, Any] = {
+        "schema": SCHEMA, "version": __version__, "input": rep.path, "status": o.status,
+        "exit_code": fix_exit_code(o),
+        "violated": [_result_json(x) for x in o.violated],
+        "assertions": len(o.before),
+        "bound": o.bound, "edit_sets_checked": o.sets_checked, "candidates": o.pool,
+        "minimality": o.claim,
+        "conflict": None if o.conflict is None else {
+            "assertions": list(o.conflict.names), "flow": o.conflict.flow.to_json(),
+            "interface": o.conflict.target, "why": o.conflict.why},
+        "notes": list(o.notes),
+        "repair": None,
+    }
+    if r is not None:
+        doc["repair"] = {
+            "edits": [edit_json(e) for e in r.edits],
+            "diff": "\n".join(unified_diff(rep.files)) + ("\n" if rep.files else ""),
+            "files": [f.path for f in rep.files],
+            "not_written": rep.not_written,
+            "changes": [change_json(c) for c in r.changes],
+            "changed_flows": r.changed_flows,
+            "collateral": [change_json(c) for c in r.collateral],
+            "difference_completed": r.completed,
+            "proved": [x.assertion.name for x in r.results if x.verdict is Verdict.PROVED],
+            "replayed_flows": r.replayed,
+            "alternatives_of_this_size": o.alternatives,
+            "smaller_with_collateral": o.smaller_with_collateral,
+            "api_calls": list(rep.cloud),
+            "aliyun_cli": list(rep.cli),
+            "terraform": rep.terraform or None,
+            "written": list(rep.written),
+        }
+    if timing:
+        doc["elapsed"] = round(o.elapsed, 3)
+    return doc
+
+
+def render_fix(fmt: str, style: Style, rep: FixReport, timing: bool = True) -> str:
+    if fmt == "json":
+        return json.dumps(fix_json(rep, timing), indent=2) + "\n"
+    return fix_text(rep, style, timing)
+
+
+__all__ = ["FixReport", "fix_exit_code", "fix_json", "fix_text", "render_fix", "unified_diff"]
