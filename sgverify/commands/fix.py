@@ -16,6 +16,7 @@ import time
 from dataclasses import replace
 from typing import IO
 
+from ..analyses.fix.cloud import api_calls, from_cloud
 from ..analyses.fix.search import DEFAULT_BOUND, DEFAULT_MAX_SETS, repair
 from ..analyses.fix.text import NotWritable, file_edits
 from ..cloud.importer import FORMATS
@@ -96,7 +97,10 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
             files = tuple(file_edits(outcome.repair.edits, policy, rep.sources))
         except NotWritable as exc:
             not_written = str(exc)
-    report = FixReport(rep.path, outcome, policy, files, not_written)
+    calls: tuple = ()
+    if outcome.repair is not None and from_cloud(outcome.repair.edits, policy):
+        calls = tuple(api_calls(outcome.repair.edits, policy))
+    report = FixReport(rep.path, outcome, policy, files, not_written, calls=calls)
     code = fix_exit_code(outcome)
     if args.write:
         if outcome.status != "repaired" or not files:

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
+import shlex
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from ..analyses.fix.cloud import ApiCall
 from ..analyses.fix.edits import Edit
 from ..analyses.fix.search import Change, FixOutcome
 from ..analyses.fix.text import FileEdit
@@ -22,6 +25,7 @@ from .text import Style
 
 SCHEMA = "sgverify-fix/1"
 MAX_CHANGES = 20  # changed boxes shown in text (all are in JSON)
+MAX_CALLS, MAX_PERMISSIONS = 10, 10  # API calls shown in text beyond which they are counted
 
 EXIT_CODES = {"nothing-violated": EXIT_OK, "repaired": EXIT_OK, "collateral": EXIT_VIOLATED,
               "no-repair": EXIT_VIOLATED, "conflict": EXIT_VIOLATED, "unknown": EXIT_UNKNOWN,
@@ -46,9 +50,87 @@ class FixReport:
     files: tuple[FileEdit, ...] = ()
     not_written: str | None = None
     written: tuple[str, ...] = ()
-    cloud: tuple[dict[str, Any], ...] = field(default=())  # the edits as API calls, if any
-    terraform: str = ""
-    cli: tuple[str, ...] = ()
+    calls: tuple[ApiCall, ...] = field(default=())  # the edits as API calls (cloud inputs)
+
+    @property
+    def cli(self) -> tuple[str, ...]:
+        return tuple(aliyun_cli(c) for c in self.calls)
+
+    @property
+    def terraform(self) -> str:
+        return terraform(self.calls) if self.calls else ""
+
+
+# ---------------------------------------------------------------- cloud
+
+
+def aliyun_cli(call: ApiCall) -> str:
+    """The call as an ``aliyun ecs`` command line (the region left to $REGION)."""
+    parts = ["aliyun", "ecs", call.action, "--RegionId", '"$REGION"']
+    for k, v in call.params:
+        parts += [f"--{k}", shlex.quote(str(v))]
+    return " ".join(parts)
+
+
+_TF_PEER = {"SourceCidrIp": "cidr_ip", "DestCidrIp": "cidr_ip", "Ipv6SourceCidrIp": "ipv6_cidr_ip",
+            "Ipv6DestCidrIp": "ipv6_cidr_ip", "SourceGroupId": "source_security_group_id",
+            "DestGroupId": "source_security_group_id",
+            "SourceGroupOwnerAccount": "source_group_owner_account",
+            "DestGroupOwnerAccount": "source_group_owner_account",
+            "SourcePrefixListId": "prefix_list_id", "DestPrefixListId": "prefix_list_id"}
+
+
+def terraform(calls: Sequence[ApiCall]) -> str:
+    """``alicloud_security_group_rule`` resources for the rules the calls authorise, and a
+    comment for each rule to remove or change in the configuration."""
+    out: list[str] = []
+    n = 0
+    for c in calls:
+        params = dict(c.params)
+        if c.action.startswith("Revoke"):
+            rid = params.get("SecurityGroupRuleId.1", "the rule named by its fields")
+            out.append(f"# edit {c.edit}: remove the alicloud_security_group_rule of {rid} "
+                       f"(group {params['SecurityGroupId']})")
+            continue
+        if c.action.startswith("Modify"):
+            out.append(f"# edit {c.edit}: in the alicloud_security_group_rule of "
+                       f"{params['SecurityGroupRuleId']}, set: " + ", ".join(
+                           f"{_tf_name(k)} = {_tf_value(_tf_word(k, v))}" for k, v in c.params
+                           if k not in ("SecurityGroupId", "SecurityGroupRuleId")))
+            continue
+        ingress = c.action == "AuthorizeSecurityGroup"
+        for p in c.added:
+            n += 1
+            out.append(f'resource "alicloud_security_group_rule" "fix_{c.edit}_{n}" {{')
+            attrs = [("type", "ingress" if ingress else "egress"),
+                     ("ip_protocol", str(p.get("IpProtocol", "ALL")).lower()),
+                     ("policy", str(p["Policy"]).lower()),
+                     ("port_range", p.get("PortRange") or "-1/-1"),
+                     ("priority", p["Priority"]),
+                     ("security_group_id", params["SecurityGroupId"]),
+                     ("nic_type", p.get("NicType", "intranet"))]
+            attrs += [(_TF_PEER[k], v) for k, v in p.items() if k in _TF_PEER]
+            if p.get("SourcePortRange"):
+                attrs.append(("source_port_range", p["SourcePortRange"]))
+            if p.get("Description"):
+                attrs.append(("description", p["Description"]))
+            width = max(len(k) for k, _ in attrs)
+            out += [f"  {k.ljust(width)} = {_tf_value(v)}" for k, v in attrs]
+            out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def _tf_word(api: str, v: Any) -> Any:
+    """Terraform spells the action and protocol in lower case."""
+    return v.lower() if api in ("Policy", "IpProtocol") and isinstance(v, str) else v
+
+
+def _tf_name(api: str) -> str:
+    return _TF_PEER.get(api) or re.sub(r"(?<!^)(?=[A-Z])", "_", api).lower()
+
+
+def _tf_value(v: Any) -> str:
+    return str(v) if isinstance(v, int) else json.dumps(str(v))
 
 
 # ---------------------------------------------------------------- text
@@ -146,7 +228,8 @@ def fix_text(rep: FixReport, style: Style, timing: bool = True) -> str:
     if diff:
         out += diff
     elif rep.not_written:
-        out.append(f"  (no .sgv diff: {rep.not_written})")
+        tail = "; the edits are given as API calls below" if rep.calls else ""
+        out.append(f"  (no .sgv diff: {rep.not_written}{tail})")
     out.append(_change_head(r.changes, r.collateral))
     for c in list(r.changes)[:MAX_CHANGES]:
         out += _change_line(c, style)
@@ -162,12 +245,17 @@ def fix_text(rep: FixReport, style: Style, timing: bool = True) -> str:
                f"checker and certified by the box engine; {r.replayed} witness and "
                "counterexample flows replayed by the evaluator")
     out.append(f"minimal: {o.claim}")
-    if rep.cli:
-        out.append("as Alibaba Cloud CLI calls:")
-        out += [f"  {line}" for line in rep.cli]
-    if rep.terraform:
-        out.append("as Terraform:")
-        out += ["  " + line if line else "" for line in rep.terraform.rstrip("\n").split("\n")]
+    if rep.calls:
+        added = sum(len(c.added) for c in rep.calls)
+        if len(rep.calls) > MAX_CALLS or added > MAX_PERMISSIONS:
+            out.append(f"as Alibaba Cloud API calls: {len(rep.calls)} calls authorising {added} "
+                       "rules (one per address block and port range); --format json gives "
+                       "them, as aliyun command lines and as Terraform")
+        else:
+            out.append("as Alibaba Cloud CLI calls:")
+            out += [f"  {line}" for line in rep.cli]
+            out.append("as Terraform:")
+            out += ["  " + line if line else "" for line in rep.terraform.rstrip("\n").split("\n")]
     for path in rep.written:
         out.append(f"wrote {path}")
     return _finish(out, o, timing)
@@ -257,7 +345,7 @@ def fix_json(rep: FixReport, timing: bool = True) -> dict[str, Any]:
             "replayed_flows": r.replayed,
             "alternatives_of_this_size": o.alternatives,
             "smaller_with_collateral": o.smaller_with_collateral,
-            "api_calls": list(rep.cloud),
+            "api_calls": [c.to_json() for c in rep.calls],
             "aliyun_cli": list(rep.cli),
             "terraform": rep.terraform or None,
             "written": list(rep.written),

@@ -99,3 +99,49 @@ def test_input_errors_exit_2(tmp_path: Path) -> None:
     empty.write_text("group g {}\n")
     code, _, err = cli("fix", str(empty))
     assert code == 2 and "no assertion" in err
+
+
+def _cloud_copy(tmp: Path, old: str, new: str) -> Path:
+    shutil.copytree(ROOT / "tests" / "fixtures" / "inputs" / "aliyun", tmp / "aliyun")
+    text = (ROOT / "tests" / "fixtures" / "inputs" / "web.sgv").read_text()
+    assert old in text
+    spec = tmp / "web.sgv"
+    spec.write_text(text.replace(old, new))
+    return spec
+
+
+def test_cloud_inputs_get_api_calls_cli_lines_and_terraform(tmp_path: Path) -> None:
+    """A rule read from Alibaba Cloud JSON is changed by ModifySecurityGroupRule (its id),
+    the same call is printed as an aliyun command line and as a Terraform change."""
+    spec = _cloud_copy(tmp_path, "only from 203.0.113.0/24", "only from 203.0.113.0/25")
+    code, out, _ = cli("fix", str(spec), "--allow-collateral", "--format", "json", "--no-timing")
+    assert code == 0
+    doc = json.loads(out)
+    (call,) = doc["repair"]["api_calls"]
+    assert call["action"] == "ModifySecurityGroupRule"
+    assert call["parameters"]["SecurityGroupRuleId"] == "sgr-bp1web000000000ssh"
+    assert call["parameters"]["SourceCidrIp"] == "203.0.113.0/25"
+    (line,) = doc["repair"]["aliyun_cli"]
+    assert line.startswith("aliyun ecs ModifySecurityGroupRule --RegionId")
+    assert "--SourceCidrIp 203.0.113.0/25" in line
+    assert 'cidr_ip = "203.0.113.0/25"' in doc["repair"]["terraform"]
+    assert doc["repair"]["diff"] == "" and "not read from a .sgv file" in doc["repair"]["not_written"]
+
+
+def test_an_added_cloud_rule_is_authorised_with_a_terraform_resource(tmp_path: Path) -> None:
+    spec = _cloud_copy(tmp_path, "https-open: assert web-1: ingress tcp 443 from internet is allowed",
+                       "https-open: assert web-1: ingress tcp 8443 from internet is allowed")
+    code, out, _ = cli("fix", str(spec), "--allow-collateral", "--no-timing", "--color", "never")
+    assert code == 0, out
+    # 'from internet' is 185 API rules: counted in text, given in JSON in calls of 100.
+    assert "authorising 185 rules" in out
+    doc = json.loads(cli("fix", str(spec), "--allow-collateral", "--format", "json",
+                         "--no-timing")[1])
+    calls = doc["repair"]["api_calls"]
+    assert [c["action"] for c in calls] == ["AuthorizeSecurityGroup"] * 2
+    assert calls[0]["parameters"]["Permissions.1.PortRange"] == "8443/8443"
+    assert "Permissions.101.Policy" not in calls[0]["parameters"]
+    assert doc["repair"]["aliyun_cli"][0].startswith("aliyun ecs AuthorizeSecurityGroup")
+    tf = doc["repair"]["terraform"]
+    assert tf.count('resource "alicloud_security_group_rule"') == 185
+    assert 'port_range        = "8443/8443"' in tf

@@ -110,11 +110,28 @@ def apply_edits(policy: Policy, edits: Sequence[Edit]) -> Policy:
         raise EditRefused("an edit names a group the policy does not define: "
                           + ", ".join(sorted(map(str, missing))))
     out = replace_groups(policy, changed)
+    before = {(t.kind, t.name): t for t in interfaces(policy)}
     for t in interfaces(out):
-        if sum(len(g.rules) for g in t.groups) > MAX_RULES_PER_INTERFACE:
-            raise EditRefused(f"interface {t.name} would hold more than "
-                              f"{MAX_RULES_PER_INTERFACE} rules")
+        if not any(g.key in changed for g in t.groups):
+            continue
+        n = api_rules(t)
+        old = before.get((t.kind, t.name))
+        if n > MAX_RULES_PER_INTERFACE and (old is None or n > api_rules(old)):
+            raise EditRefused(f"interface {t.name} would hold {n} rules as the API counts "
+                              f"them, more than {MAX_RULES_PER_INTERFACE}")
     return out
+
+
+def api_rules(t: Target) -> int:
+    """The rules of an interface as Alibaba Cloud counts them: one per peer block (group,
+    prefix list), destination port range and source port range."""
+    n = 0
+    for g in t.groups:
+        for r in g.rules:
+            peers = len(r.peer.addresses.cidrs()) + len(r.peer.groups) + len(r.peer.unresolved)
+            ports = len(r.ports) if r.protocol in PORT_PROTOCOLS and r.ports else 1
+            n += max(1, peers) * ports * (len(r.source_ports) if r.source_ports else 1)
+    return n
 
 
 def _edited_group(g: Group, edits: Sequence[Edit]) -> Group:
