@@ -245,6 +245,7 @@ def fix_text(rep: FixReport, style: Style, timing: bool = True) -> str:
                f"checker and certified by the box engine; {r.replayed} witness and "
                "counterexample flows replayed by the evaluator")
     out.append(f"minimal: {o.claim}")
+    out += [f"note: {n}" for n in o.notes]
     if rep.calls:
         added = sum(len(c.added) for c in rep.calls)
         if len(rep.calls) > MAX_CALLS or added > MAX_PERMISSIONS:

@@ -197,11 +197,12 @@ def _covers(t: Target, unit: Target, kind: str, name: str) -> bool:
 
 
 def semantic_changes(old: Policy, new: Policy, violated: Sequence[Assertion],
-                     budget: int = DEFAULT_BUDGET,
-                     timeout_ms: int | None = 60_000) -> tuple[list[Change], bool, str | None]:
+                     budget: int = DEFAULT_BUDGET, timeout_ms: int | None = 60_000,
+                     confirm: bool = True) -> tuple[list[Change], bool, str | None]:
     """The exact difference of ``old`` and ``new`` on every interface, each changed box split
     into the part some violated assertion's flows hold and the rest (collateral). Witnesses
-    of both parts are replayed through the evaluator."""
+    of both parts are replayed through the evaluator; ``confirm``: Z3 proves the difference
+    exact as well (off while repairs are only being compared)."""
     required = [(a.name, t, fs, minus) for a in violated for t, fs, minus in required_flowsets(a)]
     keys: set[GroupKey] = set()
     for _, _, fs, minus in required:
@@ -213,7 +214,8 @@ def semantic_changes(old: Policy, new: Policy, violated: Sequence[Assertion],
         if o is None:
             continue
         unit = Unit(t.kind, t.name, o, t)
-        ud = diff_unit(unit, old.semantics, new.semantics, None, budget, timeout_ms, sorted(keys))
+        ud = diff_unit(unit, old.semantics, new.semantics, None, budget, timeout_ms, sorted(keys),
+                       confirm)
         if not ud.completed:
             return out, False, f"{unit.label}: {ud.problem}"
         if not ud.boxes:
@@ -351,6 +353,10 @@ class _Search:
     checked: int = 0
     unknown: bool = False
     repairs: list[Repair] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)  # edit sets a platform limit refused
+
+    def notes(self) -> tuple[str, ...]:
+        return tuple(f"an edit set was not tried: {why}" for why in self.refused.values())
 
     def __post_init__(self) -> None:
         self.violated = [r for r in self.before if r.verdict is Verdict.VIOLATED]
@@ -380,7 +386,8 @@ class _Search:
         combo = distinct_labels(self.policy, combo)
         try:
             edited = apply_edits(self.policy, combo)
-        except EditRefused:
+        except EditRefused as exc:
+            self.refused[str(exc).split(" would hold")[0]] = str(exc)
             return None
         by_name = {a.name: a for a in edited.assertions}
         if any(still_violates(edited, by_name[a.name], flows) for a, flows in self.counterexamples):
@@ -434,7 +441,8 @@ class _Search:
     def measure(self, r: Repair) -> Repair:
         from_violated = [x.assertion for x in self.violated]
         changes, completed, problem = semantic_changes(self.policy, r.policy, from_violated,
-                                                       timeout_ms=self.timeout_ms or 60_000)
+                                                       timeout_ms=self.timeout_ms or 60_000,
+                                                       confirm=False)
         return Repair(r.edits, r.policy, r.results, tuple(changes), completed, problem,
                       text_cost(r.edits, self.policy), measured=True)
 
@@ -495,7 +503,7 @@ def repair(policy: Policy, before: Sequence[Result] | None = None, bound: int = 
         status = "unknown" if s.unknown else "no-repair"
         return FixOutcome(status, tuple(results), bound=bound, sets_checked=s.checked,
                           pool=len(s.pool), claim=claim, elapsed=time.perf_counter() - start,
-                          candidates=tuple(s.pool), notes=_intra_notes(results))
+                          candidates=tuple(s.pool), notes=_intra_notes(results) + s.notes())
     best = ranked[0]
     smaller = [r for r in s.repairs if len(r.edits) < size]
     plural = "s" if size != 1 else ""
@@ -519,7 +527,7 @@ def repair(policy: Policy, before: Sequence[Result] | None = None, bound: int = 
         status = "collateral" if best.completed else "unknown"
     final = _proved_again(policy, best, s)
     return FixOutcome(status, tuple(results), final, len(ranked), bound, s.checked, len(s.pool),
-                      claim, None, (), time.perf_counter() - start,
+                      claim, None, s.notes(), time.perf_counter() - start,
                       tuple(sorted({len(r.edits) for r in s.repairs})), tuple(s.pool),
                       len(smaller))
 
@@ -540,14 +548,21 @@ def _intra_notes(results: Sequence[Result]) -> tuple[str, ...]:
 def _proved_again(policy: Policy, best: Repair, s: _Search) -> Repair:
     """Prove every assertion of the repaired policy again (certified by the box engine as
     well) and replay the witnesses and old counterexamples through the evaluator."""
+    from_violated = [x.assertion for x in s.violated]
+    changes, completed, problem = semantic_changes(policy, best.policy, from_violated,
+                                                   timeout_ms=s.timeout_ms or 60_000)
+    if completed and [(c.unit, c.change, c.flows, c.covered_by) for c in changes] != \
+            [(c.unit, c.change, c.flows, c.covered_by) for c in best.changes]:
+        raise InternalError("the semantic difference of the repair is not the same when "
+                            "confirmed by Z3")
     again = check_all(best.policy, timeout_ms=s.timeout_ms, certify=True)
     bad = [r for r in again if r.verdict is not Verdict.PROVED]
     if bad:
         raise InternalError(f"the repair does not prove again: {bad[0].assertion.name} is "
                             f"{bad[0].verdict.value} ({bad[0].summary})")
     replayed = replay_witnesses(best.policy, again, s.counterexamples)
-    return Repair(best.edits, best.policy, tuple(again), best.changes, best.completed,
-                  best.problem, best.text_cost, replayed, True)
+    return Repair(best.edits, best.policy, tuple(again), tuple(changes), completed,
+                  problem, best.text_cost, replayed, True)
 
 
 __all__ = ["Change", "Conflict", "FixOutcome", "Repair", "repair", "semantic_changes",
