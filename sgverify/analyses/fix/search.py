@@ -22,6 +22,7 @@ How (docs/fix.md):
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import time
 from dataclasses import dataclass, field
@@ -58,7 +59,7 @@ from .edits import (
     interfaces,
     still_violates,
 )
-from .text import NotWritable, rule_text
+from .text import NotWritable, edited_line, rule_text
 
 DEFAULT_BOUND = 3  # edits per repair searched at most
 DEFAULT_MAX_SETS = 3000  # edit sets checked at most
@@ -448,16 +449,25 @@ class _Search:
 
 
 def text_cost(edits: Sequence[Edit], policy: Policy) -> int:
-    """A measure of the text change: the characters of the rule lines removed and written."""
+    """The size of the text change: the characters a changed rule line loses and gains
+    (``difflib``'s matching blocks kept), the whole line of an added or deleted rule."""
     groups = {g.key: g for g in policy.groups}
     n = 0
     for e in edits:
-        n += len(e.old.text) if e.old is not None else 0
-        for r in e.new:
-            try:
-                n += len(rule_text(r, policy, groups[e.group]))
-            except NotWritable:
-                n += 1000
+        g = groups[e.group]
+        try:
+            lines = [rule_text(r, policy, g) for r in e.new]
+            if e.old is not None and e.new:
+                lines[0] = edited_line(e.old.text, e, policy, g)
+        except NotWritable:
+            n += 1000
+            continue
+        if e.old is None or not e.new:
+            n += sum(len(x) for x in lines) + (len(e.old.text) if e.old is not None else 0)
+            continue
+        m = difflib.SequenceMatcher(None, e.old.text, lines[0], autojunk=False)
+        kept = sum(b.size for b in m.get_matching_blocks())
+        n += len(e.old.text) + len(lines[0]) - 2 * kept + sum(len(x) for x in lines[1:])
     return n
 
 
