@@ -215,6 +215,12 @@ def fix_text(rep: FixReport, style: Style, timing: bool = True) -> str:
         out.append(f"{style(word, 'violated' if word == 'no repair' else 'unknown')}: {o.claim}")
         out.append(f"  searched {o.sets_checked} edit sets of {o.pool} candidates (bound "
                    f"{o.bound} edits; --max-edits raises it)")
+        if o.core:
+            out.append(f"  the smallest set of assertions with no repair within the bound: "
+                       f"{', '.join(o.core)} (removing any one of them lets a repair be found "
+                       "or leaves nothing violated)")
+            if o.core_flow is not None:
+                out.append(f"  a counterexample: {o.core_flow}")
         out += [f"  note: {n}" for n in o.notes]
         return _finish(out, o, timing)
     r = o.repair
@@ -330,6 +336,9 @@ def fix_json(rep: FixReport, timing: bool = True) -> dict[str, Any]:
             "assertions": list(o.conflict.names), "flow": o.conflict.flow.to_json(),
             "interface": o.conflict.target, "why": o.conflict.why},
         "notes": list(o.notes),
+        "no_repair_core": {"assertions": list(o.core),
+                           "flow": o.core_flow.to_json() if o.core_flow else None}
+        if o.core else None,
         "repair": None,
     }
     if r is not None:

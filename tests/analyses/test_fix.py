@@ -4,6 +4,7 @@ assertions name, and that is no larger than the hand fix recorded here."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,26 @@ def test_candidates_turn_the_counterexample_around() -> None:
                     if decide(t, ev.flow, policy.semantics).accepted != ev.decision.accepted:
                         ok = True
             assert ok, (name, e.kind, e.what)
+
+
+def test_no_repair_names_the_smallest_set_of_assertions_without_one(tmp_path: Path) -> None:
+    """A reach assertion and a flow assertion that cannot hold together (not a pair of flow
+    assertions, so found by removing assertions one at a time); the unrelated one is left
+    out of the set."""
+    spec = tmp_path / "core.sgv"
+    spec.write_text("group ga (vpc, enterprise) { out: egress accept all to 0.0.0.0/0 }\n"
+                    "group gb (vpc, enterprise) { web: ingress accept tcp 80 from 0.0.0.0/0 }\n"
+                    "instance a { ip 10.0.0.1; groups ga }\n"
+                    "instance b { ip 10.0.0.2; groups gb }\n"
+                    "web-open: assert b: ingress tcp 80 from internet is allowed\n"
+                    "ssh: assert a can reach b on tcp 22\n"
+                    "no-ssh-from-a: assert b: ingress tcp 22 from 10.0.0.1/32 is denied\n")
+    out = repair(load_policy(str(spec)).policy)
+    assert out.status == "no-repair"
+    assert set(out.core) == {"ssh", "no-ssh-from-a"}
+    assert out.core_flow is not None and out.core_flow.dst_port == 22
+    # Each alone can be repaired (or holds): the set is minimal.
+    for name in out.core:
+        policy = load_policy(str(spec)).policy
+        alone = replace(policy, assertions=tuple(a for a in policy.assertions if a.name != name))
+        assert repair(alone).status in ("repaired", "nothing-violated", "collateral")

@@ -25,7 +25,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 from ...core.diagnostics import InternalError
@@ -138,6 +138,8 @@ class FixOutcome:
     elapsed: float = 0.0
     edit_counts: tuple[int, ...] = field(default=())  # sizes of repairs seen
     candidates: tuple[Edit, ...] = ()  # the final pool the claim is about
+    core: tuple[str, ...] = ()  # no repair: the smallest set of assertions without one
+    core_flow: Flow | None = None  # a counterexample of the core
     smaller_with_collateral: int = 0  # repairs with fewer edits, each with collateral
 
     @property
@@ -355,6 +357,7 @@ class _Search:
     unknown: bool = False
     repairs: list[Repair] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)  # edit sets a platform limit refused
+    measure_repairs: bool = True  # False: any repair will do (no difference computed)
 
     def notes(self) -> tuple[str, ...]:
         return tuple(f"an edit set was not tried: {why}" for why in self.refused.values())
@@ -434,6 +437,8 @@ class _Search:
     def _acceptable(self, k: int) -> bool:
         """Measure the repairs of size ``k``; True when one of them has no collateral (or
         collateral is allowed)."""
+        if not self.measure_repairs:
+            return True
         self.repairs = [r if len(r.edits) != k or r.measured else self.measure(r)
                         for r in self.repairs]
         return any(r.completed and (self.allow_collateral or not r.collateral)
@@ -511,9 +516,14 @@ def repair(policy: Policy, before: Sequence[Result] | None = None, bound: int = 
             claim = (f"the search stopped after {s.checked} edit sets (its limit) without a "
                      f"repair; larger repairs or other candidates were not tried")
         status = "unknown" if s.unknown else "no-repair"
+        core: tuple[str, ...] = ()
+        flow = None
+        if status == "no-repair" and not exhausted:
+            core, flow = no_repair_core(policy, results, bound, timeout_ms)
         return FixOutcome(status, tuple(results), bound=bound, sets_checked=s.checked,
                           pool=len(s.pool), claim=claim, elapsed=time.perf_counter() - start,
-                          candidates=tuple(s.pool), notes=_intra_notes(results) + s.notes())
+                          candidates=tuple(s.pool), notes=_intra_notes(results) + s.notes(),
+                          core=core, core_flow=flow)
     best = ranked[0]
     smaller = [r for r in s.repairs if len(r.edits) < size]
     plural = "s" if size != 1 else ""
@@ -540,6 +550,45 @@ def repair(policy: Policy, before: Sequence[Result] | None = None, bound: int = 
                       claim, None, s.notes(), time.perf_counter() - start,
                       tuple(sorted({len(r.edits) for r in s.repairs})), tuple(s.pool),
                       len(smaller))
+
+
+MAX_CORE_ASSERTIONS = 12  # assertions beyond which no core is looked for
+CORE_SETS = 300  # edit sets each search of the core may check
+
+
+def _fails(policy: Policy, keep: Sequence[int], bound: int, timeout_ms: int | None) -> bool:
+    """Does no repair within ``bound`` exist for the assertions at indexes ``keep`` (with
+    something violated among them)? A search that stops at its limit counts as not
+    failing, so that the core is never claimed on an unfinished search."""
+    sub = replace(policy, assertions=tuple(policy.assertions[i] for i in keep))
+    results = check_all(sub, timeout_ms=timeout_ms)
+    if not any(r.verdict is Verdict.VIOLATED for r in results):
+        return False
+    if any(r.verdict is not Verdict.PROVED and r.verdict is not Verdict.VIOLATED for r in results):
+        return False
+    if find_conflict(sub) is not None:
+        return True
+    s = _Search(sub, results, bound, CORE_SETS, True, timeout_ms, measure_repairs=False)
+    return s.run() is None and s.checked < CORE_SETS and not s.unknown
+
+
+def no_repair_core(policy: Policy, results: Sequence[Result], bound: int,
+                   timeout_ms: int | None = None) -> tuple[tuple[str, ...], Flow | None]:
+    """The smallest set of assertions for which no repair within ``bound`` exists, found by
+    removing assertions one at a time (each removal kept when the rest still has no
+    repair), with a counterexample of one of them; empty for more than
+    ``MAX_CORE_ASSERTIONS`` assertions."""
+    if len(policy.assertions) > MAX_CORE_ASSERTIONS:
+        return (), None
+    core = list(range(len(policy.assertions)))
+    for i in list(core):
+        trial = [j for j in core if j != i]
+        if trial and _fails(policy, trial, bound, timeout_ms):
+            core = trial
+    names = tuple(policy.assertions[i].name for i in core)
+    flow = next((r.flow for r in results if r.assertion.name in names and r.flow is not None
+                 and r.verdict is Verdict.VIOLATED), None)
+    return names, flow
 
 
 def _intra_notes(results: Sequence[Result]) -> tuple[str, ...]:
