@@ -155,3 +155,44 @@ def test_no_repair_names_the_smallest_set_of_assertions_without_one(tmp_path: Pa
         policy = load_policy(str(spec)).policy
         alone = replace(policy, assertions=tuple(a for a in policy.assertions if a.name != name))
         assert repair(alone).status in ("repaired", "nothing-violated", "collateral")
+
+
+def test_edits_are_written_into_one_line_groups_and_shared_lines(tmp_path: Path) -> None:
+    """Rules added to a group written on one line stay on it (';'), a rule sharing its line
+    with another is edited alone, and the new text reads back with every assertion proved."""
+    spec = tmp_path / "layout.sgv"
+    spec.write_text("group g { ssh: ingress accept tcp 22 from 0.0.0.0/0 }\n"
+                    "group h {\n"
+                    "  a: ingress accept tcp 80 from 0.0.0.0/0; b: ingress accept tcp 81 from 0.0.0.0/0\n"
+                    "}\n"
+                    "instance i { ip 10.0.0.1; groups g, h }\n"
+                    "x: assert i: ingress tcp 22 from 1.2.3.4/32 peer-groups none is denied\n"
+                    "y: assert i: ingress tcp 81 peer-groups none is denied\n"
+                    "z: assert i: ingress tcp 8080 from 10.0.0.0/8 peer-groups none is allowed\n")
+    rep = load_policy(str(spec))
+    out = repair(rep.policy)
+    assert out.status == "repaired" and len(out.repair.edits) == 3
+    (fe,) = file_edits(out.repair.edits, rep.policy, rep.sources)
+    lines = fe.after.splitlines()
+    assert lines[0].startswith("group g { ssh: ingress accept tcp 22 from 0.0.0.0/0; ")
+    assert lines[0].endswith(" }") and len(lines) == len(fe.before.splitlines())
+    assert lines[2].startswith("  a: ingress accept tcp 80 from 0.0.0.0/0; b: ")
+    spec.write_text(fe.after)
+    again = load_policy(str(spec)).policy
+    assert all(r.verdict is Verdict.PROVED for r in check_all(again))
+
+
+def test_a_deleted_rule_takes_its_line_with_it(tmp_path: Path) -> None:
+    spec = tmp_path / "del.sgv"
+    spec.write_text("group g {\n  keep: ingress accept tcp 80 from 0.0.0.0/0\n"
+                    "  bad: ingress accept tcp 23 from 0.0.0.0/0\n}\n"
+                    "t: assert group g: ingress tcp 23 peer-groups none is denied\n")
+    rep = load_policy(str(spec))
+    out = repair(rep.policy)
+    (e,) = out.repair.edits
+    assert e.kind in ("delete", "action")
+    (fe,) = file_edits(out.repair.edits, rep.policy, rep.sources)
+    if e.kind == "delete":
+        assert "bad:" not in fe.after and fe.after.count("\n") == fe.before.count("\n") - 1
+    else:
+        assert "bad: ingress drop tcp 23 from 0.0.0.0/0" in fe.after

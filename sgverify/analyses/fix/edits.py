@@ -31,7 +31,6 @@ from ...core.model import (
     FlowSet,
     Group,
     GroupKey,
-    GroupType,
     Instance,
     Peer,
     Policy,
@@ -384,21 +383,6 @@ def subtract_ports(ports: tuple[PortRange, ...] | None,
     return tuple(PortRange(lo, hi) for lo, hi in sorted(have))
 
 
-def intersect_ports(ports: tuple[PortRange, ...] | None,
-                    other: tuple[PortRange, ...] | None) -> tuple[PortRange, ...] | None:
-    if ports is None:
-        return other
-    if other is None:
-        return ports
-    out = []
-    for p in ports:
-        for q in other:
-            lo, hi = max(p.lo, q.lo), min(p.hi, q.hi)
-            if lo <= hi:
-                out.append(PortRange(lo, hi))
-    return tuple(sorted(out))
-
-
 # ---------------------------------------------------------------- candidates
 
 
@@ -637,13 +621,7 @@ def still_violates(policy: Policy, a: Assertion, flows: Sequence[Flow]) -> bool:
     return False
 
 
-def has_enterprise_reference(policy: Policy) -> bool:
-    """Does an enterprise group reference a group (which Alibaba Cloud forbids)?"""
-    return any(g.gtype is GroupType.ENTERPRISE and r.peer.groups
-               for g in policy.groups for r in g.rules)
-
-
 __all__ = ["Edit", "EditRefused", "distinct_labels", "Region", "apply_edits", "candidates", "interfaces",
            "assertion_targets", "region_of", "replace_groups", "still_violates",
-           "subtract_ports", "intersect_ports", "peer_words", "address_words", "KINDS",
+           "subtract_ports", "peer_words", "address_words", "KINDS",
            "MAX_PRIORITY", "MIN_PRIORITY"]

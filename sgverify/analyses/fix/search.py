@@ -358,6 +358,7 @@ class _Search:
     repairs: list[Repair] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)  # edit sets a platform limit refused
     measure_repairs: bool = True  # False: any repair will do (no difference computed)
+    later: list[Result] = field(default_factory=list)  # violations of edited policies
 
     def notes(self) -> tuple[str, ...]:
         return tuple(f"an edit set was not tried: {why}" for why in self.refused.values())
@@ -403,6 +404,7 @@ class _Search:
             return Repair(combo, edited, tuple(results))
         if any(r.verdict is Verdict.UNKNOWN for r in bad):
             self.unknown = True
+        self.later.extend(r for r in bad if r.verdict is Verdict.VIOLATED)
         grew = self.add(candidates(edited, [r for r in bad if r.verdict is Verdict.VIOLATED]))
         return True if grew else None
 
@@ -522,7 +524,7 @@ def repair(policy: Policy, before: Sequence[Result] | None = None, bound: int = 
             core, flow = no_repair_core(policy, results, bound, timeout_ms)
         return FixOutcome(status, tuple(results), bound=bound, sets_checked=s.checked,
                           pool=len(s.pool), claim=claim, elapsed=time.perf_counter() - start,
-                          candidates=tuple(s.pool), notes=_intra_notes(results) + s.notes(),
+                          candidates=tuple(s.pool), notes=_intra_notes(list(results) + s.later[:50]) + s.notes(),
                           core=core, core_flow=flow)
     best = ranked[0]
     smaller = [r for r in s.repairs if len(r.edits) < size]
