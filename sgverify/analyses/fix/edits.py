@@ -621,7 +621,7 @@ def still_violates(policy: Policy, a: Assertion, flows: Sequence[Flow]) -> bool:
     return False
 
 
-__all__ = ["Edit", "EditRefused", "distinct_labels", "Region", "apply_edits", "candidates", "interfaces",
-           "assertion_targets", "region_of", "replace_groups", "still_violates",
+__all__ = ["Edit", "EditRefused", "distinct_labels", "Region", "apply_edits", "candidates",
+           "interfaces", "assertion_targets", "region_of", "replace_groups", "still_violates",
            "subtract_ports", "peer_words", "address_words", "KINDS",
            "MAX_PRIORITY", "MIN_PRIORITY"]

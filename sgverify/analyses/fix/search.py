@@ -524,7 +524,8 @@ def repair(policy: Policy, before: Sequence[Result] | None = None, bound: int = 
             core, flow = no_repair_core(policy, results, bound, timeout_ms)
         return FixOutcome(status, tuple(results), bound=bound, sets_checked=s.checked,
                           pool=len(s.pool), claim=claim, elapsed=time.perf_counter() - start,
-                          candidates=tuple(s.pool), notes=_intra_notes(list(results) + s.later[:50]) + s.notes(),
+                          candidates=tuple(s.pool),
+                          notes=_intra_notes(list(results) + s.later[:50]) + s.notes(),
                           core=core, core_flow=flow)
     best = ranked[0]
     smaller = [r for r in s.repairs if len(r.edits) < size]
