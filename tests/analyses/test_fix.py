@@ -196,3 +196,22 @@ def test_a_deleted_rule_takes_its_line_with_it(tmp_path: Path) -> None:
         assert "bad:" not in fe.after and fe.after.count("\n") == fe.before.count("\n") - 1
     else:
         assert "bad: ingress drop tcp 23 from 0.0.0.0/0" in fe.after
+
+
+def test_a_classic_group_gets_ipv4_blocks_only(tmp_path: Path) -> None:
+    """'to internet' holds IPv6 too, but the classic network has none: the added rule names
+    the IPv4 internet only, so that its text is valid in a classic group (E111 otherwise)."""
+    spec = tmp_path / "classic.sgv"
+    spec.write_text("group g (classic, basic) {}\n"
+                    "instance b { ip 192.168.0.2; groups g }\n"
+                    "out: assert b: egress tcp 22-80 to internet peer-groups none is denied\n")
+    rep = load_policy(str(spec))
+    out = repair(rep.policy)
+    assert out.status == "repaired"
+    (e,) = out.repair.edits
+    assert e.new[0].peer.addresses.families() == {4}
+    (fe,) = file_edits(out.repair.edits, rep.policy, rep.sources)
+    assert "to internet nic intranet" in fe.after
+    spec.write_text(fe.after)
+    again = load_policy(str(spec))
+    assert again.policy is not None and not [d for d in again.diagnostics if d.is_error]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
-from ...core.addresses import INTERNET, AddrSpace, format_address
+from ...core.addresses import INTERNET, V4, AddrSpace, format_address
 from ...core.evaluate import Decision, Reason, decide_all, definitely
 from ...core.flow import Flow
 from ...core.model import (
@@ -32,6 +32,7 @@ from ...core.model import (
     Group,
     GroupKey,
     Instance,
+    Network,
     Peer,
     Policy,
     PortRange,
@@ -549,9 +550,13 @@ def _additions(target: Target, region: Region, priorities: Sequence[int], reason
     for g in target.groups:
         if not g.rules_known:
             continue
+        # The classic network has no IPv6: its rules name IPv4 blocks only.
+        peer = region.peer.only(V4) if g.network is Network.CLASSIC else region.peer
+        if not peer:
+            continue
         for prio in dict.fromkeys(priorities):
             rule = Rule(g.key, g.name, len(g.rules), region.direction, region.want, proto, ports,
-                        Peer(addresses=region.peer), prio,
+                        Peer(addresses=peer), prio,
                         region.source_ports if proto in PORT_PROTOCOLS else None,
                         None, region.flow.nic, label=_new_label(g, region.want))
             words = reason if "priority" in reason.split(";")[-1] else reason + f" at priority {prio}"
