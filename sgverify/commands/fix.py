@@ -33,8 +33,8 @@ HELP = "the smallest proved repair of violated assertions, with no collateral ch
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("inputs", nargs="+", metavar="SPEC_OR_POLICY",
-                   help="the inputs, all together as for check: .sgv specs (with their "
-                        "assertions) and cloud exports")
+                   help="the inputs, read together as one policy (as audit and reach read "
+                        "them): .sgv specs with their assertions, cloud exports, folders")
     p.add_argument("--max-edits", type=positive_int, default=DEFAULT_BOUND, metavar="N",
                    help=f"search repairs of at most N edits (default {DEFAULT_BOUND})")
     p.add_argument("--max-sets", type=positive_int, default=DEFAULT_MAX_SETS, metavar="N",
