@@ -25,6 +25,7 @@ REGISTRY: tuple[tuple[str, str, str], ...] = (
     ("reach", "reach", "who can reach whom across an inventory, on what (with witnesses)"),
     ("pull", "pull", "read security groups, rules and interfaces from Alibaba Cloud or AWS "
                      "(read-only)"),
+    ("fix", "fix", "the smallest proved repair of violated assertions, with no collateral change"),
 )
 
 
@@ -47,6 +48,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
              "sgverify pull aws --region eu-west-1 --vpc vpc-0abc --output estate/",
              "sgverify check specs/ aliyun://cn-hangzhou",
              "sgverify diff aliyun://cn-hangzhou/vpc-bp1example specs/"),
+    "fix": ("sgverify fix web.sgv", "sgverify fix web.sgv --write",
+            "sgverify fix web.sgv --format json --allow-collateral"),
 }
 
 

@@ -62,7 +62,7 @@ def test_equivalence_is_semantic_not_textual() -> None:
 def test_units_with_the_same_rules_by_content_are_not_analysed(monkeypatch) -> None:
     """Renamed and reordered rules decide alike: no search and no Z3 for such a unit (most
     units of a fleet); a changed rule still gets the full analysis."""
-    import sgverify.analyses.diff.diff as d
+    import sgverify.prove.difference as d
     old = ("group a { r1: ingress accept tcp 22 from 10.0.0.0/8 priority 5\n"
            "  r2: ingress drop tcp 22 from 10.1.0.0/16 priority 5 }\n"
            "group b { ingress accept tcp 80 from 0.0.0.0/0 }")
@@ -345,7 +345,7 @@ def test_past_the_budget_nothing_is_claimed_complete(tmp_path: Path) -> None:
 
 
 def test_a_lost_box_is_caught_by_z3(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sgverify.analyses.diff.diff as engine
+    import sgverify.prove.difference as engine
     real = engine.merge_boxes
     monkeypatch.setattr(engine, "merge_boxes", lambda boxes, *a: real(boxes, *a)[1:])
     old = "group g { ingress accept tcp 22 from 10.0.0.0/8 }"
@@ -355,7 +355,7 @@ def test_a_lost_box_is_caught_by_z3(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_wrong_decider_is_caught_by_the_evaluator(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sgverify.analyses.diff.diff as engine
+    import sgverify.prove.difference as engine
     from sgverify.core.evaluate import Decision, Reason
     from sgverify.core.model import Action
     monkeypatch.setattr(engine, "decide", lambda *a, **k: Decision(Action.DROP, Reason.DEFAULT))

@@ -1,5 +1,5 @@
 """Golden output of every command (issue 13): check, explain, import, export, diff, lint,
-audit and reach, in text and JSON (and the other formats where a command has them), over
+audit, reach and fix, in text and JSON (and the other formats where a command has them), over
 the bundled specs and the fixtures. Each run's stdout is compared byte for byte with
 tests/golden/commands/NAME.out; its exit code and stderr with tests/golden/commands/runs.json.
 
@@ -90,6 +90,9 @@ RUNS: dict[str, list[str]] = {
     "reach-classic": ["reach", "tests/fixtures/audit/reach-classic.sgv", "--format", "json", *QUIET],
     "reach-edge": ["reach", "tests/fixtures/audit/reach-edge.sgv", *QUIET],
     "reach-estate": ["reach", *ESTATE, "--format", "json", *QUIET],
+    "fix-text": ["fix", "tests/fixtures/broken/03-too-wide-cidr.sgv", *QUIET],
+    "fix-json": ["fix", "tests/fixtures/broken/01-rule-in-one-group-only.sgv", "--format", "json",
+                 *QUIET],
 }
 
 

@@ -1,0 +1,1 @@
+"""fix: the smallest proved repair of violated assertions, with no collateral change."""
