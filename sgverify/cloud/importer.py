@@ -23,6 +23,7 @@ from ..core.files import Limits, display_path, paused_gc, read_text
 from ..lang.syntax import Document
 from . import aliyun, aws, hcl, ros, terraform
 from .assemble import Batch, Known
+from .hcl import InputValues
 from .jsondoc import DataError, Located, parse_json
 from .source import LIMIT, SYNTAX, UNREADABLE, Node, Sink, Src
 from .yamldoc import parse_yaml
@@ -38,6 +39,7 @@ __all__ = [
     "import_files",
     "expand_paths",
     "detect_format",
+    "InputValues",
 ]
 
 
@@ -103,13 +105,15 @@ def _parse(text: str, shown: str, yaml_first: bool) -> Located:
 
 
 def import_files(requests: list[ImportRequest], known: Known = Known(),
-                 limits: Limits = Limits()) -> ImportResult:
-    """Read ``requests`` as one import run."""
+                 limits: Limits = Limits(), values: InputValues = InputValues()) -> ImportResult:
+    """Read ``requests`` as one import run; ``values`` are the user's Terraform variables
+    and ROS parameters."""
     with paused_gc():  # many objects and no cycles (load.paused_gc)
-        return _import_files(requests, known, limits)
+        return _import_files(requests, known, limits, values)
 
 
-def _import_files(requests: list[ImportRequest], known: Known, limits: Limits) -> ImportResult:
+def _import_files(requests: list[ImportRequest], known: Known, limits: Limits,
+                  values: InputValues) -> ImportResult:
     result = ImportResult()
     sink = Sink()
     batch = Batch(sink, known)
@@ -160,7 +164,17 @@ def _import_files(requests: list[ImportRequest], known: Known, limits: Limits) -
         {"aliyun": aliyun.read, "terraform": terraform.read, "ros": ros.read,
          "aws": aws.read}[kind](sink, root, batch)
     if tf_files:
-        hcl.read(sink, tf_files, batch)
+        def more(path: str, at: Span | None) -> str | None:
+            """A file the .tf files name (a local module's, a .tfvars): read with the limits."""
+            shown = display_path(path)
+            try:
+                text = read_text(path, shown, data_limits, at)
+            except InputError as exc:
+                result.diagnostics.extend(exc.diagnostics)
+                return None
+            result.sources[shown] = text
+            return text
+        hcl.read(sink, tf_files, batch, more, values)
     assembled = batch.finish()
     sink.finish()
     result.documents = assembled.documents
