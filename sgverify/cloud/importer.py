@@ -99,9 +99,11 @@ def detect_format(value: object) -> str | None:
 
 
 def _parse(text: str, shown: str, yaml_first: bool) -> Located:
+    """Keys given twice are kept (the last value wins) and listed: only a ROS template
+    accepts them, where they do not change a security-group value."""
     if yaml_first:
-        return parse_yaml(text)
-    return parse_json(text)
+        return parse_yaml(text, keep_duplicates=True)
+    return parse_json(text, keep_duplicates=True)
 
 
 def import_files(requests: list[ImportRequest], known: Known = Known(),
@@ -154,6 +156,11 @@ def _import_files(requests: list[ImportRequest], known: Known, limits: Limits,
             continue
         root = Node.root(Src(shown, doc))
         kind = fmt or detect_format(doc.value)
+        if doc.duplicates and kind != "ros":
+            _path, message, line, col, _differs = doc.duplicates[0]
+            sink.error(SYNTAX, Span(shown, line or 1, col or 1),
+                       f"not valid {'YAML' if yaml_first else 'JSON'}: {message}")
+            continue
         if kind is None:
             sink.error(UNREADABLE, Span(shown, 1, 1), "cannot tell what this file is: not a "
                        "DescribeSecurityGroupAttribute (or other Alibaba Cloud) response, a "
@@ -161,8 +168,10 @@ def _import_files(requests: list[ImportRequest], known: Known, limits: Limits,
                        "describe-security-groups` output; force the format with "
                        "--input-format / `as FORMAT`")
             continue
-        {"aliyun": aliyun.read, "terraform": terraform.read, "ros": ros.read,
-         "aws": aws.read}[kind](sink, root, batch)
+        if kind == "ros":
+            ros.read(sink, root, batch, dict(values.parameters))
+            continue
+        {"aliyun": aliyun.read, "terraform": terraform.read, "aws": aws.read}[kind](sink, root, batch)
     if tf_files:
         def more(path: str, at: Span | None) -> str | None:
             """A file the .tf files name (a local module's, a .tfvars): read with the limits."""

@@ -100,7 +100,7 @@ def convert_with_unknowns(sink: Sink, batch: Batch, fields: Mapping[str, Node],
                 g["Policy"] = _synthetic(policy, unknown["Policy"][1])
             if peer_unknown or widen:
                 first = (peer_unknown or widen)[0]
-                why = "; ".join(f"{k}: {unknown[k][0]}" for k in peer_unknown + widen)
+                why = "; ".join(f"{shown.get(k, k)}: {unknown[k][0]}" for k in peer_unknown + widen)
                 suffix = "" if policy is None else f".{policy}"
                 lid = _register(batch, f"unknown.{label}.{shown.get(first, first)}{suffix}", why, "prefix",
                                 direction, len(directions))
