@@ -88,7 +88,8 @@ def convert_with_unknowns(sink: Sink, batch: Batch, fields: Mapping[str, Node],
         elif ("PortRange" in unknown or "PortRangeListId" in unknown) and protocol in PORT_PROTOCOLS:
             key = "PortRange" if "PortRange" in unknown else "PortRangeListId"
             why, where = unknown[key]
-            lid = _register(batch, f"unknown.{label}.{shown.get(key, key)}", why, "port", direction, len(directions))
+            lid = _register(batch, f"unknown.{label}.{shown.get(key, key)}",
+                            f"{shown.get(key, key)}: {why}", "port", direction, len(directions))
             f.pop("PortRange", None)
             f["PortRangeListId"] = _synthetic(lid, where)
         if "Priority" in unknown:
