@@ -10,6 +10,8 @@ other function (or a parameter) is reported, not guessed.
 
 from __future__ import annotations
 
+import json
+
 from ..core.diagnostics import Span
 from ..core.model import Action, Direction, GroupType, Network
 from ..lang.syntax import PeerNode
@@ -46,11 +48,24 @@ def looks_like(value: object) -> bool:
 
 
 class _Template:
-    def __init__(self, sink: Sink, root: Node, ev: RosEvaluator | None = None) -> None:
+    def __init__(self, sink: Sink, root: Node, ev: RosEvaluator | None = None,
+                 original: object = None) -> None:
         self.sink, self.root = sink, root
+        self.original = root.value if original is None else original
         self.resources = root.child("Resources")
         self.shown = root.src.shown
         self.ev = ev
+
+    def written(self, node: Node) -> str:
+        """The value at ``node`` as the template writes it (before evaluation)."""
+        value = self.original
+        for key in node.path:
+            try:
+                value = value[key]
+            except (KeyError, IndexError, TypeError):
+                return "the value"
+        text = json.dumps(value, ensure_ascii=False)
+        return f"`{text if len(text) <= 80 else text[:77] + '...'}`"
 
     def exists(self, res: Node) -> tuple[str, Node] | None:
         """Why the resource may not exist (its Condition is unknown), or None."""
@@ -103,7 +118,8 @@ class _Template:
         for key, node in perm.items():
             u = node.value if isinstance(node.value, RosUnknown) else None
             if u is not None:
-                unknown[key] = (f"{key} ({node.src.shown}:{node.span.line}): {u}", node)
+                unknown[key] = (f"{self.written(node)} ({node.src.shown}:{node.span.line}): {u}",
+                                node)
                 continue
             known[key] = node
             if key in GROUP_FIELDS or key == "SecurityGroupId":
@@ -140,7 +156,7 @@ class _Template:
             fields, unknown = read
             if exists is not None:
                 unknown["Exists"] = exists
-            self.permission(fields, unknown, ctx, perm, f"{label}[{i}]", batch)
+            self.permission(fields, unknown, ctx, perm, f"{label}.{i}", batch)
 
 
 def _count(sink: Sink, res: Node) -> bool:
@@ -208,8 +224,9 @@ def read(sink: Sink, root: Node, batch: Batch, parameters: dict[str, str] | None
     if root.src.doc.duplicates and _duplicates(sink, root):
         return
     if isinstance(root.value, dict) and isinstance(root.value.get("Resources"), dict):
+        original = root.value
         root, ev = _evaluated(sink, root, parameters or {})
-        t = _Template(sink, root, ev)
+        t = _Template(sink, root, ev, original)
     else:
         t = _Template(sink, root)
     if not isinstance(t.resources.value, dict):
