@@ -33,24 +33,10 @@ from .terraform import GROUP, HANDLED, PREFIX, REF_ATTRS, Resource, convert_reso
 from .tf.config import META, Block, Loader, Module, Where, expression_text, raw_value
 from .tf.evaluate import Scope, plain
 from .tf.values import Ref, Unknown, first_unknown
+from .user_values import InputValues
 
 OPTIONS = SerializationOptions(with_comments=False, preserve_heredocs=False)
 ReadText = Callable[[str, Span | None], str | None]
-
-
-@dataclass(frozen=True)
-class InputValues:
-    """Values a user supplies for the inputs of the files: Terraform variables
-    (``--var NAME=VALUE``, ``--var-file``, and ``TF_VAR_*`` from ``env``; None: the
-    process environment) and ROS parameters (``--parameter NAME=VALUE``)."""
-
-    variables: tuple[tuple[str, str], ...] = ()
-    var_files: tuple[str, ...] = ()
-    parameters: tuple[tuple[str, str], ...] = ()
-    env: tuple[tuple[str, str], ...] | None = None
-
-    def environment(self) -> dict[str, str]:
-        return dict(os.environ if self.env is None else self.env)
 
 
 def prepare(text: str) -> str:

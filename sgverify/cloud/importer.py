@@ -23,7 +23,7 @@ from ..core.files import Limits, display_path, paused_gc, read_text
 from ..lang.syntax import Document
 from . import aliyun, aws, hcl, ros, terraform
 from .assemble import Batch, Known
-from .hcl import InputValues
+from .user_values import InputValues
 from .jsondoc import DataError, Located, parse_json
 from .source import LIMIT, SYNTAX, UNREADABLE, Node, Sink, Src
 from .yamldoc import parse_yaml

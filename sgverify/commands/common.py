@@ -8,7 +8,7 @@ import os
 from collections.abc import Sequence
 from typing import IO
 
-from ..cloud.importer import InputValues
+from ..cloud.user_values import InputValues
 from ..core.parallel import BACKENDS
 from ..core.result import SpecReport
 from ..project.config import timeout_problem
