@@ -295,7 +295,7 @@ def _standalone_rules(sink: Sink, t: _Template, logical: str, res: Node, directi
     props = res.child("Properties").labelled(f"Resources.{logical}.Properties")
     gnode = props.get("SecurityGroupId")
     if gnode is not None and isinstance(gnode.value, RosUnknown):
-        sink.warn(gnode, f"rule not imported: the group it belongs to is unknown: {gnode.value}")
+        _rules_anywhere(sink, t, logical, res, props, gnode, direction, several, batch)
         return
     if gnode is None or gnode.is_blank():
         sink.error(BAD_RULE, props, "the rule resource needs its SecurityGroupId")
@@ -320,6 +320,36 @@ def _standalone_rules(sink: Sink, t: _Template, logical: str, res: Node, directi
             unknown["Exists"] = exists
         t.permission(fields, unknown, PermissionContext(draft, direction, t.group_ref), props,
                      logical, batch)
+
+
+def _rules_anywhere(sink: Sink, t: _Template, logical: str, res: Node, props: Node, gnode: Node,
+                    direction: Direction, several: bool, batch: Batch) -> None:
+    """Rules whose group is unknown: each group of the input gets them, as rules that may
+    not exist (cloud.unknowns)."""
+    why = f"{t.written(gnode)} ({gnode.src.shown}:{gnode.span.line}): {gnode.value}"
+    groups = [g for g in batch.groups if g.has_rules and not g.partial]
+    if not groups:
+        sink.warn(gnode, f"rules not imported: the group they belong to is unknown ({why}) and "
+                  "the input defines no group they could be")
+        return
+    sink.warn(gnode, f"the group of these rules is unknown ({why}): they are read as rules that "
+              f"may belong to any of the {len(groups)} group{'s' if len(groups) > 1 else ''} "
+              "of the input")
+    exists = (why, gnode)
+    for g in groups:
+        label = f"{logical}.in.{(g.names or [g.label])[0]}"
+        if several:
+            t.rules(g, props.get("Permissions"), direction, batch, label, exists)
+            continue
+        read = t.literal_fields(props)
+        if read is None:
+            return
+        fields, unknown = read
+        unknown.pop("SecurityGroupId", None)
+        fields.pop("SecurityGroupId", None)
+        unknown["Group"] = exists
+        t.permission(fields, unknown, PermissionContext(g, direction, t.group_ref), props, label,
+                     batch)
 
 
 def _interface(sink: Sink, t: _Template, logical: str, res: Node, batch: Batch) -> None:

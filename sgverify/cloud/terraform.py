@@ -245,8 +245,7 @@ def convert_resources(sink: Sink, resources: list[Resource], batch: Batch, scope
         if r.type == RULE:
             sink.unknown_fields(r.values, set(RULE_FIELDS) | RULE_OTHER | {"count"}, "attribute")
             if "security_group_id" in r.unknown:
-                sink.warn(r.values.child("security_group_id"), "rule not imported: the group it "
-                          f"belongs to is unknown: {r.unknown['security_group_id']}")
+                _rule_anywhere(sink, r, batch, refs_to_groups)
                 continue
             _rule(sink, r, batch, group_key, refs_to_groups)
     for r in resources:
@@ -333,10 +332,36 @@ def _rule(sink: Sink, r: Resource, batch: Batch, group_key, refs_to_groups) -> N
     group.rules.extend(drafts)
 
 
+def _rule_anywhere(sink: Sink, r: Resource, batch: Batch, refs_to_groups) -> None:  # type: ignore[no-untyped-def]
+    """A rule whose group is unknown: it may be a rule of any group of the input, so each
+    group gets it with whether it is there unknown (cloud.unknowns)."""
+    v = r.values
+    why = r.unknown["security_group_id"]
+    groups = [g for g in batch.groups if g.has_rules and not g.partial]
+    if not groups:
+        sink.warn(v.child("security_group_id"), "rule not imported: the group it belongs to is "
+                  f"unknown ({why}) and the input defines no group it could be")
+        return
+    sink.warn(v.child("security_group_id"), f"the group of this rule is unknown ({why}): it is "
+              f"read as a rule that may belong to any of the {len(groups)} group"
+              f"{'s' if len(groups) > 1 else ''} of the input")
+    direction = {"ingress": Direction.INGRESS, "egress": Direction.EGRESS}.get(
+        _text(sink, r.value("type")).lower())
+    if direction is None and "type" not in r.unknown:
+        sink.error(BAD_RULE, r.value("type") or v, "a rule needs 'type' = \"ingress\" or \"egress\"")
+        return
+    for g in groups:
+        for d in ([direction] if direction is not None else [Direction.INGRESS, Direction.EGRESS]):
+            g.rules.extend(_rule_side(sink, r, batch, g, d, direction is None, refs_to_groups,
+                                      (why, v.child("security_group_id"))))
+
+
 def _rule_side(sink: Sink, r: Resource, batch: Batch, group: GroupDraft, direction: Direction,
-               both: bool, refs_to_groups) -> list:  # type: ignore[no-untyped-def]
+               both: bool, refs_to_groups,  # type: ignore[no-untyped-def]
+               somewhere: tuple[str, Node] | None = None) -> list:
     """The rule drafts of one Terraform rule read in ``direction`` (both directions when
-    its ``type`` is unknown)."""
+    its ``type`` is unknown; in ``group`` perhaps, when ``somewhere`` says its group is
+    unknown)."""
     v = r.values
     fields = {}
     unknown: dict[str, tuple[str, Node]] = {}
@@ -351,6 +376,8 @@ def _rule_side(sink: Sink, r: Resource, batch: Batch, group: GroupDraft, directi
         unknown["Direction"] = (r.unknown["type"], v.child("type"))
     if "count" in r.unknown:
         unknown["Exists"] = (r.unknown["count"], v)
+    if somewhere is not None:
+        unknown["Group"] = somewhere
 
     peer_ref: GroupRef | None = None  # the peer group, when only a reference names it
 
@@ -377,8 +404,10 @@ def _rule_side(sink: Sink, r: Resource, batch: Batch, group: GroupDraft, directi
 
     return convert_with_unknowns(sink, batch, fields, unknown,
                                  PermissionContext(group, direction, read_group), v,
-                                 r.address, {n[side]: a for a, n in RULE_FIELDS.items()} |
-                                 {"Direction": "type", "Exists": "count"})
+                                 r.address + (f".in.{(group.names or [group.label])[0]}" if somewhere else ""),
+                                 {n[side]: a for a, n in RULE_FIELDS.items()} |
+                                 {"Direction": "type", "Exists": "count",
+                                  "Group": "security_group_id"})
 
 
 def _strings(sink: Sink, node: Node | None) -> list[tuple[str, Node]]:

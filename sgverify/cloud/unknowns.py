@@ -13,7 +13,9 @@ it ends "unknown" (exit 3) and one that does not is decided:
   rule is widened (protocol ``all``, priority 1, both directions, ...) and its peer is
   an unresolved list, so that whether it matches a flow at all is unknown;
 - an unknown policy: two such rules, one accept and one drop;
-- a rule that may not exist (a ``count`` that is unknown): its peer is unresolved too.
+- a rule that may not exist (a ``count`` that is unknown): its peer is unresolved too;
+- a rule whose group is unknown: each group of the input gets it, as a rule that may not
+  exist.
 
 Per flow this covers every value the unknown field could take (a rule either matches a
 flow, with its action, or does not), so no decided verdict can be wrong. The lists are
@@ -34,7 +36,7 @@ IGNORED = frozenset({"Description", "SecurityGroupRuleId", "CreateTime"})
 GATING = frozenset({"Policy", "Priority", "IpProtocol", "Direction", "NicType", "SourcePortRange",
                     "SourceCidrIp", "DestCidrIp", "Ipv6SourceCidrIp", "Ipv6DestCidrIp", "Exists",
                     "SourceGroupOwnerAccount", "SourceGroupOwnerId", "DestGroupOwnerAccount",
-                    "DestGroupOwnerId", "PortRangeListId", "PortRange"})
+                    "DestGroupOwnerId", "PortRangeListId", "PortRange", "Group"})
 
 
 def peer_fields(direction: Direction) -> tuple[str, ...]:
@@ -59,7 +61,7 @@ def convert_with_unknowns(sink: Sink, batch: Batch, fields: Mapping[str, Node],
     """The rules standing for one permission whose ``unknown`` fields (canonical name ->
     (why, where)) cannot be known; ``label`` names the resource in list names, ``shown``
     the input's own name of a canonical field (Terraform's ``cidr_ip``)."""
-    shown = shown or {}
+    shown = {"Group": "SecurityGroupId", "Exists": "Condition"} | dict(shown or {})
     unknown = {k: v for k, v in unknown.items() if k not in IGNORED}
     if not unknown:
         rule = convert_permission(sink, fields, ctx, at)

@@ -239,3 +239,20 @@ def test_checks_run_on_every_format(tmp_path: Path) -> None:
     assert "summary: 3 proved, 0 violated, 0 unknown" in out
 
 
+
+
+def test_tf_rule_of_an_unknown_group_may_be_in_each_group(tmp_path: Path) -> None:
+    """The rule's group is unknown: every group of the input may hold it, so a verdict about
+    either group that it could change is unknown, and no group is refused."""
+    (tmp_path / "main.tf").write_text(
+        'variable "sg" {}\n'
+        'resource "alicloud_security_group" "a" {\n  vpc_id = "vpc-1"\n}\n'
+        'resource "alicloud_security_group" "b" {\n  vpc_id = "vpc-1"\n}\n'
+        'resource "alicloud_security_group_rule" "r" {\n  type = "ingress"\n  ip_protocol = "tcp"\n'
+        '  port_range = "22/22"\n  cidr_ip = "0.0.0.0/0"\n  security_group_id = var.sg\n}\n')
+    policy, result = resolved(str(tmp_path / "main.tf"))
+    for name in ("a", "b"):
+        (rule,) = policy.group(name).rules  # type: ignore[union-attr]
+        assert rule.ports == (PortRange(22, 22),) and rule.unknowns == (
+            f"prefix list unknown.alicloud_security_group_rule.r.in.{name}.security_group_id",)
+    assert any("may belong to any of the 2 groups" in m for m in messages(result))
