@@ -151,3 +151,11 @@ def test_prepare_keeps_text_terraform_reads_the_same() -> None:
     assert prepare('a = <<EOF\nx\nEOF  \n') == 'a = <<EOF\nx\nEOF\n'
     assert prepare('a = "x ${~ y ~} z"') == 'a = "x${ y }z"'
     assert prepare('a = "plain"') == 'a = "plain"'
+
+
+def test_optional_object_attributes_take_their_defaults() -> None:
+    policy, result = resolved(str(Path(__file__).parents[1] / "fixtures" / "terraform_real" /
+                                  "optional_types.tf"))
+    texts = sorted(r.text for r in policy.group("g").rules)  # type: ignore[union-attr]
+    assert texts == ["ingress accept tcp 22 from 10.0.0.0/8 priority 1",
+                     "ingress accept tcp 443 from 0.0.0.0/0 priority 5"], messages(result)

@@ -17,7 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from .evaluate import Lazy, Scope, evaluate_text, plain
+from .evaluate import Lazy, Scope, evaluate, evaluate_text, plain
+from .expr import ParseError, parse_expression
 from .values import Ref, Unknown, first_unknown, to_bool, to_number, to_text
 
 META = frozenset({"lifecycle", "depends_on", "provider", "providers", "count", "for_each",
@@ -112,7 +113,7 @@ class Instance(Lazy):
     def attr(self, name: str) -> Any:
         if name not in self.cache:
             self.cache[name] = Unknown(f"{self.address}.{name} refers to itself")
-            self.cache[name] = self._compute(name)
+            self.cache[name] = guarded(lambda: self._compute(name))
         return self.cache[name]
 
     def _compute(self, name: str) -> Any:
@@ -256,7 +257,7 @@ class Module(Lazy):
         key = (kind, name)
         if key not in self._cache:
             self._cache[key] = Unknown(f"{kind}.{name} depends on itself")
-            self._cache[key] = compute()
+            self._cache[key] = guarded(compute)
         return self._cache[key]
 
     def variable(self, name: str) -> Any:
@@ -455,6 +456,15 @@ class Module(Lazy):
             yield from child.instances()
 
 
+def guarded(compute: Callable[[], Any]) -> Any:
+    """``compute()``; a configuration shaped in a way this reader does not expect makes the
+    value unknown (named), never a crash of the whole import."""
+    try:
+        return compute()
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError, RecursionError) as exc:
+        return Unknown(f"sgverify cannot evaluate it ({type(exc).__name__}: {exc})")
+
+
 def dynamics(body: dict[str, Any]) -> list[tuple[str, Any]]:
     """The ``dynamic "NAME" {...}`` blocks of a body: (NAME, its body)."""
     out = []
@@ -466,18 +476,57 @@ def dynamics(body: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 def _convert(value: Any, vtype: str) -> Any:
-    """A variable's value converted to its declared primitive type (number, bool, string)."""
-    if first_unknown(value) is not None:
+    """A variable's value converted to its declared type: primitives (``"22"`` for a
+    number), and the attributes an ``object`` type makes ``optional`` filled with their
+    defaults, as Terraform does."""
+    if first_unknown(value) is not None and not isinstance(value, (list, dict)):
         return value
     try:
-        if vtype == "number" and isinstance(value, str):
-            return to_number(value)
-        if vtype == "bool" and isinstance(value, str):
-            return to_bool(value)
-        if vtype == "string" and isinstance(value, (int, float, bool)):
-            return to_text(value)
+        tree = parse_expression(vtype)
+    except ParseError:
+        return value
+    try:
+        return _typed(value, tree)
     except TypeError as exc:
         return Unknown(f"the value does not fit type {vtype}: {exc}")
+
+
+def _typed(value: Any, t: Any) -> Any:
+    if isinstance(value, (Unknown, Ref)) or value is None:
+        return value
+    if t[0] == "var":
+        name = t[1]
+        if name == "number" and isinstance(value, str):
+            return to_number(value)
+        if name == "bool" and isinstance(value, str):
+            return to_bool(value)
+        if name == "string" and isinstance(value, (int, float, bool)):
+            return to_text(value)
+        return value
+    if t[0] != "call" or not t[2]:
+        return value
+    name, args = t[1], t[2]
+    if name == "optional":
+        return _typed(value, args[0])
+    if name in ("list", "set") and isinstance(value, list):
+        return [_typed(x, args[0]) for x in value]
+    if name == "map" and isinstance(value, dict):
+        return {k: _typed(v, args[0]) for k, v in value.items()}
+    if name == "tuple" and isinstance(value, list) and args[0][0] == "list":
+        return [_typed(x, et) for x, et in zip(value, args[0][1])] + value[len(args[0][1]):]
+    if name == "object" and isinstance(value, dict) and args[0][0] == "object":
+        out = dict(value)
+        for key_t, attr_t in args[0][1]:
+            key = key_t[1] if key_t[0] in ("lit", "var") else None
+            if not isinstance(key, str):
+                continue
+            if key in out:
+                out[key] = _typed(out[key], attr_t)
+            elif attr_t[0] == "call" and attr_t[1] == "optional":
+                default = evaluate(attr_t[2][1], Scope(lambda n: Unknown(
+                    f"a type default cannot use '{n}'"))) if len(attr_t[2]) > 1 else None
+                out[key] = _typed(plain(default), attr_t[2][0])
+        return out
     return value
 
 
