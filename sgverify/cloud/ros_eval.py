@@ -117,7 +117,7 @@ class RosEvaluator:
         """``v`` with its functions evaluated (``NO_VALUE`` drops a key or item)."""
         try:
             return self._value(v)
-        except (_Fail, TypeError, ValueError, IndexError, KeyError) as exc:
+        except (_Fail, TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
             return RosUnknown(f"cannot evaluate it: {exc}")
 
     def _value(self, v: Any) -> Any:
@@ -128,7 +128,10 @@ class RosEvaluator:
         if len(v) == 1:
             (fn, arg), = v.items()
             if fn == "Ref" or fn.startswith("Fn::") or fn == "Condition":
-                return self._function(fn, arg, v)
+                try:  # a function of the wrong shape is unknown by itself, not its neighbours
+                    return self._function(fn, arg, v)
+                except (_Fail, TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
+                    return RosUnknown(f"{fn} cannot be evaluated: {type(exc).__name__}: {exc}")
         out = {}
         for k, x in v.items():
             y = self._value(x)
@@ -174,6 +177,8 @@ class RosEvaluator:
             return not (args[0] if isinstance(args, list) else args)
         if fn == "Fn::Join":
             sep, items = args
+            if not isinstance(items, list):
+                raise _Fail("Fn::Join takes [separator, list]")
             return to_text(sep).join(to_text(x) for x in items)
         if fn == "Fn::Select":
             index, items = args
