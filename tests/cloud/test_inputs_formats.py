@@ -256,3 +256,17 @@ def test_tf_rule_of_an_unknown_group_may_be_in_each_group(tmp_path: Path) -> Non
         assert rule.ports == (PortRange(22, 22),) and rule.unknowns == (
             f"prefix list unknown.alicloud_security_group_rule.r.in.{name}.security_group_id",)
     assert any("may belong to any of the 2 groups" in m for m in messages(result))
+
+
+@pytest.mark.parametrize("value", [{"Fn::Replace": [1, 2]}, {"Fn::Select": [9, [1]]},
+                                   {"Fn::Join": [",", "x"]}, {"Fn::If": 1}, {"Ref": 5}])
+def test_ros_function_of_the_wrong_shape_is_unknown_alone(tmp_path: Path, value: object) -> None:
+    """It makes its own field unknown; the rule's group and its other rules are read."""
+    template = {"ROSTemplateFormatVersion": "2015-09-01", "Resources": {"Sg": {
+        "Type": "ALIYUN::ECS::SecurityGroup", "Properties": {"VpcId": "vpc-1", "SecurityGroupIngress": [
+            {"IpProtocol": "tcp", "PortRange": "22/22", "SourceCidrIp": value},
+            {"IpProtocol": "tcp", "PortRange": "443/443", "SourceCidrIp": "0.0.0.0/0"}]}}}}
+    policy, result = resolved(write_json(tmp_path / "t.json", template))
+    rules = policy.group("Sg").rules  # type: ignore[union-attr]
+    assert [r.ports for r in rules] == [(PortRange(22, 22),), (PortRange(443, 443),)]
+    assert rules[0].unknowns and not rules[1].unknowns, messages(result)
