@@ -157,14 +157,13 @@ def read(sink: Sink, files: list[tuple[str, str]], batch: Any, read_text: ReadTe
 def _resources(root: Module) -> list[Resource]:
     out: list[Resource] = []
     docs: dict[str, Located] = {}
-    kinds = {inst.address: inst.rtype for _, inst in root.instances() if not isinstance(inst, Unknown)}
+    kinds = {inst.address: inst.rtype for _, inst in root.instances()}
     for block, inst in root.instances():
         where = block.where
         doc = docs.setdefault(where.shown, Located({}, where.text))
         src = Src(where.shown, doc)
         rtype = block.labels[0]
-        address = inst.address if not isinstance(inst, Unknown) else \
-            f"{'.'.join(block.labels)}[?]"
+        address = inst.address
         doc.offsets[(address,)] = where.offset
         values: dict[str, Any] = {}
         doc.value[address] = values
@@ -173,9 +172,9 @@ def _resources(root: Module) -> list[Resource]:
         out.append(r)
         if rtype not in HANDLED:
             continue
-        if isinstance(inst, Unknown):
-            r.unknown["count"] = f"{inst} ({where.shown}:{where.line()})"
-            continue
+        count = getattr(inst, "unknown_count", None)
+        if count is not None:
+            r.unknown["count"] = f"{count} ({where.shown}:{where.line()})"
         for attr in inst.attrs():
             off = where.attr_offset(attr)
             if off is not None:

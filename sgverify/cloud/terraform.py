@@ -404,7 +404,8 @@ def _rule_side(sink: Sink, r: Resource, batch: Batch, group: GroupDraft, directi
 
     return convert_with_unknowns(sink, batch, fields, unknown,
                                  PermissionContext(group, direction, read_group), v,
-                                 r.address + (f".in.{(group.names or [group.label])[0]}" if somewhere else ""),
+                                 r.address.replace("[?]", "") +
+                                 (f".in.{(group.names or [group.label])[0]}" if somewhere else ""),
                                  {n[side]: a for a, n in RULE_FIELDS.items()} |
                                  {"Direction": "type", "Exists": "count",
                                   "Group": "security_group_id"})

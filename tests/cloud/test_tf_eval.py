@@ -159,3 +159,49 @@ def test_optional_object_attributes_take_their_defaults() -> None:
     texts = sorted(r.text for r in policy.group("g").rules)  # type: ignore[union-attr]
     assert texts == ["ingress accept tcp 22 from 10.0.0.0/8 priority 1",
                      "ingress accept tcp 443 from 0.0.0.0/0 priority 5"], messages(result)
+
+
+def test_variable_sources_and_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """default < TF_VAR_ < terraform.tfvars < *.auto.tfvars < --var-file < --var."""
+    from tests.support.inputs import cli
+    for key in [k for k in __import__("os").environ if k.startswith("TF_VAR_")]:
+        monkeypatch.delenv(key)
+    names = ["a", "b", "c", "d", "e", "f"]
+    (tmp_path / "main.tf").write_text(
+        "".join(f'variable "{n}" {{\n  default = "1.0.0.0/32"\n}}\n' for n in names) +
+        'resource "alicloud_security_group" "g" {\n  vpc_id = "v"\n}\n' + "".join(
+            f'resource "alicloud_security_group_rule" "{n}" {{\n  type = "ingress"\n'
+            f'  ip_protocol = "tcp"\n  port_range = "{i + 1}/{i + 1}"\n  cidr_ip = var.{n}\n'
+            '  security_group_id = alicloud_security_group.g.id\n}\n'
+            for i, n in enumerate(names)))
+    (tmp_path / "terraform.tfvars").write_text('c = "3.0.0.0/32"\nd = "3.0.0.0/32"\n'
+                                               'e = "3.0.0.0/32"\nf = "3.0.0.0/32"\n')
+    (tmp_path / "x.auto.tfvars.json").write_text('{"d": "4.0.0.0/32", "e": "4.0.0.0/32", '
+                                                 '"f": "4.0.0.0/32"}')
+    (tmp_path / "more.tfvars").write_text('e = "5.0.0.0/32"\nf = "5.0.0.0/32"\n')
+    for n in ("b", "c", "d", "e", "f"):
+        monkeypatch.setenv(f"TF_VAR_{n}", "2.0.0.0/32")
+    code, out, err = cli("import", str(tmp_path / "main.tf"), "--var-file",
+                         str(tmp_path / "more.tfvars"), "--var", "f=6.0.0.0/32")
+    assert code == 0, err
+    for i, n in enumerate(names):
+        assert f"ingress accept tcp {i + 1} from {i + 1}.0.0.0/32 priority 1" in out, out
+
+
+def test_typed_variable_from_the_command_line(tmp_path: Path) -> None:
+    """A variable whose type is not string reads --var as an HCL value, as Terraform does."""
+    from tests.support.inputs import cli
+    (tmp_path / "main.tf").write_text(
+        'variable "ports" {\n  type = list(number)\n}\n'
+        'resource "alicloud_security_group" "g" {\n  vpc_id = "v"\n}\n'
+        'resource "alicloud_security_group_rule" "r" {\n  count = length(var.ports)\n'
+        '  type = "ingress"\n  ip_protocol = "tcp"\n'
+        '  port_range = "${var.ports[count.index]}/${var.ports[count.index]}"\n'
+        '  cidr_ip = "10.0.0.0/8"\n  security_group_id = alicloud_security_group.g.id\n}\n')
+    code, out, err = cli("import", str(tmp_path / "main.tf"), "--var", "ports=[22, 8080]")
+    assert code == 0, err
+    assert "ingress accept tcp 22 from" in out and "ingress accept tcp 8080 from" in out
+    code, out, err = cli("import", str(tmp_path / "main.tf"))  # count unknown: may exist
+    assert code == 0, err
+    assert "ingress accept tcp port-list unknown.alicloud_security_group_rule.r.port_range " \
+        "from prefix-list unknown.alicloud_security_group_rule.r.count" in out

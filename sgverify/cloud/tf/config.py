@@ -440,9 +440,9 @@ class Module(Lazy):
             elif isinstance(made, Expanded):
                 yield from (m for m in made.instances() if isinstance(m, Module))
 
-    def instances(self) -> Iterator[tuple[Block, Instance | Unknown]]:
-        """Every resource instance of this module and its children (an Unknown when the
-        block's count or for_each is unknown)."""
+    def instances(self) -> Iterator[tuple[Block, Instance]]:
+        """Every resource instance of this module and its children (a stand-in ``res[?]``
+        with ``unknown_count`` set when the block's count or for_each is unknown)."""
         for (rtype, name), block in self.resources.items():
             made = self.resource(rtype, name)
             if isinstance(made, Instance):
@@ -450,8 +450,12 @@ class Module(Lazy):
             elif isinstance(made, Expanded):
                 for inst in made.instances():
                     yield block, inst
-            else:
-                yield block, made
+            else:  # count / for_each unknown: one stand-in whose existence is unknown
+                why = Unknown(f"{made}")
+                inst = Instance(self, block, f"{self.prefix}{rtype}.{name}[?]",
+                                {"count": {"index": why}, "each": {"key": why, "value": why}})
+                inst.unknown_count = made  # type: ignore[attr-defined]
+                yield block, inst
         for child in self.children():
             yield from child.instances()
 

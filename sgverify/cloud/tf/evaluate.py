@@ -329,8 +329,9 @@ def _template(seq: Tree, scope: Scope) -> Any:
             coll = plain(_eval(coll_t, scope))
             if first_unknown(coll) is not None and not isinstance(coll, (list, dict)):
                 return first_unknown(coll)
-            pairs = list(enumerate(coll)) if isinstance(coll, list) else \
-                sorted(coll.items()) if isinstance(coll, dict) else []
+            if not isinstance(coll, (list, dict)):
+                raise EvalError(f"%{{for}} cannot iterate over a {type_name(coll)}")
+            pairs = list(enumerate(coll)) if isinstance(coll, list) else sorted(coll.items())
             pieces = []
             for k, item in pairs:
                 names = {name: item, **({key: k} if key else {})}
