@@ -10,6 +10,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
+from .cloud.user_values import InputValues
 from .core.files import Limits
 from .core.model import Assertion, Policy
 from .core.parallel import pmap
@@ -26,10 +27,12 @@ __all__ = ["SpecReport", "check_assertion", "check_extra", "check_file", "check_
 def check_file(path: str, *, timeout_ms: int | None = None, root: str | None = None,
                allow_outside: bool = False, limits: Limits = Limits(),
                progress: Callable[[int, int, Result], None] | None = None,
-               certify: bool = False) -> SpecReport:
+               certify: bool = False, values: InputValues = InputValues()) -> SpecReport:
     """Load ``path`` and prove each of its assertions (``certify``: re-decide each verdict
-    with the independent box certifier)."""
-    report = load_policy(path, root=root, allow_outside=allow_outside, limits=limits)
+    with the independent box certifier; ``values``: Terraform variables and ROS parameters
+    for the files it imports)."""
+    report = load_policy(path, root=root, allow_outside=allow_outside, limits=limits,
+                         values=values)
     if report.policy is not None:
         report.results = check_policy(report.policy, timeout_ms, progress, certify)
     return report
@@ -90,6 +93,7 @@ class CheckUnit:
     timeout_ms: int | None
     certify: bool
     allow_outside: bool
+    values: InputValues = InputValues()
 
 
 # Policies the parent loaded; forked workers inherit them and skip parsing again.
@@ -100,7 +104,8 @@ AUTO_MIN_ASSERTIONS = 200  # below this, worker start-up and re-encoding cost mo
 def run_check_unit(unit: CheckUnit) -> list[Result]:
     policy = _LOADED.get(unit.path)
     if policy is None:
-        policy = load_policy(unit.path, allow_outside=unit.allow_outside).policy
+        policy = load_policy(unit.path, allow_outside=unit.allow_outside,
+                             values=unit.values).policy
     if policy is None:  # the parent reported the errors already
         return []
     checker = Checker(policy, unit.timeout_ms, unit.certify)
@@ -111,11 +116,12 @@ def run_check_unit(unit: CheckUnit) -> list[Result]:
 
 def check_files(paths: Iterable[str], *, jobs: int = 1, backend: str = "local",
                 address: str | None = None, timeout_ms: int | None = None, certify: bool = False,
-                allow_outside: bool = False, auto: bool = False) -> list[SpecReport]:
+                allow_outside: bool = False, auto: bool = False,
+                values: InputValues = InputValues()) -> list[SpecReport]:
     """Load every spec here (diagnostics), then check the assertions in parallel units:
     one unit per file, large files split into chunks of assertions. Results keep the
     order of files and assertions. ``auto``: use one process when there is little work."""
-    reports = [load_policy(p, allow_outside=allow_outside) for p in paths]
+    reports = [load_policy(p, allow_outside=allow_outside, values=values) for p in paths]
     total = sum(len(r.policy.assertions) for r in reports if r.policy is not None)
     if backend == "local" and (jobs <= 1 or (auto and total < AUTO_MIN_ASSERTIONS)):
         for rep in reports:
@@ -134,7 +140,7 @@ def check_files(paths: Iterable[str], *, jobs: int = 1, backend: str = "local",
         chunks = min(workers, max(1, count // 8)) if workers > 1 else 1
         for c in range(chunks):
             idx = tuple(range(c, count, chunks)) if chunks > 1 else None
-            units.append(CheckUnit(rep.path, idx, timeout_ms, certify, allow_outside))
+            units.append(CheckUnit(rep.path, idx, timeout_ms, certify, allow_outside, values))
             owners.append(n)
     try:
         outcomes = pmap(run_check_unit, units, jobs, backend, address)

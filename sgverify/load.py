@@ -21,14 +21,15 @@ from .lang.syntax import Document, GroupNode, InstanceNode, PortListNode, Prefix
 
 
 def load_spec(path: str, root: str | None = None, allow_outside: bool = False,
-              limits: Limits = Limits()) -> LoadedSpec:
+              limits: Limits = Limits(), values: InputValues = InputValues()) -> LoadedSpec:
     """Read ``path``, everything it includes, and the cloud exports it imports. Every
     problem (unreadable file, syntax, bad value, include) is a diagnostic; check for
-    errors before resolving."""
+    errors before resolving. ``values``: Terraform variables and ROS parameters for the
+    imported files."""
     with paused_gc():
         spec = read_spec(path, root, allow_outside, limits)
         if spec.imports:
-            _import(spec, limits)
+            _import(spec, limits, values)
     return spec
 
 
@@ -44,10 +45,10 @@ def known_names(documents: Sequence[Document]) -> Known:
                  frozenset([p.name for p in prls] + [p.pl_id for p in prls if p.pl_id]))
 
 
-def _import(spec: LoadedSpec, limits: Limits) -> None:
+def _import(spec: LoadedSpec, limits: Limits, values: InputValues) -> None:
     """Read the spec's imports as one run (references may cross imported files)."""
     result = import_files([ImportRequest(path, st.fmt, st.span) for path, st in spec.imports],
-                          known_names(spec.documents), limits)
+                          known_names(spec.documents), limits, values)
     spec.imported = result
     spec.documents.extend(result.documents)
     spec.sources.update(result.sources)
@@ -55,11 +56,12 @@ def _import(spec: LoadedSpec, limits: Limits) -> None:
 
 
 def load_policy(path: str, *, root: str | None = None, allow_outside: bool = False,
-                limits: Limits = Limits()) -> SpecReport:
+                limits: Limits = Limits(), values: InputValues = InputValues()) -> SpecReport:
     """Read, parse and resolve one spec; ``policy`` is None if there were errors."""
     report = SpecReport(path)
     with paused_gc():
-        spec = load_spec(path, root=root, allow_outside=allow_outside, limits=limits)
+        spec = load_spec(path, root=root, allow_outside=allow_outside, limits=limits,
+                         values=values)
         report.sources = spec.sources
         report.real_paths = spec.real_paths
         report.imported = spec.imported is not None
@@ -93,7 +95,7 @@ def load_inputs(paths: Sequence[str], fmt: str | None = None,
     paths = list(paths)
     if len(paths) == 1 and paths[0].endswith(".sgv") and fmt is None and \
             not os.path.isdir(paths[0]) and os.path.exists(paths[0]):
-        rep = load_policy(paths[0], allow_outside=allow_outside)
+        rep = load_policy(paths[0], allow_outside=allow_outside, values=values)
         loaded = LoadedPolicy(rep)
         if rep.policy is not None:
             loaded.interface_groups = [g.name for g in rep.policy.groups]
@@ -123,7 +125,7 @@ def _load_inputs(paths: list[str], fmt: str | None, allow_outside: bool,
     report.diagnostics.extend(diags)
     documents: list[Document] = []
     for path in [f for f in files if f.endswith(".sgv")]:
-        spec = load_spec(path, allow_outside=allow_outside)
+        spec = load_spec(path, allow_outside=allow_outside, values=values)
         documents += spec.documents
         report.sources.update(spec.sources)
         report.diagnostics.extend(spec.diagnostics)

@@ -69,3 +69,12 @@ def test_unknown_verdicts_exit_3() -> None:
     assert code == 3, out + err
     assert "proved: https-open" in out + err
     assert "unknown: ssh-closed" in out + err and "office_ssh.cidr_ip" in out + err
+
+
+def test_check_takes_the_values_of_the_imports() -> None:
+    """With the variables given, the verdict that depended on them is decided."""
+    code, out, err = cli("check", "tests/fixtures/terraform_real/unknowns/checks.sgv",
+                         "--var", "office_cidr=198.51.100.7/32", "--var", "admin_port=22",
+                         cwd=ROOT)
+    assert code == 1, out + err
+    assert "violated: ssh-closed" in out + err and "office_ssh" not in out + err
