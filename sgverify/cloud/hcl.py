@@ -70,6 +70,7 @@ class _Reader:
     values: InputValues
     folders: dict[str, list[tuple[str, str, dict[str, Any]]] | None] = field(default_factory=dict)
     warned: set[tuple[str, int, str]] = field(default_factory=set)
+    called: dict[str, Where] = field(default_factory=dict)  # module folders -> first call
 
     def warn(self, where: Where, message: str) -> None:
         key = (where.shown, where.offset, message)
@@ -79,6 +80,7 @@ class _Reader:
 
     def load_dir(self, folder: str, where: Where) -> list[tuple[str, str, dict[str, Any]]] | None:
         """A local module's .tf files (read once per folder)."""
+        self.called.setdefault(folder, where)
         if folder not in self.folders:
             self.folders[folder] = None
             try:
@@ -145,12 +147,21 @@ def read(sink: Sink, files: list[tuple[str, str]], batch: Any, read_text: ReadTe
         data = parse(sink, shown, text)
         if data is not None:
             by_folder.setdefault(os.path.dirname(shown), []).append((shown, text, data))
-    resources: list[Resource] = []
+    found: dict[str, list[Resource]] = {}
     for folder, parsed in by_folder.items():
         loader = Loader(reader.load_dir, reader.warn)
         reader.folders.setdefault(os.path.normpath(folder or "."), parsed)
         root = Module(loader, parsed, "", folder or ".", supplied=_tfvars(reader, folder))
-        resources += _resources(root)
+        found[folder] = _resources(root)
+    resources: list[Resource] = []
+    for folder, made in found.items():
+        call = reader.called.get(os.path.normpath(folder or "."))
+        if call is not None:  # given, and also a module another given folder calls
+            sink.warn(Span(by_folder[folder][0][0], 1, 1), f"{folder or '.'} is a module that "
+                      f"{call.shown}:{call.line()} calls: it is read as that module, with its "
+                      "inputs, not also as a root module of its own")
+            continue
+        resources += made
     convert_resources(sink, resources, batch, "hcl")
 
 

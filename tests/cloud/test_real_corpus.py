@@ -78,3 +78,15 @@ def test_check_takes_the_values_of_the_imports() -> None:
                          cwd=ROOT)
     assert code == 1, out + err
     assert "violated: ssh-closed" in out + err and "office_ssh" not in out + err
+
+
+def test_a_module_folder_given_too_is_read_once() -> None:
+    """`import root modules/x`: the module is read as the module root calls, not twice."""
+    code, out, err = cli("import", "tests/fixtures/terraform_real/sg_module/root",
+                         "tests/fixtures/terraform_real/sg_module/modules/security-group",
+                         cwd=ROOT)
+    assert code == 0, err
+    alone, _ = (FIXTURES / "terraform_real" / "sg_module.sgv").read_text(), None
+    groups = [line for line in out.splitlines() if line.startswith("group ")]
+    assert groups == [line for line in alone.splitlines() if line.startswith("group ")]
+    assert "is read as that module, with its inputs" in err
