@@ -4,8 +4,9 @@ Resources read: ``alicloud_security_group``, ``alicloud_security_group_rule``,
 ``alicloud_instance``, ``alicloud_ecs_network_interface`` / ``alicloud_network_interface``
 (group memberships) and ``alicloud_ecs_prefix_list``. In a plan, values unknown until
 apply (the ids of new groups, typically) are taken from the ``configuration`` references
-(``alicloud_security_group.web.id``); any other unknown value is reported, not guessed.
-``.tf`` files go through ``hcl``, which builds the same ``Resource`` records.
+(``alicloud_security_group.web.id``); any other unknown value is an unknown field of its
+rule only (``unknowns``), named in a warning, never guessed. ``.tf`` files go through
+``hcl``, which builds the same ``Resource`` records.
 """
 
 from __future__ import annotations
