@@ -3,9 +3,10 @@
 Read: ``ALIYUN::ECS::SecurityGroup`` (with its ``SecurityGroupIngress`` and
 ``SecurityGroupEgress`` lists), ``ALIYUN::ECS::SecurityGroupIngress`` / ``Egress`` /
 ``Ingresses`` / ``Egresses``, and the group memberships of ``ALIYUN::ECS::Instance`` and
-``ALIYUN::ECS::NetworkInterface``. Groups are named by their logical ids. Intrinsic functions and parameters are
-evaluated first (``ros_eval``); ``Ref`` / ``Fn::GetAtt`` to a security group of the template
-are followed; what stays unknown is an unknown field of its rule only (``unknowns``).
+``ALIYUN::ECS::NetworkInterface``. Groups are named by their logical ids. Intrinsic
+functions and parameters are evaluated first (``ros_eval``); ``Ref`` / ``Fn::GetAtt`` to a
+security group of the template are followed; what stays unknown is an unknown field of its
+rule only (``unknowns``).
 """
 
 from __future__ import annotations
