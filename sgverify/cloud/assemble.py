@@ -414,6 +414,8 @@ class Batch:
                     return PeerNode("group", f"group {ref.account}/{ref.gid}", name=ref.gid,
                                     account=ref.account)
                 g = self._stub(ref.gid, referrer, ref.at)
+        if g.partial or (not g.has_rules and g.rules):
+            return None  # E120 above: the group's own rules are unknown
         if not g.has_rules:
             self._declare(g, ref.at, g.stub_reason or "only listed (DescribeSecurityGroups), its "
                           "rules are not in the input")

@@ -20,7 +20,7 @@ from .assemble import Batch, GroupDraft, GroupRef, InstanceDraft
 from .permission import FIELDS, PermissionContext, cidr_peer
 from .ros_eval import RosEvaluator, RosUnknown
 from .jsondoc import Located
-from .unknowns import convert_with_unknowns
+from .unknowns import UNKNOWN_GROUP, convert_with_unknowns, unknown_group
 from .source import BAD_RULE, SYNTAX, UNSUPPORTED, Node, Sink, Src, text_of
 
 TOP_FIELDS = frozenset("""ROSTemplateFormatVersion Description Metadata Parameters Mappings
@@ -266,7 +266,7 @@ def _group(sink: Sink, t: _Template, logical: str, res: Node, batch: Batch) -> N
             sink.warn(node, f"group {logical} is read as external (its own decisions unknown): "
                       f"its {key} is unknown: {node.value}")
             batch.add_group(GroupDraft(res, None, t.key(logical), [logical], network,
-                                       has_rules=False, stub_reason=f"{key} unknown"))
+                                       has_rules=False, stub_reason=f"{UNKNOWN_GROUP}{key} unknown"))
             return
     gtype = TYPES.get(text_of(sink, props.get("SecurityGroupType")).lower(), None)
     if gtype is None and text_of(sink, props.get("SecurityGroupType")):
@@ -307,6 +307,8 @@ def _standalone_rules(sink: Sink, t: _Template, logical: str, res: Node, directi
     draft = batch.find_group(ref.gid, ref.resource)
     if draft is None:
         draft = batch.add_group(GroupDraft(res, ref.gid, None, [], partial=True))
+    if unknown_group(draft):
+        return  # read as external: its rules do not matter
     exists = t.exists(res)
     if several:
         sink.unknown_fields(props, ("SecurityGroupId", "Permissions"), "property")

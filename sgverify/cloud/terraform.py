@@ -19,7 +19,7 @@ from ..core.model import Action, Direction, GroupType, Network
 from ..lang.syntax import PeerNode
 from .assemble import Batch, GroupDraft, GroupRef, InstanceDraft, ListDraft
 from .permission import PermissionContext, cidr_peer
-from .unknowns import convert_with_unknowns
+from .unknowns import UNKNOWN_GROUP, convert_with_unknowns, unknown_group
 from .source import BAD_RULE, SYNTAX, UNSUPPORTED, Node, Sink, text_of
 
 GROUP = "alicloud_security_group"
@@ -291,7 +291,7 @@ def _group(sink: Sink, r: Resource, batch: Batch, scope: str) -> None:
             local = r.address.rsplit(".", 1)[-1]
             batch.add_group(GroupDraft(v, gid, f"{scope}:{r.address}", [re.sub(
                 r"[\[\]\"]+", "-", local).strip("-")], Network.VPC if vpc else Network.CLASSIC,
-                has_rules=False, stub_reason=f"{attr} unknown"))
+                has_rules=False, stub_reason=f"{UNKNOWN_GROUP}{attr} unknown"))
             return
     local = r.address.rsplit(".", 1)[-1]
     names = [n for n in (name, re.sub(r"[\[\]\"]+", "-", local).strip("-")) if n]
@@ -327,6 +327,8 @@ def _rule(sink: Sink, r: Resource, batch: Batch, group_key, refs_to_groups) -> N
     group = batch.find_group(ref.gid, ref.resource)
     if group is None:
         group = batch.add_group(GroupDraft(v, ref.gid, None, [], partial=True))
+    if unknown_group(group):
+        return  # read as external: its rules do not matter
     drafts = []
     for d in ([direction] if direction is not None else [Direction.INGRESS, Direction.EGRESS]):
         drafts += _rule_side(sink, r, batch, group, d, direction is None, refs_to_groups)

@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from ..core.model import PORT_PROTOCOLS, Direction
-from .assemble import Batch, RuleDraft, sanitize
+from .assemble import Batch, GroupDraft, RuleDraft, sanitize
 from .permission import PROTOCOLS, PermissionContext, convert_permission
 from .source import Node, Sink
 
@@ -37,6 +37,15 @@ GATING = frozenset({"Policy", "Priority", "IpProtocol", "Direction", "NicType", 
                     "SourceCidrIp", "DestCidrIp", "Ipv6SourceCidrIp", "Ipv6DestCidrIp", "Exists",
                     "SourceGroupOwnerAccount", "SourceGroupOwnerId", "DestGroupOwnerAccount",
                     "DestGroupOwnerId", "PortRangeListId", "PortRange", "Group"})
+
+
+UNKNOWN_GROUP = "read as external: "  # stub_reason of a group whose type or policy is unknown
+
+
+def unknown_group(draft: GroupDraft) -> bool:
+    """A group read as external because its type or policy is unknown: rules given for it
+    are not added (its own decisions are unknown whatever they are)."""
+    return not draft.has_rules and draft.stub_reason.startswith(UNKNOWN_GROUP)
 
 
 def peer_fields(direction: Direction) -> tuple[str, ...]:

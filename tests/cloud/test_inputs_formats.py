@@ -270,3 +270,25 @@ def test_ros_function_of_the_wrong_shape_is_unknown_alone(tmp_path: Path, value:
     rules = policy.group("Sg").rules  # type: ignore[union-attr]
     assert [r.ports for r in rules] == [(PortRange(22, 22),), (PortRange(443, 443),)]
     assert rules[0].unknowns and not rules[1].unknowns, messages(result)
+
+
+def test_tf_group_of_unknown_type_is_external(tmp_path: Path) -> None:
+    """Its type decides its defaults: unknown, the group is external (its own decisions
+    unknown), not a refused file; a peer naming it still resolves."""
+    (tmp_path / "main.tf").write_text(
+        'variable "kind" {}\n'
+        'resource "alicloud_security_group" "odd" {\n  vpc_id = "vpc-1"\n'
+        '  security_group_type = var.kind\n}\n'
+        'resource "alicloud_security_group" "db" {\n  vpc_id = "vpc-1"\n}\n'
+        'resource "alicloud_security_group_rule" "in_odd" {\n  type = "ingress"\n'
+        '  ip_protocol = "tcp"\n  port_range = "22/22"\n  cidr_ip = "0.0.0.0/0"\n'
+        '  security_group_id = alicloud_security_group.odd.id\n}\n'
+        'resource "alicloud_security_group_rule" "from_odd" {\n  type = "ingress"\n'
+        '  ip_protocol = "tcp"\n  port_range = "5432/5432"\n'
+        '  source_security_group_id = alicloud_security_group.odd.id\n'
+        '  security_group_id = alicloud_security_group.db.id\n}\n')
+    policy, result = resolved(str(tmp_path / "main.tf"))
+    odd = policy.group("odd")
+    assert odd is not None and not odd.rules_known
+    assert policy.group("db").rules[0].peer.groups == {odd.key}  # type: ignore[union-attr]
+    assert any("read as external" in m and "var.kind" in m for m in messages(result))
