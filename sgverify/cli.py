@@ -14,6 +14,7 @@ from typing import IO, Sequence
 
 from .commands import EXAMPLES, REGISTRY, load
 from .core.diagnostics import REPORT_BUGS
+from .core.files import is_live_uri
 from .core.version import __version__
 from .report.gate import EXIT_ERROR
 
@@ -81,6 +82,11 @@ def run(argv: Sequence[str] | None = None, stdout: IO[str] | None = None,
         stderr.write(parser.format_usage() + "sgverify: error: --scheduler needs --backend dask\n")
         return EXIT_ERROR
     command = load(args.command)
+    if any(is_live_uri(a) for a in argv):
+        # lazy: the live-inventory code only when a live URI is given; each run pulls
+        # afresh (the estate may have changed since an earlier run in this process)
+        from .cloud.live.fetch import forget
+        forget()
     try:
         return int(command.run(args, stdout, stderr))
     except OSError as exc:

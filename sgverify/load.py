@@ -12,22 +12,34 @@ from typing import Sequence
 
 from .cloud.importer import ImportRequest, InputValues, Known, expand_paths, import_files
 from .core.diagnostics import Diagnostic
-from .core.files import Limits, file_problem, missing_reason, paused_gc
+from .core.files import Limits, file_problem, is_live_uri, missing_reason, paused_gc
 from .core.result import SpecReport
 from .lang.include_graph import imported_files, includers
 from .lang.includes import LoadedSpec, read_spec
 from .lang.resolve import resolve
-from .lang.syntax import Document, GroupNode, InstanceNode, PortListNode, PrefixListNode
+from .lang.syntax import (
+    Document,
+    GroupNode,
+    ImportNode,
+    InstanceNode,
+    PortListNode,
+    PrefixListNode,
+)
 
 
 def load_spec(path: str, root: str | None = None, allow_outside: bool = False,
-              limits: Limits = Limits(), values: InputValues = InputValues()) -> LoadedSpec:
-    """Read ``path``, everything it includes, and the cloud exports it imports. Every
+              limits: Limits = Limits(), imports: Sequence[str] = (),
+              values: InputValues = InputValues()) -> LoadedSpec:
+    """Read ``path``, everything it includes, and the cloud exports it imports (and
+    ``imports``: inventories given beside the spec, such as ``aliyun://REGION``). Every
     problem (unreadable file, syntax, bad value, include) is a diagnostic; check for
     errors before resolving. ``values``: Terraform variables and ROS parameters for the
     imported files."""
     with paused_gc():
         spec = read_spec(path, root, allow_outside, limits)
+        for extra in imports:
+            if extra not in {p for p, _ in spec.imports}:
+                spec.imports.append((extra, ImportNode(extra)))
         if spec.imports:
             _import(spec, limits, values)
     return spec
@@ -56,12 +68,15 @@ def _import(spec: LoadedSpec, limits: Limits, values: InputValues) -> None:
 
 
 def load_policy(path: str, *, root: str | None = None, allow_outside: bool = False,
-                limits: Limits = Limits(), values: InputValues = InputValues()) -> SpecReport:
-    """Read, parse and resolve one spec; ``policy`` is None if there were errors."""
+                limits: Limits = Limits(), imports: Sequence[str] = (),
+                values: InputValues = InputValues()) -> SpecReport:
+    """Read, parse and resolve one spec (with ``imports`` beside its own, see
+    ``load_spec``; ``values`` for the files it imports); ``policy`` is None if there were
+    errors."""
     report = SpecReport(path)
     with paused_gc():
         spec = load_spec(path, root=root, allow_outside=allow_outside, limits=limits,
-                         values=values)
+                         imports=imports, values=values)
         report.sources = spec.sources
         report.real_paths = spec.real_paths
         report.imported = spec.imported is not None
@@ -109,7 +124,7 @@ def _load_inputs(paths: list[str], fmt: str | None, allow_outside: bool,
     report = SpecReport(paths[0] if paths else "")
     out = LoadedPolicy(report)
     for p in paths:
-        if not os.path.exists(p):
+        if not is_live_uri(p) and not os.path.exists(p):
             reason = missing_reason(p)
             report.diagnostics.append(file_problem(
                 "E004", p, "no such file or folder" if reason == "no such file" else reason))

@@ -265,9 +265,11 @@ class Batch:
     def finish(self) -> Assembled:
         sink = self.sink
         for g in self.groups:
-            if g.partial:
-                sink.error(BAD_RULE, g.at, f"rules are added to group {g.label}, which is not "
-                           "defined in the input: its other rules are unknown")
+            if g.partial or (not g.has_rules and g.rules):
+                sink.error(BAD_RULE, g.rules[0].at if g.rules else g.at, f"rules are added to "
+                           f"group {g.label}, which is "
+                           + (g.stub_reason if g.stub_reason else "not defined in the input")
+                           + ": its other rules are unknown")
                 continue
             if g.has_rules:
                 self._check_pages(g)

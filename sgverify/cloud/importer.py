@@ -8,6 +8,10 @@ Formats (auto-detected from the file's extension and shape, or forced):
 - ``ros``: ROS templates, JSON or YAML, see ``ros``;
 - ``aws``: ``aws ec2 describe-security-groups`` JSON, verified under the AWS profile.
 
+A live inventory, ``aliyun://REGION[/VPC]`` or ``aws://REGION[/VPC]``, is pulled into
+memory through ``live`` and read as the files ``sgverify pull`` writes (docs/pull.md); the
+manifest of a pull folder is skipped.
+
 ``import_files`` reads the files of one run together (references may cross files) and
 returns syntax ``Document``s for the normal resolver, with every problem as a diagnostic
 naming the file, the line and the JSON path. ``docs/inputs.md`` documents each format.
@@ -15,16 +19,19 @@ naming the file, the line and the JSON path. ``docs/inputs.md`` documents each f
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field, replace
 
 from ..core.diagnostics import Diagnostic, InputError, Span
-from ..core.files import Limits, display_path, paused_gc, read_text
+from ..core.files import Limits, display_path, is_live_uri, paused_gc, read_text
 from ..lang.syntax import Document
 from . import aliyun, aws, hcl, ros, terraform
 from .assemble import Batch, Known
 from .user_values import InputValues
 from .jsondoc import DataError, Located, parse_json
+from .live.common import PullError, is_manifest
+from .live.fetch import pull_uri
 from .source import LIMIT, SYNTAX, UNREADABLE, Node, Sink, Src
 from .yamldoc import parse_yaml
 
@@ -106,6 +113,60 @@ def _parse(text: str, shown: str, yaml_first: bool) -> Located:
     return parse_json(text, keep_duplicates=True)
 
 
+def _read_data(shown: str, text: str, fmt: str | None, yaml_first: bool, sink: Sink,
+               batch: Batch, result: ImportResult,
+               parameters: dict[str, str] | None = None) -> None:
+    """Parse one JSON/YAML input and read it in its format (detected unless ``fmt``;
+    ``parameters``: the user's values of ROS template parameters)."""
+    try:
+        doc = _parse(text, shown, yaml_first)
+    except DataError as exc:
+        result.sources[shown] = text
+        batch.file(shown)
+        code = LIMIT if "levels deep" in exc.message or "values (aliases" in exc.message else SYNTAX
+        what = "YAML" if yaml_first else "JSON"
+        message = exc.message if exc.message.startswith("not valid") else \
+            f"not valid {what}: {exc.message}"
+        sink.error(code, Span(shown, exc.line or 1, exc.col or 1), message)
+        return
+    if fmt is None and is_manifest(doc.value):
+        return  # the manifest of a `sgverify pull` folder: what was read, not groups
+    result.sources[shown] = text
+    batch.file(shown)
+    root = Node.root(Src(shown, doc))
+    kind = fmt or detect_format(doc.value)
+    if doc.duplicates and kind != "ros":
+        _path, message, line, col, _differs = doc.duplicates[0]
+        sink.error(SYNTAX, Span(shown, line or 1, col or 1),
+                   f"not valid {'YAML' if yaml_first else 'JSON'}: {message}")
+        return
+    if kind is None:
+        sink.error(UNREADABLE, Span(shown, 1, 1), "cannot tell what this file is: not a "
+                   "DescribeSecurityGroupAttribute (or other Alibaba Cloud) response, a "
+                   "`terraform show -json` output, a ROS template or `aws ec2 "
+                   "describe-security-groups` output; force the format with "
+                   "--input-format / `as FORMAT`")
+        return
+    if kind == "ros":
+        ros.read(sink, root, batch, parameters or {})
+        return
+    {"aliyun": aliyun.read, "terraform": terraform.read, "aws": aws.read}[kind](sink, root, batch)
+
+
+def _read_live(req: ImportRequest, sink: Sink, batch: Batch, result: ImportResult) -> None:
+    """A live inventory (``aliyun://REGION[/VPC]``, ``aws://REGION[/VPC]``): pulled into
+    memory and read file by file as ``sgverify pull`` would write them (nothing written)."""
+    try:
+        pulled = pull_uri(req.path)
+    except PullError as exc:
+        result.diagnostics.append(Diagnostic.make(exc.code, f"{req.path}: {exc.message}", req.at))
+        return
+    top = req.path.rstrip("/")
+    for name, value in pulled.files.items():
+        _read_data(f"{top}/{name}", json.dumps(value, indent=1, ensure_ascii=False), None, False,
+                   sink, batch, result)
+
+
 def import_files(requests: list[ImportRequest], known: Known = Known(),
                  limits: Limits = Limits(), values: InputValues = InputValues()) -> ImportResult:
     """Read ``requests`` as one import run; ``values`` are the user's Terraform variables
@@ -133,45 +194,22 @@ def _import_files(requests: list[ImportRequest], known: Known, limits: Limits,
             sink.error(UNREADABLE, req.at or Span(shown, 1, 1), f"{shown} is a .sgv spec: use "
                        "'include' (or give it as the spec), not an import")
             continue
+        if is_live_uri(req.path):
+            _read_live(req, sink, batch, result)
+            continue
         try:
             text = read_text(req.path, shown, data_limits, req.at)
         except InputError as exc:
             result.diagnostics.extend(exc.diagnostics)
             continue
-        result.sources[shown] = text
-        batch.file(shown)
         if fmt == "hcl" or (fmt is None and req.path.endswith(".tf")):
+            result.sources[shown] = text
+            batch.file(shown)
             tf_files.append((shown, text))
             continue
         yaml_first = req.path.endswith((".yaml", ".yml")) or (
             fmt == "ros" and not text.lstrip().startswith(("{", "[")))
-        try:
-            doc = _parse(text, shown, yaml_first)
-        except DataError as exc:
-            code = LIMIT if "levels deep" in exc.message or "values (aliases" in exc.message else SYNTAX
-            what = "YAML" if yaml_first else "JSON"
-            message = exc.message if exc.message.startswith("not valid") else \
-                f"not valid {what}: {exc.message}"
-            sink.error(code, Span(shown, exc.line or 1, exc.col or 1), message)
-            continue
-        root = Node.root(Src(shown, doc))
-        kind = fmt or detect_format(doc.value)
-        if doc.duplicates and kind != "ros":
-            _path, message, line, col, _differs = doc.duplicates[0]
-            sink.error(SYNTAX, Span(shown, line or 1, col or 1),
-                       f"not valid {'YAML' if yaml_first else 'JSON'}: {message}")
-            continue
-        if kind is None:
-            sink.error(UNREADABLE, Span(shown, 1, 1), "cannot tell what this file is: not a "
-                       "DescribeSecurityGroupAttribute (or other Alibaba Cloud) response, a "
-                       "`terraform show -json` output, a ROS template or `aws ec2 "
-                       "describe-security-groups` output; force the format with "
-                       "--input-format / `as FORMAT`")
-            continue
-        if kind == "ros":
-            ros.read(sink, root, batch, dict(values.parameters))
-            continue
-        {"aliyun": aliyun.read, "terraform": terraform.read, "aws": aws.read}[kind](sink, root, batch)
+        _read_data(shown, text, fmt, yaml_first, sink, batch, result, dict(values.parameters))
     if tf_files:
         def more(path: str, at: Span | None) -> str | None:
             """A file the .tf files name (a local module's, a .tfvars): read with the limits."""

@@ -67,6 +67,7 @@ class Resource:
     values: Node  # labelled with the address
     refs: dict[str, list[str]] = field(default_factory=dict)
     unknown: dict[str, str] = field(default_factory=dict)
+    data: bool = False  # a data source ("mode": "data"): it exists, its rules live elsewhere
 
     def value(self, attr: str) -> Node | None:
         node = self.values.get(attr)
@@ -171,12 +172,13 @@ def read(sink: Sink, root: Node, batch: Batch) -> None:
                        "has one)")
     for res in found:
         v = res.value
-        if v.get("mode", "managed") != "managed":
-            continue
+        rtype = str(v.get("type", ""))
+        data = v.get("mode", "managed") != "managed"
+        if data and rtype != GROUP:
+            continue  # other data sources describe nothing sgverify reads
         address = str(v.get("address", ""))
         base = re.sub(r"\[[^\]]*\]$", "", address)
-        rtype = str(v.get("type", ""))
-        r = Resource(address, base, rtype, res.child("values").labelled(address))
+        r = Resource(address, base, rtype, res.child("values").labelled(address), data=data)
         if plan and rtype in HANDLED:
             prefix = base[:len(base) - len(f"{rtype}.{v.get('name', '')}")]
             cfg = config.get(base)
@@ -263,6 +265,9 @@ def _text(sink: Sink, node: Node | None) -> str:
     return text_of(sink, node) if node is not None else ""
 
 
+DATA_SOURCE = "a Terraform data source (its rules are managed outside this state)"
+
+
 def _group(sink: Sink, r: Resource, batch: Batch, scope: str) -> None:
     v = r.values
     sink.unknown_fields(v, GROUP_ATTRS, "attribute")
@@ -299,7 +304,9 @@ def _group(sink: Sink, r: Resource, batch: Batch, scope: str) -> None:
                                Network.VPC if vpc else Network.CLASSIC, gtype,
                                intra if gtype is GroupType.BASIC else None,
                                description=" ".join(_text(sink, r.value("description")).split()),
-                               intra_accept_at=stated if policy == "accept" else None))
+                               intra_accept_at=stated if policy == "accept" else None,
+                               has_rules=not r.data,
+                               stub_reason=DATA_SOURCE if r.data else ""))
     if r.address != r.base and f"{scope}:{r.base}" not in batch.by_resource:
         pass  # counted groups are referenced by their full address only
 

@@ -23,6 +23,8 @@ REGISTRY: tuple[tuple[str, str, str], ...] = (
                      "rules"),
     ("audit", "audit", "check the built-in controls on every group and interface of an inventory"),
     ("reach", "reach", "who can reach whom across an inventory, on what (with witnesses)"),
+    ("pull", "pull", "read security groups, rules and interfaces from Alibaba Cloud or AWS "
+                     "(read-only)"),
 )
 
 
@@ -41,6 +43,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "audit": ("sgverify audit estate/", "sgverify audit estate/ --control SGV101 --format json",
               "sgverify audit --list-controls"),
     "reach": ("sgverify reach estate/", "sgverify reach estate/ --format html --output reach.html"),
+    "pull": ("sgverify pull aliyun --region cn-hangzhou --output estate/",
+             "sgverify pull aws --region eu-west-1 --vpc vpc-0abc --output estate/",
+             "sgverify check specs/ aliyun://cn-hangzhou",
+             "sgverify diff aliyun://cn-hangzhou/vpc-bp1example specs/"),
 }
 
 

@@ -12,7 +12,7 @@ import time
 from dataclasses import replace
 from typing import IO
 
-from ..analyses.audit.run import choose_controls, run_audit
+from ..analyses.audit.run import apply_inline, choose_controls, run_audit
 from ..analyses.audit.settings import Settings, check_selector, discover_settings, load_settings
 from ..analyses.audit.templates import ControlError
 from ..analyses.reach.answer import ask
@@ -163,6 +163,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         stderr.write(f"sgverify audit: error: {exc}\n")
         return EXIT_ERROR
     bar.close()
+    apply_inline(audit, rep.sources)
     audit.sources.update(rep.sources)
     if not audit.results:
         # A gate that checked nothing must not pass: a selector typo or a control both
@@ -187,9 +188,9 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         if o.format == "json":
             return render_json(audit, code, timing)
         if o.format == "sarif":
-            return render_sarif(run_report(audit, fail_on, elapsed), timing)
+            return render_sarif(run_report(audit, fail_on, elapsed, args.root), timing)
         if o.format == "junit":
-            return render_junit(run_report(audit, fail_on, elapsed), timing)
+            return render_junit(run_report(audit, fail_on, elapsed, args.root), timing)
         if o.format == "html":
             return render_html(audit=audit, reach=matrix, timing=timing)
         return render_text(audit, style, verbose=args.verbose, timing=timing)

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import IO, Callable, Sequence
 
 from ..core.diagnostics import Diagnostic
-from ..core.files import display_path, file_problem, missing_reason
+from ..core.files import display_path, file_problem, is_live_uri, missing_reason, project_root
 from ..core.model import Semantics
 from ..core.parallel import default_jobs
 from ..core.result import SpecReport
@@ -52,7 +52,9 @@ HELP = "prove every assertion in .sgv files or folders"
 def add_arguments(c: argparse.ArgumentParser) -> None:
     c.add_argument("paths", nargs="*", metavar="PATH",
                    help=".sgv files or folders, searched recursively (default: 'paths' "
-                        "from the configuration)")
+                        "from the configuration); a live inventory (aliyun://REGION[/VPC], "
+                        "aws://REGION[/VPC], docs/pull.md) is pulled once and read with "
+                        "every spec, as if each imported it")
     add_output_arguments(c, FORMATS, timing=False)
     c.add_argument("--timeout", type=seconds, metavar="SECONDS",
                    help="solver time limit per assertion (default 60); a timeout is 'unknown'")
@@ -226,7 +228,13 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     fail_on = FailOn(conf.fail_on)
     assert conf.paths is not None and conf.timeout is not None
 
-    files, problems = find_specs(conf.paths)
+    live = tuple(p for p in conf.paths if is_live_uri(p))
+    files, problems = find_specs([p for p in conf.paths if not is_live_uri(p)])
+    if live and not files and not problems:
+        stderr.write("sgverify: error: a live inventory is checked against .sgv specs: name "
+                     "them too (sgverify check specs/ aliyun://REGION), or audit it "
+                     "(sgverify audit aliyun://REGION)\n")
+        return EXIT_ERROR
     # A file that another checked file includes is checked inside it and also on its own
     # (the includer's options may differ); alone it may lack names only its includer
     # defines, and is then checked only inside it (``own_contexts``).
@@ -234,7 +242,9 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     show_progress = bool(getattr(stderr, "isatty", lambda: False)()) and not any(
         o.file is None and o.format != "text" for o in outputs)
     settings_key = CheckSettings(int(conf.timeout * 1000), args.certify, args.allow_outside_includes)
-    folder = folder_from(args.cache_dir, args.no_cache)
+    # results against a live inventory are never reused: the estate may have changed
+    folder = None if live else folder_from(args.cache_dir, args.no_cache,
+                                           project_root(files[0]) if files else None)
     cache = ResultCache(folder, settings_key) if folder and files else None
     if cache is not None and not cache.usable():
         stderr.write(f"sgverify: warning: {display_path(cache.top)} is not a cache folder that "
@@ -244,7 +254,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     reused = {f: rep for f in files if cache and (rep := cache.get(f)) is not None}
     todo = [f for f in files if f not in reused]
     try:
-        fresh = dict(zip(todo, _check(todo, args, settings_key, stderr, show_progress)))
+        fresh = dict(zip(todo, _check(todo, args, settings_key, stderr, show_progress, live)))
     except RuntimeError as exc:  # the backend is missing or unreachable
         stderr.write(f"\nsgverify: error: {exc}\n")
         return EXIT_ERROR
@@ -273,7 +283,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         found, baseline_notes = apply_baseline(found, previous, shown or "")
         notes += baseline_notes
     elapsed = None if args.no_timing else time.perf_counter() - started
-    report = RunReport(NAME, found, fail_on, notes, shown, elapsed)
+    report = RunReport(NAME, found, fail_on, notes, shown, elapsed, root=args.root)
     timing = not args.no_timing
     write_reports(outputs, lambda o, style: render(report, o, style, args.quiet, timing),
                   stdout, args.color)
@@ -281,7 +291,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
 
 
 def _check(files: list[str], args: argparse.Namespace, key: CheckSettings, stderr: IO[str],
-           show_progress: bool) -> list[SpecReport]:
+           show_progress: bool, imports: tuple[str, ...] = ()) -> list[SpecReport]:
     """Check ``files``: in this process, or in workers (``--jobs``, ``--backend``)."""
     if not files:
         return []
@@ -296,10 +306,10 @@ def _check(files: list[str], args: argparse.Namespace, key: CheckSettings, stder
         reports = check_files(files, jobs=jobs, backend=args.backend, address=args.scheduler,
                               timeout_ms=key.timeout_ms, certify=key.certify,
                               allow_outside=key.allow_outside, auto=args.jobs is None,
-                              values=input_values(args))
+                              imports=imports, values=input_values(args))
     else:
         reports = [check_file(path, timeout_ms=key.timeout_ms, allow_outside=key.allow_outside,
-                              certify=key.certify, values=input_values(args),
+                              certify=key.certify, imports=imports, values=input_values(args),
                               progress=_progress(stderr, n, len(files), path) if show_progress
                               else None)
                    for n, path in enumerate(files, 1)]

@@ -120,16 +120,16 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         gathered.explanation(exp)
     write_reports(outputs, lambda o, st: explanation_json(exp) if o.format == "json" else
                   explanation_text(exp, st) if o.format == "text" else
-                  render_gathered(o.format, gathered), stdout, args.color)
+                  render_gathered(o.format, gathered, args.root), stdout, args.color)
     if exp.problem:
         return EXIT_ERROR
     return _unknown_exit(args) if not exp.definite else EXIT_OK
 
 
-def render_gathered(fmt: str, gathered: ExplainFindings | None) -> str:
+def render_gathered(fmt: str, gathered: ExplainFindings | None, root: str | None) -> str:
     """The SARIF or JUnit report of what explain found."""
     assert gathered is not None
-    run = gathered.run()
+    run = gathered.run(root=root)
     return render_sarif(run, False) if fmt == "sarif" else \
         render_cases(run, explain_suites(run), False)
 
@@ -220,7 +220,8 @@ def _run_bulk(args: argparse.Namespace, loaded: LoadedPolicy, outputs: list[Outp
             fh.close()
     if gathered is not None:
         write_reports([o for o in outputs if o.format not in STREAMED],
-                      lambda o, st: render_gathered(o.format, gathered), stdout, args.color)
+                      lambda o, st: render_gathered(o.format, gathered, args.root), stdout,
+                      args.color)
     return code
 
 

@@ -33,6 +33,7 @@ from ..report.from_lint import lint_fails, lint_files, rules, summary
 from ..report.gate import EXIT_ERROR, FailOn, run_exit_code
 from ..report.lint import render_lint
 from ..report.progress import ProgressBar
+from ..report.suppressed import apply_suppressions
 from ..report.text import render_diagnostic
 from .common import (
     add_input_arguments,
@@ -121,16 +122,17 @@ def fails(f: LintFinding, fail_on: str) -> bool:
 
 
 def _run_report(files: tuple[FileReport, ...], fail_on: str, notes: tuple[RunNote, ...] = (),
-                baseline: str | None = None, elapsed: float | None = None) -> RunReport:
+                baseline: str | None = None, elapsed: float | None = None,
+                root: str | None = None) -> RunReport:
     return RunReport(NAME, files, GATE, notes, baseline, elapsed, rules(), fail_on,
-                     summary(files, GATE))
+                     summary(files, GATE), root)
 
 
 def _errors(args: argparse.Namespace, outputs: list[Output], files: list[FileReport],
             started: float, stdout: IO[str]) -> int:
     """Write the SARIF and JUnit reports of a run stopped by errors; exit 2."""
     elapsed = None if args.no_timing else time.perf_counter() - started
-    run = _run_report(with_fingerprints(files), args.fail_on, elapsed=elapsed)
+    run = _run_report(with_fingerprints(files), args.fail_on, elapsed=elapsed, root=args.root)
     write_error_reports(outputs, lambda o, style: render_lint(o.format, style, run, [], {}, not args.no_timing),
                         stdout, args.color)
     return EXIT_ERROR
@@ -195,15 +197,17 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
                          "(--select / --ignore)\n")
     found = lint_files(reports, args.fail_on, [rep.sources for rep in loaded])
     previous_shown = display_path(args.baseline) if args.baseline else None
+    found, notes = apply_suppressions(found, sources, [c for c in CODES
+                                                       if chosen(c, args.select, args.ignore)])
     if args.write_baseline:
         written = write_baseline(args.write_baseline, found, GATE, previous, stderr)
         if written is not None:
             previous, previous_shown = written, display_path(args.write_baseline)
-    notes: tuple[RunNote, ...] = ()
     if previous is not None:
-        found, notes = apply_baseline(found, previous, previous_shown or "")
+        found, stale = apply_baseline(found, previous, previous_shown or "")
+        notes += stale
     elapsed = None if args.no_timing else time.perf_counter() - started
-    report = _run_report(found, args.fail_on, notes, previous_shown, elapsed)
+    report = _run_report(found, args.fail_on, notes, previous_shown, elapsed, args.root)
     write_reports(outputs, lambda o, style: render_lint(o.format, style, report, reports, sources,
                                                    not args.no_timing), stdout, args.color)
     return run_exit_code(report)

@@ -63,6 +63,10 @@ def add_output_arguments(p: argparse.ArgumentParser, formats: Sequence[str] = FO
     p.add_argument("--output", action=PairAction, dest="outputs", metavar="FILE",
                    help="write the report of the --format before it here ('-' or no "
                         "--output: stdout, which at most one format may use)")
+    p.add_argument("--root", metavar="DIR",
+                   help="SARIF artifact URIs and JUnit file names are relative to DIR "
+                        "(default: the git top level of the working directory, else the "
+                        "working directory)")
     if timing:
         p.add_argument("--no-timing", action="store_true",
                        help="leave timings out of every format (stable output)")

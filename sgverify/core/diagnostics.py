@@ -45,6 +45,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E003": (Severity.ERROR, "unexpected end of file"),
     "E004": (Severity.ERROR, "cannot read file"),
     "E005": (Severity.ERROR, "input exceeds a limit"),
+    "E006": (Severity.ERROR, "cloud SDK not installed"),
+    "E007": (Severity.ERROR, "cloud API call failed"),
     "E101": (Severity.ERROR, "unknown group"),
     "E102": (Severity.ERROR, "unknown instance"),
     "E103": (Severity.ERROR, "unknown prefix list"),

@@ -5,6 +5,7 @@ whole file as diagnostics."""
 from __future__ import annotations
 
 import errno
+import functools
 import gc
 import os
 import re
@@ -28,12 +29,56 @@ class Limits:
     max_rules: int = 2_000_000  # all files of one spec together (memory stays bounded)
 
 
+LIVE_SCHEMES = ("aliyun://", "aws://")
+
+
+def is_live_uri(text: str) -> bool:
+    """Does ``text`` name a live cloud inventory (``aliyun://REGION[/VPC]``,
+    ``aws://REGION[/VPC]``), read through the cloud's API instead of from a file?"""
+    return text.lower().startswith(LIVE_SCHEMES)
+
+
 def display_path(path: str) -> str:
-    """Paths as shown to users: relative to the working directory when below it."""
+    """Paths as shown to users: relative to the working directory when below it (a live
+    inventory URI as written)."""
+    if is_live_uri(path):
+        return path
     if os.getcwd() == os.sep:
         return os.path.abspath(path)
     rel = os.path.relpath(path)
     return path if rel.startswith("..") else rel
+
+
+def repository_root(start: str | None = None) -> str:
+    """The folder report paths (SARIF URIs, fingerprints, baselines, JUnit files) are
+    relative to when no ``--root`` is given: the git top level above ``start`` (default: the
+    working directory), that is the nearest folder holding ``.git``; without one, the
+    working directory. So a finding's identity does not change with where sgverify runs."""
+    return _git_top(os.path.abspath(start or os.getcwd()), os.getcwd())
+
+
+@functools.lru_cache(maxsize=64)
+def _git_top(folder: str, cwd: str) -> str:
+    while True:
+        if os.path.exists(os.path.join(folder, ".git")):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return cwd
+        folder = parent
+
+
+def root_relative(path: str, root: str | None = None) -> str:
+    """``path`` (as shown, relative to the working directory, or absolute) relative to
+    ``root`` (default ``repository_root()``) in POSIX form; a path outside the root stays
+    absolute, and a name that is not a path (``<stdin>``, ``aliyun://...``) is kept."""
+    if not path or path.startswith("<") or "://" in path:
+        return path
+    base = os.path.abspath(root) if root else repository_root()
+    full = os.path.abspath(path)
+    rel = os.path.relpath(full, base) if os.path.splitdrive(full)[0] == os.path.splitdrive(base)[0] else ".."
+    out = full if rel == ".." or rel.startswith(".." + os.sep) else rel
+    return out.replace(os.sep, "/")
 
 
 PROJECT_MARKERS = (".git", "pyproject.toml", "sgverify.toml")

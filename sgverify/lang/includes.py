@@ -14,6 +14,7 @@ from ..core.diagnostics import Diagnostic, InputError, Span
 from ..core.files import (
     Limits,
     display_path,
+    is_live_uri,
     missing_reason,
     normalise_line_ends,
     project_root,
@@ -85,6 +86,10 @@ def read_spec(path: str, root: str | None = None, allow_outside: bool = False,
         for st in doc.statements:
             if isinstance(st, (IncludeNode, ImportNode)):
                 word = "include" if isinstance(st, IncludeNode) else "import"
+                if isinstance(st, ImportNode) and is_live_uri(st.path):
+                    if (st.path, st.fmt) not in {(p, i.fmt) for p, i in spec.imports}:
+                        spec.imports.append((st.path, st))  # pulled by the loader
+                    continue
                 target = os.path.normpath(os.path.join(os.path.dirname(file), st.path))
                 target_real = os.path.realpath(target)
                 if not allow_outside and not (target_real + os.sep).startswith(root_real + os.sep):

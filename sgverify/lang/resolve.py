@@ -85,6 +85,9 @@ class Resolver:
     groups: dict[str, Group] = field(default_factory=dict)
     instances: dict[str, Instance] = field(default_factory=dict)
     _resolving: set[str] = field(default_factory=set)  # address sets being resolved
+    # group_nodes by name and by id, rebuilt when a group is added (lookups were a scan of
+    # every group per reference: quadratic on an estate)
+    _by_ident: tuple[int, dict[str, list[GroupNode]]] = (-1, {})
 
     def error(self, code: str, message: str, span: Span | None,
               notes: tuple[tuple[Span | None, str], ...] = ()) -> None:
@@ -189,8 +192,14 @@ class Resolver:
         """The one group whose name or id is ``name`` (of ``account`` when given); None when
         there is none. Two or more is error E126 listing them (returned as ``_AMBIGUOUS``):
         a bare id that groups of several accounts share must not pick whichever comes first."""
-        matches = [node for gname, node in self.group_nodes.items()
-                   if name in (gname, node.gid) and (account is None or account == node.owner)]
+        if self._by_ident[0] != len(self.group_nodes):
+            index: dict[str, list[GroupNode]] = {}
+            for gname, node in self.group_nodes.items():
+                for ident in dict.fromkeys(x for x in (gname, node.gid) if x):
+                    index.setdefault(ident, []).append(node)
+            self._by_ident = (len(self.group_nodes), index)
+        matches = [node for node in self._by_ident[1].get(name, ())
+                   if account is None or account == node.owner]
         if len(matches) == 1:
             return matches[0]
         if not matches:
@@ -346,7 +355,7 @@ class Resolver:
             self.error("E118", f"{who} mixes groups of different networks or types: {desc}; all "
                        "groups of one interface are of one network and one type", span)
             return None
-        if len(set(groups)) != len(groups):
+        if len({g.key for g in groups}) != len(groups):  # keys: hashing a group hashes its rules
             self.error("E105", f"{who} lists the same group twice", span)
             return None
         return tuple(groups)

@@ -12,6 +12,12 @@ from ..core.addresses import AddrSpace
 from ..core.diagnostics import Span
 from ..core.model import Action, Check, Direction, GroupType, Network, Nic, PortRange
 
+# The words of actions and directions, as the grammar spells them.
+ACTIONS = {"accept": Action.ACCEPT, "allow": Action.ACCEPT, "drop": Action.DROP,
+           "deny": Action.DROP, "forbid": Action.DROP}
+DIRECTIONS = {"ingress": Direction.INGRESS, "inbound": Direction.INGRESS,
+              "egress": Direction.EGRESS, "outbound": Direction.EGRESS}
+
 
 @dataclass(frozen=True)
 class PeerNode:

@@ -32,7 +32,7 @@ import tempfile
 from dataclasses import dataclass, replace
 from importlib.util import find_spec
 
-from ..core.files import Limits, project_root, read_text
+from ..core.files import Limits, display_path, project_root, read_text
 from ..core.result import SpecReport, Verdict
 
 FORMAT = 1
@@ -59,14 +59,16 @@ _OFF_WORDS = {"", "0", "false", "no", "off"}
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# a cache directory tag created by sgverify\n"
 
 
-def folder_from(option: str | None, disabled: bool) -> str | None:
+def folder_from(option: str | None, disabled: bool, base: str | None = None) -> str | None:
     """The cache folder to use: None when disabled (``--no-cache``, or SGVERIFY_NO_CACHE set
     to anything but empty, 0, false, no or off), else the option, SGVERIFY_CACHE_DIR, or
-    .sgverify_cache."""
+    .sgverify_cache in ``base`` (the project root of what is checked, so that the cache
+    does not depend on where sgverify runs; default: the working directory)."""
     off = os.environ.get(OFF_VARIABLE, "").strip().lower()
     if disabled or off not in _OFF_WORDS:
         return None
-    return option or os.environ.get(DIR_VARIABLE) or DEFAULT_DIR
+    return option or os.environ.get(DIR_VARIABLE) or (
+        display_path(os.path.join(base, DEFAULT_DIR)) if base else DEFAULT_DIR)
 
 
 def _stat_files(h: "hashlib._Hash", folder: str, suffixes: tuple[str, ...], deep: bool) -> None:

@@ -52,6 +52,24 @@ def detail_lines(r: ControlResult) -> list[str]:
     return lines
 
 
+def severity_word(c: Control, r: ControlResult) -> str:
+    """What a compiler would call this result: a violation at its control's level, an
+    unknown a warning, a waiver a note."""
+    if r.status == "violated":
+        return LEVEL[c.severity]
+    return {"unknown": "warning", "error": "error", "waived": "note"}.get(r.status, r.status)
+
+
+def result_line(path: str, c: Control, r: ControlResult, style: Style) -> str:
+    """``file:line:col: error[SGV101]: violated: group web: <title>``, so that editors and
+    CI annotate it (the inventory's path when the subject has no place of its own)."""
+    where = str(r.subject.span) if r.subject.span else path
+    sev = severity_word(c, r)
+    code = "" if r.status == "proved" else f"[{c.id}]"
+    return (f"{where}: {style(sev, _STYLE.get(sev, sev))}{code}: "
+            f"{style(r.status, _STYLE[r.status])}: {r.subject}: {c.title}")
+
+
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
@@ -73,12 +91,10 @@ def render_text(report: AuditReport, style: Style, *, verbose: bool = False,
         for r in mine:
             if r.status == "proved" and not verbose:
                 continue
-            mark = style(f"{r.status:<8}", _STYLE[r.status])
-            where = f"  ({r.subject.span})" if r.subject.span else ""
-            out.append(f"  {mark} {r.subject}{where}")
+            out.append(result_line(report.path, c, r, style))
             if r.status == "proved":
                 continue
-            out += [f"      {line}" for line in detail_lines(r)]
+            out += [f"    {line}" for line in detail_lines(r)]
         if not mine:
             out.append("  (no group or interface selected)")
         out.append("  => " + ", ".join(f"{n[s]} {s}" for s in STATUSES if n[s] or s in ("proved", "violated")))
@@ -156,6 +172,8 @@ def finding(path: str, r: ControlResult) -> Finding:
                    related=deciding_places(res), elapsed=r.elapsed,
                    baselined=r.waiver.reason if r.waiver is not None else None,
                    accepted_by="waived", payload=res,
+                   properties=(("suppressed_at", r.waiver.origin),)
+                   if r.waiver is not None and r.waiver.inline else (),
                    level=LEVEL[c.severity] if r.verdict is Verdict.VIOLATED else None)
 
 
@@ -174,11 +192,12 @@ def control_rule(c: Control) -> RuleInfo:
                     SECURITY_SEVERITY[c.severity])
 
 
-def run_report(report: AuditReport, fail_on: FailOn, elapsed: float | None) -> RunReport:
+def run_report(report: AuditReport, fail_on: FailOn, elapsed: float | None,
+               root: str | None = None) -> RunReport:
     findings = tuple(finding(report.path, r) for r in report.results)
     files = with_fingerprints([FileReport(report.path, findings, tuple(report.notes),
                                           dict(report.sources))])
-    return RunReport("audit", files, fail_on, elapsed=elapsed,
+    return RunReport("audit", files, fail_on, elapsed=elapsed, root=root,
                      rules=tuple(control_rule(c) for c in report.controls))
 
 

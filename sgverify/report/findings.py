@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import os
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from pathlib import PurePath
 from typing import Iterator, Mapping, Sequence
 
 from ..core.diagnostics import Span
+from ..core.files import root_relative
 
 
 class FailOn(enum.Enum):
@@ -93,7 +92,8 @@ class Finding:
 
     @property
     def artifact(self) -> str:
-        """The file the finding points at (an included file, say), as a POSIX path."""
+        """The file the finding points at (an included file, say), relative to the git top
+        level (else the working directory), as fingerprints and baselines name it."""
         return artifact_path(self.location.path if self.location else self.file)
 
 
@@ -155,6 +155,7 @@ class RunReport:
     rules: tuple[RuleInfo, ...] = ()
     fail_on_label: str | None = None
     summary: tuple[tuple[str, int], ...] = ()
+    root: str | None = None  # --root: SARIF URIs and JUnit files are relative to it
 
     def findings(self) -> Iterator[Finding]:
         for fr in self.files:
@@ -166,9 +167,10 @@ class RunReport:
         return self.fail_on_label if self.fail_on_label is not None else self.fail_on.value
 
 
-def artifact_path(path: str) -> str:
-    """A shown path in POSIX form (SARIF URIs, fingerprints and baselines use it)."""
-    return PurePath(path).as_posix() if os.sep != "/" else path
+def artifact_path(path: str, root: str | None = None) -> str:
+    """A shown path as SARIF URIs, fingerprints, baselines and JUnit name it: relative to
+    ``root`` (``--root``; default: the git top level, else the working directory), POSIX."""
+    return root_relative(path, root)
 
 
 def fingerprint(code: str, path: str, name: str, occurrence: int = 1) -> str:
@@ -179,8 +181,9 @@ def fingerprint(code: str, path: str, name: str, occurrence: int = 1) -> str:
 
 
 def with_fingerprints(files: Sequence[FileReport]) -> tuple[FileReport, ...]:
-    """Give every coded finding its fingerprint; a repeat of the same (code, file, name)
-    in one run is numbered so that the two stay distinct."""
+    """Give every coded finding its fingerprint (its file relative to the git top level,
+    so it does not change with the working directory); a repeat of the same (code, file,
+    name) in one run is numbered so that the two stay distinct."""
     seen: Counter[tuple[str, str, str]] = Counter()
     out = []
     for fr in files:

@@ -130,10 +130,11 @@ class ExplainFindings:
                                       f"records logged for {name} cannot occur on it ({problem})",
                                       Span(shown, number, 1), f"interface {name}", "unknown"))
 
-    def run(self, elapsed: float | None = None) -> RunReport:
+    def run(self, elapsed: float | None = None, root: str | None = None) -> RunReport:
         label = "violated" if self.relaxed else "unknown"
         return RunReport("explain", with_fingerprints([FileReport(self.path, tuple(self.found))]),
-                         FailOn.UNKNOWN, elapsed=elapsed, rules=rules(), fail_on_label=label)
+                         FailOn.UNKNOWN, elapsed=elapsed, rules=rules(), fail_on_label=label,
+                         root=root)
 
 
 def explain_suites(run: RunReport) -> list[Suite]:

@@ -12,6 +12,8 @@ one passing JUnit case (there may be millions).
 
 from __future__ import annotations
 
+from typing import Callable
+
 from ..analyses.reach.answer import Answer, Axis, Pair
 from ..core.diagnostics import Span
 from ..core.model import Policy
@@ -76,7 +78,8 @@ def _pair_findings(p: Pair, path: str, policy: Policy, fail_if_reachable: bool,
 
 
 def reach_run(answer: Answer, policy: Policy, path: str, fail_if_reachable: bool,
-              allow_unknown: bool, elapsed: float | None) -> RunReport:
+              allow_unknown: bool, elapsed: float | None,
+              root: str | None = None) -> RunReport:
     """The findings of one ``reach`` answer about the inventory ``path``."""
     found: list[Finding] = []
     for p in answer.pairs:
@@ -92,7 +95,7 @@ def reach_run(answer: Answer, policy: Policy, path: str, fail_if_reachable: bool
     label = ("reachable" if fail_if_reachable else "none") + ("" if allow_unknown else "+unknown")
     return RunReport("reach", with_fingerprints([FileReport(path, tuple(found))]),
                      FailOn.UNKNOWN, elapsed=elapsed, rules=rules(), fail_on_label=label,
-                     summary=summary)
+                     summary=summary, root=root)
 
 
 def reach_suites(run: RunReport, answer: Answer) -> list[Suite]:
@@ -116,4 +119,19 @@ def render_reach(fmt: str, style: Style, answer: Answer, run: RunReport, timing:
         return render_sarif(run, timing)
     if fmt == "junit":
         return render_cases(run, reach_suites(run, answer), timing)
-    return render_text(answer, style, timing)
+    return render_text(answer, style, timing, pair_leads(run, style))
+
+
+_SEVERITY = {Outcome.FAILED: "error", Outcome.UNKNOWN: "warning", Outcome.NOTE: "note",
+             Outcome.ERROR: "error", Outcome.PASSED: "note"}
+
+
+def pair_leads(run: RunReport, style: Style) -> Callable[[Pair], str]:
+    """For each pair, ``file:line:col: severity[CODE]: `` of its first finding: the place
+    of its receiver (or sender, or the inventory) and what the gate made of it."""
+    leads: dict[int, str] = {}
+    for f in run.findings():
+        if isinstance(f.payload, Pair) and id(f.payload) not in leads:
+            sev = _SEVERITY[f.outcome]
+            leads[id(f.payload)] = f"{f.location or f.file}: {style(sev, sev)}[{f.code}]: "
+    return lambda p: leads.get(id(p), "")

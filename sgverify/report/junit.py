@@ -1,7 +1,11 @@
 """JUnit XML output (GitLab, Jenkins and other CI test reports); standard library only.
 
-One ``<testsuite>`` per input file (name = its path) and one ``<testcase>`` per assertion
-(name = the assertion's label or text, classname = the file path). A violation is a
+One ``<testsuite>`` per input file (name and ``file`` = its path) and one ``<testcase>``
+per assertion (name = the assertion's label or text, classname = the file path with its
+dots made underscores, since readers split classnames at dots). Only the elements and
+attributes of the strict JUnit schema (Jenkins xUnit's junit-10) are written, which
+GitLab's parser reads too: no ``file`` or ``line`` on a test case (the failure text says
+``FILE:LINE:COL``) and no ``skipped`` total on ``<testsuites>``. A violation is a
 ``<failure type="violated">`` carrying the counterexample and deciding rule; an unknown is
 a ``<failure type="unknown">`` unless ``--fail-on violated`` lets it through, in which case
 it is ``<skipped>`` with a message saying it was not verified; a baselined finding is
@@ -43,13 +47,15 @@ def plain(f: Finding, run: RunReport) -> str:
     return render_finding(f, {}, Style(False), run.fail_on, timing=False)
 
 
+def classname(path: str) -> str:
+    """A file path as a JUnit classname: readers split classnames at dots into package and
+    class, so the dots of a path become underscores (``specs/web.sgv`` -> ``specs/web_sgv``)."""
+    return xml_text(path.replace(".", "_"))
+
+
 def _case(suite: ET.Element, name: str, fr: FileReport, f: Finding | None,
           timing: bool) -> ET.Element:
-    case = ET.SubElement(suite, "testcase", name=xml_text(name), classname=xml_text(fr.path),
-                         file=xml_text(f.artifact if f else artifact_path(fr.path)))
-    if f is not None and f.location is not None:
-        if f.location.line:
-            case.set("line", str(f.location.line))
+    case = ET.SubElement(suite, "testcase", name=xml_text(name), classname=classname(fr.path))
     if timing and f is not None and f.elapsed is not None:
         case.set("time", f"{f.elapsed:.3f}")
     return case
@@ -90,7 +96,8 @@ def _assertion_case(suite: ET.Element, fr: FileReport, f: Finding, run: RunRepor
 
 
 def _suite(root: ET.Element, fr: FileReport, run: RunReport, timing: bool) -> Counter[str]:
-    suite = ET.SubElement(root, "testsuite", name=xml_text(fr.path))
+    suite = ET.SubElement(root, "testsuite", name=xml_text(fr.path),
+                          file=xml_text(artifact_path(fr.path, run.root)))
     counts: Counter[str] = Counter()
     diags = [f for f in fr.findings if f.verdict is None]
     blocking = [f for f in diags if fails(f, run.fail_on)]
@@ -144,7 +151,8 @@ def render_junit(run: RunReport, timing: bool = True) -> str:
 @dataclass(frozen=True)
 class Case:
     """A test case covering some findings (possibly none: it passes). ``file``/``line``
-    say where it is about."""
+    say where it is about (the strict schema has no place for them on a test case: the
+    suite's ``file`` comes from them when its cases share one)."""
 
     name: str
     findings: tuple[Finding, ...] = ()
@@ -199,14 +207,13 @@ def render_cases(run: RunReport, suites: list[Suite], timing: bool = True) -> st
     totals: Counter[str] = Counter()
     for s in suites:
         suite = ET.SubElement(root, "testsuite", name=xml_text(s.name))
+        files = {c.file for c in s.cases if c.file is not None}
+        if len(files) == 1:
+            suite.set("file", xml_text(artifact_path(files.pop(), run.root)))
         counts: Counter[str] = Counter()
         for c in s.cases:
             el = ET.SubElement(suite, "testcase", name=xml_text(c.name),
-                               classname=xml_text(s.name))
-            if c.file is not None:
-                el.set("file", xml_text(artifact_path(c.file)))
-            if c.line is not None:
-                el.set("line", str(c.line))
+                               classname=classname(s.name))
             counts["tests"] += 1
             kind = _case_outcome(el, c, run)
             if kind:
@@ -221,7 +228,7 @@ def render_cases(run: RunReport, suites: list[Suite], timing: bool = True) -> st
 
 def _document(root: ET.Element, totals: Counter[str], run: RunReport, timing: bool) -> str:
     """The ``<testsuites>`` root with its totals (and time), as an XML document."""
-    for key in ("tests", "failures", "errors", "skipped"):
+    for key in ("tests", "failures", "errors"):  # the strict schema has no total of skipped
         root.set(key, str(totals[key]))
     if timing and run.elapsed is not None:
         root.set("time", f"{run.elapsed:.3f}")

@@ -15,6 +15,7 @@ from .gate import fails as gate_fails
 from .json import rule_json, span_json
 from .junit import render_cases
 from .sarif import render_sarif
+from .suppressed import SUPPRESSED
 from .text import Style, caret
 
 
@@ -24,14 +25,16 @@ def _gate(run: RunReport) -> dict[int, Finding]:
 
 
 def finding_text(f: LintFinding, sources: Mapping[str, str], style: Style,
-                 baselined: str | None = None) -> str:
+                 baselined: str | None = None, accepted_by: str = "baselined") -> str:
+    """One finding as text; ``baselined``: the reason of the baseline entry or inline
+    suppression (``accepted_by``) that accepts it."""
     where = str(f.location) if f.location else "<input>"
-    mark = " (baselined)" if baselined is not None else ""
+    mark = f" ({accepted_by})" if baselined is not None else ""
     lines = [f"{where}: {style(f.severity, f.severity)}[{f.code}]{mark}: {f.message}"]
     lines += caret(f.location, sources)
     lines += [f"  {d}" for d in detail_lines(f)]
     if baselined is not None:
-        lines.append(f"  baselined: {baselined}")
+        lines.append(f"  {accepted_by}: {baselined}")
     return "\n".join(lines)
 
 
@@ -43,7 +46,8 @@ def lint_text(reports: list[LintReport], run: RunReport, sources: Mapping[str, s
     out = []
     for r in reports:
         for f in r.findings:
-            out.append(finding_text(f, sources, style, gate[id(f)].baselined))
+            g = gate[id(f)]
+            out.append(finding_text(f, sources, style, g.baselined, g.accepted_by))
         for inc in r.incomplete:
             where = str(inc.location) if inc.location else r.path
             out.append(f"{where}: {style('error', 'error')}: not completed: {inc.scope}: {inc.reason}")
@@ -57,13 +61,19 @@ def lint_text(reports: list[LintReport], run: RunReport, sources: Mapping[str, s
     parts = [f"{counts['error']} error(s)", f"{counts['warning']} warning(s)", f"{counts['note']} note(s)"]
     scopes = sum(r.scopes for r in reports)
     summary_line = f"summary: {', '.join(parts)} in {scopes} interface(s) of {len(reports)} input(s)"
-    baselined = sum(1 for f in run.findings() if f.baselined is not None)
+    baselined = sum(1 for f in run.findings()
+                    if f.baselined is not None and f.accepted_by == "baselined")
+    suppressed = sum(1 for f in run.findings()
+                     if f.baselined is not None and f.accepted_by == SUPPRESSED)
     if fail_on != "none":
         summary_line += f"; {failing} at or above --fail-on {fail_on}"
-        if baselined:
-            summary_line += " and not baselined"
+        if baselined or suppressed:
+            summary_line += " and not " + " or ".join(
+                w for w, n in (("baselined", baselined), ("suppressed", suppressed)) if n)
     if baselined:
         summary_line += f"; {baselined} baselined"
+    if suppressed:
+        summary_line += f"; {suppressed} suppressed inline"
     incomplete = sum(len(r.incomplete) for r in reports)
     if incomplete:
         summary_line += f"; {incomplete} interface(s) NOT COMPLETED: findings may be missing"
@@ -80,6 +90,8 @@ def report_json(reports: list[LintReport], run: RunReport) -> dict[str, Any]:
     def finding(f: LintFinding) -> dict[str, Any]:
         g = gate[id(f)]
         out = finding_json(f) | {"fails": gate_fails(g, run.fail_on)}
+        if g.accepted_by == SUPPRESSED:
+            out["suppressed"] = {"reason": g.baselined, "at": g.prop("suppressed_at")}
         if with_baseline:
             out |= {"fingerprint": g.fingerprint,
                     "baselined": {"reason": g.baselined} if g.baselined is not None else None}
@@ -94,7 +106,7 @@ def report_json(reports: list[LintReport], run: RunReport) -> dict[str, Any]:
         "fails": run_exit_code(run) == EXIT_VIOLATED,
         "completed": not any(r.incomplete for r in reports),
     }
-    if with_baseline:
+    if with_baseline or run.notes:
         doc["baseline"] = run.baseline
         doc["notes"] = [{"message": n.message, "file": n.file, "fingerprint": n.fingerprint}
                         for n in run.notes]

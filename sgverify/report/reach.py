@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 from ..analyses.reach.answer import Answer, Pair
 from ..core.addresses import INTERNET
@@ -19,9 +19,11 @@ NOTES = ("results are about the security groups only: routing between VPCs, NAT 
          "public-address translation are outside the model (docs/semantics.md, section 5)",)
 
 
-def pair_lines(p: Pair, style: Style) -> list[str]:
+def pair_lines(p: Pair, style: Style, lead: str = "") -> list[str]:
+    """A pair's line (after ``lead``, its compiler-style place and code), its witness and
+    notes."""
     word = "reaches" if p.status == REACHABLE else "may reach (unresolved lists)"
-    head = f"{p.sender.label} {style(word, 'violated' if p.status == REACHABLE else 'unknown')} " \
+    head = f"{lead}{p.sender.label} {style(word, 'violated' if p.status == REACHABLE else 'unknown')} " \
            f"{p.receiver.label} on {p.services()}"
     if p.status == REACHABLE and p.more:
         head += f"; {style('may also reach', 'unknown')} on {p.also()} ({not_verified(p)})"
@@ -61,11 +63,14 @@ def witness_lines(evidence: tuple[Evidence, ...], facts: tuple[str, ...], word: 
     return [indent + x for x in lines + evidence_lines(evidence, str(flow))]
 
 
-def render_text(a: Answer, style: Style, timing: bool = True) -> str:
+def render_text(a: Answer, style: Style, timing: bool = True,
+                lead: Callable[[Pair], str] | None = None) -> str:
+    """The answer as text; ``lead(pair)`` starts each pair's line (``file:line:col:
+    note[R001]: ``, so that editors and CI annotate it)."""
     out = [f"reach: {a.question} ({'groups' if a.by == 'group' else 'instances'})"]
     shown = [p for p in a.pairs if p.evidence or p.sure or p.maybe]
     for p in shown:
-        out += pair_lines(p, style)
+        out += pair_lines(p, style, lead(p) if lead else "")
     if a.truncated:
         out.append(f"... and {a.truncated} more pair{'s' if a.truncated != 1 else ''} that "
                    "connect, not shown (raise --limit, narrow --from/--to, or use --format json)")

@@ -9,13 +9,15 @@ location: violations and errors at level error, unknowns and warnings at level w
 counterexample in the message. ``partialFingerprints`` carry the finding's fingerprint
 (code, file, assertion name; no line numbers), the same value a baseline records; a
 baselined result carries an accepted external ``suppression``. Artifact URIs are relative
-to the working directory (``uriBaseId`` %SRCROOT%), so run sgverify from the repository
-root. The output has no timestamps and is byte-identical for identical input.
+to the repository root (``--root``, else the git top level of the working directory,
+else the working directory; ``uriBaseId`` %SRCROOT%), and so are the fingerprints' paths,
+so neither changes with where sgverify runs. The output has no timestamps and is byte-identical for identical input.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import PurePath
 from typing import Any
@@ -80,12 +82,12 @@ def descriptor(code: str) -> dict[str, Any]:
     return out
 
 
-def artifact_location(path: str) -> dict[str, Any]:
-    """A relative path is based at %SRCROOT% (the working directory); an absolute one is
-    a file: URI."""
-    shown = artifact_path(path)
+def artifact_location(path: str, root: str | None) -> dict[str, Any]:
+    """A path below the root (``--root``, else the git top level, else the working
+    directory) is relative, based at %SRCROOT%; any other is a file: URI."""
+    shown = artifact_path(path, root)
     if PurePath(shown).is_absolute():
-        return {"uri": PurePath(path).as_uri()}
+        return {"uri": PurePath(os.path.abspath(path)).as_uri()}
     return {"uri": quote(shown, safe="/"), "uriBaseId": SRCROOT}
 
 
@@ -98,8 +100,9 @@ def region(span: Span | None) -> dict[str, Any]:
     return out
 
 
-def physical(span: Span | None, file: str) -> dict[str, Any]:
-    where: dict[str, Any] = {"artifactLocation": artifact_location(span.path if span else file)}
+def physical(span: Span | None, file: str, root: str | None) -> dict[str, Any]:
+    where: dict[str, Any] = {"artifactLocation": artifact_location(span.path if span else file,
+                                                                   root)}
     if span is None or span.line:
         where["region"] = region(span)   # a whole-file problem has no region
     return {"physicalLocation": where}
@@ -110,8 +113,8 @@ def message_text(f: Finding, run: RunReport) -> str:
     lines = [head] + list(f.details)
     lines += [f"note: {n}" + (f" ({s})" if s else "") for s, n in f.notes]
     if f.baselined is not None:
-        if f.accepted_by == "baselined":  # an audit's waiver is among its details already
-            lines.append(f"baselined: {f.baselined}")
+        if f.accepted_by != "waived":  # an audit's waiver is among its details already
+            lines.append(f"{f.accepted_by}: {f.baselined}")
     elif relaxed(f, run.fail_on):
         lines.append(f"not verified: this passes only because of --fail-on {run.fail_on.value}")
     return "\n".join(lines)
@@ -123,19 +126,23 @@ def result_json(f: Finding, run: RunReport, rule_index: dict[str, int],
     out: dict[str, Any] = {
         "ruleId": f.code, "ruleIndex": rule_index[f.code], "level": f.level or LEVEL[f.outcome],
         "message": {"text": message_text(f, run)},
-        "locations": [physical(f.location, f.file)],
+        "locations": [physical(f.location, f.file, run.root)],
     }
     related = [(r.span, r.message) for r in f.related]
     related += [(s, f"note: {m}") for s, m in f.notes if s is not None]
     if related:
-        out["relatedLocations"] = [{"id": i, **physical(span, f.file), "message": {"text": m}}
-                                   for i, (span, m) in enumerate(related, 1)]
+        out["relatedLocations"] = [
+            {"id": i, **physical(span, f.file, run.root), "message": {"text": m}}
+            for i, (span, m) in enumerate(related, 1)]
     if f.fingerprint is not None:
         out["partialFingerprints"] = {FINGERPRINT_KEY: f.fingerprint}
-    if f.baselined is not None:
-        out["suppressions"] = [{"kind": "external", "status": "accepted",
+    if f.baselined is not None:  # a baseline or waiver outside the source, or a comment in it
+        inline = f.accepted_by == "suppressed" or f.prop("suppressed_at") is not None
+        kind = "inSource" if inline else "external"
+        out["suppressions"] = [{"kind": kind, "status": "accepted",
                                 "justification": f.baselined}]
-    props: dict[str, Any] = {"file": artifact_path(f.file), "fails": fails(f, run.fail_on)}
+    props: dict[str, Any] = {"file": artifact_path(f.file, run.root),
+                             "fails": fails(f, run.fail_on)}
     if f.verdict is not None:
         props.update(assertion=f.name, verdict=f.verdict)
         if f.flow is not None:

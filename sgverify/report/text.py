@@ -175,8 +175,8 @@ def render_finding(f: Finding, sources: Mapping[str, str], style: Style,
     for span, note in f.notes:
         prefix = f"{span}: " if span else ""
         lines.append(f"  {prefix}{style('note', 'note')}: {note}")
-    if f.baselined is not None and f.accepted_by == "baselined":  # a waiver is in the details
-        lines.append(f"  baselined: {f.baselined}")
+    if f.baselined is not None and f.accepted_by != "waived":  # a waiver is in the details
+        lines.append(f"  {f.accepted_by}: {f.baselined}")
     elif relaxed(f, fail_on):
         lines.append(f"  not verified: this passes only because of --fail-on {fail_on.value}")
     return "\n".join(lines)

@@ -31,7 +31,7 @@ FILE_MARK = re.compile(r"<!--\s*file:\s*([\w.\-]+)\s*-->\s*$")
 
 # Codes whose rows in docs/errors.md describe the trigger in words instead of a one-line
 # input: they need a file that is not UTF-8 text, a line over 20,000 characters, or a bug.
-NOT_ONE_LINE = {"E004", "E005", "E901", "W403"}
+NOT_ONE_LINE = {"E004", "E005", "E006", "E007", "E901", "W403"}
 
 
 @dataclass(frozen=True)

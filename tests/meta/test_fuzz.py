@@ -86,5 +86,7 @@ SHAPES = {"200,000 peers in one rule": lambda: _peers(200_000),
 def test_every_shape_within_the_limits_ends(shape: str) -> None:
     text = SHAPES[shape]()
     assert len(text.encode()) < 8 * 1024 * 1024
-    code, out = survives(text, time_bound_s=120.0)
+    # The solver's budget is generous: this is about ending cleanly with a verdict, not
+    # about speed (benchmarks measure that); 5 s of solver time ran out on a loaded machine.
+    code, out = survives(text, timeout_s=60.0, time_bound_s=180.0)
     assert code in (0, 1), out[-2000:]

@@ -30,7 +30,7 @@ def test_a_folder_of_specs_is_an_inventory(tmp_path) -> None:
         assert "no .json" not in err + out and "defined twice" not in err + out, (command, err)
         assert code in (0, 1), (command, out, err)
     code, out, _ = cli("audit", tmp_path / "inv", "--control", "SGV101", "--no-timing")
-    assert "violated interface w" in out and "violated group web" in out
+    assert "violated: interface w:" in out and "violated: group web:" in out
 
 
 def test_data_a_spec_imports_is_read_once(tmp_path) -> None:

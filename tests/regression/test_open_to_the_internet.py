@@ -38,7 +38,7 @@ CASES = {  # group body -> open to the internet on SSH?
 def test_audit_and_lint_give_the_same_answer(tmp_path, body) -> None:
     spec = write(tmp_path, "spec.sgv", f"group g {{ {body} }}\n")
     code, out, _ = cli("audit", spec, "--control", "SGV101", "--no-timing")
-    audit_open = "violated group g" in out
+    audit_open = "violated: group g:" in out
     code, lint_out, _ = cli("lint", spec, "--no-timing")
     lint_open = "error[L201]" in lint_out  # each case opens SSH or nothing
     assert audit_open == lint_open == CASES[body], (out, lint_out)
@@ -47,7 +47,7 @@ def test_audit_and_lint_give_the_same_answer(tmp_path, body) -> None:
 def test_an_allow_listed_office_is_reachable_not_open(tmp_path) -> None:
     spec = write(tmp_path, "spec.sgv", "group g { ingress accept tcp 22 from 203.0.113.0/24 }\n")
     _, out, _ = cli("audit", spec, "--control", "SGV101", "--control", "SGV110", "--no-timing")
-    assert "SGV101" in out and out.count("violated group g") == 1  # SGV110's only
+    assert "SGV101" in out and out.count("violated: group g:") == 1  # SGV110's only
     assert "SGV110 medium" in out
 
 
@@ -55,7 +55,7 @@ def test_unresolved_lists_that_may_open_it_make_it_unknown(tmp_path) -> None:
     spec = write(tmp_path, "spec.sgv", "prefix-list p (id pl-1)\n"
                  "group g { ingress accept tcp 22 from prefix-list p }\n")
     code, out, _ = cli("audit", spec, "--control", "SGV101", "--no-timing")
-    assert code == 3 and "unknown  group g" in out and "may be accepted" in out, out
+    assert code == 3 and "warning[SGV101]: unknown: group g:" in out and "may be accepted" in out, out
 
 
 def test_narrowing_a_pooled_target_leaves_its_rules_alone() -> None:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from ...core.diagnostics import REPORT_BUGS, InternalError
 from ...core.model import FlowAssertion, Network, Policy
 from ...core.parallel import can_fork
 from ...core.result import Result, Verdict
+from ...core.suppress import Suppressions
 from ...engines.boxes.intervals import BudgetExceeded
 from ...prove.box_prover import BoxProver
 from ...prove.exposure import TooManyLists
@@ -221,4 +222,30 @@ def apply_waivers(report: AuditReport, waivers: Sequence[Waiver],
     return out
 
 
-__all__ = ["AuditReport", "ControlResult", "apply_waivers", "choose_controls", "run_audit"]
+def apply_inline(report: AuditReport, texts: Mapping[str, str]) -> None:
+    """Waive the violated or unknown results that an inline comment suppresses
+    (``# sgverify: ignore[SGV101] reason``, ``core.suppress``) at the subject's definition
+    or at a rule that decided its counterexample; note the comments of the controls that
+    ran which waive nothing."""
+    found = Suppressions(texts)
+    if not found:
+        return
+    out = []
+    for r in report.results:
+        if r.verdict in (Verdict.VIOLATED, Verdict.UNKNOWN) and r.waiver is None:
+            places = [r.subject.span, *(e.decision.rule.span for e in r.shown.evidence
+                                        if e.decision.rule is not None)]
+            hit = next((s for code in (r.control.id,) for p in places
+                        if (s := found.find(code, p)) is not None), None)
+            if hit is not None:
+                r = replace(r, waiver=Waiver(r.control.id, str(r.subject), hit.reason, None,
+                                             f"{hit.where} (inline)", inline=True))
+        out.append(r)
+    report.results = out
+    for s, why in found.unused(c.id for c in report.controls):
+        report.notes.append(f"{s.where}: the suppression of {', '.join(s.codes)} there is not "
+                            f"applied: {why}")
+
+
+__all__ = ["AuditReport", "ControlResult", "apply_inline", "apply_waivers", "choose_controls",
+           "run_audit"]

@@ -49,6 +49,7 @@ class Waiver:
     reason: str
     expires: datetime.date | None = None
     origin: str = ""
+    inline: bool = False  # an inline comment in the inventory (core.suppress), not the settings
 
     def covers(self, kind: str, name: str, ident: str | None = None) -> bool:
         want_kind, _, pattern = self.target.partition(" ")

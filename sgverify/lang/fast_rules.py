@@ -1,0 +1,318 @@
+"""A fast reader for the rule lines that make up almost all of a large inventory.
+
+A generated or exported estate is mostly lines like
+``ingress accept tcp 443 from 10.0.0.0/8 priority 1`` inside ``group NAME (...) { ... }``.
+Lark reads them at about 20,000 rules a second; this reads the plain ones directly into
+``RuleNode`` objects, about ten times faster, and leaves everything else to Lark.
+
+It is exact by construction, not by hope: a line is taken only when it is one complete rule
+of a small, unambiguous subset (no strings, no ``;``, no prefix or port lists, nothing that
+would raise a diagnostic), the next line starts another rule or closes the group, and the
+group is not ``external``. Taken lines are blanked (their characters become spaces, so
+every position Lark sees is unchanged) and Lark parses the rest; ``build`` uses the result
+only when that parse is free of diagnostics, and otherwise parses the original text, so
+errors and warnings are always Lark's own. ``tests/lang/test_fast_rules.py`` compares both
+readers node by node, spans included.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any, Sequence
+
+from ..core.addresses import read_cidr
+from ..core.diagnostics import Span
+from ..core.model import MAX_PORT, MIN_PORT, PORT_PROTOCOLS, PROTOCOL_NUMBERS, Nic, PortRange
+from .parse import grammar_text
+from .syntax import ACTIONS, DIRECTIONS, GroupNode, PeerNode, RuleNode
+
+_HEADER = re.compile(r"\s*group\s+[A-Za-z_][A-Za-z0-9_.\-]*\s*(\([^\"#/;{}()]*\))?\s*\{\s*$")
+_CLOSE = re.compile(r"\s*\}\s*$")
+_BLANK = re.compile(r"\s*$")
+_START = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_.\-]*:\s+)?(ingress|egress|inbound|outbound)\s")
+_WORD = re.compile(r"[^\s,]+|,")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+_CIDR4 = re.compile(r"[0-9]{1,3}(\.[0-9]{1,3}){3}(/[0-9]+)?")
+_CIDR6 = re.compile(r"[0-9a-fA-F]{0,4}:[0-9a-fA-F]{0,4}:[0-9a-fA-F:.]*(/[0-9]+)?")
+_PORT = re.compile(r"(-?[0-9]+)(?:([/-])(-?[0-9]+))?")
+_INT = re.compile(r"-?[0-9]+")
+_NICS = ("internet", "intranet")
+
+
+# The commonest shape of all, read with one match: a label, a direction, an action, tcp or
+# udp with one port (or all or icmp), one IPv4 block, a priority.
+_COMMON = re.compile(
+    r"[ \t]*(?:(?P<label>[A-Za-z_][A-Za-z0-9_.\-]*):[ \t]+)?"
+    r"(?P<dir>ingress|egress|inbound|outbound)[ \t]+(?P<act>accept|allow|drop|deny|forbid)[ \t]+"
+    r"(?:(?P<proto>tcp|udp)[ \t]+(?P<lo>[0-9]{1,5})(?:[-/](?P<hi>[0-9]{1,5}))?|(?P<bare>all|icmp))"
+    r"[ \t]+(?P<side>from|to)[ \t]+(?P<peer>[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?)"
+    r"(?:[ \t]+priority[ \t]+(?P<prio>[0-9]{1,3}))?[ \t]*")
+
+
+def _common(path: str, number: int, code: str) -> RuleNode | None:
+    """The rule of a line of the commonest shape, or None (the general reader decides)."""
+    m = _COMMON.fullmatch(code)
+    if m is None:
+        return None
+    label, proto = m.group("label"), m.group("proto")
+    if label is not None and label in keywords():
+        return None
+    ports = None
+    protocol = PROTOCOL_NUMBERS[proto or m.group("bare")] if (proto or m.group("bare")) != "all" \
+        else None
+    if proto is not None:
+        lo = int(m.group("lo"))
+        hi = int(m.group("hi") or lo)
+        if not MIN_PORT <= lo <= hi <= MAX_PORT:
+            return None
+        ports = (PortRange(lo, hi),)
+    prio = int(m.group("prio")) if m.group("prio") is not None else 1
+    if not 1 <= prio <= 100:
+        return None
+    word = m.group("peer")
+    cidr = read_cidr(word)
+    if isinstance(cidr, str) or cidr.host_bits:
+        return None
+    peer = (PeerNode("cidr", word, addresses=cidr.space,
+                     span=Span(path, number, m.start("peer") + 1, number, m.end("peer") + 1)),)
+    first = m.start("label") if label is not None else m.start("dir")
+    end = m.end("prio") if m.group("prio") is not None else m.end("peer")
+    inbound = m.group("side") == "from"
+    return RuleNode(DIRECTIONS[m.group("dir")], ACTIONS[m.group("act")], protocol, ports,
+                    peer if inbound else None, None if inbound else peer, prio, None, None, label,
+                    "", None, " ".join(code[first:end].split()), None,
+                    Span(path, number, first + 1, number, end + 1))
+
+
+class _Refused(Exception):
+    """The line is not in the fast subset: Lark reads it."""
+
+
+def _code(line: str) -> str:
+    """The line without its comment (no strings are allowed, so '#' and '//' start one)."""
+    cut = len(line)
+    for mark in ("#", "//"):
+        at = line.find(mark)
+        if at != -1:
+            cut = min(cut, at)
+    return line[:cut]
+
+
+class _Line:
+    """Recursive descent over the words of one line."""
+
+    def __init__(self, path: str, number: int, code: str) -> None:
+        self.path, self.number = path, number
+        self.words = [(m.group(), m.start() + 1, m.end() + 1) for m in _WORD.finditer(code)]
+        self.at = 0
+
+    def peek(self) -> str | None:
+        return self.words[self.at][0] if self.at < len(self.words) else None
+
+    def take(self) -> tuple[str, int, int]:
+        if self.at >= len(self.words):
+            raise _Refused
+        self.at += 1
+        return self.words[self.at - 1]
+
+    def span(self, start: int, end: int) -> Span:
+        return Span(self.path, self.number, start, self.number, end)
+
+    def comma(self) -> bool:
+        if self.peek() == ",":
+            self.at += 1
+            return True
+        return False
+
+    def ports(self) -> tuple[tuple[PortRange, ...] | None, int]:
+        """A port list: the sorted ranges (None: every port), and where it ends."""
+        out: set[PortRange] = set()
+        every = False
+        end = 0
+        while True:
+            word, _, end = self.take()
+            m = _PORT.fullmatch(word)
+            if m is None:
+                raise _Refused
+            following = self.peek()
+            if following is not None and following[:1] in "-/":
+                raise _Refused  # '22 -25' is one port token to Lark
+            lo, hi = int(m.group(1)), int(m.group(3) or m.group(1))
+            if lo == hi == -1 and m.group(2) == "/":
+                every = True
+            elif not (MIN_PORT <= lo <= hi <= MAX_PORT) or m.group(1).startswith("-") \
+                    or (m.group(3) or "").startswith("-"):
+                raise _Refused  # a diagnostic: Lark says it
+            else:
+                out.add(PortRange(lo, hi))
+            if not self.comma():
+                return (None if every else tuple(sorted(out))), end
+
+    def peers(self) -> tuple[PeerNode, ...]:
+        out = []
+        while True:
+            word, start, end = self.take()
+            if _CIDR4.fullmatch(word) or (":" in word and _CIDR6.fullmatch(word)):
+                cidr = read_cidr(word)
+                if isinstance(cidr, str) or cidr.host_bits:
+                    raise _Refused
+                out.append(PeerNode("cidr", word, addresses=cidr.space, span=self.span(start, end)))
+            elif word in ("internet", "any"):
+                out.append(PeerNode(word, word, span=self.span(start, end)))
+            elif word == "group":
+                name, _, name_end = self.take()
+                if not _NAME.fullmatch(name) or name in keywords():
+                    raise _Refused
+                out.append(PeerNode("group", f"group {name}", name=name,
+                                    span=self.span(start, name_end)))
+            elif _NAME.fullmatch(word) and word not in keywords():
+                out.append(PeerNode("set", word, name=word, span=self.span(start, end)))
+            else:
+                raise _Refused
+            if not self.comma():
+                return tuple(out)
+
+    def rule(self, text: str) -> RuleNode:
+        word, first, _ = self.take()
+        label = None
+        if word.endswith(":"):
+            label = word[:-1]
+            if not _NAME.fullmatch(label) or label in keywords():
+                raise _Refused
+            word, _, _ = self.take()
+        if word not in DIRECTIONS:
+            raise _Refused
+        direction = DIRECTIONS[word]
+        action, _, _ = self.take()
+        if action not in ACTIONS:
+            raise _Refused
+        proto_word, service_start, service_end = self.take()
+        ports: tuple[PortRange, ...] | None = None
+        if proto_word == "all":
+            protocol = None
+            if self.peek() is not None and self.peek()[:1] in "-0123456789":  # type: ignore[index]
+                ports, service_end = self.ports()
+                if ports is not None:
+                    raise _Refused  # ports on 'all': a diagnostic
+        elif proto_word.lower() in PROTOCOL_NUMBERS:
+            protocol = PROTOCOL_NUMBERS[proto_word.lower()]
+            if protocol in PORT_PROTOCOLS:
+                if self.peek() == "all":
+                    _, _, service_end = self.take()
+                else:
+                    ports, service_end = self.ports()
+            elif self.peek() is not None and self.peek()[:1] in "-0123456789":  # type: ignore[index]
+                raise _Refused
+        else:
+            raise _Refused
+        clauses: dict[str, object] = {}
+        end = service_end
+        while self.peek() is not None:
+            word, _, end = self.take()
+            if word in clauses:
+                raise _Refused
+            if word in ("from", "to"):
+                peers = self.peers()
+                clauses[word] = peers
+                end = self.words[self.at - 1][2]
+            elif word == "priority":
+                value, _, end = self.take()
+                if not _INT.fullmatch(value) or not 1 <= int(value) <= 100:
+                    raise _Refused
+                clauses[word] = int(value)
+            elif word == "nic":
+                value, _, end = self.take()
+                if value not in _NICS:
+                    raise _Refused
+                clauses[word] = value
+            elif word == "source-port":
+                if protocol not in PORT_PROTOCOLS or self.peek() == "all":
+                    raise _Refused
+                clauses[word], end = self.ports()
+            else:
+                raise _Refused
+        if self.peek() is not None:
+            raise _Refused
+        nic = clauses.get("nic")
+        return RuleNode(direction, ACTIONS[action], protocol, ports,
+                        clauses.get("from"), clauses.get("to"),  # type: ignore[arg-type]
+                        clauses.get("priority", 1), clauses.get("source-port"),  # type: ignore[arg-type]
+                        Nic(nic) if isinstance(nic, str) else None, label, "", None,
+                        " ".join(text[first - 1:end - 1].split()), None,
+                        self.span(first, end))
+
+
+@lru_cache(maxsize=1)
+def keywords() -> frozenset[str]:
+    """Every word the grammar reserves: its quoted literals and the words of its terminals
+    (protocols, directions, NIC types, families). A name that is one is left to Lark."""
+    words = set(re.findall(r'"([A-Za-z][A-Za-z-]*)"', grammar_text()))
+    words |= {*DIRECTIONS, *ACTIONS, *PROTOCOL_NUMBERS, *_NICS, "ipv4", "ipv6"}
+    return frozenset(words)
+
+
+def _rule_starts(line: str) -> bool:
+    return _START.match(line) is not None
+
+
+def take_rules(text: str, path: str) -> tuple[str, dict[int, list[RuleNode]]] | None:
+    """The plain rule lines of ``text`` read directly: (``text`` with those lines blanked,
+    the rules by the line of their group's header). None when no line qualifies or the
+    group structure is not the simple one (a brace inside a rule line, a string with one):
+    then Lark reads everything."""
+    lines = text.split("\n")
+    codes = [_code(x) for x in lines]
+    following: list[str] = [""] * len(lines)  # the next line with code, for each line
+    ahead = ""
+    for i in range(len(lines) - 1, -1, -1):
+        following[i] = ahead
+        if not _BLANK.match(codes[i]):
+            ahead = codes[i]
+    taken: dict[int, list[RuleNode]] = {}
+    blank: list[int] = []
+    header: int | None = None
+    for i, line in enumerate(lines):
+        code = codes[i]
+        if header is None:
+            if _HEADER.match(code) and "external" not in code:
+                header = i
+            continue
+        if _CLOSE.match(code):
+            header = None
+            continue
+        if "{" in line or "}" in line:
+            return None  # not the simple structure: leave the whole file to Lark
+        if _BLANK.match(code) or '"' in line or ";" in code or not _rule_starts(code):
+            continue
+        if not (_CLOSE.match(following[i]) or _rule_starts(following[i])):
+            continue  # the rule may go on on the next line
+        try:
+            rule = _common(path, i + 1, code) or _Line(path, i + 1, code).rule(line)
+        except _Refused:
+            continue
+        taken.setdefault(header + 1, []).append(rule)
+        blank.append(i)
+    if not blank:
+        return None
+    for i in blank:
+        lines[i] = " " * len(lines[i])
+    return "\n".join(lines), taken
+
+
+def merge_rules(statements: Sequence[Any], taken: dict[int, list[RuleNode]]) -> list[Any] | None:
+    """The statements Lark built from the blanked text, with the rules read directly put
+    back in their groups in line order; None if a group they belong to is missing."""
+    out = []
+    used = 0
+    for st in statements:
+        if isinstance(st, GroupNode) and st.span is not None and st.span.line in taken:
+            mine = taken[st.span.line]
+            used += 1
+            rules = sorted([*st.rules, *mine], key=lambda r: (r.span.line, r.span.col)
+                           if r.span else (0, 0))
+            st = replace(st, rules=tuple(rules))
+        out.append(st)
+    return out if used == len(taken) else None
