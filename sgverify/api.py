@@ -10,6 +10,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
+from .cloud.user_values import InputValues
 from .core.files import Limits
 from .core.model import Assertion, Policy
 from .core.parallel import pmap
@@ -26,12 +27,14 @@ __all__ = ["SpecReport", "check_assertion", "check_extra", "check_file", "check_
 def check_file(path: str, *, timeout_ms: int | None = None, root: str | None = None,
                allow_outside: bool = False, limits: Limits = Limits(),
                progress: Callable[[int, int, Result], None] | None = None,
-               certify: bool = False, imports: Sequence[str] = ()) -> SpecReport:
+               certify: bool = False, imports: Sequence[str] = (),
+               values: InputValues = InputValues()) -> SpecReport:
     """Load ``path`` and prove each of its assertions (``certify``: re-decide each verdict
     with the independent box certifier; ``imports``: inventories read with the spec, as
-    if it imported them)."""
+    if it imported them; ``values``: Terraform variables and ROS parameters for the files
+    it imports)."""
     report = load_policy(path, root=root, allow_outside=allow_outside, limits=limits,
-                         imports=imports)
+                         imports=imports, values=values)
     if report.policy is not None:
         report.results = check_policy(report.policy, timeout_ms, progress, certify)
     return report
@@ -93,6 +96,7 @@ class CheckUnit:
     certify: bool
     allow_outside: bool
     imports: tuple[str, ...] = ()
+    values: InputValues = InputValues()
 
 
 # Policies the parent loaded; forked workers inherit them and skip parsing again.
@@ -104,7 +108,7 @@ def run_check_unit(unit: CheckUnit) -> list[Result]:
     policy = _LOADED.get(unit.path)
     if policy is None:
         policy = load_policy(unit.path, allow_outside=unit.allow_outside,
-                             imports=unit.imports).policy
+                             imports=unit.imports, values=unit.values).policy
     if policy is None:  # the parent reported the errors already
         return []
     checker = Checker(policy, unit.timeout_ms, unit.certify)
@@ -116,11 +120,13 @@ def run_check_unit(unit: CheckUnit) -> list[Result]:
 def check_files(paths: Iterable[str], *, jobs: int = 1, backend: str = "local",
                 address: str | None = None, timeout_ms: int | None = None, certify: bool = False,
                 allow_outside: bool = False, auto: bool = False,
-                imports: Sequence[str] = ()) -> list[SpecReport]:
+                imports: Sequence[str] = (),
+                values: InputValues = InputValues()) -> list[SpecReport]:
     """Load every spec here (diagnostics), then check the assertions in parallel units:
     one unit per file, large files split into chunks of assertions. Results keep the
     order of files and assertions. ``auto``: use one process when there is little work."""
-    reports = [load_policy(p, allow_outside=allow_outside, imports=imports) for p in paths]
+    reports = [load_policy(p, allow_outside=allow_outside, imports=imports, values=values)
+               for p in paths]
     total = sum(len(r.policy.assertions) for r in reports if r.policy is not None)
     if backend == "local" and (jobs <= 1 or (auto and total < AUTO_MIN_ASSERTIONS)):
         for rep in reports:
@@ -140,7 +146,7 @@ def check_files(paths: Iterable[str], *, jobs: int = 1, backend: str = "local",
         for c in range(chunks):
             idx = tuple(range(c, count, chunks)) if chunks > 1 else None
             units.append(CheckUnit(rep.path, idx, timeout_ms, certify, allow_outside,
-                                   tuple(imports)))
+                                   tuple(imports), values))
             owners.append(n)
     try:
         outcomes = pmap(run_check_unit, units, jobs, backend, address)

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from .cloud.importer import ImportRequest, Known, expand_paths, import_files
+from .cloud.importer import ImportRequest, InputValues, Known, expand_paths, import_files
 from .core.diagnostics import Diagnostic
 from .core.files import Limits, file_problem, is_live_uri, missing_reason, paused_gc
 from .core.result import SpecReport
@@ -28,18 +28,20 @@ from .lang.syntax import (
 
 
 def load_spec(path: str, root: str | None = None, allow_outside: bool = False,
-              limits: Limits = Limits(), imports: Sequence[str] = ()) -> LoadedSpec:
+              limits: Limits = Limits(), imports: Sequence[str] = (),
+              values: InputValues = InputValues()) -> LoadedSpec:
     """Read ``path``, everything it includes, and the cloud exports it imports (and
     ``imports``: inventories given beside the spec, such as ``aliyun://REGION``). Every
     problem (unreadable file, syntax, bad value, include) is a diagnostic; check for
-    errors before resolving."""
+    errors before resolving. ``values``: Terraform variables and ROS parameters for the
+    imported files."""
     with paused_gc():
         spec = read_spec(path, root, allow_outside, limits)
         for extra in imports:
             if extra not in {p for p, _ in spec.imports}:
                 spec.imports.append((extra, ImportNode(extra)))
         if spec.imports:
-            _import(spec, limits)
+            _import(spec, limits, values)
     return spec
 
 
@@ -55,10 +57,10 @@ def known_names(documents: Sequence[Document]) -> Known:
                  frozenset([p.name for p in prls] + [p.pl_id for p in prls if p.pl_id]))
 
 
-def _import(spec: LoadedSpec, limits: Limits) -> None:
+def _import(spec: LoadedSpec, limits: Limits, values: InputValues) -> None:
     """Read the spec's imports as one run (references may cross imported files)."""
     result = import_files([ImportRequest(path, st.fmt, st.span) for path, st in spec.imports],
-                          known_names(spec.documents), limits)
+                          known_names(spec.documents), limits, values)
     spec.imported = result
     spec.documents.extend(result.documents)
     spec.sources.update(result.sources)
@@ -66,13 +68,15 @@ def _import(spec: LoadedSpec, limits: Limits) -> None:
 
 
 def load_policy(path: str, *, root: str | None = None, allow_outside: bool = False,
-                limits: Limits = Limits(), imports: Sequence[str] = ()) -> SpecReport:
+                limits: Limits = Limits(), imports: Sequence[str] = (),
+                values: InputValues = InputValues()) -> SpecReport:
     """Read, parse and resolve one spec (with ``imports`` beside its own, see
-    ``load_spec``); ``policy`` is None if there were errors."""
+    ``load_spec``; ``values`` for the files it imports); ``policy`` is None if there were
+    errors."""
     report = SpecReport(path)
     with paused_gc():
         spec = load_spec(path, root=root, allow_outside=allow_outside, limits=limits,
-                         imports=imports)
+                         imports=imports, values=values)
         report.sources = spec.sources
         report.real_paths = spec.real_paths
         report.imported = spec.imported is not None
@@ -97,24 +101,26 @@ class LoadedPolicy:
 
 
 def load_inputs(paths: Sequence[str], fmt: str | None = None,
-                allow_outside: bool = False) -> LoadedPolicy:
+                allow_outside: bool = False, values: InputValues = InputValues()) -> LoadedPolicy:
     """Every path together as one policy: one .sgv spec alone loads as ``load_policy``
     does; otherwise the .sgv files load as usual (with their own imports), the other files
     are imported as one run that knows what the specs define, and everything is resolved
-    as one spec. A missing path is E004."""
+    as one spec. A missing path is E004. ``values``: Terraform variables and ROS
+    parameters the user gives."""
     paths = list(paths)
     if len(paths) == 1 and paths[0].endswith(".sgv") and fmt is None and \
             not os.path.isdir(paths[0]) and os.path.exists(paths[0]):
-        rep = load_policy(paths[0], allow_outside=allow_outside)
+        rep = load_policy(paths[0], allow_outside=allow_outside, values=values)
         loaded = LoadedPolicy(rep)
         if rep.policy is not None:
             loaded.interface_groups = [g.name for g in rep.policy.groups]
         return loaded
     with paused_gc():  # reading makes many objects and no cycles (core.files.paused_gc)
-        return _load_inputs(paths, fmt, allow_outside)
+        return _load_inputs(paths, fmt, allow_outside, values)
 
 
-def _load_inputs(paths: list[str], fmt: str | None, allow_outside: bool) -> LoadedPolicy:
+def _load_inputs(paths: list[str], fmt: str | None, allow_outside: bool,
+                 values: InputValues) -> LoadedPolicy:
     report = SpecReport(paths[0] if paths else "")
     out = LoadedPolicy(report)
     for p in paths:
@@ -134,7 +140,7 @@ def _load_inputs(paths: list[str], fmt: str | None, allow_outside: bool) -> Load
     report.diagnostics.extend(diags)
     documents: list[Document] = []
     for path in [f for f in files if f.endswith(".sgv")]:
-        spec = load_spec(path, allow_outside=allow_outside)
+        spec = load_spec(path, allow_outside=allow_outside, values=values)
         documents += spec.documents
         report.sources.update(spec.sources)
         report.diagnostics.extend(spec.diagnostics)
@@ -143,7 +149,8 @@ def _load_inputs(paths: list[str], fmt: str | None, allow_outside: bool) -> Load
             out.aliases.update(spec.imported.aliases)
     data = [f for f in files if not f.endswith(".sgv")]
     if data:
-        result = import_files([ImportRequest(f, fmt) for f in data], known_names(documents))
+        result = import_files([ImportRequest(f, fmt) for f in data], known_names(documents),
+                              values=values)
         documents += result.documents
         report.sources.update(result.sources)
         report.diagnostics.extend(result.diagnostics)

@@ -158,6 +158,8 @@ class Batch:
         self.port_lists: dict[str, ListDraft] = {}
         self.secondary_enis: list[tuple[str, Node]] = []
         self.empty_lists: set[str] = set()  # prefix/port lists given with no entries
+        # unresolved lists that stand for unknown values (cloud.unknowns): id -> (why, kind)
+        self.unknown_lists: dict[str, tuple[str, str]] = {}
         self.order: list[str] = []  # shown paths in input order
 
     def file(self, shown: str) -> None:
@@ -542,9 +544,16 @@ class Batch:
                 name = Batch._pick([lid], used, lid)
                 used.add(name)
                 what = "DescribePrefixListAttributes" if kind == "prefix" else "DescribePortRangeListEntries"
-                self.sink.warn(at, f"{kind} list {lid} is not in the input: its entries are unknown, "
-                               f"so verdicts that depend on it end 'unknown' (for Alibaba Cloud, add "
-                               f"its {what} output)")
+                if lid in self.unknown_lists:
+                    stands = "peer" if kind == "prefix" else "ports"
+                    self.sink.warn(at, f"unknown value: {self.unknown_lists[lid][0]}; the rule's "
+                                   f"{stands} {'is' if kind == 'prefix' else 'are'} read as the "
+                                   f"unresolved {kind} list {name}, so verdicts that depend on it "
+                                   "end 'unknown'")
+                else:
+                    self.sink.warn(at, f"{kind} list {lid} is not in the input: its entries are "
+                                   f"unknown, so verdicts that depend on it end 'unknown' (for "
+                                   f"Alibaba Cloud, add its {what} output)")
                 st = (PrefixListNode(name, lid, None, at.span) if kind == "prefix"
                       else PortListNode(name, lid, None, at.span))
                 out.setdefault(at.src.shown, []).append(st)

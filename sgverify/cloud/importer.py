@@ -28,6 +28,7 @@ from ..core.files import Limits, display_path, is_live_uri, paused_gc, read_text
 from ..lang.syntax import Document
 from . import aliyun, aws, hcl, ros, terraform
 from .assemble import Batch, Known
+from .user_values import InputValues
 from .jsondoc import DataError, Located, parse_json
 from .live.common import PullError, is_manifest
 from .live.fetch import pull_uri
@@ -45,6 +46,7 @@ __all__ = [
     "import_files",
     "expand_paths",
     "detect_format",
+    "InputValues",
 ]
 
 
@@ -104,14 +106,18 @@ def detect_format(value: object) -> str | None:
 
 
 def _parse(text: str, shown: str, yaml_first: bool) -> Located:
+    """Keys given twice are kept (the last value wins) and listed: only a ROS template
+    accepts them, where they do not change a security-group value."""
     if yaml_first:
-        return parse_yaml(text)
-    return parse_json(text)
+        return parse_yaml(text, keep_duplicates=True)
+    return parse_json(text, keep_duplicates=True)
 
 
 def _read_data(shown: str, text: str, fmt: str | None, yaml_first: bool, sink: Sink,
-               batch: Batch, result: ImportResult) -> None:
-    """Parse one JSON/YAML input and read it in its format (detected unless ``fmt``)."""
+               batch: Batch, result: ImportResult,
+               parameters: dict[str, str] | None = None) -> None:
+    """Parse one JSON/YAML input and read it in its format (detected unless ``fmt``;
+    ``parameters``: the user's values of ROS template parameters)."""
     try:
         doc = _parse(text, shown, yaml_first)
     except DataError as exc:
@@ -129,6 +135,11 @@ def _read_data(shown: str, text: str, fmt: str | None, yaml_first: bool, sink: S
     batch.file(shown)
     root = Node.root(Src(shown, doc))
     kind = fmt or detect_format(doc.value)
+    if doc.duplicates and kind != "ros":
+        _path, message, line, col, _differs = doc.duplicates[0]
+        sink.error(SYNTAX, Span(shown, line or 1, col or 1),
+                   f"not valid {'YAML' if yaml_first else 'JSON'}: {message}")
+        return
     if kind is None:
         sink.error(UNREADABLE, Span(shown, 1, 1), "cannot tell what this file is: not a "
                    "DescribeSecurityGroupAttribute (or other Alibaba Cloud) response, a "
@@ -136,8 +147,10 @@ def _read_data(shown: str, text: str, fmt: str | None, yaml_first: bool, sink: S
                    "describe-security-groups` output; force the format with "
                    "--input-format / `as FORMAT`")
         return
-    {"aliyun": aliyun.read, "terraform": terraform.read, "ros": ros.read,
-     "aws": aws.read}[kind](sink, root, batch)
+    if kind == "ros":
+        ros.read(sink, root, batch, parameters or {})
+        return
+    {"aliyun": aliyun.read, "terraform": terraform.read, "aws": aws.read}[kind](sink, root, batch)
 
 
 def _read_live(req: ImportRequest, sink: Sink, batch: Batch, result: ImportResult) -> None:
@@ -155,13 +168,15 @@ def _read_live(req: ImportRequest, sink: Sink, batch: Batch, result: ImportResul
 
 
 def import_files(requests: list[ImportRequest], known: Known = Known(),
-                 limits: Limits = Limits()) -> ImportResult:
-    """Read ``requests`` as one import run."""
+                 limits: Limits = Limits(), values: InputValues = InputValues()) -> ImportResult:
+    """Read ``requests`` as one import run; ``values`` are the user's Terraform variables
+    and ROS parameters."""
     with paused_gc():  # many objects and no cycles (load.paused_gc)
-        return _import_files(requests, known, limits)
+        return _import_files(requests, known, limits, values)
 
 
-def _import_files(requests: list[ImportRequest], known: Known, limits: Limits) -> ImportResult:
+def _import_files(requests: list[ImportRequest], known: Known, limits: Limits,
+                  values: InputValues) -> ImportResult:
     result = ImportResult()
     sink = Sink()
     batch = Batch(sink, known)
@@ -194,9 +209,19 @@ def _import_files(requests: list[ImportRequest], known: Known, limits: Limits) -
             continue
         yaml_first = req.path.endswith((".yaml", ".yml")) or (
             fmt == "ros" and not text.lstrip().startswith(("{", "[")))
-        _read_data(shown, text, fmt, yaml_first, sink, batch, result)
+        _read_data(shown, text, fmt, yaml_first, sink, batch, result, dict(values.parameters))
     if tf_files:
-        hcl.read(sink, tf_files, batch)
+        def more(path: str, at: Span | None) -> str | None:
+            """A file the .tf files name (a local module's, a .tfvars): read with the limits."""
+            shown = display_path(path)
+            try:
+                text = read_text(path, shown, data_limits, at)
+            except InputError as exc:
+                result.diagnostics.extend(exc.diagnostics)
+                return None
+            result.sources[shown] = text
+            return text
+        hcl.read(sink, tf_files, batch, more, values)
     assembled = batch.finish()
     sink.finish()
     result.documents = assembled.documents

@@ -57,6 +57,9 @@ class Located:
     text: str
     offsets: dict[Path, int] = field(default_factory=dict)
     lines: dict[Path, tuple[int, int]] = field(default_factory=dict)  # given directly (YAML)
+    # keys given twice, when the parser was asked to keep them (the last value is kept):
+    # (path of the key, the refusal message, line, column, whether the two values differ)
+    duplicates: list[tuple[Path, str, int, int, bool]] = field(default_factory=list)
     _newlines: list[int] | None = None
 
     def position(self, path: Path) -> tuple[int, int]:
@@ -79,8 +82,8 @@ class Located:
 
 
 class _Reader:
-    def __init__(self, text: str, max_depth: int) -> None:
-        self.text, self.max_depth = text, max_depth
+    def __init__(self, text: str, max_depth: int, keep_duplicates: bool = False) -> None:
+        self.text, self.max_depth, self.keep_duplicates = text, max_depth, keep_duplicates
         self.offsets: dict[Path, int] = {}
         self.doc = Located(None, text, self.offsets)
 
@@ -141,14 +144,22 @@ class _Reader:
                 raise self.fail("expected a key in double quotes", pos, path)
             key_pos = pos
             key, pos = self.string(pos, path)
-            if key in first:
+            again = key in first
+            if again:
                 line, _ = self.doc.line_col(first[key])
-                raise self.fail(f"duplicate key '{key}' (first given on line {line})", key_pos, path)
+                problem = self.fail(f"duplicate key '{key}' (first given on line {line})", key_pos,
+                                    path)
+                if not self.keep_duplicates:
+                    raise problem
+                before = out[key]
             first[key] = key_pos
             pos = self.ws(pos)
             if not self.text.startswith(":", pos):
                 raise self.fail(f"expected ':' after key '{key}'", pos, path)
             out[key], pos = self.value(pos + 1, path + (key,), depth + 1)
+            if again:
+                self.doc.duplicates.append((path + (key,), problem.message, problem.line,
+                                            problem.col, before != out[key]))
             pos = self.ws(pos)
             if self.text.startswith(",", pos):
                 pos = self.ws(pos + 1)
@@ -174,9 +185,10 @@ class _Reader:
             raise self.fail("expected ',' or ']' in an array", pos, path)
 
 
-def parse_json(text: str, max_depth: int = MAX_DEPTH) -> Located:
-    """Parse one JSON document; raise ``DataError`` with a line and column on any problem."""
-    reader = _Reader(text, max_depth)
+def parse_json(text: str, max_depth: int = MAX_DEPTH, keep_duplicates: bool = False) -> Located:
+    """Parse one JSON document; raise ``DataError`` with a line and column on any problem
+    (with ``keep_duplicates``, a key given twice is recorded in ``duplicates`` instead)."""
+    reader = _Reader(text, max_depth, keep_duplicates)
     value, pos = reader.value(0, (), 0)
     pos = reader.ws(pos)
     if pos != len(text):

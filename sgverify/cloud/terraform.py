@@ -4,8 +4,9 @@ Resources read: ``alicloud_security_group``, ``alicloud_security_group_rule``,
 ``alicloud_instance``, ``alicloud_ecs_network_interface`` / ``alicloud_network_interface``
 (group memberships) and ``alicloud_ecs_prefix_list``. In a plan, values unknown until
 apply (the ids of new groups, typically) are taken from the ``configuration`` references
-(``alicloud_security_group.web.id``); any other unknown value is reported, not guessed.
-``.tf`` files go through ``hcl``, which builds the same ``Resource`` records.
+(``alicloud_security_group.web.id``); any other unknown value is an unknown field of its
+rule only (``unknowns``), named in a warning, never guessed. ``.tf`` files go through
+``hcl``, which builds the same ``Resource`` records.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Iterator, Sequence
 from ..core.model import Action, Direction, GroupType, Network
 from ..lang.syntax import PeerNode
 from .assemble import Batch, GroupDraft, GroupRef, InstanceDraft, ListDraft
-from .permission import PermissionContext, cidr_peer, convert_permission
+from .permission import PermissionContext, cidr_peer
+from .unknowns import UNKNOWN_GROUP, convert_with_unknowns, unknown_group
 from .source import BAD_RULE, SYNTAX, UNSUPPORTED, Node, Sink, text_of
 
 GROUP = "alicloud_security_group"
@@ -48,6 +50,7 @@ GROUP_ATTRS = frozenset("""id name security_group_name description vpc_id securi
 inner_access_policy inner_access resource_group_id tags create_time timeouts""".split())
 INSTANCE_ATTRS = ("security_groups", "private_ip", "public_ip", "ipv6_addresses",
                   "secondary_private_ips", "instance_name", "network_interface_id", "id")
+NAME_ATTRS = ("instance_name", "network_interface_name", "name", "id", "network_interface_id")
 ENI_ATTRS = ("security_group_ids", "security_groups", "primary_ip_address", "private_ip",
              "private_ip_addresses", "private_ips", "ipv6_addresses", "network_interface_name",
              "name", "id")
@@ -202,8 +205,12 @@ def convert_resources(sink: Sink, resources: list[Resource], batch: Batch, scope
     if skipped and resources:
         sink.warn(resources[0].values, "resource types not read by sgverify: " + ", ".join(skipped))
 
+    by_address = {r.address: r for r in resources}
+
     def group_key(base: str, at: Node) -> GroupRef | None:
-        found = [r for r in by_base.get(base, []) if r.type == GROUP]
+        exact = by_address.get(base)
+        found = [exact] if exact is not None and exact.type == GROUP else \
+            [r for r in by_base.get(base, []) if r.type == GROUP]
         if len(found) == 1:
             return GroupRef(resource=f"{scope}:{found[0].address}", at=at)
         if len(found) > 1:
@@ -239,13 +246,17 @@ def convert_resources(sink: Sink, resources: list[Resource], batch: Batch, scope
             _prefix_list(sink, r, batch)
     for r in resources:
         if r.type == RULE:
-            sink.unknown_fields(r.values, set(RULE_FIELDS) | RULE_OTHER, "attribute")
-            if unknown(r, [a for a in r.unknown if a in RULE_FIELDS or a == "type"]):
+            sink.unknown_fields(r.values, set(RULE_FIELDS) | RULE_OTHER | {"count"}, "attribute")
+            if "security_group_id" in r.unknown:
+                _rule_anywhere(sink, r, batch, refs_to_groups)
                 continue
-            _rule(sink, r, batch, group_key, refs_to_groups, unknown)
+            _rule(sink, r, batch, group_key, refs_to_groups)
     for r in resources:
         if r.type == INSTANCE or r.type in ENIS:
-            if unknown(r, [a for a in r.unknown if a in INSTANCE_ATTRS + ENI_ATTRS]):
+            bad = [a for a in r.unknown if a in INSTANCE_ATTRS + ENI_ATTRS and a not in NAME_ATTRS]
+            if bad:
+                sink.warn(r.values.child(bad[0]), f"interface {r.address} is not imported: its "
+                          f"{bad[0]} is unknown: {r.unknown[bad[0]]}")
                 continue
             _interface(sink, r, batch, refs_to_groups)
 
@@ -278,9 +289,14 @@ def _group(sink: Sink, r: Resource, batch: Batch, scope: str) -> None:
     if intra is None:
         sink.error(BAD_RULE, v.child("inner_access_policy"), f"\"{policy}\": expected Accept or Drop")
         return
-    for attr in ("security_group_type", "inner_access_policy"):
+    for attr in ("security_group_type", "inner_access_policy", "inner_access", "count"):
         if attr in r.unknown:
-            sink.error(UNSUPPORTED, v.child(attr), f"unknown to sgverify: {r.unknown[attr]}")
+            sink.warn(v.child(attr), f"group {r.address} is read as external (its own decisions "
+                      f"unknown): its {attr} is unknown: {r.unknown[attr]}")
+            local = r.address.rsplit(".", 1)[-1]
+            batch.add_group(GroupDraft(v, gid, f"{scope}:{r.address}", [re.sub(
+                r"[\[\]\"]+", "-", local).strip("-")], Network.VPC if vpc else Network.CLASSIC,
+                has_rules=False, stub_reason=f"{UNKNOWN_GROUP}{attr} unknown"))
             return
     local = r.address.rsplit(".", 1)[-1]
     names = [n for n in (name, re.sub(r"[\[\]\"]+", "-", local).strip("-")) if n]
@@ -295,11 +311,11 @@ def _group(sink: Sink, r: Resource, batch: Batch, scope: str) -> None:
         pass  # counted groups are referenced by their full address only
 
 
-def _rule(sink: Sink, r: Resource, batch: Batch, group_key, refs_to_groups, unknown) -> None:  # type: ignore[no-untyped-def]
+def _rule(sink: Sink, r: Resource, batch: Batch, group_key, refs_to_groups) -> None:  # type: ignore[no-untyped-def]
     v = r.values
     dnode = r.value("type")
     direction = {"ingress": Direction.INGRESS, "egress": Direction.EGRESS}.get(_text(sink, dnode).lower())
-    if direction is None:
+    if direction is None and "type" not in r.unknown:
         sink.error(BAD_RULE, dnode or v, "a rule needs 'type' = \"ingress\" or \"egress\"")
         return
     sg = r.value("security_group_id")
@@ -318,12 +334,60 @@ def _rule(sink: Sink, r: Resource, batch: Batch, group_key, refs_to_groups, unkn
     group = batch.find_group(ref.gid, ref.resource)
     if group is None:
         group = batch.add_group(GroupDraft(v, ref.gid, None, [], partial=True))
+    if unknown_group(group):
+        return  # read as external: its rules do not matter
+    drafts = []
+    for d in ([direction] if direction is not None else [Direction.INGRESS, Direction.EGRESS]):
+        drafts += _rule_side(sink, r, batch, group, d, direction is None, refs_to_groups)
+    group.rules.extend(drafts)
+
+
+def _rule_anywhere(sink: Sink, r: Resource, batch: Batch, refs_to_groups) -> None:  # type: ignore[no-untyped-def]
+    """A rule whose group is unknown: it may be a rule of any group of the input, so each
+    group gets it with whether it is there unknown (cloud.unknowns)."""
+    v = r.values
+    why = r.unknown["security_group_id"]
+    groups = [g for g in batch.groups if g.has_rules and not g.partial]
+    if not groups:
+        sink.warn(v.child("security_group_id"), "rule not imported: the group it belongs to is "
+                  f"unknown ({why}) and the input defines no group it could be")
+        return
+    sink.warn(v.child("security_group_id"), f"the group of this rule is unknown ({why}): it is "
+              f"read as a rule that may belong to any of the {len(groups)} group"
+              f"{'s' if len(groups) > 1 else ''} of the input")
+    direction = {"ingress": Direction.INGRESS, "egress": Direction.EGRESS}.get(
+        _text(sink, r.value("type")).lower())
+    if direction is None and "type" not in r.unknown:
+        sink.error(BAD_RULE, r.value("type") or v, "a rule needs 'type' = \"ingress\" or \"egress\"")
+        return
+    for g in groups:
+        for d in ([direction] if direction is not None else [Direction.INGRESS, Direction.EGRESS]):
+            g.rules.extend(_rule_side(sink, r, batch, g, d, direction is None, refs_to_groups,
+                                      (why, v.child("security_group_id"))))
+
+
+def _rule_side(sink: Sink, r: Resource, batch: Batch, group: GroupDraft, direction: Direction,
+               both: bool, refs_to_groups,  # type: ignore[no-untyped-def]
+               somewhere: tuple[str, Node] | None = None) -> list:
+    """The rule drafts of one Terraform rule read in ``direction`` (both directions when
+    its ``type`` is unknown; in ``group`` perhaps, when ``somewhere`` says its group is
+    unknown)."""
+    v = r.values
     fields = {}
+    unknown: dict[str, tuple[str, Node]] = {}
     side = 0 if direction is Direction.INGRESS else 1
     for attr, names in RULE_FIELDS.items():
         node = r.value(attr)
         if node is not None:
             fields[names[side]] = node
+        if attr in r.unknown and not (attr in r.refs):
+            unknown[names[side]] = (r.unknown[attr], v.child(attr))
+    if both:
+        unknown["Direction"] = (r.unknown["type"], v.child("type"))
+    if "count" in r.unknown:
+        unknown["Exists"] = (r.unknown["count"], v)
+    if somewhere is not None:
+        unknown["Group"] = somewhere
 
     peer_ref: GroupRef | None = None  # the peer group, when only a reference names it
 
@@ -338,19 +402,23 @@ def _rule(sink: Sink, r: Resource, batch: Batch, group_key, refs_to_groups, unkn
     if "source_security_group_id" in r.refs and "source_security_group_id" not in fields:
         refs = refs_to_groups(r, "source_security_group_id")
         if refs is None:
-            return
+            return []
         if len(refs) != 1:
             sink.error(UNSUPPORTED, v.child("source_security_group_id"), "cannot tell which group "
                        "this refers to")
-            return
+            return []
         peer_ref = refs[0]
         placeholder = v.child("source_security_group_id")
         fields[RULE_FIELDS["source_security_group_id"][side]] = Node(
             "(reference)", placeholder.src, placeholder.path, placeholder.base, placeholder.prefix)
 
-    rule = convert_permission(sink, fields, PermissionContext(group, direction, read_group), v)
-    if rule is not None:
-        group.rules.append(rule)
+    return convert_with_unknowns(sink, batch, fields, unknown,
+                                 PermissionContext(group, direction, read_group), v,
+                                 r.address.replace("[?]", "") +
+                                 (f".in.{(group.names or [group.label])[0]}" if somewhere else ""),
+                                 {n[side]: a for a, n in RULE_FIELDS.items()} |
+                                 {"Direction": "type", "Exists": "count",
+                                  "Group": "security_group_id"})
 
 
 def _strings(sink: Sink, node: Node | None) -> list[tuple[str, Node]]:

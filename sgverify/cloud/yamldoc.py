@@ -26,8 +26,9 @@ from .jsondoc import (
 MAX_NODES = 1_000_000  # values after alias expansion (a 'billion laughs' guard)
 
 
-def parse_yaml(text: str, max_depth: int = MAX_DEPTH) -> Located:
-    """Parse one YAML document; raise ``DataError`` with a line on any problem."""
+def parse_yaml(text: str, max_depth: int = MAX_DEPTH, keep_duplicates: bool = False) -> Located:
+    """Parse one YAML document; raise ``DataError`` with a line on any problem (with
+    ``keep_duplicates``, a key given twice is recorded in ``duplicates`` instead)."""
     loader = yaml.SafeLoader(text)
     try:
         root = loader.get_single_node()
@@ -66,9 +67,16 @@ def parse_yaml(text: str, max_depth: int = MAX_DEPTH) -> Located:
                 key = str(key_node.value)
                 if has_lone_surrogate(key):
                     raise fail(LONE_SURROGATE, key_node, path)
-                if key in out:
-                    raise fail(f"duplicate key '{key}'", key_node, path)
+                again = key in out
+                if again:
+                    problem = fail(f"duplicate key '{key}'", key_node, path)
+                    if not keep_duplicates:
+                        raise problem
+                    before = out[key]
                 out[key] = convert(value_node, path + (key,), depth + 1)
+                if again:
+                    doc.duplicates.append((path + (key,), problem.message, problem.line,
+                                           problem.col, before != out[key]))
             value: Any = out
         elif isinstance(node, yaml.SequenceNode):
             value = [convert(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]

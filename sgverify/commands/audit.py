@@ -33,7 +33,7 @@ from ..report.junit import render_junit
 from ..report.progress import ProgressBar
 from ..report.sarif import render_sarif
 from ..report.text import Style, render_diagnostic
-from .common import add_color_argument, add_parallel_arguments, seconds, style_for
+from .common import add_color_argument, add_parallel_arguments, seconds, style_for, input_values
 from .inventory import add_inventory_arguments, load_inventory
 from .outputs import Output, Refused, add_output_arguments, plan_outputs, writable, write_reports
 
@@ -144,7 +144,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         return EXIT_ERROR
     fail_on = FailOn(args.fail_on)
     rep = load_inventory(args.inventories, stderr, err_style, args.allow_outside_includes,
-                         args.input_format)
+                         args.input_format, input_values(args))
     if rep.policy is None:
         return EXIT_ERROR
     path = rep.path

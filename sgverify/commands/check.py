@@ -28,7 +28,13 @@ from ..report.from_check import path_file_report, spec_file_report
 from ..report.gate import EXIT_ERROR, FailOn, run_exit_code
 from ..report.gate import exit_code as gate_exit_code
 from ..report.text import Style, render_text
-from .common import add_color_argument, add_parallel_arguments, seconds
+from .common import (
+    add_color_argument,
+    add_parallel_arguments,
+    add_value_arguments,
+    input_values,
+    seconds,
+)
 from .outputs import (
     Output,
     Refused,
@@ -64,6 +70,7 @@ def add_arguments(c: argparse.ArgumentParser) -> None:
     c.add_argument("--no-timing", action="store_true",
                    help="leave timings out of every format (stable output)")
     add_color_argument(c)
+    add_value_arguments(c)
     c.add_argument("--allow-outside-includes", action="store_true",
                    help="let includes point outside the project folder")
     c.add_argument("--certify", action="store_true",
@@ -299,10 +306,10 @@ def _check(files: list[str], args: argparse.Namespace, key: CheckSettings, stder
         reports = check_files(files, jobs=jobs, backend=args.backend, address=args.scheduler,
                               timeout_ms=key.timeout_ms, certify=key.certify,
                               allow_outside=key.allow_outside, auto=args.jobs is None,
-                              imports=imports)
+                              imports=imports, values=input_values(args))
     else:
         reports = [check_file(path, timeout_ms=key.timeout_ms, allow_outside=key.allow_outside,
-                              certify=key.certify, imports=imports,
+                              certify=key.certify, imports=imports, values=input_values(args),
                               progress=_progress(stderr, n, len(files), path) if show_progress
                               else None)
                    for n, path in enumerate(files, 1)]

@@ -8,6 +8,7 @@ import os
 from collections.abc import Sequence
 from typing import IO
 
+from ..cloud.user_values import InputValues
 from ..core.parallel import BACKENDS
 from ..core.result import SpecReport
 from ..project.config import timeout_problem
@@ -101,7 +102,33 @@ def add_input_arguments(p: argparse.ArgumentParser, formats: Sequence[str]) -> N
                    help="force the format of non-.sgv inputs: " + ", ".join(formats))
     p.add_argument("--allow-outside-includes", action="store_true",
                    help="let includes and imports point outside the project folder")
+    add_value_arguments(p)
     add_color_argument(p)
+
+
+def _assignment(text: str) -> tuple[str, str]:
+    name, eq, value = text.partition("=")
+    if not eq or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, found '{text}'")
+    return name.strip(), value
+
+
+def add_value_arguments(p: argparse.ArgumentParser) -> None:
+    """``--var``, ``--var-file`` (Terraform variables) and ``--parameter`` (ROS) for the
+    commands that read .tf files and templates (docs/inputs.md)."""
+    p.add_argument("--var", dest="tf_vars", action="append", type=_assignment, default=[],
+                   metavar="NAME=VALUE", help="a Terraform input variable (as terraform -var)")
+    p.add_argument("--var-file", dest="tf_var_files", action="append", default=[], metavar="FILE",
+                   help="a .tfvars (or .tfvars.json) file of Terraform variables")
+    p.add_argument("--parameter", dest="ros_parameters", action="append", type=_assignment,
+                   default=[], metavar="NAME=VALUE", help="a ROS template parameter")
+
+
+def input_values(args: argparse.Namespace) -> InputValues:
+    """The values ``add_value_arguments`` read (none when the command has no such options)."""
+    return InputValues(tuple(getattr(args, "tf_vars", []) or []),
+                       tuple(getattr(args, "tf_var_files", []) or []),
+                       tuple(getattr(args, "ros_parameters", []) or []))
 
 
 def write_text(text: str, path: str | None, stdout: IO[str]) -> None:

@@ -25,7 +25,7 @@ from ..report.findings import FileReport, RunReport, with_fingerprints
 from ..report.from_diff import diff_files, gate_label, rules, summary
 from ..report.gate import EXIT_ERROR, FailOn, run_exit_code
 from ..report.text import render_diagnostic
-from .common import add_input_arguments, positive_int, print_diagnostics, seconds, style_for
+from .common import add_input_arguments, positive_int, print_diagnostics, seconds, style_for, input_values
 from .outputs import (
     Output,
     Refused,
@@ -92,7 +92,8 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         stderr.write(f"sgverify: error: {exc}\n")
         return EXIT_ERROR
     err_style = style_for(args.color, stderr)
-    reports = [load_inputs([p], args.input_format, args.allow_outside_includes).report
+    reports = [load_inputs([p], args.input_format, args.allow_outside_includes,
+                           input_values(args)).report
                for p in (args.old, args.new)]
     if any(r.policy is None for r in reports):
         for label, rep in zip(("OLD", "NEW"), reports):

@@ -49,7 +49,13 @@ from ..report.gate import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED
 from ..report.junit import render_cases
 from ..report.sarif import render_sarif
 from ..report.text import Style, render_diagnostic
-from .common import add_color_argument, print_diagnostics, style_for
+from .common import (
+    add_color_argument,
+    add_value_arguments,
+    input_values,
+    print_diagnostics,
+    style_for,
+)
 from .outputs import Output, Refused, add_output_arguments, plan_outputs, write_reports
 
 NAME = "explain"
@@ -74,6 +80,7 @@ def add_arguments(e: argparse.ArgumentParser) -> None:
                       "line); reports records whose logged action disagrees with the policy")
     e.add_argument("--input-format", choices=FORMATS, metavar="FORMAT",
                    help="force the format of non-.sgv POLICY files: " + ", ".join(FORMATS))
+    add_value_arguments(e)
     add_output_arguments(e, FORMATS_OUT, timing=False)
     add_color_argument(e)
     e.add_argument("--fail-on", choices=["violated", "unknown"], default="unknown", dest="fail_on",
@@ -88,7 +95,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     except Refused as exc:
         stderr.write(f"sgverify explain: error: {exc}\n")
         return EXIT_ERROR
-    loaded = load_inputs(args.policy, args.input_format)
+    loaded = load_inputs(args.policy, args.input_format, values=input_values(args))
     rep = loaded.report
     style = style_for(args.color, stdout)
     if rep.policy is None:

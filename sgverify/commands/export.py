@@ -12,7 +12,7 @@ from ..core.diagnostics import Diagnostic
 from ..load import load_inputs
 from ..report.gate import EXIT_ERROR, EXIT_OK
 from ..report.text import render_diagnostic
-from .common import add_color_argument, style_for, write_text
+from .common import add_color_argument, add_value_arguments, input_values, style_for, write_text
 
 NAME = "export"
 HELP = "write the groups of a spec as DescribeSecurityGroupAttribute JSON"
@@ -26,11 +26,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--input-format", choices=FORMATS, metavar="FORMAT",
                    help="force the format of non-.sgv inputs")
     p.add_argument("--output", metavar="FILE", help="write the JSON here instead of stdout")
+    add_value_arguments(p)
     add_color_argument(p)
 
 
 def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
-    loaded = load_inputs(args.policy, args.input_format)
+    loaded = load_inputs(args.policy, args.input_format, values=input_values(args))
     rep = loaded.report
     style = style_for(args.color, stderr)
     diags = list(rep.diagnostics)

@@ -10,7 +10,7 @@ from ..lang.printer import format_document
 from ..lang.resolve import resolve
 from ..report.gate import EXIT_ERROR, EXIT_OK
 from ..report.text import render_diagnostic
-from .common import add_color_argument, style_for, write_text
+from .common import add_color_argument, add_value_arguments, input_values, style_for, write_text
 
 NAME = "import"
 HELP = "print cloud exports (Alibaba Cloud API JSON, Terraform, ROS, AWS) as .sgv text"
@@ -22,12 +22,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--input-format", choices=FORMATS, metavar="FORMAT",
                    help="force the format: " + ", ".join(FORMATS) + " (default: detect)")
     p.add_argument("--output", metavar="FILE", help="write the .sgv text here instead of stdout")
+    add_value_arguments(p)
     add_color_argument(p)
 
 
 def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     files, diags = expand_paths(args.files)
-    result = import_files([ImportRequest(f, args.input_format) for f in files])
+    result = import_files([ImportRequest(f, args.input_format) for f in files],
+                          values=input_values(args))
     diagnostics = diags + result.diagnostics
     if not result.has_errors and not diags:
         _, rdiags = resolve(result.documents)  # the printed text must be a valid spec

@@ -7,11 +7,11 @@ import argparse
 from collections.abc import Sequence
 from typing import IO
 
-from ..cloud.importer import FORMATS
+from ..cloud.importer import FORMATS, InputValues
 from ..core.result import SpecReport
 from ..load import load_inputs
 from ..report.text import Style
-from .common import print_diagnostics
+from .common import add_value_arguments, print_diagnostics
 
 
 def add_inventory_arguments(p: argparse.ArgumentParser, nargs: str) -> None:
@@ -22,13 +22,15 @@ def add_inventory_arguments(p: argparse.ArgumentParser, nargs: str) -> None:
                         "AWS), folders of exports")
     p.add_argument("--input-format", choices=FORMATS, metavar="FORMAT",
                    help="force the format of the exports: " + ", ".join(FORMATS))
+    add_value_arguments(p)
 
 
 def load_inventory(paths: Sequence[str], stderr: IO[str], style: Style,
-                   allow_outside: bool = False, fmt: str | None = None) -> SpecReport:
+                   allow_outside: bool = False, fmt: str | None = None,
+                   values: InputValues = InputValues()) -> SpecReport:
     """The inventory ``paths`` describe together (``load.load_inputs``); its diagnostics
     (errors, warnings) go to ``stderr``. ``policy`` is None after errors."""
-    rep = load_inputs(paths, fmt, allow_outside).report
+    rep = load_inputs(paths, fmt, allow_outside, values).report
     if len(paths) > 1 or not paths[0].endswith(".sgv"):
         rep.path = " ".join(paths)
     print_diagnostics(rep, stderr, style)

@@ -42,6 +42,7 @@ from .common import (
     print_diagnostics,
     seconds,
     style_for,
+    input_values,
 )
 from .outputs import (
     Output,
@@ -147,7 +148,8 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         return EXIT_ERROR
     err_style = style_for(args.color, stderr)
     loaded: list[SpecReport] = [load_inputs([p], args.input_format,
-                                            args.allow_outside_includes).report
+                                            args.allow_outside_includes,
+                                            input_values(args)).report
                                 for p in expand(args.policies)]
     for rep in loaded:
         print_diagnostics(rep, stderr, err_style)

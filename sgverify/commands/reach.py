@@ -29,7 +29,7 @@ from ..report.from_reach import reach_run, render_reach
 from ..report.gate import EXIT_ERROR, run_exit_code
 from ..report.progress import ProgressBar
 from ..report.text import render_diagnostic
-from .common import add_color_argument, add_parallel_arguments, style_for
+from .common import add_color_argument, add_parallel_arguments, style_for, input_values
 from .inventory import add_inventory_arguments, load_inventory
 from .outputs import Refused, add_output_arguments, plan_outputs, write_reports
 
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         stderr.write(f"sgverify reach: error: {exc}\n")
         return EXIT_ERROR
     rep = load_inventory(args.inventories, stderr, err_style, args.allow_outside_includes,
-                         args.input_format)
+                         args.input_format, input_values(args))
     if rep.policy is None:
         return EXIT_ERROR
     policy = rep.policy

@@ -1,0 +1,1 @@
+"""Static evaluation of Terraform configurations (see ``sgverify.cloud.hcl``)."""
