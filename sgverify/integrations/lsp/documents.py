@@ -30,8 +30,9 @@ _SKIP_FOLDERS = {"node_modules", "__pycache__", "venv"}
 class Settings:
     """What the editor may set (``initializationOptions``, camelCase keys in the editor):
     ``debounceMs`` wait after the last keystroke before checking; ``changeBudgetMs``: on a
-    change, verdicts and lint run when the spec's last full check took at most this long
-    (else they wait for the save), and a change check stops proving when it is spent;
+    change, verdicts and lint run when the spec's last complete check took at most this long
+    or it has none (else they wait for the save), and a change check stops proving when it
+    is spent;
     ``timeoutSeconds`` per assertion; ``lint`` on or off; ``cache`` and ``cacheDir`` as
     ``sgverify check --no-cache/--cache-dir``."""
 
@@ -102,6 +103,7 @@ class Workspace:
         self.settings = settings
         self.open: dict[str, str] = {}  # real path -> the editor's text
         self.analyses: dict[str, Analysis] = {}  # root real path -> its last analysis
+        self.resolved: dict[str, Analysis] = {}  # root -> its last analysis without errors
         self.full_time: dict[str, float] = {}  # root -> seconds of its last complete check
         self._files: set[str] = set()
         self._memo: dict[str, tuple[str, Analysis]] = {}  # root -> (sources digest, analysis)
@@ -192,7 +194,8 @@ class Workspace:
             report, spec = load_policy_and_spec(root)
             analysis = Analysis(root, report, list(spec.documents),
                                 real={**{k: v for k, v in spec.real_paths.items()}})
-            wanted = mode != "change" or self.full_time.get(root, budget + 1) <= budget
+            # Not measured yet (it never got to its verdicts): try, within the budget.
+            wanted = mode != "change" or self.full_time.get(root, 0) <= budget
             if report.policy is not None and wanted:
                 digest = _digest(report.sources)
                 memo = self._memo.get(root)
@@ -210,6 +213,8 @@ class Workspace:
                 self.full_time[root] = analysis.elapsed
             self._memo[root] = (_digest(report.sources), analysis)
         self.analyses[root] = analysis
+        if report.policy is not None:
+            self.resolved[root] = analysis
         return analysis
 
     def _prove(self, analysis: Analysis, deadline: float | None) -> None:
@@ -234,12 +239,14 @@ class Workspace:
         if analysis.complete and self._cache is not None:
             self._cache.put(report)
 
-    def analysis_of(self, path: str) -> Analysis | None:
-        """The last analysis that read ``path`` (the spec itself, or one including it)."""
+    def analysis_of(self, path: str, resolved: bool = False) -> Analysis | None:
+        """The last analysis that read ``path`` (the spec itself, or one including it);
+        ``resolved``: the last one without errors (names in scope while the text is broken)."""
         real = os.path.realpath(path)
-        if real in self.analyses:
-            return self.analyses[real]
-        for a in self.analyses.values():
+        analyses = self.resolved if resolved else self.analyses
+        if real in analyses:
+            return analyses[real]
+        for a in analyses.values():
             if real in a.real.values():
                 return a
         return None
