@@ -123,8 +123,22 @@ def test_changes_are_debounced(client, project) -> None:
         client.change(web, FIXED + f"# {n}\n")
     client.checked(web, mark)
     time.sleep(0.5)  # a second check would have started by now
-    checks = [m for m in client.notifications[mark:] if m["method"] == "sgverify/checked"]
+    checks = [m for m in client.notifications[mark:] if m["method"] == "sgverify/checked"
+              and m["params"]["final"]]
     assert len(checks) == 1
+
+
+def test_verdicts_come_before_lint(client, project) -> None:
+    web = project / "web.sgv"
+    mark = client.open(web)
+    first = client.checked(web, mark, final=False)["params"]
+    last = client.checked(web, mark)["params"]
+    assert first["complete"] and not first["lint"] and not first["final"]
+    assert last["lint"] and last["final"]
+    published = [m["params"]["diagnostics"] for m in client.notifications[mark:]
+                 if m["method"] == "textDocument/publishDiagnostics"]
+    assert [d["code"] for d in published[0]] == ["E301"]
+    assert sorted(d["code"] for d in published[-1]) == ["E301", "L201"]
 
 
 def test_verdicts_wait_for_the_save_when_over_the_budget(project) -> None:

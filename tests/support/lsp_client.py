@@ -115,11 +115,14 @@ class LspClient:
         with self._arrived:
             return len(self.notifications)
 
-    def checked(self, path: str | Path, after: int, timeout: float = 60) -> dict[str, Any]:
-        """Wait until the server says it checked the spec ``path`` (after ``after``)."""
+    def checked(self, path: str | Path, after: int, timeout: float = 60,
+                final: bool = True) -> dict[str, Any]:
+        """Wait until the server says it checked the spec ``path`` (after ``after``): to the
+        end (lint included), or with ``final`` False as soon as its verdicts are in."""
         u = uri(path)
         return self.wait_for(lambda m: m.get("method") == "sgverify/checked"
-                             and m["params"]["uri"] == u, timeout, after)
+                             and m["params"]["uri"] == u
+                             and (m["params"]["final"] or not final), timeout, after)
 
     def diagnostics(self, path: str | Path, after: int = 0) -> list[dict[str, Any]]:
         """The last diagnostics published for ``path`` (from index ``after``)."""

@@ -30,9 +30,9 @@ _SKIP_FOLDERS = {"node_modules", "__pycache__", "venv"}
 class Settings:
     """What the editor may set (``initializationOptions``, camelCase keys in the editor):
     ``debounceMs`` wait after the last keystroke before checking; ``changeBudgetMs``: on a
-    change, verdicts and lint run when the spec's last complete check took at most this long
-    or it has none (else they wait for the save), and a change check stops proving when it
-    is spent;
+    change, verdicts run when the spec's last complete check took at most this long or it
+    has none, and lint when its last lint did (else they wait for the save); a change check
+    stops proving when the budget is spent;
     ``timeoutSeconds`` per assertion; ``lint`` on or off; ``cache`` and ``cacheDir`` as
     ``sgverify check --no-cache/--cache-dir``."""
 
@@ -67,8 +67,8 @@ class Settings:
 @dataclass
 class Analysis:
     """One check of the spec ``root`` (a real path): its report, its syntax documents and
-    lint findings; ``complete``: every assertion has its verdict (else only those in
-    ``report.results``, or none when the change budget did not allow proving)."""
+    lint findings (None: not linted); ``complete``: every assertion has its verdict (else
+    only those in ``report.results``, or none when the change budget did not allow it)."""
 
     root: str
     report: SpecReport
@@ -105,6 +105,7 @@ class Workspace:
         self.analyses: dict[str, Analysis] = {}  # root real path -> its last analysis
         self.resolved: dict[str, Analysis] = {}  # root -> its last analysis without errors
         self.full_time: dict[str, float] = {}  # root -> seconds of its last complete check
+        self.lint_time: dict[str, float] = {}  # root -> seconds of its last lint
         self._files: set[str] = set()
         self._memo: dict[str, tuple[str, Analysis]] = {}  # root -> (sources digest, analysis)
         self._cache: ResultCache | None = None
@@ -184,29 +185,24 @@ class Workspace:
     # ------------------------------------------------------------ checking
 
     def analyse(self, root: str, mode: str = "save") -> Analysis:
-        """Check the spec ``root`` as ``sgverify check`` does, reading the editor's texts.
-        ``mode`` 'open' or 'save': every verdict and lint; 'change': those only when the
-        spec's last complete check fitted in the change budget, stopping when it is spent."""
+        """Check the spec ``root`` as ``sgverify check`` does, reading the editor's texts:
+        its diagnostics and verdicts (lint is ``lint``'s, a second step). ``mode`` 'open'
+        or 'save': every verdict; 'change': only when the spec's last complete check fitted
+        in the change budget (or it has none), stopping when the budget is spent."""
         start = time.perf_counter()
-        s = self.settings
-        budget = s.change_budget_ms / 1000
+        budget = self.settings.change_budget_ms / 1000
         with overlaid(self.open):
             report, spec = load_policy_and_spec(root)
-            analysis = Analysis(root, report, list(spec.documents),
-                                real={**{k: v for k, v in spec.real_paths.items()}})
+            analysis = Analysis(root, report, list(spec.documents), real=dict(spec.real_paths))
             # Not measured yet (it never got to its verdicts): try, within the budget.
             wanted = mode != "change" or self.full_time.get(root, 0) <= budget
             if report.policy is not None and wanted:
-                digest = _digest(report.sources)
                 memo = self._memo.get(root)
-                if memo is not None and memo[0] == digest and memo[1].complete:
-                    prev = memo[1]
-                    report.results = list(prev.report.results)
-                    analysis.lint, analysis.complete, analysis.reused = prev.lint, True, True
+                if memo is not None and memo[0] == _digest(report.sources) and memo[1].complete:
+                    report.results = list(memo[1].report.results)
+                    analysis.lint, analysis.complete, analysis.reused = memo[1].lint, True, True
                 else:
                     self._prove(analysis, start + budget if mode == "change" else None)
-                    if analysis.complete and s.lint:
-                        analysis.lint = lint_policy(report.policy, timeout_ms=s.timeout_ms)
         analysis.elapsed = time.perf_counter() - start
         if analysis.complete:
             if not analysis.reused:
@@ -215,6 +211,23 @@ class Workspace:
         self.analyses[root] = analysis
         if report.policy is not None:
             self.resolved[root] = analysis
+        return analysis
+
+    def lint_wanted(self, analysis: Analysis, mode: str) -> bool:
+        """Lint after the verdicts: on open and save; on a change when the spec's last lint
+        took at most the change budget (lint of a large spec takes seconds)."""
+        if not self.settings.lint or not analysis.complete or analysis.lint is not None:
+            return False
+        last = self.lint_time.get(analysis.root)
+        return mode != "change" or (last is not None
+                                    and last <= self.settings.change_budget_ms / 1000)
+
+    def lint(self, analysis: Analysis) -> Analysis:
+        """Add lint's findings to ``analysis`` (its policy resolved)."""
+        assert analysis.report.policy is not None
+        start = time.perf_counter()
+        analysis.lint = lint_policy(analysis.report.policy, timeout_ms=self.settings.timeout_ms)
+        self.lint_time[analysis.root] = time.perf_counter() - start
         return analysis
 
     def _prove(self, analysis: Analysis, deadline: float | None) -> None:

@@ -8,7 +8,8 @@ Checks run one at a time on a worker thread (a proof can take seconds; the edito
 requests are answered meanwhile). An edit is checked ``debounceMs`` after the last
 keystroke; opening and saving check at once. After each check the server sends the
 notification ``sgverify/checked`` (the spec, the mode, whether every verdict is in, the
-time taken), after its diagnostics were published.
+time taken, whether lint's findings are in and whether this is the last notification for
+the edit), after its diagnostics were published: verdicts first, lint (slower) after.
 """
 
 from __future__ import annotations
@@ -82,11 +83,24 @@ class SgvServer(LanguageServer):
         loop = asyncio.get_running_loop()
         for root in self.ws.roots_of(path):
             analysis = await loop.run_in_executor(self.worker, self.ws.analyse, root, mode)
-            self.publish(analysis)
+            lint = self.ws.lint_wanted(analysis, mode)
+            self.publish(analysis, final=not lint)
+            if lint:
+                if self._superseded(path):  # a newer edit is waiting: its check will lint
+                    self.notify_checked(analysis, final=True)
+                    continue
+                await loop.run_in_executor(self.worker, self.ws.lint, analysis)
+                self.publish(analysis, final=True)
         if self.pending.get(path, ("", None))[1] is asyncio.current_task():
             del self.pending[path]
 
-    def publish(self, analysis: Analysis) -> None:
+    def _superseded(self, path: str) -> bool:
+        entry = self.pending.get(path)
+        return entry is not None and entry[1] is not asyncio.current_task()
+
+    def publish(self, analysis: Analysis, final: bool = True) -> None:
+        """Publish what ``analysis`` found, file by file (merged with what other specs
+        found in the same files), then say so (``sgverify/checked``)."""
         root = analysis.root
         before = set(self.per_root.get(root, {}))
         self.per_root[root] = publishable(analysis, uri_of, root)
@@ -94,16 +108,19 @@ class SgvServer(LanguageServer):
             diags = _CONVERTER.structure(merged(self.per_root, path), list[types.Diagnostic])
             self.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=uri_of(path), diagnostics=diags))
+        self.notify_checked(analysis, final)
+
+    def notify_checked(self, analysis: Analysis, final: bool) -> None:
+        """``sgverify/checked``: the spec, whether every verdict is in, whether lint's
+        findings are, and whether more will follow for this edit (``final``)."""
         r = analysis.report
         self.protocol.notify(CHECKED, {
-            "uri": uri_of(root), "mode": mode_of(analysis), "complete": analysis.complete,
+            "uri": uri_of(analysis.root), "complete": analysis.complete,
+            "lint": analysis.lint is not None, "final": final,
             "elapsed": round(analysis.elapsed, 6), "reused": analysis.reused,
+            "lintElapsed": round(self.ws.lint_time.get(analysis.root, 0.0), 6),
             "verdicts": {v: sum(1 for x in r.results if x.verdict.value == v)
                          for v in ("proved", "violated", "unknown", "error")}})
-
-
-def mode_of(analysis: Analysis) -> str:
-    return "complete" if analysis.complete else "partial"
 
 
 server = SgvServer()
