@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -25,6 +26,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.uris import from_fs_path, to_fs_path
 
+from ...core.diagnostics import REPORT_BUGS
 from ...core.version import __version__
 from . import actions, completion, hover, navigation
 from .diagnostics import merged, publishable
@@ -80,6 +82,18 @@ class SgvServer(LanguageServer):
     async def _check(self, path: str, mode: str, delay: float) -> None:
         if delay:
             await asyncio.sleep(delay)
+        try:
+            await self._check_roots(path, mode)
+        except Exception:  # noqa: BLE001 - a bug must not stop the server: say it, go on
+            self.window_log_message(types.LogMessageParams(
+                types.MessageType.Error,
+                f"sgverify: internal error checking {path}; {REPORT_BUGS}\n"
+                + traceback.format_exc()))
+        finally:
+            if self.pending.get(path, ("", None))[1] is asyncio.current_task():
+                del self.pending[path]
+
+    async def _check_roots(self, path: str, mode: str) -> None:
         loop = asyncio.get_running_loop()
         for root in self.ws.roots_of(path):
             analysis = await loop.run_in_executor(self.worker, self.ws.analyse, root, mode)
@@ -91,8 +105,6 @@ class SgvServer(LanguageServer):
                     continue
                 await loop.run_in_executor(self.worker, self.ws.lint, analysis)
                 self.publish(analysis, final=True)
-        if self.pending.get(path, ("", None))[1] is asyncio.current_task():
-            del self.pending[path]
 
     def _superseded(self, path: str) -> bool:
         entry = self.pending.get(path)
