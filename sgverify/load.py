@@ -73,6 +73,16 @@ def load_policy(path: str, *, root: str | None = None, allow_outside: bool = Fal
     """Read, parse and resolve one spec (with ``imports`` beside its own, see
     ``load_spec``; ``values`` for the files it imports); ``policy`` is None if there were
     errors."""
+    return load_policy_and_spec(path, root=root, allow_outside=allow_outside, limits=limits,
+                                imports=imports, values=values)[0]
+
+
+def load_policy_and_spec(path: str, *, root: str | None = None, allow_outside: bool = False,
+                         limits: Limits = Limits(), imports: Sequence[str] = (),
+                         values: InputValues = InputValues()
+                         ) -> tuple[SpecReport, LoadedSpec]:
+    """``load_policy``, and the spec it read (its syntax documents: the language server
+    finds names and places in them)."""
     report = SpecReport(path)
     with paused_gc():
         spec = load_spec(path, root=root, allow_outside=allow_outside, limits=limits,
@@ -82,12 +92,12 @@ def load_policy(path: str, *, root: str | None = None, allow_outside: bool = Fal
         report.imported = spec.imported is not None
         report.diagnostics.extend(spec.diagnostics)
         if report.has_errors:
-            return report
+            return report, spec
         policy, diags = resolve(spec.documents)
     report.diagnostics.extend(diags)
     if not report.has_errors:
         report.policy = policy
-    return report
+    return report, spec
 
 
 @dataclass

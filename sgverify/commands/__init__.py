@@ -1,5 +1,6 @@
 """One module per subcommand. Each defines NAME, HELP, add_arguments(parser) and
-run(args, stdout, stderr) -> exit code. ``REGISTRY`` lists them in help order; a module is
+run(args, stdout, stderr) -> exit code (``lsp``'s is in the integrations layer, beside the
+server, since this layer may not import it). ``REGISTRY`` lists them in help order; a module is
 imported only when its command runs (starting sgverify stays fast)."""
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ REGISTRY: tuple[tuple[str, str, str], ...] = (
     ("pull", "pull", "read security groups, rules and interfaces from Alibaba Cloud or AWS "
                      "(read-only)"),
     ("fix", "fix", "the smallest proved repair of violated assertions, with no collateral change"),
+    # The language server lives in the integrations layer (above this one): named in full.
+    ("lsp", "sgverify.integrations.lsp.command",
+     "serve the Language Server Protocol over stdio (diagnostics and proofs in your editor)"),
 )
 
 
@@ -50,12 +54,14 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
              "sgverify diff aliyun://cn-hangzhou/vpc-bp1example specs/"),
     "fix": ("sgverify fix web.sgv", "sgverify fix web.sgv --write",
             "sgverify fix web.sgv --format json --allow-collateral"),
+    "lsp": ("sgverify lsp",),
 }
 
 
 def load(name: str) -> ModuleType:
-    """The module of command ``name``."""
+    """The module of command ``name`` (a module of this package, or one named in full)."""
     module = next(m for n, m, _ in REGISTRY if n == name)
-    return importlib.import_module(f"{__name__}.{module}")
+    return importlib.import_module(module if module.startswith("sgverify.")
+                                   else f"{__name__}.{module}")
 
 

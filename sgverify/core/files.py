@@ -11,8 +11,9 @@ import os
 import re
 import stat
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from .diagnostics import Diagnostic, InputError, Span
@@ -149,8 +150,37 @@ def not_regular(path: str) -> str | None:
             else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a special file")
 
 
+# Texts that stand for files (real path -> text) while ``overlaid`` is active: an editor's
+# unsaved buffers, read instead of the files on disk (integrations/lsp).
+_OVERLAY: ContextVar[Mapping[str, str] | None] = ContextVar("sgverify_overlay", default=None)
+
+
+@contextmanager
+def overlaid(texts: Mapping[str, str]) -> Iterator[None]:
+    """While active (in this thread or task), ``read_text`` and ``overlay_text`` give these
+    texts (by real path) instead of what the files hold; a text may stand for a file that is
+    not saved yet."""
+    token = _OVERLAY.set(dict(texts))
+    try:
+        yield
+    finally:
+        _OVERLAY.reset(token)
+
+
+def overlay_text(path: str) -> str | None:
+    """The overlaid text of ``path`` (any spelling of it), None when it is read from disk."""
+    texts = _OVERLAY.get()
+    if not texts:
+        return None
+    return texts.get(os.path.realpath(path))
+
+
 def read_text(path: str, shown: str, limits: Limits, at: Span | None = None) -> str:
-    """The file's text, or InputError(E004/E005) saying exactly why it cannot be used."""
+    """The file's text, or InputError(E004/E005) saying exactly why it cannot be used.
+    An overlaid text (``overlaid``) is used instead of the file's, with the same limits."""
+    over = overlay_text(path)
+    if over is not None:
+        return _checked_text(over.removeprefix("\ufeff"), shown, limits, at)
     try:
         real = os.path.realpath(path, strict=True)
         if os.path.isdir(real):
@@ -184,6 +214,17 @@ def read_text(path: str, shown: str, limits: Limits, at: Span | None = None) -> 
         raise InputError([Diagnostic.make(
             "E004", f"invalid UTF-8 (byte 0x{data[exc.start]:02x}); .sgv files must be UTF-8 text",
             Span(shown, line, col))]) from None
+    return _checked_text(text, shown, limits, at)
+
+
+def _checked_text(text: str, shown: str, limits: Limits, at: Span | None) -> str:
+    """``text`` if no line is over the limit (and, overlaid, it is within the size limit)."""
+    if len(text) > limits.max_file_bytes and len(text.encode("utf-8")) > limits.max_file_bytes:
+        raise InputError([file_problem(
+            "E005", shown, f"file is {len(text.encode('utf-8'))} bytes, over the limit of "
+            f"{limits.max_file_bytes}", at)])
+    if "\x00" in text:
+        raise InputError([file_problem("E004", shown, "binary file (contains NUL bytes)", at)])
     for number, line_text in enumerate(text.splitlines(), 1):
         if len(line_text) > limits.max_line_length:
             raise InputError([Diagnostic.make(

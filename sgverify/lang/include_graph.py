@@ -9,14 +9,18 @@ import os
 import re
 from typing import Iterable
 
-from ..core.files import not_regular
+from ..core.files import not_regular, overlay_text
 
 _INCLUDE = re.compile(r'^[ \t]*include[ \t]+"([^"\n]+)"', re.M)
 _IMPORT = re.compile(r'^[ \t]*import[ \t]+"([^"\n]+)"', re.M)
 
 
 def _head(path: str) -> str:
-    """The first MiB of a spec, as the include lines are read ('' when it cannot be)."""
+    """The first MiB of a spec, as the include lines are read ('' when it cannot be); an
+    overlaid text (an editor's buffer, ``core.files.overlaid``) stands for the file's."""
+    over = overlay_text(path)
+    if over is not None:
+        return over[:1 << 20]
     if not_regular(os.path.realpath(path)):
         return ""  # never opened (a FIFO would block); reading it reports why
     try:
@@ -48,9 +52,7 @@ def includers(paths: Iterable[str]) -> dict[str, str]:
     edges: dict[str, list[str]] = {r: [] for r in real}
     included: set[str] = set()
     for r, p in real.items():
-        for m in _INCLUDE.finditer(_head(p)):
-            # Resolved as the loader does: '..' by text first (normpath), then links.
-            target = os.path.realpath(os.path.normpath(os.path.join(os.path.dirname(p), m.group(1))))
+        for target in includes_of(p):
             if target in real and target != r:
                 edges[r].append(target)
                 included.add(target)
@@ -65,3 +67,11 @@ def includers(paths: Iterable[str]) -> dict[str, str]:
             out[t] = real[root]
             todo += edges[t]
     return out
+
+
+def includes_of(path: str) -> list[str]:
+    """The real paths of the files ``path`` includes directly, in the order written (read
+    from its include lines, without the parser)."""
+    # Resolved as the loader does: '..' by text first (normpath), then links.
+    return [os.path.realpath(os.path.normpath(os.path.join(os.path.dirname(path), m.group(1))))
+            for m in _INCLUDE.finditer(_head(path))]
