@@ -164,15 +164,19 @@ def _result_line(r: Result) -> str:
     return line
 
 
-def _edit_lines(i: int, e: Edit) -> list[str]:
+def edit_words(e: Edit, place: bool = True) -> str:
+    """One edit in words ("narrow rule r of group g at web.sgv:3:3: ..."); ``place``: with
+    the rule's span."""
     what = {"delete": "delete", "action": "change the action of", "priority":
             "change the priority of", "narrow": "narrow", "add": "add to group"}[e.kind]
     if e.old is not None:
-        at = f" at {e.old.span}" if e.old.span else ""
-        head = f"  {i}. {what} rule {e.old.name} of group {e.group_name}{at}: {e.what}"
-    else:
-        head = f"  {i}. {what} {e.group_name}: {e.new[0].name} ({e.what})"
-    return [head, f"     why: {e.reason}"]
+        at = f" at {e.old.span}" if e.old.span and place else ""
+        return f"{what} rule {e.old.name} of group {e.group_name}{at}: {e.what}"
+    return f"{what} {e.group_name}: {e.new[0].name} ({e.what})"
+
+
+def _edit_lines(i: int, e: Edit) -> list[str]:
+    return [f"  {i}. {edit_words(e)}", f"     why: {e.reason}"]
 
 
 def _change_line(c: Change, style: Style) -> list[str]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.gate import cli
 from tests.support.lsp_client import LspClient, uri
 
 pytest.importorskip("pygls")
@@ -205,3 +206,55 @@ def test_normalising_a_cidr_with_host_bits_clears_the_warning(project) -> None:
         assert [d for d in c.diagnostics(spec, mark) if d["code"] == "W110"] == []
     finally:
         c.close()
+
+
+def test_applying_the_proved_fix_makes_the_assertion_proved(project) -> None:
+    spec = project / "fixme.sgv"
+    text = ("group web (vpc, basic) {\n"
+            "  https: ingress accept tcp 443 from 0.0.0.0/0 priority 1\n"
+            "  ssh:   ingress accept tcp 22 from 0.0.0.0/0 priority 1\n"
+            "}\n"
+            "instance web-1 { ip 192.168.0.10; groups web }\n"
+            "ssh-closed: assert web-1: ingress tcp 22 from internet is denied\n"
+            "https-open: assert web-1: ingress tcp 443 from internet is allowed\n")
+    spec.write_text(text)
+    c = LspClient(project, {"debounceMs": 20})
+    try:
+        c.checked(spec, c.open(spec))
+        diags = [d for d in c.diagnostics(spec) if d.get("code") == "E301"]
+        assert len(diags) == 1 and diags[0]["range"]["start"]["line"] == 5
+        acts = c.request("textDocument/codeAction", {
+            "textDocument": {"uri": uri(spec)}, "range": diags[0]["range"],
+            "context": {"diagnostics": diags}})
+        fixes = [a for a in acts if a["title"].startswith("Apply the proved fix")]
+        assert len(fixes) == 1, [a["title"] for a in acts]
+        assert "group web" in fixes[0]["title"]
+        edits = fixes[0]["edit"]["changes"][uri(spec)]
+        fixed = apply(text, edits)
+        assert "tcp 443 from 0.0.0.0/0" in fixed  # the other assertion's rule is kept
+        copy = project / "fixme-cli" / "fixme.sgv"  # the same repair as `sgverify fix --write`
+        copy.parent.mkdir(exist_ok=True)
+        copy.write_text(text)
+        assert cli("fix", str(copy), "--write")[0] == 0
+        assert copy.read_text() == fixed
+        mark = c.edit(spec, edits)
+        done = c.checked(spec, mark)
+        assert done["params"]["verdicts"] == {"proved": 2, "violated": 0, "unknown": 0,
+                                              "error": 0}
+        assert [d for d in c.diagnostics(spec, mark) if d.get("code") == "E301"] == []
+        again = c.request("textDocument/codeAction", {
+            "textDocument": {"uri": uri(spec)}, "range": diags[0]["range"],
+            "context": {"diagnostics": diags}})  # a stale diagnostic: nothing left to fix
+        assert not [a for a in again if a["title"].startswith("Apply the proved fix")]
+    finally:
+        c.close()
+
+
+def test_the_smallest_edit_changes_only_the_middle() -> None:
+    from sgverify.integrations.lsp.actions import smallest_edit
+    before, after = "a\nb 😀 cc\nd\n", "a\nb 😀 xc\nd\n"
+    e = smallest_edit(before, after)
+    assert e == {"range": {"start": {"line": 1, "character": 5},
+                           "end": {"line": 1, "character": 6}}, "newText": "x"}
+    assert apply("a\nbb cc\n", [smallest_edit("a\nbb cc\n", "a\nbb xc\n")]) == "a\nbb xc\n"
+    assert smallest_edit("same", "same")["newText"] == ""

@@ -2,10 +2,11 @@
 
 - E101 unknown group: declare it as external (``group NAME (external) {}`` at the end of
   the file), as the diagnostic's own note suggests, when only its membership matters;
-- W110 host bits set in a CIDR block: write the block as it is read (its network).
-
-There is no "apply the proved fix" action: sgverify has no ``fix`` command yet to prove
-one (docs/editor.md).
+- W110 host bits set in a CIDR block: write the block as it is read (its network);
+- E301 a violated assertion: apply the repair ``sgverify fix`` proves (the smallest set of
+  rule edits after which every assertion of the spec is proved, with no collateral change),
+  offered only when the spec's verdicts are complete and its text is the one they were
+  proved on; the edit changes only the characters that differ, in every file it touches.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import os
 import re
 from typing import Any, Callable
 
+from ...report.fix import edit_words
 from .diagnostics import character_column
-from .documents import Workspace
+from .documents import Analysis, Workspace
 
 _UNKNOWN_GROUP = re.compile(r"^unknown group '([^']+)'$")
 QUICKFIX = "quickfix"
@@ -38,6 +40,47 @@ def _end_of(text: str) -> tuple[dict[str, int], str]:
     return end, "" if text.endswith("\n") or not text else "\n"
 
 
+def _place(text: str, offset: int) -> dict[str, int]:
+    """The protocol position of a character offset in ``text``."""
+    line = text.count("\n", 0, offset)
+    start = text.rfind("\n", 0, offset) + 1
+    return {"line": line, "character": len(text[start:offset].encode("utf-16-le")) // 2}
+
+
+def smallest_edit(before: str, after: str) -> dict[str, Any]:
+    """One protocol text edit turning ``before`` into ``after``: the differing middle."""
+    head = 0
+    limit = min(len(before), len(after))
+    while head < limit and before[head] == after[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and before[-1 - tail] == after[-1 - tail]:
+        tail += 1
+    return {"range": {"start": _place(before, head), "end": _place(before, len(before) - tail)},
+            "newText": after[head:len(after) - tail]}
+
+
+def _proved_fix(ws: Workspace, analysis: Analysis, diagnostics: list[dict[str, Any]],
+                uri_of: Callable[[str], str]) -> dict[str, Any] | None:
+    """The "apply the proved fix" action for ``analysis``, if ``sgverify fix`` has one."""
+    if analysis.report.policy is None or not analysis.complete:
+        return None
+    for shown, text in analysis.report.sources.items():
+        if shown.endswith(".sgv") and ws.text_of(analysis.real_of(shown)) != text:
+            return None  # the verdicts were proved on another text: wait for the next check
+    done = ws.repaired(analysis)
+    rep = done.outcome.repair
+    if rep is None or not done.files:
+        return None
+    changes = {uri_of(analysis.real_of(f.path)): [smallest_edit(f.before, f.after)]
+               for f in done.files}
+    plural = "s" if len(rep.edits) != 1 else ""
+    what = "; ".join(edit_words(e, place=False) for e in rep.edits)
+    return {"title": f"Apply the proved fix ({len(rep.edits)} edit{plural}: {what})",
+            "kind": QUICKFIX, "diagnostics": diagnostics, "isPreferred": True,
+            "edit": {"changes": changes}}
+
+
 def code_actions(ws: Workspace, path: str, diagnostics: list[dict[str, Any]],
                  uri_of: Callable[[str], str]) -> list[dict[str, Any]]:
     """The quick fixes for ``diagnostics`` (protocol dicts) in ``path``."""
@@ -46,6 +89,10 @@ def code_actions(ws: Workspace, path: str, diagnostics: list[dict[str, Any]],
     uri = uri_of(real)
     out: list[dict[str, Any]] = []
     declared: set[str] = set()
+    violated = [d for d in diagnostics if d.get("code") == "E301"]
+    analysis = ws.analysis_of(real) if violated else None
+    if analysis is not None and (fix := _proved_fix(ws, analysis, violated, uri_of)):
+        out.append(fix)
     for d in diagnostics:
         code = d.get("code")
         first = str(d.get("message", "")).split("\n", 1)[0]

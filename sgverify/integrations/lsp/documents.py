@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from ...analyses.fix.search import FixOutcome, repair
+from ...analyses.fix.text import FileEdit, NotWritable, file_edits
 from ...analyses.lint.lint import LintReport, lint_policy
 from ...core.files import overlaid
 from ...core.result import Result, SpecReport
@@ -88,6 +90,15 @@ class Analysis:
                 for r in self.report.results if r.assertion.span is not None}
 
 
+@dataclass(frozen=True)
+class Repaired:
+    """What ``sgverify fix`` made of one text of a spec: its outcome and, for a proved
+    repair without refused collateral, the new text of each .sgv file it edits."""
+
+    outcome: FixOutcome
+    files: tuple[FileEdit, ...] = ()
+
+
 def _digest(sources: Mapping[str, str]) -> str:
     h = hashlib.sha256()
     for shown in sorted(sources):
@@ -108,6 +119,7 @@ class Workspace:
         self.lint_time: dict[str, float] = {}  # root -> seconds of its last lint
         self._files: set[str] = set()
         self._memo: dict[str, tuple[str, Analysis]] = {}  # root -> (sources digest, analysis)
+        self._repairs: dict[str, tuple[str, Repaired]] = {}  # root -> (digest, its repair)
         self._cache: ResultCache | None = None
         folder = folder_from(settings.cache_dir, not settings.cache)
         if folder is not None:
@@ -251,6 +263,27 @@ class Workspace:
         analysis.complete = len(results) == len(policy.assertions)
         if analysis.complete and self._cache is not None:
             self._cache.put(report)
+
+    def repaired(self, analysis: Analysis) -> "Repaired":
+        """``sgverify fix`` of ``analysis``'s spec (its verdicts reused), once per text of
+        its files: the editor asks for code actions whenever the cursor moves."""
+        digest = _digest(analysis.report.sources)
+        memo = self._repairs.get(analysis.root)
+        if memo is not None and memo[0] == digest:
+            return memo[1]
+        policy = analysis.report.policy
+        assert policy is not None and analysis.complete
+        outcome = repair(policy, before=analysis.report.results,
+                         timeout_ms=self.settings.timeout_ms)
+        files: tuple[FileEdit, ...] = ()
+        if outcome.status == "repaired" and outcome.repair is not None:
+            try:
+                files = tuple(file_edits(outcome.repair.edits, policy, analysis.report.sources))
+            except NotWritable:
+                files = ()
+        done = Repaired(outcome, files)
+        self._repairs[analysis.root] = (digest, done)
+        return done
 
     def analysis_of(self, path: str, resolved: bool = False) -> Analysis | None:
         """The last analysis that read ``path`` (the spec itself, or one including it);
