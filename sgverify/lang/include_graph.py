@@ -30,14 +30,16 @@ def _head(path: str) -> str:
         return ""
 
 
+def imports_of(path: str) -> list[str]:
+    """The real paths of the data files the spec ``path`` imports (``import "x.json"``;
+    live inventories such as ``aliyun://...`` are not files and are left out)."""
+    return [os.path.realpath(os.path.normpath(os.path.join(os.path.dirname(path), m.group(1))))
+            for m in _IMPORT.finditer(_head(path)) if "://" not in m.group(1)]
+
+
 def imported_files(specs: Iterable[str]) -> set[str]:
     """The real paths of the data files that ``specs`` import (``import "x.json"``)."""
-    out: set[str] = set()
-    for p in specs:
-        for m in _IMPORT.finditer(_head(p)):
-            out.add(os.path.realpath(os.path.normpath(os.path.join(os.path.dirname(p),
-                                                                   m.group(1)))))
-    return out
+    return {f for p in specs for f in imports_of(p)}
 
 
 def includers(paths: Iterable[str]) -> dict[str, str]:

@@ -1,6 +1,8 @@
 """The language server's workspace: the texts open in the editor (read instead of the files
-on disk), the .sgv files of the workspace folders, who includes whom (``lang.include_graph``,
-so an edit re-checks the specs that include the edited file and nothing else), and the last
+on disk), the .sgv files of the workspace folders, who includes or imports whom
+(``lang.include_graph``, so an edit re-checks the specs that include the edited file or
+import the edited cloud input, and nothing else; a cloud input nothing imports is read
+alone, as ``sgverify lint FILE`` reads it), and the last
 analysis of every spec checked: its report (diagnostics, verdicts), its syntax documents
 (for names and places) and its lint findings. No editor protocol here: ``server`` wires it.
 """
@@ -18,9 +20,9 @@ from ...analyses.fix.text import FileEdit, NotWritable, file_edits
 from ...analyses.lint.lint import LintReport, lint_policy
 from ...core.files import overlaid
 from ...core.result import Result, SpecReport
-from ...lang.include_graph import includes_of
+from ...lang.include_graph import imports_of, includes_of
 from ...lang.syntax import Document
-from ...load import load_policy_and_spec
+from ...load import load_inputs, load_policy_and_spec
 from ...project.cache import CheckSettings, ResultCache, folder_from
 from ...prove.run import Checker
 
@@ -141,8 +143,9 @@ class Workspace:
         self._files = found
 
     def files(self) -> set[str]:
-        """Every .sgv file known: found in the folders, or open."""
-        return self._files | {p for p in self.open if p.endswith(".sgv")}
+        """Every .sgv file known (found in the folders, or open) and every cloud input open
+        in the editor."""
+        return self._files | set(self.open)
 
     def set_text(self, path: str, text: str) -> None:
         self.open[os.path.realpath(path)] = text
@@ -169,9 +172,11 @@ class Workspace:
     # ------------------------------------------------------------ the include graph
 
     def edges(self) -> dict[str, list[str]]:
-        """For every known spec: the real paths it includes (its editor text if open)."""
+        """For every known spec: the real paths it includes and the cloud inputs it imports
+        (its editor text if open); a cloud input includes nothing."""
         with overlaid(self.open):
-            return {f: includes_of(f) for f in self.files()}
+            return {f: includes_of(f) + imports_of(f) if f.endswith(".sgv") else []
+                    for f in self.files()}
 
     def roots_of(self, path: str) -> list[str]:
         """The specs to check when ``path`` changed: the specs no other includes that reach
@@ -202,6 +207,8 @@ class Workspace:
         or 'save': every verdict; 'change': only when the spec's last complete check fitted
         in the change budget (or it has none), stopping when the budget is spent."""
         start = time.perf_counter()
+        if not root.endswith(".sgv"):
+            return self._analyse_input(root, start)
         budget = self.settings.change_budget_ms / 1000
         with overlaid(self.open):
             report, spec = load_policy_and_spec(root)
@@ -220,6 +227,19 @@ class Workspace:
             if not analysis.reused:
                 self.full_time[root] = analysis.elapsed
             self._memo[root] = (_digest(report.sources), analysis)
+        self.analyses[root] = analysis
+        if report.policy is not None:
+            self.resolved[root] = analysis
+        return analysis
+
+    def _analyse_input(self, root: str, start: float) -> Analysis:
+        """A cloud input no spec imports, read alone as ``sgverify lint FILE`` reads it
+        (read-only: its import diagnostics, then lint's findings; it holds no assertion)."""
+        with overlaid(self.open):
+            report = load_inputs([root]).report
+        analysis = Analysis(root, report, [], complete=report.policy is not None,
+                            real={shown: os.path.realpath(shown) for shown in report.sources})
+        analysis.elapsed = time.perf_counter() - start
         self.analyses[root] = analysis
         if report.policy is not None:
             self.resolved[root] = analysis
