@@ -168,7 +168,11 @@ def edit_words(e: Edit, place: bool = True) -> str:
     """One edit in words ("narrow rule r of group g at web.sgv:3:3: ..."); ``place``: with
     the rule's span."""
     what = {"delete": "delete", "action": "change the action of", "priority":
-            "change the priority of", "narrow": "narrow", "add": "add to group"}[e.kind]
+            "change the priority of", "narrow": "narrow", "move": "move",
+            "add": "add to group"}[e.kind]
+    if e.kind == "move" and e.old is not None:
+        at = f" at {e.old.span}" if e.old.span and place else ""
+        return f"move rule {e.old.name} of group {e.group_name}{at} to group {e.to_name}"
     if e.old is not None:
         at = f" at {e.old.span}" if e.old.span and place else ""
         return f"{what} rule {e.old.name} of group {e.group_name}{at}: {e.what}"
@@ -311,6 +315,7 @@ def edit_json(e: Edit) -> dict[str, Any]:
     return {"kind": e.kind, "group": e.group_name, "group_key": str(e.group),
             "rule": rule_json(e.old) if e.old is not None else None,
             "new_rules": [new_rule_json(r) for r in e.new], "change": e.what,
+            **({"to_group": e.to_name} if e.kind == "move" else {}),
             "reason": e.reason}
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from sgverify.analyses.fix.cloud import api_calls
 from sgverify.analyses.fix.edits import apply_edits, candidates, interfaces
 from sgverify.analyses.fix.search import check_all, repair
 from sgverify.analyses.fix.text import file_edits
@@ -17,6 +18,7 @@ from sgverify.core.model import FleetReachAssertion
 from sgverify.core.result import Verdict
 from sgverify.engines.boxes.certify import violation_exists
 from sgverify.load import load_policy
+from sgverify.report.fix import edit_json
 from tests.support.paths import ROOT
 
 BROKEN = ROOT / "tests" / "fixtures" / "broken"
@@ -215,3 +217,62 @@ def test_a_classic_group_gets_ipv4_blocks_only(tmp_path: Path) -> None:
     spec.write_text(fe.after)
     again = load_policy(str(spec))
     assert again.policy is not None and not [d for d in again.diagnostics if d.is_error]
+
+
+MOVE = """\
+group shared (vpc, basic, intra drop) {
+  ssh: ingress accept tcp 22 from 10.0.0.0/8 priority 1
+  https: ingress accept tcp 443 from 0.0.0.0/0 priority 1
+}
+group admin (vpc, basic, intra drop) {
+  ping: ingress accept icmp from 10.0.0.0/8 priority 1
+}
+instance bastion { ip 192.168.0.10; groups shared, admin }
+instance web-1 { ip 192.168.0.20; groups shared }
+bastion-ssh: assert bastion: ingress tcp 22 from 10.0.0.0/8 is allowed
+web-no-ssh: assert web-1: ingress tcp 22 from 0.0.0.0/0 is denied
+web-https: assert web-1: ingress tcp 443 from internet is allowed
+"""
+
+
+def test_a_rule_is_moved_to_the_group_only_its_other_interface_holds(tmp_path: Path) -> None:
+    # Deleting ssh breaks bastion-ssh, a drop in shared too: one edit moves it to admin.
+    path = tmp_path / "move.sgv"
+    path.write_text(MOVE)
+    rep = load_policy(str(path))
+    assert rep.policy is not None
+    out = repair(rep.policy)
+    assert out.status == "repaired" and out.repair is not None
+    (edit,) = out.repair.edits
+    assert (edit.kind, edit.group_name, edit.to_name, edit.old.name) == ("move", "shared",
+                                                                          "admin", "ssh")
+    assert all(r.verdict is Verdict.PROVED for r in out.repair.results)
+    for a in out.repair.policy.assertions:
+        assert not violation_exists(a, out.repair.policy.semantics), a.name
+    assert out.repair.changes and not out.repair.collateral
+    (f,) = file_edits(out.repair.edits, rep.policy, rep.sources)
+    assert "ssh:" not in f.after.split("group admin")[0]
+    assert "  ssh: ingress accept tcp 22 from 10.0.0.0/8 priority 1\n}" in f.after
+    path.write_text(f.after)
+    again = load_policy(str(path))
+    assert again.policy is not None
+    assert all(r.verdict is Verdict.PROVED for r in check_all(again.policy))
+    calls = api_calls(out.repair.edits, rep.policy)
+    assert [c.action for c in calls] == ["RevokeSecurityGroup", "AuthorizeSecurityGroup"]
+    assert edit_json(edit)["to_group"] == "admin"
+
+
+def test_a_move_that_opens_another_interface_is_collateral(tmp_path: Path) -> None:
+    # ops-1 holds admin alone: moving ssh there would open tcp 22 on it.
+    path = tmp_path / "move.sgv"
+    path.write_text(MOVE + "instance ops-1 { ip 192.168.0.30; groups admin }\n")
+    rep = load_policy(str(path))
+    assert rep.policy is not None
+    out = repair(rep.policy)
+    assert out.status == "collateral" and out.repair is not None
+    assert [e.kind for e in out.repair.edits] == ["move"]
+    assert out.repair.collateral
+    assert all("ops-1" in str(c) for c in out.repair.collateral)
+    allowed = repair(rep.policy, allow_collateral=True)
+    assert allowed.status == "repaired" and allowed.repair is not None
+    assert [e.kind for e in allowed.repair.edits] == ["move"]

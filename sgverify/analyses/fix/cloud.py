@@ -84,10 +84,11 @@ def _revoke(g: Group, rule: Rule, edit: int) -> ApiCall:
 
 
 def api_calls(edits: Sequence[Edit], policy: Policy) -> list[ApiCall]:
-    """The calls that make the repair in the cloud, in the order of the edits."""
+    """The calls that make the repair in the cloud, in the order of the edits (a move:
+    revoked from its group, then authorized in the other)."""
     groups = {g.key: g for g in policy.groups}
     out: list[ApiCall] = []
-    for i, e in enumerate(edits, 1):
+    for i, e in ((i, p) for i, edit in enumerate(edits, 1) for p in edit.parts()):
         g = groups[e.group]
         if e.old is None:
             out += [c for r in e.new for c in _authorize(g, r, i)]
@@ -114,7 +115,7 @@ def api_calls(edits: Sequence[Edit], policy: Policy) -> list[ApiCall]:
 def from_cloud(edits: Sequence[Edit], policy: Policy) -> bool:
     """Were the edited rules or groups read from cloud exports (not .sgv text)?"""
     groups = {g.key: g for g in policy.groups}
-    for e in edits:
+    for e in (p for edit in edits for p in edit.parts()):
         spans = [e.old.span if e.old is not None else None, groups[e.group].span]
         if any(s is not None and not s.path.endswith(".sgv") for s in spans):
             return True

@@ -2,7 +2,8 @@
 policy, and which edits a counterexample suggests.
 
 An edit touches one rule of one group (delete it, change its action or priority, narrow
-its peer or ports, which may split it in two) or adds one rule to a group. Edits never
+its peer or ports, which may split it in two, or move it to another group of the
+interfaces that hold its group) or adds one rule to a group. Edits never
 touch an assertion, an instance's groups or a group's type. Candidates come from the
 counterexamples of violated assertions and the rule (or default) that decided them: each
 is an edit that makes that interface decide the counterexample the other way, or
@@ -31,6 +32,7 @@ from ...core.model import (
     FlowSet,
     Group,
     GroupKey,
+    GroupType,
     Instance,
     Network,
     Peer,
@@ -46,15 +48,17 @@ from ...core.result import Result
 
 MIN_PRIORITY, MAX_PRIORITY = 1, 100  # Alibaba Cloud's rule priorities
 MAX_RULES_PER_INTERFACE = 1000  # across the groups of one interface (semantics.md, limits)
-KINDS = ("delete", "action", "priority", "narrow", "add")  # the edit kinds, in ranking order
+KINDS = ("delete", "action", "priority", "narrow", "move", "add")  # edit kinds, in ranking order
+MAX_MOVE_TARGETS = 3  # groups a deciding rule may be moved to, per counterexample
 EVERYTHING = AddrSpace.everything()
 
 
 @dataclass(frozen=True)
 class Edit:
     """One change to one group: ``old`` the rule changed or deleted (None: a rule added),
-    ``new`` what replaces it (empty: deleted; two rules: a split narrowing). ``reason`` says
-    in plain words why (the counterexample and the rule that decided it)."""
+    ``new`` what replaces it (empty: deleted; two rules: a split narrowing); a move deletes
+    ``old`` from ``group`` and adds ``new[0]`` (the same rule) to the group ``to``.
+    ``reason`` says in plain words why (the counterexample and the rule that decided it)."""
 
     kind: str  # one of KINDS
     group: GroupKey
@@ -63,6 +67,8 @@ class Edit:
     new: tuple[Rule, ...]
     reason: str
     what: str = ""  # the change itself, in words ("priority 2 -> 1")
+    to: GroupKey | None = None  # a move's destination group
+    to_name: str = ""
 
     @property
     def key(self) -> tuple[object, ...]:
@@ -70,7 +76,15 @@ class Edit:
         added rules)."""
         old = (self.old.index,) if self.old is not None else (-1,)
         return (KINDS.index(self.kind), str(self.group)) + old + tuple(
-            _rule_sort_key(r) for r in self.new)
+            _rule_sort_key(r) for r in self.new) + ((str(self.to),) if self.to else ())
+
+    def parts(self) -> tuple[Edit, ...]:
+        """The one-group edits this edit is made of: a move is a delete in its group and an
+        add to ``to``; any other edit is itself."""
+        if self.kind != "move" or self.to is None or self.old is None:
+            return (self,)
+        return (Edit("delete", self.group, self.group_name, self.old, (), self.reason, "moved"),
+                Edit("add", self.to, self.to_name, None, self.new, self.reason, self.what))
 
     @property
     def touches(self) -> tuple[GroupKey, int] | None:
@@ -99,7 +113,7 @@ def apply_edits(policy: Policy, edits: Sequence[Edit]) -> Policy:
     if len(touched) != len(set(touched)):
         raise EditRefused("two edits change the same rule")
     by_group: dict[GroupKey, list[Edit]] = {}
-    for e in edits:
+    for e in (p for edit in edits for p in edit.parts()):
         by_group.setdefault(e.group, []).append(e)
     changed: dict[GroupKey, Group] = {}
     for g in policy.groups:
@@ -435,6 +449,7 @@ def _for_decision(policy: Policy, groups: dict[GroupKey, Group], target: Target,
                         cause + f"; made it {want.value}", f"action {rule.action.value} -> "
                         f"{want.value}"))
         out += _narrowings(rule, region, cause)
+        out += _moves(policy, g, target, rule, cause)
         out += _priorities(policy, target, decision, rule, region, cause)
         prio = rule.priority if want is Action.DROP else rule.priority - 1
         if MIN_PRIORITY <= prio:
@@ -452,6 +467,38 @@ def _for_decision(policy: Policy, groups: dict[GroupKey, Group], target: Target,
                  f"{_name(r.assertion)} needs it {'dropped' if want is Action.DROP else 'accepted'}")
         out += _additions(target, region, (MAX_PRIORITY, MIN_PRIORITY),
                           cause + f"; added {_an(want)} rule for {region.words()}")
+    return out
+
+
+def _moves(policy: Policy, g: Group, target: Target, rule: Rule, cause: str) -> list[Edit]:
+    """Move ``rule`` out of ``g`` to a group that ``target`` does not hold but that an
+    interface holding ``g`` also holds: the rule leaves ``target`` and stays on that
+    interface. The destination has ``g``'s network and type and known rules; an enterprise
+    group takes no rule naming a group (semantics.md)."""
+    if target.kind != "instance":
+        return []  # a group asserted on its own holds only itself: nothing to move to
+    on_target = {x.key for x in target.groups}
+    beside: dict[GroupKey, Group] = {}
+    for inst in policy.instances:
+        keys = {x.key for x in inst.groups}
+        if g.key in keys:
+            for other in inst.groups:
+                if other.key not in on_target and other.key != g.key:
+                    beside.setdefault(other.key, other)
+    out = []
+    for dest in sorted(beside.values(), key=lambda x: x.name)[:MAX_MOVE_TARGETS]:
+        if not dest.rules_known or dest.network is not g.network or dest.gtype is not g.gtype:
+            continue
+        if dest.gtype is not GroupType.BASIC and rule.peer.groups:
+            continue
+        labels = {r.label for r in dest.rules}
+        label = rule.label if rule.label not in labels else None
+        moved = replace(rule, group=dest.key, group_name=dest.name, label=label, rule_id=None,
+                        span=None, text="")
+        out.append(Edit("move", g.key, g.name, rule, (moved,),
+                        cause + f"; moved it to group {dest.name}, which {target.name} does not "
+                        f"hold (the interfaces holding both groups keep it)",
+                        f"moved to group {dest.name}", dest.key, dest.name))
     return out
 
 

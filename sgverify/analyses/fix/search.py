@@ -460,7 +460,7 @@ def text_cost(edits: Sequence[Edit], policy: Policy) -> int:
     (``difflib``'s matching blocks kept), the whole line of an added or deleted rule."""
     groups = {g.key: g for g in policy.groups}
     n = 0
-    for e in edits:
+    for e in (p for edit in edits for p in edit.parts()):
         g = groups[e.group]
         try:
             lines = [rule_text(r, policy, g) for r in e.new]
@@ -510,7 +510,7 @@ def repair(policy: Policy, before: Sequence[Result] | None = None, bound: int = 
     ranked = sorted(same, key=lambda r: _rank(r, s.pool))
     exhausted = s.checked >= s.max_sets
     kinds = "delete a rule, change its action or priority, narrow its peer or ports (or " \
-        "split it), add a rule"
+        "split it), move it to another group of an interface, add a rule"
     if not ranked:
         claim = (f"no repair with at most {bound} edits exists among the {len(s.pool)} candidate "
                  f"edits generated from the counterexamples ({kinds})")

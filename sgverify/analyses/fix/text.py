@@ -133,7 +133,7 @@ def file_edits(edits: Sequence[Edit], policy: Policy,
     groups = {g.key: g for g in policy.groups}
     # (path, start offset, end offset, replacement); applied from the end of each file.
     cuts: dict[str, list[tuple[int, int, str]]] = {}
-    for e in edits:
+    for e in (p for edit in edits for p in edit.parts()):  # a move: delete, then add
         g = groups[e.group]
         if e.old is not None:
             span = e.old.span
