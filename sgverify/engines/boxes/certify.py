@@ -324,6 +324,8 @@ def decide_region(layout: Layout, target: Target, sem: Semantics, region: Sequen
         if sem.intra_group == "override":
             take(open_, True, "intra-group")
         for rule in target.rules(direction):
+            if not rest:
+                break  # every flow of the region is decided: later rules take nothing
             made = cutters.get(id(rule)) if cutters is not None else None
             take(list(made) if made is not None else
                  rule_boxes(layout, rule, dbit, peer_dim, local_dim, peer_groups),

@@ -51,9 +51,9 @@ def check(s: z3.Solver, *assumptions: z3.BoolRef) -> SolverAnswer:
     return SolverAnswer.UNKNOWN
 
 
-def require(s: z3.Solver) -> bool:
-    """True if sat, False if unsat; raises SolverUnknown otherwise."""
-    outcome = check(s)
+def require(s: z3.Solver, *assumptions: z3.BoolRef) -> bool:
+    """True if sat (under ``assumptions``), False if unsat; raises SolverUnknown otherwise."""
+    outcome = check(s, *assumptions)
     if outcome is SolverAnswer.UNKNOWN:
         raise SolverUnknown(s.reason_unknown() or "unknown")
     return outcome is SolverAnswer.SAT
