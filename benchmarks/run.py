@@ -183,7 +183,7 @@ BENCHMARKS: dict[str, Callable[[bool], Row]] = {
     "audit": _optional("3. Audit: 1,000 groups x 200 rules, 10 controls", "bench_fleet", "bench_audit_row"),
     "reach": _optional("4. Reachability matrix, 1,000 groups", "bench_fleet", "bench_reach_row"),
     "diff": _optional("5. Exact diff, two 1,000-rule interfaces, 10 rules apart", "bench_diff", "bench_diff_row"),
-    "flows": _optional("6. explain --flows: 100,000 flows, 1,000 rules", "bench_flows", "bench_flows_row"),
+    "flows": _optional("6. explain --flows: 100,000 varied flows, 1,000 rules", "bench_flows", "bench_flows_row"),
     "growth": bench_growth,
 }
 
