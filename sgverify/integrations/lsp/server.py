@@ -222,10 +222,14 @@ def on_completion(ls: SgvServer, params: types.CompletionParams) -> types.Comple
 
 @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
                 types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
-def on_code_action(ls: SgvServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+async def on_code_action(ls: SgvServer,
+                         params: types.CodeActionParams) -> list[types.CodeAction]:
+    # On the checking thread: "apply the proved fix" may search for seconds (it must not
+    # hold up the editor's other messages), and the workspace is used by one thread at once.
     diags = [_CONVERTER.unstructure(d) for d in params.context.diagnostics]
-    return _structure(actions.code_actions(ls.ws, path_of(params.text_document.uri), diags,
-                                           uri_of), list[types.CodeAction])
+    found = await asyncio.get_running_loop().run_in_executor(
+        ls.worker, actions.code_actions, ls.ws, path_of(params.text_document.uri), diags, uri_of)
+    return _structure(found, list[types.CodeAction])
 
 
 def main() -> None:
