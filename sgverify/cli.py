@@ -50,6 +50,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
         if only is None or only == name:
             load(name).add_arguments(parser)
+            # commands that describe the parser (completion, man) build it whole
+            parser.set_defaults(parser_factory=build_parser)
     return p
 
 

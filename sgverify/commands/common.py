@@ -131,9 +131,26 @@ def input_values(args: argparse.Namespace) -> InputValues:
                        tuple(getattr(args, "ros_parameters", []) or []))
 
 
+def add_output_file_argument(p: argparse.ArgumentParser, what: str) -> None:
+    """``--output FILE`` for a command that prints one document (``-``: stdout)."""
+    p.add_argument("--output", metavar="FILE",
+                   help=f"write {what} to FILE instead of stdout ('-': stdout)")
+
+
+def full_parser(args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The whole command-line parser, every subcommand loaded, for the commands that
+    describe it (completion, man). The cli layer hands its builder over as the default
+    ``parser_factory`` (this layer may not import it)."""
+    factory = getattr(args, "parser_factory", None)
+    if factory is None:
+        raise RuntimeError("this command needs the parser: run it through sgverify.cli")
+    parser: argparse.ArgumentParser = factory()
+    return parser
+
+
 def write_text(text: str, path: str | None, stdout: IO[str]) -> None:
-    """``text`` into ``path`` (``--output``), or on stdout."""
-    if path:
+    """``text`` into ``path`` (``--output``), or on stdout (no path, or ``-``)."""
+    if path and path != "-":
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(text)
     else:
