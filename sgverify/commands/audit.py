@@ -35,7 +35,8 @@ from ..report.sarif import render_sarif
 from ..report.text import Style, render_diagnostic
 from .common import add_color_argument, add_parallel_arguments, seconds, style_for, input_values
 from .inventory import add_inventory_arguments, load_inventory
-from .outputs import Output, Refused, add_output_arguments, plan_outputs, writable, write_reports
+from .outputs import (Output, Refused, add_output_arguments, plan_outputs, with_help, writable,
+                      write_reports)
 
 NAME = "audit"
 HELP = "check the built-in controls on every group and interface of an inventory"
@@ -188,7 +189,8 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         if o.format == "json":
             return render_json(audit, code, timing)
         if o.format == "sarif":
-            return render_sarif(run_report(audit, fail_on, elapsed, args.root), timing)
+            return render_sarif(with_help(run_report(audit, fail_on, elapsed, args.root), args),
+                                timing)
         if o.format == "junit":
             return render_junit(run_report(audit, fail_on, elapsed, args.root), timing)
         if o.format == "html":

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from collections.abc import Callable
 from typing import IO, BinaryIO, Iterator
 
@@ -120,16 +121,17 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         gathered.explanation(exp)
     write_reports(outputs, lambda o, st: explanation_json(exp) if o.format == "json" else
                   explanation_text(exp, st) if o.format == "text" else
-                  render_gathered(o.format, gathered, args.root), stdout, args.color)
+                  render_gathered(o.format, gathered, args.root, args.help_uri_base), stdout, args.color)
     if exp.problem:
         return EXIT_ERROR
     return _unknown_exit(args) if not exp.definite else EXIT_OK
 
 
-def render_gathered(fmt: str, gathered: ExplainFindings | None, root: str | None) -> str:
+def render_gathered(fmt: str, gathered: ExplainFindings | None, root: str | None,
+                    help_base: str | None = None) -> str:
     """The SARIF or JUnit report of what explain found."""
     assert gathered is not None
-    run = gathered.run(root=root)
+    run = replace(gathered.run(root=root), help_base=help_base)
     return render_sarif(run, False) if fmt == "sarif" else \
         render_cases(run, explain_suites(run), False)
 
@@ -220,7 +222,7 @@ def _run_bulk(args: argparse.Namespace, loaded: LoadedPolicy, outputs: list[Outp
             fh.close()
     if gathered is not None:
         write_reports([o for o in outputs if o.format not in STREAMED],
-                      lambda o, st: render_gathered(o.format, gathered, args.root), stdout,
+                      lambda o, st: render_gathered(o.format, gathered, args.root, args.help_uri_base), stdout,
                       args.color)
     return code
 

@@ -31,7 +31,7 @@ from ..report.progress import ProgressBar
 from ..report.text import render_diagnostic
 from .common import add_color_argument, add_parallel_arguments, style_for, input_values
 from .inventory import add_inventory_arguments, load_inventory
-from .outputs import Refused, add_output_arguments, plan_outputs, write_reports
+from .outputs import Refused, add_output_arguments, plan_outputs, with_help, write_reports
 
 NAME = "reach"
 HELP = "who can reach whom across an inventory, on what (with witnesses)"
@@ -133,8 +133,8 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     bar.close()
     timing = not args.no_timing
     elapsed = None if args.no_timing else time.perf_counter() - started
-    run_report = reach_run(answer, policy, rep.path, args.fail_if_reachable, args.allow_unknown,
-                           elapsed, args.root)
+    run_report = with_help(reach_run(answer, policy, rep.path, args.fail_if_reachable,
+                                     args.allow_unknown, elapsed, args.root), args)
     write_reports(outputs, lambda o, style: render_reach(o.format, style, answer, run_report,
                                                          timing), stdout, args.color)
     return run_exit_code(run_report)
