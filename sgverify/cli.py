@@ -13,6 +13,7 @@ import traceback
 from typing import IO, Sequence
 
 from .commands import EXAMPLES, REGISTRY, load
+from .commands.common import StdinRefused, stdin_inputs
 from .core.diagnostics import REPORT_BUGS
 from .core.files import is_live_uri
 from .core.version import __version__
@@ -61,7 +62,9 @@ def _command_of(argv: Sequence[str]) -> str | None:
 
 
 def run(argv: Sequence[str] | None = None, stdout: IO[str] | None = None,
-        stderr: IO[str] | None = None) -> int:
+        stderr: IO[str] | None = None, stdin: IO[bytes] | None = None) -> int:
+    """Run one command; ``stdin`` is what an input argument ``-`` reads (default: the
+    process's standard input)."""
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -90,7 +93,13 @@ def run(argv: Sequence[str] | None = None, stdout: IO[str] | None = None,
         from .cloud.live.fetch import forget
         forget()
     try:
-        return int(command.run(args, stdout, stderr))
+        with stdin_inputs(args, getattr(command, "INPUTS", ()), getattr(command, "STREAMS", ()),
+                          stdin or getattr(sys.stdin, "buffer", None),
+                          getattr(command, "STDIN_TEXT", ".sgv")):
+            return int(command.run(args, stdout, stderr))
+    except StdinRefused as exc:
+        stderr.write(f"sgverify {args.command}: error: {exc}\n")
+        return EXIT_ERROR
     except OSError as exc:
         stderr.write(f"sgverify: error: {exc}\n")
         return EXIT_ERROR

@@ -40,6 +40,7 @@ from .outputs import (Output, Refused, add_output_arguments, plan_outputs, with_
 
 NAME = "audit"
 HELP = "check the built-in controls on every group and interface of an inventory"
+INPUTS = ("inventories",)  # input arguments where '-' is standard input (cli.run)
 FORMATS = ("text", "json", "html", "sarif", "junit")
 
 

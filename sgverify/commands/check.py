@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import IO, Callable, Sequence
 
 from ..core.diagnostics import Diagnostic
-from ..core.files import display_path, file_problem, is_live_uri, missing_reason, project_root
+from ..core.files import as_given, display_path, file_problem, is_live_uri, missing_reason, project_root
 from ..core.model import Semantics
 from ..core.parallel import default_jobs
 from ..core.result import SpecReport
@@ -28,8 +28,7 @@ from ..report.from_check import path_file_report, spec_file_report
 from ..report.gate import EXIT_ERROR, FailOn, run_exit_code
 from ..report.gate import exit_code as gate_exit_code
 from ..report.text import Style, render_text
-from .common import (
-    add_color_argument,
+from .common import (STDIN_HELP, add_color_argument,
     add_parallel_arguments,
     add_value_arguments,
     input_values,
@@ -47,6 +46,7 @@ from .outputs import (
 
 NAME = "check"
 HELP = "prove every assertion in .sgv files or folders"
+INPUTS = ("paths",)  # input arguments where '-' is standard input (cli.run)
 
 
 def add_arguments(c: argparse.ArgumentParser) -> None:
@@ -54,7 +54,7 @@ def add_arguments(c: argparse.ArgumentParser) -> None:
                    help=".sgv files or folders, searched recursively (default: 'paths' "
                         "from the configuration); a live inventory (aliyun://REGION[/VPC], "
                         "aws://REGION[/VPC], docs/pull.md) is pulled once and read with "
-                        "every spec, as if each imported it")
+                        "every spec, as if each imported it" + STDIN_HELP)
     add_output_arguments(c, FORMATS, timing=False)
     c.add_argument("--timeout", type=seconds, metavar="SECONDS",
                    help="solver time limit per assertion (default 60); a timeout is 'unknown'")
@@ -126,7 +126,7 @@ def file_reports(reports: Sequence[SpecReport],
                  problems: Sequence[tuple[str, Diagnostic]] = ()) -> tuple[FileReport, ...]:
     """The checked specs as findings (unusable path arguments first), with fingerprints."""
     files = [path_file_report(path, [d]) for path, d in problems]
-    files += [spec_file_report(rep) for rep in reports]
+    files += [spec_file_report(replace(rep, path=as_given(rep.path))) for rep in reports]
     return with_fingerprints(files)
 
 

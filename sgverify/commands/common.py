@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from typing import IO
 
 from ..cloud.user_values import InputValues
+from ..core.diagnostics import InputError
+from ..core.files import STDIN, Limits, read_stdin, stdin_file, stdin_suffix
 from ..core.parallel import BACKENDS
 from ..core.result import SpecReport
 from ..project.config import timeout_problem
@@ -155,3 +158,58 @@ def write_text(text: str, path: str | None, stdout: IO[str]) -> None:
             fh.write(text)
     else:
         stdout.write(text)
+
+
+class StdinRefused(Exception):
+    """Standard input cannot be used as asked (exit 2, the message says why)."""
+
+
+STDIN_HELP = ("; '-' reads standard input (once per run): JSON when it starts with { or [, "
+              "else .sgv, or as --input-format says")
+
+
+@contextmanager
+def stdin_inputs(args: argparse.Namespace, inputs: Sequence[str], streams: Sequence[str],
+                 stdin: IO[bytes] | None, text_suffix: str = ".sgv") -> Iterator[str | None]:
+    """While active, a ``-`` among the input arguments ``inputs`` (attribute names of
+    ``args``: a list of paths or one path) is a file holding standard input, read through
+    ``core.files`` (its limits; shown as ``<stdin>``); yields that file (None without
+    ``-``). ``streams`` name arguments the command reads from standard input itself
+    (explain's ``--flows -``): standard input can be read only once. A run that reads it
+    works in this process (``--jobs 1``) and reuses no cached result. ``text_suffix``: what
+    standard input that is not JSON is read as (import: ``.yaml``)."""
+    where = [(name, i) for name in inputs
+             for i, v in enumerate(_values(getattr(args, name, None))) if v == STDIN]
+    taken = [name for name in streams if getattr(args, name, None) == STDIN]
+    if len(where) + len(taken) > 1:
+        raise StdinRefused("'-' (standard input) is given more than once; it can be read once")
+    if not where:
+        yield None
+        return
+    if getattr(args, "backend", "local") != "local":
+        raise StdinRefused("'-' (standard input) cannot be read by --backend dask workers: "
+                           "give a file")
+    if stdin is None:
+        raise StdinRefused("'-' names standard input, but there is none")
+    try:
+        data = read_stdin(stdin, Limits())
+    except InputError as exc:
+        raise StdinRefused("; ".join(d.message for d in exc.diagnostics)) from None
+    with ExitStack() as stack:
+        path = stack.enter_context(stdin_file(data, stdin_suffix(
+            data, getattr(args, "input_format", None), text_suffix)))
+        name, i = where[0]
+        value = getattr(args, name)
+        setattr(args, name, path if isinstance(value, str)
+                else [path if j == i else v for j, v in enumerate(value)])
+        if hasattr(args, "jobs"):
+            args.jobs = 1
+        if hasattr(args, "no_cache"):
+            args.no_cache = True
+        yield path
+
+
+def _values(value: object) -> list[object]:
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [] if value is None else [value]

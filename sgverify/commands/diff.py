@@ -25,7 +25,7 @@ from ..report.findings import FileReport, RunReport, with_fingerprints
 from ..report.from_diff import diff_files, gate_label, rules, summary
 from ..report.gate import EXIT_ERROR, FailOn, run_exit_code
 from ..report.text import render_diagnostic
-from .common import add_input_arguments, positive_int, print_diagnostics, seconds, style_for, input_values
+from .common import STDIN_HELP, add_input_arguments, positive_int, print_diagnostics, seconds, style_for, input_values
 from .outputs import (
     Output,
     Refused,
@@ -37,12 +37,13 @@ from .outputs import (
 
 NAME = "diff"
 HELP = "the exact difference between two policies: newly allowed and newly denied flows"
+INPUTS = ("old", "new")  # input arguments where '-' is standard input (cli.run)
 FAIL_ON = ("none", "new-access", "any-change")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("old", metavar="OLD", help="the policy before the change (.sgv or a cloud export)")
-    p.add_argument("new", metavar="NEW", help="the policy after the change")
+    p.add_argument("old", metavar="OLD", help="the policy before the change (.sgv or a cloud export)" + STDIN_HELP)
+    p.add_argument("new", metavar="NEW", help="the policy after the change" + STDIN_HELP)
     p.add_argument("--target", help="compare one group or instance (name or id; 'group X' / "
                    "'instance X'); default: every group and instance, paired by id or name")
     p.add_argument("--expect", metavar="FLOWSET",

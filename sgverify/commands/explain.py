@@ -50,8 +50,7 @@ from ..report.gate import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED
 from ..report.junit import render_cases
 from ..report.sarif import render_sarif
 from ..report.text import Style, render_diagnostic
-from .common import (
-    add_color_argument,
+from .common import (STDIN_HELP, add_color_argument,
     add_value_arguments,
     input_values,
     print_diagnostics,
@@ -61,13 +60,16 @@ from .outputs import Output, Refused, add_output_arguments, plan_outputs, write_
 
 NAME = "explain"
 HELP = "show the verdict and deciding rule for concrete flows (one, a file of them, or a flow log)"
+INPUTS = ("policy",)  # input arguments where '-' is standard input (cli.run)
+STREAMS = ("flows", "flow_log")  # read from standard input by this command itself
 FORMATS_OUT = ("text", "json", "sarif", "junit")
 STREAMED = ("text", "json")  # formats written line by line for --flows and --flow-log
 
 
 def add_arguments(e: argparse.ArgumentParser) -> None:
     e.add_argument("policy", nargs="+", metavar="POLICY",
-                   help="a .sgv file, or cloud exports (Alibaba Cloud API JSON, Terraform, ROS, AWS)")
+                   help="a .sgv file, or cloud exports (Alibaba Cloud API JSON, Terraform, ROS, "
+                   "AWS)" + STDIN_HELP)
     e.add_argument("--target", help="group or instance name (or 'group X' / 'instance X'); default: "
                    "the instance that owns the flow's interface-side address (without "
                    "instances: the inputs' one group)")
@@ -222,8 +224,8 @@ def _run_bulk(args: argparse.Namespace, loaded: LoadedPolicy, outputs: list[Outp
             fh.close()
     if gathered is not None:
         write_reports([o for o in outputs if o.format not in STREAMED],
-                      lambda o, st: render_gathered(o.format, gathered, args.root, args.help_uri_base), stdout,
-                      args.color)
+                      lambda o, st: render_gathered(o.format, gathered, args.root,
+                                                    args.help_uri_base), stdout, args.color)
     return code
 
 

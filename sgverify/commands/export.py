@@ -12,14 +12,15 @@ from ..core.diagnostics import Diagnostic
 from ..load import load_inputs
 from ..report.gate import EXIT_ERROR, EXIT_OK
 from ..report.text import render_diagnostic
-from .common import add_color_argument, add_value_arguments, input_values, style_for, write_text
+from .common import STDIN_HELP, add_color_argument, add_value_arguments, input_values, style_for, write_text
 
 NAME = "export"
 HELP = "write the groups of a spec as DescribeSecurityGroupAttribute JSON"
+INPUTS = ("policy",)  # input arguments where '-' is standard input (cli.run)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("policy", nargs="+", metavar="POLICY", help=".sgv files or cloud exports")
+    p.add_argument("policy", nargs="+", metavar="POLICY", help=".sgv files or cloud exports" + STDIN_HELP)
     p.add_argument("--format", choices=["aliyun"], default="aliyun",
                    help="aliyun (the default, and the only one): a JSON list, one "
                         "DescribeSecurityGroupAttribute document per group")

@@ -6,6 +6,7 @@ import argparse
 from typing import IO
 
 from ..cloud.importer import FORMATS, ImportRequest, expand_paths, import_files
+from ..core.files import as_given
 from ..lang.printer import format_document
 from ..lang.resolve import resolve
 from ..report.gate import EXIT_ERROR, EXIT_OK
@@ -14,11 +15,14 @@ from .common import add_color_argument, add_value_arguments, input_values, style
 
 NAME = "import"
 HELP = "print cloud exports (Alibaba Cloud API JSON, Terraform, ROS, AWS) as .sgv text"
+INPUTS = ("files",)  # input arguments where '-' is standard input (cli.run)
+STDIN_TEXT = ".yaml"  # standard input that is not JSON is read as YAML (ROS), never as .sgv
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", metavar="FILE",
-                   help="input files (a folder stands for its .json, .yaml, .yml and .tf files)")
+                   help="input files (a folder stands for its .json, .yaml, .yml and .tf files); "
+                   "'-' reads standard input: JSON, else YAML (ROS), or as --input-format says")
     p.add_argument("--input-format", choices=FORMATS, metavar="FORMAT",
                    help="force the format: " + ", ".join(FORMATS) + " (default: detect)")
     p.add_argument("--output", metavar="FILE", help="write the .sgv text here instead of stdout")
@@ -40,7 +44,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     if any(d.is_error for d in diagnostics):
         stderr.write("sgverify import: nothing printed: the input has errors\n")
         return EXIT_ERROR
-    parts = [f"# sgverify import {' '.join(files)}\n"]
+    parts = [f"# sgverify import {' '.join(as_given(f) for f in files)}\n"]
     for doc in result.documents:
         parts.append(f"\n# from {doc.path}\n" + format_document(doc))
     text = "".join(parts)

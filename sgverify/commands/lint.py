@@ -35,8 +35,7 @@ from ..report.lint import render_lint
 from ..report.progress import ProgressBar
 from ..report.suppressed import apply_suppressions
 from ..report.text import render_diagnostic
-from .common import (
-    add_input_arguments,
+from .common import (STDIN_HELP, add_input_arguments,
     add_parallel_arguments,
     positive_int,
     print_diagnostics,
@@ -57,6 +56,7 @@ from .outputs import (
 
 NAME = "lint"
 HELP = "proved rule hygiene: dead, redundant, tied, overly broad and cloud-invalid rules"
+INPUTS = ("policies",)  # input arguments where '-' is standard input (cli.run)
 FAIL_ON = ("error", "warning", "note", "none")
 GATE = FailOn.UNKNOWN  # lint's --fail-on is folded into the findings' outcomes (from_lint)
 
@@ -64,7 +64,8 @@ GATE = FailOn.UNKNOWN  # lint's --fail-on is folded into the findings' outcomes 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("policies", nargs="+", metavar="POLICY",
                    help=".sgv specs or cloud exports (each linted on its own); a folder: its "
-                   ".sgv files, or its exports as one inventory when it has no .sgv file")
+                   ".sgv files, or its exports as one inventory when it has no .sgv file"
+                   + STDIN_HELP)
     p.add_argument("--target", help="lint one group or instance only (name or id)")
     p.add_argument("--select", action="append", type=code_pattern, metavar="CODE", default=[],
                    help="report only these codes (L101, or a family: L1, L1xx); repeatable")

@@ -35,6 +35,7 @@ from .outputs import Refused, add_output_arguments, plan_outputs, with_help, wri
 
 NAME = "reach"
 HELP = "who can reach whom across an inventory, on what (with witnesses)"
+INPUTS = ("inventories",)  # input arguments where '-' is standard input (cli.run)
 TEXT_LIMIT = 200
 FORMATS = ("text", "json", "html", "sarif", "junit")
 
