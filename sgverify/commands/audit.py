@@ -33,10 +33,24 @@ from ..report.junit import render_junit
 from ..report.progress import ProgressBar
 from ..report.sarif import render_sarif
 from ..report.text import Style, render_diagnostic
-from .common import add_color_argument, add_parallel_arguments, seconds, style_for, input_values
+from .common import (
+    add_color_argument,
+    add_parallel_arguments,
+    add_verbosity_arguments,
+    input_values,
+    seconds,
+    style_for,
+)
 from .inventory import add_inventory_arguments, load_inventory
-from .outputs import (Output, Refused, add_output_arguments, plan_outputs, with_help, writable,
-                      write_reports)
+from .outputs import (
+    Output,
+    Refused,
+    add_output_arguments,
+    plan_outputs,
+    with_help,
+    writable,
+    write_reports,
+)
 
 NAME = "audit"
 HELP = "check the built-in controls on every group and interface of an inventory"
@@ -70,7 +84,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=seconds, default=60.0, metavar="SECONDS",
                    help="solver time limit for the few checks that need Z3 (default 60)")
     add_parallel_arguments(p, "all cores from 2,000 checks up")
-    p.add_argument("-v", "--verbose", action="store_true", help="also list what is proved")
+    add_verbosity_arguments(p, quiet="list only the controls where something is not proved",
+                            verbose="also list what is proved")
     p.add_argument("--list-controls", action="store_true",
                    help="print the controls (built-in and --controls) and exit")
     p.add_argument("--no-timing", action="store_true", help="leave timings out (stable output)")
@@ -146,7 +161,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         return EXIT_ERROR
     fail_on = FailOn(args.fail_on)
     rep = load_inventory(args.inventories, stderr, err_style, args.allow_outside_includes,
-                         args.input_format, input_values(args))
+                         args.input_format, input_values(args), args.quiet)
     if rep.policy is None:
         return EXIT_ERROR
     path = rep.path
@@ -196,7 +211,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
             return render_junit(run_report(audit, fail_on, elapsed, args.root), timing)
         if o.format == "html":
             return render_html(audit=audit, reach=matrix, timing=timing)
-        return render_text(audit, style, verbose=args.verbose, timing=timing)
+        return render_text(audit, style, verbose=args.verbose, timing=timing, quiet=args.quiet)
 
     write_reports(outputs, render, stdout, args.color, notice=stderr)
     if all(o.file is not None for o in outputs):  # nothing on stdout: say how it went

@@ -15,7 +15,14 @@ from dataclasses import replace
 from typing import IO, Callable, Sequence
 
 from ..core.diagnostics import Diagnostic
-from ..core.files import as_given, display_path, file_problem, is_live_uri, missing_reason, project_root
+from ..core.files import (
+    as_given,
+    display_path,
+    file_problem,
+    is_live_uri,
+    missing_reason,
+    project_root,
+)
 from ..core.model import Semantics
 from ..core.parallel import default_jobs
 from ..core.result import SpecReport
@@ -28,9 +35,12 @@ from ..report.from_check import path_file_report, spec_file_report
 from ..report.gate import EXIT_ERROR, FailOn, run_exit_code
 from ..report.gate import exit_code as gate_exit_code
 from ..report.text import Style, render_text
-from .common import (STDIN_HELP, add_color_argument,
+from .common import (
+    STDIN_HELP,
+    add_color_argument,
     add_parallel_arguments,
     add_value_arguments,
+    add_verbosity_arguments,
     input_values,
     seconds,
 )
@@ -66,7 +76,9 @@ def add_arguments(c: argparse.ArgumentParser) -> None:
     c.add_argument("--config", metavar="FILE",
                    help="read settings from this sgverify.toml or pyproject.toml instead "
                         "of the nearest one")
-    c.add_argument("-q", "--quiet", action="store_true", help="print only what is not proved")
+    add_verbosity_arguments(c, quiet="print only what is not proved",
+                            verbose="print a note under every result it applies to (not once "
+                                    "per run)")
     c.add_argument("--no-timing", action="store_true",
                    help="leave timings out of every format (stable output)")
     add_color_argument(c)
@@ -153,7 +165,8 @@ def settings(args: argparse.Namespace) -> Config:
     return merged
 
 
-def render(run: RunReport, output: Output, style: Style, quiet: bool, timing: bool) -> str:
+def render(run: RunReport, output: Output, style: Style, quiet: bool, timing: bool,
+           verbose: bool = False) -> str:
     # lazy: a renderer only when its format is asked for (xml.etree and the SARIF tables
     # would add ~10 ms to every start of the gate)
     if output.format == "json":
@@ -165,7 +178,7 @@ def render(run: RunReport, output: Output, style: Style, quiet: bool, timing: bo
     if output.format == "junit":
         from ..report.junit import render_junit
         return render_junit(run, timing)
-    return render_text(run, style, quiet=quiet, timing=timing)
+    return render_text(run, style, quiet=quiet, timing=timing, verbose=verbose)
 
 
 def own_contexts(reports: list[SpecReport], fragments: set[str]
@@ -286,7 +299,8 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     report = RunReport(NAME, found, fail_on, notes, shown, elapsed, root=args.root,
                        help_base=args.help_uri_base)
     timing = not args.no_timing
-    write_reports(outputs, lambda o, style: render(report, o, style, args.quiet, timing),
+    write_reports(outputs, lambda o, style: render(report, o, style, args.quiet, timing,
+                                                    args.verbose),
                   stdout, args.color)
     return run_exit_code(report)
 

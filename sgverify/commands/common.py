@@ -76,11 +76,15 @@ def jobs_arg(text: str) -> int:
     return value
 
 
-def print_diagnostics(rep: SpecReport, stream: IO[str], style: Style) -> None:
+def print_diagnostics(rep: SpecReport, stream: IO[str], style: Style,
+                      quiet: bool = False) -> None:
     """Every diagnostic of a loaded input, in file order, as ``check`` prints them (past
-    ``MAX_SAME`` of one code in one file, counted instead)."""
+    ``MAX_SAME`` of one code in one file, counted instead); with ``quiet`` (``-q``) only
+    the errors."""
     seen: dict[tuple[str, str], int] = {}
     for d in sorted(rep.diagnostics, key=lambda d: d.sort_key()):
+        if quiet and not d.is_error:
+            continue
         if not over_cap(seen, d.span.path if d.span else "<input>", d.code):
             stream.write(render_diagnostic(d, rep.sources, style) + "\n")
     for line in cap_notes(seen, style):
@@ -96,6 +100,21 @@ def positive_int(text: str) -> int:
     if value <= 0:
         raise argparse.ArgumentTypeError("must be greater than 0")
     return value
+
+
+def add_verbosity_arguments(p: argparse.ArgumentParser, quiet: str = "",
+                            verbose: str = "") -> None:
+    """``-q/--quiet`` and ``-v/--verbose``, the same on every command that prints (either
+    one). Quiet always leaves out warnings and notes about the inputs on stderr (errors
+    stay); verbose always ends the run with a line on stderr naming the inputs read and
+    the exit code with its reason. ``quiet`` and ``verbose`` say what else they do here."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("-q", "--quiet", action="store_true",
+                   help="leave out warnings and notes about the inputs" + (f"; {quiet}" if quiet
+                                                                         else ""))
+    g.add_argument("-v", "--verbose", action="store_true",
+                   help=(f"{verbose}; " if verbose else "") + "end with a line on stderr: the "
+                        "inputs read and the exit code's reason")
 
 
 def add_input_arguments(p: argparse.ArgumentParser, formats: Sequence[str]) -> None:

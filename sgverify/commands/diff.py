@@ -25,7 +25,16 @@ from ..report.findings import FileReport, RunReport, with_fingerprints
 from ..report.from_diff import diff_files, gate_label, rules, summary
 from ..report.gate import EXIT_ERROR, FailOn, run_exit_code
 from ..report.text import render_diagnostic
-from .common import STDIN_HELP, add_input_arguments, positive_int, print_diagnostics, seconds, style_for, input_values
+from .common import (
+    STDIN_HELP,
+    add_input_arguments,
+    add_verbosity_arguments,
+    input_values,
+    positive_int,
+    print_diagnostics,
+    seconds,
+    style_for,
+)
 from .outputs import (
     Output,
     Refused,
@@ -59,6 +68,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=seconds, default=60.0, metavar="SECONDS",
                    help="time limit of each independent check with Z3 (default 60)")
     add_input_arguments(p, FORMATS)
+    add_verbosity_arguments(p)
 
 
 # ---------------------------------------------------------------- the gate
@@ -100,11 +110,11 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         for label, rep in zip(("OLD", "NEW"), reports):
             if rep.policy is None:
                 stderr.write(f"sgverify: error: {label} ({rep.path}) cannot be used:\n")
-            print_diagnostics(rep, stderr, err_style)
+            print_diagnostics(rep, stderr, err_style, args.quiet)
         return _errors(args, outputs, [input_problems(rep.path, rep.diagnostics) for rep in reports
                                        if rep.policy is None], started, stdout)
     for rep in reports:  # warnings of loading
-        print_diagnostics(rep, stderr, err_style)
+        print_diagnostics(rep, stderr, err_style, args.quiet)
     old, new = reports[0].policy, reports[1].policy
     assert old is not None and new is not None
     try:

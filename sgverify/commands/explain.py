@@ -14,8 +14,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from typing import IO, BinaryIO, Iterator
 
 from ..analyses.explain.bulk import (
@@ -50,8 +50,11 @@ from ..report.gate import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED
 from ..report.junit import render_cases
 from ..report.sarif import render_sarif
 from ..report.text import Style, render_diagnostic
-from .common import (STDIN_HELP, add_color_argument,
+from .common import (
+    STDIN_HELP,
+    add_color_argument,
     add_value_arguments,
+    add_verbosity_arguments,
     input_values,
     print_diagnostics,
     style_for,
@@ -86,6 +89,7 @@ def add_arguments(e: argparse.ArgumentParser) -> None:
     add_value_arguments(e)
     add_output_arguments(e, FORMATS_OUT, timing=False)
     add_color_argument(e)
+    add_verbosity_arguments(e)
     e.add_argument("--fail-on", choices=["violated", "unknown"], default="unknown", dest="fail_on",
                    help="'unknown' (default): a verdict that depends on unresolved lists, or "
                         "flow-log records that could not be compared, exit 3; 'violated' lets "
@@ -102,14 +106,14 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     rep = loaded.report
     style = style_for(args.color, stdout)
     if rep.policy is None:
-        print_diagnostics(rep, stderr, style)
+        print_diagnostics(rep, stderr, style, args.quiet)
         return EXIT_ERROR
     gathered = ExplainFindings(rep.path, args.fail_on == "violated") \
         if any(o.format not in STREAMED for o in outputs) else None
     if args.flows is not None or args.flow_log is not None:
         return _run_bulk(args, loaded, outputs, gathered, stdout, stderr,
                          style_for(args.color, stderr))
-    print_diagnostics(rep, stderr, style_for(args.color, stderr))  # warnings of loading
+    print_diagnostics(rep, stderr, style_for(args.color, stderr), args.quiet)  # warnings of loading
     try:
         flow = parse_flow(args.flow, rep.policy)
         target = rep.policy.find_target(args.target) if args.target else \
@@ -194,7 +198,7 @@ def _run_bulk(args: argparse.Namespace, loaded: LoadedPolicy, outputs: list[Outp
     rep: SpecReport = loaded.report
     policy = rep.policy
     assert policy is not None
-    print_diagnostics(rep, stderr, err_style)  # warnings of loading
+    print_diagnostics(rep, stderr, err_style, args.quiet)  # warnings of loading
     path = args.flows if args.flows is not None else args.flow_log
     shown = "<stdin>" if path == "-" else path
     try:

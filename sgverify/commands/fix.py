@@ -24,7 +24,15 @@ from ..core.diagnostics import REPORT_BUGS, InternalError
 from ..core.files import as_given
 from ..report.fix import FixReport, fix_exit_code, render_fix
 from ..report.gate import EXIT_ERROR
-from .common import STDIN_HELP, add_input_arguments, positive_int, seconds, style_for
+from .common import (
+    STDIN_HELP,
+    add_input_arguments,
+    add_verbosity_arguments,
+    input_values,
+    positive_int,
+    seconds,
+    style_for,
+)
 from .inventory import load_inventory
 from .outputs import Refused, add_output_arguments, plan_outputs, write_reports
 
@@ -52,6 +60,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=seconds, metavar="SECONDS",
                    help="time limit of each solver call (default none)")
     add_input_arguments(p, FORMATS)
+    add_verbosity_arguments(p)
 
 
 def _write(path: str, text: str) -> None:
@@ -81,7 +90,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
                      "the spec as a file, or leave out --write to print the repair\n")
         return EXIT_ERROR
     rep = load_inventory(args.inputs, stderr, err_style, args.allow_outside_includes,
-                         args.input_format)
+                         args.input_format, input_values(args), args.quiet)
     if rep.policy is None:
         return EXIT_ERROR
     policy = rep.policy

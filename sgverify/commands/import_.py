@@ -11,7 +11,14 @@ from ..lang.printer import format_document
 from ..lang.resolve import resolve
 from ..report.gate import EXIT_ERROR, EXIT_OK
 from ..report.text import render_diagnostic
-from .common import add_color_argument, add_value_arguments, input_values, style_for, write_text
+from .common import (
+    add_color_argument,
+    add_value_arguments,
+    add_verbosity_arguments,
+    input_values,
+    style_for,
+    write_text,
+)
 
 NAME = "import"
 HELP = "print cloud exports (Alibaba Cloud API JSON, Terraform, ROS, AWS) as .sgv text"
@@ -28,6 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", metavar="FILE", help="write the .sgv text here instead of stdout")
     add_value_arguments(p)
     add_color_argument(p)
+    add_verbosity_arguments(p)
 
 
 def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
@@ -40,7 +48,8 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         diagnostics += rdiags
     style = style_for(args.color, stderr)
     for d in sorted(diagnostics, key=lambda d: d.sort_key()):
-        stderr.write(render_diagnostic(d, result.sources, style) + "\n")
+        if d.is_error or not args.quiet:
+            stderr.write(render_diagnostic(d, result.sources, style) + "\n")
     if any(d.is_error for d in diagnostics):
         stderr.write("sgverify import: nothing printed: the input has errors\n")
         return EXIT_ERROR

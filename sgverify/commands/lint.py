@@ -35,13 +35,16 @@ from ..report.lint import render_lint
 from ..report.progress import ProgressBar
 from ..report.suppressed import apply_suppressions
 from ..report.text import render_diagnostic
-from .common import (STDIN_HELP, add_input_arguments,
+from .common import (
+    STDIN_HELP,
+    add_input_arguments,
     add_parallel_arguments,
+    add_verbosity_arguments,
+    input_values,
     positive_int,
     print_diagnostics,
     seconds,
     style_for,
-    input_values,
 )
 from .outputs import (
     Output,
@@ -83,6 +86,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="time limit of each confirmation by Z3 (default 60)")
     add_input_arguments(p, FORMATS)
     add_parallel_arguments(p, "all cores from 2,000 rules to analyse up")
+    add_verbosity_arguments(p, quiet="list only the findings that fail the run (--fail-on)")
 
 
 def code_pattern(text: str) -> str:
@@ -154,7 +158,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
                                             input_values(args)).report
                                 for p in expand(args.policies)]
     for rep in loaded:
-        print_diagnostics(rep, stderr, err_style)
+        print_diagnostics(rep, stderr, err_style, args.quiet)
     if any(rep.policy is None for rep in loaded):
         bad = [FileReport(rep.path, tuple(diagnostic_finding(rep.path, d) for d in
                                           sorted(rep.diagnostics, key=lambda d: d.sort_key())))
@@ -212,5 +216,6 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     report = _run_report(found, args.fail_on, notes, previous_shown, elapsed, args.root,
                          args.help_uri_base)
     write_reports(outputs, lambda o, style: render_lint(o.format, style, report, reports, sources,
-                                                   not args.no_timing), stdout, args.color)
+                                                   not args.no_timing, args.quiet),
+                  stdout, args.color)
     return run_exit_code(report)

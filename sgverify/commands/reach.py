@@ -29,7 +29,13 @@ from ..report.from_reach import reach_run, render_reach
 from ..report.gate import EXIT_ERROR, run_exit_code
 from ..report.progress import ProgressBar
 from ..report.text import render_diagnostic
-from .common import add_color_argument, add_parallel_arguments, style_for, input_values
+from .common import (
+    add_color_argument,
+    add_parallel_arguments,
+    add_verbosity_arguments,
+    input_values,
+    style_for,
+)
 from .inventory import add_inventory_arguments, load_inventory
 from .outputs import Refused, add_output_arguments, plan_outputs, with_help, write_reports
 
@@ -66,6 +72,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-timing", action="store_true",
                    help="leave timings out of every format (stable output)")
     add_color_argument(p)
+    add_verbosity_arguments(p)
     p.add_argument("--allow-outside-includes", action="store_true",
                    help="let includes point outside the project folder")
 
@@ -107,7 +114,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         stderr.write(f"sgverify reach: error: {exc}\n")
         return EXIT_ERROR
     rep = load_inventory(args.inventories, stderr, err_style, args.allow_outside_includes,
-                         args.input_format, input_values(args))
+                         args.input_format, input_values(args), args.quiet)
     if rep.policy is None:
         return EXIT_ERROR
     policy = rep.policy
