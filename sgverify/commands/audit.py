@@ -35,8 +35,10 @@ from ..report.sarif import render_sarif
 from ..report.text import Style, render_diagnostic
 from .common import (
     add_color_argument,
+    add_fail_on_argument,
     add_parallel_arguments,
     add_verbosity_arguments,
+    comma_list,
     input_values,
     seconds,
     style_for,
@@ -64,10 +66,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="audit settings (TOML; default: sgverify-audit.toml here, if any)")
     p.add_argument("--controls", action="append", default=[], metavar="PATH",
                    help="custom control files or folders (repeatable; docs/audit.md)")
-    p.add_argument("--control", "--select", action="append", default=[], metavar="ID",
-                   dest="control", help="run only this control (id or name; repeatable)")
-    p.add_argument("--disable", "--ignore", action="append", default=[], metavar="ID",
-                   dest="disable", help="do not run this control (repeatable)")
+    p.add_argument("--select", "--control", action="extend", type=comma_list(str), default=[],
+                   metavar="ID", dest="control",
+                   help="run only these controls: an id (SGV101), a family (SGV1, SGV10x) or a "
+                        "name; repeatable, or a comma list (--control is the same option)")
+    p.add_argument("--ignore", "--disable", action="extend", type=comma_list(str), default=[],
+                   metavar="ID", dest="disable",
+                   help="do not run these controls (as --select; --disable is the same option)")
     p.add_argument("--public-services", metavar="SERVICES",
                    help="what the internet may reach (SGV110), e.g. \"tcp 80, 443 or udp 53\"")
     p.add_argument("--restricted", action="append", metavar="SELECTOR",
@@ -79,8 +84,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--html", metavar="FILE", help="also write the HTML report to FILE")
     p.add_argument("--no-matrix", action="store_true",
                    help="leave the reachability matrix out of the HTML report")
-    p.add_argument("--fail-on", choices=["violated", "unknown"], default="unknown",
-                   help="what fails the run (default unknown: what is not verified fails)")
+    add_fail_on_argument(p, ("violated", "unknown"), "unknown")
     p.add_argument("--timeout", type=seconds, default=60.0, metavar="SECONDS",
                    help="solver time limit for the few checks that need Z3 (default 60)")
     add_parallel_arguments(p, "all cores from 2,000 checks up")

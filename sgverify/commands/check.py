@@ -38,6 +38,7 @@ from ..report.text import Style, render_text
 from .common import (
     STDIN_HELP,
     add_color_argument,
+    add_fail_on_argument,
     add_parallel_arguments,
     add_value_arguments,
     add_verbosity_arguments,
@@ -68,10 +69,7 @@ def add_arguments(c: argparse.ArgumentParser) -> None:
     add_output_arguments(c, FORMATS, timing=False)
     c.add_argument("--timeout", type=seconds, metavar="SECONDS",
                    help="solver time limit per assertion (default 60); a timeout is 'unknown'")
-    c.add_argument("--fail-on", choices=FAIL_ON, dest="fail_on",
-                   help="what fails the run: 'violated' lets unknowns pass (still reported "
-                        "as not verified), 'unknown' (default) fails on them too, 'warning' "
-                        "also on warnings; input errors always fail (exit 2)")
+    add_fail_on_argument(c, FAIL_ON, None, "default unknown, or the configuration's fail-on")
     add_baseline_arguments(c)
     c.add_argument("--config", metavar="FILE",
                    help="read settings from this sgverify.toml or pyproject.toml instead "

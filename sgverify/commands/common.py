@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import IO
 
@@ -115,6 +115,43 @@ def add_verbosity_arguments(p: argparse.ArgumentParser, quiet: str = "",
     g.add_argument("-v", "--verbose", action="store_true",
                    help=(f"{verbose}; " if verbose else "") + "end with a line on stderr: the "
                         "inputs read and the exit code's reason")
+
+
+# The one --fail-on vocabulary: each word means the same on every command that takes it
+# (docs/cli.md). The gate words are check's, explain's and audit's (lint grades findings
+# by severity, diff by kind of change, so they add their own words); input errors always
+# fail, exit 2.
+FAIL_ON_WORDS = {
+    "none": "nothing fails but input errors",
+    "violated": "a violation fails (exit 1); what is not verified is reported and passes",
+    "unknown": "what is not verified fails too (exit 3)",
+    "warning": "warnings fail too (exit 1)",
+    "error": "a finding of severity error fails (exit 1)",
+    "note": "every finding fails",
+    "new-access": "NEW allowing anything OLD did not fails (exit 1)",
+    "any-change": "any change fails (exit 1)",
+}
+
+
+def comma_list(item: Callable[[str], str]) -> Callable[[str], list[str]]:
+    """An argparse type for ``--select`` / ``--ignore`` (with ``action="extend"``): one
+    code, or several separated by commas, each read by ``item``."""
+    def read(text: str) -> list[str]:
+        parts = [p.strip() for p in text.split(",") if p.strip()]
+        if not parts:
+            raise argparse.ArgumentTypeError(f"expected a code or a comma list of codes: "
+                                             f"'{text}'")
+        return [item(p) for p in parts]
+    return read
+
+
+def add_fail_on_argument(p: argparse.ArgumentParser, words: Sequence[str],
+                         default: str | None, note: str = "") -> None:
+    """``--fail-on``, its words and their help from ``FAIL_ON_WORDS``."""
+    said = "; ".join(f"'{w}': {FAIL_ON_WORDS[w]}" for w in words)
+    p.add_argument("--fail-on", choices=list(words), default=default, dest="fail_on",
+                   help=f"what fails the run: {said}" + (f" ({note})" if note else
+                                                          f" (default {default})"))
 
 
 def add_input_arguments(p: argparse.ArgumentParser, formats: Sequence[str]) -> None:

@@ -27,6 +27,7 @@ from ..report.gate import EXIT_ERROR, FailOn, run_exit_code
 from ..report.text import render_diagnostic
 from .common import (
     STDIN_HELP,
+    add_fail_on_argument,
     add_input_arguments,
     add_verbosity_arguments,
     input_values,
@@ -58,9 +59,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--expect", metavar="FLOWSET",
                    help="the intended change as a flow set (e.g. \"ingress tcp 443 from "
                    "10.0.0.0/8\"), names as in NEW: prove nothing changes outside it")
-    p.add_argument("--fail-on", choices=FAIL_ON, dest="fail_on",
-                   help="exit 1 when NEW allows anything new (new-access) or anything changed "
-                   "(any-change); default none, or any-change for the collateral part with --expect")
+    add_fail_on_argument(p, FAIL_ON, None, "default none, or any-change for the collateral "
+                                           "part with --expect")
     add_output_arguments(p)
     p.add_argument("--budget", type=positive_int, default=DEFAULT_BUDGET, metavar="BOXES",
                    help=f"box budget per interface (default {DEFAULT_BUDGET}); past it the "

@@ -53,6 +53,7 @@ from ..report.text import Style, render_diagnostic
 from .common import (
     STDIN_HELP,
     add_color_argument,
+    add_fail_on_argument,
     add_value_arguments,
     add_verbosity_arguments,
     input_values,
@@ -90,10 +91,9 @@ def add_arguments(e: argparse.ArgumentParser) -> None:
     add_output_arguments(e, FORMATS_OUT, timing=False)
     add_color_argument(e)
     add_verbosity_arguments(e)
-    e.add_argument("--fail-on", choices=["violated", "unknown"], default="unknown", dest="fail_on",
-                   help="'unknown' (default): a verdict that depends on unresolved lists, or "
-                        "flow-log records that could not be compared, exit 3; 'violated' lets "
-                        "them pass (they are still reported)")
+    add_fail_on_argument(e, ("violated", "unknown"), "unknown",
+                         "default unknown: a verdict that depends on unresolved lists, or "
+                         "flow-log records that could not be compared, exit 3")
 
 
 def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:

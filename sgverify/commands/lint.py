@@ -37,9 +37,11 @@ from ..report.suppressed import apply_suppressions
 from ..report.text import render_diagnostic
 from .common import (
     STDIN_HELP,
+    add_fail_on_argument,
     add_input_arguments,
     add_parallel_arguments,
     add_verbosity_arguments,
+    comma_list,
     input_values,
     positive_int,
     print_diagnostics,
@@ -70,13 +72,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    ".sgv files, or its exports as one inventory when it has no .sgv file"
                    + STDIN_HELP)
     p.add_argument("--target", help="lint one group or instance only (name or id)")
-    p.add_argument("--select", action="append", type=code_pattern, metavar="CODE", default=[],
-                   help="report only these codes (L101, or a family: L1, L1xx); repeatable")
-    p.add_argument("--ignore", action="append", type=code_pattern, metavar="CODE", default=[],
-                   help="do not report these codes (as --select); repeatable; the run says "
-                        "how many findings were left out")
-    p.add_argument("--fail-on", choices=FAIL_ON, default="error", dest="fail_on",
-                   help="the least severe finding that fails the run (default error)")
+    p.add_argument("--select", action="extend", type=comma_list(code_pattern), metavar="CODE",
+                   default=[], help="report only these codes (L101, or a family: L1, L1xx); "
+                                    "repeatable, or a comma list")
+    p.add_argument("--ignore", action="extend", type=comma_list(code_pattern), metavar="CODE",
+                   default=[], help="do not report these codes (as --select); repeatable, or "
+                                    "a comma list; the run says how many findings were left out")
+    add_fail_on_argument(p, FAIL_ON, "error")
     add_output_arguments(p)
     add_baseline_arguments(p)
     p.add_argument("--budget", type=positive_int, default=DEFAULT_BUDGET, metavar="BOXES",
