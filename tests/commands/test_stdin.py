@@ -123,3 +123,14 @@ def test_through_a_real_pipe(args) -> None:
     assert proc.returncode == (0 if args[0] == "import" else 1), proc.stderr
     assert "<stdin>" in proc.stdout + proc.stderr
     assert "sgverify-stdin" not in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("args", [["export", "-"], ["import", str(TESTS / "fixtures" / "inputs"
+                                                                  / "aliyun" / "web-tier.json")]])
+def test_output_dash_is_standard_output(tmp_path, monkeypatch, args) -> None:
+    """``--output -`` meant a file named '-' for import and export; it is stdout, as for
+    every --format/--output pair."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli_in(VIOLATED, *args, "--output", "-")
+    assert code == 0, err
+    assert out.strip() and not (tmp_path / "-").exists()
