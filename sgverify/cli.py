@@ -13,10 +13,11 @@ import traceback
 from typing import IO, Sequence
 
 from .commands import EXAMPLES, REGISTRY, load
+from .commands.common import StdinRefused, stdin_inputs
 from .core.diagnostics import REPORT_BUGS
-from .core.files import is_live_uri
+from .core.files import as_given, is_live_uri
 from .core.version import __version__
-from .report.gate import EXIT_ERROR
+from .report.gate import EXIT_ERROR, EXIT_MEANING
 
 __all__ = ["run", "main", "build_parser"]
 
@@ -50,6 +51,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
         if only is None or only == name:
             load(name).add_arguments(parser)
+            # commands that describe the parser (completion, man) build it whole
+            parser.set_defaults(parser_factory=build_parser)
     return p
 
 
@@ -58,8 +61,24 @@ def _command_of(argv: Sequence[str]) -> str | None:
     return first if first in {n for n, _, _ in REGISTRY} else None
 
 
+def verbose_line(args: argparse.Namespace, inputs: Sequence[str], code: int) -> str:
+    """``-v``'s last line on stderr: the command, the inputs as given, the exit code and
+    what it means."""
+    given = [as_given(str(v)) for name in inputs for v in _listed(getattr(args, name, None))]
+    read = f"read {', '.join(given)}; " if given else ""
+    return f"sgverify {args.command}: {read}exit {code}: {EXIT_MEANING.get(code, 'unknown')}\n"
+
+
+def _listed(value: object) -> list[object]:
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [] if value is None else [value]
+
+
 def run(argv: Sequence[str] | None = None, stdout: IO[str] | None = None,
-        stderr: IO[str] | None = None) -> int:
+        stderr: IO[str] | None = None, stdin: IO[bytes] | None = None) -> int:
+    """Run one command; ``stdin`` is what an input argument ``-`` reads (default: the
+    process's standard input)."""
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -88,7 +107,17 @@ def run(argv: Sequence[str] | None = None, stdout: IO[str] | None = None,
         from .cloud.live.fetch import forget
         forget()
     try:
-        return int(command.run(args, stdout, stderr))
+        inputs = getattr(command, "INPUTS", ())
+        with stdin_inputs(args, inputs, getattr(command, "STREAMS", ()),
+                          stdin or getattr(sys.stdin, "buffer", None),
+                          getattr(command, "STDIN_TEXT", ".sgv")):
+            code = int(command.run(args, stdout, stderr))
+            if getattr(args, "verbose", False):
+                stderr.write(verbose_line(args, inputs, code))
+            return code
+    except StdinRefused as exc:
+        stderr.write(f"sgverify {args.command}: error: {exc}\n")
+        return EXIT_ERROR
     except OSError as exc:
         stderr.write(f"sgverify: error: {exc}\n")
         return EXIT_ERROR

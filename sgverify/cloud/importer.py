@@ -24,7 +24,7 @@ import os
 from dataclasses import dataclass, field, replace
 
 from ..core.diagnostics import Diagnostic, InputError, Span
-from ..core.files import Limits, display_path, is_live_uri, paused_gc, read_text
+from ..core.files import DATA_BYTES, Limits, display_path, is_live_uri, paused_gc, read_text
 from ..lang.syntax import Document
 from . import aliyun, aws, hcl, ros, terraform
 from .assemble import Batch, Known
@@ -37,7 +37,7 @@ from .yamldoc import parse_yaml
 
 FORMATS = ("aliyun", "terraform", "hcl", "ros", "aws")
 DATA_EXTENSIONS = (".json", ".yaml", ".yml", ".tf")
-MAX_DATA_BYTES = 64 * 1024 * 1024  # terraform state and API dumps can be large and one line
+MAX_DATA_BYTES = DATA_BYTES  # terraform state and API dumps can be large and one line
 
 __all__ = [
     "FORMATS",

@@ -27,6 +27,10 @@ REGISTRY: tuple[tuple[str, str, str], ...] = (
     ("pull", "pull", "read security groups, rules and interfaces from Alibaba Cloud or AWS "
                      "(read-only)"),
     ("fix", "fix", "the smallest proved repair of violated assertions, with no collateral change"),
+    ("completion", "completion", "print the shell completion script for bash, zsh or tcsh "
+                                 "(the 'completion' extra)"),
+    ("man", "man", "print the manual page sgverify.1, made from the options (the 'completion' "
+                   "extra)"),
     # The language server lives in the integrations layer (above this one): named in full.
     ("lsp", "sgverify.integrations.lsp.command",
      "serve the Language Server Protocol over stdio (diagnostics and proofs in your editor)"),
@@ -55,6 +59,12 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
              "sgverify diff aliyun://cn-hangzhou/vpc-bp1example specs/"),
     "fix": ("sgverify fix web.sgv", "sgverify fix web.sgv --write",
             "sgverify fix web.sgv --format json --allow-collateral"),
+    "completion": ("sgverify completion bash --output "
+                   "~/.local/share/bash-completion/completions/sgverify",
+                   "sgverify completion zsh --output ~/.zfunc/_sgverify",
+                   "sgverify completion tcsh --output ~/.sgverify.tcsh"),
+    "man": ("sgverify man --output ~/.local/share/man/man1/sgverify.1",
+            "sgverify man --output docs/sgverify.1"),
     "lsp": ("sgverify lsp",),
 }
 

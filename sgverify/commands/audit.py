@@ -33,12 +33,30 @@ from ..report.junit import render_junit
 from ..report.progress import ProgressBar
 from ..report.sarif import render_sarif
 from ..report.text import Style, render_diagnostic
-from .common import add_color_argument, add_parallel_arguments, seconds, style_for, input_values
+from .common import (
+    add_color_argument,
+    add_fail_on_argument,
+    add_parallel_arguments,
+    add_verbosity_arguments,
+    comma_list,
+    input_values,
+    seconds,
+    style_for,
+)
 from .inventory import add_inventory_arguments, load_inventory
-from .outputs import Output, Refused, add_output_arguments, plan_outputs, writable, write_reports
+from .outputs import (
+    Output,
+    Refused,
+    add_output_arguments,
+    plan_outputs,
+    with_help,
+    writable,
+    write_reports,
+)
 
 NAME = "audit"
 HELP = "check the built-in controls on every group and interface of an inventory"
+INPUTS = ("inventories",)  # input arguments where '-' is standard input (cli.run)
 FORMATS = ("text", "json", "html", "sarif", "junit")
 
 
@@ -48,10 +66,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="audit settings (TOML; default: sgverify-audit.toml here, if any)")
     p.add_argument("--controls", action="append", default=[], metavar="PATH",
                    help="custom control files or folders (repeatable; docs/audit.md)")
-    p.add_argument("--control", "--select", action="append", default=[], metavar="ID",
-                   dest="control", help="run only this control (id or name; repeatable)")
-    p.add_argument("--disable", "--ignore", action="append", default=[], metavar="ID",
-                   dest="disable", help="do not run this control (repeatable)")
+    p.add_argument("--select", "--control", action="extend", type=comma_list(str), default=[],
+                   metavar="ID", dest="control",
+                   help="run only these controls: an id (SGV101), a family (SGV1, SGV10x) or a "
+                        "name; repeatable, or a comma list (--control is the same option)")
+    p.add_argument("--ignore", "--disable", action="extend", type=comma_list(str), default=[],
+                   metavar="ID", dest="disable",
+                   help="do not run these controls (as --select; --disable is the same option)")
     p.add_argument("--public-services", metavar="SERVICES",
                    help="what the internet may reach (SGV110), e.g. \"tcp 80, 443 or udp 53\"")
     p.add_argument("--restricted", action="append", metavar="SELECTOR",
@@ -63,12 +84,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--html", metavar="FILE", help="also write the HTML report to FILE")
     p.add_argument("--no-matrix", action="store_true",
                    help="leave the reachability matrix out of the HTML report")
-    p.add_argument("--fail-on", choices=["violated", "unknown"], default="unknown",
-                   help="what fails the run (default unknown: what is not verified fails)")
+    add_fail_on_argument(p, ("violated", "unknown"), "unknown")
     p.add_argument("--timeout", type=seconds, default=60.0, metavar="SECONDS",
                    help="solver time limit for the few checks that need Z3 (default 60)")
     add_parallel_arguments(p, "all cores from 2,000 checks up")
-    p.add_argument("-v", "--verbose", action="store_true", help="also list what is proved")
+    add_verbosity_arguments(p, quiet="list only the controls where something is not proved",
+                            verbose="also list what is proved")
     p.add_argument("--list-controls", action="store_true",
                    help="print the controls (built-in and --controls) and exit")
     p.add_argument("--no-timing", action="store_true", help="leave timings out (stable output)")
@@ -144,7 +165,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         return EXIT_ERROR
     fail_on = FailOn(args.fail_on)
     rep = load_inventory(args.inventories, stderr, err_style, args.allow_outside_includes,
-                         args.input_format, input_values(args))
+                         args.input_format, input_values(args), args.quiet)
     if rep.policy is None:
         return EXIT_ERROR
     path = rep.path
@@ -188,12 +209,13 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         if o.format == "json":
             return render_json(audit, code, timing)
         if o.format == "sarif":
-            return render_sarif(run_report(audit, fail_on, elapsed, args.root), timing)
+            return render_sarif(with_help(run_report(audit, fail_on, elapsed, args.root), args),
+                                timing)
         if o.format == "junit":
             return render_junit(run_report(audit, fail_on, elapsed, args.root), timing)
         if o.format == "html":
             return render_html(audit=audit, reach=matrix, timing=timing)
-        return render_text(audit, style, verbose=args.verbose, timing=timing)
+        return render_text(audit, style, verbose=args.verbose, timing=timing, quiet=args.quiet)
 
     write_reports(outputs, render, stdout, args.color, notice=stderr)
     if all(o.file is not None for o in outputs):  # nothing on stdout: say how it went

@@ -15,7 +15,14 @@ from dataclasses import replace
 from typing import IO, Callable, Sequence
 
 from ..core.diagnostics import Diagnostic
-from ..core.files import display_path, file_problem, is_live_uri, missing_reason, project_root
+from ..core.files import (
+    as_given,
+    display_path,
+    file_problem,
+    is_live_uri,
+    missing_reason,
+    project_root,
+)
 from ..core.model import Semantics
 from ..core.parallel import default_jobs
 from ..core.result import SpecReport
@@ -29,9 +36,12 @@ from ..report.gate import EXIT_ERROR, FailOn, run_exit_code
 from ..report.gate import exit_code as gate_exit_code
 from ..report.text import Style, render_text
 from .common import (
+    STDIN_HELP,
     add_color_argument,
+    add_fail_on_argument,
     add_parallel_arguments,
     add_value_arguments,
+    add_verbosity_arguments,
     input_values,
     seconds,
 )
@@ -47,6 +57,7 @@ from .outputs import (
 
 NAME = "check"
 HELP = "prove every assertion in .sgv files or folders"
+INPUTS = ("paths",)  # input arguments where '-' is standard input (cli.run)
 
 
 def add_arguments(c: argparse.ArgumentParser) -> None:
@@ -54,19 +65,18 @@ def add_arguments(c: argparse.ArgumentParser) -> None:
                    help=".sgv files or folders, searched recursively (default: 'paths' "
                         "from the configuration); a live inventory (aliyun://REGION[/VPC], "
                         "aws://REGION[/VPC], docs/pull.md) is pulled once and read with "
-                        "every spec, as if each imported it")
+                        "every spec, as if each imported it" + STDIN_HELP)
     add_output_arguments(c, FORMATS, timing=False)
     c.add_argument("--timeout", type=seconds, metavar="SECONDS",
                    help="solver time limit per assertion (default 60); a timeout is 'unknown'")
-    c.add_argument("--fail-on", choices=FAIL_ON, dest="fail_on",
-                   help="what fails the run: 'violated' lets unknowns pass (still reported "
-                        "as not verified), 'unknown' (default) fails on them too, 'warning' "
-                        "also on warnings; input errors always fail (exit 2)")
+    add_fail_on_argument(c, FAIL_ON, None, "default unknown, or the configuration's fail-on")
     add_baseline_arguments(c)
     c.add_argument("--config", metavar="FILE",
                    help="read settings from this sgverify.toml or pyproject.toml instead "
                         "of the nearest one")
-    c.add_argument("-q", "--quiet", action="store_true", help="print only what is not proved")
+    add_verbosity_arguments(c, quiet="print only what is not proved",
+                            verbose="print a note under every result it applies to (not once "
+                                    "per run)")
     c.add_argument("--no-timing", action="store_true",
                    help="leave timings out of every format (stable output)")
     add_color_argument(c)
@@ -126,7 +136,7 @@ def file_reports(reports: Sequence[SpecReport],
                  problems: Sequence[tuple[str, Diagnostic]] = ()) -> tuple[FileReport, ...]:
     """The checked specs as findings (unusable path arguments first), with fingerprints."""
     files = [path_file_report(path, [d]) for path, d in problems]
-    files += [spec_file_report(rep) for rep in reports]
+    files += [spec_file_report(replace(rep, path=as_given(rep.path))) for rep in reports]
     return with_fingerprints(files)
 
 
@@ -153,7 +163,8 @@ def settings(args: argparse.Namespace) -> Config:
     return merged
 
 
-def render(run: RunReport, output: Output, style: Style, quiet: bool, timing: bool) -> str:
+def render(run: RunReport, output: Output, style: Style, quiet: bool, timing: bool,
+           verbose: bool = False) -> str:
     # lazy: a renderer only when its format is asked for (xml.etree and the SARIF tables
     # would add ~10 ms to every start of the gate)
     if output.format == "json":
@@ -165,7 +176,7 @@ def render(run: RunReport, output: Output, style: Style, quiet: bool, timing: bo
     if output.format == "junit":
         from ..report.junit import render_junit
         return render_junit(run, timing)
-    return render_text(run, style, quiet=quiet, timing=timing)
+    return render_text(run, style, quiet=quiet, timing=timing, verbose=verbose)
 
 
 def own_contexts(reports: list[SpecReport], fragments: set[str]
@@ -283,9 +294,11 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         found, baseline_notes = apply_baseline(found, previous, shown or "")
         notes += baseline_notes
     elapsed = None if args.no_timing else time.perf_counter() - started
-    report = RunReport(NAME, found, fail_on, notes, shown, elapsed, root=args.root)
+    report = RunReport(NAME, found, fail_on, notes, shown, elapsed, root=args.root,
+                       help_base=args.help_uri_base)
     timing = not args.no_timing
-    write_reports(outputs, lambda o, style: render(report, o, style, args.quiet, timing),
+    write_reports(outputs, lambda o, style: render(report, o, style, args.quiet, timing,
+                                                    args.verbose),
                   stdout, args.color)
     return run_exit_code(report)
 

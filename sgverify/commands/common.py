@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from typing import IO
 
 from ..cloud.user_values import InputValues
+from ..core.diagnostics import InputError
+from ..core.files import STDIN, Limits, read_stdin, stdin_file, stdin_suffix
 from ..core.parallel import BACKENDS
 from ..core.result import SpecReport
 from ..project.config import timeout_problem
@@ -73,11 +76,15 @@ def jobs_arg(text: str) -> int:
     return value
 
 
-def print_diagnostics(rep: SpecReport, stream: IO[str], style: Style) -> None:
+def print_diagnostics(rep: SpecReport, stream: IO[str], style: Style,
+                      quiet: bool = False) -> None:
     """Every diagnostic of a loaded input, in file order, as ``check`` prints them (past
-    ``MAX_SAME`` of one code in one file, counted instead)."""
+    ``MAX_SAME`` of one code in one file, counted instead); with ``quiet`` (``-q``) only
+    the errors."""
     seen: dict[tuple[str, str], int] = {}
     for d in sorted(rep.diagnostics, key=lambda d: d.sort_key()):
+        if quiet and not d.is_error:
+            continue
         if not over_cap(seen, d.span.path if d.span else "<input>", d.code):
             stream.write(render_diagnostic(d, rep.sources, style) + "\n")
     for line in cap_notes(seen, style):
@@ -93,6 +100,58 @@ def positive_int(text: str) -> int:
     if value <= 0:
         raise argparse.ArgumentTypeError("must be greater than 0")
     return value
+
+
+def add_verbosity_arguments(p: argparse.ArgumentParser, quiet: str = "",
+                            verbose: str = "") -> None:
+    """``-q/--quiet`` and ``-v/--verbose``, the same on every command that prints (either
+    one). Quiet always leaves out warnings and notes about the inputs on stderr (errors
+    stay); verbose always ends the run with a line on stderr naming the inputs read and
+    the exit code with its reason. ``quiet`` and ``verbose`` say what else they do here."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("-q", "--quiet", action="store_true",
+                   help="leave out warnings and notes about the inputs" + (f"; {quiet}" if quiet
+                                                                         else ""))
+    g.add_argument("-v", "--verbose", action="store_true",
+                   help=(f"{verbose}; " if verbose else "") + "end with a line on stderr: the "
+                        "inputs read and the exit code's reason")
+
+
+# The one --fail-on vocabulary: each word means the same on every command that takes it
+# (docs/cli.md). The gate words are check's, explain's and audit's (lint grades findings
+# by severity, diff by kind of change, so they add their own words); input errors always
+# fail, exit 2.
+FAIL_ON_WORDS = {
+    "none": "nothing fails but input errors",
+    "violated": "a violation fails (exit 1); what is not verified is reported and passes",
+    "unknown": "what is not verified fails too (exit 3)",
+    "warning": "warnings fail too (exit 1)",
+    "error": "a finding of severity error fails (exit 1)",
+    "note": "every finding fails",
+    "new-access": "NEW allowing anything OLD did not fails (exit 1)",
+    "any-change": "any change fails (exit 1)",
+}
+
+
+def comma_list(item: Callable[[str], str]) -> Callable[[str], list[str]]:
+    """An argparse type for ``--select`` / ``--ignore`` (with ``action="extend"``): one
+    code, or several separated by commas, each read by ``item``."""
+    def read(text: str) -> list[str]:
+        parts = [p.strip() for p in text.split(",") if p.strip()]
+        if not parts:
+            raise argparse.ArgumentTypeError(f"expected a code or a comma list of codes: "
+                                             f"'{text}'")
+        return [item(p) for p in parts]
+    return read
+
+
+def add_fail_on_argument(p: argparse.ArgumentParser, words: Sequence[str],
+                         default: str | None, note: str = "") -> None:
+    """``--fail-on``, its words and their help from ``FAIL_ON_WORDS``."""
+    said = "; ".join(f"'{w}': {FAIL_ON_WORDS[w]}" for w in words)
+    p.add_argument("--fail-on", choices=list(words), default=default, dest="fail_on",
+                   help=f"what fails the run: {said}" + (f" ({note})" if note else
+                                                          f" (default {default})"))
 
 
 def add_input_arguments(p: argparse.ArgumentParser, formats: Sequence[str]) -> None:
@@ -131,10 +190,82 @@ def input_values(args: argparse.Namespace) -> InputValues:
                        tuple(getattr(args, "ros_parameters", []) or []))
 
 
+def add_output_file_argument(p: argparse.ArgumentParser, what: str) -> None:
+    """``--output FILE`` for a command that prints one document (``-``: stdout)."""
+    p.add_argument("--output", metavar="FILE",
+                   help=f"write {what} to FILE instead of stdout ('-': stdout)")
+
+
+def full_parser(args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The whole command-line parser, every subcommand loaded, for the commands that
+    describe it (completion, man). The cli layer hands its builder over as the default
+    ``parser_factory`` (this layer may not import it)."""
+    factory = getattr(args, "parser_factory", None)
+    if factory is None:
+        raise RuntimeError("this command needs the parser: run it through sgverify.cli")
+    parser: argparse.ArgumentParser = factory()
+    return parser
+
+
 def write_text(text: str, path: str | None, stdout: IO[str]) -> None:
-    """``text`` into ``path`` (``--output``), or on stdout."""
-    if path:
+    """``text`` into ``path`` (``--output``), or on stdout (no path, or ``-``)."""
+    if path and path != "-":
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(text)
     else:
         stdout.write(text)
+
+
+class StdinRefused(Exception):
+    """Standard input cannot be used as asked (exit 2, the message says why)."""
+
+
+STDIN_HELP = ("; '-' reads standard input (once per run): JSON when it starts with { or [, "
+              "else .sgv, or as --input-format says")
+
+
+@contextmanager
+def stdin_inputs(args: argparse.Namespace, inputs: Sequence[str], streams: Sequence[str],
+                 stdin: IO[bytes] | None, text_suffix: str = ".sgv") -> Iterator[str | None]:
+    """While active, a ``-`` among the input arguments ``inputs`` (attribute names of
+    ``args``: a list of paths or one path) is a file holding standard input, read through
+    ``core.files`` (its limits; shown as ``<stdin>``); yields that file (None without
+    ``-``). ``streams`` name arguments the command reads from standard input itself
+    (explain's ``--flows -``): standard input can be read only once. A run that reads it
+    works in this process (``--jobs 1``) and reuses no cached result. ``text_suffix``: what
+    standard input that is not JSON is read as (import: ``.yaml``)."""
+    where = [(name, i) for name in inputs
+             for i, v in enumerate(_values(getattr(args, name, None))) if v == STDIN]
+    taken = [name for name in streams if getattr(args, name, None) == STDIN]
+    if len(where) + len(taken) > 1:
+        raise StdinRefused("'-' (standard input) is given more than once; it can be read once")
+    if not where:
+        yield None
+        return
+    if getattr(args, "backend", "local") != "local":
+        raise StdinRefused("'-' (standard input) cannot be read by --backend dask workers: "
+                           "give a file")
+    if stdin is None:
+        raise StdinRefused("'-' names standard input, but there is none")
+    try:
+        data = read_stdin(stdin, Limits())
+    except InputError as exc:
+        raise StdinRefused("; ".join(d.message for d in exc.diagnostics)) from None
+    with ExitStack() as stack:
+        path = stack.enter_context(stdin_file(data, stdin_suffix(
+            data, getattr(args, "input_format", None), text_suffix)))
+        name, i = where[0]
+        value = getattr(args, name)
+        setattr(args, name, path if isinstance(value, str)
+                else [path if j == i else v for j, v in enumerate(value)])
+        if hasattr(args, "jobs"):
+            args.jobs = 1
+        if hasattr(args, "no_cache"):
+            args.no_cache = True
+        yield path
+
+
+def _values(value: object) -> list[object]:
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [] if value is None else [value]

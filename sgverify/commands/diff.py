@@ -25,7 +25,17 @@ from ..report.findings import FileReport, RunReport, with_fingerprints
 from ..report.from_diff import diff_files, gate_label, rules, summary
 from ..report.gate import EXIT_ERROR, FailOn, run_exit_code
 from ..report.text import render_diagnostic
-from .common import add_input_arguments, positive_int, print_diagnostics, seconds, style_for, input_values
+from .common import (
+    STDIN_HELP,
+    add_fail_on_argument,
+    add_input_arguments,
+    add_verbosity_arguments,
+    input_values,
+    positive_int,
+    print_diagnostics,
+    seconds,
+    style_for,
+)
 from .outputs import (
     Output,
     Refused,
@@ -37,20 +47,20 @@ from .outputs import (
 
 NAME = "diff"
 HELP = "the exact difference between two policies: newly allowed and newly denied flows"
+INPUTS = ("old", "new")  # input arguments where '-' is standard input (cli.run)
 FAIL_ON = ("none", "new-access", "any-change")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("old", metavar="OLD", help="the policy before the change (.sgv or a cloud export)")
-    p.add_argument("new", metavar="NEW", help="the policy after the change")
+    p.add_argument("old", metavar="OLD", help="the policy before the change (.sgv or a cloud export)" + STDIN_HELP)
+    p.add_argument("new", metavar="NEW", help="the policy after the change" + STDIN_HELP)
     p.add_argument("--target", help="compare one group or instance (name or id; 'group X' / "
                    "'instance X'); default: every group and instance, paired by id or name")
     p.add_argument("--expect", metavar="FLOWSET",
                    help="the intended change as a flow set (e.g. \"ingress tcp 443 from "
                    "10.0.0.0/8\"), names as in NEW: prove nothing changes outside it")
-    p.add_argument("--fail-on", choices=FAIL_ON, dest="fail_on",
-                   help="exit 1 when NEW allows anything new (new-access) or anything changed "
-                   "(any-change); default none, or any-change for the collateral part with --expect")
+    add_fail_on_argument(p, FAIL_ON, None, "default none, or any-change for the collateral "
+                                           "part with --expect")
     add_output_arguments(p)
     p.add_argument("--budget", type=positive_int, default=DEFAULT_BUDGET, metavar="BOXES",
                    help=f"box budget per interface (default {DEFAULT_BUDGET}); past it the "
@@ -58,6 +68,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=seconds, default=60.0, metavar="SECONDS",
                    help="time limit of each independent check with Z3 (default 60)")
     add_input_arguments(p, FORMATS)
+    add_verbosity_arguments(p)
 
 
 # ---------------------------------------------------------------- the gate
@@ -76,7 +87,7 @@ def _errors(args: argparse.Namespace, outputs: list[Output], files: list[FileRep
     """Write the SARIF and JUnit reports of a run stopped by errors; exit 2."""
     elapsed = None if args.no_timing else time.perf_counter() - started
     run = RunReport(NAME, with_fingerprints(files), GATE, elapsed=elapsed, rules=rules(),
-                    root=args.root,
+                    root=args.root, help_base=args.help_uri_base,
                     fail_on_label=args.fail_on or "none")
     write_error_reports(outputs, lambda o, style: render_diff(o.format, style, run, None,
                                                               args.fail_on, not args.no_timing),
@@ -99,11 +110,11 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         for label, rep in zip(("OLD", "NEW"), reports):
             if rep.policy is None:
                 stderr.write(f"sgverify: error: {label} ({rep.path}) cannot be used:\n")
-            print_diagnostics(rep, stderr, err_style)
+            print_diagnostics(rep, stderr, err_style, args.quiet)
         return _errors(args, outputs, [input_problems(rep.path, rep.diagnostics) for rep in reports
                                        if rep.policy is None], started, stdout)
     for rep in reports:  # warnings of loading
-        print_diagnostics(rep, stderr, err_style)
+        print_diagnostics(rep, stderr, err_style, args.quiet)
     old, new = reports[0].policy, reports[1].policy
     assert old is not None and new is not None
     try:
@@ -122,7 +133,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     files = tuple(replace(fr, sources={**reports[0].sources, **reports[1].sources}) for fr in files)
     elapsed = None if args.no_timing else time.perf_counter() - started
     report = RunReport(NAME, files, GATE, elapsed=elapsed, rules=rules(), root=args.root,
-                       fail_on_label=gate_label(result, args.fail_on),
+                       help_base=args.help_uri_base, fail_on_label=gate_label(result, args.fail_on),
                        summary=summary(result, files, GATE))
     write_reports(outputs, lambda o, style: render_diff(o.format, style, report, result,
                                                         args.fail_on, not args.no_timing),

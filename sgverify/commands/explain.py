@@ -15,6 +15,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import IO, BinaryIO, Iterator
 
 from ..analyses.explain.bulk import (
@@ -50,8 +51,11 @@ from ..report.junit import render_cases
 from ..report.sarif import render_sarif
 from ..report.text import Style, render_diagnostic
 from .common import (
+    STDIN_HELP,
     add_color_argument,
+    add_fail_on_argument,
     add_value_arguments,
+    add_verbosity_arguments,
     input_values,
     print_diagnostics,
     style_for,
@@ -60,13 +64,16 @@ from .outputs import Output, Refused, add_output_arguments, plan_outputs, write_
 
 NAME = "explain"
 HELP = "show the verdict and deciding rule for concrete flows (one, a file of them, or a flow log)"
+INPUTS = ("policy",)  # input arguments where '-' is standard input (cli.run)
+STREAMS = ("flows", "flow_log")  # read from standard input by this command itself
 FORMATS_OUT = ("text", "json", "sarif", "junit")
 STREAMED = ("text", "json")  # formats written line by line for --flows and --flow-log
 
 
 def add_arguments(e: argparse.ArgumentParser) -> None:
     e.add_argument("policy", nargs="+", metavar="POLICY",
-                   help="a .sgv file, or cloud exports (Alibaba Cloud API JSON, Terraform, ROS, AWS)")
+                   help="a .sgv file, or cloud exports (Alibaba Cloud API JSON, Terraform, ROS, "
+                   "AWS)" + STDIN_HELP)
     e.add_argument("--target", help="group or instance name (or 'group X' / 'instance X'); default: "
                    "the instance that owns the flow's interface-side address (without "
                    "instances: the inputs' one group)")
@@ -83,10 +90,10 @@ def add_arguments(e: argparse.ArgumentParser) -> None:
     add_value_arguments(e)
     add_output_arguments(e, FORMATS_OUT, timing=False)
     add_color_argument(e)
-    e.add_argument("--fail-on", choices=["violated", "unknown"], default="unknown", dest="fail_on",
-                   help="'unknown' (default): a verdict that depends on unresolved lists, or "
-                        "flow-log records that could not be compared, exit 3; 'violated' lets "
-                        "them pass (they are still reported)")
+    add_verbosity_arguments(e)
+    add_fail_on_argument(e, ("violated", "unknown"), "unknown",
+                         "default unknown: a verdict that depends on unresolved lists, or "
+                         "flow-log records that could not be compared, exit 3")
 
 
 def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
@@ -99,14 +106,14 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     rep = loaded.report
     style = style_for(args.color, stdout)
     if rep.policy is None:
-        print_diagnostics(rep, stderr, style)
+        print_diagnostics(rep, stderr, style, args.quiet)
         return EXIT_ERROR
     gathered = ExplainFindings(rep.path, args.fail_on == "violated") \
         if any(o.format not in STREAMED for o in outputs) else None
     if args.flows is not None or args.flow_log is not None:
         return _run_bulk(args, loaded, outputs, gathered, stdout, stderr,
                          style_for(args.color, stderr))
-    print_diagnostics(rep, stderr, style_for(args.color, stderr))  # warnings of loading
+    print_diagnostics(rep, stderr, style_for(args.color, stderr), args.quiet)  # warnings of loading
     try:
         flow = parse_flow(args.flow, rep.policy)
         target = rep.policy.find_target(args.target) if args.target else \
@@ -120,16 +127,17 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         gathered.explanation(exp)
     write_reports(outputs, lambda o, st: explanation_json(exp) if o.format == "json" else
                   explanation_text(exp, st) if o.format == "text" else
-                  render_gathered(o.format, gathered, args.root), stdout, args.color)
+                  render_gathered(o.format, gathered, args.root, args.help_uri_base), stdout, args.color)
     if exp.problem:
         return EXIT_ERROR
     return _unknown_exit(args) if not exp.definite else EXIT_OK
 
 
-def render_gathered(fmt: str, gathered: ExplainFindings | None, root: str | None) -> str:
+def render_gathered(fmt: str, gathered: ExplainFindings | None, root: str | None,
+                    help_base: str | None = None) -> str:
     """The SARIF or JUnit report of what explain found."""
     assert gathered is not None
-    run = gathered.run(root=root)
+    run = replace(gathered.run(root=root), help_base=help_base)
     return render_sarif(run, False) if fmt == "sarif" else \
         render_cases(run, explain_suites(run), False)
 
@@ -190,7 +198,7 @@ def _run_bulk(args: argparse.Namespace, loaded: LoadedPolicy, outputs: list[Outp
     rep: SpecReport = loaded.report
     policy = rep.policy
     assert policy is not None
-    print_diagnostics(rep, stderr, err_style)  # warnings of loading
+    print_diagnostics(rep, stderr, err_style, args.quiet)  # warnings of loading
     path = args.flows if args.flows is not None else args.flow_log
     shown = "<stdin>" if path == "-" else path
     try:
@@ -220,8 +228,8 @@ def _run_bulk(args: argparse.Namespace, loaded: LoadedPolicy, outputs: list[Outp
             fh.close()
     if gathered is not None:
         write_reports([o for o in outputs if o.format not in STREAMED],
-                      lambda o, st: render_gathered(o.format, gathered, args.root), stdout,
-                      args.color)
+                      lambda o, st: render_gathered(o.format, gathered, args.root,
+                                                    args.help_uri_base), stdout, args.color)
     return code
 
 

@@ -12,14 +12,23 @@ from ..core.diagnostics import Diagnostic
 from ..load import load_inputs
 from ..report.gate import EXIT_ERROR, EXIT_OK
 from ..report.text import render_diagnostic
-from .common import add_color_argument, add_value_arguments, input_values, style_for, write_text
+from .common import (
+    STDIN_HELP,
+    add_color_argument,
+    add_value_arguments,
+    add_verbosity_arguments,
+    input_values,
+    style_for,
+    write_text,
+)
 
 NAME = "export"
 HELP = "write the groups of a spec as DescribeSecurityGroupAttribute JSON"
+INPUTS = ("policy",)  # input arguments where '-' is standard input (cli.run)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("policy", nargs="+", metavar="POLICY", help=".sgv files or cloud exports")
+    p.add_argument("policy", nargs="+", metavar="POLICY", help=".sgv files or cloud exports" + STDIN_HELP)
     p.add_argument("--format", choices=["aliyun"], default="aliyun",
                    help="aliyun (the default, and the only one): a JSON list, one "
                         "DescribeSecurityGroupAttribute document per group")
@@ -28,6 +37,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", metavar="FILE", help="write the JSON here instead of stdout")
     add_value_arguments(p)
     add_color_argument(p)
+    add_verbosity_arguments(p)
 
 
 def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
@@ -38,7 +48,8 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     if rep.policy is not None:
         diags += [Diagnostic.make("E201", p.message, p.span) for p in export_problems(rep.policy)]
     for d in sorted(diags, key=lambda d: d.sort_key()):
-        stderr.write(render_diagnostic(d, rep.sources, style) + "\n")
+        if d.is_error or not args.quiet:
+            stderr.write(render_diagnostic(d, rep.sources, style) + "\n")
     if rep.policy is None or any(d.is_error for d in diags):
         stderr.write("sgverify export: nothing written: the input has errors\n")
         return EXIT_ERROR

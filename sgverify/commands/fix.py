@@ -21,20 +21,31 @@ from ..analyses.fix.search import DEFAULT_BOUND, DEFAULT_MAX_SETS, repair
 from ..analyses.fix.text import NotWritable, file_edits
 from ..cloud.importer import FORMATS
 from ..core.diagnostics import REPORT_BUGS, InternalError
+from ..core.files import as_given
 from ..report.fix import FixReport, fix_exit_code, render_fix
 from ..report.gate import EXIT_ERROR
-from .common import add_input_arguments, positive_int, seconds, style_for
+from .common import (
+    STDIN_HELP,
+    add_input_arguments,
+    add_verbosity_arguments,
+    input_values,
+    positive_int,
+    seconds,
+    style_for,
+)
 from .inventory import load_inventory
 from .outputs import Refused, add_output_arguments, plan_outputs, write_reports
 
 NAME = "fix"
 HELP = "the smallest proved repair of violated assertions, with no collateral change"
+INPUTS = ("inputs",)  # input arguments where '-' is standard input (cli.run)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("inputs", nargs="+", metavar="SPEC_OR_POLICY",
                    help="the inputs, read together as one policy (as audit and reach read "
-                        "them): .sgv specs with their assertions, cloud exports, folders")
+                        "them): .sgv specs with their assertions, cloud exports, folders"
+                        + STDIN_HELP + " (not with --write)")
     p.add_argument("--max-edits", type=positive_int, default=DEFAULT_BOUND, metavar="N",
                    help=f"search repairs of at most N edits (default {DEFAULT_BOUND})")
     p.add_argument("--max-sets", type=positive_int, default=DEFAULT_MAX_SETS, metavar="N",
@@ -49,6 +60,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=seconds, metavar="SECONDS",
                    help="time limit of each solver call (default none)")
     add_input_arguments(p, FORMATS)
+    add_verbosity_arguments(p)
 
 
 def _write(path: str, text: str) -> None:
@@ -73,8 +85,12 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     except Refused as exc:
         stderr.write(f"sgverify fix: error: {exc}\n")
         return EXIT_ERROR
+    if args.write and any(as_given(p) != p for p in args.inputs):
+        stderr.write("sgverify fix: error: --write cannot change standard input ('-'): give "
+                     "the spec as a file, or leave out --write to print the repair\n")
+        return EXIT_ERROR
     rep = load_inventory(args.inputs, stderr, err_style, args.allow_outside_includes,
-                         args.input_format)
+                         args.input_format, input_values(args), args.quiet)
     if rep.policy is None:
         return EXIT_ERROR
     policy = rep.policy

@@ -6,24 +6,36 @@ import argparse
 from typing import IO
 
 from ..cloud.importer import FORMATS, ImportRequest, expand_paths, import_files
+from ..core.files import as_given
 from ..lang.printer import format_document
 from ..lang.resolve import resolve
 from ..report.gate import EXIT_ERROR, EXIT_OK
 from ..report.text import render_diagnostic
-from .common import add_color_argument, add_value_arguments, input_values, style_for, write_text
+from .common import (
+    add_color_argument,
+    add_value_arguments,
+    add_verbosity_arguments,
+    input_values,
+    style_for,
+    write_text,
+)
 
 NAME = "import"
 HELP = "print cloud exports (Alibaba Cloud API JSON, Terraform, ROS, AWS) as .sgv text"
+INPUTS = ("files",)  # input arguments where '-' is standard input (cli.run)
+STDIN_TEXT = ".yaml"  # standard input that is not JSON is read as YAML (ROS), never as .sgv
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", metavar="FILE",
-                   help="input files (a folder stands for its .json, .yaml, .yml and .tf files)")
+                   help="input files (a folder stands for its .json, .yaml, .yml and .tf files); "
+                   "'-' reads standard input: JSON, else YAML (ROS), or as --input-format says")
     p.add_argument("--input-format", choices=FORMATS, metavar="FORMAT",
                    help="force the format: " + ", ".join(FORMATS) + " (default: detect)")
     p.add_argument("--output", metavar="FILE", help="write the .sgv text here instead of stdout")
     add_value_arguments(p)
     add_color_argument(p)
+    add_verbosity_arguments(p)
 
 
 def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
@@ -36,11 +48,12 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         diagnostics += rdiags
     style = style_for(args.color, stderr)
     for d in sorted(diagnostics, key=lambda d: d.sort_key()):
-        stderr.write(render_diagnostic(d, result.sources, style) + "\n")
+        if d.is_error or not args.quiet:
+            stderr.write(render_diagnostic(d, result.sources, style) + "\n")
     if any(d.is_error for d in diagnostics):
         stderr.write("sgverify import: nothing printed: the input has errors\n")
         return EXIT_ERROR
-    parts = [f"# sgverify import {' '.join(files)}\n"]
+    parts = [f"# sgverify import {' '.join(as_given(f) for f in files)}\n"]
     for doc in result.documents:
         parts.append(f"\n# from {doc.path}\n" + format_document(doc))
     text = "".join(parts)

@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from typing import IO
 
 from ..cloud.importer import FORMATS, InputValues
+from ..core.files import as_given
 from ..core.result import SpecReport
 from ..load import load_inputs
 from ..report.text import Style
-from .common import add_value_arguments, print_diagnostics
+from .common import STDIN_HELP, add_value_arguments, print_diagnostics
 
 
 def add_inventory_arguments(p: argparse.ArgumentParser, nargs: str) -> None:
@@ -19,7 +20,7 @@ def add_inventory_arguments(p: argparse.ArgumentParser, nargs: str) -> None:
     p.add_argument("inventories", nargs=nargs, metavar="INVENTORY",
                    help="the inventory, all arguments together: .sgv specs of groups and "
                         "instances, cloud exports (Alibaba Cloud API JSON, Terraform, ROS, "
-                        "AWS), folders of exports")
+                        "AWS), folders of exports" + STDIN_HELP)
     p.add_argument("--input-format", choices=FORMATS, metavar="FORMAT",
                    help="force the format of the exports: " + ", ".join(FORMATS))
     add_value_arguments(p)
@@ -27,11 +28,11 @@ def add_inventory_arguments(p: argparse.ArgumentParser, nargs: str) -> None:
 
 def load_inventory(paths: Sequence[str], stderr: IO[str], style: Style,
                    allow_outside: bool = False, fmt: str | None = None,
-                   values: InputValues = InputValues()) -> SpecReport:
+                   values: InputValues = InputValues(), quiet: bool = False) -> SpecReport:
     """The inventory ``paths`` describe together (``load.load_inputs``); its diagnostics
     (errors, warnings) go to ``stderr``. ``policy`` is None after errors."""
     rep = load_inputs(paths, fmt, allow_outside, values).report
-    if len(paths) > 1 or not paths[0].endswith(".sgv"):
-        rep.path = " ".join(paths)
-    print_diagnostics(rep, stderr, style)
+    if len(paths) > 1 or not paths[0].endswith(".sgv") or as_given(paths[0]) != paths[0]:
+        rep.path = " ".join(as_given(p) for p in paths)
+    print_diagnostics(rep, stderr, style, quiet)
     return rep

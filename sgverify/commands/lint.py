@@ -36,13 +36,17 @@ from ..report.progress import ProgressBar
 from ..report.suppressed import apply_suppressions
 from ..report.text import render_diagnostic
 from .common import (
+    STDIN_HELP,
+    add_fail_on_argument,
     add_input_arguments,
     add_parallel_arguments,
+    add_verbosity_arguments,
+    comma_list,
+    input_values,
     positive_int,
     print_diagnostics,
     seconds,
     style_for,
-    input_values,
 )
 from .outputs import (
     Output,
@@ -57,6 +61,7 @@ from .outputs import (
 
 NAME = "lint"
 HELP = "proved rule hygiene: dead, redundant, tied, overly broad and cloud-invalid rules"
+INPUTS = ("policies",)  # input arguments where '-' is standard input (cli.run)
 FAIL_ON = ("error", "warning", "note", "none")
 GATE = FailOn.UNKNOWN  # lint's --fail-on is folded into the findings' outcomes (from_lint)
 
@@ -64,15 +69,16 @@ GATE = FailOn.UNKNOWN  # lint's --fail-on is folded into the findings' outcomes 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("policies", nargs="+", metavar="POLICY",
                    help=".sgv specs or cloud exports (each linted on its own); a folder: its "
-                   ".sgv files, or its exports as one inventory when it has no .sgv file")
+                   ".sgv files, or its exports as one inventory when it has no .sgv file"
+                   + STDIN_HELP)
     p.add_argument("--target", help="lint one group or instance only (name or id)")
-    p.add_argument("--select", action="append", type=code_pattern, metavar="CODE", default=[],
-                   help="report only these codes (L101, or a family: L1, L1xx); repeatable")
-    p.add_argument("--ignore", action="append", type=code_pattern, metavar="CODE", default=[],
-                   help="do not report these codes (as --select); repeatable; the run says "
-                        "how many findings were left out")
-    p.add_argument("--fail-on", choices=FAIL_ON, default="error", dest="fail_on",
-                   help="the least severe finding that fails the run (default error)")
+    p.add_argument("--select", action="extend", type=comma_list(code_pattern), metavar="CODE",
+                   default=[], help="report only these codes (L101, or a family: L1, L1xx); "
+                                    "repeatable, or a comma list")
+    p.add_argument("--ignore", action="extend", type=comma_list(code_pattern), metavar="CODE",
+                   default=[], help="do not report these codes (as --select); repeatable, or "
+                                    "a comma list; the run says how many findings were left out")
+    add_fail_on_argument(p, FAIL_ON, "error")
     add_output_arguments(p)
     add_baseline_arguments(p)
     p.add_argument("--budget", type=positive_int, default=DEFAULT_BUDGET, metavar="BOXES",
@@ -82,6 +88,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="time limit of each confirmation by Z3 (default 60)")
     add_input_arguments(p, FORMATS)
     add_parallel_arguments(p, "all cores from 2,000 rules to analyse up")
+    add_verbosity_arguments(p, quiet="list only the findings that fail the run (--fail-on)")
 
 
 def code_pattern(text: str) -> str:
@@ -123,16 +130,17 @@ def fails(f: LintFinding, fail_on: str) -> bool:
 
 def _run_report(files: tuple[FileReport, ...], fail_on: str, notes: tuple[RunNote, ...] = (),
                 baseline: str | None = None, elapsed: float | None = None,
-                root: str | None = None) -> RunReport:
+                root: str | None = None, help_base: str | None = None) -> RunReport:
     return RunReport(NAME, files, GATE, notes, baseline, elapsed, rules(), fail_on,
-                     summary(files, GATE), root)
+                     summary(files, GATE), root, help_base)
 
 
 def _errors(args: argparse.Namespace, outputs: list[Output], files: list[FileReport],
             started: float, stdout: IO[str]) -> int:
     """Write the SARIF and JUnit reports of a run stopped by errors; exit 2."""
     elapsed = None if args.no_timing else time.perf_counter() - started
-    run = _run_report(with_fingerprints(files), args.fail_on, elapsed=elapsed, root=args.root)
+    run = _run_report(with_fingerprints(files), args.fail_on, elapsed=elapsed, root=args.root,
+                      help_base=args.help_uri_base)
     write_error_reports(outputs, lambda o, style: render_lint(o.format, style, run, [], {}, not args.no_timing),
                         stdout, args.color)
     return EXIT_ERROR
@@ -152,7 +160,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
                                             input_values(args)).report
                                 for p in expand(args.policies)]
     for rep in loaded:
-        print_diagnostics(rep, stderr, err_style)
+        print_diagnostics(rep, stderr, err_style, args.quiet)
     if any(rep.policy is None for rep in loaded):
         bad = [FileReport(rep.path, tuple(diagnostic_finding(rep.path, d) for d in
                                           sorted(rep.diagnostics, key=lambda d: d.sort_key())))
@@ -207,7 +215,9 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         found, stale = apply_baseline(found, previous, previous_shown or "")
         notes += stale
     elapsed = None if args.no_timing else time.perf_counter() - started
-    report = _run_report(found, args.fail_on, notes, previous_shown, elapsed, args.root)
+    report = _run_report(found, args.fail_on, notes, previous_shown, elapsed, args.root,
+                         args.help_uri_base)
     write_reports(outputs, lambda o, style: render_lint(o.format, style, report, reports, sources,
-                                                   not args.no_timing), stdout, args.color)
+                                                   not args.no_timing, args.quiet),
+                  stdout, args.color)
     return run_exit_code(report)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, Any, Callable, Sequence
+from urllib.parse import urlsplit
 
 from ..core.files import display_path
 from ..project.config import FORMATS
 from ..report.baseline import Baseline, baseline_for, dump_baseline, load_baseline
-from ..report.findings import FileReport
+from ..report.findings import FileReport, RunReport
 from ..report.gate import FailOn
 from ..report.text import Style
 from .common import style_for
@@ -54,8 +55,8 @@ class Output:
 
 def add_output_arguments(p: argparse.ArgumentParser, formats: Sequence[str] = FORMATS,
                          timing: bool = True) -> None:
-    """``--format`` and ``--output`` (pairs, into ``args.outputs``) and, with ``timing``,
-    ``--no-timing``."""
+    """``--format`` and ``--output`` (pairs, into ``args.outputs``), ``--root``,
+    ``--help-uri-base`` when SARIF is among ``formats`` and, with ``timing``, ``--no-timing``."""
     names = ", ".join(formats[:-1]) + f" or {formats[-1]}"
     p.add_argument("--format", action=PairAction, dest="outputs", choices=formats,
                    help=f"report format: {names} (repeatable, each paired with the --output "
@@ -67,9 +68,27 @@ def add_output_arguments(p: argparse.ArgumentParser, formats: Sequence[str] = FO
                    help="SARIF artifact URIs and JUnit file names are relative to DIR "
                         "(default: the git top level of the working directory, else the "
                         "working directory)")
+    if "sarif" in formats:
+        p.add_argument("--help-uri-base", metavar="URL", type=absolute_url, dest="help_uri_base",
+                       help="the URL of sgverify's docs/ folder, for each SARIF rule's helpUri "
+                            "(default: the package's Documentation URL, if any; else no "
+                            "helpUri)")
     if timing:
         p.add_argument("--no-timing", action="store_true",
                        help="leave timings out of every format (stable output)")
+
+
+def absolute_url(text: str) -> str:
+    """``--help-uri-base``: an absolute http(s) URL (a SARIF helpUri must be absolute)."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise argparse.ArgumentTypeError(f"not an absolute http(s) URL: '{text}'")
+    return text.rstrip("/")
+
+
+def with_help(run: RunReport, args: argparse.Namespace) -> RunReport:
+    """``run`` with the documentation URL of ``--help-uri-base`` (SARIF helpUri)."""
+    return replace(run, help_base=getattr(args, "help_uri_base", None))
 
 
 def plan_outputs(pairs: Sequence[tuple[str | None, str | None]] | None,

@@ -29,12 +29,19 @@ from ..report.from_reach import reach_run, render_reach
 from ..report.gate import EXIT_ERROR, run_exit_code
 from ..report.progress import ProgressBar
 from ..report.text import render_diagnostic
-from .common import add_color_argument, add_parallel_arguments, style_for, input_values
+from .common import (
+    add_color_argument,
+    add_parallel_arguments,
+    add_verbosity_arguments,
+    input_values,
+    style_for,
+)
 from .inventory import add_inventory_arguments, load_inventory
-from .outputs import Refused, add_output_arguments, plan_outputs, write_reports
+from .outputs import Refused, add_output_arguments, plan_outputs, with_help, write_reports
 
 NAME = "reach"
 HELP = "who can reach whom across an inventory, on what (with witnesses)"
+INPUTS = ("inventories",)  # input arguments where '-' is standard input (cli.run)
 TEXT_LIMIT = 200
 FORMATS = ("text", "json", "html", "sarif", "junit")
 
@@ -65,6 +72,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-timing", action="store_true",
                    help="leave timings out of every format (stable output)")
     add_color_argument(p)
+    add_verbosity_arguments(p)
     p.add_argument("--allow-outside-includes", action="store_true",
                    help="let includes point outside the project folder")
 
@@ -106,7 +114,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         stderr.write(f"sgverify reach: error: {exc}\n")
         return EXIT_ERROR
     rep = load_inventory(args.inventories, stderr, err_style, args.allow_outside_includes,
-                         args.input_format, input_values(args))
+                         args.input_format, input_values(args), args.quiet)
     if rep.policy is None:
         return EXIT_ERROR
     policy = rep.policy
@@ -133,8 +141,8 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     bar.close()
     timing = not args.no_timing
     elapsed = None if args.no_timing else time.perf_counter() - started
-    run_report = reach_run(answer, policy, rep.path, args.fail_if_reachable, args.allow_unknown,
-                           elapsed, args.root)
+    run_report = with_help(reach_run(answer, policy, rep.path, args.fail_if_reachable,
+                                     args.allow_unknown, elapsed, args.root), args)
     write_reports(outputs, lambda o, style: render_reach(o.format, style, answer, run_report,
                                                          timing), stdout, args.color)
     return run_exit_code(run_report)

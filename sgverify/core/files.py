@@ -9,12 +9,15 @@ import functools
 import gc
 import os
 import re
+import shutil
 import stat
+import tempfile
 import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import IO
 
 from .diagnostics import Diagnostic, InputError, Span
 
@@ -30,6 +33,8 @@ class Limits:
     max_rules: int = 2_000_000  # all files of one spec together (memory stays bounded)
 
 
+DATA_BYTES = 64 * 1024 * 1024  # the largest cloud export read (cloud.importer's MAX_DATA_BYTES)
+
 LIVE_SCHEMES = ("aliyun://", "aws://")
 
 
@@ -41,9 +46,13 @@ def is_live_uri(text: str) -> bool:
 
 def display_path(path: str) -> str:
     """Paths as shown to users: relative to the working directory when below it (a live
-    inventory URI as written)."""
+    inventory URI as written; standard input, read into a file by ``stdin_file``, as
+    ``<stdin>``)."""
     if is_live_uri(path):
         return path
+    aliases = _SHOWN_AS.get()
+    if aliases and path and os.path.realpath(path) in aliases:
+        return aliases[os.path.realpath(path)]
     if os.getcwd() == os.sep:
         return os.path.abspath(path)
     rel = os.path.relpath(path)
@@ -231,6 +240,61 @@ def _checked_text(text: str, shown: str, limits: Limits, at: Span | None) -> str
                 "E005", f"line is {len(line_text)} characters long, over the limit of "
                 f"{limits.max_line_length}", Span(shown, number, 1))])
     return text
+
+
+STDIN = "-"              # the argument that stands for standard input
+STDIN_SHOWN = "<stdin>"  # how standard input is named in messages and reports
+# Real paths of files that hold what was read from standard input -> the name shown.
+_SHOWN_AS: ContextVar[Mapping[str, str] | None] = ContextVar("sgverify_shown_as", default=None)
+# What standard input is read as, by the suffix its copy gets: a forced --input-format, or
+# else the text's first character (JSON) or a .sgv spec.
+STDIN_SUFFIXES = {"hcl": ".tf", "ros": ".yaml", "aliyun": ".json", "terraform": ".json",
+                  "aws": ".json"}
+
+
+def as_given(path: str) -> str:
+    """``path`` as the user gave it: ``<stdin>`` for standard input's copy, else unchanged."""
+    aliases = _SHOWN_AS.get()
+    return aliases.get(os.path.realpath(path), path) if aliases and path else path
+
+
+def read_stdin(stream: IO[bytes], limits: Limits) -> bytes:
+    """The bytes of standard input, refused (E005, naming ``<stdin>``) past the larger of
+    the file limits, so a never-ending pipe cannot fill memory; read once."""
+    cap = max(limits.max_file_bytes, DATA_BYTES)
+    data = stream.read(cap + 1)
+    if len(data) > cap:
+        raise InputError([file_problem("E005", STDIN_SHOWN, f"standard input is over the limit "
+                                       f"of {cap} bytes")])
+    return data
+
+
+def stdin_suffix(data: bytes, fmt: str | None, text: str = ".sgv") -> str:
+    """The suffix of standard input's copy: its format's (``STDIN_SUFFIXES``) when forced,
+    .json when it starts like JSON, else ``text``."""
+    if fmt:
+        return STDIN_SUFFIXES.get(fmt, ".json")
+    return ".json" if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[") else text
+
+
+@contextmanager
+def stdin_file(data: bytes, suffix: str) -> Iterator[str]:
+    """A private temporary file holding ``data`` (standard input), shown as ``<stdin>`` by
+    ``display_path`` while active and removed after: every reader then reads standard input
+    as a file, through ``read_text`` with its limits and checks. A spec read this way finds
+    no includes beside it (its folder is the temporary one)."""
+    folder = tempfile.mkdtemp(prefix="sgverify-stdin-")
+    path = os.path.join(folder, "stdin" + suffix)
+    try:
+        with open(path, "wb") as fh:
+            fh.write(data)
+        token = _SHOWN_AS.set({**(_SHOWN_AS.get() or {}), os.path.realpath(path): STDIN_SHOWN})
+        try:
+            yield path
+        finally:
+            _SHOWN_AS.reset(token)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager

@@ -75,7 +75,9 @@ def plural(n: int, word: str) -> str:
 
 
 def render_text(report: AuditReport, style: Style, *, verbose: bool = False,
-                timing: bool = True) -> str:
+                timing: bool = True, quiet: bool = False) -> str:
+    """The audit as text: each control, what is not proved (``verbose``: also what is),
+    and the summary; ``quiet`` leaves out the controls where everything is proved."""
     out = [f"audit of {report.path}: {plural(len(report.controls), 'control')}, "
            f"{plural(len(report.policy.groups), 'group')}, "
            f"{plural(len(report.policy.instances), 'interface')}"]
@@ -85,6 +87,8 @@ def render_text(report: AuditReport, style: Style, *, verbose: bool = False,
     for c in report.controls:
         mine = report.of(c)
         n = counts(mine)
+        if quiet and all(r.status in ("proved", "waived") for r in mine):
+            continue
         out.append("")
         out.append(f"{style(c.id, 'bold')} {c.severity:<8} {c.slug}: {c.title}")
         out.append(f"  why: {c.rationale}")

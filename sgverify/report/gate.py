@@ -61,6 +61,12 @@ def exit_reason(code: int, fail_on: FailOn) -> str:
             }[code]
 
 
+# What each exit code means, whichever command and threshold (-v's last line, docs/errors.md).
+EXIT_MEANING = {EXIT_OK: "nothing fails", EXIT_VIOLATED: "something fails the run (violated, "
+                "or at or above --fail-on)", EXIT_ERROR: "an input, usage or internal error",
+                EXIT_UNKNOWN: "something was not verified (unknown)"}
+
+
 def run_exit_code(run: RunReport) -> int:
     return exit_code(run.findings(), run.fail_on)
 

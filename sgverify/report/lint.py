@@ -39,14 +39,17 @@ def finding_text(f: LintFinding, sources: Mapping[str, str], style: Style,
 
 
 def lint_text(reports: list[LintReport], run: RunReport, sources: Mapping[str, str],
-                style: Style) -> str:
-    """Every finding, the interfaces not completed, stale baseline entries, and the summary."""
+                style: Style, quiet: bool = False) -> str:
+    """Every finding (``quiet``: those that fail the run), the interfaces not completed,
+    stale baseline entries, and the summary (which counts every finding)."""
     gate = _gate(run)
     fail_on = run.gate_label
     out = []
     for r in reports:
         for f in r.findings:
             g = gate[id(f)]
+            if quiet and not gate_fails(g, run.fail_on):
+                continue
             out.append(finding_text(f, sources, style, g.baselined, g.accepted_by))
         for inc in r.incomplete:
             where = str(inc.location) if inc.location else r.path
@@ -114,15 +117,16 @@ def report_json(reports: list[LintReport], run: RunReport) -> dict[str, Any]:
 
 
 def render_lint(fmt: str, style: Style, run: RunReport, reports: list[LintReport],
-                sources: Mapping[str, str], timing: bool) -> str:
-    """The report of one ``lint`` run in ``fmt`` (``reports`` empty: stopped by errors)."""
+                sources: Mapping[str, str], timing: bool, quiet: bool = False) -> str:
+    """The report of one ``lint`` run in ``fmt`` (``reports`` empty: stopped by errors);
+    ``quiet`` (``-q``): the text lists only the findings that fail the run."""
     if fmt == "sarif":
         return render_sarif(run, timing)
     if fmt == "junit":
         return render_cases(run, lint_suites(run, {r.path: r.interfaces for r in reports}), timing)
     if fmt == "json":
         return json.dumps(report_json(reports, run), indent=2) + "\n"
-    return lint_text(reports, run, sources, style)
+    return lint_text(reports, run, sources, style, quiet)
 
 
 def finding_json(f: LintFinding) -> dict[str, Any]:

@@ -16,12 +16,14 @@ so neither changes with where sgverify runs. The output has no timestamps and is
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
+from importlib.metadata import PackageNotFoundError, metadata
 from pathlib import PurePath
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from ..core.diagnostics import CODES, Span
 from ..core.version import __version__
@@ -42,7 +44,47 @@ def rule_name(title: str) -> str:
     return "".join(w[:1].upper() + w[1:] for w in re.split(r"[^A-Za-z0-9]+", title) if w)
 
 
-def command_descriptor(info: RuleInfo) -> dict[str, Any]:
+# Where each documentation page lists its codes: a rule's ``helpUri`` is BASE/PAGE#ANCHOR,
+# BASE the URL of the docs/ folder (``--help-uri-base``, else the package's Documentation
+# URL); a page not listed here, or no BASE, gives no helpUri, never a guess. The anchors are
+# GitHub's heading ids (tests/report/test_sarif_help.py checks each exists in docs/).
+HELP_SECTIONS = {
+    "docs/errors.md": "errors.md#codes",
+    "docs/lint.md": "lint.md#codes",
+    "docs/audit.md": "audit.md#controls",
+    "docs/diff.md": "diff.md#sarif-and-junit",
+    "docs/reach.md": "output.md#sarif-and-junit-of-reach-and-explain",
+    "docs/language.md": "output.md#sarif-and-junit-of-reach-and-explain",  # explain's X00x
+    "docs/inputs.md": "output.md#sarif-and-junit-of-reach-and-explain",    # flow logs' X10x
+}
+DOCUMENTATION_LABELS = ("documentation", "docs")
+
+
+@functools.lru_cache(maxsize=1)
+def documentation_base() -> str | None:
+    """The docs/ folder's URL from the installed package's metadata (``[project.urls]``
+    Documentation), None when there is none or it is not an absolute http(s) URL."""
+    try:
+        urls = metadata("sgverify").get_all("Project-URL") or []
+    except PackageNotFoundError:
+        return None
+    for entry in urls:
+        label, _, url = entry.partition(",")
+        url = url.strip()
+        if label.strip().lower() in DOCUMENTATION_LABELS and urlsplit(url).scheme in (
+                "http", "https") and urlsplit(url).netloc:
+            return url.rstrip("/")
+    return None
+
+
+def help_uri(doc: str, base: str | None) -> str | None:
+    """The helpUri of a rule explained on page ``doc`` (None: none can be given)."""
+    base = base or documentation_base()
+    section = HELP_SECTIONS.get(doc)
+    return f"{base}/{section}" if base and section else None
+
+
+def command_descriptor(info: RuleInfo, base: str | None = None) -> dict[str, Any]:
     """The reportingDescriptor of a command's own finding code (lint, diff)."""
     full = f"{info.code}: {info.title}. {info.help}" if info.help else \
         f"{info.code}: {info.title} (see {info.doc})"
@@ -57,6 +99,9 @@ def command_descriptor(info: RuleInfo) -> dict[str, Any]:
                              + (f"{info.help}\n\n" if info.help else "")
                              + f"See `{info.doc}` in the sgverify documentation."},
     }
+    uri = help_uri(info.doc, base)
+    if uri:
+        out["helpUri"] = uri
     properties: dict[str, Any] = {}
     if info.tags:
         properties["tags"] = list(info.tags)
@@ -67,7 +112,7 @@ def command_descriptor(info: RuleInfo) -> dict[str, Any]:
     return out
 
 
-def descriptor(code: str) -> dict[str, Any]:
+def descriptor(code: str, base: str | None = None) -> dict[str, Any]:
     severity, title = CODES.get(code, (None, code))
     level = severity.value if severity else {"E": "error", "W": "warning"}.get(code[:1], "note")
     out: dict[str, Any] = {
@@ -75,8 +120,13 @@ def descriptor(code: str) -> dict[str, Any]:
         "fullDescription": {"text": f"{code}: {title} (see docs/errors.md)"},
         "defaultConfiguration": {"level": level},
         "help": {"text": f"sgverify diagnostic {code}: {title}. docs/errors.md explains "
-                         "each code and how to fix it."},
+                         "each code and how to fix it.",
+                 "markdown": f"**{code}** {title}\n\nSee `docs/errors.md` in the sgverify "
+                             "documentation: each code, an example, and how to fix it."},
     }
+    uri = help_uri("docs/errors.md", base)
+    if uri:
+        out["helpUri"] = uri
     if code in ("E301", "W401"):
         out["properties"] = {"tags": ["security", "correctness"]}
     return out
@@ -183,8 +233,9 @@ def render_sarif(run: RunReport, timing: bool = True) -> str:
         "runs": [{
             "tool": {"driver": {"name": "sgverify", "version": __version__,
                                 "semanticVersion": __version__,
-                                "rules": [command_descriptor(own[c]) if c in own
-                                          else descriptor(c) for c in codes]}},
+                                "rules": [command_descriptor(own[c], run.help_base)
+                                          if c in own else descriptor(c, run.help_base)
+                                          for c in codes]}},
             "invocations": [invocation],
             "columnKind": "unicodeCodePoints",
             "results": results,

@@ -234,18 +234,21 @@ def cap_notes(seen: dict[tuple[str, str], int], style: Style) -> list[str]:
             for (file, code), n in seen.items() if n > MAX_SAME]
 
 
-def render_text(run: RunReport, style: Style, *, quiet: bool = False, timing: bool = True) -> str:
-    """The whole text report; ``quiet`` leaves out what passed and plain remarks. Input
+def render_text(run: RunReport, style: Style, *, quiet: bool = False, timing: bool = True,
+                verbose: bool = False) -> str:
+    """The whole text report; ``quiet`` leaves out what passed, warnings that do not fail
+    and plain remarks; a note
+    several results share is printed once at the end, or with ``verbose`` under each. Input
     diagnostics past ``MAX_SAME`` of one code in one file are counted, not shown."""
     blocks = []
     seen: dict[tuple[str, str], int] = {}
     shown = [f for fr in run.files for f in fr.findings
-             if not (quiet and f.outcome is Outcome.PASSED)]
+             if not (quiet and _passes_quietly(f, run))]
     repeats = Counter(d for f in shown for d in set(f.details) if d.startswith("note: "))
-    shared = frozenset(d for d, n in repeats.items() if n > 1)
+    shared = frozenset() if verbose else frozenset(d for d, n in repeats.items() if n > 1)
     for fr in run.files:
         for f in fr.findings:
-            if quiet and f.outcome is Outcome.PASSED:
+            if quiet and _passes_quietly(f, run):
                 continue
             if f.verdict is None and over_cap(seen, f.location.path if f.location else fr.path,
                                               f.code):
@@ -260,6 +263,12 @@ def render_text(run: RunReport, style: Style, *, quiet: bool = False, timing: bo
         blocks.append(f"{artifact_or_input(n.file)}: {style('note', 'note')}: {n.message}")
     blocks.append(run_summary(run, timing))
     return "\n".join(blocks) + "\n"
+
+
+def _passes_quietly(f: Finding, run: RunReport) -> bool:
+    """Left out by ``-q``: what passed, and a warning that does not fail the run."""
+    return f.outcome is Outcome.PASSED or (f.outcome is Outcome.WARNING
+                                           and not fails(f, run.fail_on))
 
 
 def artifact_or_input(path: str | None) -> str:

@@ -34,7 +34,7 @@ def test_runtime_dependencies_are_declared() -> None:
     extras = set().union(*(_names(v) for k, v in conf["project"]["optional-dependencies"].items()
                            if k != "test"))
     stdlib = set(__import__("sys").stdlib_module_names) | {"sgverify", "__future__"}
-    aliases = {"z3": "z3-solver", "yaml": "pyyaml", "hcl2": "python-hcl2", "distributed": "dask",
+    aliases = {"z3": "z3-solver", "yaml": "pyyaml", "hcl2": "python-hcl2", "argparse_manpage": "argparse-manpage", "distributed": "dask",
                "_pytest": "pytest", "alibabacloud_ecs20140526": "alibabacloud-ecs20140526",
                "alibabacloud_credentials": "alibabacloud-credentials",
                "alibabacloud_tea_openapi": "alibabacloud-tea-openapi"}

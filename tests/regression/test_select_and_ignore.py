@@ -41,3 +41,32 @@ def test_audit_select_and_ignore_are_control_and_disable(tmp_path) -> None:
     assert out.startswith(f"audit of {spec}: 1 control")
     _, out, _ = cli("audit", spec, "--ignore", "SGV101", "--no-timing")
     assert "SGV101" not in out.split("disabled:")[0] and "disabled: SGV101" in out
+
+
+@pytest.mark.parametrize("args, shown", [
+    (["--select", "L101,L201"], {"L101", "L201"}),
+    (["--ignore", "L101, L201"], set()),
+    (["--select", "L1,L2", "--ignore", "L201"], {"L101"}),
+])
+def test_lint_takes_comma_lists(tmp_path, args, shown) -> None:
+    _, out, _ = cli("lint", write(tmp_path, "s.sgv", SPEC), *args)
+    assert {c for c in ("L101", "L201") if f"[{c}]" in out} == shown, out
+
+
+def audited(out: str) -> int:
+    return int(out.split(": ", 1)[1].split(" control")[0])
+
+
+@pytest.mark.parametrize("args, count", [
+    (["--select", "SGV10x"], 9), (["--select", "SGV1"], 11),
+    (["--select", "SGV101,SGV102"], 2), (["--select", "SGV10", "--ignore", "SGV101,SGV109"], 7),
+    (["--control", "SGV101", "--control", "SGV102"], 2), (["--disable", "SGV11"], 9),
+])
+def test_audit_takes_families_and_comma_lists_like_lint(tmp_path, args, count) -> None:
+    code, out, err = cli("audit", write(tmp_path, "s.sgv", SPEC), *args, "--no-timing")
+    assert audited(out) == count, out + err
+
+
+def test_audit_refuses_what_names_no_control(tmp_path) -> None:
+    code, _, err = cli("audit", write(tmp_path, "s.sgv", SPEC), "--select", "L1")
+    assert code == 2 and "unknown control 'L1'" in err and "a family such as SGV1" in err

@@ -89,15 +89,28 @@ def choose_controls(settings: Settings, only: Sequence[str] = (), disable: Seque
                 raise ControlError(f"control id '{c.id}' ({c.source}) is also used by "
                                    f"{seen[key].source}")
             seen[key] = c
-    names = list(settings.disable) + list(disable) + list(only) + list(settings.select) + \
-        [w.control for w in settings.waivers]
-    for n in names:
-        if n.lower() not in seen:
-            raise ControlError(f"unknown control '{n}' (known: {', '.join(c.id for c in everything)})")
-    off = {seen[n.lower()].id for n in list(settings.disable) + list(disable)}
-    keep = {seen[n.lower()].id for n in only}
+    names = list(settings.disable) + list(disable) + list(only) + list(settings.select)
+    waived = [w.control for w in settings.waivers]  # a waiver names one control exactly
+    for n in names + waived:
+        if n.lower() not in seen and (n in waived or not _family(n, everything)):
+            raise ControlError(f"unknown control '{n}' (known: {', '.join(c.id for c in everything)}"
+                               "; or a family such as SGV1)")
+    off = {c.id for n in list(settings.disable) + list(disable) for c in _named(n, seen, everything)}
+    keep = {c.id for n in only for c in _named(n, seen, everything)}
     run = [c for c in everything if c.id not in off and (not keep or c.id in keep)]
     return run, [c for c in everything if c.id in off]
+
+
+def _family(name: str, everything: Sequence[Control]) -> list[Control]:
+    """The controls of family ``name`` (SGV1, SGV10x: a prefix of ids, as lint's L1)."""
+    prefix = name.strip().upper().rstrip("X")
+    return [c for c in everything if prefix and c.id.upper().startswith(prefix)]
+
+
+def _named(name: str, seen: dict[str, Control], everything: Sequence[Control]) -> list[Control]:
+    """The control with this id or name, else the family it names."""
+    exact = seen.get(name.lower())
+    return [exact] if exact is not None else _family(name, everything)
 
 
 def _control_files(paths: Sequence[str]) -> list[str]:
