@@ -116,6 +116,7 @@ def varied_flow_lines(document: dict[str, Any], count: int, seed: int = 7) -> li
     """``count`` flows at the edges of the document's rules (module docstring)."""
     r = random.Random(seed)
     perms = document["Permissions"]["Permission"]
+    named = sorted({p.get("SourceGroupId") or p.get("DestGroupId") for p in perms} - {None})
     out = []
     for n in range(count):
         p = perms[n % len(perms)] if r.random() < 0.9 else r.choice(perms)
@@ -129,7 +130,7 @@ def varied_flow_lines(document: dict[str, Any], count: int, seed: int = 7) -> li
                                      "Ipv6DestCidrIp") if k in p), None)
         if block is None:  # a peer group: a member (or not), from a private address
             groups = [p.get("SourceGroupId") or p["DestGroupId"]] if r.random() < 0.7 else \
-                [r.choice(PEER_GROUPS)]
+                [r.choice(named)]  # another group the rules name (a flow may not name others)
             block = "10.0.0.0/8" if r.random() < 0.7 else "fd00::/8"
         v6 = ":" in block
         if proto == "icmp" and v6:
