@@ -283,7 +283,8 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         found, baseline_notes = apply_baseline(found, previous, shown or "")
         notes += baseline_notes
     elapsed = None if args.no_timing else time.perf_counter() - started
-    report = RunReport(NAME, found, fail_on, notes, shown, elapsed, root=args.root)
+    report = RunReport(NAME, found, fail_on, notes, shown, elapsed, root=args.root,
+                       inputs=conf.paths)
     timing = not args.no_timing
     write_reports(outputs, lambda o, style: render(report, o, style, args.quiet, timing),
                   stdout, args.color)

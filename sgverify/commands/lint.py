@@ -123,16 +123,17 @@ def fails(f: LintFinding, fail_on: str) -> bool:
 
 def _run_report(files: tuple[FileReport, ...], fail_on: str, notes: tuple[RunNote, ...] = (),
                 baseline: str | None = None, elapsed: float | None = None,
-                root: str | None = None) -> RunReport:
+                root: str | None = None, inputs: tuple[str, ...] = ()) -> RunReport:
     return RunReport(NAME, files, GATE, notes, baseline, elapsed, rules(), fail_on,
-                     summary(files, GATE), root)
+                     summary(files, GATE), root, inputs)
 
 
 def _errors(args: argparse.Namespace, outputs: list[Output], files: list[FileReport],
             started: float, stdout: IO[str]) -> int:
     """Write the SARIF and JUnit reports of a run stopped by errors; exit 2."""
     elapsed = None if args.no_timing else time.perf_counter() - started
-    run = _run_report(with_fingerprints(files), args.fail_on, elapsed=elapsed, root=args.root)
+    run = _run_report(with_fingerprints(files), args.fail_on, elapsed=elapsed, root=args.root,
+                      inputs=tuple(args.policies))
     write_error_reports(outputs, lambda o, style: render_lint(o.format, style, run, [], {}, not args.no_timing),
                         stdout, args.color)
     return EXIT_ERROR
@@ -207,7 +208,8 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         found, stale = apply_baseline(found, previous, previous_shown or "")
         notes += stale
     elapsed = None if args.no_timing else time.perf_counter() - started
-    report = _run_report(found, args.fail_on, notes, previous_shown, elapsed, args.root)
+    report = _run_report(found, args.fail_on, notes, previous_shown, elapsed, args.root,
+                         tuple(args.policies))
     write_reports(outputs, lambda o, style: render_lint(o.format, style, report, reports, sources,
                                                    not args.no_timing), stdout, args.color)
     return run_exit_code(report)

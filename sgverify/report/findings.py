@@ -156,6 +156,7 @@ class RunReport:
     fail_on_label: str | None = None
     summary: tuple[tuple[str, int], ...] = ()
     root: str | None = None  # --root: SARIF URIs and JUnit files are relative to it
+    inputs: tuple[str, ...] = ()  # the input arguments as given (JSON's ``inputs``)
 
     def findings(self) -> Iterator[Finding]:
         for fr in self.files:
