@@ -25,7 +25,7 @@ SCHEMA_VERSION = "2.0"
 
 def shown_inputs(paths: Iterable[str]) -> list[str]:
     """The inputs of a run as messages show them (``-`` is standard input)."""
-    return ["<stdin>" if p == "-" else display_path(p) for p in paths]
+    return ["<stdin>" if p == "-" else display_path(p) for p in paths if p]
 
 
 def envelope(command: str, inputs: Iterable[str], results: Any,

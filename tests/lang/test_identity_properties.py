@@ -133,7 +133,7 @@ def verdicts(*args: str) -> dict[str, set[str]]:
     code, out, err = cli("check", *args, "--format", "json", "--no-timing")
     assert code in (0, 1, 2, 3), err
     found: dict[str, set[str]] = {}
-    for f in json.loads(out)["files"]:
+    for f in json.loads(out)["results"]["files"]:
         if any(d["severity"] == "error" for d in f["diagnostics"]):
             found.setdefault("<input>", set()).add("error")
         for r in f["results"]:
