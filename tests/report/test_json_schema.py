@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 from jsonschema import Draft202012Validator
 
 from sgverify.report.schemas import load_schema, main, schema_dir, schema_path
 from tests.report.test_golden_commands import RUNS, run_one
+from tests.support.fuzzing import generated, mutated
 from tests.support.gate import cli
 from tests.support.json_reports import entries, report, validate
 from tests.support.paths import ROOT
@@ -147,6 +149,19 @@ def test_explain_streams_one_document_whatever_the_lines(tmp_path: Path) -> None
     code, out, _ = cli("explain", web, "--target", "web-1", "--flows", str(flows), "--format",
                        "json")
     assert code == 0 and entries(out) == [] and report(out)["summary"]["lines"] == 0
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(text=mutated() | generated())
+def test_check_and_lint_json_of_any_spec_validates(tmp_path: Path, text: str) -> None:
+    """Whatever the spec (a bundled one with random edits, or a generated one), the JSON of
+    check and lint is an envelope the schemas accept: results, or the input errors."""
+    path = spec(tmp_path, text, "fuzz.sgv")
+    for command in ("check", "lint"):
+        code, out, err = cli(command, path, "--format", "json", "--no-timing", "--timeout", "5")
+        assert code in (0, 1, 2, 3), err
+        assert report(out)["summary"]["exit_code"] == code
 
 
 # ---------------------------------------------------------------- the schemas
