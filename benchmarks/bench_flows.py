@@ -169,7 +169,7 @@ def run(flows: int, rules: int, sample: int = 2000, repeating: bool = False) -> 
         lines = flow_lines(flows) if repeating else varied_flow_lines(document, flows)
         flows_path = Path(tmp) / "flows.jsonl"
         flows_path.write_text("\n".join(lines) + "\n")
-        out_path = Path(tmp) / "out.jsonl"
+        out_path = Path(tmp) / "out.json"
         env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
         t = time.perf_counter()
         with open(out_path, "w") as out:
@@ -179,7 +179,7 @@ def run(flows: int, rules: int, sample: int = 2000, repeating: bool = False) -> 
         elapsed = time.perf_counter() - t
         if proc.returncode != 0:
             raise RuntimeError(f"explain --flows failed ({proc.returncode}): {proc.stderr[-2000:]}")
-        results = [json.loads(x) for x in out_path.read_text().splitlines()]
+        results = json.loads(out_path.read_text())["results"]["lines"]  # the JSON envelope
         assert len(results) == flows, (len(results), flows)
         loaded = load_inputs([str(policy_path)])
         policy = loaded.report.policy

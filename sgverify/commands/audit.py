@@ -207,7 +207,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
 
     def render(o: Output, style: Style) -> str:
         if o.format == "json":
-            return render_json(audit, code, timing)
+            return render_json(audit, code, timing, args.inventories)
         if o.format == "sarif":
             return render_sarif(with_help(run_report(audit, fail_on, elapsed, args.root), args),
                                 timing)

@@ -295,7 +295,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         notes += baseline_notes
     elapsed = None if args.no_timing else time.perf_counter() - started
     report = RunReport(NAME, found, fail_on, notes, shown, elapsed, root=args.root,
-                       help_base=args.help_uri_base)
+                       help_base=args.help_uri_base, inputs=conf.paths)
     timing = not args.no_timing
     write_reports(outputs, lambda o, style: render(report, o, style, args.quiet, timing,
                                                     args.verbose),

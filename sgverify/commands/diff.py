@@ -87,7 +87,7 @@ def _errors(args: argparse.Namespace, outputs: list[Output], files: list[FileRep
     """Write the SARIF and JUnit reports of a run stopped by errors; exit 2."""
     elapsed = None if args.no_timing else time.perf_counter() - started
     run = RunReport(NAME, with_fingerprints(files), GATE, elapsed=elapsed, rules=rules(),
-                    root=args.root, help_base=args.help_uri_base,
+                    root=args.root, help_base=args.help_uri_base, inputs=(args.old, args.new),
                     fail_on_label=args.fail_on or "none")
     write_error_reports(outputs, lambda o, style: render_diff(o.format, style, run, None,
                                                               args.fail_on, not args.no_timing),
@@ -133,7 +133,8 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     files = tuple(replace(fr, sources={**reports[0].sources, **reports[1].sources}) for fr in files)
     elapsed = None if args.no_timing else time.perf_counter() - started
     report = RunReport(NAME, files, GATE, elapsed=elapsed, rules=rules(), root=args.root,
-                       help_base=args.help_uri_base, fail_on_label=gate_label(result, args.fail_on),
+                       help_base=args.help_uri_base, inputs=(args.old, args.new),
+                       fail_on_label=gate_label(result, args.fail_on),
                        summary=summary(result, files, GATE))
     write_reports(outputs, lambda o, style: render_diff(o.format, style, report, result,
                                                         args.fail_on, not args.no_timing),

@@ -37,10 +37,10 @@ from ..core.result import SpecReport
 from ..load import LoadedPolicy, load_inputs
 from ..report.explain import (
     FlowLines,
+    LogLines,
     explanation_json,
     explanation_text,
     line_error,
-    log_line,
     log_summary,
     log_warnings,
     unknown_keys,
@@ -125,12 +125,12 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     exp = explain(rep.policy, target, flow)
     if gathered is not None:
         gathered.explanation(exp)
-    write_reports(outputs, lambda o, st: explanation_json(exp) if o.format == "json" else
-                  explanation_text(exp, st) if o.format == "text" else
-                  render_gathered(o.format, gathered, args.root, args.help_uri_base), stdout, args.color)
-    if exp.problem:
-        return EXIT_ERROR
-    return _unknown_exit(args) if not exp.definite else EXIT_OK
+    code = EXIT_ERROR if exp.problem else _unknown_exit(args) if not exp.definite else EXIT_OK
+    write_reports(outputs, lambda o, st: explanation_json(exp, code, args.policy)
+                  if o.format == "json" else explanation_text(exp, st) if o.format == "text" else
+                  render_gathered(o.format, gathered, args.root, args.help_uri_base), stdout,
+                  args.color)
+    return code
 
 
 def render_gathered(fmt: str, gathered: ExplainFindings | None, root: str | None,
@@ -244,7 +244,9 @@ def _flows(args: argparse.Namespace, policy: Policy, fixed: Target | None, loade
         for d in exc.diagnostics:
             stderr.write(render_diagnostic(d, {}, style) + "\n")
         return EXIT_ERROR
-    writers = {fmt: FlowLines(fmt == "json") for fmt in sinks.formats()}
+    writers = {fmt: FlowLines(fmt == "json", (*args.policy, shown)) for fmt in sinks.formats()}
+    for fmt, w in writers.items():
+        sinks.write(fmt, w.start())
     errors = undecided = 0
     for r in explain_flows(policy, target, read_json_lines(lines)):
         if r.error is not None:
@@ -257,9 +259,10 @@ def _flows(args: argparse.Namespace, policy: Policy, fixed: Target | None, loade
             sinks.write(fmt, w.line(r))
         if gathered is not None:
             gathered.flow_line(r, shown, r.target)
-    if errors:
-        return EXIT_ERROR
-    return _unknown_exit(args) if undecided else EXIT_OK
+    code = EXIT_ERROR if errors else _unknown_exit(args) if undecided else EXIT_OK
+    for fmt, w in writers.items():
+        sinks.write(fmt, w.end(code))
+    return code
 
 
 def _unknown_exit(args: argparse.Namespace) -> int:
@@ -279,14 +282,17 @@ def _flow_log(args: argparse.Namespace, policy: Policy, fixed: Target | None, lo
                 stderr.write(render_diagnostic(d, {}, style) + "\n")
             return EXIT_ERROR
     formats = sinks.formats()
+    writers = {fmt: LogLines(fmt == "json", (*args.policy, shown)) for fmt in formats}
+    for fmt, w in writers.items():
+        sinks.write(fmt, w.start())
     tally = LogTally()
     for r in compare_log(policy, fallback, loaded.aliases, read_records(lines)):
         tally.add(r)
         if r.kind == "errors":
             stderr.write(line_error(shown, r.number, r.problem or "", style))
         elif r.kind == "disagree":
-            for fmt in formats:
-                sinks.write(fmt, log_line(r, shown, fmt == "json"))
+            for fmt, w in writers.items():
+                sinks.write(fmt, w.line(r, shown))
         if gathered is not None:
             gathered.log_line(r, shown)
     if gathered is not None:
@@ -297,9 +303,9 @@ def _flow_log(args: argparse.Namespace, policy: Policy, fixed: Target | None, lo
     else:  # JSON lines on stdout stay JSON; the summary is for the reader
         stderr.write(log_summary(tally))
     counts = tally.counts
-    if counts["errors"]:
-        return EXIT_ERROR
-    if counts["disagree"]:
-        return EXIT_VIOLATED
     not_compared = counts["undecided"] or counts["unknown-interface"] or counts["elsewhere"]
-    return _unknown_exit(args) if not_compared else EXIT_OK
+    code = EXIT_ERROR if counts["errors"] else EXIT_VIOLATED if counts["disagree"] else \
+        _unknown_exit(args) if not_compared else EXIT_OK
+    for fmt, w in writers.items():
+        sinks.write(fmt, w.end(tally, code))
+    return code

@@ -116,7 +116,8 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     calls: tuple = ()
     if outcome.repair is not None and from_cloud(outcome.repair.edits, policy):
         calls = tuple(api_calls(outcome.repair.edits, policy))
-    report = FixReport(rep.path, outcome, policy, files, not_written, calls=calls)
+    report = FixReport(rep.path, outcome, policy, files, not_written, calls=calls,
+                       inputs=tuple(args.inputs))
     code = fix_exit_code(outcome)
     if args.write:
         if outcome.status != "repaired" or not files:

@@ -130,9 +130,10 @@ def fails(f: LintFinding, fail_on: str) -> bool:
 
 def _run_report(files: tuple[FileReport, ...], fail_on: str, notes: tuple[RunNote, ...] = (),
                 baseline: str | None = None, elapsed: float | None = None,
-                root: str | None = None, help_base: str | None = None) -> RunReport:
+                root: str | None = None, help_base: str | None = None,
+                inputs: tuple[str, ...] = ()) -> RunReport:
     return RunReport(NAME, files, GATE, notes, baseline, elapsed, rules(), fail_on,
-                     summary(files, GATE), root, help_base)
+                     summary(files, GATE), root, help_base=help_base, inputs=inputs)
 
 
 def _errors(args: argparse.Namespace, outputs: list[Output], files: list[FileReport],
@@ -140,7 +141,7 @@ def _errors(args: argparse.Namespace, outputs: list[Output], files: list[FileRep
     """Write the SARIF and JUnit reports of a run stopped by errors; exit 2."""
     elapsed = None if args.no_timing else time.perf_counter() - started
     run = _run_report(with_fingerprints(files), args.fail_on, elapsed=elapsed, root=args.root,
-                      help_base=args.help_uri_base)
+                      help_base=args.help_uri_base, inputs=tuple(args.policies))
     write_error_reports(outputs, lambda o, style: render_lint(o.format, style, run, [], {}, not args.no_timing),
                         stdout, args.color)
     return EXIT_ERROR
@@ -216,7 +217,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         notes += stale
     elapsed = None if args.no_timing else time.perf_counter() - started
     report = _run_report(found, args.fail_on, notes, previous_shown, elapsed, args.root,
-                         args.help_uri_base)
+                         args.help_uri_base, tuple(args.policies))
     write_reports(outputs, lambda o, style: render_lint(o.format, style, report, reports, sources,
                                                    not args.no_timing, args.quiet),
                   stdout, args.color)

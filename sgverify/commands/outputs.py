@@ -161,14 +161,14 @@ def write_baseline(path: str, found: Sequence[FileReport], fail_on: FailOn,
     return new
 
 
-ON_ERROR = ("sarif", "junit")  # the formats still written when an input cannot be used
+ON_ERROR = ("json", "sarif", "junit")  # the formats still written when an input cannot be used
 
 
 def write_error_reports(outputs: Sequence[Output], render: Callable[[Output, Style], str],
                         stdout: IO[str], color: str) -> None:
     """After an input or internal error that stops a run before its findings exist (lint,
-    diff; exit 2, diagnostics on stderr): write only the SARIF and JUnit reports, holding
-    the errors, so that a CI upload step still finds them."""
+    diff; exit 2, diagnostics on stderr): write only the JSON, SARIF and JUnit reports,
+    holding the errors, so that a CI upload step still finds them."""
     write_reports([o for o in outputs if o.format in ON_ERROR], render, stdout, color)
 
 

@@ -6,7 +6,6 @@ finding proved or waived, 1 a violation, 3 an unknown and no violation, 2 an err
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -14,14 +13,12 @@ from typing import Any
 from ..analyses.audit.controls import Control
 from ..analyses.audit.run import AuditReport, ControlResult
 from ..core.result import Verdict
-from ..core.version import __version__
 from .findings import FileReport, Finding, Outcome, RuleInfo, RunReport, with_fingerprints
 from .from_check import deciding_places
 from .gate import FailOn, exit_code
-from .json import decision_json, span_json
+from .json import decision_json, gate_summary, render_envelope, span_json
 from .text import Style, evidence_lines
 
-SCHEMA = "sgverify-audit/1"
 STATUSES = ("proved", "violated", "waived", "unknown", "error")
 _OUTCOME = {Verdict.PROVED: Outcome.PASSED, Verdict.VIOLATED: Outcome.FAILED,
             Verdict.UNKNOWN: Outcome.UNKNOWN, Verdict.ERROR: Outcome.ERROR}
@@ -148,21 +145,18 @@ def control_json(c: Control, results: list[ControlResult]) -> dict[str, Any]:
             "references": list(c.references), "counts": counts(results)}
 
 
-def render_json(report: AuditReport, code: int, timing: bool = True) -> str:
-    doc: dict[str, Any] = {
-        "schema": SCHEMA,
-        "tool": {"name": "sgverify", "version": __version__},
-        "command": "audit",
-        "inventory": report.path,
+def render_json(report: AuditReport, code: int, timing: bool = True,
+                inputs: Sequence[str] = ()) -> str:
+    """The audit in the JSON envelope: the controls that ran, one check per control and
+    subject, the notes; the summary counts the checks by status."""
+    results: dict[str, Any] = {
         "controls": [control_json(c, report.of(c)) for c in report.controls],
         "disabled": [c.id for c in report.disabled],
-        "results": [result_json(r, timing) for r in report.results],
+        "checks": [result_json(r, timing) for r in report.results],
         "notes": list(report.notes),
-        "summary": {**counts(report.results), "exit_code": code},
     }
-    if timing:
-        doc["summary"]["time_ms"] = round(report.elapsed * 1000, 3)
-    return json.dumps(doc, indent=2) + "\n"
+    return render_envelope("audit", inputs or (report.path,), results, gate_summary(
+        code, report.elapsed if timing else None, **counts(report.results)))
 
 
 def finding(path: str, r: ControlResult) -> Finding:

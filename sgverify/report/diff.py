@@ -3,7 +3,6 @@ JUnit reporters (through ``from_diff``'s findings), the one place its output is 
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from typing import Any
 
@@ -23,7 +22,7 @@ from .from_diff import (
     unchanged_message,
 )
 from .gate import EXIT_VIOLATED, run_exit_code
-from .json import rule_json
+from .json import gate_summary, render_envelope, rule_json, stopped_json
 from .junit import render_cases
 from .sarif import render_sarif
 from .text import Style
@@ -89,11 +88,14 @@ def render_diff(fmt: str, style: Style, run: RunReport, result: PolicyDiff | Non
         return render_sarif(run, timing)
     if fmt == "junit":
         return render_cases(run, diff_suites(run, result), timing)
-    assert result is not None
     if fmt == "json":
-        doc = diff_json(result)
-        doc["fails"] = run_exit_code(run) == EXIT_VIOLATED
-        return json.dumps(doc, indent=2) + "\n"
+        if result is None:
+            return stopped_json(run, timing)
+        code = run_exit_code(run)
+        return render_envelope("diff", run.inputs, diff_json(result), gate_summary(
+            code, run.elapsed if timing else None, **dict(run.summary),
+            fail_on=run.gate_label, fails=code == EXIT_VIOLATED))
+    assert result is not None
     return diff_text(result, fail_on, style)
 
 
@@ -125,10 +127,8 @@ def box_json(box: DiffBox, scope: dict[str, str]) -> dict[str, Any]:
 
 
 def diff_json(result: PolicyDiff) -> dict[str, Any]:
-    """The JSON document of a difference (docs/output.md)."""
+    """The results of a difference, in the JSON envelope (docs/diff.md#json)."""
     return {
-        "schema_version": 1,
-        "command": "diff",
         "equivalent": result.equivalent,
         "completed": result.completed,
         "newly_allowed": [box_json(b, u.scope()) for u, b in result.newly_allowed],

@@ -5,13 +5,13 @@ warnings about records it could not compare."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Sequence
 
 from ..analyses.explain.bulk import FlowLine, LogLine, LogTally
 from ..analyses.explain.explain import Explanation, matching_rules, maybe_matching_rules
 from ..core.diagnostics import Diagnostic, Span
 from ..core.evaluate import Decision, Reason
-from .json import decision_json
+from .json import StreamedEnvelope, decision_json, gate_summary, render_envelope
 from .text import Style, decision_lines, render_diagnostic, rule_ref, target_line
 
 
@@ -43,14 +43,16 @@ def explanation_text(exp: Explanation, style: Style) -> str:
     return "\n".join(lines) + "\n"
 
 
-def explanation_json(exp: Explanation) -> str:
-    doc = {"flow": exp.flow.to_json(), "target": exp.target.name,
-           "verdict": exp.decisions[0].action.value if exp.definite else "unknown",
+def explanation_json(exp: Explanation, exit_code: int, inputs: Sequence[str] = ()) -> str:
+    """One flow explained, in the JSON envelope (``results.mode`` is ``"flow"``)."""
+    verdict = exp.decisions[0].action.value if exp.definite else "unknown"
+    doc = {"mode": "flow", "flow": exp.flow.to_json(), "target": exp.target.name,
+           "verdict": verdict,
            "possible": exp.problem is None, "problem": exp.problem,
            "decision": decision_json(exp.decisions[0]) if exp.definite else None,
            "unresolved": list(exp.unresolved),
            "matching": [r.name for r in matching_rules(exp)]}
-    return json.dumps(doc, indent=2) + "\n"
+    return render_envelope("explain", inputs, doc, gate_summary(exit_code, verdict=verdict))
 
 
 def verdict_fields(decision: Decision | None) -> dict[str, Any]:
@@ -77,32 +79,62 @@ def line_error(shown: str, line: int, message: str, style: Style) -> str:
 
 
 class FlowLines:
-    """Writes ``--flows`` outcomes: text or JSON lines (most lines repeat one of a few
-    decisions, so each decision's JSON is encoded once)."""
+    """Writes ``--flows`` outcomes: text lines, or the JSON envelope streamed with one
+    entry of ``results.lines`` per line (most lines repeat one of a few decisions, so each
+    decision's JSON is encoded once). ``start`` and ``end`` open and close the document
+    (nothing for text); ``end``'s summary counts the lines by outcome."""
 
-    def __init__(self, as_json: bool) -> None:
+    def __init__(self, as_json: bool, inputs: Sequence[str] = ()) -> None:
         self.as_json = as_json
         self._tails: dict[tuple[object, ...], str] = {}
         self._encode = json.JSONEncoder().encode
+        self._stream = StreamedEnvelope("explain", inputs, "flows", "lines")
+        self.counts = {"lines": 0, "accept": 0, "drop": 0, "unknown": 0, "not_possible": 0,
+                       "errors": 0}
+
+    def start(self) -> str:
+        return self._stream.head() if self.as_json else ""
+
+    def end(self, exit_code: int) -> str:
+        return self._stream.tail(gate_summary(exit_code, **self.counts)) if self.as_json else ""
 
     def line(self, r: FlowLine) -> str:
+        self._count(r)
+        if not self.as_json:
+            return self._text(r)
+        return self._stream.item(self._json(r))
+
+    def _count(self, r: FlowLine) -> None:
+        c = self.counts
+        c["lines"] += 1
         if r.error is not None:
-            return json.dumps({"line": r.number, "error": r.error}) + "\n" if self.as_json \
-                else f"{r.number}: error: {r.error}\n"
+            c["errors"] += 1
+        elif r.problem:
+            c["not_possible"] += 1
+        else:
+            c[r.decision.action.value if r.decision is not None else "unknown"] += 1
+
+    def _json(self, r: FlowLine) -> str:
+        if r.error is not None:
+            return json.dumps({"line": r.number, "error": r.error})
         decision = r.decision
-        if self.as_json and decision is not None and not r.problem:
+        if decision is not None and not r.problem:
             key = (decision.action, decision.reason, id(decision.rule), id(decision.group))
             tail = self._tails.get(key)
             if tail is None:
                 tail = self._tails[key] = self._encode(verdict_fields(decision))[1:]
-            return f'{{"line": {r.number}, {tail}\n'
-        if self.as_json:
-            doc: dict[str, Any] = {"line": r.number, **verdict_fields(decision)}
-            if decision is None:
-                doc["unresolved"] = list(r.unresolved)
-            if r.problem:
-                doc["problem"] = r.problem
-            return self._encode(doc) + "\n"
+            return f'{{"line": {r.number}, {tail}'
+        doc: dict[str, Any] = {"line": r.number, **verdict_fields(decision)}
+        if decision is None:
+            doc["unresolved"] = list(r.unresolved)
+        if r.problem:
+            doc["problem"] = r.problem
+        return self._encode(doc)
+
+    def _text(self, r: FlowLine) -> str:
+        if r.error is not None:
+            return f"{r.number}: error: {r.error}\n"
+        decision = r.decision
         note = f" (cannot occur on {r.target}: {r.problem})" if r.problem else ""
         return f"{r.number}: {r.flow}: {describe(decision, r.unresolved)}{note}\n"
 
@@ -113,6 +145,29 @@ def unknown_keys(shown: str, r: FlowLine, style: Style) -> str:
     return render_diagnostic(Diagnostic.make(
         "W125", "unknown key" + ("s" if len(new) > 1 else "") + " ignored: " + ", ".join(new),
         Span(shown, r.number, 1)), {}, style) + "\n"
+
+
+class LogLines:
+    """Writes the ``--flow-log`` records the policy contradicts: text lines, or the JSON
+    envelope streamed with one entry of ``results.disagreements`` per record; ``end``'s
+    summary is the flow log's counts (as ``log_summary`` words them)."""
+
+    def __init__(self, as_json: bool, inputs: Sequence[str] = ()) -> None:
+        self.as_json = as_json
+        self._stream = StreamedEnvelope("explain", inputs, "flow-log", "disagreements")
+
+    def start(self) -> str:
+        return self._stream.head() if self.as_json else ""
+
+    def line(self, r: LogLine, shown: str) -> str:
+        text = log_line(r, shown, self.as_json)
+        return self._stream.item(text.rstrip("\n")) if self.as_json else text
+
+    def end(self, tally: LogTally, exit_code: int) -> str:
+        if not self.as_json:
+            return ""
+        counts = {k.replace("-", "_"): v for k, v in tally.counts.items()}
+        return self._stream.tail(gate_summary(exit_code, **counts))
 
 
 def log_line(r: LogLine, shown: str, as_json: bool) -> str:

@@ -157,6 +157,7 @@ class RunReport:
     summary: tuple[tuple[str, int], ...] = ()
     root: str | None = None  # --root: SARIF URIs and JUnit files are relative to it
     help_base: str | None = None  # --help-uri-base: the docs folder's URL, for SARIF helpUri
+    inputs: tuple[str, ...] = ()  # the input arguments as given (JSON's ``inputs``)
 
     def findings(self) -> Iterator[Finding]:
         for fr in self.files:

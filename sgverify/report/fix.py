@@ -18,12 +18,10 @@ from ..analyses.fix.search import Change, FixOutcome
 from ..analyses.fix.text import FileEdit
 from ..core.model import PORT_PROTOCOLS, Policy, Rule, protocol_name
 from ..core.result import Result, Verdict
-from ..core.version import __version__
 from .gate import EXIT_ERROR, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED
-from .json import rule_json, span_json
+from .json import gate_summary, render_envelope, rule_json, span_json
 from .text import Style
 
-SCHEMA = "sgverify-fix/1"
 MAX_CHANGES = 20  # changed boxes shown in text (all are in JSON)
 MAX_CALLS, MAX_PERMISSIONS = 10, 10  # API calls shown in text beyond which they are counted
 
@@ -51,6 +49,7 @@ class FixReport:
     not_written: str | None = None
     written: tuple[str, ...] = ()
     calls: tuple[ApiCall, ...] = field(default=())  # the edits as API calls (cloud inputs)
+    inputs: tuple[str, ...] = ()  # the input arguments as given (JSON's ``inputs``)
 
     @property
     def cli(self) -> tuple[str, ...]:
@@ -331,12 +330,11 @@ def _result_json(r: Result) -> dict[str, Any]:
             "location": span_json(r.assertion.span)}
 
 
-def fix_json(rep: FixReport, timing: bool = True) -> dict[str, Any]:
+def fix_json(rep: FixReport) -> dict[str, Any]:
+    """The results of a fix run, in the JSON envelope (its status is in the summary)."""
     o = rep.outcome
     r = o.repair
     doc: dict[str, Any] = {
-        "schema": SCHEMA, "version": __version__, "input": rep.path, "status": o.status,
-        "exit_code": fix_exit_code(o),
         "violated": [_result_json(x) for x in o.violated],
         "assertions": len(o.before),
         "bound": o.bound, "edit_sets_checked": o.sets_checked, "candidates": o.pool,
@@ -369,14 +367,15 @@ def fix_json(rep: FixReport, timing: bool = True) -> dict[str, Any]:
             "terraform": rep.terraform or None,
             "written": list(rep.written),
         }
-    if timing:
-        doc["elapsed"] = round(o.elapsed, 3)
     return doc
 
 
 def render_fix(fmt: str, style: Style, rep: FixReport, timing: bool = True) -> str:
     if fmt == "json":
-        return json.dumps(fix_json(rep, timing), indent=2) + "\n"
+        o = rep.outcome
+        return render_envelope("fix", rep.inputs or (rep.path,), fix_json(rep), gate_summary(
+            fix_exit_code(o), o.elapsed if timing else None, status=o.status,
+            assertions=len(o.before), violated=len(o.violated)))
     return fix_text(rep, style, timing)
 
 

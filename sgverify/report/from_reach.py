@@ -12,14 +12,14 @@ one passing JUnit case (there may be millions).
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence
 
 from ..analyses.reach.answer import Answer, Axis, Pair
 from ..core.diagnostics import Span
 from ..core.model import Policy
 from ..engines.atoms.matrix import REACHABLE
 from .findings import FileReport, Finding, Outcome, RuleInfo, RunReport, with_fingerprints
-from .gate import FailOn
+from .gate import FailOn, run_exit_code
 from .html import render_html
 from .junit import Case, Suite, render_cases
 from .reach import not_verified, render_json, render_text, witness_lines
@@ -79,7 +79,7 @@ def _pair_findings(p: Pair, path: str, policy: Policy, fail_if_reachable: bool,
 
 def reach_run(answer: Answer, policy: Policy, path: str, fail_if_reachable: bool,
               allow_unknown: bool, elapsed: float | None,
-              root: str | None = None) -> RunReport:
+              root: str | None = None, inputs: Sequence[str] = ()) -> RunReport:
     """The findings of one ``reach`` answer about the inventory ``path``."""
     found: list[Finding] = []
     for p in answer.pairs:
@@ -95,7 +95,7 @@ def reach_run(answer: Answer, policy: Policy, path: str, fail_if_reachable: bool
     label = ("reachable" if fail_if_reachable else "none") + ("" if allow_unknown else "+unknown")
     return RunReport("reach", with_fingerprints([FileReport(path, tuple(found))]),
                      FailOn.UNKNOWN, elapsed=elapsed, rules=rules(), fail_on_label=label,
-                     summary=summary, root=root)
+                     summary=summary, root=root, inputs=tuple(inputs))
 
 
 def reach_suites(run: RunReport, answer: Answer) -> list[Suite]:
@@ -112,7 +112,7 @@ def reach_suites(run: RunReport, answer: Answer) -> list[Suite]:
 def render_reach(fmt: str, style: Style, answer: Answer, run: RunReport, timing: bool) -> str:
     """The report of one ``reach`` run in ``fmt``."""
     if fmt == "json":
-        return render_json(answer, timing)
+        return render_json(answer, run_exit_code(run), timing, run.inputs)
     if fmt == "html":
         return render_html(reach=answer, timing=timing)
     if fmt == "sarif":

@@ -1,21 +1,90 @@
-"""JSON output, schema version 1 (docs/output.md): every file's diagnostics and every
-assertion's verdict, location, counterexample flow, deciding rule, matched rules and
+"""JSON output (docs/output.md): the one envelope every command's JSON goes through
+(``envelope``: schema version, tool, command, inputs, results, summary; validated by the
+JSON Schemas in sgverify/schemas), and ``check``'s results: every file's diagnostics and
+every assertion's verdict, location, counterexample flow, deciding rule, matched rules and
 timing, with the gate's view (fingerprint, baseline, fails) of each."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Iterable
 
 from ..core.diagnostics import Diagnostic, Span
 from ..core.evaluate import Decision
+from ..core.files import display_path
 from ..core.model import CompareAssertion, FleetReachAssertion, FlowAssertion, Rule
 from ..core.result import Result, Verdict
 from ..core.version import __version__
 from .findings import Finding, RunReport
 from .gate import fails, run_exit_code, tally
 
-SCHEMA_VERSION = 1
+# "MAJOR.MINOR": MINOR grows when fields are added, MAJOR when a field is renamed, removed
+# or changes its meaning (docs/output.md). 1 was check's and diff's own documents.
+SCHEMA_VERSION = "2.0"
+
+
+def shown_inputs(paths: Iterable[str]) -> list[str]:
+    """The inputs of a run as messages show them (``-`` is standard input)."""
+    return ["<stdin>" if p == "-" else display_path(p) for p in paths if p]
+
+
+def envelope(command: str, inputs: Iterable[str], results: Any,
+             summary: dict[str, Any]) -> dict[str, Any]:
+    """The document every command's JSON is: the same top-level keys whatever the command
+    (``results`` is the command's own payload, ``summary`` its counts and exit code), so a
+    reader can check ``schema_version`` and ``command`` before reading further."""
+    assert "exit_code" in summary and "passed" in summary, summary
+    return {"schema_version": SCHEMA_VERSION,
+            "tool": {"name": "sgverify", "version": _version()},
+            "command": command, "inputs": shown_inputs(inputs),
+            "results": results, "summary": summary}
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    """A document as every JSON report is written: indented, one trailing newline."""
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def render_envelope(command: str, inputs: Iterable[str], results: Any,
+                    summary: dict[str, Any]) -> str:
+    return dumps(envelope(command, inputs, results, summary))
+
+
+def gate_summary(exit_code: int, elapsed: float | None = None,
+                 **counts: Any) -> dict[str, Any]:
+    """A summary: the command's counts, then ``exit_code``, ``passed`` and (unless
+    ``--no-timing``) ``time_ms``, the whole run in milliseconds."""
+    out: dict[str, Any] = {**counts, "exit_code": exit_code, "passed": exit_code == 0}
+    if elapsed is not None:
+        out["time_ms"] = round(elapsed * 1000, 3)
+    return out
+
+
+class StreamedEnvelope:
+    """The envelope written piece by piece, for outputs made line by line (``explain
+    --flows`` and ``--flow-log``): ``head`` opens ``results[key]``, ``item`` adds one entry
+    on its own line, ``tail`` closes it with the summary. Memory stays constant however
+    long the input, and the whole is one JSON document, the same as ``envelope`` gives."""
+
+    def __init__(self, command: str, inputs: Iterable[str], mode: str, key: str) -> None:
+        self.command, self.inputs, self.mode, self.key = command, list(inputs), mode, key
+        self._first = True
+
+    def head(self) -> str:
+        doc = envelope(self.command, self.inputs, None, {"exit_code": 0, "passed": True})
+        text = json.dumps({k: doc[k] for k in ("schema_version", "tool", "command", "inputs")})
+        return (text[:-1] + ', "results": {"mode": ' + json.dumps(self.mode) + ", "
+                + json.dumps(self.key) + ": [")
+
+    def item(self, encoded: str) -> str:
+        """One entry, already encoded as JSON."""
+        lead = "\n" if self._first else ",\n"
+        self._first = False
+        return lead + encoded
+
+    def tail(self, summary: dict[str, Any]) -> str:
+        assert "exit_code" in summary and "passed" in summary, summary
+        return ("" if self._first else "\n") + ']}, "summary": ' + json.dumps(summary) + "}\n"
 
 
 def span_json(span: Span | None) -> dict[str, Any] | None:
@@ -99,6 +168,17 @@ def finding_json(f: Finding, run: RunReport, timing: bool) -> dict[str, Any]:
     return body
 
 
+def stopped_json(run: RunReport, timing: bool = True) -> str:
+    """The JSON of a run that an input or internal error stopped before it had results
+    (lint, diff; exit 2): each unusable input with its diagnostics."""
+    errors = [{"path": fr.path, "diagnostics": [finding_json(f, run, timing) for f in fr.findings]}
+              for fr in run.files]
+    count = sum(len(e["diagnostics"]) for e in errors)
+    return render_envelope(run.command, run.inputs, {"input_errors": errors},
+                           gate_summary(run_exit_code(run), run.elapsed if timing else None,
+                                        input_errors=count))
+
+
 def summary_json(run: RunReport, timing: bool = True) -> dict[str, Any]:
     c = tally(run)
     out: dict[str, Any] = {"files": len(run.files), **{v.value: c.get(v.value, 0) for v in Verdict},
@@ -113,11 +193,8 @@ def summary_json(run: RunReport, timing: bool = True) -> dict[str, Any]:
 
 
 def render_json(run: RunReport, timing: bool = True) -> str:
-    """The JSON report (schema version 1, docs/output.md)."""
-    doc = {
-        "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "sgverify", "version": _version()},
-        "command": run.command,
+    """``check``'s JSON report (docs/output.md)."""
+    results = {
         "files": [{"path": fr.path,
                    "diagnostics": [finding_json(f, run, timing) for f in fr.findings
                                    if f.verdict is None],
@@ -128,9 +205,8 @@ def render_json(run: RunReport, timing: bool = True) -> str:
         "baseline": run.baseline,
         "notes": [{"message": n.message, "file": n.file, "fingerprint": n.fingerprint}
                   for n in run.notes],
-        "summary": summary_json(run, timing),
     }
-    return json.dumps(doc, indent=2) + "\n"
+    return render_envelope(run.command, run.inputs, results, summary_json(run, timing))
 
 
 def _version() -> str:

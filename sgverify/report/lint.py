@@ -3,7 +3,6 @@ JUnit reporters (through ``from_lint``'s findings), the one place its output is 
 
 from __future__ import annotations
 
-import json
 from typing import Any, Mapping
 
 from ..analyses.lint.findings import CODES, LintFinding
@@ -12,7 +11,7 @@ from .findings import Finding, RunReport
 from .from_lint import detail_lines, lint_suites
 from .gate import EXIT_VIOLATED, run_exit_code
 from .gate import fails as gate_fails
-from .json import rule_json, span_json
+from .json import gate_summary, render_envelope, rule_json, span_json, stopped_json
 from .junit import render_cases
 from .sarif import render_sarif
 from .suppressed import SUPPRESSED
@@ -85,8 +84,9 @@ def lint_text(reports: list[LintReport], run: RunReport, sources: Mapping[str, s
 
 
 def report_json(reports: list[LintReport], run: RunReport) -> dict[str, Any]:
-    """Lint's JSON document; with a baseline in force each finding also has its
-    ``fingerprint`` and ``baselined``, and the document ``baseline`` and ``notes``."""
+    """Lint's results (the envelope's ``results``); with a baseline in force each finding
+    also has its ``fingerprint`` and ``baselined``, and the results ``baseline`` and
+    ``notes``."""
     gate = _gate(run)
     with_baseline = run.baseline is not None
 
@@ -101,12 +101,11 @@ def report_json(reports: list[LintReport], run: RunReport) -> dict[str, Any]:
         return out
 
     doc: dict[str, Any] = {
-        "inputs": [{"path": r.path,
+        "files": [{"path": r.path,
                     "findings": [finding(f) for f in r.findings],
                     "not_completed": [{"scope": i.scope, "reason": i.reason} for i in r.incomplete]}
                    for r in reports],
         "codes": {code: {"severity": sev, "title": title} for code, (sev, title) in CODES.items()},
-        "fails": run_exit_code(run) == EXIT_VIOLATED,
         "completed": not any(r.incomplete for r in reports),
     }
     if with_baseline or run.notes:
@@ -125,7 +124,12 @@ def render_lint(fmt: str, style: Style, run: RunReport, reports: list[LintReport
     if fmt == "junit":
         return render_cases(run, lint_suites(run, {r.path: r.interfaces for r in reports}), timing)
     if fmt == "json":
-        return json.dumps(report_json(reports, run), indent=2) + "\n"
+        if not reports:
+            return stopped_json(run, timing)
+        code = run_exit_code(run)
+        return render_envelope("lint", run.inputs, report_json(reports, run), gate_summary(
+            code, run.elapsed if timing else None, **dict(run.summary),
+            fail_on=run.gate_label, fails=code == EXIT_VIOLATED))
     return lint_text(reports, run, sources, style, quiet)
 
 

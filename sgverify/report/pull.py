@@ -1,17 +1,23 @@
 """The summary ``sgverify pull`` prints: what was read, from where, and where it went
-(text), or the manifest itself (JSON)."""
+(text), or the manifest itself in the JSON envelope (JSON)."""
 
 from __future__ import annotations
 
-import json
-
 from ..core.files import display_path
+from .gate import EXIT_OK
+from .json import gate_summary, render_envelope
 
 
 def render_pull(manifest: dict, folder: str, fmt: str = "text") -> str:
     """The summary of a finished pull written to ``folder``."""
     if fmt == "json":
-        return json.dumps({**manifest, "output": display_path(folder)}, indent=2) + "\n"
+        vpc = f"/{manifest['vpc']}" if manifest.get("vpc") else ""
+        inputs = [f"{manifest.get('provider')}://{r}{vpc}" for r in manifest.get("regions", [])]
+        calls = manifest.get("calls", {})
+        return render_envelope("pull", inputs, {**manifest, "output": display_path(folder)},
+                               gate_summary(EXIT_OK, **manifest.get("counts", {}),
+                                            calls=calls.get("total", 0),
+                                            retries=calls.get("retries", 0)))
     counts = manifest.get("counts", {})
     calls = manifest.get("calls", {})
     where = ", ".join(manifest.get("regions", []))

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from ..analyses.reach.answer import Answer, Pair
 from ..core.addresses import INTERNET
 from ..core.result import Evidence
-from ..core.version import __version__
 from ..engines.atoms.matrix import REACHABLE, STATUS_WORDS
 from ..prove.verdicts import TCP25_NOTE
-from .json import decision_json
+from .json import decision_json, gate_summary, render_envelope
 from .text import Style, evidence_lines
 
-SCHEMA = "sgverify-reach/1"
 NOTES = ("results are about the security groups only: routing between VPCs, NAT and "
          "public-address translation are outside the model (docs/semantics.md, section 5)",)
 
@@ -114,27 +111,27 @@ def witness_json(evidence: tuple[Evidence, ...], facts: tuple[str, ...]) -> dict
                           "decision": decision_json(e.decision)} for e in evidence]}
 
 
-def render_json(a: Answer, timing: bool = True) -> str:
+def render_json(a: Answer, exit_code: int, timing: bool = True,
+                inputs: Sequence[str] = ()) -> str:
+    """The answer in the JSON envelope: the pairs that connect (or may), the notes and the
+    matrix's figures; the summary counts the ordered pairs checked."""
     m = a.matrix
     doc: dict[str, Any] = {
-        "schema": SCHEMA,
-        "tool": {"name": "sgverify", "version": __version__},
         "question": a.question, "by": a.by,
         "senders": [u.label for u in a.senders], "receivers": [u.label for u in a.receivers],
         "pairs": [pair_json(p) for p in a.pairs if p.evidence or p.sure or p.maybe],
         "not_detailed": a.truncated,
-        "summary": {"checked": a.checked, "reachable": a.reachable, "unknown": a.unknown,
-                    "unreachable": a.checked - a.reachable - a.unknown,
-                    "partly_unknown": a.partly_unknown, "across_networks": a.across},
         "notes": a.notes + list(NOTES),
     }
     if m is not None:
         doc["stats"] = {"instances": m.stats.instances, "classes": m.stats.classes,
                         "service_atoms": m.stats.service_atoms,
                         "address_atoms": m.stats.address_atoms, "decisions": m.stats.decisions}
-    if timing:
-        doc["summary"]["time_ms"] = round(a.seconds * 1000, 3)
-    return json.dumps(doc, indent=2) + "\n"
+    summary = gate_summary(exit_code, a.seconds if timing else None, checked=a.checked,
+                           reachable=a.reachable, unknown=a.unknown,
+                           unreachable=a.checked - a.reachable - a.unknown,
+                           partly_unknown=a.partly_unknown, across_networks=a.across)
+    return render_envelope("reach", inputs, doc, summary)
 
 
 __all__ = ["not_verified", "pair_lines", "pair_notes", "render_json", "render_text", "witness_lines"]

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sgverify.cloud.flows import FlowError, flow_from_json
+from tests.support.json_reports import entries
 from tests.support.inputs import FIXTURES, cli, fixture
 from tests.support.paths import ROOT
 from tests.support.strategies import flows, targets
@@ -58,7 +59,7 @@ def test_flow_errors_name_the_key(obj: dict, key: str, words: str) -> None:
 def test_flows_json_lines_in_order() -> None:
     code, out, err = cli("explain", *WEB, "--flows", "flows.jsonl", "--format", "json", cwd=FIXTURES)
     assert code == 3, err  # some flows depend on unresolved lists: not verified, fail closed
-    rows = [json.loads(line) for line in out.splitlines()]
+    rows = entries(out)
     assert [r["line"] for r in rows] == list(range(1, 9))
     assert rows[0] == {"line": 1, "verdict": "accept", "rule": "sgr-bp1web000000000ssh",
                        "reason": "rule", "group": "web-tier"}
@@ -68,7 +69,7 @@ def test_flows_json_lines_in_order() -> None:
     # with the prefix list given, the verdict is known
     code, out, _ = cli("explain", *WEB, "aliyun/prefix-lists.json", "--flows", "flows.jsonl",
                        "--format", "json", cwd=FIXTURES)
-    last = json.loads(out.splitlines()[-1])
+    last = entries(out)[-1]
     assert (last["verdict"], last["rule"]) == ("drop", "sgr-bp1web000000blocked")
 
 
@@ -83,7 +84,7 @@ def test_flows_defaults_and_locators(tmp_path: Path) -> None:
         '{"direction": "ingress", "protocol": "udp", "src_ip": "10.1.1.1", "dst_ip": "10.0.0.5", "src_port": 999, "dst_port": 22, "peer_groups": ["h"]}\n'
         '{"direction": "egress", "protocol": "gre", "src_ip": "10.0.0.5", "dst_ip": "8.8.8.8"}\n')
     code, out, err = cli("explain", str(spec), "--flows", str(tmp_path / "f.jsonl"), "--format", "json")
-    rows = [json.loads(x) for x in out.splitlines()]
+    rows = entries(out)
     assert code == 0, err
     assert rows[0]["rule"].endswith("s.sgv:1") and rows[0]["group"] == "g"
     assert rows[1] == {"line": 3, "verdict": "accept", "rule": None, "reason": "intra-group", "group": "h"}
@@ -102,7 +103,7 @@ def test_flows_errors_keep_order_and_exit_2(tmp_path: Path) -> None:
     code, out, err = cli("explain", fixture("aliyun", "web-tier.json"), "--flows",
                          str(tmp_path / "f.jsonl"), "--format", "json", "--color", "never")
     assert code == 2
-    rows = [json.loads(x) for x in out.splitlines()]
+    rows = entries(out)
     assert [r["line"] for r in rows] == [1, 2, 3, 4, 5]
     assert rows[1]["error"] == "key 'dst_ip': required: an IPv4 or IPv6 address"
     assert "duplicate key 'direction'" in rows[2]["error"]
@@ -116,7 +117,7 @@ def test_flows_from_stdin_and_no_progress_off_terminal(monkeypatch: pytest.Monke
     data = (FIXTURES / "flows.jsonl").read_bytes()
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
     code, out, err = cli("explain", *WEB, "--flows", "-", "--format", "json", cwd=FIXTURES)
-    assert code == 3 and len(out.splitlines()) == 8
+    assert code == 3 and len(entries(out)) == 8
     assert "\r" not in err
 
 
@@ -133,7 +134,7 @@ def test_flow_log_reports_disagreements() -> None:
     code, out, err = cli("explain", *ESTATE, "--flow-log", "flowlogs/web-1.jsonl", "--format", "json",
                          cwd=FIXTURES)
     assert code == 1
-    rows = [json.loads(x) for x in out.splitlines()]
+    rows = entries(out)
     assert [r["line"] for r in rows] == [2, 3]
     assert rows[0]["logged"] == "ACCEPT" and rows[0]["verdict"] == "drop"
     assert rows[0]["rule"] == "sgr-bp1web00000000deny" and rows[0]["possible_reply"] is True
@@ -207,5 +208,5 @@ def test_progress_only_on_a_terminal(tmp_path: Path) -> None:
     out, err = io.StringIO(), Terminal()
     code = run(["explain", fixture("aliyun", "web-tier.json"), "--flows", str(tmp_path / "f.jsonl"),
                 "--format", "json"], out, err)
-    assert code == 0 and len(out.getvalue().splitlines()) == 5001
+    assert code == 0 and len(entries(out.getvalue())) == 5001
     assert "\r5000 lines (" in err.getvalue() and "\r" not in out.getvalue()

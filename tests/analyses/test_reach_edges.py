@@ -30,7 +30,7 @@ def test_the_internet_reaches_an_instance_with_only_a_public_address(tmp_path: P
     assert "witness: ingress tcp 1.0.0.1:1024 -> 47.98.3.3:22" in out
     code, out, _ = reach(tmp_path, PUBLIC_ONLY, "--format", "json")
     doc = json.loads(out)
-    pairs = {(p["sender"], p["receiver"]) for p in doc["pairs"]}
+    pairs = {(p["sender"], p["receiver"]) for p in doc["results"]["pairs"]}
     assert ("internet", "instance pubonly") in pairs
     # No internal pair includes it: it has no private address.
     assert not any("pubonly" in a and "w1" in b or "w1" in a and "pubonly" in b for a, b in pairs)

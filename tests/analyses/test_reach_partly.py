@@ -57,7 +57,7 @@ def test_may_also_reach_is_shown_and_fails_closed(tmp_path: Path, spec: str, arg
     code, out, _ = reach(tmp_path, spec, *argv, "--format", "json")
     doc = json.loads(out)
     assert code == 3 and doc["summary"]["partly_unknown"] == 1
-    (pair,) = doc["pairs"]
+    (pair,) = doc["results"]["pairs"]
     assert pair["status"] == "reachable" and pair["depends_on"] == lists
     assert pair["possibly_also"] and pair["possibly_also_text"]
     witness = pair["possibly_also_witness"]
@@ -108,13 +108,13 @@ def test_interfaces_in_external_groups_are_never_proved_either_way(tmp_path: Pat
     code, out, _ = reach(tmp_path, EXTERNAL, "--format", "json")
     doc = json.loads(out)
     assert code == 3
-    status = {(p["sender"], p["receiver"]): p["status"] for p in doc["pairs"]}
+    status = {(p["sender"], p["receiver"]): p["status"] for p in doc["results"]["pairs"]}
     for other in ("internet", "instance w1", "instance y1"):
         assert status[(other, "instance x1")] == "unknown"
         assert status[("instance x1", other if other != "internet" else "internet")] == "unknown"
     # w1 -> y1 on 443: db accepts it, but ext (on y1 too) may drop it at priority 1.
     assert status[("instance w1", "instance y1")] == "unknown"
-    assert any("rules of group ext are not known" in n for n in doc["notes"])
+    assert any("rules of group ext are not known" in n for n in doc["results"]["notes"])
     code, out, _ = reach(tmp_path, EXTERNAL.replace(", ext }", " }"), "--from", "w1", "--to", "y1")
     assert code == 0 and "instance w1 reaches instance y1 on tcp 443" in out
 
@@ -131,6 +131,6 @@ def test_more_lists_than_can_be_enumerated_are_bounded_not_refused(tmp_path: Pat
             "instance d1 { ip 10.0.0.1; groups db }\ninstance a1 { ip 10.0.0.2; groups app }\n")
     code, out, err = reach(tmp_path, spec, "--from", "a1", "--to", "d1", "--format", "json")
     assert code == 3, err
-    (pair,) = json.loads(out)["pairs"]
+    (pair,) = json.loads(out)["results"]["pairs"]
     assert pair["status"] == "reachable" and pair["services_text"] == "tcp 80"
     assert pair["possibly_also_text"] == "tcp 443, 1000-1008"

@@ -67,15 +67,16 @@ def test_fail_on_violated_lets_unknowns_pass() -> None:
 def test_json_report() -> None:
     code, out, _ = sgv("audit", FLEET, "--format", "json", "--no-timing")
     doc = json.loads(out)
-    assert doc["schema"] == "sgverify-audit/1" and doc["summary"]["exit_code"] == code == 1
-    assert len(doc["controls"]) == 11
-    bastion = next(r for r in doc["results"]
+    assert doc["schema_version"] == "2.0" and doc["command"] == "audit"
+    assert doc["summary"]["exit_code"] == code == 1
+    assert len(doc["results"]["controls"]) == 11
+    bastion = next(r for r in doc["results"]["checks"]
                    if r["control"] == "SGV101" and r["subject"]["name"] == "bastion"
                    and r["subject"]["kind"] == "group")
     assert bastion["status"] == "violated"
     assert bastion["flow"]["dst_port"] == 22
     assert bastion["evidence"][0]["decision"]["rule"]["name"] == "ssh"
-    assert {r["status"] for r in doc["results"]} >= {"proved", "violated", "unknown"}
+    assert {r["status"] for r in doc["results"]["checks"]} >= {"proved", "violated", "unknown"}
 
 
 def test_sarif_and_junit() -> None:

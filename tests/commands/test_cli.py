@@ -80,8 +80,8 @@ def test_json_report(tmp_path: Path) -> None:
     code, out, _ = cli("check", spec(tmp_path, BAD), "--format", "json", "--output", str(out_file))
     assert code == 1 and out == ""
     doc = json.loads(out_file.read_text())
-    assert doc["schema_version"] == 1
-    res = doc["files"][0]["results"][0]
+    assert doc["schema_version"] == "2.0"
+    res = doc["results"]["files"][0]["results"][0]
     assert res["verdict"] == "violated" and res["code"] == "E301"
     assert res["flow"] == {"direction": "ingress", "protocol": "tcp", "src_ip": "1.0.0.1",
                            "dst_ip": "10.0.0.1", "src_port": 1024, "dst_port": 22,
@@ -103,7 +103,9 @@ def test_explain(tmp_path: Path) -> None:
     code, out, _ = cli("explain", p, "--target", "web", "--flow", "ingress tcp 9.9.9.9:40000 -> 10.0.1.5:22",
                        "--format", "json")
     doc = json.loads(out)
-    assert code == 0 and doc["verdict"] == "accept" and doc["decision"]["rule"]["name"] == "allow"
+    res = doc["results"]
+    assert code == 0 and res["verdict"] == "accept" and res["decision"]["rule"]["name"] == "allow"
+    assert doc["summary"] == {"verdict": "accept", "exit_code": 0, "passed": True}
 
 
 @pytest.mark.parametrize("flow,words", [
@@ -254,8 +256,8 @@ def test_an_include_cycle_never_hides_its_files(tmp_path: Path, files: tuple[str
     code, out, _ = cli("check", str(tmp_path), "--no-timing", "--format", "json")
     doc = json.loads(out)
     assert code == 2 and not doc["summary"]["passed"]
-    assert len(doc["files"]) == len(files)
-    assert all(any(d["code"] == "E113" for d in f["diagnostics"]) for f in doc["files"])
+    assert len(doc["results"]["files"]) == len(files)
+    assert all(any(d["code"] == "E113" for d in f["diagnostics"]) for f in doc["results"]["files"])
     # A file above the cycle is checked, and the cycle members as part of it.
     (tmp_path / "top.sgv").write_text('include "a.sgv"\n')
     code, out, _ = cli("check", str(tmp_path), "--no-timing")
@@ -275,7 +277,7 @@ def test_whole_file_problems_are_placed_at_the_file(tmp_path: Path) -> None:
     assert code == 2
     assert out.startswith(f"{missing}: error[E004]: no such file or folder\n")
     code, out, _ = cli("check", missing, "--format", "json")
-    [d] = json.loads(out)["files"][0]["diagnostics"]
+    [d] = json.loads(out)["results"]["files"][0]["diagnostics"]
     assert d["location"] == {"path": missing, "line": None, "column": None,
                              "end_line": None, "end_column": None}
     code, out, _ = cli("check", missing, "--format", "sarif")

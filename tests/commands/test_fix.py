@@ -44,13 +44,13 @@ def test_json_gives_the_edits_as_data(tmp_path: Path) -> None:
     spec = copy("04-wrong-priority.sgv", tmp_path)
     code, out, _ = cli("fix", str(spec), "--format", "json", "--no-timing")
     doc = json.loads(out)
-    assert code == 0 and doc["status"] == "repaired" and doc["exit_code"] == 0
-    (edit,) = doc["repair"]["edits"]
+    assert code == 0 and doc["summary"]["status"] == "repaired" and doc["summary"]["exit_code"] == 0
+    (edit,) = doc["results"]["repair"]["edits"]
     assert edit["kind"] == "priority" and edit["rule"]["name"] == "deny-all-out"
     assert edit["new_rules"][0]["priority"] == 2
-    assert doc["repair"]["collateral"] == [] and doc["repair"]["changes"]
-    assert all(c["required_by"] == ["listed-reachable"] for c in doc["repair"]["changes"])
-    assert "-  deny-all-out: egress drop all -1/-1 to 0.0.0.0/0 priority 1" in doc["repair"]["diff"]
+    assert doc["results"]["repair"]["collateral"] == [] and doc["results"]["repair"]["changes"]
+    assert all(c["required_by"] == ["listed-reachable"] for c in doc["results"]["repair"]["changes"])
+    assert "-  deny-all-out: egress drop all -1/-1 to 0.0.0.0/0 priority 1" in doc["results"]["repair"]["diff"]
     assert "elapsed" not in doc
 
 
@@ -117,15 +117,15 @@ def test_cloud_inputs_get_api_calls_cli_lines_and_terraform(tmp_path: Path) -> N
     code, out, _ = cli("fix", str(spec), "--allow-collateral", "--format", "json", "--no-timing")
     assert code == 0
     doc = json.loads(out)
-    (call,) = doc["repair"]["api_calls"]
+    (call,) = doc["results"]["repair"]["api_calls"]
     assert call["action"] == "ModifySecurityGroupRule"
     assert call["parameters"]["SecurityGroupRuleId"] == "sgr-bp1web000000000ssh"
     assert call["parameters"]["SourceCidrIp"] == "203.0.113.0/25"
-    (line,) = doc["repair"]["aliyun_cli"]
+    (line,) = doc["results"]["repair"]["aliyun_cli"]
     assert line.startswith("aliyun ecs ModifySecurityGroupRule --RegionId")
     assert "--SourceCidrIp 203.0.113.0/25" in line
-    assert 'cidr_ip = "203.0.113.0/25"' in doc["repair"]["terraform"]
-    assert doc["repair"]["diff"] == "" and "not read from a .sgv file" in doc["repair"]["not_written"]
+    assert 'cidr_ip = "203.0.113.0/25"' in doc["results"]["repair"]["terraform"]
+    assert doc["results"]["repair"]["diff"] == "" and "not read from a .sgv file" in doc["results"]["repair"]["not_written"]
 
 
 def test_an_added_cloud_rule_is_authorised_with_a_terraform_resource(tmp_path: Path) -> None:
@@ -137,11 +137,11 @@ def test_an_added_cloud_rule_is_authorised_with_a_terraform_resource(tmp_path: P
     assert "authorising 185 rules" in out
     doc = json.loads(cli("fix", str(spec), "--allow-collateral", "--format", "json",
                          "--no-timing")[1])
-    calls = doc["repair"]["api_calls"]
+    calls = doc["results"]["repair"]["api_calls"]
     assert [c["action"] for c in calls] == ["AuthorizeSecurityGroup"] * 2
     assert calls[0]["parameters"]["Permissions.1.PortRange"] == "8443/8443"
     assert "Permissions.101.Policy" not in calls[0]["parameters"]
-    assert doc["repair"]["aliyun_cli"][0].startswith("aliyun ecs AuthorizeSecurityGroup")
-    tf = doc["repair"]["terraform"]
+    assert doc["results"]["repair"]["aliyun_cli"][0].startswith("aliyun ecs AuthorizeSecurityGroup")
+    tf = doc["results"]["repair"]["terraform"]
     assert tf.count('resource "alicloud_security_group_rule"') == 185
     assert 'port_range        = "8443/8443"' in tf

@@ -82,7 +82,7 @@ def test_lint_suppressed_finding_does_not_fail_and_says_so(tmp_path: Path) -> No
     assert out.count("  suppressed: covered by office") == 2
     assert out.rstrip().endswith("2 suppressed inline")
     doc = json.loads(cli("lint", path, "--fail-on", "warning", "--format", "json")[1])
-    marks = [f.get("suppressed") for i in doc["inputs"] for f in i["findings"] if f["code"] == "L101"]
+    marks = [f.get("suppressed") for i in doc["results"]["files"] for f in i["findings"] if f["code"] == "L101"]
     assert [m["reason"] for m in marks] == ["covered by office"] * 2
     sarif = json.loads(cli("lint", path, "--fail-on", "warning", "--format", "sarif")[1])
     sups = [r.get("suppressions") for r in sarif["runs"][0]["results"] if r["ruleId"] == "L101"]

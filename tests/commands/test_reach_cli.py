@@ -79,12 +79,13 @@ def test_json_output() -> None:
     code, out, _ = sgv("reach", FLEET, "--from", "group web", "--format", "json", "--no-timing",
                        "--allow-unknown")
     doc = json.loads(out)
-    assert code == 0 and doc["schema"] == "sgverify-reach/1"
-    app = next(p for p in doc["pairs"] if p["receiver"] == "instance app-1")
+    assert code == 0 and doc["schema_version"] == "2.0" and doc["command"] == "reach"
+    app = next(p for p in doc["results"]["pairs"] if p["receiver"] == "instance app-1")
     assert app["status"] == "reachable" and app["services"] == [{"protocol": "tcp", "ports": [8080]}]
     assert app["witness"]["evidence"][1]["decision"]["rule"]["name"] == "from-web"
     # web-1, web-2 to the other 10 instances and the internet (an instance and itself: no pair)
-    assert doc["summary"]["checked"] == len(doc["senders"]) * (len(doc["receivers"]) - 1)
+    res = doc["results"]
+    assert doc["summary"]["checked"] == len(res["senders"]) * (len(res["receivers"]) - 1)
 
 
 def test_limit_counts_the_rest() -> None:

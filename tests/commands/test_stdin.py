@@ -61,7 +61,8 @@ def test_reports_name_it_stdin(fmt) -> None:
     assert code == 1 and "<stdin>" in out.replace("&lt;", "<").replace("&gt;", ">")
     assert "sgverify-stdin" not in out, out
     if fmt == "json":
-        assert json.loads(out)["files"][0]["path"] == "<stdin>"
+        doc = json.loads(out)
+        assert doc["inputs"] == ["<stdin>"] and doc["results"]["files"][0]["path"] == "<stdin>"
 
 
 def test_import_reads_a_cloud_export_from_standard_input() -> None:

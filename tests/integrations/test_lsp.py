@@ -94,7 +94,7 @@ def test_the_same_codes_and_messages_as_check(client, project) -> None:
     found = json.loads(out)
     want = sorted((d["code"], d["location"]["line"] - 1, d["location"]["column"] - 1,
                    d["location"]["end_column"] - 1, d["message"])
-                  for f in found["files"] for d in f["diagnostics"])
+                  for f in found["results"]["files"] for d in f["diagnostics"])
     got = sorted((d["code"], d["range"]["start"]["line"], d["range"]["start"]["character"],
                   d["range"]["end"]["character"], d["message"]) for d in diags)
     assert got == want and want, (got, want)

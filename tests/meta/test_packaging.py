@@ -58,3 +58,28 @@ def test_runtime_dependencies_are_declared() -> None:
                     continue
                 missing.add(f"{name} ({path.relative_to(ROOT)})")
     assert not missing, f"imported but not declared in pyproject.toml: {sorted(missing)}"
+
+
+def test_the_json_schemas_are_built_into_the_package(tmp_path) -> None:
+    """What setuptools puts in the wheel (build_py: modules and package data) holds every
+    JSON Schema of sgverify/schemas, and the built package finds them (issue 19)."""
+    import shutil
+    import subprocess
+    import sys
+
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    for folder in ("sgverify", "grammar"):
+        shutil.copytree(ROOT / folder, tmp_path / folder,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([sys.executable, "-c", "from setuptools import setup; setup()", "-q",
+                    "build_py", "--build-lib", "out"], cwd=tmp_path, check=True,
+                   capture_output=True)
+    shipped = sorted(p.name for p in (ROOT / "sgverify" / "schemas").glob("*.json"))
+    assert len(shipped) >= 10
+    assert sorted(p.name for p in (tmp_path / "out/sgverify/schemas").glob("*.json")) == shipped
+    # the built package alone (no site-packages, no source tree) prints its own folder
+    found = subprocess.run([sys.executable, "-S", "-m", "sgverify.report.schemas", "envelope"],
+                           cwd=tmp_path / "out", capture_output=True, text=True, check=True,
+                           env={"PYTHONPATH": str(tmp_path / "out")}).stdout.strip()
+    assert found == str((tmp_path / "out/sgverify/schemas/envelope.json").resolve())

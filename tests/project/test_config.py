@@ -88,7 +88,7 @@ def test_check_uses_configured_paths_and_settings(repo: Path) -> None:
     write(repo, "sgverify.toml", 'paths = ["specs"]\nfail-on = "violated"\nformat = "json"\n')
     code, out, _ = cli("check")
     doc = json.loads(out)
-    assert [f["path"] for f in doc["files"]] == ["specs/u.sgv", "specs/v.sgv"]
+    assert [f["path"] for f in doc["results"]["files"]] == ["specs/u.sgv", "specs/v.sgv"]
     assert doc["summary"]["fail_on"] == "violated" and code == 1
     # the command line overrides every key
     code, out, _ = cli("check", "other", "--format", "text", "--fail-on", "unknown")

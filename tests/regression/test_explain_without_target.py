@@ -53,7 +53,7 @@ def test_flows_in_bulk_are_each_decided_on_their_own_instance(tmp_path) -> None:
               "src_port": 4000, "dst_port": 3306} for dst in ("10.0.2.10", "10.0.1.10", "10.0.9.9")]
     flows = write(tmp_path, "f.jsonl", "".join(json.dumps(x) + "\n" for x in lines))
     code, out, err = explain(tmp_path, "--flows", str(flows), "--format", "json")
-    rows = [json.loads(x) for x in out.splitlines()]
+    rows = json.loads(out)["results"]["lines"]
     assert [r.get("verdict") for r in rows] == ["drop", "accept", None]
     assert "no instance has the address 10.0.9.9" in rows[2]["error"] and code == 2
 

@@ -60,8 +60,8 @@ def test_new_violations_fail_and_stale_entries_are_noted(repo: Path) -> None:
             "(fixed or renamed): remove it from base.json") in out
     code, out, _ = cli("check", "specs", "--baseline", "base.json", "--format", "json")
     doc = json.loads(out)
-    assert doc["baseline"] == "base.json"
-    assert [n["file"] for n in doc["notes"]] == ["specs/legacy.sgv"]
+    assert doc["results"]["baseline"] == "base.json"
+    assert [n["file"] for n in doc["results"]["notes"]] == ["specs/legacy.sgv"]
     # a run over other files says nothing about entries of files it did not check
     code, out, _ = cli("check", "specs/unknown.sgv", "--baseline", "base.json")
     assert code == 0 and "matches nothing" not in out

@@ -119,7 +119,7 @@ def test_relaxed_unknown_is_still_reported_as_not_verified(tmp_path: Path) -> No
     assert out.splitlines()[-1] == ("summary: 0 proved, 0 violated, 1 unknown "
                                     "(not verified: 1 let through by --fail-on violated)")
     doc = json.loads(report.read_text())
-    res = doc["files"][0]["results"][0]
+    res = doc["results"]["files"][0]["results"][0]
     assert res["verdict"] == "unknown" and res["fails"] is False
     assert doc["summary"]["unknown"] == 1 and doc["summary"]["passed"] is True
     assert doc["summary"]["fail_on"] == "violated"

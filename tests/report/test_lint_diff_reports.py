@@ -59,7 +59,7 @@ def test_lint_sarif_has_one_result_per_finding_at_its_rule(at_root: Path) -> Non
     assert {r["id"]: r["defaultConfiguration"]["level"] for r in rules} == {
         "L101": "warning", "L102": "note", "L103": "warning", "L201": "error"}
     lint_json = json.loads(cli("lint", LINT, "--format", "json")[1])
-    found = lint_json["inputs"][0]["findings"]
+    found = lint_json["results"]["files"][0]["findings"]
     assert len(results(doc)) == len(found) == 9
     for res, f in zip(results(doc), found):
         assert rules[res["ruleIndex"]]["id"] == res["ruleId"] == f["code"]
@@ -305,7 +305,7 @@ def test_several_reports_in_one_run_and_timing(tmp_path: Path, at_root: Path) ->
     code, out, err = cli("lint", LINT, *args, "--format", "text")
     assert code == 1 and err == "" and out.startswith(f"{LINT}:3:3: note[L102]")
     assert "time_ms" in files["sarif"].read_text() and ' time="' in files["junit"].read_text()
-    assert json.loads(files["json"].read_text())["fails"] is True
+    assert json.loads(files["json"].read_text())["summary"]["fails"] is True
     cli("lint", LINT, *args, "--no-timing")
     assert "time_ms" not in files["sarif"].read_text() and "time=" not in files["junit"].read_text()
     code, out, err = cli("diff", OLD, NEW, "--format", "junit", "--output", files["junit"],
@@ -338,10 +338,19 @@ def test_an_unusable_input_still_gives_sarif_and_junit(tmp_path: Path) -> None:
     assert [r["ruleId"] for r in results(doc)] == ["E001"]
     load = ET.fromstring(out["junit"].read_text()).find("testsuite/testcase")
     assert load.get("name") == "load" and load.find("error").get("type") == "E001"
-    assert not out["json"].exists()  # text and JSON are written only when lint ran
-    code, _, _ = cli("diff", bad, bad, "--format", "sarif", "--output", out["sarif"])
+    # JSON too: the envelope with each unusable input's diagnostics, and no results
+    stopped = json.loads(out["json"].read_text())
+    assert stopped["command"] == "lint" and stopped["summary"]["exit_code"] == 2
+    (problem,) = stopped["results"]["input_errors"]
+    assert problem["path"] == str(bad) and [d["code"] for d in problem["diagnostics"]] == ["E001"]
+    assert stopped["summary"]["input_errors"] == 1 and stopped["summary"]["passed"] is False
+    code, _, _ = cli("diff", bad, bad, "--format", "sarif", "--output", out["sarif"],
+                     "--format", "json", "--output", out["json"])
     assert code == 2 and [r["ruleId"] for r in results(json.loads(out["sarif"].read_text()))] == [
         "E001", "E001"]
+    stopped = json.loads(out["json"].read_text())
+    assert stopped["command"] == "diff" and stopped["inputs"] == [str(bad), str(bad)]
+    assert [len(p["diagnostics"]) for p in stopped["results"]["input_errors"]] == [1, 1]
 
 
 # ---------------------------------------------------------------- lint baselines
@@ -367,8 +376,8 @@ def test_lint_baseline_accepts_known_findings(tmp_path: Path, monkeypatch: pytes
     assert (root.get("failures"), root.find("testsuite").get("skipped")) == ("0", "5")
     doc = json.loads(cli("lint", "web.sgv", "--fail-on", "warning", "--baseline", "b.json",
                          "--format", "json")[1])
-    office = next(f for f in doc["inputs"][0]["findings"] if f["rule"] and f["rule"]["name"] == "office")
-    assert doc["fails"] is False and doc["baseline"] == "b.json"
+    office = next(f for f in doc["results"]["files"][0]["findings"] if f["rule"] and f["rule"]["name"] == "office")
+    assert doc["summary"]["fails"] is False and doc["results"]["baseline"] == "b.json"
     assert office["fails"] is False and office["baselined"]["reason"].startswith("accepted on ")
     # a new finding still fails; a fixed one leaves a stale entry
     write(tmp_path, "web.sgv", text.replace("  https:", "  extra: ingress accept tcp 22 from "

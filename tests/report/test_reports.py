@@ -132,8 +132,8 @@ def test_junit_fail_on_warning_fails_the_load_case(tmp_path: Path) -> None:
 def test_json_includes_path_problems_and_gate_fields(at_root: Path) -> None:
     code, out, _ = cli("check", "missing.sgv", "tests/fixtures/gate/unknown.sgv", "--format", "json")
     doc = json.loads(out)
-    assert code == 2 and doc["schema_version"] == 1 and doc["command"] == "check"
-    missing, unknown = doc["files"]
+    assert code == 2 and doc["schema_version"] == "2.0" and doc["command"] == "check"
+    missing, unknown = doc["results"]["files"]
     assert missing["path"] == "missing.sgv" and missing["diagnostics"][0]["code"] == "E004"
     res = unknown["results"][0]
     assert res["verdict"] == "unknown" and res["fails"] is True and res["baselined"] is None
@@ -172,7 +172,7 @@ def test_several_reports_in_one_run(tmp_path: Path) -> None:
     assert "error[E301]" in out
     # an --output given first takes the --format that follows it
     code, out, _ = cli("check", path, "--output", sarif, "--format", "json")
-    assert out == "" and json.loads(sarif.read_text())["schema_version"] == 1
+    assert out == "" and json.loads(sarif.read_text())["schema_version"] == "2.0"
     # a lone --output uses the default format; '-' is stdout
     code, out, _ = cli("check", path, "--output", "-", "--no-timing")
     assert out.startswith(str(path))
@@ -234,7 +234,7 @@ def test_output_doc_describes_every_json_field(tmp_path: Path, monkeypatch: pyte
     _, out, _ = cli("check", "specs", str(ROOT / "tests/fixtures/broken"), "missing.sgv",
                     "--baseline", "b.json", "--format", "json")
     doc = json.loads(out)
-    assert doc["notes"] and any(r["baselined"] for f in doc["files"] for r in f["results"])
+    assert doc["results"]["notes"] and any(r["baselined"] for f in doc["results"]["files"] for r in f["results"])
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", (ROOT / "docs" / "output.md").read_text(), re.M))
     assert json_keys(doc) - documented == set()
 
@@ -264,8 +264,8 @@ def test_reporters_take_generic_findings() -> None:
     assert "specs/web.sgv:3:3: error[D001]: violated: web-1: new flows accepted" in text
     doc = json.loads(render_json(run))
     assert doc["command"] == "lint" and doc["summary"]["exit_code"] == 1
-    assert doc["files"][0]["diagnostics"][0]["code"] == "L001"
-    assert doc["files"][0]["results"][0]["name"] == "drift"
+    assert doc["results"]["files"][0]["diagnostics"][0]["code"] == "L001"
+    assert doc["results"]["files"][0]["results"][0]["name"] == "drift"
     sarif = json.loads(render_sarif(run))
     validate_sarif(sarif)
     assert [r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]] == ["D001", "L001"]

@@ -22,6 +22,7 @@ from sgverify.cloud.live.common import PullError, parse_uri
 from sgverify.core.files import is_live_uri
 from tests.support.fake_ecs import ACCESS_KEY, FakeEcs, Faults, as_files, estate
 from tests.support.gate import cli
+from tests.support.json_reports import report
 from tests.support.paths import ROOT
 
 pytest.importorskip("alibabacloud_ecs20140526")
@@ -70,6 +71,21 @@ def located(value: object) -> object:
 
 
 # ------------------------------------------------------------------ everything arrives
+
+def test_the_json_summary_is_the_manifest_in_the_envelope(tmp_path) -> None:
+    """``pull --format json``: the JSON envelope (issue 19), valid against the shipped
+    schemas, whose results are the manifest written and whose summary has its counts."""
+    with FakeEcs(estate(12), page=5) as server:
+        code, out, err = pull(server, tmp_path / "pulled", "--format", "json")
+    assert code == 0, err
+    doc = report(out)
+    assert doc["command"] == "pull" and doc["inputs"] == [f"aliyun://{REGION}"]
+    manifest = json.loads((tmp_path / "pulled" / "manifest.json").read_text())
+    assert doc["results"] == {**manifest, "output": str(tmp_path / "pulled")}
+    assert doc["summary"] == {**manifest["counts"], "calls": manifest["calls"]["total"],
+                              "retries": manifest["calls"]["retries"], "exit_code": 0,
+                              "passed": True}
+
 
 def test_every_group_rule_and_interface_arrives_over_many_pages(tmp_path) -> None:
     e = estate(300)
