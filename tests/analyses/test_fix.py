@@ -4,6 +4,7 @@ assertions name, and that is no larger than the hand fix recorded here."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from sgverify.core.result import Verdict
 from sgverify.engines.boxes.certify import violation_exists
 from sgverify.load import load_policy
 from sgverify.report.fix import edit_json
+from tests.support.gate import cli
+from tests.support.json_reports import validate
 from tests.support.paths import ROOT
 
 BROKEN = ROOT / "tests" / "fixtures" / "broken"
@@ -276,3 +279,14 @@ def test_a_move_that_opens_another_interface_is_collateral(tmp_path: Path) -> No
     allowed = repair(rep.policy, allow_collateral=True)
     assert allowed.status == "repaired" and allowed.repair is not None
     assert [e.kind for e in allowed.repair.edits] == ["move"]
+
+
+def test_a_move_in_json_names_its_group_and_validates(tmp_path: Path) -> None:
+    path = tmp_path / "move.sgv"
+    path.write_text(MOVE)
+    code, out, err = cli("fix", str(path), "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    validate(doc)
+    (edit,) = doc["results"]["repair"]["edits"]
+    assert (edit["kind"], edit["group"], edit["to_group"]) == ("move", "shared", "admin")
