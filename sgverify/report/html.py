@@ -28,7 +28,7 @@ from ..core.version import __version__
 from ..engines.atoms.matrix import REACHABLE
 from .audit import STATUSES, counts, detail_lines
 from .reach import not_verified, witness_lines
-from .risk import LEVELS, SEVERITY_RANK, WORD, level, service_class
+from .risk import LEVELS, SEVERITY_RANK, WORD, category, level, service_class
 
 INBOUND_LINES = 6  # service sets listed per group (the others are counted, and said so)
 SAMPLE = 5  # senders named per service set (the others are counted)
@@ -310,17 +310,35 @@ def _clusters(ordered: list[Unit]) -> tuple[str, list[Cluster]]:
         names = sorted(groups, key=lambda n: (-max(u.risk for u in groups[n]), n))
         how = f"tag {best}"
     else:
+        order: dict[str, tuple[int, int]] = {}
         for u in ordered:
-            groups[f"{WORD[u.risk]}: {_tier(u.risk)}" if u.risk else
-                   "reached by nothing in the matrix"].append(u)
-        names = sorted(groups, key=lambda n: -groups[n][0].risk)
-        how = "risk tier (the worst thing that reaches each group, or its worst finding)"
+            reached = max([u.exposure.level if u.exposure else 0] + [i.level for i in u.inbound])
+            name = f"{WORD[u.risk]}: {_tier(u.risk)}" if u.risk else "reached by nothing"
+            if u.risk and reached < u.risk:  # the risk is a finding's severity
+                name = f"{WORD[u.risk]}: a {WORD[u.risk]} finding"
+            kind = _kind(u) if u.risk == 5 else None
+            if kind:
+                name = f"{WORD[u.risk]}: the internet reaches {kind}"
+            groups[name].append(u)
+            order.setdefault(name, (u.risk, len(order)))
+        names = sorted(groups, key=lambda n: (-order[n][0], order[n][1]))
+        how = ("risk tier (the worst thing that reaches each group, or its worst finding; "
+               "critical split by the kind of sensitive service the internet reaches)")
     out = []
     for n, name in enumerate(names):
         for u in groups[name]:
             u.cluster = n
         out.append(Cluster(name, tuple(groups[name])))
     return how, out
+
+
+def _kind(u: Unit) -> str | None:
+    """The kind of sensitive service the internet reaches on ``u`` (its cluster)."""
+    x = u.exposure
+    if x is None or x.level != 5:
+        return None
+    p = x.pair
+    return category(p.space, (p.sure | p.maybe) if p.status == REACHABLE else p.maybe)
 
 
 def _tier(risk: int) -> str:

@@ -69,6 +69,26 @@ def public_ranges() -> Ranges:
     return _ranges((DEFAULT_PUBLIC_SERVICES,))
 
 
+@lru_cache(maxsize=None)
+def categories() -> tuple[tuple[str, str, Ranges], ...]:
+    """(control id, slug, services) of the built-in OPEN controls, most severe first."""
+    found = [c for c in BUILTIN if c.kind == OPEN and c.services]
+    found.sort(key=lambda c: -SEVERITY_RANK.get(c.severity, 0))
+    return tuple((c.id, c.slug, _ranges((c.services,))) for c in found)
+
+
+def category(space: ServiceSpace, mask: int) -> str | None:
+    """Which kind of sensitive service ``mask`` reaches: "every port", or the id and slug of
+    the most severe OPEN control whose services it touches (None: none)."""
+    ports = {p: space.ports_of(mask, p) for p in PORT_PROTOS}
+    if all(v == [(1, 65535)] for v in ports.values()):
+        return "every port"
+    for ident, slug, ranges in categories():
+        if any(_overlaps(ports[p], ranges[p]) for p in PORT_PROTOS):
+            return f"{ident} {slug}"
+    return None
+
+
 def _overlaps(have: list[tuple[int, int]], want: tuple[tuple[int, int], ...]) -> bool:
     return any(lo <= whi and wlo <= hi for lo, hi in have for wlo, whi in want)
 
@@ -99,5 +119,5 @@ def level(from_internet: bool, cls: int) -> int:
     return 3 if cls == SENSITIVE else 1
 
 
-__all__ = ["LEVELS", "OTHER", "PUBLIC", "SENSITIVE", "SEVERITY_RANK", "WORD", "Level", "level",
+__all__ = ["LEVELS", "categories", "category", "OTHER", "PUBLIC", "SENSITIVE", "SEVERITY_RANK", "WORD", "Level", "level",
            "public_ranges", "sensitive_ranges", "service_class"]

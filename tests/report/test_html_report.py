@@ -206,6 +206,11 @@ def test_reach_report_by_instance(tmp_path: Path) -> None:
     assert not tree.errors and "findings" not in tree.ids
     rows = tree.ids["units"].find("tr", "unit")
     assert len(rows) == len({u.label for u in answer.senders + answer.receivers} - {"internet"})
+    # no tag on instances: clusters by risk tier, critical split by the kind of service
+    names = [d.find("summary")[0].all_text() for d in tree.ids["clusters"].parent.find("details")]  # type: ignore[union-attr]
+    assert names[0].startswith("critical: the internet reaches SGV101 ssh-internet")
+    assert any(n.startswith("critical: the internet reaches SGV104 database-internet") for n in names)
+    assert sum(int(n.rsplit("(", 1)[1].rstrip(")")) for n in names) == len(rows)
 
 
 def big_inventory(groups: int, rules: int, instances: int, seed: int = 1) -> str:
