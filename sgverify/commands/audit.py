@@ -28,7 +28,7 @@ from ..report.audit import (
     summary_line,
 )
 from ..report.gate import EXIT_ERROR, EXIT_OK, FailOn, exit_reason
-from ..report.html import MAX_UNITS, render_html
+from ..report.html import render_html
 from ..report.junit import render_junit
 from ..report.progress import ProgressBar
 from ..report.sarif import render_sarif
@@ -199,7 +199,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     matrix = None
     if any(o.format == "html" for o in outputs) and not args.no_matrix:
         bar = ProgressBar(stderr, "reachability rows")
-        matrix = ask(audit.policy, None, None, by="group", progress=bar, max_units=MAX_UNITS,
+        matrix = ask(audit.policy, None, None, by="group", progress=bar,
                      jobs=args.jobs or default_jobs())
         bar.close()
     audit.elapsed = time.perf_counter() - started  # the whole run, as every report says it

@@ -1,351 +1,422 @@
-"""The HTML report: one self-contained file (inline CSS and script, no network) with a
-summary per control, the reachability matrix as a heat map that can be filtered, and
-every finding that is not proved with its counterexample and deciding rule.
+"""The HTML report: one self-contained file (inline CSS and a small optional script, no
+network), rendered on the server with a Jinja2 template (templates/report.html.j2).
 
-The data (controls, findings, matrix cells) is embedded as JSON and drawn by a small
-script; the page also works as a document without it (the summary table is static HTML).
-Output is deterministic: no timestamps, stable order.
+It reads as a security engineer reads an audit: the findings first, by severity (internet
+exposure first within a severity); then what the internet reaches, by risk; then every
+group (or instance) ordered by risk, each with its findings, its exposure and who reaches
+it on what; then the reachability matrix aggregated into clusters (by a tag when the
+groups carry one, otherwise by risk tier), every cell a link to its detail beside the
+matrix (``:target``), every group of a cell a link to its row. Colour is risk
+(``report.risk``), never a port count. Everything is in the HTML itself: without
+JavaScript the page is complete; the script only adds filters and sorting. Nothing is
+cut silently: where a list is summarised the page says so and names the command that
+lists the rest. Output is deterministic: no timestamps, stable order.
 """
 
 from __future__ import annotations
 
-import html
-import json
-from typing import Any
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import jinja2
 
 from ..analyses.audit.run import AuditReport
-from ..analyses.reach.answer import Answer
+from ..analyses.reach.answer import INTERNET, Answer, Pair
 from ..core.version import __version__
+from ..engines.atoms.matrix import REACHABLE
 from .audit import STATUSES, counts, detail_lines
 from .reach import not_verified, witness_lines
+from .risk import LEVELS, SEVERITY_RANK, WORD, category, level, service_class
 
-MAX_UNITS = 150  # rows and columns the heat map carries (the rest is said, not hidden)
-
-CSS = """
-:root { --fg:#1d2330; --muted:#5c6475; --line:#d9dde6; --bad:#b3261e; --ok:#1e7b34;
-        --warn:#9a6700; --bg:#fbfcfe; }
-* { box-sizing: border-box; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg);
-       background: var(--bg); margin: 0; padding: 24px 32px 64px; }
-h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 32px 0 8px; }
-.muted { color: var(--muted); } code, pre, .mono { font-family: ui-monospace, "SFMono-Regular",
-  Menlo, Consolas, monospace; font-size: 12.5px; }
-table.summary { border-collapse: collapse; min-width: 60%; }
-table.summary th, table.summary td { border-bottom: 1px solid var(--line); padding: 5px 10px;
-  text-align: left; vertical-align: top; }
-table.summary td.n { text-align: right; font-variant-numeric: tabular-nums; }
-.sev-critical { color: #fff; background: #7a0d0d; } .sev-high { color: #fff; background: var(--bad); }
-.sev-medium { background: #f4c542; } .sev-low { background: #dfe6f0; }
-.sev { border-radius: 3px; padding: 1px 6px; font-size: 12px; }
-.st-violated, .st-error { color: var(--bad); font-weight: 600; } .st-proved { color: var(--ok); }
-.st-unknown { color: var(--warn); font-weight: 600; } .st-waived { color: var(--muted); }
-.controls input, .filters input, .filters select { font: inherit; padding: 3px 6px; }
-.filters { display: flex; gap: 12px; flex-wrap: wrap; align-items: center; margin: 8px 0; }
-#heat-wrap { overflow: auto; max-height: 75vh; border: 1px solid var(--line); background: #fff; }
-table.heat { border-collapse: collapse; }
-table.heat th { position: sticky; background: #fff; font-weight: 500; font-size: 12px;
-  white-space: nowrap; z-index: 1; }
-table.heat thead th { top: 0; writing-mode: vertical-rl; transform: rotate(180deg);
-  padding: 4px 2px; height: 140px; text-align: left; }
-table.heat tbody th { left: 0; padding: 0 6px; text-align: right; }
-table.heat td { width: 16px; height: 16px; min-width: 16px; border: 1px solid #f0f2f6; padding: 0;
-  cursor: pointer; }
-table.heat td.self { background: repeating-linear-gradient(45deg,#fff,#fff 3px,#eee 3px,#eee 5px); }
-#cell { margin-top: 10px; padding: 10px 12px; border: 1px solid var(--line); background: #fff;
-  display: none; }
-.finding { border-left: 3px solid var(--line); padding: 4px 12px; margin: 10px 0; background: #fff; }
-.finding.violated, .finding.error { border-color: var(--bad); }
-.finding.unknown { border-color: var(--warn); } .finding.waived { border-color: #aab; }
-.finding pre { margin: 4px 0; white-space: pre-wrap; }
-.legend span { display: inline-block; width: 14px; height: 12px; vertical-align: middle;
-  border: 1px solid #ccc; margin: 0 2px 0 8px; }
-"""
-
-SCRIPT = r"""
-(function () {
-  "use strict";
-  var data = JSON.parse(document.getElementById("sgv-data").textContent);
-  function el(tag, attrs, text) {
-    var e = document.createElement(tag);
-    if (attrs) { for (var k in attrs) { e.setAttribute(k, attrs[k]); } }
-    if (text !== undefined && text !== null) { e.textContent = text; }
-    return e;
-  }
-  function color(cell) {
-    if (!cell) { return ""; }
-    if (cell.s === "unknown") { return "#f4c542"; }
-    var t = Math.min(1, Math.log(1 + cell.h) / Math.log(1 + data.maxHeat));
-    var light = Math.round(88 - 55 * t);
-    return "hsl(4, 75%, " + light + "%)";
-  }
-  function parseService(text) {
-    var m = text.trim().toLowerCase().match(/^(tcp|udp)?\s*(\d+)?$/);
-    if (!text.trim()) { return null; }
-    if (m && (m[1] || m[2])) { return {proto: m[1] || null, port: m[2] ? +m[2] : null}; }
-    return {word: text.trim().toLowerCase()};
-  }
-  function offers(cell, want) {
-    if (!want) { return true; }
-    if (want.word) { return cell.t.toLowerCase().indexOf(want.word) >= 0; }
-    for (var i = 0; i < cell.v.length; i++) {
-      var s = cell.v[i];
-      if (want.proto && s.protocol !== want.proto) { continue; }
-      if (!s.ports) { continue; }
-      if (want.port === null) { return true; }
-      for (var j = 0; j < s.ports.length; j++) {
-        var p = String(s.ports[j]).split("-"), lo = +p[0], hi = +(p[1] || p[0]);
-        if (want.port >= lo && want.port <= hi) { return true; }
-      }
-    }
-    return false;
-  }
-  function drawHeat() {
-    var m = data.matrix;
-    var wrap = document.getElementById("heat-wrap");
-    if (!m || !wrap) { return; }
-    var rf = document.getElementById("f-row").value.toLowerCase();
-    var cf = document.getElementById("f-col").value.toLowerCase();
-    var want = parseService(document.getElementById("f-svc").value);
-    var onlyHit = document.getElementById("f-hit").checked;
-    var cells = {};
-    m.cells.forEach(function (c) { if (offers(c, want)) { cells[c.r + ":" + c.c] = c; } });
-    var rows = [], cols = [];
-    m.rows.forEach(function (name, i) {
-      if (name.toLowerCase().indexOf(rf) < 0) { return; }
-      if (onlyHit && !m.cols.some(function (_, j) { return cells[i + ":" + j]; })) { return; }
-      rows.push(i);
-    });
-    m.cols.forEach(function (name, j) {
-      if (name.toLowerCase().indexOf(cf) < 0) { return; }
-      if (onlyHit && !rows.some(function (i) { return cells[i + ":" + j]; })) { return; }
-      cols.push(j);
-    });
-    var table = el("table", {"class": "heat", "id": "heat"});
-    var head = el("thead"), hr = el("tr");
-    hr.appendChild(el("th", null, "from \u2193 / to \u2192"));
-    cols.forEach(function (j) { hr.appendChild(el("th", {"title": m.cols[j]}, m.cols[j])); });
-    head.appendChild(hr); table.appendChild(head);
-    var body = el("tbody");
-    var shown = 0;
-    rows.forEach(function (i) {
-      var tr = el("tr");
-      tr.appendChild(el("th", null, m.rows[i]));
-      cols.forEach(function (j) {
-        var c = cells[i + ":" + j];
-        var td = el("td");
-        if (m.rows[i] === m.cols[j] && m.rows[i].indexOf("instance ") === 0) { td.className = "self"; }
-        if (c) {
-          td.style.background = color(c);
-          td.title = m.rows[i] + " \u2192 " + m.cols[j] + ": " + c.t;
-          td.setAttribute("data-cell", i + ":" + j);
-          shown++;
-        }
-        tr.appendChild(td);
-      });
-      body.appendChild(tr);
-    });
-    table.appendChild(body);
-    wrap.replaceChildren(table);
-    document.getElementById("heat-count").textContent =
-      rows.length + " rows \u00d7 " + cols.length + " columns, " + shown + " pairs connect";
-    table.addEventListener("click", function (ev) {
-      var td = ev.target.closest("td[data-cell]");
-      if (td) { showCell(cells[td.getAttribute("data-cell")]); }
-    });
-  }
-  function showCell(c) {
-    var box = document.getElementById("cell"), m = data.matrix;
-    box.replaceChildren();
-    box.appendChild(el("strong", null, m.rows[c.r] + " \u2192 " + m.cols[c.c]));
-    box.appendChild(el("div", null, (c.s === "unknown" ? "may connect (unresolved lists) on " :
-                                     "connects on ") + c.t));
-    if (c.w) { box.appendChild(el("pre", null, c.w)); }
-    box.style.display = "block";
-  }
-  function drawFindings() {
-    var list = document.getElementById("findings");
-    if (!list || !data.findings) { return; }
-    var f = document.getElementById("f-find").value.toLowerCase();
-    var st = document.getElementById("f-status").value;
-    var limit = +list.getAttribute("data-limit");
-    var hits = data.findings.filter(function (x) {
-      return (!st || x.status === st) && (x.control + " " + x.subject + " " + x.text)
-        .toLowerCase().indexOf(f) >= 0;
-    });
-    list.replaceChildren();
-    hits.slice(0, limit).forEach(function (x) {
-      var d = el("div", {"class": "finding " + x.status});
-      var h = el("div");
-      h.appendChild(el("span", {"class": "st-" + x.status}, x.status));
-      h.appendChild(document.createTextNode(" " + x.control + " \u2014 " + x.subject));
-      d.appendChild(h);
-      d.appendChild(el("div", {"class": "muted"}, x.title));
-      d.appendChild(el("pre", null, x.text));
-      list.appendChild(d);
-    });
-    var more = document.getElementById("more");
-    more.style.display = hits.length > limit ? "inline" : "none";
-    document.getElementById("find-count").textContent = "showing " + Math.min(limit, hits.length) +
-      " of " + hits.length + " matching (" + data.findings.length + " findings)";
-  }
-  ["f-row", "f-col", "f-svc"].forEach(function (id) {
-    var e = document.getElementById(id); if (e) { e.addEventListener("input", drawHeat); }
-  });
-  var hit = document.getElementById("f-hit"); if (hit) { hit.addEventListener("change", drawHeat); }
-  ["f-find", "f-status"].forEach(function (id) {
-    var e = document.getElementById(id); if (e) { e.addEventListener("input", drawFindings); }
-  });
-  var more = document.getElementById("more");
-  if (more) {
-    more.addEventListener("click", function () {
-      var list = document.getElementById("findings");
-      list.setAttribute("data-limit", String(+list.getAttribute("data-limit") + 200));
-      drawFindings();
-    });
-  }
-  drawHeat();
-  drawFindings();
-  document.body.setAttribute("data-ready", "yes");
-}());
-"""
+INBOUND_LINES = 6  # service sets listed per group (the others are counted, and said so)
+SAMPLE = 5  # senders named per service set (the others are counted)
+STATUS_ORDER = {"violated": 0, "error": 1, "unknown": 2, "waived": 3}
 
 
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+@dataclass(frozen=True)
+class Ref:
+    """A unit named somewhere else on the page: its label and its anchor (None: no row)."""
+
+    label: str
+    anchor: str | None
 
 
-def _json(doc: Any) -> str:
-    """JSON safe inside a <script> element."""
-    return json.dumps(doc, separators=(",", ":")).replace("</", "<\\/").replace("<!--", "<\\!--")
+@dataclass(frozen=True)
+class FindingRow:
+    anchor: str
+    status: str
+    subject: Ref
+    where: str
+    lines: tuple[str, ...]
 
 
-def _audit_parts(audit: AuditReport) -> tuple[str, list[dict[str, Any]]]:
-    rows = []
-    for c in audit.controls:
-        n = counts(audit.of(c))
-        cells = "".join(f'<td class="n"><span class="{("st-" + s) if n[s] else ""}">{n[s]}</span></td>'
-                        for s in STATUSES)
-        rows.append(f'<tr><td class="mono">{_e(c.id)}</td><td><span class="sev sev-{_e(c.severity)}">'
-                    f'{_e(c.severity)}</span></td><td><strong>{_e(c.title)}</strong>'
-                    f'<div class="muted">{_e(c.rationale)}</div></td>{cells}</tr>')
-    total = counts(audit.results)
-    head = "".join(f"<th>{s}</th>" for s in STATUSES)
-    foot = "".join(f'<td class="n"><strong>{total[s]}</strong></td>' for s in STATUSES)
-    table = (f'<table class="summary" id="controls"><thead><tr><th>id</th><th>severity</th>'
-             f'<th>control</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
-             f'<tfoot><tr><td></td><td></td><td>all controls</td>{foot}</tr></tfoot></table>')
-    findings = []
-    for r in audit.results:
-        if r.status == "proved":
-            continue
-        where = f"{r.subject.span}\n" if r.subject.span else ""
-        findings.append({"control": r.control.id, "status": r.status, "subject": str(r.subject),
-                         "title": f"{r.control.title} ({r.control.severity})",
-                         "text": where + "\n".join(detail_lines(r))})
-    return table, findings
+@dataclass(frozen=True)
+class ControlBlock:
+    id: str
+    title: str
+    severity: str
+    rationale: str
+    internet: bool
+    findings: tuple[FindingRow, ...]
+    counts: dict[str, int]
 
 
-def _matrix(answer: Answer) -> dict[str, Any]:
-    rows = [u.label for u in answer.senders][:MAX_UNITS]
-    cols = [u.label for u in answer.receivers][:MAX_UNITS]
-    ri = {n: i for i, n in enumerate(rows)}
-    ci = {n: i for i, n in enumerate(cols)}
-    cells = []
-    max_heat = 1
-    for p in answer.pairs:
-        if p.sender.label not in ri or p.receiver.label not in ci or not (p.evidence or p.sure or p.maybe):
-            continue
-        witness = "\n".join(witness_lines(p.evidence, p.facts, "witness", indent="")
-                            + witness_lines(p.extra, p.extra_facts, "may-reach witness", indent=""))
-        mask = (p.sure | p.maybe) if p.sure else p.maybe
+@dataclass(frozen=True)
+class SeverityBlock:
+    severity: str
+    controls: tuple[ControlBlock, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(len(c.findings) for c in self.controls)
+
+
+@dataclass(frozen=True)
+class Link:
+    """One pair as the report shows it: services, risk level, sure or only possible."""
+
+    sender: str
+    receiver: str
+    services: str
+    level: int
+    maybe: bool
+    pair: Pair
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """Senders that reach one unit on the same services."""
+
+    services: str
+    level: int
+    maybe: bool
+    count: int
+    sample: tuple[Ref, ...]
+
+
+@dataclass
+class Unit:
+    """A row of the groups table: a group (or an instance, for ``reach --by instance``)."""
+
+    label: str
+    anchor: str
+    tags: str = ""
+    note: str = ""
+    findings: list[tuple[str, str, str, str]] = field(default_factory=list)  # id, sev, status, anchor
+    exposure: Link | None = None
+    egress: Link | None = None
+    inbound: list[Inbound] = field(default_factory=list)
+    inbound_more: tuple[int, int] = (0, 0)  # service sets and senders not listed
+    n_in: int = 0
+    n_out: int = 0
+    out_level: int = 0
+    risk: int = 0
+    rank: int = 0
+    cluster: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.label.split(" ", 1)[1] if " " in self.label else self.label
+
+
+@dataclass(frozen=True)
+class CellRow:
+    unit: Unit
+    count: int
+    level: int
+    services: str
+    maybe: int
+
+
+@dataclass(frozen=True)
+class Cell:
+    anchor: str
+    row: str
+    col: str
+    pairs: int
+    level: int
+    maybe: int
+    rows: tuple[CellRow, ...]
+    to_internet: bool = False
+
+
+@dataclass(frozen=True)
+class Cluster:
+    name: str
+    members: tuple[Unit, ...]
+
+
+def _slug(label: str, used: set[str]) -> str:
+    base = "u-" + re.sub(r"[^A-Za-z0-9_.-]+", "_", label.split(" ", 1)[-1])
+    anchor, n = base, 1
+    while anchor in used:
+        n += 1
+        anchor = f"{base}-{n}"
+    used.add(anchor)
+    return anchor
+
+
+def _link(p: Pair, seen: dict[tuple[object, ...], tuple[str, int]]) -> Link:
+    """``seen``: texts and levels already worked out (many pairs share their services)."""
+    sure = p.status == REACHABLE
+    mask = (p.sure | p.maybe) if sure else p.maybe
+    if not mask:  # counted, not worked out (--limit)
+        return Link(p.sender.label, p.receiver.label, "not worked out (--limit)", 1, not sure, p)
+    internet = p.sender.kind == INTERNET
+    key = (id(p.space), p.sure, p.maybe, sure, p.more, p.lists, internet)
+    if key not in seen:
         text = p.services()
-        if p.sure and p.more:
+        if sure and p.more:
             text += f"; may also connect on {p.also()} ({not_verified(p)})"
-        heat = p.heat()
-        max_heat = max(max_heat, heat)
-        cells.append({"r": ri[p.sender.label], "c": ci[p.receiver.label],
-                      "s": "reachable" if p.sure else "unknown", "h": heat, "t": text,
-                      "v": [x for x in p.space.to_json(mask) if x["ports"] is not None],
-                      "w": witness})
-    return {"rows": rows, "cols": cols, "cells": cells, "maxHeat": max_heat,
-            "clipped": max(len(answer.senders), len(answer.receivers)) > MAX_UNITS}
+        seen[key] = (text, level(internet, service_class(p.space, mask)))
+    text, lv = seen[key]
+    return Link(p.sender.label, p.receiver.label, text, lv, not sure, p)
+
+
+def _witness(link: Link) -> str:
+    p = link.pair
+    return "\n".join(witness_lines(p.evidence, p.facts, "witness", indent="")
+                     + witness_lines(p.extra, p.extra_facts, "may-reach witness", indent=""))
+
+
+def _units(audit: AuditReport | None, reach: Answer | None) -> dict[str, Unit]:
+    """Every group of the policy (audit, or reach by group), or the instances of the
+    answer; in model order, each with a unique anchor."""
+    labels: list[str] = []
+    notes: dict[str, str] = {}
+    tags: dict[str, str] = {}
+    policy = audit.policy if audit is not None else (reach.matrix.policy if reach is not None
+                                                     and reach.matrix is not None else None)
+    by_group = reach is None or reach.by == "group"
+    if by_group and policy is not None:
+        in_matrix = {u.label for u in (reach.senders + reach.receivers)} if reach else set()
+        for g in policy.groups:
+            label = f"group {g.name}"
+            labels.append(label)
+            tags[label] = ", ".join(f"{k}={v}" if v else k for k, v in g.tags)
+            if reach is not None and label not in in_matrix:
+                notes[label] = "no member instance in the matrix" if audit is not None or \
+                    reach.question == "anything -> anything" else "not in the question"
+    if reach is not None:
+        for u in reach.senders + reach.receivers:
+            if u.kind != INTERNET and u.label not in labels:
+                labels.append(u.label)
+    used: set[str] = set()
+    return {x: Unit(x, _slug(x, used), tags.get(x, ""), notes.get(x, "")) for x in labels}
+
+
+def _findings(audit: AuditReport, units: dict[str, Unit]) -> list[SeverityBlock]:
+    """Findings (every result that is not proved) per severity, per control: internet
+    exposure first within a severity, then by id; violated before unknown and waived."""
+    blocks: dict[str, list[ControlBlock]] = defaultdict(list)
+    for c in audit.controls:
+        rows = []
+        results = audit.of(c)
+        for n, r in enumerate(sorted((r for r in results if r.status != "proved"),
+                                     key=lambda r: STATUS_ORDER.get(r.status, 9))):
+            label = str(r.subject)
+            if r.subject.kind == "interface" and f"instance {r.subject.name}" in units:
+                label = f"instance {r.subject.name}"
+            unit = units.get(label)
+            anchor = f"f-{c.id}-{n + 1}"
+            rows.append(FindingRow(anchor, r.status, Ref(str(r.subject), unit.anchor if unit else None),
+                                   str(r.subject.span) if r.subject.span else "",
+                                   tuple(detail_lines(r))))
+            if unit is not None:
+                unit.findings.append((c.id, c.severity, r.status, anchor))
+        blocks[c.severity].append(ControlBlock(c.id, c.title, c.severity, c.rationale,
+                                               c.internet_nic, tuple(rows), counts(results)))
+    out = []
+    for sev in sorted(blocks, key=lambda s: -SEVERITY_RANK.get(s, 0)):
+        ordered = sorted(blocks[sev], key=lambda b: (not b.internet, b.id))
+        out.append(SeverityBlock(sev, tuple(ordered)))
+    return out
+
+
+def _reach_into(units: dict[str, Unit], reach: Answer) -> tuple[list[Link], list[Link]]:
+    """Fill in every unit's exposure, egress to the internet, inbound summary and counts;
+    returns (internet exposure, pairs between units), each by risk."""
+    exposure: list[Link] = []
+    internal: list[Link] = []
+    inbound: dict[str, list[Link]] = defaultdict(list)
+    seen: dict[tuple[object, ...], tuple[str, int]] = {}
+    for p in reach.pairs:
+        link = _link(p, seen)
+        if p.sender.kind == INTERNET:
+            exposure.append(link)
+            if p.receiver.label in units:
+                units[p.receiver.label].exposure = link
+            continue
+        s = units.get(p.sender.label)
+        if p.receiver.kind == INTERNET:
+            link = Link(link.sender, link.receiver, link.services, min(link.level, 3), link.maybe, p)
+            if s is not None:
+                s.egress = link
+            continue
+        internal.append(link)
+        inbound[p.receiver.label].append(link)
+        if s is not None:
+            s.n_out += 1
+            s.out_level = max(s.out_level, link.level)
+    for label, links in inbound.items():
+        u = units.get(label)
+        if u is None:
+            continue
+        u.n_in = len(links)
+        sets: dict[tuple[str, int, bool], list[str]] = defaultdict(list)
+        for x in links:
+            sets[(x.services, x.level, x.maybe)].append(x.sender)
+        ordered = sorted(sets.items(), key=lambda kv: (-kv[0][1], -len(kv[1]), kv[0][0]))
+        for (text, lv, maybe), senders in ordered[:INBOUND_LINES]:
+            sample = tuple(Ref(s, units[s].anchor if s in units else None) for s in senders[:SAMPLE])
+            u.inbound.append(Inbound(text, lv, maybe, len(senders), sample))
+        rest = ordered[INBOUND_LINES:]
+        u.inbound_more = (len(rest), sum(len(v) for _, v in rest))
+    key = (lambda x: (-x.level, x.maybe, x.receiver, x.sender))
+    return sorted(exposure, key=key), internal
+
+
+def _rank(units: dict[str, Unit]) -> list[Unit]:
+    for u in units.values():
+        worst = max((SEVERITY_RANK.get(sev, 0) for _, sev, st, _ in u.findings
+                     if st in ("violated", "error")), default=0)
+        u.risk = max(worst, u.exposure.level if u.exposure else 0,
+                     max((i.level for i in u.inbound), default=0))
+    ordered = sorted(units.values(), key=lambda u: (
+        -u.risk, -max((SEVERITY_RANK.get(s, 0) for _, s, _, _ in u.findings), default=0),
+        -len(u.findings), -(u.exposure.level if u.exposure else 0), -u.n_in, u.label))
+    for n, u in enumerate(ordered):
+        u.rank = n + 1
+    return ordered
+
+
+def _clusters(ordered: list[Unit]) -> tuple[str, list[Cluster]]:
+    """Clusters for the matrix: by a tag key when one splits the groups (at least two
+    values, on at least half of them), else by risk tier."""
+    keys: dict[str, Counter[str]] = defaultdict(Counter)
+    for u in ordered:
+        for part in filter(None, u.tags.split(", ")):
+            k, _, v = part.partition("=")
+            keys[k][v] += 1
+    best = max((k for k, c in keys.items() if len(c) >= 2 and sum(c.values()) * 2 >= len(ordered)),
+               key=lambda k: (sum(keys[k].values()), k), default=None)
+    groups: dict[str, list[Unit]] = defaultdict(list)
+    if best is not None:
+        for u in ordered:
+            tag = dict(p.partition("=")[::2] for p in filter(None, u.tags.split(", ")))
+            groups[f"{best}={tag[best]}" if best in tag else f"no tag {best}"].append(u)
+        names = sorted(groups, key=lambda n: (-max(u.risk for u in groups[n]), n))
+        how = f"tag {best}"
+    else:
+        order: dict[str, tuple[int, int]] = {}
+        for u in ordered:
+            reached = max([u.exposure.level if u.exposure else 0] + [i.level for i in u.inbound])
+            name = f"{WORD[u.risk]}: {_tier(u.risk)}" if u.risk else "reached by nothing"
+            if u.risk and reached < u.risk:  # the risk is a finding's severity
+                name = f"{WORD[u.risk]}: a {WORD[u.risk]} finding"
+            kind = _kind(u) if u.risk == 5 else None
+            if kind:
+                name = f"{WORD[u.risk]}: the internet reaches {kind}"
+            groups[name].append(u)
+            order.setdefault(name, (u.risk, len(order)))
+        names = sorted(groups, key=lambda n: (-order[n][0], order[n][1]))
+        how = ("risk tier (the worst thing that reaches each group, or its worst finding; "
+               "critical split by the kind of sensitive service the internet reaches)")
+    out = []
+    for n, name in enumerate(names):
+        for u in groups[name]:
+            u.cluster = n
+        out.append(Cluster(name, tuple(groups[name])))
+    return how, out
+
+
+def _kind(u: Unit) -> str | None:
+    """The kind of sensitive service the internet reaches on ``u`` (its cluster)."""
+    x = u.exposure
+    if x is None or x.level != 5:
+        return None
+    p = x.pair
+    return category(p.space, (p.sure | p.maybe) if p.status == REACHABLE else p.maybe)
+
+
+def _tier(risk: int) -> str:
+    return next(lv.meaning for lv in LEVELS if lv.rank == risk)
+
+
+def _cells(clusters: list[Cluster], units: dict[str, Unit], exposure: list[Link],
+           internal: list[Link]) -> dict[tuple[int, int], Cell]:
+    """The aggregated matrix: row -1 is the internet, column len(clusters) the internet."""
+    k = len(clusters)
+    buckets: dict[tuple[int, int], list[Link]] = defaultdict(list)
+    for x in exposure:
+        if x.receiver in units:
+            buckets[(-1, units[x.receiver].cluster)].append(x)
+    for x in internal:
+        if x.sender in units and x.receiver in units:
+            buckets[(units[x.sender].cluster, units[x.receiver].cluster)].append(x)
+    for u in units.values():
+        if u.egress is not None:
+            buckets[(u.cluster, k)].append(u.egress)
+    out = {}
+    for (r, c), links in buckets.items():
+        per: dict[str, list[Link]] = defaultdict(list)
+        to_internet = c == k
+        for x in links:
+            per[x.sender if to_internet else x.receiver].append(x)
+        rows = []
+        for label, xs in per.items():
+            worst = max(xs, key=lambda x: (x.level, not x.maybe))
+            rows.append(CellRow(units[label], len(xs), worst.level, worst.services,
+                                sum(x.maybe for x in xs)))
+        rows.sort(key=lambda x: (-x.level, -x.count, x.unit.rank))
+        out[(r, c)] = Cell(f"m-{r + 1}-{c}", "the internet" if r < 0 else clusters[r].name,
+                           "the internet" if to_internet else clusters[c].name, len(links),
+                           max(x.level for x in links), sum(x.maybe for x in links),
+                           tuple(rows), to_internet)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("sgverify.report", "templates"),
+                             autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.globals.update(WORD=WORD, LEVELS=LEVELS)
+    return env
 
 
 def render_html(audit: AuditReport | None = None, reach: Answer | None = None,
                 timing: bool = True) -> str:
     """The report for an audit, a reach answer, or both."""
-    title = "sgverify report"
-    sub = []
-    body: list[str] = []
-    data: dict[str, Any] = {"findings": None, "matrix": None, "maxHeat": 1}
+    units = _units(audit, reach)
+    severities = _findings(audit, units) if audit is not None else []
+    exposure: list[Link] = []
+    internal: list[Link] = []
+    if reach is not None:
+        exposure, internal = _reach_into(units, reach)
+    ordered = _rank(units)
+    how, clusters = _clusters(ordered)
+    cells = _cells(clusters, units, exposure, internal) if reach is not None else {}
     if audit is not None:
         title = f"sgverify audit: {audit.path}"
-        table, findings = _audit_parts(audit)
-        data["findings"] = findings
-        sub.append(f"{len(audit.controls)} controls on {len(audit.policy.groups)} groups and "
-                   f"{len(audit.policy.instances)} interfaces")
-        if timing:
-            sub.append(f"{audit.elapsed:.2f} s")
-        body.append('<h2 id="summary">Controls</h2>' + table)
-        notes = "".join(f"<li>{_e(n)}</li>" for n in audit.notes)
-        if audit.disabled:
-            notes += "<li>disabled: " + _e(", ".join(c.id for c in audit.disabled)) + "</li>"
-        if notes:
-            body.append(f'<ul class="muted">{notes}</ul>')
-    if reach is not None:
-        if audit is None:
-            title = f"sgverify reach: {reach.question}"
-        m = _matrix(reach)
-        data["matrix"] = m
-        data["maxHeat"] = m["maxHeat"]
-        clipped = (f'<p class="muted">The map shows the first {MAX_UNITS} rows and columns of '
-                   f'{len(reach.senders)} \u00d7 {len(reach.receivers)}; use <code>sgverify reach '
-                   '--from/--to</code> for the others.</p>') if m["clipped"] else ""
-        extra = ""
-        if reach.truncated:
-            extra = (f'<p class="muted">{reach.truncated} connecting pairs were counted but not '
-                     'worked out (--limit).</p>')
-        body.append(
-            '<h2 id="matrix">Reachability</h2>'
-            f'<p class="muted">{_e(reach.question)} ({"groups" if reach.by == "group" else "instances"}): '
-            f'{reach.reachable} of {reach.checked} ordered pairs connect'
-            + (f' ({reach.partly_unknown} of them possibly on more services: not verified, '
-               'unresolved lists)' if reach.partly_unknown else '') +
-            f', {reach.unknown} unknown; '
-            'every other pair is proved unable to connect. Darker = more ports. Click a cell '
-            'for its services and witness.</p>' + clipped + extra +
-            '<div class="filters"><label>from <input id="f-row" placeholder="filter rows"></label>'
-            '<label>to <input id="f-col" placeholder="filter columns"></label>'
-            '<label>service <input id="f-svc" placeholder="tcp 22, 3306, icmp"></label>'
-            '<label><input type="checkbox" id="f-hit" checked> only rows and columns that connect'
-            '</label><span class="muted" id="heat-count"></span>'
-            '<span class="legend muted">few ports<span style="background:hsl(4,75%,85%)"></span>'
-            '<span style="background:hsl(4,75%,60%)"></span><span style="background:hsl(4,75%,33%)">'
-            '</span>many<span style="background:#f4c542"></span>unknown</span></div>'
-            '<div id="heat-wrap"><p class="muted">The heat map needs JavaScript.</p></div>'
-            '<div id="cell" class="mono"></div>')
-        body.append('<ul class="muted">' + "".join(f"<li>{_e(n)}</li>" for n in reach.notes) +
-                    "<li>Results are about the security groups only: routing between VPCs, NAT and "
-                    "public-address translation are outside the model.</li></ul>")
-    if audit is not None:
-        body.append(
-            '<h2 id="findings-head">Findings</h2><p class="muted">Every control result that is not '
-            'proved, with its counterexample flow and the rule that decided it.</p>'
-            '<div class="filters"><input id="f-find" placeholder="filter: control, group, flow">'
-            '<select id="f-status"><option value="">any status</option><option>violated</option>'
-            '<option>unknown</option><option>waived</option><option>error</option></select>'
-            '<span class="muted" id="find-count"></span></div>'
-            '<div id="findings" data-limit="200"></div>'
-            '<button id="more" type="button" style="display:none">show more</button>')
-    head_line = " \u00b7 ".join(_e(s) for s in sub)
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<meta name=\"generator\" content=\"sgverify {_e(__version__)}\">"
-            f"<title>{_e(title)}</title><style>{CSS}</style></head><body>"
-            f"<h1>{_e(title)}</h1><div class=\"muted\">{head_line}</div>"
-            + "".join(body) +
-            f"<script type=\"application/json\" id=\"sgv-data\">{_json(data)}</script>"
-            f"<script>{SCRIPT}</script></body></html>\n")
+    else:
+        title = f"sgverify reach: {reach.question}" if reach is not None else "sgverify report"
+    total = counts(audit.results) if audit is not None else {}
+    kind = "groups" if reach is None or reach.by == "group" else "instances"
+    return _environment().get_template("report.html.j2").render(
+        title=title, version=__version__, audit=audit, reach=reach, timing=timing,
+        severities=severities, total=total, statuses=STATUSES, exposure=exposure,
+        witness=_witness, units=ordered, clusters=clusters, cells=cells, cluster_how=how,
+        kind=kind, n_findings=sum(s.total for s in severities), inbound_lines=INBOUND_LINES,
+        controls=_control_rows(audit) if audit is not None else [],
+        anchors=defaultdict(lambda: Ref("?", None), {
+            u.label: Ref(u.name, u.anchor) for u in ordered}))
 
 
-__all__ = ["MAX_UNITS", "render_html"]
+def _control_rows(audit: AuditReport) -> list[tuple[object, dict[str, int]]]:
+    return [(c, counts(audit.of(c))) for c in audit.controls]
+
+
+__all__ = ["INBOUND_LINES", "render_html"]

@@ -97,10 +97,13 @@ def test_html_report_file(tmp_path: Path) -> None:
     code, text, _ = sgv("audit", FLEET, "--format", "html", "--output", str(out), "--no-timing")
     assert code == 1 and text == ""
     page = out.read_text()
-    assert page.startswith("<!DOCTYPE html>") and 'id="sgv-data"' in page
+    assert page.startswith("<!DOCTYPE html>") and 'id="findings"' in page and 'id="heat"' in page
+    assert "sgv-data" not in page  # no embedded data: the page is the report
     both = tmp_path / "b.html"
     code, text, _ = sgv("audit", FLEET, "--html", str(both), "--no-timing", "--no-matrix")
-    assert "summary:" in text and both.exists() and '"matrix":null' in both.read_text()
+    page = both.read_text()
+    assert "summary:" in text and 'id="findings"' in page and 'id="matrix"' not in page
+    assert 'id="u-web"' in page  # every group still has its row, ranked by its findings
 
 
 def test_list_controls() -> None:

@@ -98,7 +98,8 @@ def test_html_output(tmp_path: Path) -> None:
     code, _, _ = sgv("reach", FLEET, "--by", "group", "--format", "html", "--output", str(path),
                      "--allow-unknown")
     page = path.read_text()
-    assert code == 0 and '"rows":["internet"' in page and "Reachability" in page
+    assert code == 0 and 'id="exposure"' in page and "Reachability, aggregated" in page
+    assert 'id="findings"' not in page and 'id="u-web"' in page
 
 
 @pytest.mark.parametrize("argv,words", [

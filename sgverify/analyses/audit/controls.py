@@ -43,6 +43,7 @@ class Control:
     source: str = "built-in"
     internet_nic: bool = False
     description: str = ""
+    services: str = ""  # OPEN: the services that must not be open (reports rank by them)
 
     def matches(self, name: str) -> bool:
         """Is this control called ``name`` (its id or its slug, any case)?"""
@@ -72,7 +73,8 @@ def _open(*args: object, services: str, **kwargs: object) -> Control:
     address. Reachable from some public addresses only (an allow-listed office) is SGV110's
     question, not this one's."""
     return _internet(*args, _denied(services), kind=OPEN, description=f"{services}: none is "  # type: ignore[misc]
-                     "accepted from every public address (open to the internet)", **kwargs)
+                     "accepted from every public address (open to the internet)",
+                     services=services, **kwargs)
 
 
 WIDE_OPEN_DESCRIPTION = "no internet address is accepted on every protocol and port"
