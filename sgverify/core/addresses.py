@@ -66,8 +66,12 @@ class AddrSpace:
     @staticmethod
     def union(spaces: Iterable[AddrSpace]) -> AddrSpace:
         """Every address of any of ``spaces``, merged once (n log n; ``|`` in a loop would
-        merge again at every step)."""
-        return AddrSpace(_merge(r for sp in spaces for r in sp.ranges))
+        merge again at every step). One non-empty space is its own union (spaces are kept
+        merged), which is what most rules hold."""
+        given = [sp for sp in spaces if sp.ranges]
+        if len(given) <= 1:
+            return given[0] if given else AddrSpace()
+        return AddrSpace(_merge(r for sp in given for r in sp.ranges))
 
     @staticmethod
     def parse(text: str) -> AddrSpace:
