@@ -23,7 +23,7 @@ import json.decoder
 import json.scanner
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from ..core.diagnostics import Span
 
@@ -469,3 +469,69 @@ def has_lone_surrogate(value: Any) -> bool:
         elif isinstance(v, list):
             stack.extend(v)
     return False
+
+
+_ENCODERS: dict[tuple[int, bool], json.JSONEncoder] = {}
+
+
+def _flat_encoder(level: int, indent: int, ensure_ascii: bool) -> json.JSONEncoder:
+    key = (level * indent, ensure_ascii)
+    enc = _ENCODERS.get(key)
+    if enc is None:
+        enc = _ENCODERS[key] = json.JSONEncoder(
+            ensure_ascii=ensure_ascii, separators=(",\n" + " " * (level * indent), ": "))
+    return enc
+
+
+def dumps_indented(value: Any, indent: int = 2, ensure_ascii: bool = True) -> str:
+    """``json.dumps(value, indent=indent, ensure_ascii=ensure_ascii)``, the same text, made
+    faster: with ``indent`` the standard library encodes in Python, value by value (4 s of
+    an 11 s export of 200 groups); here each container of scalars only (a permission) is
+    encoded at once by the C encoder, its item separator carrying the line break and the
+    indentation."""
+    out: list[str] = []
+    _dump(value, 0, indent, ensure_ascii, out)
+    return "".join(out)
+
+
+def dumps_indented_list(items: Iterable[Any], indent: int = 2, ensure_ascii: bool = True) -> str:
+    """``dumps_indented(list(items))`` with each item encoded as it comes, so that the
+    values of a large export (a document per group) need not all exist at once."""
+    out: list[str] = []
+    pad = "\n" + " " * indent
+    for item in items:
+        out.append(pad if not out else "," + pad)
+        _dump(item, 1, indent, ensure_ascii, out)
+    return "[" + "".join(out) + "\n]" if out else "[]"
+
+
+def _dump(value: Any, level: int, indent: int, ensure_ascii: bool, out: list[str]) -> None:
+    kind = type(value)
+    if kind is dict or kind is list or kind is tuple:
+        items = value.values() if kind is dict else value
+        if not value:
+            out.append("{}" if kind is dict else "[]")
+            return
+        inner = level + 1
+        pad = "\n" + " " * (inner * indent)
+        if not any(type(v) is dict or type(v) is list or type(v) is tuple for v in items):
+            text = _flat_encoder(inner, indent, ensure_ascii).encode(value)
+            out.append(text[0] + pad + text[1:-1] + "\n" + " " * (level * indent) + text[-1])
+            return
+        out.append("{" if kind is dict else "[")
+        first = True
+        scalar = _flat_encoder(0, indent, ensure_ascii)
+        for k in (value if kind is dict else range(len(value))):
+            out.append(pad if first else "," + pad)
+            first = False
+            if kind is dict:
+                out.append(scalar.encode(k if isinstance(k, str) else _key_text(k)) + ": ")
+            _dump(value[k], inner, indent, ensure_ascii, out)
+        out.append("\n" + " " * (level * indent) + ("}" if kind is dict else "]"))
+        return
+    out.append(_flat_encoder(0, indent, ensure_ascii).encode(value))
+
+
+def _key_text(key: Any) -> str:
+    """A non-string key as ``json.dumps`` writes it (True -> "true", 1.5 -> "1.5", ...)."""
+    return json.dumps({key: 0})[1:].rsplit(":", 1)[0][1:-1] if key is not None else "null"

@@ -129,6 +129,12 @@ class AddrSpace:
         """The ranges as a minimal list of CIDR strings."""
         out: list[str] = []
         for r in self.ranges:
+            size = r.hi - r.lo + 1
+            if r.family == V4 and size & (size - 1) == 0 and r.lo & (size - 1) == 0:
+                # one aligned IPv4 block (most ranges): what ipaddress would print
+                out.append(".".join(str(r.lo >> s & 255) for s in (24, 16, 8, 0))
+                           + f"/{32 - size.bit_length() + 1}")
+                continue
             cls = ipaddress.IPv4Address if r.family == V4 else ipaddress.IPv6Address
             out.extend(str(n) for n in ipaddress.summarize_address_range(cls(r.lo), cls(r.hi)))
         return out

@@ -78,3 +78,22 @@ def test_lazy_span_acts_as_a_plain_span() -> None:
     back = pickle.loads(pickle.dumps(lazy))
     assert type(back) is Span and back == plain
     assert LazySpan("f.json", pos, ("nothing",)) == Span("f.json", 1, 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.recursive(scalars, lambda kids: st.one_of(
+    st.lists(kids, max_size=4), st.tuples(kids), st.dictionaries(keys, kids, max_size=4),
+    st.dictionaries(st.integers(-5, 5), kids, max_size=2)), max_leaves=30),
+    st.sampled_from([1, 2, 4]), st.booleans())
+def test_dumps_indented_is_json_dumps(value: Any, indent: int, ascii_only: bool) -> None:
+    from sgverify.cloud.jsondoc import dumps_indented
+    assert dumps_indented(value, indent, ascii_only) == json.dumps(value, indent=indent,
+                                                                   ensure_ascii=ascii_only)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(values, max_size=5), st.booleans())
+def test_dumps_indented_list_is_json_dumps(items: list[Any], ascii_only: bool) -> None:
+    from sgverify.cloud.jsondoc import dumps_indented_list
+    assert dumps_indented_list(iter(items), 2, ascii_only) == json.dumps(items, indent=2,
+                                                                         ensure_ascii=ascii_only)
