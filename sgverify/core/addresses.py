@@ -90,13 +90,30 @@ class AddrSpace:
         return AddrSpace.of(self.ranges + other.ranges)
 
     def __and__(self, other: AddrSpace) -> AddrSpace:
-        out = []
-        for a in self.ranges:
-            for b in other.ranges:
-                if a.family == b.family:
-                    lo, hi = max(a.lo, b.lo), min(a.hi, b.hi)
-                    if lo <= hi:
-                        out.append(AddrRange(a.family, lo, hi))
+        """One sweep over both sorted lists (the audit intersects with the internet, dozens
+        of ranges, a hundred thousand times: every pair was 14 of 78 s of a profile)."""
+        a, b = self.ranges, other.ranges
+        out: list[AddrRange] = []
+        i = j = 0
+        while i < len(a) and j < len(b):
+            x, y = a[i], b[j]
+            if x.family != y.family:
+                if x.family < y.family:
+                    i += 1
+                else:
+                    j += 1
+                continue
+            lo, hi = max(x.lo, y.lo), min(x.hi, y.hi)
+            if lo <= hi:
+                out.append(x if lo == x.lo and hi == x.hi else y if lo == y.lo and hi == y.hi
+                           else AddrRange(x.family, lo, hi))
+            if x.hi < y.hi:
+                i += 1
+            else:
+                j += 1
+        if all(p.family < q.family or (p.family == q.family and p.hi + 1 < q.lo)
+               for p, q in zip(out, out[1:])):
+            return AddrSpace(tuple(out))  # merged already (both sides were)
         return AddrSpace.of(out)
 
     def __sub__(self, other: AddrSpace) -> AddrSpace:

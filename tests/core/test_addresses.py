@@ -88,3 +88,22 @@ def test_cidrs_fast_path_prints_what_ipaddress_does(lo: int, plen: int, extra: i
     for a, b in ((lo & ~(size - 1), (lo & ~(size - 1)) + size - 1), (lo, min(2**32 - 1, lo + extra))):
         want = [str(n) for n in ipa.summarize_address_range(ipa.IPv4Address(a), ipa.IPv4Address(b))]
         assert AddrSpace((AddrRange(V4, a, b),)).cidrs() == want
+
+
+_blocks = st.lists(st.tuples(st.sampled_from([4, 6]), st.integers(0, 300), st.integers(0, 40)),
+                   max_size=6)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_blocks, _blocks)
+def test_intersection_sweep_is_the_pairwise_intersection(xs: list, ys: list) -> None:
+    """issue 14: ``&`` sweeps both lists once; the same set as intersecting every pair."""
+    from sgverify.core.addresses import AddrRange
+
+    def space(items: list) -> AddrSpace:
+        return AddrSpace.of([AddrRange(f, lo, lo + n) for f, lo, n in items])
+    a, b = space(xs), space(ys)
+    pairs = [AddrRange(p.family, max(p.lo, q.lo), min(p.hi, q.hi)) for p in a.ranges
+             for q in b.ranges if p.family == q.family and max(p.lo, q.lo) <= min(p.hi, q.hi)]
+    assert (a & b).ranges == AddrSpace.of(pairs).ranges
+    assert (a - b).ranges == AddrSpace.of([r for r in (a & b.complement()).ranges]).ranges
