@@ -185,6 +185,11 @@ BENCHMARKS: dict[str, Callable[[bool], Row]] = {
     "diff": _optional("5. Exact diff, two 1,000-rule interfaces, 10 rules apart", "bench_diff", "bench_diff_row"),
     "flows": _optional("6. explain --flows: 100,000 varied flows, 1,000 rules", "bench_flows", "bench_flows_row"),
     "growth": bench_growth,
+    # whole commands as a user runs them, reading included (issue 14; bench_e2e.py)
+    "read": _optional("8. Reading API JSON, whole command", "bench_e2e", "bench_read_row"),
+    "lint": _optional("9. lint, whole command", "bench_e2e", "bench_lint_row"),
+    "audit-e2e": _optional("10. audit, whole command", "bench_e2e", "bench_audit_e2e_row"),
+    "export": _optional("11. export, whole command", "bench_e2e", "bench_export_row"),
 }
 
 

@@ -152,7 +152,7 @@ def read_attribute(sink: Sink, node: Node, batch: Batch) -> None:
             sink.error(SYNTAX, perm, f"expected a permission object, found {perm.shown_value}")
             continue
         sink.unknown_fields(perm, FIELDS)
-        rule = convert_permission(sink, dict(perm.items()), ctx, perm)
+        rule = convert_permission(sink, perm.fields(), ctx, perm)
         if rule is not None:
             draft.rules.append(rule)
     batch.add_group(draft)

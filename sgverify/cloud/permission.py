@@ -28,7 +28,7 @@ from ..core.model import (
 from ..core.numbers import shown, whole
 from ..lang.syntax import PeerNode, RuleNode
 from .assemble import GroupDraft, GroupRef, RuleDraft
-from .source import BAD_RULE, SYNTAX, Node, Sink
+from .source import BAD_RULE, SYNTAX, Fields, Node, Sink
 
 PROTOCOLS: dict[str, int | None] = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58, "gre": 47,
                                     "all": None}
@@ -156,9 +156,12 @@ def convert_permission(sink: Sink, fields: Mapping[str, Node], ctx: PermissionCo
     """The rule of one permission, or None after reporting why it cannot be read."""
     before = len([d for d in sink.diagnostics if d.is_error])
 
-    def f(name: str) -> Node | None:
+    def nonblank(name: str) -> Node | None:
         node = fields.get(name)
         return None if node is None or node.is_blank() else node
+
+    # the same answer, without a node per blank field
+    f = fields.nonblank if isinstance(fields, Fields) else nonblank
 
     group = ctx.group
     direction = ctx.direction

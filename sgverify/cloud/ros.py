@@ -216,7 +216,7 @@ def _evaluated(sink: Sink, root: Node, parameters: dict[str, str]) -> tuple[Node
             out[logical] = res
         new["Resources"] = out
     doc = root.src.doc
-    located = Located(new, doc.text, doc.offsets, doc.lines)
+    located = Located(new, doc.text, doc.offsets, doc.lines, index=doc.index)
     return Node.root(Src(root.src.shown, located)), ev
 
 

@@ -66,8 +66,12 @@ class AddrSpace:
     @staticmethod
     def union(spaces: Iterable[AddrSpace]) -> AddrSpace:
         """Every address of any of ``spaces``, merged once (n log n; ``|`` in a loop would
-        merge again at every step)."""
-        return AddrSpace(_merge(r for sp in spaces for r in sp.ranges))
+        merge again at every step). One non-empty space is its own union (spaces are kept
+        merged), which is what most rules hold."""
+        given = [sp for sp in spaces if sp.ranges]
+        if len(given) <= 1:
+            return given[0] if given else AddrSpace()
+        return AddrSpace(_merge(r for sp in given for r in sp.ranges))
 
     @staticmethod
     def parse(text: str) -> AddrSpace:
@@ -86,13 +90,30 @@ class AddrSpace:
         return AddrSpace.of(self.ranges + other.ranges)
 
     def __and__(self, other: AddrSpace) -> AddrSpace:
-        out = []
-        for a in self.ranges:
-            for b in other.ranges:
-                if a.family == b.family:
-                    lo, hi = max(a.lo, b.lo), min(a.hi, b.hi)
-                    if lo <= hi:
-                        out.append(AddrRange(a.family, lo, hi))
+        """One sweep over both sorted lists (the audit intersects with the internet, dozens
+        of ranges, a hundred thousand times: every pair was 14 of 78 s of a profile)."""
+        a, b = self.ranges, other.ranges
+        out: list[AddrRange] = []
+        i = j = 0
+        while i < len(a) and j < len(b):
+            x, y = a[i], b[j]
+            if x.family != y.family:
+                if x.family < y.family:
+                    i += 1
+                else:
+                    j += 1
+                continue
+            lo, hi = max(x.lo, y.lo), min(x.hi, y.hi)
+            if lo <= hi:
+                out.append(x if lo == x.lo and hi == x.hi else y if lo == y.lo and hi == y.hi
+                           else AddrRange(x.family, lo, hi))
+            if x.hi < y.hi:
+                i += 1
+            else:
+                j += 1
+        if all(p.family < q.family or (p.family == q.family and p.hi + 1 < q.lo)
+               for p, q in zip(out, out[1:])):
+            return AddrSpace(tuple(out))  # merged already (both sides were)
         return AddrSpace.of(out)
 
     def __sub__(self, other: AddrSpace) -> AddrSpace:
@@ -125,6 +146,12 @@ class AddrSpace:
         """The ranges as a minimal list of CIDR strings."""
         out: list[str] = []
         for r in self.ranges:
+            size = r.hi - r.lo + 1
+            if r.family == V4 and size & (size - 1) == 0 and r.lo & (size - 1) == 0:
+                # one aligned IPv4 block (most ranges): what ipaddress would print
+                out.append(".".join(str(r.lo >> s & 255) for s in (24, 16, 8, 0))
+                           + f"/{32 - size.bit_length() + 1}")
+                continue
             cls = ipaddress.IPv4Address if r.family == V4 else ipaddress.IPv6Address
             out.extend(str(n) for n in ipaddress.summarize_address_range(cls(r.lo), cls(r.hi)))
         return out

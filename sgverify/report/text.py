@@ -31,11 +31,27 @@ def where(span: Span | None) -> str:
     return str(span) if span else "<input>"
 
 
+_SPLIT: dict[int, tuple[str, list[str]]] = {}  # id(text) -> (text, its lines): the last few
+
+
+def _lines(text: str) -> list[str]:
+    """``text.splitlines()``, kept for the last few texts: findings come file by file, and
+    splitting a 12 MB spec again for each of thousands of findings was most of a report."""
+    hit = _SPLIT.get(id(text))
+    if hit is not None and hit[0] is text:
+        return hit[1]
+    if len(_SPLIT) >= 4:
+        _SPLIT.pop(next(iter(_SPLIT)))
+    lines = text.splitlines()
+    _SPLIT[id(text)] = (text, lines)
+    return lines
+
+
 def caret(span: Span | None, sources: Mapping[str, str]) -> list[str]:
     """The source line of ``span`` with a caret under it (empty if the text is unknown)."""
     if span is None or span.path not in sources:
         return []
-    lines = sources[span.path].splitlines()
+    lines = _lines(sources[span.path])
     if not 1 <= span.line <= len(lines):
         return []
     text = lines[span.line - 1].expandtabs(1)

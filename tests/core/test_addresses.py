@@ -75,3 +75,35 @@ def test_ipv6_and_odd_forms_still_go_through_ipaddress() -> None:
     # A prefix length too long for int() is refused the way ipaddress refuses it, not a crash.
     long = "10.0.0.0/" + "0" * 4400 + "8"
     assert isinstance(read_cidr(long), str) and read_cidr(long) == _read_cidr_slowly(long)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 32), st.integers(0, 2**20))
+def test_cidrs_fast_path_prints_what_ipaddress_does(lo: int, plen: int, extra: int) -> None:
+    """issue 14: aligned IPv4 blocks are printed directly; any range as ipaddress would."""
+    import ipaddress as ipa
+
+    from sgverify.core.addresses import V4, AddrRange, AddrSpace
+    size = 1 << (32 - plen)
+    for a, b in ((lo & ~(size - 1), (lo & ~(size - 1)) + size - 1), (lo, min(2**32 - 1, lo + extra))):
+        want = [str(n) for n in ipa.summarize_address_range(ipa.IPv4Address(a), ipa.IPv4Address(b))]
+        assert AddrSpace((AddrRange(V4, a, b),)).cidrs() == want
+
+
+_blocks = st.lists(st.tuples(st.sampled_from([4, 6]), st.integers(0, 300), st.integers(0, 40)),
+                   max_size=6)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_blocks, _blocks)
+def test_intersection_sweep_is_the_pairwise_intersection(xs: list, ys: list) -> None:
+    """issue 14: ``&`` sweeps both lists once; the same set as intersecting every pair."""
+    from sgverify.core.addresses import AddrRange
+
+    def space(items: list) -> AddrSpace:
+        return AddrSpace.of([AddrRange(f, lo, lo + n) for f, lo, n in items])
+    a, b = space(xs), space(ys)
+    pairs = [AddrRange(p.family, max(p.lo, q.lo), min(p.hi, q.hi)) for p in a.ranges
+             for q in b.ranges if p.family == q.family and max(p.lo, q.lo) <= min(p.hi, q.hi)]
+    assert (a & b).ranges == AddrSpace.of(pairs).ranges
+    assert (a - b).ranges == AddrSpace.of([r for r in (a & b.complement()).ranges]).ranges

@@ -39,6 +39,7 @@ from ...engines.z3.solve import SolverAnswer, SolverUnknown, check, make_solver
 from .findings import Involved, LintFinding
 
 RuleId = tuple[GroupKey, int]
+REFUTE_PIECES = 4  # pieces of a rule whose example flow is tried before the redundancy search
 
 
 def rule_id(rule: Rule) -> RuleId:
@@ -320,11 +321,18 @@ def _redundant(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, nar
                r: Rule, own: list[Piece]) -> LintFinding | None:
     t = scope.target
     rest = without(t, r)
+    accepts = r.action is Action.ACCEPT
+    # Most rules are not redundant, and a flow the rule decides that the rest decides the
+    # other way shows it at the cost of one evaluation (the box search below would find
+    # the same flow among its pieces and return None): try a few before searching.
+    for p in own[:REFUTE_PIECES]:
+        flow, assume = witness(layout, p.box)
+        if flow_problem(flow, t) is None and decide(rest, flow, sem, assume).accepted != accepts:
+            return None
     boxes = [p.box for p in own]
     # Only rules that can match where ``r`` matches can decide its flows instead.
     alt = decide_region(layout, without(narrow.to(*narrow.cutters[id(r)]), r), sem, boxes, budget,
                         cutters=narrow.cutters)
-    accepts = r.action is Action.ACCEPT
     if any(p.accepted != accepts for p in alt):
         return None
     instead: dict[object, tuple[str, Rule | None]] = {}

@@ -10,6 +10,7 @@ in one of them. It is exact but can grow with the policy; past a box budget it g
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterable, Mapping, Sequence
 
 from ...core.addresses import INTERNET, MAX, V4, V6
@@ -78,15 +79,36 @@ class Layout:
     def full(self) -> Box:
         return tuple(FULL[i] for i in range(8)) + (iv((0, 1)),) * (len(self.keys) + len(self.atoms))
 
+    @cached_property
+    def _key_dims(self) -> dict[GroupKey, int]:
+        """Each key's dimension (first occurrence), asked per box by witnesses and regions."""
+        out: dict[GroupKey, int] = {}
+        for i, k in enumerate(self.keys):
+            out.setdefault(k, 8 + i)
+        return out
+
+    @cached_property
+    def _atom_dims(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for i, a in enumerate(self.atoms):
+            out.setdefault(a, 8 + len(self.keys) + i)
+        return out
+
     def key_dim(self, key: GroupKey) -> int | None:
-        return 8 + self.keys.index(key) if key in self.keys else None
+        return self._key_dims.get(key)
 
     def bit(self, key: GroupKey) -> int:
         """The dimension of a key of the universe."""
-        return 8 + self.keys.index(key)
+        dim = self._key_dims.get(key)
+        if dim is None:
+            raise ValueError(f"{key!r} is not in the layout")
+        return dim
 
     def atom_dim(self, name: str) -> int:
-        return 8 + len(self.keys) + self.atoms.index(name)
+        dim = self._atom_dims.get(name)
+        if dim is None:
+            raise ValueError(f"{name!r} is not in the layout")
+        return dim
 
     def make(self, **dims: Intervals) -> Box:
         box = list(self.full())
