@@ -165,7 +165,8 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         return EXIT_ERROR
     fail_on = FailOn(args.fail_on)
     rep = load_inventory(args.inventories, stderr, err_style, args.allow_outside_includes,
-                         args.input_format, input_values(args), args.quiet)
+                         args.input_format, input_values(args), args.quiet,
+                         args.max_errors)
     if rep.policy is None:
         return EXIT_ERROR
     path = rep.path

@@ -34,7 +34,7 @@ from ..report.findings import FileReport, RunNote, RunReport, with_fingerprints
 from ..report.from_check import path_file_report, spec_file_report
 from ..report.gate import EXIT_ERROR, FailOn, run_exit_code
 from ..report.gate import exit_code as gate_exit_code
-from ..report.text import Style, render_text
+from ..report.text import MAX_SAME, Style, render_text
 from .common import (
     STDIN_HELP,
     add_color_argument,
@@ -164,7 +164,7 @@ def settings(args: argparse.Namespace) -> Config:
 
 
 def render(run: RunReport, output: Output, style: Style, quiet: bool, timing: bool,
-           verbose: bool = False) -> str:
+           verbose: bool = False, max_errors: int = MAX_SAME) -> str:
     # lazy: a renderer only when its format is asked for (xml.etree and the SARIF tables
     # would add ~10 ms to every start of the gate)
     if output.format == "json":
@@ -176,7 +176,8 @@ def render(run: RunReport, output: Output, style: Style, quiet: bool, timing: bo
     if output.format == "junit":
         from ..report.junit import render_junit
         return render_junit(run, timing)
-    return render_text(run, style, quiet=quiet, timing=timing, verbose=verbose)
+    return render_text(run, style, quiet=quiet, timing=timing, verbose=verbose,
+                       max_errors=max_errors)
 
 
 def own_contexts(reports: list[SpecReport], fragments: set[str]
@@ -298,7 +299,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
                        help_base=args.help_uri_base, inputs=conf.paths)
     timing = not args.no_timing
     write_reports(outputs, lambda o, style: render(report, o, style, args.quiet, timing,
-                                                    args.verbose),
+                                                    args.verbose, args.max_errors),
                   stdout, args.color)
     return run_exit_code(report)
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import IO
 
 from ..cloud.user_values import InputValues
-from ..core.diagnostics import InputError
+from ..core.diagnostics import Diagnostic, InputError
 from ..core.files import STDIN, Limits, read_stdin, stdin_file, stdin_suffix
 from ..core.parallel import BACKENDS
 from ..core.result import SpecReport
 from ..project.config import timeout_problem
-from ..report.text import Style, cap_notes, over_cap, render_diagnostic
+from ..report.text import MAX_SAME, Style, cap_notes, over_cap, render_diagnostic
 
 
 def style_for(choice: str, stream: IO[str]) -> Style:
@@ -77,18 +77,35 @@ def jobs_arg(text: str) -> int:
 
 
 def print_diagnostics(rep: SpecReport, stream: IO[str], style: Style,
-                      quiet: bool = False) -> None:
+                      quiet: bool = False, cap: int = MAX_SAME) -> None:
     """Every diagnostic of a loaded input, in file order, as ``check`` prints them (past
-    ``MAX_SAME`` of one code in one file, counted instead); with ``quiet`` (``-q``) only
-    the errors."""
+    ``cap`` of one code in one file, counted instead: ``--max-errors``); with ``quiet``
+    (``-q``) only the errors."""
+    print_all(rep.diagnostics, rep.sources, stream, style, quiet, cap)
+
+
+def print_all(diagnostics: Iterable[Diagnostic], sources: Mapping[str, str], stream: IO[str],
+              style: Style, quiet: bool = False, cap: int = MAX_SAME) -> None:
+    """``diagnostics`` in file order, as ``print_diagnostics`` prints a loaded input's."""
     seen: dict[tuple[str, str], int] = {}
-    for d in sorted(rep.diagnostics, key=lambda d: d.sort_key()):
+    for d in sorted(diagnostics, key=lambda d: d.sort_key()):
         if quiet and not d.is_error:
             continue
-        if not over_cap(seen, d.span.path if d.span else "<input>", d.code):
-            stream.write(render_diagnostic(d, rep.sources, style) + "\n")
-    for line in cap_notes(seen, style):
+        if not over_cap(seen, d.span.path if d.span else "<input>", d.code, cap):
+            stream.write(render_diagnostic(d, sources, style) + "\n")
+    for line in cap_notes(seen, style, cap):
         stream.write(line + "\n")
+
+
+def non_negative_int(text: str) -> int:
+    """An argparse type: a whole number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, found {value}")
+    return value
 
 
 def positive_int(text: str) -> int:
@@ -115,6 +132,10 @@ def add_verbosity_arguments(p: argparse.ArgumentParser, quiet: str = "",
     g.add_argument("-v", "--verbose", action="store_true",
                    help=(f"{verbose}; " if verbose else "") + "end with a line on stderr: the "
                         "inputs read and the exit code's reason")
+    p.add_argument("--max-errors", type=non_negative_int, default=MAX_SAME, metavar="N",
+                   help=f"show at most N diagnostics of one code in one file as text, then "
+                        f"count the rest (default {MAX_SAME}; 0: show all); JSON and SARIF "
+                        "list them all")
 
 
 # The one --fail-on vocabulary: each word means the same on every command that takes it

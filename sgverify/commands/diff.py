@@ -110,11 +110,11 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         for label, rep in zip(("OLD", "NEW"), reports):
             if rep.policy is None:
                 stderr.write(f"sgverify: error: {label} ({rep.path}) cannot be used:\n")
-            print_diagnostics(rep, stderr, err_style, args.quiet)
+            print_diagnostics(rep, stderr, err_style, args.quiet, args.max_errors)
         return _errors(args, outputs, [input_problems(rep.path, rep.diagnostics) for rep in reports
                                        if rep.policy is None], started, stdout)
     for rep in reports:  # warnings of loading
-        print_diagnostics(rep, stderr, err_style, args.quiet)
+        print_diagnostics(rep, stderr, err_style, args.quiet, args.max_errors)
     old, new = reports[0].policy, reports[1].policy
     assert old is not None and new is not None
     try:

@@ -106,14 +106,15 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     rep = loaded.report
     style = style_for(args.color, stdout)
     if rep.policy is None:
-        print_diagnostics(rep, stderr, style, args.quiet)
+        print_diagnostics(rep, stderr, style, args.quiet, args.max_errors)
         return EXIT_ERROR
     gathered = ExplainFindings(rep.path, args.fail_on == "violated") \
         if any(o.format not in STREAMED for o in outputs) else None
     if args.flows is not None or args.flow_log is not None:
         return _run_bulk(args, loaded, outputs, gathered, stdout, stderr,
                          style_for(args.color, stderr))
-    print_diagnostics(rep, stderr, style_for(args.color, stderr), args.quiet)  # warnings of loading
+    print_diagnostics(rep, stderr, style_for(args.color, stderr), args.quiet,
+                      args.max_errors)  # warnings of loading
     try:
         flow = parse_flow(args.flow, rep.policy)
         target = rep.policy.find_target(args.target) if args.target else \
@@ -198,7 +199,7 @@ def _run_bulk(args: argparse.Namespace, loaded: LoadedPolicy, outputs: list[Outp
     rep: SpecReport = loaded.report
     policy = rep.policy
     assert policy is not None
-    print_diagnostics(rep, stderr, err_style, args.quiet)  # warnings of loading
+    print_diagnostics(rep, stderr, err_style, args.quiet, args.max_errors)  # warnings of loading
     path = args.flows if args.flows is not None else args.flow_log
     shown = "<stdin>" if path == "-" else path
     try:

@@ -11,13 +11,13 @@ from ..cloud.jsondoc import dumps_indented_list
 from ..core.diagnostics import Diagnostic
 from ..load import load_inputs
 from ..report.gate import EXIT_ERROR, EXIT_OK
-from ..report.text import render_diagnostic
 from .common import (
     STDIN_HELP,
     add_color_argument,
     add_value_arguments,
     add_verbosity_arguments,
     input_values,
+    print_all,
     style_for,
     write_text,
 )
@@ -47,9 +47,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     diags = list(rep.diagnostics)
     if rep.policy is not None:
         diags += [Diagnostic.make("E201", p.message, p.span) for p in export_problems(rep.policy)]
-    for d in sorted(diags, key=lambda d: d.sort_key()):
-        if d.is_error or not args.quiet:
-            stderr.write(render_diagnostic(d, rep.sources, style) + "\n")
+    print_all(diags, rep.sources, stderr, style, args.quiet, args.max_errors)
     if rep.policy is None or any(d.is_error for d in diags):
         stderr.write("sgverify export: nothing written: the input has errors\n")
         return EXIT_ERROR

@@ -90,7 +90,8 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
                      "the spec as a file, or leave out --write to print the repair\n")
         return EXIT_ERROR
     rep = load_inventory(args.inputs, stderr, err_style, args.allow_outside_includes,
-                         args.input_format, input_values(args), args.quiet)
+                         args.input_format, input_values(args), args.quiet,
+                         args.max_errors)
     if rep.policy is None:
         return EXIT_ERROR
     policy = rep.policy

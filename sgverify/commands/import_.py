@@ -10,12 +10,12 @@ from ..core.files import as_given
 from ..lang.printer import format_document
 from ..lang.resolve import resolve
 from ..report.gate import EXIT_ERROR, EXIT_OK
-from ..report.text import render_diagnostic
 from .common import (
     add_color_argument,
     add_value_arguments,
     add_verbosity_arguments,
     input_values,
+    print_all,
     style_for,
     write_text,
 )
@@ -47,9 +47,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         _, rdiags = resolve(result.documents)  # the printed text must be a valid spec
         diagnostics += rdiags
     style = style_for(args.color, stderr)
-    for d in sorted(diagnostics, key=lambda d: d.sort_key()):
-        if d.is_error or not args.quiet:
-            stderr.write(render_diagnostic(d, result.sources, style) + "\n")
+    print_all(diagnostics, result.sources, stderr, style, args.quiet, args.max_errors)
     if any(d.is_error for d in diagnostics):
         stderr.write("sgverify import: nothing printed: the input has errors\n")
         return EXIT_ERROR

@@ -11,7 +11,7 @@ from ..cloud.importer import FORMATS, InputValues
 from ..core.files import as_given
 from ..core.result import SpecReport
 from ..load import load_inputs
-from ..report.text import Style
+from ..report.text import MAX_SAME, Style
 from .common import STDIN_HELP, add_value_arguments, print_diagnostics
 
 
@@ -28,11 +28,12 @@ def add_inventory_arguments(p: argparse.ArgumentParser, nargs: str) -> None:
 
 def load_inventory(paths: Sequence[str], stderr: IO[str], style: Style,
                    allow_outside: bool = False, fmt: str | None = None,
-                   values: InputValues = InputValues(), quiet: bool = False) -> SpecReport:
+                   values: InputValues = InputValues(), quiet: bool = False,
+                   cap: int = MAX_SAME) -> SpecReport:
     """The inventory ``paths`` describe together (``load.load_inputs``); its diagnostics
     (errors, warnings) go to ``stderr``. ``policy`` is None after errors."""
     rep = load_inputs(paths, fmt, allow_outside, values).report
     if len(paths) > 1 or not paths[0].endswith(".sgv") or as_given(paths[0]) != paths[0]:
         rep.path = " ".join(as_given(p) for p in paths)
-    print_diagnostics(rep, stderr, style, quiet)
+    print_diagnostics(rep, stderr, style, quiet, cap)
     return rep

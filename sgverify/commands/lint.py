@@ -161,7 +161,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
                                             input_values(args)).report
                                 for p in expand(args.policies)]
     for rep in loaded:
-        print_diagnostics(rep, stderr, err_style, args.quiet)
+        print_diagnostics(rep, stderr, err_style, args.quiet, args.max_errors)
     if any(rep.policy is None for rep in loaded):
         bad = [FileReport(rep.path, tuple(diagnostic_finding(rep.path, d) for d in
                                           sorted(rep.diagnostics, key=lambda d: d.sort_key())))

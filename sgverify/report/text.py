@@ -234,28 +234,30 @@ MAX_SAME = 20
 a file read without the file that defines its names would print thousands of E101s."""
 
 
-def over_cap(seen: dict[tuple[str, str], int], file: str, code: str | None) -> bool:
-    """Count one more diagnostic of ``code`` in ``file``; True past ``MAX_SAME`` of them."""
+def over_cap(seen: dict[tuple[str, str], int], file: str, code: str | None,
+             cap: int = MAX_SAME) -> bool:
+    """Count one more diagnostic of ``code`` in ``file``; True past ``cap`` of them (0: no
+    cap, ``--max-errors 0``)."""
     if code is None or code[:1] not in ("E", "W"):
         return False
     n = seen[(file, code)] = seen.get((file, code), 0) + 1
-    return n > MAX_SAME
+    return 0 < cap < n
 
 
-def cap_notes(seen: dict[tuple[str, str], int], style: Style) -> list[str]:
+def cap_notes(seen: dict[tuple[str, str], int], style: Style, cap: int = MAX_SAME) -> list[str]:
     """One line per (file, code) whose diagnostics went past the cap."""
-    return [f"{file}: {style('note', 'note')}: {n - MAX_SAME} more {code} diagnostic"
-            f"{'s' if n - MAX_SAME != 1 else ''} not shown (the first {MAX_SAME} are; "
-            "--format json and sarif list them all)"
-            for (file, code), n in seen.items() if n > MAX_SAME]
+    return [f"{file}: {style('note', 'note')}: {n - cap} more {code} diagnostic"
+            f"{'s' if n - cap != 1 else ''} not shown (the first {cap} are; "
+            "--max-errors N shows more, 0 all; --format json and sarif list them all)"
+            for (file, code), n in seen.items() if 0 < cap < n]
 
 
 def render_text(run: RunReport, style: Style, *, quiet: bool = False, timing: bool = True,
-                verbose: bool = False) -> str:
+                verbose: bool = False, max_errors: int = MAX_SAME) -> str:
     """The whole text report; ``quiet`` leaves out what passed, warnings that do not fail
     and plain remarks; a note
     several results share is printed once at the end, or with ``verbose`` under each. Input
-    diagnostics past ``MAX_SAME`` of one code in one file are counted, not shown."""
+    diagnostics past ``max_errors`` of one code in one file are counted, not shown."""
     blocks = []
     seen: dict[tuple[str, str], int] = {}
     shown = [f for fr in run.files for f in fr.findings
@@ -267,12 +269,12 @@ def render_text(run: RunReport, style: Style, *, quiet: bool = False, timing: bo
             if quiet and _passes_quietly(f, run):
                 continue
             if f.verdict is None and over_cap(seen, f.location.path if f.location else fr.path,
-                                              f.code):
+                                              f.code, max_errors):
                 continue
             blocks.append(render_finding(f, fr.sources, style, run.fail_on, timing, shared))
         if not quiet:
             blocks += [f"{fr.path}: note: {r}" for r in fr.remarks]
-    blocks += cap_notes(seen, style)
+    blocks += cap_notes(seen, style, max_errors)
     for d in sorted(shared, key=lambda d: -repeats[d]):  # a note many results share, once
         blocks.append(f"{style('note', 'note')} (on {repeats[d]} results): {d[len('note: '):]}")
     for n in run.notes:
