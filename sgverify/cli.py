@@ -13,10 +13,11 @@ import traceback
 from typing import IO, Sequence
 
 from .commands import EXAMPLES, REGISTRY, load
-from .commands.common import StdinRefused, stdin_inputs
+from .commands.common import StdinRefused, requested_limits, stdin_inputs
 from .core.diagnostics import REPORT_BUGS
-from .core.files import as_given, is_live_uri
+from .core.files import as_given, is_live_uri, raised_limits
 from .core.version import __version__
+from .project.config import ConfigError, configured_limits
 from .report.gate import EXIT_ERROR, EXIT_MEANING
 
 __all__ = ["run", "main", "build_parser"]
@@ -107,8 +108,14 @@ def run(argv: Sequence[str] | None = None, stdout: IO[str] | None = None,
         from .cloud.live.fetch import forget
         forget()
     try:
+        limits = requested_limits(args, configured_limits()) if hasattr(args, "limits") \
+            else None
+    except ConfigError as exc:
+        stderr.write(f"sgverify {args.command}: error: {exc}\n")
+        return EXIT_ERROR
+    try:
         inputs = getattr(command, "INPUTS", ())
-        with stdin_inputs(args, inputs, getattr(command, "STREAMS", ()),
+        with raised_limits(limits), stdin_inputs(args, inputs, getattr(command, "STREAMS", ()),
                           stdin or getattr(sys.stdin, "buffer", None),
                           getattr(command, "STDIN_TEXT", ".sgv")):
             code = int(command.run(args, stdout, stderr))

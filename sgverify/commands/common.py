@@ -7,11 +7,20 @@ import argparse
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
+from dataclasses import fields, replace
 from typing import IO
 
 from ..cloud.user_values import InputValues
 from ..core.diagnostics import Diagnostic, InputError
-from ..core.files import STDIN, Limits, read_stdin, stdin_file, stdin_suffix
+from ..core.files import (
+    LIMIT_NAMES,
+    STDIN,
+    Limits,
+    limits_from,
+    read_stdin,
+    stdin_file,
+    stdin_suffix,
+)
 from ..core.parallel import BACKENDS
 from ..core.result import SpecReport
 from ..project.config import timeout_problem
@@ -97,6 +106,35 @@ def print_all(diagnostics: Iterable[Diagnostic], sources: Mapping[str, str], str
         stream.write(line + "\n")
 
 
+def limit_setting(text: str) -> tuple[str, int]:
+    """An argparse type: ``NAME=N``, a limit of ``core.files.LIMIT_NAMES`` and its value."""
+    name, sep, value = text.partition("=")
+    number: object = int(value) if value.strip().isdigit() else value
+    if not sep:
+        raise argparse.ArgumentTypeError(f"expected NAME=N, found {text!r}")
+    try:
+        limits_from({name: number})  # type: ignore[dict-item]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return name, int(value)
+
+
+def requested_limits(args: argparse.Namespace, configured: Limits | None) -> Limits | None:
+    """The limits this run raises: the configuration's, then ``--input-limit`` over them."""
+    given = dict(getattr(args, "limits", None) or ())
+    if not given:
+        return configured
+    base = configured or Limits()
+    return in_force_over(base, limits_from(given))
+
+
+def in_force_over(base: Limits, top: Limits) -> Limits:
+    """``base`` with every limit ``top`` sets away from the default taking its value."""
+    default = Limits()
+    return replace(base, **{f.name: getattr(top, f.name) for f in fields(Limits)
+                            if getattr(top, f.name) != getattr(default, f.name)})
+
+
 def non_negative_int(text: str) -> int:
     """An argparse type: a whole number, 0 or more."""
     try:
@@ -132,6 +170,10 @@ def add_verbosity_arguments(p: argparse.ArgumentParser, quiet: str = "",
     g.add_argument("-v", "--verbose", action="store_true",
                    help=(f"{verbose}; " if verbose else "") + "end with a line on stderr: the "
                         "inputs read and the exit code's reason")
+    p.add_argument("--input-limit", type=limit_setting, action="append", metavar="NAME=N",
+                   dest="limits", help="raise an input limit for this run (repeatable): "
+                   + ", ".join(f"{n}=N" for n in LIMIT_NAMES) + " (docs/errors.md, E005); "
+                   "also 'limits' in sgverify.toml")
     p.add_argument("--max-errors", type=non_negative_int, default=MAX_SAME, metavar="N",
                    help=f"show at most N diagnostics of one code in one file as text, then "
                         f"count the rest (default {MAX_SAME}; 0: show all); JSON and SARIF "

@@ -16,7 +16,7 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import IO
 
 from .diagnostics import Diagnostic, InputError, Span
@@ -31,6 +31,52 @@ class Limits:
     max_include_depth: int = 16
     max_files: int = 1_000
     max_rules: int = 2_000_000  # all files of one spec together (memory stays bounded)
+
+
+# The names users raise limits by (``--input-limit NAME=N``, ``limits`` in sgverify.toml) and
+# the field each sets; file-mib counts mebibytes.
+LIMIT_NAMES = {"file-mib": "max_file_bytes", "line-length": "max_line_length",
+               "include-depth": "max_include_depth", "files": "max_files", "rules": "max_rules"}
+_RAISED: ContextVar[Limits | None] = ContextVar("sgverify_raised_limits", default=None)
+
+
+def limits_from(values: Mapping[str, int]) -> Limits:
+    """The limits ``values`` (by ``LIMIT_NAMES``, each a whole number > 0) set, the others
+    at their defaults. Raises ValueError naming an unknown name or a bad number."""
+    chosen: dict[str, int] = {}
+    for name, value in values.items():
+        if name not in LIMIT_NAMES:
+            raise ValueError(f"unknown limit '{name}' (known: {', '.join(LIMIT_NAMES)})")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"limit '{name}' must be a whole number greater than 0, "
+                             f"not {value!r}")
+        chosen[LIMIT_NAMES[name]] = value * 1024 * 1024 if name == "file-mib" else value
+    return Limits(**chosen)
+
+
+@contextmanager
+def raised_limits(limits: Limits | None) -> Iterator[None]:
+    """While active, every limit check uses the larger of its own limit and ``limits``'s
+    (the user raised them: a limit can be raised this way, never lowered)."""
+    token = _RAISED.set(limits)
+    try:
+        yield
+    finally:
+        _RAISED.reset(token)
+
+
+def raise_hint(name: str) -> str:
+    """How an E005 message says the limit can be raised."""
+    return f" (raise it with --input-limit {name}=N, or limits in sgverify.toml)"
+
+
+def in_force(limits: Limits) -> Limits:
+    """``limits``, each raised to what the user asked for (``raised_limits``)."""
+    raised = _RAISED.get()
+    if raised is None:
+        return limits
+    return Limits(**{f.name: max(getattr(limits, f.name), getattr(raised, f.name))
+                     for f in fields(Limits)})
 
 
 DATA_BYTES = 64 * 1024 * 1024  # the largest cloud export read (cloud.importer's MAX_DATA_BYTES)
@@ -187,6 +233,7 @@ def overlay_text(path: str) -> str | None:
 def read_text(path: str, shown: str, limits: Limits, at: Span | None = None) -> str:
     """The file's text, or InputError(E004/E005) saying exactly why it cannot be used.
     An overlaid text (``overlaid``) is used instead of the file's, with the same limits."""
+    limits = in_force(limits)
     over = overlay_text(path)
     if over is not None:
         return _checked_text(over.removeprefix("\ufeff"), shown, limits, at)
@@ -201,7 +248,8 @@ def read_text(path: str, shown: str, limits: Limits, at: Span | None = None) -> 
         size = os.path.getsize(real)
         if size > limits.max_file_bytes:
             raise InputError([file_problem(
-                "E005", shown, f"file is {size} bytes, over the limit of {limits.max_file_bytes}",
+                "E005", shown, f"file is {size} bytes, over the limit of {limits.max_file_bytes}"
+                f"{raise_hint('file-mib')}",
                 at)])
         with open(real, "rb") as fh:
             data = fh.read(limits.max_file_bytes + 1)
@@ -231,14 +279,14 @@ def _checked_text(text: str, shown: str, limits: Limits, at: Span | None) -> str
     if len(text) > limits.max_file_bytes and len(text.encode("utf-8")) > limits.max_file_bytes:
         raise InputError([file_problem(
             "E005", shown, f"file is {len(text.encode('utf-8'))} bytes, over the limit of "
-            f"{limits.max_file_bytes}", at)])
+            f"{limits.max_file_bytes}{raise_hint('file-mib')}", at)])
     if "\x00" in text:
         raise InputError([file_problem("E004", shown, "binary file (contains NUL bytes)", at)])
     for number, line_text in enumerate(text.splitlines(), 1):
         if len(line_text) > limits.max_line_length:
             raise InputError([Diagnostic.make(
                 "E005", f"line is {len(line_text)} characters long, over the limit of "
-                f"{limits.max_line_length}", Span(shown, number, 1))])
+                f"{limits.max_line_length}{raise_hint('line-length')}", Span(shown, number, 1))])
     return text
 
 
@@ -261,11 +309,11 @@ def as_given(path: str) -> str:
 def read_stdin(stream: IO[bytes], limits: Limits) -> bytes:
     """The bytes of standard input, refused (E005, naming ``<stdin>``) past the larger of
     the file limits, so a never-ending pipe cannot fill memory; read once."""
-    cap = max(limits.max_file_bytes, DATA_BYTES)
+    cap = max(in_force(limits).max_file_bytes, DATA_BYTES)
     data = stream.read(cap + 1)
     if len(data) > cap:
         raise InputError([file_problem("E005", STDIN_SHOWN, f"standard input is over the limit "
-                                       f"of {cap} bytes")])
+                                       f"of {cap} bytes{raise_hint('file-mib')}")])
     return data
 
 

@@ -14,10 +14,12 @@ from ..core.diagnostics import Diagnostic, InputError, Span
 from ..core.files import (
     Limits,
     display_path,
+    in_force,
     is_live_uri,
     missing_reason,
     normalise_line_ends,
     project_root,
+    raise_hint,
     read_text,
 )
 from .syntax import Document, GroupNode, ImportNode, IncludeNode
@@ -45,6 +47,7 @@ def read_spec(path: str, root: str | None = None, allow_outside: bool = False,
     # lazy: lark only when a file is read (the cached gate reads none)
     from .build import build_document
 
+    limits = in_force(limits)  # raised by --input-limit or sgverify.toml (core.files.raised_limits)
     spec = LoadedSpec()
     top = os.path.abspath(path)
     if root is None:
@@ -61,12 +64,14 @@ def read_spec(path: str, root: str | None = None, allow_outside: bool = False,
             return
         if len(chain) > limits.max_include_depth:
             errors.append(Diagnostic.make(
-                "E005", f"includes nested deeper than {limits.max_include_depth}", at))
+                "E005", f"includes nested deeper than {limits.max_include_depth}"
+                f"{raise_hint('include-depth')}", at))
             return
         if any(d.path == shown for d in spec.documents):
             return  # included twice (diamond): read once
         if len(spec.documents) >= limits.max_files:
-            errors.append(Diagnostic.make("E005", f"more than {limits.max_files} files", at))
+            errors.append(Diagnostic.make("E005", f"more than {limits.max_files} files"
+                                          f"{raise_hint('files')}", at))
             return
         try:
             text = normalise_line_ends(read_text(file, shown, limits, at))
@@ -81,7 +86,8 @@ def read_spec(path: str, root: str | None = None, allow_outside: bool = False,
         spec.rules += sum(len(st.rules) for st in doc.statements if isinstance(st, GroupNode))
         if spec.rules > limits.max_rules:
             errors.append(Diagnostic.make(
-                "E005", f"more than {limits.max_rules} rules in this spec (with its includes)", at))
+                "E005", f"more than {limits.max_rules} rules in this spec (with its includes)"
+                f"{raise_hint('rules')}", at))
             return
         for st in doc.statements:
             if isinstance(st, (IncludeNode, ImportNode)):

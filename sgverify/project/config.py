@@ -17,11 +17,11 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from ..core.diagnostics import SgverifyError
-from ..core.files import FileProblem, display_path, not_regular, read_toml
+from ..core.files import FileProblem, Limits, display_path, limits_from, not_regular, read_toml
 
 FORMATS = ("text", "json", "sarif", "junit")
 FAIL_ON = ("violated", "unknown", "warning")
-KEYS = ("timeout", "fail-on", "format", "baseline", "paths")
+KEYS = ("timeout", "fail-on", "format", "baseline", "paths", "limits")
 
 
 class ConfigError(SgverifyError):
@@ -38,6 +38,7 @@ class Config:
     baseline: str | None = None
     paths: tuple[str, ...] | None = None
     source: str | None = None
+    limits: Limits | None = None  # input limits raised (docs/errors.md, E005)
 
     def overlay(self, top: Config) -> Config:
         """These settings with every value that ``top`` sets replacing ours."""
@@ -87,8 +88,8 @@ def _read(path: str) -> dict[str, Any]:
         raise ConfigError(str(exc)) from None
 
 
-def load_config(path: str) -> Config:
-    """The settings in ``path`` (a sgverify.toml, or a pyproject.toml's [tool.sgverify])."""
+def _table(path: str) -> tuple[dict[str, Any], str]:
+    """The settings table of ``path`` and how messages name it."""
     doc = _read(path)
     shown = display_path(path)
     if os.path.basename(path) == "pyproject.toml":
@@ -97,7 +98,34 @@ def load_config(path: str) -> Config:
             raise ConfigError(f"{where}: must be a table")
     else:
         table, where = doc, shown
-    return parse_table(table, where, os.path.dirname(os.path.abspath(path)), shown)
+    return table, where
+
+
+def load_config(path: str) -> Config:
+    """The settings in ``path`` (a sgverify.toml, or a pyproject.toml's [tool.sgverify])."""
+    table, where = _table(path)
+    return parse_table(table, where, os.path.dirname(os.path.abspath(path)),
+                       display_path(path))
+
+
+def _limits(value: object, where: str) -> Limits:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: 'limits' must be a table (e.g. limits = {{ file-mib = 200 "
+                          f"}}), not {value!r}")
+    try:
+        return limits_from(value)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: 'limits': {exc}") from None
+
+
+def configured_limits(start: str | None = None) -> Limits | None:
+    """The ``limits`` table of the nearest configuration (every command reads it; the other
+    keys are ``check``'s), None when there is none."""
+    found = find_config(start)
+    if found is None:
+        return None
+    table, where = _table(found)
+    return _limits(table["limits"], where) if "limits" in table else None
 
 
 def parse_table(table: dict[str, Any], where: str, base: str, source: str) -> Config:
@@ -133,6 +161,8 @@ def parse_table(table: dict[str, Any], where: str, base: str, source: str) -> Co
         if not isinstance(table["baseline"], str) or not table["baseline"]:
             raise bad("baseline", "a file name")
         values["baseline"] = path(table["baseline"])
+    if "limits" in table:
+        values["limits"] = _limits(table["limits"], where)
     if "paths" in table:
         ps = table["paths"]
         ps = [ps] if isinstance(ps, str) else ps

@@ -53,7 +53,7 @@ def test_overlay_order() -> None:
 
 @pytest.mark.parametrize("text,words", [
     ("fail_on = 'violated'\n", "unknown key 'fail_on' (known keys: baseline, fail-on, format, "
-                               "paths, timeout); did you mean 'fail-on'?"),
+                               "limits, paths, timeout); did you mean 'fail-on'?"),
     ("colour = true\n", "unknown key 'colour'"),
     ("[tool.sgverify]\ntimeout = 1\n", "in sgverify.toml write the keys at the top level"),
     ("timeout = 0\n", "'timeout' must be a finite number of seconds greater than 0, not 0"),
