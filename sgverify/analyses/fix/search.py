@@ -549,10 +549,11 @@ def repair(policy: Policy, before: Sequence[Result] | None = None, bound: int = 
     if not best.completed or (best.collateral and not allow_collateral):
         status = "collateral" if best.completed else "unknown"
     final = _proved_again(policy, best, s)
-    return FixOutcome(status, tuple(results), final, len(ranked), bound, s.checked, len(s.pool),
-                      claim, None, s.notes(), time.perf_counter() - start,
-                      tuple(sorted({len(r.edits) for r in s.repairs})), tuple(s.pool),
-                      len(smaller))
+    return FixOutcome(status, tuple(results), final, alternatives=len(ranked), bound=bound,
+                      sets_checked=s.checked, pool=len(s.pool), claim=claim, notes=s.notes(),
+                      elapsed=time.perf_counter() - start,
+                      edit_counts=tuple(sorted({len(r.edits) for r in s.repairs})),
+                      candidates=tuple(s.pool), smaller_with_collateral=len(smaller))
 
 
 MAX_CORE_ASSERTIONS = 12  # assertions beyond which no core is looked for
