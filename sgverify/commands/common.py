@@ -7,7 +7,6 @@ import argparse
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import fields, replace
 from typing import IO
 
 from ..cloud.user_values import InputValues
@@ -20,6 +19,7 @@ from ..core.files import (
     read_stdin,
     stdin_file,
     stdin_suffix,
+    widest,
 )
 from ..core.parallel import BACKENDS
 from ..core.result import SpecReport
@@ -120,19 +120,12 @@ def limit_setting(text: str) -> tuple[str, int]:
 
 
 def requested_limits(args: argparse.Namespace, configured: Limits | None) -> Limits | None:
-    """The limits this run raises: the configuration's, then ``--input-limit`` over them."""
+    """The limits this run raises: the configuration's and ``--input-limit``'s (limits are
+    only raised, so each is the larger of the two)."""
     given = dict(getattr(args, "limits", None) or ())
     if not given:
         return configured
-    base = configured or Limits()
-    return in_force_over(base, limits_from(given))
-
-
-def in_force_over(base: Limits, top: Limits) -> Limits:
-    """``base`` with every limit ``top`` sets away from the default taking its value."""
-    default = Limits()
-    return replace(base, **{f.name: getattr(top, f.name) for f in fields(Limits)
-                            if getattr(top, f.name) != getattr(default, f.name)})
+    return widest(configured or Limits(), limits_from(given))
 
 
 def non_negative_int(text: str) -> int:

@@ -16,10 +16,11 @@ import time
 from dataclasses import replace
 from typing import IO
 
-from ..analyses.diff.diff import DEFAULT_BUDGET, diff_policies
+from ..analyses.diff.diff import diff_policies
 from ..cloud.importer import FORMATS
 from ..core.diagnostics import REPORT_BUGS, Diagnostic, InputError, InternalError
 from ..load import load_inputs
+from ..prove.difference import DEFAULT_BUDGET
 from ..report.diff import input_problems, render_diff
 from ..report.findings import FileReport, RunReport, with_fingerprints
 from ..report.from_diff import diff_files, gate_label, rules, summary

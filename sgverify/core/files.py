@@ -70,13 +70,15 @@ def raise_hint(name: str) -> str:
     return f" (raise it with --input-limit {name}=N, or limits in sgverify.toml)"
 
 
+def widest(a: Limits, b: Limits) -> Limits:
+    """Each limit the larger of ``a``'s and ``b``'s."""
+    return Limits(**{f.name: max(getattr(a, f.name), getattr(b, f.name)) for f in fields(Limits)})
+
+
 def in_force(limits: Limits) -> Limits:
     """``limits``, each raised to what the user asked for (``raised_limits``)."""
     raised = _RAISED.get()
-    if raised is None:
-        return limits
-    return Limits(**{f.name: max(getattr(limits, f.name), getattr(raised, f.name))
-                     for f in fields(Limits)})
+    return limits if raised is None else widest(limits, raised)
 
 
 DATA_BYTES = 64 * 1024 * 1024  # the largest cloud export read (cloud.importer's MAX_DATA_BYTES)

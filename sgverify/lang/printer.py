@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Iterable
+from typing import Iterable, Sequence
 
-from ..core.model import PORT_PROTOCOLS, PROTOCOL_NAMES, Check, GroupType, PortRange
+from ..core.model import PORT_PROTOCOLS, PROTOCOL_NAMES, Check, GroupType, Nic, PortRange
 from .syntax import (
     AddressSetNode,
     AssertNode,
@@ -140,15 +140,38 @@ def protocol_word(protocol: int) -> str:
     return PROTOCOL_NAMES.get(protocol, f"proto {protocol}")
 
 
-def format_rule_service(rule: RuleNode) -> str:
-    if rule.protocol is None:
+def service_words(protocol: int | None, ports: Sequence[PortRange] | None,
+                  port_list: str | None) -> str:
+    """A rule's service clause: 'all', 'tcp 22', 'udp port-list p', 'icmp'."""
+    if protocol is None:
         return "all"
-    word = protocol_word(rule.protocol)
-    if rule.port_list is not None:
-        return f"{word} port-list {name(rule.port_list)}"
-    if rule.protocol in PORT_PROTOCOLS:
-        return f"{word} {format_ports(rule.ports) if rule.ports is not None else 'all'}"
+    word = protocol_word(protocol)
+    if port_list is not None:
+        return f"{word} port-list {name(port_list)}"
+    if protocol in PORT_PROTOCOLS:
+        return f"{word} {format_ports(ports) if ports is not None else 'all'}"
     return word
+
+
+def format_rule_service(rule: RuleNode) -> str:
+    return service_words(rule.protocol, rule.ports, rule.port_list)
+
+
+def tail_clauses(source_ports: Sequence[PortRange] | None, nic: Nic | None, priority: int,
+                 description: str, rule_id: str | None) -> list[str]:
+    """The clauses after a rule's peers, in order: source-port, nic (None: not written),
+    priority, description, id."""
+    parts = []
+    if source_ports is not None:
+        parts.append("source-port " + format_ports(source_ports))
+    if nic is not None:
+        parts.append(f"nic {nic.value}")
+    parts.append(f"priority {priority}")
+    if description:
+        parts.append("description " + quote(description))
+    if rule_id:
+        parts.append("id " + ident(rule_id))
+    return parts
 
 
 def format_rule(rule: RuleNode, indent: str | None = None) -> str:
@@ -164,15 +187,8 @@ def format_rule(rule: RuleNode, indent: str | None = None) -> str:
         parts.append("from " + format_peers(rule.src, cont))
     if rule.dst is not None:
         parts.append("to " + format_peers(rule.dst, cont))
-    if rule.source_ports is not None:
-        parts.append("source-port " + format_ports(rule.source_ports))
-    if rule.nic is not None:
-        parts.append(f"nic {rule.nic.value}")
-    parts.append(f"priority {rule.priority}")
-    if rule.description:
-        parts.append("description " + quote(rule.description))
-    if rule.rule_id:
-        parts.append("id " + ident(rule.rule_id))
+    parts += tail_clauses(rule.source_ports, rule.nic, rule.priority, rule.description,
+                          rule.rule_id)
     return " ".join(parts)
 
 

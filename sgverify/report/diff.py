@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ..analyses.diff.diff import Decider, DiffBox, PolicyDiff, Unit, UnitDiff
+from ..prove.difference import Decider, DiffBox, PolicyDiff, Unit, UnitDiff
 from ..core.diagnostics import Diagnostic
 from .findings import FileReport, RunReport
 from .from_check import diagnostic_finding

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..analyses.diff.diff import (
+from ..core.diagnostics import Span
+from ..core.evaluate import Decision
+from ..prove.difference import (
     ABSENT,
     NEWLY_ALLOWED,
     Decider,
@@ -27,8 +29,6 @@ from ..analyses.diff.diff import (
     Unit,
     UnitDiff,
 )
-from ..core.diagnostics import Span
-from ..core.evaluate import Decision
 from .findings import FileReport, Finding, Outcome, Related, RuleInfo, RunReport, with_fingerprints
 from .gate import FailOn, fails
 from .junit import Case, Suite

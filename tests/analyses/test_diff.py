@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from sgverify.analyses.diff.diff import NEWLY_ALLOWED, NEWLY_DENIED, PolicyDiff, diff_policies
+from sgverify.analyses.diff.diff import diff_policies
 from sgverify.api import check_text
 from sgverify.cli import run
 from sgverify.core.addresses import V6
 from sgverify.core.diagnostics import InternalError
 from sgverify.core.model import Direction, Nic
+from sgverify.prove.difference import NEWLY_ALLOWED, NEWLY_DENIED, PolicyDiff
 from tests.support.helpers import policy
 from tests.support.paths import TESTS
 

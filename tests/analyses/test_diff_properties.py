@@ -9,7 +9,7 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sgverify.analyses.diff.diff import Unit, diff_unit
+from sgverify.prove.difference import Unit, diff_unit
 from sgverify.analyses.lint.shadow import Scope, analyse, rule_id, without
 from sgverify.core.evaluate import decide
 from sgverify.core.flow import Flow, flow_problem

@@ -8,7 +8,6 @@ says how to raise it.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -83,4 +82,3 @@ def test_limits_are_raised_never_lowered() -> None:
     assert got.max_line_length == base.max_line_length  # not lowered
     assert got.max_file_bytes == 200 * 1024 * 1024
     assert in_force(base) == base  # outside the block nothing is raised
-    assert os.environ.get("SGVERIFY_LIMITS") is None

@@ -16,23 +16,7 @@ from ...core.model import FlowSet, GroupKey, Policy
 from ...lang.build import build_fragment
 from ...lang.resolve import Resolver
 from ...lang.syntax import FlowSetNode
-from ...prove.difference import (
-    ABSENT,
-    DEFAULT_BUDGET,
-    DEFAULT_TIMEOUT_MS,
-    NEWLY_ALLOWED,
-    NEWLY_DENIED,
-    Decider,
-    DiffBox,
-    PolicyDiff,
-    Presence,
-    Unchanged,
-    Unit,
-    UnitDiff,
-    box_formula,
-    diff_unit,
-    plan,
-)
+from ...prove.difference import DEFAULT_BUDGET, DEFAULT_TIMEOUT_MS, PolicyDiff, diff_unit, plan
 
 # ---------------------------------------------------------------- the expected change
 
@@ -95,22 +79,4 @@ def diff_policies(old: Policy, new: Policy, target: str | None = None,
     return PolicyDiff(old.path, new.path, results, tuple(only), tuple(notes), fs, expect)
 
 
-__all__ = [
-    "ABSENT",
-    "DEFAULT_BUDGET",
-    "DEFAULT_TIMEOUT_MS",
-    "NEWLY_ALLOWED",
-    "NEWLY_DENIED",
-    "Decider",
-    "DiffBox",
-    "PolicyDiff",
-    "Presence",
-    "Unchanged",
-    "Unit",
-    "UnitDiff",
-    "box_formula",
-    "diff_policies",
-    "diff_unit",
-    "plan",
-    "resolve_flowset",
-]
+__all__ = ["diff_policies", "resolve_flowset"]

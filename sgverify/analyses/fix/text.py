@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from ...core.addresses import ANY, INTERNET, V4, AddrSpace
-from ...core.model import PORT_PROTOCOLS, Action, Direction, Group, Network, Nic, Policy, Rule
-from ...lang.printer import FormatError, format_ports, ident, is_name, protocol_word, quote
+from ...core.model import Action, Direction, Group, Network, Nic, Policy, Rule
+from ...lang.printer import FormatError, is_name, service_words, tail_clauses
 from .edits import Edit
 
 
@@ -62,28 +62,13 @@ def rule_text(rule: Rule, policy: Policy, group: Group) -> str:
     classic = group.network is Network.CLASSIC
     try:
         parts = [f"{rule.label}:"] if rule.label and is_name(rule.label) else []
-        parts += [rule.direction.value, rule.action.value]
-        if rule.protocol is None:
-            parts.append("all")
-        else:
-            word = protocol_word(rule.protocol)
-            if rule.unresolved_ports:
-                parts.append(f"{word} port-list {rule.unresolved_ports}")
-            elif rule.protocol in PORT_PROTOCOLS:
-                parts.append(f"{word} {format_ports(rule.ports) if rule.ports is not None else 'all'}")
-            else:
-                parts.append(word)
+        parts += [rule.direction.value, rule.action.value,
+                  service_words(rule.protocol, rule.ports, rule.unresolved_ports or None)]
         side = "from" if rule.direction is Direction.INGRESS else "to"
         parts.append(f"{side} {peer_text(rule, policy, classic)}")
-        if rule.source_ports is not None:
-            parts.append("source-port " + format_ports(rule.source_ports))
-        if classic or rule.nic is not Nic.INTRANET:
-            parts.append(f"nic {rule.nic.value}")
-        parts.append(f"priority {rule.priority}")
-        if rule.description:
-            parts.append("description " + quote(rule.description))
-        if rule.rule_id:
-            parts.append("id " + ident(rule.rule_id))
+        parts += tail_clauses(rule.source_ports,
+                              rule.nic if classic or rule.nic is not Nic.INTRANET else None,
+                              rule.priority, rule.description, rule.rule_id)
     except FormatError as exc:
         raise NotWritable(str(exc)) from None
     return " ".join(parts)
