@@ -96,7 +96,7 @@ def print_diagnostics(rep: SpecReport, stream: IO[str], style: Style,
 def print_all(diagnostics: Iterable[Diagnostic], sources: Mapping[str, str], stream: IO[str],
               style: Style, quiet: bool = False, cap: int = MAX_SAME) -> None:
     """``diagnostics`` in file order, as ``print_diagnostics`` prints a loaded input's."""
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[str, list[str]] = {}
     for d in sorted(diagnostics, key=lambda d: d.sort_key()):
         if quiet and not d.is_error:
             continue

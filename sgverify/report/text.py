@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterable, Mapping
 
-from ..core.diagnostics import Diagnostic, Span
+from ..core.diagnostics import CODES, Diagnostic, Span
 from ..core.evaluate import Decision, Reason
 from ..core.model import Assertion, Rule, Target
 from ..core.result import Evidence, Result, Verdict
@@ -230,26 +230,40 @@ def run_summary(run: RunReport, timing: bool = True) -> str:
 
 
 MAX_SAME = 20
-"""Input diagnostics of one code in one file shown in text before the rest are counted:
-a file read without the file that defines its names would print thousands of E101s."""
+"""Input diagnostics of one code shown in text before the rest are counted: a file read
+without the file that defines its names would print thousands of E101s, and an inventory
+of 1,000 files one W125 each."""
 
 
-def over_cap(seen: dict[tuple[str, str], int], file: str, code: str | None,
+def over_cap(seen: dict[str, list[str]], file: str, code: str | None,
              cap: int = MAX_SAME) -> bool:
-    """Count one more diagnostic of ``code`` in ``file``; True past ``cap`` of them (0: no
-    cap, ``--max-errors 0``)."""
+    """Count one more diagnostic of ``code`` (in ``file``); True past ``cap`` of that code
+    in the whole run (0: no cap, ``--max-errors 0``)."""
     if code is None or code[:1] not in ("E", "W"):
         return False
-    n = seen[(file, code)] = seen.get((file, code), 0) + 1
-    return 0 < cap < n
+    files = seen.setdefault(code, [])
+    files.append(file)
+    return 0 < cap < len(files)
 
 
-def cap_notes(seen: dict[tuple[str, str], int], style: Style, cap: int = MAX_SAME) -> list[str]:
-    """One line per (file, code) whose diagnostics went past the cap."""
-    return [f"{file}: {style('note', 'note')}: {n - cap} more {code} diagnostic"
-            f"{'s' if n - cap != 1 else ''} not shown (the first {cap} are; "
-            "--max-errors N shows more, 0 all; --format json and sarif list them all)"
-            for (file, code), n in seen.items() if 0 < cap < n]
+def cap_notes(seen: dict[str, list[str]], style: Style, cap: int = MAX_SAME) -> list[str]:
+    """One line per code whose diagnostics went past the cap, led by the file when the
+    hidden ones are all in one file."""
+    lines = []
+    for code, files in seen.items():
+        hidden = len(files) - cap
+        if not (cap > 0 and hidden > 0):
+            continue
+        where = {*files[cap:]}
+        lead = f"{files[cap]}: " if len(where) == 1 else ""
+        title = CODES[code][1] if code in CODES else ""
+        kind = "error" if code.startswith("E") else "warning"
+        lines.append(f"{lead}{style('note', 'note')}: ... and {hidden:,} more {code}"
+                     f"{f' ({title})' if title else ''} {kind}{'s' if hidden != 1 else ''}"
+                     f"{f' in {len(where):,} files' if len(where) > 1 else ''} not shown "
+                     f"(the first {cap} are; --max-errors N shows more, 0 all; --format json "
+                     "and sarif list them all)")
+    return lines
 
 
 def render_text(run: RunReport, style: Style, *, quiet: bool = False, timing: bool = True,
@@ -257,9 +271,9 @@ def render_text(run: RunReport, style: Style, *, quiet: bool = False, timing: bo
     """The whole text report; ``quiet`` leaves out what passed, warnings that do not fail
     and plain remarks; a note
     several results share is printed once at the end, or with ``verbose`` under each. Input
-    diagnostics past ``max_errors`` of one code in one file are counted, not shown."""
+    diagnostics past ``max_errors`` of one code are counted, not shown."""
     blocks = []
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[str, list[str]] = {}
     shown = [f for fr in run.files for f in fr.findings
              if not (quiet and _passes_quietly(f, run))]
     repeats = Counter(d for f in shown for d in set(f.details) if d.startswith("note: "))

@@ -55,7 +55,7 @@ def test_text_output_caps_the_diagnostics_of_one_code(tmp_path) -> None:
     spec = write(tmp_path, "many.sgv", text)
     code, out, _ = cli("check", spec)
     assert code == 2 and out.count("error[E101]") == MAX_SAME
-    assert "many.sgv: note: 30 more E101 diagnostics not shown" in out
+    assert "many.sgv: note: ... and 30 more E101 (unknown group) errors not shown" in out
     assert f"{MAX_SAME + 30} input errors" in out
     code, out, _ = cli("check", spec, "--format", "json")
     assert out.count('"E101"') >= MAX_SAME + 30  # machine formats keep every one
