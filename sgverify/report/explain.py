@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
-from ..analyses.explain.bulk import FlowLine, LogLine, LogTally
+from ..analyses.explain.bulk import Decided, FlowLine, LogLine, LogTally
 from ..analyses.explain.explain import Explanation, matching_rules, maybe_matching_rules
 from ..core.diagnostics import Diagnostic, Span
 from ..core.evaluate import Decision, Reason
+from ..core.flow import Flow
 from .json import StreamedEnvelope, decision_json, gate_summary, render_envelope
 from .text import Style, decision_lines, render_diagnostic, rule_ref, target_line
 
@@ -87,6 +88,7 @@ class FlowLines:
     def __init__(self, as_json: bool, inputs: Sequence[str] = ()) -> None:
         self.as_json = as_json
         self._tails: dict[tuple[object, ...], str] = {}
+        self._decided: dict[int, tuple[Decision, str, str, str]] = {}
         self._encode = json.JSONEncoder().encode
         self._stream = StreamedEnvelope("explain", inputs, "flows", "lines")
         self.counts = {"lines": 0, "accept": 0, "drop": 0, "unknown": 0, "not_possible": 0,
@@ -103,6 +105,33 @@ class FlowLines:
         if not self.as_json:
             return self._text(r)
         return self._stream.item(self._json(r))
+
+    def block(self, rows: Sequence[FlowLine | Decided]) -> str:
+        """``line`` of each row (a ``FlowLine``, or a line ``Decided`` by the fast path),
+        joined: the same text."""
+        parts = []
+        add = parts.append
+        counts = self.counts
+        known = self._decided
+        as_json = self.as_json
+        for r in rows:
+            if type(r) is not tuple:
+                self._count(r)  # type: ignore[arg-type]
+                add(self._json(r) if as_json else self._text(r))  # type: ignore[arg-type]
+                continue
+            number, decision = r[0], r[1]
+            hit = known.get(id(decision))
+            if hit is None:  # the decision is kept alive with its text: its id stays its own
+                hit = known[id(decision)] = (decision, decision.action.value,
+                                             self._encode(verdict_fields(decision))[1:],
+                                             describe(decision, ()))
+            counts["lines"] += 1
+            counts[hit[1]] += 1
+            add(f'{{"line": {number}, {hit[2]}' if as_json else
+                f"{number}: {Flow(*r[2])}: {hit[3]}\n")
+        if not as_json:
+            return "".join(parts)
+        return self._stream.item(",\n".join(parts)) if parts else ""
 
     def _count(self, r: FlowLine) -> None:
         c = self.counts

@@ -10,14 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from ...cloud.flows import FlowError, flow_from_json
-from ...cloud.jsondoc import DataError
-from ...core.addresses import format_address
+from ...cloud.flows import (
+    MAX_FLOW_DEPTH,
+    FlowError,
+    FlowFields,
+    FlowReader,
+    flow_from_json,
+)
+from ...cloud.jsondoc import DataError, loads_strict
+from ...core.addresses import V4, V6, format_address
 from ...core.diagnostics import Diagnostic, InputError
 from ...core.evaluate import Decision
-from ...core.evaluate_fast import Compiled
+from ...core.evaluate_fast import Compiled, FieldDecider
 from ...core.flow import Flow, flow_problem
-from ...core.model import GroupKey, Policy, Target
+from ...core.model import GRE, Direction, GroupKey, Nic, Policy, Target
 from .flowlog import Comparison, Record, RecordError, compare, member_addresses, record_flow
 
 
@@ -34,11 +40,15 @@ class Interfaces:
         self._answers: dict[tuple[int, int], Target | InputError] = {}
 
     def __call__(self, flow: Flow) -> Target:
-        key = (flow.family, flow.local_ip)
+        return self.at(flow.family, flow.local_ip)
+
+    def at(self, family: int, address: int) -> Target:
+        """The interface of a flow whose interface-side address is ``address``."""
+        key = (family, address)
         hit = self._answers.get(key)
         if hit is None:
             try:
-                hit = self._find(flow.family, flow.local_ip)
+                hit = self._find(family, address)
             except InputError as exc:
                 hit = exc
             self._answers[key] = hit
@@ -119,31 +129,169 @@ def explain_flows(policy: Policy, target: Target | Callable[[Flow], Target],
                   numbered: Iterable[tuple[int, object]]) -> Iterator[FlowLine]:
     """Decide each flow of ``numbered`` (line number, parsed JSON or DataError) on
     ``target``, or on the interface ``target(flow)`` picks for it (``Interfaces``)."""
-    choose = target if callable(target) else (lambda _flow: target)
-    compiled_for: dict[int, tuple[Target, Compiled]] = {}
-    groups = group_resolver(policy)
-    seen: set[str] = set()
+    explainer = FlowExplainer(policy, target)
     for number, obj in numbered:
+        yield explainer.line(number, obj)
+
+
+# A line of ``--flows`` decided by the fast path: (line number, decision, the flow's
+# ``FlowFields``, the target's name); what ``FlowLine`` would say with no unresolved list,
+# no problem, no unknown key. ``as_flow_line`` makes it one.
+Decided = tuple[int, Decision, FlowFields, str]
+
+
+def as_flow_line(row: FlowLine | Decided) -> FlowLine:
+    if isinstance(row, FlowLine):
+        return row
+    number, decision, fields, name = row
+    return FlowLine(number, Flow(*fields), decision, target=name)
+
+
+class FlowExplainer:
+    """The outcomes of ``--flows`` lines: one parsed line at a time (``line``), or a block
+    of text lines at once (``block``: the lines ``FlowReader`` reads are decided by
+    ``FieldDecider`` without a ``Flow``, every other line as ``line`` does)."""
+
+    def __init__(self, policy: Policy, target: Target | Callable[[Flow], Target]) -> None:
+        self.policy = policy
+        self.choose = target if callable(target) else (lambda _flow: target)
+        self.fixed = None if callable(target) else target
+        self.at = target.at if isinstance(target, Interfaces) else None
+        self.groups = group_resolver(policy)
+        self.reader = FlowReader(self.groups)
+        self._compiled: dict[int, tuple[Target, Compiled, FieldDecider, _Problems]] = {}
+        self.seen: set[str] = set()
+
+    def _for(self, on: Target) -> tuple[Target, Compiled, FieldDecider, _Problems]:
+        hit = self._compiled.get(id(on))
+        if hit is None:
+            compiled = Compiled(on, self.policy.semantics)
+            hit = self._compiled[id(on)] = (on, compiled, FieldDecider(compiled), _Problems(on))
+        return hit
+
+    def line(self, number: int, obj: object) -> FlowLine:
+        """The outcome of one line (its parsed JSON, or the DataError reading it)."""
         try:
             if isinstance(obj, DataError):
                 raise FlowError(None, obj.message)
-            flow, extra = flow_from_json(obj, groups)
+            flow, extra = flow_from_json(obj, self.groups)
         except FlowError as exc:
-            yield FlowLine(number, error=str(exc))
-            continue
-        new = tuple(k for k in extra if k not in seen)
-        seen.update(new)
+            return FlowLine(number, error=str(exc))
+        new = tuple(k for k in extra if k not in self.seen)
+        self.seen.update(new)
         try:
-            on = choose(flow)
+            on = self.choose(flow)
         except InputError as exc:
-            yield FlowLine(number, flow, error=exc.diagnostics[0].message, new_keys=new)
-            continue
-        hit = compiled_for.get(id(on))
-        if hit is None:
-            hit = compiled_for[id(on)] = (on, Compiled(on, policy.semantics))
-        decision, names = hit[1].verdict(flow)
-        yield FlowLine(number, flow, decision, tuple(names), flow_problem(flow, on),
-                       new_keys=new, target=on.name)
+            return FlowLine(number, flow, error=exc.diagnostics[0].message, new_keys=new)
+        return self._decided(number, flow, on, new)
+
+    def _decided(self, number: int, flow: Flow, on: Target, new: tuple[str, ...] = ()
+                 ) -> FlowLine:
+        decision, names = self._for(on)[1].verdict(flow)
+        return FlowLine(number, flow, decision, tuple(names), flow_problem(flow, on),
+                        new_keys=new, target=on.name)
+
+    def block(self, first: int, lines: list[str]) -> list[FlowLine | Decided]:
+        """The outcomes of ``lines`` (numbered from ``first``, without their newline; blank
+        lines have none), in order."""
+        parsed = self.reader.fields(lines)
+        if self.fixed is None:
+            return self._block_chosen(first, lines, parsed)
+        on = self.fixed
+        _, _, decider, problems = self._for(on)
+        table, name, intranet = problems.table, on.name, Nic.INTRANET
+        clean = table is not None and table[1] == [None, None]  # no intranet flow has one
+        out: list[FlowLine | Decided] = []
+        add = out.append
+        for i, (fields, decision) in enumerate(zip(parsed, decider.decide(parsed))):
+            if decision is not None:
+                if clean and fields[7] is intranet:
+                    add((first + i, decision, fields, name))
+                    continue
+                problem = table[fields[7] is intranet][fields[2] == V6] if table is not None \
+                    else problems.of(fields)
+                if problem is None:
+                    add((first + i, decision, fields, name))
+                    continue
+            if fields is not None:
+                add(self._decided(first + i, Flow(*fields), on))
+            elif lines[i].strip():
+                add(self._read(first + i, lines[i]))
+        return out
+
+    def _read(self, number: int, line: str) -> FlowLine:
+        """``line`` of a line ``FlowReader`` left to the JSON reader."""
+        try:
+            obj: object = loads_strict(line, MAX_FLOW_DEPTH)
+        except DataError as exc:
+            obj = exc
+        return self.line(number, obj)
+
+    def _block_chosen(self, first: int, lines: list[str], parsed: list[FlowFields | None]
+                      ) -> list[FlowLine | Decided]:
+        """``block`` when each flow's interface is chosen by its address."""
+        out: list[FlowLine | Decided | None] = [None] * len(lines)
+        intranet = Nic.INTRANET
+        for on, idx in self._targets(parsed).values():
+            _, _, decider, problems = self._for(on)
+            rows = [parsed[i] for i in idx]
+            name = on.name
+            for i, fields, decision in zip(idx, rows, decider.decide(rows)):
+                problem = problems.of(fields) if problems.table is None else \
+                    problems.table[fields[7] is intranet][fields[2] == V6]
+                if decision is None or problem is not None:
+                    out[i] = self._decided(first + i, Flow(*fields), on)
+                else:
+                    out[i] = (first + i, decision, fields, name)
+        for i, row in enumerate(out):
+            if row is None and lines[i].strip():
+                out[i] = self._read(first + i, lines[i])
+        return [row for row in out if row is not None]
+
+    def _targets(self, parsed: list[FlowFields | None]) -> dict[int, tuple[Target, list[int]]]:
+        """The lines read by ``FlowReader``, by the target each is decided on (a line
+        whose interface is not known is left to ``line``, which says why)."""
+        if self.at is None:
+            return {}
+        by: dict[int, tuple[Target, list[int]]] = {}
+        for i, f in enumerate(parsed):
+            if f is None:
+                continue
+            try:
+                on = self.at(f[2], f[4] if f[0] is Direction.INGRESS else f[3])
+            except InputError:
+                continue
+            hit = by.get(id(on))
+            if hit is None:
+                hit = by[id(on)] = (on, [])
+            hit[1].append(i)
+        return by
+
+
+class _Problems:
+    """``flow_problem(flow, target)`` for well-formed flows given as ``FlowFields``: it
+    then depends on the flow's NIC, family and interface-side address only, and on the
+    address not at all when the target's NICs hold any address (looked up once each)."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.anywhere = target.local is None and all(target.local_on(n) is None for n in Nic)
+        self._seen: dict[tuple[bool, int, int], str | None] = {}
+        # anywhere: [nic is intranet][family is IPv6] -> the problem of every such flow
+        self.table = [[self.of((Direction.INGRESS, GRE, family, 0, 0, None, None, nic,
+                                frozenset())) for family in (V4, V6)]
+                      for nic in (Nic.INTERNET, Nic.INTRANET)] if self.anywhere else None
+
+    def of(self, fields: FlowFields) -> str | None:
+        direction, _, family, src, dst, _, _, nic, _ = fields
+        key = (nic is Nic.INTRANET, family, 0 if self.anywhere else
+               dst if direction is Direction.INGRESS else src)
+        if key in self._seen:
+            return self._seen[key]
+        if len(self._seen) > 1 << 16:
+            self._seen.clear()
+        problem = self._seen[key] = flow_problem(Flow(*fields), self.target)
+        return problem
 
 
 # What became of a flow-log record; the counts of a run are by these words.
