@@ -190,7 +190,7 @@ _SEP = r'[ \t]*,[ \t]*"{}"[ \t]*:[ \t]*'
 _TEXT = r'"[^"\\\x00-\x1f]*"'
 _SHAPE = re.compile(
     r'[ \t\r]*\{[ \t]*"direction"[ \t]*:[ \t]*"(ingress|egress)"'
-    + _SEP.format("protocol") + r'"([A-Za-z0-9]{1,12})"'
+    + _SEP.format("protocol") + r'(?:"([A-Za-z0-9]{1,12})"|(0|[1-9][0-9]{0,2}))'
     + _SEP.format("src_ip") + r'"([0-9A-Fa-f.:]{1,45})"'
     + _SEP.format("dst_ip") + r'"([0-9A-Fa-f.:]{1,45})"'
     + "(?:" + _SEP.format("src_port") + r"(?:null|([1-9][0-9]{0,4}))"
@@ -238,10 +238,12 @@ class FlowReader:
             if m is None:
                 add(None)
                 continue
-            d, p, s, t, sp, dp, nic, peers = m.groups()
+            d, p, number, s, t, sp, dp, nic, peers = m.groups()
+            if p is None:  # a JSON number
+                p = "#" + number  # not a protocol name: its own cache key
             protocol = protocols.get(p)
             if protocol is None:
-                protocol = protocols[p] = self._protocol(p)
+                protocol = protocols[p] = self._protocol(int(number) if number else p)
             try:  # parse_ip's C parser, inline; a text with a colon cannot be IPv4
                 if ":" in s:
                     family, src, dst = V6, from_bytes(pton(af6, s), "big"), \
@@ -289,9 +291,9 @@ class FlowReader:
         return out
 
     @staticmethod
-    def _protocol(text: str) -> int:
+    def _protocol(value: str | int) -> int:
         try:
-            return _protocol(text)
+            return _protocol(value)
         except FlowError:
             return _REFUSED
 
