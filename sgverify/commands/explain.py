@@ -20,12 +20,11 @@ from dataclasses import replace
 from typing import IO, BinaryIO, Iterator
 
 from ..analyses.explain.bulk import (
-    Decided,
+    Block,
     FlowExplainer,
     FlowLine,
     Interfaces,
     LogTally,
-    as_flow_line,
     compare_log,
     default_target,
 )
@@ -271,32 +270,36 @@ def _flows(args: argparse.Namespace, policy: Policy, fixed: Target | None, loade
     errors = undecided = 0
     explainer = FlowExplainer(policy, target)
     gc.freeze()  # the policy lives to the end: the collector need not walk it for every block
+    threshold = gc.get_threshold()  # a block's objects die by reference count: collect rarely
+    gc.set_threshold(max(threshold[0], 100_000), *threshold[1:])
 
-    def write(rows: list[FlowLine | Decided]) -> None:
+    def write(block: Block) -> None:
         for fmt, w in writers.items():
-            sinks.write(fmt, w.block(rows))
+            sinks.write(fmt, w.block(block))
 
-    for first, lines in blocks:
-        rows = explainer.block(first, lines)
-        start = 0  # rows before a diagnostic are written before it, as line by line
-        for i, r in enumerate(rows):
-            if type(r) is tuple:
-                continue
-            assert isinstance(r, FlowLine)
-            if r.error is not None or r.new_keys:
-                write(rows[start:i])
-                start = i
-                if r.error is not None:
-                    errors += 1
-                    stderr.write(line_error(shown, r.number, r.error, style))
-                else:
-                    stderr.write(unknown_keys(shown, r, style))
-            undecided += r.error is None and r.decision is None
-        write(rows[start:])
-        if gathered is not None:
-            for r in rows:
-                line = as_flow_line(r)
-                gathered.flow_line(line, shown, line.target)
+    try:
+        for first, lines in blocks:
+            block = explainer.block(first, lines)
+            rows = block.rows
+            start = 0  # rows before a diagnostic are written before it, as line by line
+            for i in [i for i, r in enumerate(rows) if type(r) is FlowLine]:
+                r = rows[i]
+                assert isinstance(r, FlowLine)
+                if r.error is not None or r.new_keys:
+                    write(block.part(start, i))
+                    start = i
+                    if r.error is not None:
+                        errors += 1
+                        stderr.write(line_error(shown, r.number, r.error, style))
+                    else:
+                        stderr.write(unknown_keys(shown, r, style))
+                undecided += r.error is None and r.decision is None
+            write(block.part(start, len(rows)) if start else block)
+            if gathered is not None:
+                for line in block.flow_lines():
+                    gathered.flow_line(line, shown, line.target)
+    finally:
+        gc.set_threshold(*threshold)
     code = EXIT_ERROR if errors else _unknown_exit(args) if undecided else EXIT_OK
     for fmt, w in writers.items():
         sinks.write(fmt, w.end(code))

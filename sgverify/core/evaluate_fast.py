@@ -315,9 +315,10 @@ class FieldDecider:
                 row.append(_Tables(bucket, by_rule, default))
             self.tables.append(row)
 
-    def decide(self, rows: list[tuple | None]) -> list[Decision | None]:
+    def decide(self, rows: list[tuple | None], only: Nic | None = None) -> list[Decision | None]:
         """The decision of each flow of ``rows`` (``Flow`` arguments; None for a row that
-        is not a flow), None: see the class."""
+        is not a flow), None: see the class; with ``only``, also None for flows on the
+        other NIC."""
         out: list[Decision | None] = []
         add = out.append
         ingress, intranet = Direction.INGRESS, Nic.INTRANET
@@ -329,6 +330,9 @@ class FieldDecider:
                 add(None)
                 continue
             direction, protocol, family, src, dst, sport, dport, nic, groups = row
+            if only is not None and nic is not only:
+                add(None)
+                continue
             inbound = direction is ingress
             t = tables[inbound][nic is intranet]
             if groups and not own.isdisjoint(groups):

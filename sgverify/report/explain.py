@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
-from ..analyses.explain.bulk import Decided, FlowLine, LogLine, LogTally
+from ..analyses.explain.bulk import Block, FlowLine, LogLine, LogTally
 from ..analyses.explain.explain import Explanation, matching_rules, maybe_matching_rules
 from ..core.diagnostics import Diagnostic, Span
 from ..core.evaluate import Decision, Reason
@@ -106,29 +106,32 @@ class FlowLines:
             return self._text(r)
         return self._stream.item(self._json(r))
 
-    def block(self, rows: Sequence[FlowLine | Decided]) -> str:
-        """``line`` of each row (a ``FlowLine``, or a line ``Decided`` by the fast path),
-        joined: the same text."""
+    def block(self, block: Block) -> str:
+        """``line`` of each row of ``block`` (a ``FlowLine``, or a ``Decision`` of the
+        fast path), joined: the same text."""
         parts = []
         add = parts.append
         counts = self.counts
         known = self._decided
         as_json = self.as_json
-        for r in rows:
-            if type(r) is not tuple:
+        number = block.first - 1
+        for i, r in enumerate(block.rows):
+            number += 1
+            if r is None:
+                continue
+            if type(r) is not Decision:
                 self._count(r)  # type: ignore[arg-type]
                 add(self._json(r) if as_json else self._text(r))  # type: ignore[arg-type]
                 continue
-            number, decision = r[0], r[1]
-            hit = known.get(id(decision))
+            hit = known.get(id(r))
             if hit is None:  # the decision is kept alive with its text: its id stays its own
-                hit = known[id(decision)] = (decision, decision.action.value,
-                                             self._encode(verdict_fields(decision))[1:],
-                                             describe(decision, ()))
+                hit = known[id(r)] = (r, r.action.value,  # type: ignore[union-attr]
+                                      self._encode(verdict_fields(r))[1:],  # type: ignore
+                                      describe(r, ()))  # type: ignore[arg-type]
             counts["lines"] += 1
             counts[hit[1]] += 1
             add(f'{{"line": {number}, {hit[2]}' if as_json else
-                f"{number}: {Flow(*r[2])}: {hit[3]}\n")
+                f"{number}: {Flow(*block.fields[i])}: {hit[3]}\n")  # type: ignore[misc]
         if not as_json:
             return "".join(parts)
         return self._stream.item(",\n".join(parts)) if parts else ""

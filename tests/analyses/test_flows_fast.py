@@ -17,7 +17,6 @@ from sgverify.analyses.explain.bulk import (
     FlowExplainer,
     FlowLine,
     Interfaces,
-    as_flow_line,
     explain_flows,
 )
 from sgverify.cloud.flows import FlowReader, flow_from_json, line_blocks, read_json_lines
@@ -91,17 +90,17 @@ def _old(policy: Policy, target, lines: list[str]) -> list[FlowLine]:
     return list(explain_flows(policy, target, read_json_lines(line + "\n" for line in lines)))
 
 
-def _same(policy: Policy, target, lines: list[str], block: int = 7) -> None:
+def _same(policy: Policy, target, lines: list[str], size: int = 7) -> None:
     old = _old(policy, target, lines)
     explainer = FlowExplainer(policy, target)
-    new = []
-    for first in range(0, len(lines), block):  # in blocks, as the command reads them
-        new += explainer.block(first + 1, lines[first:first + block])
-    assert [as_flow_line(r) for r in new] == old
+    blocks = [explainer.block(first + 1, lines[first:first + size])  # as the command reads
+              for first in range(0, len(lines), size)]
+    assert [line for b in blocks for line in b.flow_lines()] == old
     for as_json in (True, False):
         a, b = FlowLines(as_json), FlowLines(as_json)
         slow = a.start() + "".join(a.line(r) for r in old) + a.end(0)
-        fast = b.start() + b.block(new[:3]) + b.block(new[3:]) + b.end(0)
+        parts = [p for x in blocks for p in (x.part(0, 2), x.part(2, len(x.rows)))]
+        fast = b.start() + "".join(b.block(p) for p in parts) + b.end(0)
         assert fast == slow and a.counts == b.counts
 
 
@@ -172,7 +171,7 @@ def test_own_peer_group_and_problem_go_the_full_way() -> None:
              json.dumps({"direction": "ingress", "protocol": "tcp", "src_ip": "10.0.0.1",
                          "dst_ip": "10.0.1.5", "src_port": 1, "dst_port": 22,
                          "nic_type": "internet"})]
-    rows = FlowExplainer(policy, target).block(1, lines)
+    rows = FlowExplainer(policy, target).block(1, lines).rows
     assert all(isinstance(r, FlowLine) for r in rows)
     assert rows[1].problem == "VPC traffic is always nic intranet"
     _same(policy, target, lines)

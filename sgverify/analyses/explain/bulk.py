@@ -134,17 +134,32 @@ def explain_flows(policy: Policy, target: Target | Callable[[Flow], Target],
         yield explainer.line(number, obj)
 
 
-# A line of ``--flows`` decided by the fast path: (line number, decision, the flow's
-# ``FlowFields``, the target's name); what ``FlowLine`` would say with no unresolved list,
-# no problem, no unknown key. ``as_flow_line`` makes it one.
-Decided = tuple[int, Decision, FlowFields, str]
+@dataclass
+class Block:
+    """The outcomes of a block of ``--flows`` lines: ``rows[i]`` is line ``first + i``'s, a
+    ``FlowLine``, None for a blank line, or a ``Decision`` the fast path made: the same as
+    ``FlowLine(first + i, Flow(*fields[i]), decision, target=the target's name)`` (no
+    unresolved list, no problem, no unknown key), ``flow_lines`` makes it one."""
 
+    first: int
+    rows: list[Decision | FlowLine | None]
+    fields: list[FlowFields | None]
+    names: list[str] | str  # the target of each row (one name: of every row)
 
-def as_flow_line(row: FlowLine | Decided) -> FlowLine:
-    if isinstance(row, FlowLine):
-        return row
-    number, decision, fields, name = row
-    return FlowLine(number, Flow(*fields), decision, target=name)
+    def part(self, lo: int, hi: int) -> Block:
+        """The rows ``lo:hi`` as a block of their own."""
+        names = self.names if isinstance(self.names, str) else self.names[lo:hi]
+        return Block(self.first + lo, self.rows[lo:hi], self.fields[lo:hi], names)
+
+    def flow_lines(self) -> Iterator[FlowLine]:
+        for i, row in enumerate(self.rows):
+            if isinstance(row, Decision):
+                fields = self.fields[i]
+                assert fields is not None
+                name = self.names if isinstance(self.names, str) else self.names[i]
+                yield FlowLine(self.first + i, Flow(*fields), row, target=name)
+            elif row is not None:
+                yield row
 
 
 class FlowExplainer:
@@ -191,33 +206,28 @@ class FlowExplainer:
         return FlowLine(number, flow, decision, tuple(names), flow_problem(flow, on),
                         new_keys=new, target=on.name)
 
-    def block(self, first: int, lines: list[str]) -> list[FlowLine | Decided]:
-        """The outcomes of ``lines`` (numbered from ``first``, without their newline; blank
-        lines have none), in order."""
+    def block(self, first: int, lines: list[str]) -> Block:
+        """The outcomes of ``lines`` (numbered from ``first``, without their newline)."""
         parsed = self.reader.fields(lines)
         if self.fixed is None:
             return self._block_chosen(first, lines, parsed)
         on = self.fixed
         _, _, decider, problems = self._for(on)
-        table, name, intranet = problems.table, on.name, Nic.INTRANET
+        table = problems.table
         clean = table is not None and table[1] == [None, None]  # no intranet flow has one
-        out: list[FlowLine | Decided] = []
-        add = out.append
-        for i, (fields, decision) in enumerate(zip(parsed, decider.decide(parsed))):
-            if decision is not None:
-                if clean and fields[7] is intranet:
-                    add((first + i, decision, fields, name))
-                    continue
-                problem = table[fields[7] is intranet][fields[2] == V6] if table is not None \
-                    else problems.of(fields)
-                if problem is None:
-                    add((first + i, decision, fields, name))
-                    continue
+        rows: list[Decision | FlowLine | None] = decider.decide(  # type: ignore[assignment]
+            parsed, Nic.INTRANET if clean else None)
+        if not clean:
+            for i, decision in enumerate(rows):
+                if decision is not None and problems.of(parsed[i]) is not None:  # type: ignore
+                    rows[i] = None
+        for i in [i for i, row in enumerate(rows) if row is None]:
+            fields = parsed[i]
             if fields is not None:
-                add(self._decided(first + i, Flow(*fields), on))
+                rows[i] = self._decided(first + i, Flow(*fields), on)
             elif lines[i].strip():
-                add(self._read(first + i, lines[i]))
-        return out
+                rows[i] = self._read(first + i, lines[i])
+        return Block(first, rows, parsed, on.name)
 
     def _read(self, number: int, line: str) -> FlowLine:
         """``line`` of a line ``FlowReader`` left to the JSON reader."""
@@ -228,25 +238,22 @@ class FlowExplainer:
         return self.line(number, obj)
 
     def _block_chosen(self, first: int, lines: list[str], parsed: list[FlowFields | None]
-                      ) -> list[FlowLine | Decided]:
+                      ) -> Block:
         """``block`` when each flow's interface is chosen by its address."""
-        out: list[FlowLine | Decided | None] = [None] * len(lines)
-        intranet = Nic.INTRANET
+        rows: list[Decision | FlowLine | None] = [None] * len(lines)
+        names = [""] * len(lines)
         for on, idx in self._targets(parsed).values():
             _, _, decider, problems = self._for(on)
-            rows = [parsed[i] for i in idx]
-            name = on.name
-            for i, fields, decision in zip(idx, rows, decider.decide(rows)):
-                problem = problems.of(fields) if problems.table is None else \
-                    problems.table[fields[7] is intranet][fields[2] == V6]
-                if decision is None or problem is not None:
-                    out[i] = self._decided(first + i, Flow(*fields), on)
+            some = [parsed[i] for i in idx]
+            for i, fields, decision in zip(idx, some, decider.decide(some)):
+                if decision is None or problems.of(fields) is not None:  # type: ignore[arg-type]
+                    rows[i] = self._decided(first + i, Flow(*fields), on)  # type: ignore[misc]
                 else:
-                    out[i] = (first + i, decision, fields, name)
-        for i, row in enumerate(out):
+                    rows[i], names[i] = decision, on.name
+        for i, row in enumerate(rows):
             if row is None and lines[i].strip():
-                out[i] = self._read(first + i, lines[i])
-        return [row for row in out if row is not None]
+                rows[i] = self._read(first + i, lines[i])
+        return Block(first, rows, parsed, names)
 
     def _targets(self, parsed: list[FlowFields | None]) -> dict[int, tuple[Target, list[int]]]:
         """The lines read by ``FlowReader``, by the target each is decided on (a line
@@ -278,11 +285,14 @@ class _Problems:
         self.anywhere = target.local is None and all(target.local_on(n) is None for n in Nic)
         self._seen: dict[tuple[bool, int, int], str | None] = {}
         # anywhere: [nic is intranet][family is IPv6] -> the problem of every such flow
+        self.table: list[list[str | None]] | None = None
         self.table = [[self.of((Direction.INGRESS, GRE, family, 0, 0, None, None, nic,
                                 frozenset())) for family in (V4, V6)]
                       for nic in (Nic.INTERNET, Nic.INTRANET)] if self.anywhere else None
 
     def of(self, fields: FlowFields) -> str | None:
+        if self.table is not None:
+            return self.table[fields[7] is Nic.INTRANET][fields[2] == V6]
         direction, _, family, src, dst, _, _, nic, _ = fields
         key = (nic is Nic.INTRANET, family, 0 if self.anywhere else
                dst if direction is Direction.INGRESS else src)
