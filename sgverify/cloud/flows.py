@@ -321,24 +321,24 @@ def line_blocks(stream: BinaryIO, block: int = BLOCK_BYTES) -> Iterator[tuple[in
     binary stream, a block at a time: the lines ``for raw in stream`` gives (split at
     ``\\n`` only), decoded as UTF-8 with errors replaced, line by line."""
     read = getattr(stream, "read1", stream.read)
-    rest = b""
+    rest: list[bytes] = []  # the start of a line not ended yet (kept in pieces: no copy)
     number, done = 1, 0
     while True:
         chunk = read(block)
         if not chunk:
             break
         done += len(chunk)
-        data = rest + chunk if rest else chunk
-        cut = data.rfind(b"\n")
+        cut = chunk.rfind(b"\n")
         if cut < 0:
-            rest = data
+            rest.append(chunk)
             continue
-        rest = data[cut + 1:]
-        lines = _decoded(data[:cut])
+        data = b"".join(rest) + chunk[:cut] if rest else chunk[:cut]
+        rest = [chunk[cut + 1:]] if cut + 1 < len(chunk) else []
+        lines = _decoded(data)
         yield number, lines, done
         number += len(lines)
     if rest:
-        yield number, _decoded(rest), done
+        yield number, _decoded(b"".join(rest)), done
 
 
 def _decoded(data: bytes) -> list[str]:

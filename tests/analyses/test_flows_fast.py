@@ -175,3 +175,16 @@ def test_own_peer_group_and_problem_go_the_full_way() -> None:
     assert all(isinstance(r, FlowLine) for r in rows)
     assert rows[1].problem == "VPC traffic is always nic intranet"
     _same(policy, target, lines)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.lists(st.sampled_from([b"\n", b"\r", b"a", b"{", b"\xff", b"\xc3", b"\xa9",
+                                      b" "]), max_size=40).map(b"".join),
+       size=st.integers(1, 9))
+def test_line_blocks_on_random_bytes(data: bytes, size: int) -> None:
+    blocks = list(line_blocks(io.BytesIO(data), size))
+    got = [line for _, lines, _ in blocks for line in lines]
+    assert got == [raw.decode("utf-8", errors="replace").removesuffix("\n")
+                   for raw in io.BytesIO(data)]
+    assert [first for first, _, _ in blocks] == \
+        [1 + sum(len(lines) for _, lines, _ in blocks[:k]) for k in range(len(blocks))]
