@@ -5,13 +5,15 @@ warnings about records it could not compare."""
 from __future__ import annotations
 
 import json
+import socket
 from typing import Any, Sequence
 
 from ..analyses.explain.bulk import Block, FlowLine, LogLine, LogTally
 from ..analyses.explain.explain import Explanation, matching_rules, maybe_matching_rules
+from ..core.addresses import V4, format_address
 from ..core.diagnostics import Diagnostic, Span
 from ..core.evaluate import Decision, Reason
-from ..core.flow import Flow
+from ..core.model import Nic, protocol_name
 from .json import StreamedEnvelope, decision_json, gate_summary, render_envelope
 from .text import Style, decision_lines, render_diagnostic, rule_ref, target_line
 
@@ -74,6 +76,38 @@ def describe(decision: Decision | None, names: tuple[str, ...]) -> str:
     return f"{decision.action.value} by {decision.describe()}"
 
 
+_NTOP, _AF_INET, _AF_INET6 = socket.inet_ntop, socket.AF_INET, socket.AF_INET6
+
+
+def flow_text(fields: tuple) -> str:
+    """``str(Flow(*fields))`` without the ``Flow`` (``FlowFields``), addresses by the C
+    formatter (the text ``ipaddress`` writes: the same longest run of zero groups, the
+    first of equals, shortened); a test keeps the two equal."""
+    direction, protocol, family, src, dst, sport, dport, nic, groups = fields
+    if family == V4:
+        a, b = _NTOP(_AF_INET, src.to_bytes(4, "big")), _NTOP(_AF_INET, dst.to_bytes(4, "big"))
+        if sport is not None:
+            a = f"{a}:{sport}"
+        if dport is not None:
+            b = f"{b}:{dport}"
+    else:
+        a, b = _NTOP(_AF_INET6, src.to_bytes(16, "big")), _NTOP(_AF_INET6, dst.to_bytes(16, "big"))
+        if "." in a:  # the C formatter writes some with an IPv4 tail; ipaddress does not
+            a = format_address(family, src)
+        if "." in b:
+            b = format_address(family, dst)
+        if sport is not None:
+            a = f"[{a}]:{sport}"
+        if dport is not None:
+            b = f"[{b}]:{dport}"
+    text = f"{direction.value} {protocol_name(protocol)} {a} -> {b}"
+    if nic is Nic.INTERNET:
+        text += " nic internet"
+    if groups:
+        text += " peer-groups " + ", ".join(sorted(str(g) for g in groups))
+    return text
+
+
 def line_error(shown: str, line: int, message: str, style: Style) -> str:
     """A line of the input that could not be read, as an E001 diagnostic line."""
     return render_diagnostic(Diagnostic.make("E001", message, Span(shown, line, 1)), {}, style) + "\n"
@@ -131,7 +165,7 @@ class FlowLines:
             counts["lines"] += 1
             counts[hit[1]] += 1
             add(f'{{"line": {number}, {hit[2]}' if as_json else
-                f"{number}: {Flow(*block.fields[i])}: {hit[3]}\n")  # type: ignore[misc]
+                f"{number}: {flow_text(block.fields[i])}: {hit[3]}\n")  # type: ignore
         if not as_json:
             return "".join(parts)
         return self._stream.item(",\n".join(parts)) if parts else ""

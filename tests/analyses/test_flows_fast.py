@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,10 +22,11 @@ from sgverify.analyses.explain.bulk import (
 )
 from sgverify.cloud.flows import FlowReader, flow_from_json, line_blocks, read_json_lines
 from sgverify.cloud.jsondoc import loads_strict
+from sgverify.core.addresses import V4, V6
 from sgverify.core.flow import Flow, flow_problem
-from sgverify.core.model import Group, GroupType, Policy, Semantics, Target
+from sgverify.core.model import GRE, TCP, Direction, Group, GroupType, Policy, Semantics, Target
 from sgverify.load import load_inputs
-from sgverify.report.explain import FlowLines
+from sgverify.report.explain import FlowLines, flow_text
 from tests.support.inputs import fixture
 from tests.support.strategies import KEYS, flows, semantics, targets
 
@@ -188,3 +190,28 @@ def test_line_blocks_on_random_bytes(data: bytes, size: int) -> None:
                    for raw in io.BytesIO(data)]
     assert [first for first, _, _ in blocks] == \
         [1 + sum(len(lines) for _, lines, _ in blocks[:k]) for k in range(len(blocks))]
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), target=targets(max_rules=1))
+def test_flow_text_is_str_of_the_flow(data: st.DataObject, target: Target) -> None:
+    flow = data.draw(flows(target))
+    assert flow_text(_fields(flow)) == str(flow)
+    for ip in (0, 1, 0xffffffff, 0x0a000001, 0x7f000001):  # every octet width, IPv4 edges
+        f = replace(flow, family=V4, src_ip=ip, dst_ip=ip) if flow.family == V4 else \
+            replace(flow, src_ip=ip | 0xffff00000000, dst_ip=(1 << 128) - 1 - ip)
+        assert flow_text(_fields(f)) == str(f)
+
+
+HEXTETS = st.lists(st.sampled_from([0, 0, 0, 1, 0xffff, 0xdb8, 0xa]), min_size=8, max_size=8).map(
+    lambda hs: sum(h << (16 * (7 - i)) for i, h in enumerate(hs)))
+
+
+@settings(max_examples=500, deadline=None)
+@given(a=st.one_of(HEXTETS, st.integers(0, (1 << 128) - 1)), b=HEXTETS,
+       port=st.sampled_from([None, 1, 65535]))
+def test_flow_text_of_ipv6_addresses(a: int, b: int, port) -> None:
+    """Zero runs of every length and place, IPv4-mapped and -compatible addresses."""
+    for src in (a, b, 0xffff00000000 | (a & 0xffffffff), a & 0xffffffff):
+        flow = Flow(Direction.INGRESS, TCP if port else GRE, V6, src, b, port, port)
+        assert flow_text(_fields(flow)) == str(flow)
