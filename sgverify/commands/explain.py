@@ -12,6 +12,7 @@ interface-side address (``analyses.explain.bulk.Interfaces``). The work is in ``
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Callable
@@ -19,15 +20,17 @@ from dataclasses import replace
 from typing import IO, BinaryIO, Iterator
 
 from ..analyses.explain.bulk import (
+    Block,
+    FlowExplainer,
+    FlowLine,
     Interfaces,
     LogTally,
     compare_log,
     default_target,
-    explain_flows,
 )
 from ..analyses.explain.explain import explain, parse_flow
 from ..analyses.explain.flowlog import read_records
-from ..cloud.flows import read_json_lines
+from ..cloud.flows import line_blocks
 from ..cloud.importer import FORMATS
 from ..core.diagnostics import InputError
 from ..core.files import file_problem
@@ -193,6 +196,23 @@ def _lines(fh: BinaryIO, size: int, progress: IO[str] | None) -> Iterator[str]:
         progress.flush()
 
 
+def _blocks(fh: BinaryIO, size: int, progress: IO[str] | None
+            ) -> Iterator[tuple[int, list[str]]]:
+    """``line_blocks`` of the file; a progress figure on ``progress`` (a terminal) every
+    5,000 lines (the share read: the block's end)."""
+    for first, lines, done in line_blocks(fh):
+        if progress is not None:
+            pct = f" ({100 * done // size}%)" if size else ""
+            for n in range((first + 4999) // 5000 * 5000, first + len(lines), 5000):
+                if n:
+                    progress.write(f"\r{n} lines{pct}\033[K")
+            progress.flush()
+        yield first, lines
+    if progress is not None:
+        progress.write("\r\033[K")
+        progress.flush()
+
+
 def _run_bulk(args: argparse.Namespace, loaded: LoadedPolicy, outputs: list[Output],
               gathered: ExplainFindings | None, stdout: IO[str], stderr: IO[str],
               err_style: Style) -> int:
@@ -216,13 +236,12 @@ def _run_bulk(args: argparse.Namespace, loaded: LoadedPolicy, outputs: list[Outp
     progress = stderr if getattr(stderr, "isatty", lambda: False)() else None
     sinks = Sinks(outputs, stdout)
     try:
-        lines = _lines(fh, size, progress)
         if args.flows is not None:
-            code = _flows(args, policy, fixed, loaded, lines, shown, sinks, gathered, stderr,
-                          err_style)
+            code = _flows(args, policy, fixed, loaded, _blocks(fh, size, progress), shown, sinks,
+                          gathered, stderr, err_style)
         else:
-            code = _flow_log(args, policy, fixed, loaded, lines, shown, sinks, gathered, stderr,
-                             err_style)
+            code = _flow_log(args, policy, fixed, loaded, _lines(fh, size, progress), shown,
+                             sinks, gathered, stderr, err_style)
     finally:
         sinks.close()
         if fh is not sys.stdin.buffer:
@@ -235,8 +254,8 @@ def _run_bulk(args: argparse.Namespace, loaded: LoadedPolicy, outputs: list[Outp
 
 
 def _flows(args: argparse.Namespace, policy: Policy, fixed: Target | None, loaded: LoadedPolicy,
-           lines: Iterator[str], shown: str, sinks: Sinks, gathered: ExplainFindings | None,
-           stderr: IO[str], style: Style) -> int:
+           blocks: Iterator[tuple[int, list[str]]], shown: str, sinks: Sinks,
+           gathered: ExplainFindings | None, stderr: IO[str], style: Style) -> int:
     target: Target | Callable[[Flow], Target]
     try:
         target = fixed or (default_target(policy, loaded.interface_groups) if not policy.instances
@@ -249,17 +268,38 @@ def _flows(args: argparse.Namespace, policy: Policy, fixed: Target | None, loade
     for fmt, w in writers.items():
         sinks.write(fmt, w.start())
     errors = undecided = 0
-    for r in explain_flows(policy, target, read_json_lines(lines)):
-        if r.error is not None:
-            errors += 1
-            stderr.write(line_error(shown, r.number, r.error, style))
-        elif r.new_keys:
-            stderr.write(unknown_keys(shown, r, style))
-        undecided += r.error is None and r.decision is None
+    explainer = FlowExplainer(policy, target)
+    gc.freeze()  # the policy lives to the end: the collector need not walk it for every block
+    threshold = gc.get_threshold()  # a block's objects die by reference count: collect rarely
+    gc.set_threshold(max(threshold[0], 100_000), *threshold[1:])
+
+    def write(block: Block) -> None:
         for fmt, w in writers.items():
-            sinks.write(fmt, w.line(r))
-        if gathered is not None:
-            gathered.flow_line(r, shown, r.target)
+            sinks.write(fmt, w.block(block))
+
+    try:
+        for first, lines in blocks:
+            block = explainer.block(first, lines)
+            rows = block.rows
+            start = 0  # rows before a diagnostic are written before it, as line by line
+            for i in [i for i, r in enumerate(rows) if type(r) is FlowLine]:
+                r = rows[i]
+                assert isinstance(r, FlowLine)
+                if r.error is not None or r.new_keys:
+                    write(block.part(start, i))
+                    start = i
+                    if r.error is not None:
+                        errors += 1
+                        stderr.write(line_error(shown, r.number, r.error, style))
+                    else:
+                        stderr.write(unknown_keys(shown, r, style))
+                undecided += r.error is None and r.decision is None
+            write(block.part(start, len(rows)) if start else block)
+            if gathered is not None:
+                for line in block.flow_lines():
+                    gathered.flow_line(line, shown, line.target)
+    finally:
+        gc.set_threshold(*threshold)
     code = EXIT_ERROR if errors else _unknown_exit(args) if undecided else EXIT_OK
     for fmt, w in writers.items():
         sinks.write(fmt, w.end(code))

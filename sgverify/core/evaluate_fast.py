@@ -254,3 +254,139 @@ class Compiled:
         if len({d.action for d in decisions}) == 1:
             return decisions[0], names
         return None, names
+
+
+class _Tables:
+    """One bucket's indexes with each looked-up value's rules kept (a file of flows repeats
+    its ports and addresses), for ``FieldDecider``."""
+
+    __slots__ = ("bucket", "proto", "proto_any", "dport", "sport", "local", "peer", "groups",
+                 "plain", "maybe_peer", "check_local", "check_sport", "lists", "by_rule",
+                 "default")
+
+    def __init__(self, bucket: Bucket, by_rule: list[Decision], default: Decision) -> None:
+        self.bucket = bucket
+        self.proto, self.proto_any = bucket.proto, bucket.proto_any
+        self.dport: dict[int, int] = {}
+        self.sport: dict[int, int] = {}
+        self.local: dict[int, dict[int, int]] = {V4: {}, V6: {}}
+        self.peer: dict[int, dict[int, int]] = {V4: {}, V6: {}}
+        self.groups = bucket.groups
+        self.plain = bucket.plain
+        self.maybe_peer = 0
+        for bits in bucket.peer_lists.values():
+            self.maybe_peer |= bits
+        self.check_local = bucket.local_any != bucket.all_bits
+        self.check_sport = bucket.sport_any != bucket.all_bits
+        self.lists = bool(self.maybe_peer) or bucket.plain != bucket.all_bits
+        self.by_rule, self.default = by_rule, default
+
+    def trim(self) -> None:
+        for cache in (self.dport, self.sport, *self.local.values(), *self.peer.values()):
+            if len(cache) > _CACHE_SIZE:
+                cache.clear()
+
+
+_CACHE_SIZE = 1 << 16
+
+
+class FieldDecider:
+    """``Compiled.verdict`` for many flows given as ``Flow`` arguments (``FlowFields`` of
+    ``cloud.flows``: no ``Flow`` is built), with each port's and address's rules looked up
+    once. It decides the flows whose verdict is a rule's or a default: None for the others
+    (a peer group of the target's own, the platform block of TCP 25, a rule depending on an
+    unresolved list), which the caller gives to ``Compiled.verdict``. The precedence is
+    ``Compiled._decision``'s for those cases; a differential test keeps them equal."""
+
+    def __init__(self, compiled: Compiled) -> None:
+        self.compiled = compiled
+        target = compiled.target
+        self.own = frozenset(compiled.keys)
+        self.block25 = compiled.semantics.block_tcp25
+        # [direction is INGRESS][nic is INTRANET]: identity tests, no enum hashing per flow
+        self.tables: list[list[_Tables]] = []
+        for direction in (Direction.EGRESS, Direction.INGRESS):
+            row = []
+            for nic in (Nic.INTERNET, Nic.INTRANET):
+                bucket = compiled.buckets[(direction, nic)]
+                by_rule = [Decision(r.action, Reason.RULE, rule=r) for r in bucket.rules]
+                accept = direction is Direction.EGRESS and target.gtype is GroupType.BASIC
+                default = Decision(Action.ACCEPT if accept else Action.DROP, Reason.DEFAULT)
+                row.append(_Tables(bucket, by_rule, default))
+            self.tables.append(row)
+
+    def decide(self, rows: list[tuple | None], only: Nic | None = None) -> list[Decision | None]:
+        """The decision of each flow of ``rows`` (``Flow`` arguments; None for a row that
+        is not a flow), None: see the class; with ``only``, also None for flows on the
+        other NIC."""
+        out: list[Decision | None] = []
+        add = out.append
+        ingress, intranet = Direction.INGRESS, Nic.INTRANET
+        tables, own, block25 = self.tables, self.own, self.block25
+        for t in (x for row in tables for x in row):
+            t.trim()
+        for row in rows:
+            if row is None:
+                add(None)
+                continue
+            direction, protocol, family, src, dst, sport, dport, nic, groups = row
+            if only is not None and nic is not only:
+                add(None)
+                continue
+            inbound = direction is ingress
+            t = tables[inbound][nic is intranet]
+            if groups and not own.isdisjoint(groups):
+                add(None)  # intra-group precedence: Compiled._decision
+                continue
+            if block25 and not inbound and protocol == TCP and dport == 25:
+                add(None)  # maybe the platform block: Compiled._decision
+                continue
+            m = t.proto.get(protocol, t.proto_any)
+            if m and dport is not None:
+                bits = t.dport.get(dport)
+                if bits is None:
+                    b = t.bucket
+                    bits = t.dport[dport] = b.dport_any | b.dport.lookup(dport)
+                m &= bits
+            elif m:
+                m &= t.bucket.dport_any
+            if m and t.check_sport:
+                if sport is None:
+                    m &= t.bucket.sport_any
+                else:
+                    bits = t.sport.get(sport)
+                    if bits is None:
+                        b = t.bucket
+                        bits = t.sport[sport] = b.sport_any | b.sport.lookup(sport)
+                    m &= bits
+            if m and t.check_local:
+                local_ip = dst if inbound else src
+                cache = t.local[family]
+                bits = cache.get(local_ip)
+                if bits is None:
+                    b = t.bucket
+                    bits = cache[local_ip] = b.local_any | b.local[family].lookup(local_ip)
+                m &= bits
+            if not m:
+                add(t.default)
+                continue
+            peer_ip = src if inbound else dst
+            cache = t.peer[family]
+            peer = cache.get(peer_ip)
+            if peer is None:
+                peer = cache[peer_ip] = t.bucket.peer[family].lookup(peer_ip)
+            if groups and t.groups and nic is intranet:
+                for k in groups:
+                    peer |= t.groups.get(k, 0)
+            if t.lists:
+                sure = m & peer & t.plain
+                if m & ~sure & (peer | t.maybe_peer):
+                    add(None)  # depends on unresolved lists: Compiled.verdict
+                    continue
+            else:
+                sure = m & peer
+            if sure:
+                add(t.by_rule[(sure & -sure).bit_length() - 1])
+            else:
+                add(t.default)
+        return out

@@ -5,12 +5,15 @@ warnings about records it could not compare."""
 from __future__ import annotations
 
 import json
+import socket
 from typing import Any, Sequence
 
-from ..analyses.explain.bulk import FlowLine, LogLine, LogTally
+from ..analyses.explain.bulk import Block, FlowLine, LogLine, LogTally
 from ..analyses.explain.explain import Explanation, matching_rules, maybe_matching_rules
+from ..core.addresses import V4, format_address
 from ..core.diagnostics import Diagnostic, Span
 from ..core.evaluate import Decision, Reason
+from ..core.model import Nic, protocol_name
 from .json import StreamedEnvelope, decision_json, gate_summary, render_envelope
 from .text import Style, decision_lines, render_diagnostic, rule_ref, target_line
 
@@ -73,6 +76,38 @@ def describe(decision: Decision | None, names: tuple[str, ...]) -> str:
     return f"{decision.action.value} by {decision.describe()}"
 
 
+_NTOP, _AF_INET, _AF_INET6 = socket.inet_ntop, socket.AF_INET, socket.AF_INET6
+
+
+def flow_text(fields: tuple) -> str:
+    """``str(Flow(*fields))`` without the ``Flow`` (``FlowFields``), addresses by the C
+    formatter (the text ``ipaddress`` writes: the same longest run of zero groups, the
+    first of equals, shortened); a test keeps the two equal."""
+    direction, protocol, family, src, dst, sport, dport, nic, groups = fields
+    if family == V4:
+        a, b = _NTOP(_AF_INET, src.to_bytes(4, "big")), _NTOP(_AF_INET, dst.to_bytes(4, "big"))
+        if sport is not None:
+            a = f"{a}:{sport}"
+        if dport is not None:
+            b = f"{b}:{dport}"
+    else:
+        a, b = _NTOP(_AF_INET6, src.to_bytes(16, "big")), _NTOP(_AF_INET6, dst.to_bytes(16, "big"))
+        if "." in a:  # the C formatter writes some with an IPv4 tail; ipaddress does not
+            a = format_address(family, src)
+        if "." in b:
+            b = format_address(family, dst)
+        if sport is not None:
+            a = f"[{a}]:{sport}"
+        if dport is not None:
+            b = f"[{b}]:{dport}"
+    text = f"{direction.value} {protocol_name(protocol)} {a} -> {b}"
+    if nic is Nic.INTERNET:
+        text += " nic internet"
+    if groups:
+        text += " peer-groups " + ", ".join(sorted(str(g) for g in groups))
+    return text
+
+
 def line_error(shown: str, line: int, message: str, style: Style) -> str:
     """A line of the input that could not be read, as an E001 diagnostic line."""
     return render_diagnostic(Diagnostic.make("E001", message, Span(shown, line, 1)), {}, style) + "\n"
@@ -87,6 +122,7 @@ class FlowLines:
     def __init__(self, as_json: bool, inputs: Sequence[str] = ()) -> None:
         self.as_json = as_json
         self._tails: dict[tuple[object, ...], str] = {}
+        self._decided: dict[int, tuple[Decision, str, str, str]] = {}
         self._encode = json.JSONEncoder().encode
         self._stream = StreamedEnvelope("explain", inputs, "flows", "lines")
         self.counts = {"lines": 0, "accept": 0, "drop": 0, "unknown": 0, "not_possible": 0,
@@ -103,6 +139,36 @@ class FlowLines:
         if not self.as_json:
             return self._text(r)
         return self._stream.item(self._json(r))
+
+    def block(self, block: Block) -> str:
+        """``line`` of each row of ``block`` (a ``FlowLine``, or a ``Decision`` of the
+        fast path), joined: the same text."""
+        parts = []
+        add = parts.append
+        counts = self.counts
+        known = self._decided
+        as_json = self.as_json
+        number = block.first - 1
+        for i, r in enumerate(block.rows):
+            number += 1
+            if r is None:
+                continue
+            if type(r) is not Decision:
+                self._count(r)  # type: ignore[arg-type]
+                add(self._json(r) if as_json else self._text(r))  # type: ignore[arg-type]
+                continue
+            hit = known.get(id(r))
+            if hit is None:  # the decision is kept alive with its text: its id stays its own
+                hit = known[id(r)] = (r, r.action.value,  # type: ignore[union-attr]
+                                      self._encode(verdict_fields(r))[1:],  # type: ignore
+                                      describe(r, ()))  # type: ignore[arg-type]
+            counts["lines"] += 1
+            counts[hit[1]] += 1
+            add(f'{{"line": {number}, {hit[2]}' if as_json else
+                f"{number}: {flow_text(block.fields[i])}: {hit[3]}\n")  # type: ignore
+        if not as_json:
+            return "".join(parts)
+        return self._stream.item(",\n".join(parts)) if parts else ""
 
     def _count(self, r: FlowLine) -> None:
         c = self.counts

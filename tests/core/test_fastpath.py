@@ -8,9 +8,25 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sgverify.core.evaluate import decide, decide_all, definitely
-from sgverify.core.evaluate_fast import Compiled, IntervalIndex
-from sgverify.core.model import Group, Peer, Semantics, Target
+from sgverify.core.addresses import V4, AddrSpace
+from sgverify.core.evaluate import decide, decide_all, definitely, unresolved_names
+from sgverify.core.evaluate_fast import Compiled, FieldDecider, IntervalIndex
+from sgverify.core.flow import Flow
+from sgverify.core.model import (
+    TCP,
+    Action,
+    Direction,
+    Group,
+    GroupKey,
+    GroupType,
+    Network,
+    Nic,
+    Peer,
+    PortRange,
+    Rule,
+    Semantics,
+    Target,
+)
 from tests.support.strategies import flows, semantics, targets
 
 FLOWS_PER_POLICY = 40
@@ -71,3 +87,62 @@ def test_interval_index() -> None:
     assert [idx.lookup(v) for v in (1, 12, 20, 21)] == [1, 1, 1, 0]
 
 
+
+
+def _fields(flow: Flow) -> tuple:
+    return (flow.direction, flow.protocol, flow.family, flow.src_ip, flow.dst_ip, flow.src_port,
+            flow.dst_port, flow.nic, flow.peer_groups)
+
+
+def _check_field_decider(target: Target, sem: Semantics, drawn: list[Flow]) -> None:
+    compiled = Compiled(target, sem)
+    decider = FieldDecider(compiled)
+    # in one batch (the caches fill as they go) and with a row that is not a flow among them
+    got = decider.decide([_fields(f) for f in drawn] + [None])
+    assert got[-1] is None
+    for flow, fast in zip(drawn, got):
+        plain = decide_all(target, flow, sem)
+        if fast is None:
+            # it only leaves what Compiled._decision / verdict must settle
+            own = {g.key for g in target.groups} & flow.peer_groups
+            tcp25 = sem.block_tcp25 and flow.direction is Direction.EGRESS and \
+                flow.protocol == TCP and flow.dst_port == 25
+            assert own or tcp25 or unresolved_names(target, flow.direction), str(flow)
+            continue
+        assert fast == replace(plain[0], matched=()), str(flow)  # every list empty
+        assert definitely(plain) is fast.accepted, str(flow)  # ... and whatever they hold
+        assert compiled.verdict(flow) == (fast, ()), str(flow)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), target=targets(), sem=semantics)
+def test_field_decider_matches_evaluator(data: st.DataObject, target: Target,
+                                         sem: Semantics) -> None:
+    """Every decision ``FieldDecider`` gives is ``evaluate.decide``'s (IPv4 and IPv6, ICMP,
+    peer groups, range edges: the strategies draw near the boundaries)."""
+    _check_field_decider(target, sem, [data.draw(flows(target)) for _ in range(FLOWS_PER_POLICY)])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), target=targets_with_lists(), sem=semantics)
+def test_field_decider_with_unresolved_lists(data: st.DataObject, target: Target,
+                                             sem: Semantics) -> None:
+    _check_field_decider(target, sem, [data.draw(flows(target)) for _ in range(20)])
+
+
+def test_field_decider_decides_plain_flows() -> None:
+    """No own peer group, no TCP 25, no list: decided here, not left to verdict."""
+    spec = Peer(AddrSpace.parse("10.0.0.0/8"))
+    rule = Rule(GroupKey("", "g"), "r", 0, Direction.INGRESS, Action.ACCEPT, TCP,
+                (PortRange(22, 22),), spec, 1)
+    group = Group(GroupKey("", "g"), "g", Network.VPC, GroupType.BASIC, Action.ACCEPT,
+                  rules=(rule,))
+    target = Target("g", "group", (group,))
+    decider = FieldDecider(Compiled(target))
+    ip = 10 << 24
+    rows = [(Direction.INGRESS, TCP, V4, ip + n, 1, 999, port, Nic.INTRANET, frozenset())
+            for n, port in ((0, 22), (0, 23), (1 << 24, 22))]
+    got = decider.decide(rows)
+    assert [d.reason.value for d in got] == ["rule", "default", "default"]
+    assert got[0].rule is rule and [d.action for d in got] == [Action.ACCEPT, Action.DROP,
+                                                               Action.DROP]
