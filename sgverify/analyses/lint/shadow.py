@@ -9,37 +9,46 @@ with Z3.
 - Tie (L103): an accept and a drop rule of one priority both match flows that the drop
   decides (drop wins the tie).
 
-Each claim is checked twice: by the box engine here and by Z3 from the encoder's formulas
-(a dead rule: the interface cut after the rule accepts and drops exactly the same flows
-whatever the rule's action; a redundant one: removing it changes no verdict). Witnesses are
-replayed through the evaluator. Disagreement is an ``InternalError``.
+Dead and redundant rules are found exactly with boxes: the interface's flows are split
+once by what decides them (``certify.decide_region``); a rule with no piece is dead, and
+a rule is redundant when what comes after it gives its pieces its verdict (carved by the
+later rules in turn, ``_redundant``), with no per-rule re-encoding. Z3 then confirms all
+the claims of one direction with one check (``confirm``) from the encoder's formulas; each
+witness is replayed through the evaluator. Disagreement is an ``InternalError``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
-
-import z3  # type: ignore[import-untyped]
 
 from ...core.addresses import INTERNET, V6
 from ...core.diagnostics import InternalError, Span
 from ...core.evaluate import Decision, decide, rule_matches
 from ...core.flow import Flow, flow_problem
 from ...core.model import TCP, Action, Direction, GroupKey, GroupType, Rule, Semantics, Target
-from ...engines.boxes.certify import DIR, FAMILIES, Layout, Piece, decide_region, well_formed
+from ...engines.boxes.certify import (
+    DIR,
+    DPORT,
+    FAM,
+    FAMILIES,
+    PEER,
+    PROTO,
+    Layout,
+    Piece,
+    decide_region,
+    group_region,
+    well_formed,
+)
 from ...engines.boxes.certify import layout_for as targets_layout
-from ...engines.boxes.intervals import Box, Budget, addr_intervals, carve, point
+from ...engines.boxes.intervals import Box, Budget, addr_intervals, carve, carve_quick, point
 from ...engines.boxes.merge import describe, merge_boxes, volume, witness
 from ...engines.boxes.narrow import Narrowing
-from ...engines.z3.encode import SymFlow, decision, decision_pieces, single_view
-from ...engines.z3.encode import well_formed as z3_well_formed
-from ...engines.z3.solve import SolverAnswer, SolverUnknown, check, make_solver
+from .confirm import confirm
 from .findings import Involved, LintFinding
 
 RuleId = tuple[GroupKey, int]
-REFUTE_PIECES = 4  # pieces of a rule whose example flow is tried before the redundancy search
+QUICK = (DIR, PROTO, DPORT, PEER, FAM)  # dimensions whose hulls most often tell rule boxes apart
 
 
 def rule_id(rule: Rule) -> RuleId:
@@ -85,37 +94,38 @@ def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None
     layout = layout_for(t)
     region = well_formed(layout, t)
     narrow = Narrowing(layout, t)  # also each rule's boxes, made once for every region
-    pieces = decide_region(layout, t, sem, region, budget, cutters=narrow.cutters)
+    cutters = narrow.cutters
+    pieces = decide_region(layout, t, sem, region, budget, cutters=cutters)
     decided: dict[int, list[Piece]] = {}
     for p in pieces:
         if p.rule is not None:
             decided.setdefault(id(p.rule), []).append(p)
+    after = _after_rules(layout, t)
     out = ShadowResult()
     for direction, dbit in ((Direction.INGRESS, 0), (Direction.EGRESS, 1)):
         rules = t.rules(direction)
         dregion = [x for x in (_in_direction(b, dbit) for b in region) if x is not None]
-        confirm = _Lazy(partial(Reaching, layout, t, sem, direction, timeout_ms))
+        dead: list[int] = []
+        redundant: list[int] = []
         for i, r in enumerate(rules):
             if id(r) not in decided:
-                if not confirm.get().decides_nothing(i):
-                    raise InternalError(f"the box engine says rule {r.name} decides nothing on "
-                                        f"{t.name}; Z3 finds a flow it decides")
-                out.dead[rule_id(r)] = _dead(scope, layout, sem, budget, rules[:i], r, dbit,
-                                             dregion, narrow.cutters)
+                dead.append(i)
             else:
-                found = _redundant(scope, layout, sem, budget, narrow, r, decided[id(r)])
+                found = _redundant(scope, layout, sem, budget, r, decided[id(r)],
+                                   rules[i + 1:], cutters, after, dbit)
                 if found is not None:
-                    if not confirm.get().removable(i):
-                        raise InternalError(f"the box engine says removing rule {r.name} changes "
-                                            f"nothing on {t.name}; Z3 finds a flow whose verdict "
-                                            "changes")
+                    redundant.append(i)
                     out.redundant[rule_id(r)] = found
+        confirm(layout, t, sem, direction, timeout_ms, dead, redundant)
+        for i in dead:  # explained once Z3 agrees that they decide nothing
+            out.dead[rule_id(rules[i])] = _dead(scope, layout, sem, budget, rules[:i], rules[i],
+                                                dbit, dregion, cutters)
         for d in rules:
             if d.action is not Action.DROP or id(d) not in decided:
                 continue
             for a in rules:
                 if a.action is Action.ACCEPT and a.priority == d.priority:
-                    found = _tie(scope, layout, sem, budget, a, d, decided[id(d)], narrow.cutters[id(a)])
+                    found = _tie(scope, layout, sem, budget, a, d, decided[id(d)], cutters[id(a)])
                     if found is not None:
                         out.ties[(rule_id(a), rule_id(d))] = found
     return out
@@ -231,75 +241,6 @@ def _why_empty(r: Rule, t: Target) -> tuple[str, ...]:
     return tuple(notes)
 
 
-class _Lazy:
-    """A ``Reaching`` made on first use: most directions have no dead or redundant rule,
-    and then nothing is encoded for Z3."""
-
-    def __init__(self, make: Callable[[], Reaching]) -> None:
-        self._make = make
-        self._made: Reaching | None = None
-
-    def get(self) -> Reaching:
-        if self._made is None:
-            self._made = self._make()
-        return self._made
-
-
-class Reaching:
-    """Z3's confirmation of dead and redundant rules of one direction, from the encoder's
-    pieces of the decision (``encode.decision_pieces``). One incremental solver holds a
-    possible flow of the direction that nothing decides before the rules, and the verdict
-    that the rules from position i on give (d[i]: rule i if it matches, else d[i+1], else
-    the fallback), checked once against the encoder's whole ``decision``. Rules are then
-    taken in precedence order, each one's flows removed after its turn: rule i decides
-    nothing when none of the flows left matches it, and removing it changes no verdict
-    when every flow left that it matches gets its action from d[i+1] too. One encoding and
-    one check per rule in question: linear in the rules, where comparing two versions of
-    the interface per rule was quadratic."""
-
-    def __init__(self, layout: Layout, t: Target, sem: Semantics, direction: Direction,
-                 timeout_ms: int | None) -> None:
-        f = SymFlow(universe=frozenset(layout.keys))
-        view = single_view(f)
-        pieces = decision_pieces(t, direction, view, sem)
-        rules = t.rules(direction)
-        self.matches = pieces.matches
-        self.actions = [r.action is Action.ACCEPT for r in rules]
-        tag = "lint.d" + direction.value
-        self.then = [z3.Bool(f"{tag}{i}") for i in range(len(rules) + 1)]
-        s = self.solver = make_solver(timeout_ms)
-        s.add(z3_well_formed(t, f), f.ingress if direction is Direction.INGRESS else z3.Not(f.ingress))
-        s.add(self.then[-1] == pieces.fallback)
-        for i in range(len(rules)):
-            s.add(self.then[i] == z3.If(self.matches[i], z3.BoolVal(self.actions[i]), self.then[i + 1]))
-        whole = z3.And(z3.Not(pieces.blocked), z3.Or(pieces.override, self.then[0]))
-        if self._holds(whole != decision(t, direction, view, sem)):
-            raise InternalError(f"the rule-by-rule decision of {t.name} ({direction.value}) differs "
-                                "from the encoder's")
-        s.add(z3.Not(pieces.override), z3.Not(pieces.blocked))
-        self._removed = 0
-
-    def _holds(self, *conditions: z3.BoolRef) -> bool:
-        outcome = check(self.solver, *conditions)
-        if outcome is SolverAnswer.UNKNOWN:
-            raise SolverUnknown(self.solver.reason_unknown() or "unknown")
-        return outcome is SolverAnswer.SAT
-
-    def _reach(self, i: int) -> None:
-        """Remove the flows of the rules before position ``i`` (asked with ``i`` ascending)."""
-        while self._removed < i:
-            self.solver.add(z3.Not(self.matches[self._removed]))
-            self._removed += 1
-
-    def decides_nothing(self, i: int) -> bool:
-        self._reach(i)
-        return not self._holds(self.matches[i])
-
-    def removable(self, i: int) -> bool:
-        self._reach(i)
-        return not self._holds(self.matches[i], self.then[i + 1] != z3.BoolVal(self.actions[i]))
-
-
 def replay(t: Target, sem: Semantics, flow: Flow, assume: dict[str, bool]) -> Decision:
     """The evaluator's decision for a witness the box engine produced (which must be possible)."""
     problem = flow_problem(flow, t)
@@ -317,34 +258,59 @@ def without(t: Target, r: Rule) -> Target:
     return t.with_groups(groups)
 
 
-def _redundant(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, narrow: Narrowing,
-               r: Rule, own: list[Piece]) -> LintFinding | None:
+@dataclass(frozen=True)
+class _Step:
+    """What decides, after every rule, the flows no rule matched: the intra-group policy
+    (accept where the peer shares an open group, drop where it shares any), then the
+    default (``certify.decide_region`` in the same order)."""
+
+    boxes: tuple[Box, ...]
+    accepts: bool
+    reason: str
+
+
+def _after_rules(layout: Layout, t: Target) -> tuple[_Step, ...]:
+    return (_Step(tuple(group_region(layout, t, None, open_only=True)), True, "intra-group"),
+            _Step(tuple(group_region(layout, t, None, open_only=False)), False, "intra-group"))
+
+
+def _redundant(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, r: Rule,
+               own: list[Piece], later: Sequence[Rule], cutters: dict[int, list[Box]],
+               after: Sequence[_Step], dbit: int) -> LintFinding | None:
+    """Is rule ``r`` redundant: does every flow it decides (``own``) get the same verdict
+    from what comes after it (the later rules in precedence order, then ``after``, then
+    the default)? Exact: the flows are carved by each in turn, as ``decide_region`` would
+    without the rule (nothing before the rule matches them), and the first part that gets
+    the other verdict says no."""
     t = scope.target
-    rest = without(t, r)
     accepts = r.action is Action.ACCEPT
-    # Most rules are not redundant, and a flow the rule decides that the rest decides the
-    # other way shows it at the cost of one evaluation (the box search below would find
-    # the same flow among its pieces and return None): try a few before searching.
-    for p in own[:REFUTE_PIECES]:
-        flow, assume = witness(layout, p.box)
-        if flow_problem(flow, t) is None and decide(rest, flow, sem, assume).accepted != accepts:
-            return None
     boxes = [p.box for p in own]
-    # Only rules that can match where ``r`` matches can decide its flows instead.
-    alt = decide_region(layout, without(narrow.to(*narrow.cutters[id(r)]), r), sem, boxes, budget,
-                        cutters=narrow.cutters)
-    if any(p.accepted != accepts for p in alt):
-        return None
+    rest = boxes
     instead: dict[object, tuple[str, Rule | None]] = {}
-    for p in alt:
-        label = (f"rule {p.rule.name} of group {p.rule.group_name}" if p.rule is not None else
-                 {"default": f"the default {'accept' if accepts else 'drop'}",
-                  "intra-group": "the intra-group policy",
-                  "platform": "the platform block of outbound TCP 25"}[p.reason])
-        instead.setdefault(rule_id(p.rule) if p.rule else p.reason, (label, p.rule))
+    for x in later:
+        if not rest:
+            break
+        inside, rest = carve_quick(rest, cutters[id(x)], budget, QUICK)
+        if inside:
+            if (x.action is Action.ACCEPT) != accepts:
+                return None
+            instead.setdefault(rule_id(x), (f"rule {x.name} of group {x.group_name}", x))
+    for step in after:
+        if not rest:
+            break
+        inside, rest = carve(rest, step.boxes, budget)
+        if inside:
+            if step.accepts != accepts:
+                return None
+            instead.setdefault(step.reason, ("the intra-group policy", None))
+    if rest:
+        if (dbit == 1 and t.gtype is GroupType.BASIC) != accepts:
+            return None
+        instead.setdefault("default", (f"the default {'accept' if accepts else 'drop'}", None))
     box = merge_boxes(boxes)[0]
     flow, assume = witness(layout, box)
-    with_r, without_r = replay(t, sem, flow, assume), replay(rest, sem, flow, assume)
+    rest_t = without(t, r)
+    with_r, without_r = replay(t, sem, flow, assume), replay(rest_t, sem, flow, assume)
     if with_r.rule is not r or without_r.accepted != with_r.accepted:
         raise InternalError(f"the evaluator disagrees with the box engine on {flow}: rule {r.name} "
                             f"{'decides' if with_r.rule is r else 'does not decide'} it, and without "
