@@ -95,12 +95,13 @@ def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None
     region = well_formed(layout, t)
     narrow = Narrowing(layout, t)  # also each rule's boxes, made once for every region
     cutters = narrow.cutters
-    pieces = decide_region(layout, t, sem, region, budget, cutters=cutters)
+    pieces = decide_region(layout, t, sem, region, budget, cutters=cutters, quick=QUICK)
     decided: dict[int, list[Piece]] = {}
     for p in pieces:
         if p.rule is not None:
             decided.setdefault(id(p.rule), []).append(p)
     after = _after_rules(layout, t)
+    hulls = {k: _hull(v) for k, v in cutters.items() if v}
     out = ShadowResult()
     for direction, dbit in ((Direction.INGRESS, 0), (Direction.EGRESS, 1)):
         rules = t.rules(direction)
@@ -112,7 +113,7 @@ def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None
                 dead.append(i)
             else:
                 found = _redundant(scope, layout, sem, budget, r, decided[id(r)],
-                                   rules[i + 1:], cutters, after, dbit)
+                                   rules[i + 1:], cutters, hulls, after, dbit)
                 if found is not None:
                     redundant.append(i)
                     out.redundant[rule_id(r)] = found
@@ -164,20 +165,20 @@ def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier:
           r: Rule, dbit: int, dregion: list[Box], cutters: dict[int, list[Box]]) -> LintFinding:
     """Rule ``r`` decides nothing (confirmed by Z3): why (``cutters``: each rule's boxes)."""
     t = scope.target
-    matched, _ = carve(dregion, cutters[id(r)], budget)
+    matched, _ = carve_quick(dregion, cutters[id(r)], budget, QUICK)
     if not matched:
         return LintFinding("L101", "warning", f"rule {r.name} never decides any flow on {scope.label}: "
                            "it matches no flow that can occur there", scope.label, r.span or scope.location,
                            r, details=_why_empty(r, t))
     cands = [c for c in _before(layout, t, sem, earlier, dbit, cutters)
-             if carve(matched, c.boxes, budget)[0]]
+             if carve_quick(matched, c.boxes, budget, QUICK)[0]]
     remaining, chosen = matched, []
     while remaining:
         best, best_v = None, 0
         for c in cands:
             if c in chosen:
                 continue
-            inside, _ = carve(remaining, c.boxes, budget)
+            inside, _ = carve_quick(remaining, c.boxes, budget, QUICK)
             v = sum(volume(b) for b in inside)
             if v > best_v:
                 best, best_v = c, v
@@ -185,16 +186,16 @@ def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier:
             raise InternalError(f"rule {r.name} decides nothing on {scope.label}, yet nothing "
                                 "before it covers all it matches")
         chosen.append(best)
-        _, remaining = carve(remaining, best.boxes, budget)
+        _, remaining = carve_quick(remaining, best.boxes, budget, QUICK)
     for c in list(chosen):  # greedy picks can become unnecessary: drop those
         others = [b for o in chosen if o is not c for b in o.boxes]
-        if not carve(matched, others, budget)[1]:
+        if not carve_quick(matched, others, budget, QUICK)[1]:
             chosen.remove(c)
     accepts = r.action is Action.ACCEPT
     opposite = [c for c in chosen if c.accepts != accepts]
     extra: list[_Cand] = []
     if not opposite:
-        rivals = [(sum(volume(b) for b in carve(matched, c.boxes, budget)[0]), -i, c)
+        rivals = [(sum(volume(b) for b in carve_quick(matched, c.boxes, budget, QUICK)[0]), -i, c)
                   for i, c in enumerate(cands) if c.accepts != accepts]
         if rivals:
             extra = [max(rivals, key=lambda x: (x[0], x[1]))[2]]
@@ -269,6 +270,21 @@ class _Step:
     reason: str
 
 
+Hull = tuple[tuple[int, int], ...]
+
+
+def _hull(boxes: Sequence[Box]) -> Hull:
+    """The bounds of ``boxes`` in each ``QUICK`` dimension."""
+    return tuple((min(b[d][0][0] for b in boxes), max(b[d][-1][1] for b in boxes)) for d in QUICK)
+
+
+def _hulls_meet(a: Hull, b: Hull) -> bool:
+    for (lo, hi), (lo2, hi2) in zip(a, b):
+        if lo > hi2 or lo2 > hi:
+            return False
+    return True
+
+
 def _after_rules(layout: Layout, t: Target) -> tuple[_Step, ...]:
     return (_Step(tuple(group_region(layout, t, None, open_only=True)), True, "intra-group"),
             _Step(tuple(group_region(layout, t, None, open_only=False)), False, "intra-group"))
@@ -276,7 +292,7 @@ def _after_rules(layout: Layout, t: Target) -> tuple[_Step, ...]:
 
 def _redundant(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, r: Rule,
                own: list[Piece], later: Sequence[Rule], cutters: dict[int, list[Box]],
-               after: Sequence[_Step], dbit: int) -> LintFinding | None:
+               hulls: dict[int, Hull], after: Sequence[_Step], dbit: int) -> LintFinding | None:
     """Is rule ``r`` redundant: does every flow it decides (``own``) get the same verdict
     from what comes after it (the later rules in precedence order, then ``after``, then
     the default)? Exact: the flows are carved by each in turn, as ``decide_region`` would
@@ -287,11 +303,16 @@ def _redundant(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, r: 
     boxes = [p.box for p in own]
     rest = boxes
     instead: dict[object, tuple[str, Rule | None]] = {}
+    span = _hull(rest)
     for x in later:
         if not rest:
             break
+        other = hulls.get(id(x))
+        if other is None or not _hulls_meet(span, other):
+            continue  # nothing of the rule can meet what is left (carving takes nothing)
         inside, rest = carve_quick(rest, cutters[id(x)], budget, QUICK)
         if inside:
+            span = _hull(rest) if rest else span
             if (x.action is Action.ACCEPT) != accepts:
                 return None
             instead.setdefault(rule_id(x), (f"rule {x.name} of group {x.group_name}", x))
@@ -332,7 +353,7 @@ def _redundant(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, r: 
 def _tie(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, a: Rule, d: Rule,
          won: list[Piece], a_boxes: list[Box]) -> LintFinding | None:
     t = scope.target
-    overlap, _ = carve([p.box for p in won], a_boxes, budget)
+    overlap, _ = carve_quick([p.box for p in won], a_boxes, budget, QUICK)
     if not overlap:
         return None
     boxes = merge_boxes(overlap)
