@@ -120,15 +120,22 @@ def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None
         confirm(layout, t, sem, direction, timeout_ms, dead, redundant)
         for i in dead:  # explained once Z3 agrees that they decide nothing
             out.dead[rule_id(rules[i])] = _dead(scope, layout, sem, budget, rules[:i], rules[i],
-                                                dbit, dregion, cutters)
+                                                dbit, dregion, cutters, hulls)
+        accepting: dict[int, list[Rule]] = {}  # accept rules by priority, in precedence order
+        for a in rules:
+            if a.action is Action.ACCEPT:
+                accepting.setdefault(a.priority, []).append(a)
         for d in rules:
             if d.action is not Action.DROP or id(d) not in decided:
                 continue
-            for a in rules:
-                if a.action is Action.ACCEPT and a.priority == d.priority:
-                    found = _tie(scope, layout, sem, budget, a, d, decided[id(d)], cutters[id(a)])
-                    if found is not None:
-                        out.ties[(rule_id(a), rule_id(d))] = found
+            span = _hull([p.box for p in decided[id(d)]])
+            for a in accepting.get(d.priority, ()):
+                other = hulls.get(id(a))
+                if other is None or not _hulls_meet(span, other):
+                    continue  # they share no flow: no tie
+                found = _tie(scope, layout, sem, budget, a, d, decided[id(d)], cutters[id(a)])
+                if found is not None:
+                    out.ties[(rule_id(a), rule_id(d))] = found
     return out
 
 
@@ -162,16 +169,20 @@ def _before(layout: Layout, t: Target, sem: Semantics, earlier: Sequence[Rule], 
 
 
 def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier: Sequence[Rule],
-          r: Rule, dbit: int, dregion: list[Box], cutters: dict[int, list[Box]]) -> LintFinding:
-    """Rule ``r`` decides nothing (confirmed by Z3): why (``cutters``: each rule's boxes)."""
+          r: Rule, dbit: int, dregion: list[Box], cutters: dict[int, list[Box]],
+          hulls: dict[int, Hull]) -> LintFinding:
+    """Rule ``r`` decides nothing (confirmed by Z3): why (``cutters``: each rule's boxes,
+    ``hulls`` their bounds)."""
     t = scope.target
     matched, _ = carve_quick(dregion, cutters[id(r)], budget, QUICK)
     if not matched:
         return LintFinding("L101", "warning", f"rule {r.name} never decides any flow on {scope.label}: "
                            "it matches no flow that can occur there", scope.label, r.span or scope.location,
                            r, details=_why_empty(r, t))
+    span = _hull(matched)
     cands = [c for c in _before(layout, t, sem, earlier, dbit, cutters)
-             if carve_quick(matched, c.boxes, budget, QUICK)[0]]
+             if (c.rule is None or _hulls_meet(span, hulls.get(id(c.rule)) or _NOWHERE))
+             and carve_quick(matched, c.boxes, budget, QUICK)[0]]
     remaining, chosen = matched, []
     while remaining:
         best, best_v = None, 0
@@ -276,6 +287,9 @@ Hull = tuple[tuple[int, int], ...]
 def _hull(boxes: Sequence[Box]) -> Hull:
     """The bounds of ``boxes`` in each ``QUICK`` dimension."""
     return tuple((min(b[d][0][0] for b in boxes), max(b[d][-1][1] for b in boxes)) for d in QUICK)
+
+
+_NOWHERE: Hull = ((1 << 200, -1),) * len(QUICK)  # the hull of no box: meets none
 
 
 def _hulls_meet(a: Hull, b: Hull) -> bool:
