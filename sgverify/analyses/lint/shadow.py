@@ -317,16 +317,20 @@ def _redundant(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, r: 
     boxes = [p.box for p in own]
     rest = boxes
     instead: dict[object, tuple[str, Rule | None]] = {}
-    span = _hull(rest)
+    # The bounds of the flows at the start (they only shrink): a later rule whose bounds
+    # miss them in one dimension carves nothing; the test is written out, as it runs for
+    # every later rule of every rule.
+    (a0, b0), (a1, b1), (a2, b2), (a3, b3), (a4, b4) = _hull(rest)
     for x in later:
         if not rest:
             break
-        other = hulls.get(id(x))
-        if other is None or not _hulls_meet(span, other):
+        h = hulls.get(id(x))
+        if h is None or h[0][0] > b0 or a0 > h[0][1] or h[1][0] > b1 or a1 > h[1][1] or \
+                h[2][0] > b2 or a2 > h[2][1] or h[3][0] > b3 or a3 > h[3][1] or \
+                h[4][0] > b4 or a4 > h[4][1]:
             continue  # nothing of the rule can meet what is left (carving takes nothing)
         inside, rest = carve_quick(rest, cutters[id(x)], budget, QUICK)
         if inside:
-            span = _hull(rest) if rest else span
             if (x.action is Action.ACCEPT) != accepts:
                 return None
             instead.setdefault(rule_id(x), (f"rule {x.name} of group {x.group_name}", x))
