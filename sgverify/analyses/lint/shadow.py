@@ -19,8 +19,9 @@ witness is replayed through the evaluator. Disagreement is an ``InternalError``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from ...core.addresses import INTERNET, V6
 from ...core.diagnostics import InternalError, Span
@@ -149,7 +150,10 @@ def _in_direction(box: Box, dbit: int) -> Box | None:
 
 
 def _before(layout: Layout, t: Target, sem: Semantics, earlier: Sequence[Rule], dbit: int,
-            cutters: dict[int, list[Box]]) -> list[_Cand]:
+            cutters: dict[int, list[Box]],
+            keep: Callable[[Rule], bool] | None = None) -> list[_Cand]:
+    """What decides before the rules ``earlier`` and they themselves (``keep``: only the
+    rules it keeps), in precedence order."""
     cands = []
     if sem.block_tcp25 and dbit == 1:
         cut = tuple(layout.make(d3=point(TCP), d4=point(25), d2=point(fb), d6=addr_intervals(INTERNET, fam))
@@ -163,6 +167,8 @@ def _before(layout: Layout, t: Target, sem: Semantics, earlier: Sequence[Rule], 
                 box[dim] = point(1)
                 cands.append(_Cand(f"the intra-group accept policy of group {g.name}", (tuple(box),), True))
     for r in earlier:
+        if keep is not None and not keep(r):
+            continue
         cands.append(_Cand(f"rule {r.name} of group {r.group_name}", tuple(cutters[id(r)]),
                            r.action is Action.ACCEPT, r))
     return cands
@@ -180,9 +186,9 @@ def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier:
                            "it matches no flow that can occur there", scope.label, r.span or scope.location,
                            r, details=_why_empty(r, t))
     span = _hull(matched)
-    cands = [c for c in _before(layout, t, sem, earlier, dbit, cutters)
-             if (c.rule is None or _hulls_meet(span, hulls.get(id(c.rule)) or _NOWHERE))
-             and carve_quick(matched, c.boxes, budget, QUICK)[0]]
+    near = partial(_near, span, hulls)  # a rule whose bounds miss the flows cannot cover any
+    cands = [c for c in _before(layout, t, sem, earlier, dbit, cutters, near)
+             if carve_quick(matched, c.boxes, budget, QUICK)[0]]
     remaining, chosen = matched, []
     while remaining:
         best, best_v = None, 0
@@ -289,14 +295,18 @@ def _hull(boxes: Sequence[Box]) -> Hull:
     return tuple((min(b[d][0][0] for b in boxes), max(b[d][-1][1] for b in boxes)) for d in QUICK)
 
 
-_NOWHERE: Hull = ((1 << 200, -1),) * len(QUICK)  # the hull of no box: meets none
-
-
 def _hulls_meet(a: Hull, b: Hull) -> bool:
     for (lo, hi), (lo2, hi2) in zip(a, b):
         if lo > hi2 or lo2 > hi:
             return False
     return True
+
+
+def _near(span: Hull, hulls: dict[int, Hull], r: Rule) -> bool:
+    """Can rule ``r`` (its boxes' bounds in ``hulls``; none: no box) meet flows within
+    ``span``?"""
+    h = hulls.get(id(r))
+    return h is not None and _hulls_meet(span, h)
 
 
 def _after_rules(layout: Layout, t: Target) -> tuple[_Step, ...]:
