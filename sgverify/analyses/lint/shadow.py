@@ -30,11 +30,8 @@ from ...core.flow import Flow, flow_problem
 from ...core.model import TCP, Action, Direction, GroupKey, GroupType, Rule, Semantics, Target
 from ...engines.boxes.certify import (
     DIR,
-    DPORT,
-    FAM,
     FAMILIES,
-    PEER,
-    PROTO,
+    QUICK,
     Layout,
     Piece,
     decide_region,
@@ -49,7 +46,6 @@ from .confirm import confirm
 from .findings import Involved, LintFinding
 
 RuleId = tuple[GroupKey, int]
-QUICK = (DIR, PROTO, DPORT, PEER, FAM)  # dimensions whose hulls most often tell rule boxes apart
 
 
 def rule_id(rule: Rule) -> RuleId:
