@@ -54,7 +54,7 @@ def caret(span: Span | None, sources: Mapping[str, str]) -> list[str]:
     lines = _lines(sources[span.path])
     if not 1 <= span.line <= len(lines):
         return []
-    text = lines[span.line - 1].expandtabs(1)
+    text = lines[span.line - 1]  # tabs become one space each (expandtabs(1)), after windowing
     col = span.col
     width = 1
     if span.end_line == span.line and span.end_col > span.col:
@@ -66,6 +66,7 @@ def caret(span: Span | None, sources: Mapping[str, str]) -> list[str]:
             "..." if start + _WINDOW < len(text) else "")
         col = col - start + (3 if start else 0)
         width = min(width, _WINDOW)
+    text = text.expandtabs(1)
     width = max(1, min(width, len(text) - col + 1 if len(text) >= col else 1))
     gutter = f"{span.line:>5} | "
     return [gutter + text, " " * (len(gutter) - 2) + "| " + " " * (col - 1) + "^" * width]

@@ -9,10 +9,12 @@ with Z3.
 - Tie (L103): an accept and a drop rule of one priority both match flows that the drop
   decides (drop wins the tie).
 
-Each claim is checked twice: by the box engine here and by Z3 from the encoder's formulas
-(a dead rule: the interface cut after the rule accepts and drops exactly the same flows
-whatever the rule's action; a redundant one: removing it changes no verdict). Witnesses are
-replayed through the evaluator. Disagreement is an ``InternalError``.
+Dead and redundant rules are found exactly with boxes: the interface's flows are split
+once by what decides them (``certify.decide_region``); a rule with no piece is dead, and
+a rule is redundant when what comes after it gives its pieces its verdict (carved by the
+later rules in turn, ``_redundant``), with no per-rule re-encoding. Z3 then confirms all
+the claims of one direction with one check (``confirm``) from the encoder's formulas; each
+witness is replayed through the evaluator. Disagreement is an ``InternalError``.
 """
 
 from __future__ import annotations
@@ -21,25 +23,29 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 
-import z3  # type: ignore[import-untyped]
-
 from ...core.addresses import INTERNET, V6
 from ...core.diagnostics import InternalError, Span
 from ...core.evaluate import Decision, decide, rule_matches
 from ...core.flow import Flow, flow_problem
 from ...core.model import TCP, Action, Direction, GroupKey, GroupType, Rule, Semantics, Target
-from ...engines.boxes.certify import DIR, FAMILIES, Layout, Piece, decide_region, well_formed
+from ...engines.boxes.certify import (
+    DIR,
+    FAMILIES,
+    QUICK,
+    Layout,
+    Piece,
+    decide_region,
+    group_region,
+    well_formed,
+)
 from ...engines.boxes.certify import layout_for as targets_layout
-from ...engines.boxes.intervals import Box, Budget, addr_intervals, carve, point
+from ...engines.boxes.intervals import Box, Budget, addr_intervals, carve, carve_quick, point
 from ...engines.boxes.merge import describe, merge_boxes, volume, witness
 from ...engines.boxes.narrow import Narrowing
-from ...engines.z3.encode import SymFlow, decision, decision_pieces, single_view
-from ...engines.z3.encode import well_formed as z3_well_formed
-from ...engines.z3.solve import SolverAnswer, SolverUnknown, check, make_solver
+from .confirm import confirm
 from .findings import Involved, LintFinding
 
 RuleId = tuple[GroupKey, int]
-REFUTE_PIECES = 4  # pieces of a rule whose example flow is tried before the redundancy search
 
 
 def rule_id(rule: Rule) -> RuleId:
@@ -85,39 +91,48 @@ def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None
     layout = layout_for(t)
     region = well_formed(layout, t)
     narrow = Narrowing(layout, t)  # also each rule's boxes, made once for every region
-    pieces = decide_region(layout, t, sem, region, budget, cutters=narrow.cutters)
+    cutters = narrow.cutters
+    pieces = decide_region(layout, t, sem, region, budget, cutters=cutters, quick=QUICK)
     decided: dict[int, list[Piece]] = {}
     for p in pieces:
         if p.rule is not None:
             decided.setdefault(id(p.rule), []).append(p)
+    after = _after_rules(layout, t)
+    hulls = {k: _hull(v) for k, v in cutters.items() if v}
     out = ShadowResult()
     for direction, dbit in ((Direction.INGRESS, 0), (Direction.EGRESS, 1)):
         rules = t.rules(direction)
         dregion = [x for x in (_in_direction(b, dbit) for b in region) if x is not None]
-        confirm = _Lazy(partial(Reaching, layout, t, sem, direction, timeout_ms))
+        dead: list[int] = []
+        redundant: list[int] = []
         for i, r in enumerate(rules):
             if id(r) not in decided:
-                if not confirm.get().decides_nothing(i):
-                    raise InternalError(f"the box engine says rule {r.name} decides nothing on "
-                                        f"{t.name}; Z3 finds a flow it decides")
-                out.dead[rule_id(r)] = _dead(scope, layout, sem, budget, rules[:i], r, dbit,
-                                             dregion, narrow.cutters)
+                dead.append(i)
             else:
-                found = _redundant(scope, layout, sem, budget, narrow, r, decided[id(r)])
+                found = _redundant(scope, layout, sem, budget, r, decided[id(r)],
+                                   rules[i + 1:], cutters, hulls, after, dbit)
                 if found is not None:
-                    if not confirm.get().removable(i):
-                        raise InternalError(f"the box engine says removing rule {r.name} changes "
-                                            f"nothing on {t.name}; Z3 finds a flow whose verdict "
-                                            "changes")
+                    redundant.append(i)
                     out.redundant[rule_id(r)] = found
+        confirm(layout, t, sem, direction, timeout_ms, dead, redundant)
+        for i in dead:  # explained once Z3 agrees that they decide nothing
+            out.dead[rule_id(rules[i])] = _dead(scope, layout, sem, budget, rules[:i], rules[i],
+                                                dbit, dregion, cutters, hulls)
+        accepting: dict[int, list[Rule]] = {}  # accept rules by priority, in precedence order
+        for a in rules:
+            if a.action is Action.ACCEPT:
+                accepting.setdefault(a.priority, []).append(a)
         for d in rules:
             if d.action is not Action.DROP or id(d) not in decided:
                 continue
-            for a in rules:
-                if a.action is Action.ACCEPT and a.priority == d.priority:
-                    found = _tie(scope, layout, sem, budget, a, d, decided[id(d)], narrow.cutters[id(a)])
-                    if found is not None:
-                        out.ties[(rule_id(a), rule_id(d))] = found
+            span = _hull([p.box for p in decided[id(d)]])
+            for a in accepting.get(d.priority, ()):
+                other = hulls.get(id(a))
+                if other is None or not _hulls_meet(span, other):
+                    continue  # they share no flow: no tie
+                found = _tie(scope, layout, sem, budget, a, d, decided[id(d)], cutters[id(a)])
+                if found is not None:
+                    out.ties[(rule_id(a), rule_id(d))] = found
     return out
 
 
@@ -131,7 +146,10 @@ def _in_direction(box: Box, dbit: int) -> Box | None:
 
 
 def _before(layout: Layout, t: Target, sem: Semantics, earlier: Sequence[Rule], dbit: int,
-            cutters: dict[int, list[Box]]) -> list[_Cand]:
+            cutters: dict[int, list[Box]],
+            keep: Callable[[Rule], bool] | None = None) -> list[_Cand]:
+    """What decides before the rules ``earlier`` and they themselves (``keep``: only the
+    rules it keeps), in precedence order."""
     cands = []
     if sem.block_tcp25 and dbit == 1:
         cut = tuple(layout.make(d3=point(TCP), d4=point(25), d2=point(fb), d6=addr_intervals(INTERNET, fam))
@@ -145,29 +163,35 @@ def _before(layout: Layout, t: Target, sem: Semantics, earlier: Sequence[Rule], 
                 box[dim] = point(1)
                 cands.append(_Cand(f"the intra-group accept policy of group {g.name}", (tuple(box),), True))
     for r in earlier:
+        if keep is not None and not keep(r):
+            continue
         cands.append(_Cand(f"rule {r.name} of group {r.group_name}", tuple(cutters[id(r)]),
                            r.action is Action.ACCEPT, r))
     return cands
 
 
 def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier: Sequence[Rule],
-          r: Rule, dbit: int, dregion: list[Box], cutters: dict[int, list[Box]]) -> LintFinding:
-    """Rule ``r`` decides nothing (confirmed by Z3): why (``cutters``: each rule's boxes)."""
+          r: Rule, dbit: int, dregion: list[Box], cutters: dict[int, list[Box]],
+          hulls: dict[int, Hull]) -> LintFinding:
+    """Rule ``r`` decides nothing (confirmed by Z3): why (``cutters``: each rule's boxes,
+    ``hulls`` their bounds)."""
     t = scope.target
-    matched, _ = carve(dregion, cutters[id(r)], budget)
+    matched, _ = carve_quick(dregion, cutters[id(r)], budget, QUICK)
     if not matched:
         return LintFinding("L101", "warning", f"rule {r.name} never decides any flow on {scope.label}: "
                            "it matches no flow that can occur there", scope.label, r.span or scope.location,
                            r, details=_why_empty(r, t))
-    cands = [c for c in _before(layout, t, sem, earlier, dbit, cutters)
-             if carve(matched, c.boxes, budget)[0]]
+    span = _hull(matched)
+    near = partial(_near, span, hulls)  # a rule whose bounds miss the flows cannot cover any
+    cands = [c for c in _before(layout, t, sem, earlier, dbit, cutters, near)
+             if carve_quick(matched, c.boxes, budget, QUICK)[0]]
     remaining, chosen = matched, []
     while remaining:
         best, best_v = None, 0
         for c in cands:
             if c in chosen:
                 continue
-            inside, _ = carve(remaining, c.boxes, budget)
+            inside, _ = carve_quick(remaining, c.boxes, budget, QUICK)
             v = sum(volume(b) for b in inside)
             if v > best_v:
                 best, best_v = c, v
@@ -175,16 +199,16 @@ def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier:
             raise InternalError(f"rule {r.name} decides nothing on {scope.label}, yet nothing "
                                 "before it covers all it matches")
         chosen.append(best)
-        _, remaining = carve(remaining, best.boxes, budget)
+        _, remaining = carve_quick(remaining, best.boxes, budget, QUICK)
     for c in list(chosen):  # greedy picks can become unnecessary: drop those
         others = [b for o in chosen if o is not c for b in o.boxes]
-        if not carve(matched, others, budget)[1]:
+        if not carve_quick(matched, others, budget, QUICK)[1]:
             chosen.remove(c)
     accepts = r.action is Action.ACCEPT
     opposite = [c for c in chosen if c.accepts != accepts]
     extra: list[_Cand] = []
     if not opposite:
-        rivals = [(sum(volume(b) for b in carve(matched, c.boxes, budget)[0]), -i, c)
+        rivals = [(sum(volume(b) for b in carve_quick(matched, c.boxes, budget, QUICK)[0]), -i, c)
                   for i, c in enumerate(cands) if c.accepts != accepts]
         if rivals:
             extra = [max(rivals, key=lambda x: (x[0], x[1]))[2]]
@@ -231,75 +255,6 @@ def _why_empty(r: Rule, t: Target) -> tuple[str, ...]:
     return tuple(notes)
 
 
-class _Lazy:
-    """A ``Reaching`` made on first use: most directions have no dead or redundant rule,
-    and then nothing is encoded for Z3."""
-
-    def __init__(self, make: Callable[[], Reaching]) -> None:
-        self._make = make
-        self._made: Reaching | None = None
-
-    def get(self) -> Reaching:
-        if self._made is None:
-            self._made = self._make()
-        return self._made
-
-
-class Reaching:
-    """Z3's confirmation of dead and redundant rules of one direction, from the encoder's
-    pieces of the decision (``encode.decision_pieces``). One incremental solver holds a
-    possible flow of the direction that nothing decides before the rules, and the verdict
-    that the rules from position i on give (d[i]: rule i if it matches, else d[i+1], else
-    the fallback), checked once against the encoder's whole ``decision``. Rules are then
-    taken in precedence order, each one's flows removed after its turn: rule i decides
-    nothing when none of the flows left matches it, and removing it changes no verdict
-    when every flow left that it matches gets its action from d[i+1] too. One encoding and
-    one check per rule in question: linear in the rules, where comparing two versions of
-    the interface per rule was quadratic."""
-
-    def __init__(self, layout: Layout, t: Target, sem: Semantics, direction: Direction,
-                 timeout_ms: int | None) -> None:
-        f = SymFlow(universe=frozenset(layout.keys))
-        view = single_view(f)
-        pieces = decision_pieces(t, direction, view, sem)
-        rules = t.rules(direction)
-        self.matches = pieces.matches
-        self.actions = [r.action is Action.ACCEPT for r in rules]
-        tag = "lint.d" + direction.value
-        self.then = [z3.Bool(f"{tag}{i}") for i in range(len(rules) + 1)]
-        s = self.solver = make_solver(timeout_ms)
-        s.add(z3_well_formed(t, f), f.ingress if direction is Direction.INGRESS else z3.Not(f.ingress))
-        s.add(self.then[-1] == pieces.fallback)
-        for i in range(len(rules)):
-            s.add(self.then[i] == z3.If(self.matches[i], z3.BoolVal(self.actions[i]), self.then[i + 1]))
-        whole = z3.And(z3.Not(pieces.blocked), z3.Or(pieces.override, self.then[0]))
-        if self._holds(whole != decision(t, direction, view, sem)):
-            raise InternalError(f"the rule-by-rule decision of {t.name} ({direction.value}) differs "
-                                "from the encoder's")
-        s.add(z3.Not(pieces.override), z3.Not(pieces.blocked))
-        self._removed = 0
-
-    def _holds(self, *conditions: z3.BoolRef) -> bool:
-        outcome = check(self.solver, *conditions)
-        if outcome is SolverAnswer.UNKNOWN:
-            raise SolverUnknown(self.solver.reason_unknown() or "unknown")
-        return outcome is SolverAnswer.SAT
-
-    def _reach(self, i: int) -> None:
-        """Remove the flows of the rules before position ``i`` (asked with ``i`` ascending)."""
-        while self._removed < i:
-            self.solver.add(z3.Not(self.matches[self._removed]))
-            self._removed += 1
-
-    def decides_nothing(self, i: int) -> bool:
-        self._reach(i)
-        return not self._holds(self.matches[i])
-
-    def removable(self, i: int) -> bool:
-        self._reach(i)
-        return not self._holds(self.matches[i], self.then[i + 1] != z3.BoolVal(self.actions[i]))
-
-
 def replay(t: Target, sem: Semantics, flow: Flow, assume: dict[str, bool]) -> Decision:
     """The evaluator's decision for a witness the box engine produced (which must be possible)."""
     problem = flow_problem(flow, t)
@@ -317,34 +272,90 @@ def without(t: Target, r: Rule) -> Target:
     return t.with_groups(groups)
 
 
-def _redundant(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, narrow: Narrowing,
-               r: Rule, own: list[Piece]) -> LintFinding | None:
+@dataclass(frozen=True)
+class _Step:
+    """What decides, after every rule, the flows no rule matched: the intra-group policy
+    (accept where the peer shares an open group, drop where it shares any), then the
+    default (``certify.decide_region`` in the same order)."""
+
+    boxes: tuple[Box, ...]
+    accepts: bool
+    reason: str
+
+
+Hull = tuple[tuple[int, int], ...]
+
+
+def _hull(boxes: Sequence[Box]) -> Hull:
+    """The bounds of ``boxes`` in each ``QUICK`` dimension."""
+    return tuple((min(b[d][0][0] for b in boxes), max(b[d][-1][1] for b in boxes)) for d in QUICK)
+
+
+def _hulls_meet(a: Hull, b: Hull) -> bool:
+    for (lo, hi), (lo2, hi2) in zip(a, b):
+        if lo > hi2 or lo2 > hi:
+            return False
+    return True
+
+
+def _near(span: Hull, hulls: dict[int, Hull], r: Rule) -> bool:
+    """Can rule ``r`` (its boxes' bounds in ``hulls``; none: no box) meet flows within
+    ``span``?"""
+    h = hulls.get(id(r))
+    return h is not None and _hulls_meet(span, h)
+
+
+def _after_rules(layout: Layout, t: Target) -> tuple[_Step, ...]:
+    return (_Step(tuple(group_region(layout, t, None, open_only=True)), True, "intra-group"),
+            _Step(tuple(group_region(layout, t, None, open_only=False)), False, "intra-group"))
+
+
+def _redundant(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, r: Rule,
+               own: list[Piece], later: Sequence[Rule], cutters: dict[int, list[Box]],
+               hulls: dict[int, Hull], after: Sequence[_Step], dbit: int) -> LintFinding | None:
+    """Is rule ``r`` redundant: does every flow it decides (``own``) get the same verdict
+    from what comes after it (the later rules in precedence order, then ``after``, then
+    the default)? Exact: the flows are carved by each in turn, as ``decide_region`` would
+    without the rule (nothing before the rule matches them), and the first part that gets
+    the other verdict says no."""
     t = scope.target
-    rest = without(t, r)
     accepts = r.action is Action.ACCEPT
-    # Most rules are not redundant, and a flow the rule decides that the rest decides the
-    # other way shows it at the cost of one evaluation (the box search below would find
-    # the same flow among its pieces and return None): try a few before searching.
-    for p in own[:REFUTE_PIECES]:
-        flow, assume = witness(layout, p.box)
-        if flow_problem(flow, t) is None and decide(rest, flow, sem, assume).accepted != accepts:
-            return None
     boxes = [p.box for p in own]
-    # Only rules that can match where ``r`` matches can decide its flows instead.
-    alt = decide_region(layout, without(narrow.to(*narrow.cutters[id(r)]), r), sem, boxes, budget,
-                        cutters=narrow.cutters)
-    if any(p.accepted != accepts for p in alt):
-        return None
+    rest = boxes
     instead: dict[object, tuple[str, Rule | None]] = {}
-    for p in alt:
-        label = (f"rule {p.rule.name} of group {p.rule.group_name}" if p.rule is not None else
-                 {"default": f"the default {'accept' if accepts else 'drop'}",
-                  "intra-group": "the intra-group policy",
-                  "platform": "the platform block of outbound TCP 25"}[p.reason])
-        instead.setdefault(rule_id(p.rule) if p.rule else p.reason, (label, p.rule))
+    # The bounds of the flows at the start (they only shrink): a later rule whose bounds
+    # miss them in one dimension carves nothing; the test is written out, as it runs for
+    # every later rule of every rule.
+    (a0, b0), (a1, b1), (a2, b2), (a3, b3), (a4, b4) = _hull(rest)
+    for x in later:
+        if not rest:
+            break
+        h = hulls.get(id(x))
+        if h is None or h[0][0] > b0 or a0 > h[0][1] or h[1][0] > b1 or a1 > h[1][1] or \
+                h[2][0] > b2 or a2 > h[2][1] or h[3][0] > b3 or a3 > h[3][1] or \
+                h[4][0] > b4 or a4 > h[4][1]:
+            continue  # nothing of the rule can meet what is left (carving takes nothing)
+        inside, rest = carve_quick(rest, cutters[id(x)], budget, QUICK)
+        if inside:
+            if (x.action is Action.ACCEPT) != accepts:
+                return None
+            instead.setdefault(rule_id(x), (f"rule {x.name} of group {x.group_name}", x))
+    for step in after:
+        if not rest:
+            break
+        inside, rest = carve(rest, step.boxes, budget)
+        if inside:
+            if step.accepts != accepts:
+                return None
+            instead.setdefault(step.reason, ("the intra-group policy", None))
+    if rest:
+        if (dbit == 1 and t.gtype is GroupType.BASIC) != accepts:
+            return None
+        instead.setdefault("default", (f"the default {'accept' if accepts else 'drop'}", None))
     box = merge_boxes(boxes)[0]
     flow, assume = witness(layout, box)
-    with_r, without_r = replay(t, sem, flow, assume), replay(rest, sem, flow, assume)
+    rest_t = without(t, r)
+    with_r, without_r = replay(t, sem, flow, assume), replay(rest_t, sem, flow, assume)
     if with_r.rule is not r or without_r.accepted != with_r.accepted:
         raise InternalError(f"the evaluator disagrees with the box engine on {flow}: rule {r.name} "
                             f"{'decides' if with_r.rule is r else 'does not decide'} it, and without "
@@ -366,7 +377,7 @@ def _redundant(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, nar
 def _tie(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, a: Rule, d: Rule,
          won: list[Piece], a_boxes: list[Box]) -> LintFinding | None:
     t = scope.target
-    overlap, _ = carve([p.box for p in won], a_boxes, budget)
+    overlap, _ = carve_quick([p.box for p in won], a_boxes, budget, QUICK)
     if not overlap:
         return None
     boxes = merge_boxes(overlap)

@@ -46,6 +46,7 @@ from .intervals import (
     addr_intervals,
     box_and,
     carve,
+    carve_quick,
     disjoint,
     iv,
     iv_sub,
@@ -61,6 +62,8 @@ FULL: dict[int, Intervals] = {
     DPORT: iv((0, 65535)), SPORT: iv((0, 65535)), PEER: iv((0, MAX[V6])), LOCAL: iv((0, MAX[V6])),
 }
 FAMILIES = ((0, V4), (1, V6))
+# The dimensions whose hulls most often tell rule boxes apart (``carve_quick``).
+QUICK = (DIR, PROTO, DPORT, PEER, FAM)
 PORT_PROTOS = normalise((p, p) for p in PORT_PROTOCOLS)
 
 
@@ -321,10 +324,13 @@ def rule_boxes(layout: Layout, rule: Rule, direction_bit: int, peer_dim: int, lo
 def decide_region(layout: Layout, target: Target, sem: Semantics, region: Sequence[Box],
                   budget: Budget, peer_dim: int = PEER, local_dim: int = LOCAL,
                   peer_groups: frozenset[GroupKey] | None = None,
-                  cutters: Mapping[int, Sequence[Box]] | None = None) -> list[Piece]:
+                  cutters: Mapping[int, Sequence[Box]] | None = None,
+                  quick: Sequence[int] = ()) -> list[Piece]:
     """Partition ``region`` (disjoint boxes) by what decides, per ``model.Group``'s rules.
     ``cutters``: each rule's ``rule_boxes`` (by id) made earlier with the default
-    dimensions, so that deciding many regions of one target makes them once."""
+    dimensions, so that deciding many regions of one target makes them once. ``quick``:
+    dimensions whose hulls are compared before intersecting (``carve_quick``; the same
+    pieces)."""
     pieces: list[Piece] = []
     for direction, dbit in ((Direction.INGRESS, 0), (Direction.EGRESS, 1)):
         rest = _restrict(region, DIR, point(dbit))
@@ -333,7 +339,8 @@ def decide_region(layout: Layout, target: Target, sem: Semantics, region: Sequen
 
         def take(cutters: list[Box], accepted: bool, reason: str, rule: Rule | None = None) -> None:
             nonlocal rest
-            inside, rest = carve(rest, cutters, budget)
+            inside, rest = (carve_quick(rest, cutters, budget, quick) if quick else
+                            carve(rest, cutters, budget))
             pieces.extend(Piece(b, accepted, reason, rule) for b in inside)
 
         if sem.block_tcp25 and direction is Direction.EGRESS:

@@ -181,7 +181,18 @@ class BoxView:
         }
 
     def text(self, show_nic: bool = False) -> str:
-        """One line, e.g. ``ingress tcp 22 from any IPv4 address except 10.0.0.0/8``."""
+        """One line, e.g. ``ingress tcp 22 from any IPv4 address except 10.0.0.0/8``. Made
+        once per view (reports ask for it several times per finding)."""
+        cache = self.__dict__.get("_texts")
+        if cache is None:
+            cache = {}
+            object.__setattr__(self, "_texts", cache)  # a cache, not a field: frozen stays true
+        hit = cache.get(show_nic)
+        if hit is None:
+            hit = cache[show_nic] = self._text(show_nic)
+        return hit
+
+    def _text(self, show_nic: bool) -> str:
         parts = [", ".join(d.value for d in self.directions), protocols_text(self.protocols, self.family,
                                                                              self.dst_ports is not None)]
         if self.dst_ports is not None and self.dst_ports != ((1, 65535),):
