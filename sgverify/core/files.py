@@ -359,6 +359,10 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if was:
+            # What was made is kept (a policy, its syntax): the collector would walk all of
+            # it three times over as it ages (2.5 of 6 s reading 200,000 rules). Frozen, it
+            # is skipped; objects are still freed when no longer referenced.
+            gc.freeze()
             gc.enable()
 
 
