@@ -150,8 +150,9 @@ class AddrSpace:
             size = r.hi - r.lo + 1
             if r.family == V4 and size & (size - 1) == 0 and r.lo & (size - 1) == 0:
                 # one aligned IPv4 block (most ranges): what ipaddress would print
-                out.append(".".join(str(r.lo >> s & 255) for s in (24, 16, 8, 0))
-                           + f"/{32 - size.bit_length() + 1}")
+                lo = r.lo
+                out.append(f"{lo >> 24}.{lo >> 16 & 255}.{lo >> 8 & 255}.{lo & 255}"
+                           f"/{33 - size.bit_length()}")
                 continue
             if r.family == V6 and size & (size - 1) == 0 and r.lo & (size - 1) == 0:
                 out.append(f"{v6_text(r.lo)}/{128 - size.bit_length() + 1}")  # likewise
