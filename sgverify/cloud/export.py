@@ -62,9 +62,6 @@ _SIDES = {inbound: tuple(_AT[f"{pre}{side}{name}"] for pre, side, name in (
     ("Ipv6", local, "CidrIp")))
     for inbound, peer, local in ((True, "Source", "Dest"), (False, "Dest", "Source"))}
 _RANGE, _LIST, _SPORT = _AT["PortRange"], _AT["PortRangeListId"], _AT["SourcePortRange"]
-# The API's words for directions, policies and NIC types (a dict: enum .value is slower)
-_WORDS: dict[Any, str] = {**{d: d.value for d in Direction}, **{n: n.value for n in Nic},
-                          Action.ACCEPT: "Accept", Action.DROP: "Drop"}
 
 
 def _as_is(text: str) -> str:
@@ -76,8 +73,8 @@ def _rows(rule: Rule, enc: Callable[[str], str] = _as_is) -> list[list[Any]]:
     the cross product of its peers, destination ports, source ports and interface-side
     blocks, in that order, without the pairs that can never match. ``enc`` is applied to
     each string value (``export_text`` writes them as JSON strings)."""
-    cidr4, cidr6, group_at, owner_at, pl_at, local4, local6 = \
-        _SIDES[rule.direction is Direction.INGRESS]
+    inbound = rule.direction is Direction.INGRESS
+    cidr4, cidr6, group_at, owner_at, pl_at, local4, local6 = _SIDES[inbound]
     if rule.unresolved_ports is not None:
         port_at, port_values = _LIST, [enc(rule.unresolved_ports.removeprefix("port list "))]
     elif rule.protocol in PORT_PROTOCOLS:
@@ -105,10 +102,13 @@ def _rows(rule: Rule, enc: Callable[[str], str] = _as_is) -> list[list[Any]]:
         locals_ = [(V6, local6, enc(c)) if ":" in c else (V4, local4, enc(c))
                    for c in rule.local.cidrs()]
     never = V6 if rule.protocol == ICMP else V4 if rule.protocol == ICMPV6 else -1
-    base: list[Any] = [blank, enc(_WORDS[rule.direction]), enc(_WORDS[rule.action]),
+    # (enum members compared by identity: hashing one runs Python code, a dict would too)
+    base: list[Any] = [blank, enc("ingress" if inbound else "egress"),
+                       enc("Accept" if rule.action is Action.ACCEPT else "Drop"),
                        rule.priority, enc(PROTOCOLS[rule.protocol]), blank, blank, blank, blank,
                        blank, blank, blank, blank, blank, blank, blank, blank, blank,
-                       enc(_WORDS[rule.nic]), enc(rule.description)]
+                       enc("intranet" if rule.nic is Nic.INTRANET else "internet"),
+                       enc(rule.description)]
     out = []
     for family, at, value, at2, value2 in peers:
         if family == never:

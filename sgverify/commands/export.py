@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 from typing import IO
 
 from ..cloud.export import export_problems, export_text
@@ -50,6 +51,6 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     if rep.policy is None or any(d.is_error for d in diags):
         stderr.write("sgverify export: nothing written: the input has errors\n")
         return EXIT_ERROR
-    # export_aliyun's list as indented JSON, a group at a time, without holding the list
-    write_text("".join(export_text(rep.policy.groups)) + "\n", args.output, stdout)
+    # export_aliyun's list as indented JSON, written a group at a time as it is made
+    write_text(itertools.chain(export_text(rep.policy.groups), ["\n"]), args.output, stdout)
     return EXIT_OK

@@ -311,7 +311,7 @@ def exact_block(text: str) -> AddrSpace | None:
         value = int(a) << 24 | int(b) << 16 | int(c) << 8 | int(d)
         if digits is None:
             return _space((_checked_range(V4, value, value),))
-        plen = _small(digits)
+        plen = int(digits) if len(digits) < 4 else _small(digits)
         if plen <= 32:
             size = 1 << (32 - plen)
             if value & (size - 1):

@@ -74,7 +74,7 @@ _COMMON = re.compile(
     r"[ \t]*(?:(?:#|//).*)?")
 _BARE = {"all": None, "icmp": PROTOCOL_NUMBERS["icmp"], "icmpv6": PROTOCOL_NUMBERS["icmpv6"],
          "gre": PROTOCOL_NUMBERS["gre"]}
-_NO_PORTS = (None, None)  # a service's ports when it has none
+_DIGITS = frozenset("0123456789")
 
 _span = quick_maker(Span)
 _peer = quick_maker(PeerNode)
@@ -92,9 +92,8 @@ class _Reader:
         self.words = keywords()
 
     def port(self, text: str) -> tuple[PortRange, ...] | None:
-        """The one range ``text`` names, or None when Lark would report it (E107, E108)."""
-        if text in self.ports:
-            return self.ports[text]
+        """The one range ``text`` names, or None when Lark would report it (E107, E108);
+        remembered in ``ports``, where callers look first."""
         lo, sep, hi = text.replace("/", "-").partition("-")
         low, high = int(lo), int(hi or lo)
         out = (PortRange(low, high),) if MIN_PORT <= low <= high <= MAX_PORT else None
@@ -102,9 +101,8 @@ class _Reader:
         return out
 
     def block(self, text: str) -> AddrSpace | None:
-        """The addresses of block ``text``, or None when Lark would report it (E109, W110)."""
-        if text in self.blocks:
-            return self.blocks[text]
+        """The addresses of block ``text``, or None when Lark would report it (E109, W110);
+        remembered in ``blocks``, where callers look first."""
         out = self.blocks[text] = exact_block(text)
         return out
 
@@ -118,7 +116,9 @@ class _Reader:
         label, direction, act, proto, ports_text, bare, side, peer_text, group, prio = m.groups()
         if proto is not None:
             protocol = PROTOCOL_NUMBERS[proto]
-            ports = self.port(ports_text)
+            ports = self.ports.get(ports_text, False)
+            if ports is False:
+                ports = self.port(ports_text)
             if ports is None:
                 return None
         else:
@@ -132,38 +132,38 @@ class _Reader:
         if label is not None and label in words:
             return None
         path = self.path
-        start, end = m.span("peer")
-        first = peer_text[0]
+        start, end = m.span(8)  # the peer
+        span = _span(path, number, start + 1, number, end + 1)
         if group is not None:
             name = peer_text[len(group):]
             if name in words:
                 return None
-            peer = _peer("group", "group " + name, None, name, None, (),
-                         _span(path, number, start + 1, number, end + 1))
-        elif first.isdigit() or ":" in peer_text:
-            space = self.block(peer_text)
+            peer = _peer("group", "group " + name, None, name, None, (), span)
+        elif peer_text[0] in _DIGITS or ":" in peer_text:
+            space = self.blocks.get(peer_text, False)
+            if space is False:
+                space = self.block(peer_text)
             if space is None:
                 return None
-            peer = _peer("cidr", peer_text, space, "", None, (),
-                         _span(path, number, start + 1, number, end + 1))
+            peer = _peer("cidr", peer_text, space, "", None, (), span)
         elif peer_text == "internet" or peer_text == "any":
-            peer = _peer(peer_text, peer_text, None, "", None, (),
-                         _span(path, number, start + 1, number, end + 1))
+            peer = _peer(peer_text, peer_text, None, "", None, (), span)
         elif peer_text in words:
             return None
         else:
-            peer = _peer("set", peer_text, None, peer_text, None, (),
-                         _span(path, number, start + 1, number, end + 1))
-        first_col = m.start("label") if label is not None else m.start("dir")
-        last = m.end("prio") if prio is not None else end
-        text = line[first_col:last]
+            peer = _peer("set", peer_text, None, peer_text, None, (), span)
+        first = m.start(1) if label is not None else m.start(2)
+        last = m.end(10) if prio is not None else end
+        text = line[first:last]
         if "\t" in text or "  " in text:
             text = " ".join(text.split())
-        peers = (peer,)
-        src, dst = (peers, None) if side == "from" else (None, peers)
-        return _rule(DIRECTIONS[direction], ACTIONS[act], protocol, ports, src, dst, priority,
-                     None, None, label, "", None, text, None,
-                     _span(path, number, first_col + 1, number, last + 1))
+        if side == "from":
+            return _rule(DIRECTIONS[direction], ACTIONS[act], protocol, ports, (peer,), None,
+                         priority, None, None, label, "", None, text, None,
+                         _span(path, number, first + 1, number, last + 1))
+        return _rule(DIRECTIONS[direction], ACTIONS[act], protocol, ports, None, (peer,),
+                     priority, None, None, label, "", None, text, None,
+                     _span(path, number, first + 1, number, last + 1))
 
 
 class _Refused(Exception):
