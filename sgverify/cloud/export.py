@@ -161,12 +161,61 @@ def group_document(g: Group, with_permissions: bool = True) -> dict[str, Any]:
 
 # One permission as ``json.dumps(..., indent=2)`` writes it inside an export: an item of
 # the list "Permission" of the object "Permissions" of a group, of the top-level list.
-_PERMISSION = ("{\n" + ",\n".join(f'          "{name}": %{"d" if name == "Priority" else "s"}'
-                                   for name in FIELDS) + "\n        }")
+def _permission_format(given: Iterable[int]) -> str:
+    """The text of a permission with a slot (%s, %d for the priority) for the values of the
+    fields at ``given``, the others empty strings."""
+    slots = set(given)
+    return "{\n" + ",\n".join(
+        f'          "{name}": ' + (("%d" if name == "Priority" else "%s") if i in slots else '""')
+        for i, name in enumerate(FIELDS)) + "\n        }"
+
+
+_PERMISSION = _permission_format(range(len(FIELDS)))
 _text = encode_basestring  # a JSON string, non-ASCII as itself (ensure_ascii=False)
+# The one permission of the commonest rule: its id, direction, policy, priority, protocol,
+# destination ports, one block (by direction and family) or one group (its id and owner),
+# NIC type and description, the slots in FIELDS order; by (inbound, "cidr4" | "cidr6" | "group").
+_WORDS = [_AT[f] for f in ("SecurityGroupRuleId", "Direction", "Policy", "Priority",
+                           "IpProtocol", "PortRange")]
+_ONE = {(inbound, kind): _permission_format(
+    _WORDS + [_AT["NicType"], _AT["Description"]] + [_SIDES[inbound][i] for i in at])
+    for inbound in (True, False)
+    for kind, at in (("cidr4", (0,)), ("cidr6", (1,)), ("group", (2, 3)))}
 
 
 def _permission_texts(rule: Rule) -> list[str]:
+    """The permissions of ``rule`` as text. The commonest rule (one block or one group,
+    one destination port range, nothing else) has one, written directly; any other is
+    written from its rows."""
+    peer = rule.peer
+    if rule.local is None and rule.source_ports is None and rule.unresolved_ports is None \
+            and not peer.unresolved and len(peer.addresses.ranges) + len(peer.groups) == 1:
+        ports = rule.ports
+        if rule.protocol not in PORT_PROTOCOLS:
+            port: str | None = "-1/-1"
+        elif ports is None:
+            port = "1/65535"
+        else:
+            port = f"{ports[0].lo}/{ports[0].hi}" if len(ports) == 1 else None
+        inbound = rule.direction is Direction.INGRESS
+        e = _text
+        if port is not None and peer.groups:
+            (k,) = peer.groups
+            return [_ONE[inbound, "group"] % (
+                e(rule.rule_id or ""), e("ingress" if inbound else "egress"),
+                e("Accept" if rule.action is Action.ACCEPT else "Drop"), rule.priority,
+                e(PROTOCOLS[rule.protocol]), e(port), e(k.ident), e(k.account),
+                e("intranet" if rule.nic is Nic.INTRANET else "internet"), e(rule.description))]
+        cidrs = peer.addresses.cidrs() if port is not None else ()
+        if len(cidrs) == 1:
+            six = ":" in cidrs[0]
+            if (six and rule.protocol == ICMP) or (not six and rule.protocol == ICMPV6):
+                return []  # ICMP is IPv4 only, ICMPv6 IPv6 only
+            return [_ONE[inbound, "cidr6" if six else "cidr4"] % (
+                e(rule.rule_id or ""), e("ingress" if inbound else "egress"),
+                e("Accept" if rule.action is Action.ACCEPT else "Drop"), rule.priority,
+                e(PROTOCOLS[rule.protocol]), e(port), e(cidrs[0]),
+                e("intranet" if rule.nic is Nic.INTRANET else "internet"), e(rule.description))]
     return [_PERMISSION % tuple(row) for row in _rows(rule, _text)]
 
 

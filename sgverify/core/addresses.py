@@ -235,20 +235,20 @@ def read_cidr(text: str) -> Cidr | str:
 _IPV6_CIDR = re.compile(r"([0-9A-Fa-f:]*)(?:/([0-9]+))?")
 
 
-def _read_ipv6(text: str) -> Cidr | str:
-    """``read_cidr`` for IPv6: the plain forms (hexadecimal groups, at most one '::')
-    read directly, the rules of ``ipaddress`` applied; anything else (an IPv4 tail, a
-    zone, a bad form) goes through ``ipaddress``, which also words the reason."""
+def _ipv6_value(text: str) -> tuple[int, int, bool] | None:
+    """(address, prefix length, whether a prefix length was written) of a plain IPv6 text
+    (hexadecimal groups, at most one '::'), read by the rules of ``ipaddress``; None for
+    anything else (an IPv4 tail, a zone, a bad form), which ``ipaddress`` reads and words."""
     m = _IPV6_CIDR.fullmatch(text)
     if m is None:
-        return _read_cidr_slowly(text)
+        return None
     addr, digits = m.groups()
     parts = addr.split(":")
     if not 3 <= len(parts) <= 9 or any(len(p) > 4 for p in parts):
-        return _read_cidr_slowly(text)
+        return None
     inner = [i for i in range(1, len(parts) - 1) if not parts[i]]
     if len(inner) > 1:
-        return _read_cidr_slowly(text)
+        return None
     if inner:  # '::' at inner[0]: the groups before and after it, the rest zero
         hi_parts, lo_parts = parts[:inner[0]], parts[inner[0] + 1:]
         if hi_parts == [""]:
@@ -256,20 +256,29 @@ def _read_ipv6(text: str) -> Cidr | str:
         if lo_parts == [""]:
             lo_parts = []
         if "" in hi_parts or "" in lo_parts or len(hi_parts) + len(lo_parts) > 7:
-            return _read_cidr_slowly(text)
+            return None
         groups = hi_parts + ["0"] * (8 - len(hi_parts) - len(lo_parts)) + lo_parts
     else:
         if len(parts) != 8 or "" in parts:
-            return _read_cidr_slowly(text)
+            return None
         groups = parts
     plen = 128 if digits is None else _small(digits)
     if plen > 128:
+        return None
+    return int("".join(g.rjust(4, "0") for g in groups), 16), plen, digits is not None
+
+
+def _read_ipv6(text: str) -> Cidr | str:
+    """``read_cidr`` for IPv6: the plain forms read directly (``_ipv6_value``), the others
+    through ``ipaddress``."""
+    read = _ipv6_value(text)
+    if read is None:
         return _read_cidr_slowly(text)
-    value = int("".join(g.rjust(4, "0") for g in groups), 16)
+    value, plen, written = read
     size = 1 << (128 - plen)
     lo = value & ~(size - 1)
     return Cidr(V6, AddrSpace((AddrRange(V6, lo, lo + size - 1),)), f"{v6_text(lo)}/{plen}",
-                digits is not None and lo != value)
+                written and lo != value)
 
 
 def v6_text(value: int) -> str:
@@ -303,8 +312,8 @@ _space = quick_maker(AddrSpace)
 def exact_block(text: str) -> AddrSpace | None:
     """The addresses of ``text`` when it is an address or a CIDR block without host bits
     (what a rule holds without a diagnostic), else None (``read_cidr`` says why). The same
-    as ``read_cidr``'s space, without what only a message needs; a plain IPv4 block,
-    most of any fleet, is made directly."""
+    as ``read_cidr``'s space, without what only a message needs; a plain IPv4 or IPv6
+    block, most of any fleet, is made directly."""
     m = _IPV4_CIDR.fullmatch(text)
     if m is not None:
         a, b, c, d, digits = m.groups()
@@ -317,6 +326,14 @@ def exact_block(text: str) -> AddrSpace | None:
             if value & (size - 1):
                 return None  # host bits set: W110
             return _space((_checked_range(V4, value, value + size - 1),))
+    elif ":" in text:
+        read = _ipv6_value(text)
+        if read is not None:
+            value, plen, _ = read
+            size = 1 << (128 - plen)
+            if value & (size - 1):
+                return None  # host bits set: W110
+            return _space((_checked_range(V6, value, value + size - 1),))
     cidr = read_cidr(text)
     return None if isinstance(cidr, str) or cidr.host_bits else cidr.space
 

@@ -344,20 +344,21 @@ def take_rules(text: str, path: str) -> tuple[str, dict[int, list[RuleNode]]] | 
     then Lark reads everything. A line read is taken only once the next line with code is
     known to start another rule or close the group (else the rule may go on there)."""
     lines = text.split("\n")
-    reader = _Reader(path)
+    common = _Reader(path).common
     taken: dict[int, list[RuleNode]] = {}
-    blank: list[int] = []
+    blank: list[int] = []  # the lines taken
     mine: list[RuleNode] = []  # the rules taken in the open group
     header: int | None = None
-    pending: tuple[int, RuleNode] | None = None  # read, waiting for the next line with code
+    pending: RuleNode | None = None  # read at line ``at``, waiting for the next line with code
+    at = 0
     for i, line in enumerate(lines):
         if header is not None:
-            rule = reader.common(i + 1, line)
+            rule = common(i + 1, line)
             if rule is not False:  # a rule of a common shape: it starts a rule
                 if pending is not None:
-                    blank.append(pending[0])
-                    mine.append(pending[1])
-                pending = None if rule is None else (i, rule)  # type: ignore[assignment]
+                    blank.append(at)
+                    mine.append(pending)
+                pending, at = rule, i  # type: ignore[assignment]
                 continue
         code = _code(line)
         if header is None:
@@ -368,8 +369,8 @@ def take_rules(text: str, path: str) -> tuple[str, dict[int, list[RuleNode]]] | 
             continue
         if _CLOSE.match(code):
             if pending is not None:
-                blank.append(pending[0])
-                mine.append(pending[1])
+                blank.append(at)
+                mine.append(pending)
                 pending = None
             if mine:
                 taken[header + 1] = mine
@@ -382,13 +383,13 @@ def take_rules(text: str, path: str) -> tuple[str, dict[int, list[RuleNode]]] | 
             pending = None  # the rule before may go on on this line
             continue
         if pending is not None:
-            blank.append(pending[0])
-            mine.append(pending[1])
+            blank.append(at)
+            mine.append(pending)
             pending = None
         if '"' in line or ";" in code or not _PLAIN.fullmatch(code):
             continue
         try:
-            pending = (i, _Line(path, i + 1, code).rule(line))
+            pending, at = _Line(path, i + 1, code).rule(line), i
         except _Refused:
             continue
     if not blank:

@@ -365,13 +365,16 @@ class Resolver:
                 f"{node.gtype.value} group '{node.name}'", "'intra accept'"), node.span))
         rules = []
         labels: dict[str, RuleNode] = {}
+        plain = self.quick and node.network is Network.VPC and node.gtype is not GroupType.AWS
         for i, rn in enumerate(node.rules):
             if rn.label:
                 if rn.label in labels:
                     self.error("E105", f"rule label '{rn.label}' is used twice in group "
                                f"'{node.name}'", rn.span, ((labels[rn.label].span, "first used here"),))
                 labels[rn.label] = rn
-            r = self.rule(rn, node, key, i)
+            r = self.plain_rule(rn, node, key, i) if plain and rn.port_list is None else False
+            if r is False:  # (what ``rule`` does, its test once for the whole group)
+                r = self.any_rule(rn, node, key, i)
             if r is not None:
                 rules.append(r)
         intra = (node.intra or Action.ACCEPT) if node.gtype is GroupType.BASIC else Action.DROP

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sgverify.api import check_text
-from sgverify.cloud.export import (FIELDS, PROTOCOLS, export_text, group_document,
-                                   permissions)
+from sgverify.cloud.export import (_PERMISSION, FIELDS, PROTOCOLS, _permission_texts, _rows,
+                                   _text, export_text, group_document, permissions)
 from sgverify.core.addresses import V4, V6
 from sgverify.core.model import ICMP, ICMPV6, PORT_PROTOCOLS, Action, Direction, Rule
 from tests.cloud.test_export_roundtrip import spec_text
@@ -103,6 +103,8 @@ def test_the_text_and_permissions_are_what_they_were(text: str) -> None:
     for g in rep.policy.groups:
         for r in g.rules:
             assert permissions(r, g.network) == reference_permissions(r)
+            # the commonest rule's permission is written directly, the others from rows
+            assert _permission_texts(r) == [_PERMISSION % tuple(row) for row in _rows(r, _text)]
             assert [list(p) for p in permissions(r, g.network)] == [list(FIELDS)] * len(
                 permissions(r, g.network))
     documents = [group_document(g) for g in rep.policy.groups]
