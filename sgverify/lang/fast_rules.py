@@ -9,8 +9,9 @@ one regular expression a line; other plain lines by a reader of their words.
 
 It is exact by construction, not by hope: a line is taken only when it is one complete rule
 of a small, unambiguous subset (no strings, no ``;``, no prefix or port lists, nothing that
-would raise a diagnostic), the next line starts another rule or closes the group, and the
-group is not ``external``. Taken lines are blanked (their characters become spaces, so
+would raise a diagnostic, words apart by spaces and tabs only, as Lark skips them), the
+next line with code starts another rule or closes the group, and the group is not
+``external``. Taken lines are blanked (their characters become spaces, so
 every position Lark sees is unchanged) and Lark parses the rest; ``build`` uses the result
 only when that parse is free of diagnostics, and otherwise parses the original text, so
 errors and warnings are always Lark's own. ``tests/lang/test_fast_rules.py`` compares both
