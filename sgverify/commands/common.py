@@ -263,13 +263,15 @@ def full_parser(args: argparse.Namespace) -> argparse.ArgumentParser:
     return parser
 
 
-def write_text(text: str, path: str | None, stdout: IO[str]) -> None:
-    """``text`` into ``path`` (``--output``), or on stdout (no path, or ``-``)."""
+def write_text(text: str | Iterable[str], path: str | None, stdout: IO[str]) -> None:
+    """``text`` into ``path`` (``--output``), or on stdout (no path, or ``-``). ``text``
+    may come in pieces, written as they are made (a large export is never whole)."""
+    pieces = [text] if isinstance(text, str) else text
     if path and path != "-":
         with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
+            fh.writelines(pieces)
     else:
-        stdout.write(text)
+        stdout.writelines(pieces)
 
 
 class StdinRefused(Exception):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 from typing import IO
 
-from ..cloud.export import export_problems, group_document
+from ..cloud.export import export_problems, export_text
 from ..cloud.importer import FORMATS
-from ..cloud.jsondoc import dumps_indented_list
 from ..core.diagnostics import Diagnostic
 from ..load import load_inputs
 from ..report.gate import EXIT_ERROR, EXIT_OK
@@ -51,8 +51,6 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     if rep.policy is None or any(d.is_error for d in diags):
         stderr.write("sgverify export: nothing written: the input has errors\n")
         return EXIT_ERROR
-    # a document per group, encoded as made (export_aliyun's list, without holding it whole)
-    text = dumps_indented_list((group_document(g) for g in rep.policy.groups), indent=2,
-                               ensure_ascii=False) + "\n"
-    write_text(text, args.output, stdout)
+    # export_aliyun's list as indented JSON, written a group at a time as it is made
+    write_text(itertools.chain(export_text(rep.policy.groups), ["\n"]), args.output, stdout)
     return EXIT_OK

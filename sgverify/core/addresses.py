@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Iterable, Iterator
 
 from .numbers import cut, shown, whole
+from .records import quick_maker
 
 V4, V6 = 4, 6
 WIDTH = {V4: 32, V6: 128}
@@ -149,8 +150,12 @@ class AddrSpace:
             size = r.hi - r.lo + 1
             if r.family == V4 and size & (size - 1) == 0 and r.lo & (size - 1) == 0:
                 # one aligned IPv4 block (most ranges): what ipaddress would print
-                out.append(".".join(str(r.lo >> s & 255) for s in (24, 16, 8, 0))
-                           + f"/{32 - size.bit_length() + 1}")
+                lo = r.lo
+                out.append(f"{lo >> 24}.{lo >> 16 & 255}.{lo >> 8 & 255}.{lo & 255}"
+                           f"/{33 - size.bit_length()}")
+                continue
+            if r.family == V6 and size & (size - 1) == 0 and r.lo & (size - 1) == 0:
+                out.append(f"{v6_text(r.lo)}/{128 - size.bit_length() + 1}")  # likewise
                 continue
             cls = ipaddress.IPv4Address if r.family == V4 else ipaddress.IPv6Address
             out.extend(str(n) for n in ipaddress.summarize_address_range(cls(r.lo), cls(r.hi)))
@@ -207,22 +212,130 @@ _IPV4_CIDR = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}(?:/([0-9]+))?"
 
 @lru_cache(maxsize=1 << 16)
 def read_cidr(text: str) -> Cidr | str:
-    """The block ``text`` names, or why it names none (``cidr_problem``). Plain IPv4 is
-    read directly (it is most of what fleets hold, and ``ipaddress`` costs tens of
-    microseconds a block); everything else goes through ``ipaddress``. The test suite
-    compares both ways on generated texts. Cached: fleets repeat their blocks."""
+    """The block ``text`` names, or why it names none (``cidr_problem``). Plain IPv4
+    and plain IPv6 are read directly (they are most of what fleets hold, and ``ipaddress``
+    costs tens of microseconds a block); everything else goes through ``ipaddress``. The
+    test suite compares both ways on generated texts. Cached: fleets repeat their blocks."""
     m = _IPV4_CIDR.fullmatch(text)
-    plen = 32 if m is None or m.group(5) is None else _small(m.group(5))
-    if m is not None and plen <= 32:
-        value = 0
-        for g in m.group(1, 2, 3, 4):
-            value = value << 8 | int(g)
-        size = 1 << (32 - plen)
-        lo = value & ~(size - 1) & MAX[V4]
-        network = ".".join(str(lo >> s & 255) for s in (24, 16, 8, 0)) + f"/{plen}"
-        return Cidr(V4, AddrSpace((AddrRange(V4, lo, lo + size - 1),)), network,
-                    m.group(5) is not None and lo != value)
-    return _read_cidr_slowly(text)
+    if m is None:
+        return _read_ipv6(text) if ":" in text else _read_cidr_slowly(text)
+    a, b, c, d, digits = m.groups()
+    plen = 32 if digits is None else _small(digits)
+    if plen > 32:
+        return _read_cidr_slowly(text)
+    value = int(a) << 24 | int(b) << 16 | int(c) << 8 | int(d)
+    size = 1 << (32 - plen)
+    lo = value & ~(size - 1) & MAX[V4]
+    network = f"{lo >> 24}.{lo >> 16 & 255}.{lo >> 8 & 255}.{lo & 255}/{plen}"
+    return Cidr(V4, AddrSpace((AddrRange(V4, lo, lo + size - 1),)), network,
+                digits is not None and lo != value)
+
+
+# An IPv6 address of hexadecimal groups (no IPv4 tail, no zone), with a prefix length.
+_IPV6_CIDR = re.compile(r"([0-9A-Fa-f:]*)(?:/([0-9]+))?")
+
+
+def _ipv6_value(text: str) -> tuple[int, int, bool] | None:
+    """(address, prefix length, whether a prefix length was written) of a plain IPv6 text
+    (hexadecimal groups, at most one '::'), read by the rules of ``ipaddress``; None for
+    anything else (an IPv4 tail, a zone, a bad form), which ``ipaddress`` reads and words."""
+    m = _IPV6_CIDR.fullmatch(text)
+    if m is None:
+        return None
+    addr, digits = m.groups()
+    parts = addr.split(":")
+    if not 3 <= len(parts) <= 9 or any(len(p) > 4 for p in parts):
+        return None
+    inner = [i for i in range(1, len(parts) - 1) if not parts[i]]
+    if len(inner) > 1:
+        return None
+    if inner:  # '::' at inner[0]: the groups before and after it, the rest zero
+        hi_parts, lo_parts = parts[:inner[0]], parts[inner[0] + 1:]
+        if hi_parts == [""]:
+            hi_parts = []
+        if lo_parts == [""]:
+            lo_parts = []
+        if "" in hi_parts or "" in lo_parts or len(hi_parts) + len(lo_parts) > 7:
+            return None
+        groups = hi_parts + ["0"] * (8 - len(hi_parts) - len(lo_parts)) + lo_parts
+    else:
+        if len(parts) != 8 or "" in parts:
+            return None
+        groups = parts
+    plen = 128 if digits is None else _small(digits)
+    if plen > 128:
+        return None
+    return int("".join(g.rjust(4, "0") for g in groups), 16), plen, digits is not None
+
+
+def _read_ipv6(text: str) -> Cidr | str:
+    """``read_cidr`` for IPv6: the plain forms read directly (``_ipv6_value``), the others
+    through ``ipaddress``."""
+    read = _ipv6_value(text)
+    if read is None:
+        return _read_cidr_slowly(text)
+    value, plen, written = read
+    size = 1 << (128 - plen)
+    lo = value & ~(size - 1)
+    return Cidr(V6, AddrSpace((AddrRange(V6, lo, lo + size - 1),)), f"{v6_text(lo)}/{plen}",
+                written and lo != value)
+
+
+def v6_text(value: int) -> str:
+    """An IPv6 address as ``ipaddress`` prints it: lower-case groups without leading zeros,
+    the first longest run of two or more zero groups written '::' (RFC 5952)."""
+    groups = [f"{value >> s & 0xFFFF:x}" for s in range(112, -1, -16)]
+    best, best_len, start, run = -1, 0, -1, 0
+    for i, g in enumerate(groups):
+        if g == "0":
+            if run == 0:
+                start = i
+            run += 1
+            if run > best_len:
+                best, best_len = start, run
+        else:
+            run = 0
+    if best_len > 1:
+        end = best + best_len
+        if end == 8:
+            groups.append("")
+        groups[best:end] = [""]
+        if best == 0:
+            groups.insert(0, "")
+    return ":".join(groups)
+
+
+_checked_range = quick_maker(AddrRange, checked=True)
+_space = quick_maker(AddrSpace)
+
+
+def exact_block(text: str) -> AddrSpace | None:
+    """The addresses of ``text`` when it is an address or a CIDR block without host bits
+    (what a rule holds without a diagnostic), else None (``read_cidr`` says why). The same
+    as ``read_cidr``'s space, without what only a message needs; a plain IPv4 or IPv6
+    block, most of any fleet, is made directly."""
+    m = _IPV4_CIDR.fullmatch(text)
+    if m is not None:
+        a, b, c, d, digits = m.groups()
+        value = int(a) << 24 | int(b) << 16 | int(c) << 8 | int(d)
+        if digits is None:
+            return _space((_checked_range(V4, value, value),))
+        plen = int(digits) if len(digits) < 4 else _small(digits)
+        if plen <= 32:
+            size = 1 << (32 - plen)
+            if value & (size - 1):
+                return None  # host bits set: W110
+            return _space((_checked_range(V4, value, value + size - 1),))
+    elif ":" in text:
+        read = _ipv6_value(text)
+        if read is not None:
+            value, plen, _ = read
+            size = 1 << (128 - plen)
+            if value & (size - 1):
+                return None  # host bits set: W110
+            return _space((_checked_range(V6, value, value + size - 1),))
+    cidr = read_cidr(text)
+    return None if isinstance(cidr, str) or cidr.host_bits else cidr.space
 
 
 def _small(digits: str) -> int:

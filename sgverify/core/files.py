@@ -189,9 +189,15 @@ def missing_reason(path: str) -> str:
 _LINE_ENDS = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
+_LINE_END_CHARS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
 def normalise_line_ends(text: str) -> str:
-    """``text`` with every line end ``str.splitlines`` knows written as "\\n"."""
-    return _LINE_ENDS.sub("\n", text) if _LINE_ENDS.search(text) else text
+    """``text`` with every line end ``str.splitlines`` knows written as "\\n". Looking for
+    each character apart is a fast scan; the pattern's search took 0.25 s on 12 MB."""
+    if not any(ch in text for ch in _LINE_END_CHARS):
+        return text
+    return _LINE_ENDS.sub("\n", text)
 
 
 def not_regular(path: str) -> str | None:
@@ -359,6 +365,10 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if was:
+            # What was made is kept (a policy, its syntax): the collector would walk all of
+            # it three times over as it ages (2.5 of 6 s reading 200,000 rules). Frozen, it
+            # is skipped; objects are still freed when no longer referenced.
+            gc.freeze()
             gc.enable()
 
 

@@ -10,6 +10,7 @@ from typing import Any, Iterable
 
 from ..core.addresses import ANY, INTERNET, V4, V6, AddrSpace
 from ..core.diagnostics import Diagnostic, Span
+from ..core.records import quick_maker
 from ..core.model import (
     ICMP,
     ICMPV6,
@@ -61,6 +62,10 @@ OPTIONS: dict[str, dict[str, str | bool]] = {
 
 
 _AMBIGUOUS = GroupNode("<ambiguous>")  # a reference that E126 refused
+_NO_ADDRESSES = AddrSpace()
+_NO_GROUPS: frozenset[GroupKey] = frozenset()
+_rule = quick_maker(Rule)
+_peer = quick_maker(Peer)
 
 
 def _by_name_or_id(table: dict, name: str, id_field: str = "pl_id") -> Any:
@@ -88,6 +93,7 @@ class Resolver:
     # group_nodes by name and by id, rebuilt when a group is added (lookups were a scan of
     # every group per reference: quadratic on an estate)
     _by_ident: tuple[int, dict[str, list[GroupNode]]] = (-1, {})
+    quick: bool = True  # False: every rule the general way (the reference plain_rule is tested against)
 
     def error(self, code: str, message: str, span: Span | None,
               notes: tuple[tuple[Span | None, str], ...] = ()) -> None:
@@ -227,6 +233,49 @@ class Resolver:
 
     # ------------------------------------------------------------ rules and groups
     def rule(self, node: RuleNode, g: GroupNode, key: GroupKey, index: int) -> Rule | None:
+        """The resolved rule, or None after an error. The commonest rule (one block or one
+        group as its peer, no interface-side block, no port list, in a VPC group that is not
+        AWS) is resolved by ``plain_rule``; ``tests/lang/test_resolve_fast.py`` compares it
+        with the general way, diagnostics included."""
+        if self.quick and node.port_list is None and g.network is Network.VPC and \
+                g.gtype is not GroupType.AWS:
+            made = self.plain_rule(node, g, key, index)
+            if made is not False:
+                return made  # type: ignore[return-value]
+        return self.any_rule(node, g, key, index)
+
+    def plain_rule(self, node: RuleNode, g: GroupNode, key: GroupKey, index: int
+                   ) -> Rule | None | bool:
+        """``any_rule`` for a rule with one peer (a block or a group) and no interface-side
+        block in a VPC group; False for any other rule. What ``any_rule`` checks that
+        cannot apply here is left out: a VPC rule's NIC is the intranet (and 'nic internet'
+        an error), there is no local side to compare families with and no IPv6 limit."""
+        inbound = node.direction is Direction.INGRESS
+        peers, local = (node.src, node.dst) if inbound else (node.dst, node.src)
+        if local is not None or peers is None or len(peers) != 1 or node.nic is Nic.INTERNET:
+            return False
+        p = peers[0]
+        kind = p.kind
+        if kind == "cidr" and p.addresses is not None:
+            addresses = p.addresses
+            peer = _peer(addresses, _NO_GROUPS, ())
+            if node.protocol == ICMP or node.protocol == ICMPV6:
+                families = addresses.families()
+                if node.protocol == ICMP and families == {V6}:
+                    self.error("E116", "icmp is IPv4 only; use icmpv6 for IPv6 peers", node.span)
+                if node.protocol == ICMPV6 and addresses and V6 not in families:
+                    self.error("E116", "icmpv6 is IPv6 only; use icmp for IPv4 peers", node.span)
+        elif kind == "group":
+            k = self.group_key(p.name, p.account, p.span, g.owner)
+            peer = _peer(_NO_ADDRESSES, frozenset((k,)) if k is not None else _NO_GROUPS, ())
+        else:
+            return False
+        return _rule(key, g.name, index, node.direction, node.action, node.protocol,
+                     node.ports, peer, node.priority, node.source_ports, None, Nic.INTRANET,
+                     node.label, node.description, node.rule_id, None, node.text, node.span)
+
+    def any_rule(self, node: RuleNode, g: GroupNode, key: GroupKey, index: int) -> Rule | None:
+        """``rule``, for every rule."""
         inbound = node.direction is Direction.INGRESS
         peer_nodes = node.src if inbound else node.dst
         local_nodes = node.dst if inbound else node.src
@@ -316,13 +365,16 @@ class Resolver:
                 f"{node.gtype.value} group '{node.name}'", "'intra accept'"), node.span))
         rules = []
         labels: dict[str, RuleNode] = {}
+        plain = self.quick and node.network is Network.VPC and node.gtype is not GroupType.AWS
         for i, rn in enumerate(node.rules):
             if rn.label:
                 if rn.label in labels:
                     self.error("E105", f"rule label '{rn.label}' is used twice in group "
                                f"'{node.name}'", rn.span, ((labels[rn.label].span, "first used here"),))
                 labels[rn.label] = rn
-            r = self.rule(rn, node, key, i)
+            r = self.plain_rule(rn, node, key, i) if plain and rn.port_list is None else False
+            if r is False:  # (what ``rule`` does, its test once for the whole group)
+                r = self.any_rule(rn, node, key, i)
             if r is not None:
                 rules.append(r)
         intra = (node.intra or Action.ACCEPT) if node.gtype is GroupType.BASIC else Action.DROP
@@ -541,9 +593,10 @@ def unique_idents(r: Resolver, nodes: list[Any], what: str, id_field: str) -> No
             seen.setdefault(ident, node)
 
 
-def resolve(documents: list[Document]) -> tuple[Policy, list[Diagnostic]]:
-    """Resolve the documents of one spec (top file first) into a Policy."""
-    r = Resolver()
+def resolve(documents: list[Document], quick: bool = True) -> tuple[Policy, list[Diagnostic]]:
+    """Resolve the documents of one spec (top file first) into a Policy. ``quick=False``
+    resolves every rule the general way (``Resolver.any_rule``), for tests."""
+    r = Resolver(quick=quick)
     options: dict[str, tuple[object, OptionNode]] = {}
     groups: list[GroupNode] = []
     instances: list[InstanceNode] = []

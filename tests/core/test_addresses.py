@@ -107,3 +107,44 @@ def test_intersection_sweep_is_the_pairwise_intersection(xs: list, ys: list) -> 
              for q in b.ranges if p.family == q.family and max(p.lo, q.lo) <= min(p.hi, q.hi)]
     assert (a & b).ranges == AddrSpace.of(pairs).ranges
     assert (a - b).ranges == AddrSpace.of([r for r in (a & b.complement()).ranges]).ranges
+
+
+# ---------------------------------------------------------------- IPv6 read directly
+
+
+from sgverify.core.addresses import exact_block, v6_text  # noqa: E402
+
+_groups = st.one_of(st.sampled_from(["", "0", "00", "0000", "1", "ffff", "FFFF", "abcd", "12345",
+                                     "g", "1.2.3.4", "%eth0", "db8"]),
+                    st.integers(0, 0xFFFF).map(lambda n: f"{n:x}"))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(parts=st.lists(_groups, min_size=1, max_size=10),
+       prefix=st.one_of(_prefixes, st.integers(0, 140).map(lambda n: f"/{n}")))
+def test_the_direct_ipv6_reader_agrees_with_ipaddress(parts: list[str], prefix: str) -> None:
+    text = ":".join(parts) + prefix
+    read_cidr.cache_clear()
+    assert read_cidr(text) == _read_cidr_slowly(text), text
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(st.integers(0, (1 << 128) - 1),
+                 st.lists(st.sampled_from([0, 0, 0, 1, 0xFFFF]), min_size=8, max_size=8).map(
+                     lambda gs: sum(g << (16 * i) for i, g in enumerate(gs)))),
+       st.integers(0, 128))
+def test_ipv6_text_and_blocks_are_printed_as_ipaddress_prints_them(value: int, plen: int) -> None:
+    assert v6_text(value) == str(ipaddress.IPv6Address(value))
+    net = ipaddress.IPv6Network((value >> (128 - plen) << (128 - plen), plen))
+    assert AddrSpace.parse(str(net)).cidrs() == [str(net)]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(
+    st.builds(lambda ps, p: ".".join(ps) + p, st.lists(_octets, min_size=3, max_size=5), _prefixes),
+    st.builds(lambda ps, p: ":".join(ps) + p, st.lists(_groups, min_size=1, max_size=9), _prefixes)))
+def test_exact_block_is_read_cidr_without_host_bits(text: str) -> None:
+    read_cidr.cache_clear()
+    cidr = _read_cidr_slowly(text)
+    expected = None if isinstance(cidr, str) or cidr.host_bits else cidr.space
+    assert exact_block(text) == expected, text

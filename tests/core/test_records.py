@@ -1,0 +1,67 @@
+"""core.records.quick_maker makes the objects the dataclass's own constructor makes: equal,
+with the same fields (spans included, which == leaves out), hashes, order and pickles."""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import dataclass, fields
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sgverify.core.addresses import AddrRange, AddrSpace
+from sgverify.core.diagnostics import Span
+from sgverify.core.model import Action, Direction, GroupKey, Nic, Peer, PortRange, Rule
+from sgverify.core.records import quick_maker
+from sgverify.lang.syntax import PeerNode, RuleNode
+
+_spans = st.builds(Span, st.text(max_size=5), st.integers(0, 99), st.integers(0, 99),
+                   st.integers(0, 99), st.integers(0, 99))
+
+
+@given(_spans)
+def test_spans(span: Span) -> None:
+    made = quick_maker(Span)(span.path, span.line, span.col, span.end_line, span.end_col)
+    assert made == span and hash(made) == hash(span) and vars(made) == vars(span)
+    assert not made < span and not span < made
+    assert pickle.loads(pickle.dumps(made)) == span
+
+
+@given(st.sampled_from(list(Direction)), st.sampled_from(list(Action)),
+       st.one_of(st.none(), st.integers(0, 255)), st.text(max_size=4), _spans,
+       st.one_of(st.none(), st.sampled_from(list(Nic))))
+def test_rule_nodes_peer_nodes_and_rules(direction: Direction, action: Action,
+                                         protocol: int | None, text: str, span: Span,
+                                         nic: Nic | None) -> None:
+    peer = PeerNode("cidr", "10.0.0.0/8", AddrSpace.parse("10.0.0.0/8"), "", None, (), span)
+    assert vars(quick_maker(PeerNode)(*vars(peer).values())) == vars(peer)
+    node = RuleNode(direction, action, protocol, (PortRange(1, 2),), (peer,), None, 3, None, nic,
+                    text or None, text, None, text, None, span)
+    made = quick_maker(RuleNode)(*(getattr(node, f.name) for f in fields(RuleNode)))
+    assert made == node and vars(made) == vars(node) and hash(made) == hash(node)
+    rule = Rule(GroupKey("", "g"), "g", 0, direction, action, protocol, None,
+                Peer(AddrSpace.parse("10.0.0.0/8")), 5, None, None, nic or Nic.INTRANET,
+                text or None, text, None, None, text, span)
+    made_rule = quick_maker(Rule)(*(getattr(rule, f.name) for f in fields(Rule)))
+    assert made_rule == rule and vars(made_rule) == vars(rule) and repr(made_rule) == repr(rule)
+
+
+def test_a_check_in_post_init_is_skipped_only_when_the_caller_says_so() -> None:
+    with pytest.raises(TypeError):
+        quick_maker(AddrRange)
+    assert quick_maker(AddrRange, checked=True)(4, 1, 2) == AddrRange(4, 1, 2)
+
+
+def test_classes_it_cannot_make_are_refused() -> None:
+    @dataclass
+    class Open:
+        x: int
+
+    @dataclass(frozen=True, slots=True)
+    class Slotted:
+        x: int
+
+    for cls in (Open, Slotted, int):
+        with pytest.raises(TypeError):
+            quick_maker(cls)
