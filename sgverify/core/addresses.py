@@ -203,26 +203,64 @@ class Cidr:
 
 _OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4_CIDR = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}(?:/([0-9]+))?")
+_HEX = r"[0-9a-fA-F]{1,4}"
+# IPv6 of hex groups only (no IPv4 tail, no zone): eight, or at most seven around one '::'
+_IPV6_CIDR = re.compile(rf"((?:{_HEX}:){{7}}{_HEX}|(?:{_HEX}(?::{_HEX}){{0,6}})?::"
+                        rf"(?:{_HEX}(?::{_HEX}){{0,6}})?)(?:/([0-9]+))?")
+_V4_MAX = (1 << 32) - 1
+_V6_MAX = (1 << 128) - 1
 
 
 @lru_cache(maxsize=1 << 16)
 def read_cidr(text: str) -> Cidr | str:
-    """The block ``text`` names, or why it names none (``cidr_problem``). Plain IPv4 is
-    read directly (it is most of what fleets hold, and ``ipaddress`` costs tens of
-    microseconds a block); everything else goes through ``ipaddress``. The test suite
-    compares both ways on generated texts. Cached: fleets repeat their blocks."""
+    """The block ``text`` names, or why it names none (``cidr_problem``). Plain IPv4, and
+    IPv6 of hex groups, are read directly (they are most of what fleets hold, and
+    ``ipaddress`` costs tens of microseconds a block); everything else goes through
+    ``ipaddress``. The test suite compares both ways on generated texts. Cached: fleets
+    repeat their blocks."""
     m = _IPV4_CIDR.fullmatch(text)
-    plen = 32 if m is None or m.group(5) is None else _small(m.group(5))
-    if m is not None and plen <= 32:
-        value = 0
-        for g in m.group(1, 2, 3, 4):
-            value = value << 8 | int(g)
-        size = 1 << (32 - plen)
-        lo = value & ~(size - 1) & MAX[V4]
-        network = ".".join(str(lo >> s & 255) for s in (24, 16, 8, 0)) + f"/{plen}"
-        return Cidr(V4, AddrSpace((AddrRange(V4, lo, lo + size - 1),)), network,
-                    m.group(5) is not None and lo != value)
+    if m is not None:
+        a, b, c, d, digits = m.groups()
+        plen = 32 if digits is None else int(digits) if len(digits) < 4 else _small(digits)
+        if plen <= 32:
+            value = int(a) << 24 | int(b) << 16 | int(c) << 8 | int(d)
+            size = 1 << (32 - plen)
+            lo = value & ~(size - 1) & _V4_MAX
+            if lo == value:  # the octets as written are the network's (no leading zeros)
+                network = f"{a}.{b}.{c}.{d}/{plen}"
+            else:
+                network = ".".join(str(lo >> s & 255) for s in (24, 16, 8, 0)) + f"/{plen}"
+            return Cidr(V4, AddrSpace((AddrRange(V4, lo, lo + size - 1),)), network,
+                        digits is not None and lo != value)
+        return _read_cidr_slowly(text)
+    m = _IPV6_CIDR.fullmatch(text) if ":" in text else None
+    if m is not None:
+        cidr = _read_ipv6(m.group(1), m.group(2))
+        if cidr is not None:
+            return cidr
     return _read_cidr_slowly(text)
+
+
+def _read_ipv6(addr: str, digits: str | None) -> Cidr | None:
+    """An IPv6 block of hex groups as ``ipaddress`` reads it; None: let it read it."""
+    head, skip, tail = addr.partition("::")
+    groups = head.split(":") if head else []
+    if skip:
+        low = tail.split(":") if tail else []
+        if len(groups) + len(low) > 7:
+            return None  # '::' must stand for at least one group
+        groups += ["0"] * (8 - len(groups) - len(low)) + low
+    plen = 128 if digits is None else int(digits) if len(digits) < 4 else _small(digits)
+    if plen > 128:
+        return None
+    value = 0
+    for g in groups:
+        value = value << 16 | int(g, 16)
+    size = 1 << (128 - plen)
+    lo = value & ~(size - 1) & _V6_MAX
+    network = f"{ipaddress.IPv6Address(lo)}/{plen}"
+    return Cidr(V6, AddrSpace((AddrRange(V6, lo, lo + size - 1),)), network,
+                digits is not None and lo != value)
 
 
 def _small(digits: str) -> int:
