@@ -321,8 +321,9 @@ class Batch:
         for g in list(self.groups):
             if not g.emitted:
                 continue
-            for k, rd in enumerate(g.rules):
-                targets[id(rd)] = {i: self._target(ref, g) for i, ref in enumerate(rd.refs)}
+            for rd in g.rules:
+                if rd.refs:
+                    targets[id(rd)] = {i: self._target(ref, g) for i, ref in enumerate(rd.refs)}
         inst_groups: dict[int, list[GroupDraft | str] | None] = {}
         by_iid = {i.iid: i for i in self.instances if i.iid}
         for eni in [i for i in self.instances if i.primary_of in by_iid]:
@@ -344,7 +345,9 @@ class Batch:
             if not g.emitted:
                 continue
             rules = []
-            seen: set[RuleNode] = set()
+            # rules by text: equal rules have the same text, so a rule is a duplicate when
+            # it equals one of the few of its text (hashing every rule was a fifth of this)
+            seen: dict[str, list[RuleNode]] = {}
             dups = 0
             for rd in g.rules:
                 rule = self._finish_rule(rd, targets[id(rd)]) if rd.refs else rd.rule
@@ -352,12 +355,16 @@ class Batch:
                     rule = self._without_empty_lists(rule, rd.at)
                 if rule is None:
                     continue
-                rule = with_text(rule, format_rule(rule))
-                size = len(seen)
-                seen.add(rule)  # one hash of the rule, not two ('in' then 'add')
-                if len(seen) == size:
+                text = format_rule(rule)
+                rule = with_text(rule, text)
+                same = seen.get(text)
+                if same is None:
+                    seen[text] = [rule]
+                elif rule in same:
                     dups += 1
                     continue
+                else:
+                    same.append(rule)
                 rules.append(rule)
             if dups:
                 sink.warn(g.at, f"group {g.label}: {dups} duplicate rule{'s' if dups > 1 else ''} "

@@ -375,6 +375,36 @@ _PORTS = _Quiet(lambda sink, node: _LOUD if (r := parse_port_range(sink, node)) 
 _LIST_ID = _Quiet(lambda sink, node: list_id(sink, node, "prefix list"))
 
 
+_HEADS: dict[tuple[object, ...], object] = {}  # _head by its arguments
+# of these types only, equal keys are equal values of the same type ("1" != 1; 1 == True)
+_KEY_TYPES = frozenset({str, int, type(None), Direction})
+
+
+def _head(direction: object, policy: object, priority: object, protocol: object,
+          port_range: object, source_range: object, nic_type: object) -> object:
+    """The fields of a permission before its peers, read as ``convert_permission`` reads
+    them (None: absent or blank), or ``_LOUD`` when it would report anything about them.
+    Fleets repeat these few values in a few combinations: found once per combination."""
+    if direction is None:
+        return _LOUD  # E120: no Direction
+    if not isinstance(direction, Direction):
+        direction = _DIRECTION(direction)
+    action = Action.ACCEPT if policy is None else _POLICY(policy)
+    number = 1 if priority is None else _PRIORITY(priority)
+    proto = _LOUD if protocol is None else _PROTOCOL(protocol)  # E120: no IpProtocol
+    ports = None if port_range is None else _PORTS(port_range)
+    source_ports = None if source_range is None else _PORTS(source_range)
+    nic = None if nic_type is None else _NIC(nic_type)
+    if _LOUD in (direction, action, number, proto, ports, source_ports, nic):
+        return _LOUD
+    if proto in PORT_PROTOCOLS:
+        if port_range is None:
+            return _LOUD  # E120: no PortRange
+    elif ports is not None or source_ports is not None:
+        return _LOUD  # E117: ports on a protocol without them
+    return direction, action, number, proto, ports, source_ports, nic
+
+
 def quick_permission(value: dict, ctx: PermissionContext, at: Node) -> RuleDraft | None:
     """``convert_permission(sink, at.fields(), ctx, at)`` for a permission it reads without
     reporting anything; None (nothing reported) for any other: read it the general way."""
@@ -389,28 +419,19 @@ def quick_permission(value: dict, ctx: PermissionContext, at: Node) -> RuleDraft
     def span(key: str) -> Span:
         return Node(f[key], src, path + (key,), base, prefix).span
 
-    direction = ctx.direction
-    if direction is None:
-        x = f.get("Direction")
-        direction = _LOUD if x is None else _DIRECTION(x)  # type: ignore[assignment]
-    x = f.get("Policy")
-    action = Action.ACCEPT if x is None else _POLICY(x)
-    x = f.get("Priority")
-    priority = 1 if x is None else _PRIORITY(x)
-    x = f.get("IpProtocol")
-    protocol = _LOUD if x is None else _PROTOCOL(x)
-    if _LOUD in (direction, action, priority, protocol):
+    key = (ctx.direction or f.get("Direction"), f.get("Policy"), f.get("Priority"),
+           f.get("IpProtocol"), f.get("PortRange"), f.get("SourcePortRange"), f.get("NicType"))
+    if not _KEY_TYPES.issuperset(map(type, key)):
+        return None  # a float, a boolean or a container (unhashable): the general path
+    head = _HEADS.get(key, _UNSEEN)
+    if head is _UNSEEN:
+        head = _head(*key)
+        if len(_HEADS) >= _Quiet.LIMIT:
+            _HEADS.clear()
+        _HEADS[key] = head
+    if head is _LOUD:
         return None
-    x, y = f.get("PortRange"), f.get("SourcePortRange")
-    ports = None if x is None else _PORTS(x)
-    source_ports = None if y is None else _PORTS(y)
-    if ports is _LOUD or source_ports is _LOUD:
-        return None
-    if protocol in PORT_PROTOCOLS:
-        if x is None:
-            return None  # E120: no PortRange
-    elif ports is not None or source_ports is not None:
-        return None  # E117: ports on a protocol without them
+    direction, action, priority, protocol, ports, source_ports, nic = head  # type: ignore[misc]
     inbound = direction is Direction.INGRESS
     side, other = ("Source", "Dest") if inbound else ("Dest", "Source")
     peers: list[PeerNode] = []
@@ -454,10 +475,6 @@ def quick_permission(value: dict, ctx: PermissionContext, at: Node) -> RuleDraft
     network = ctx.group.network
     if v6 and network is Network.CLASSIC:
         return None  # E111
-    x = f.get("NicType")
-    nic = None if x is None else _NIC(x)
-    if nic is _LOUD:
-        return None
     if network is Network.VPC:
         if nic is Nic.INTERNET:
             return None  # W125: read as intranet
