@@ -21,6 +21,7 @@ from .permission import (
     convert_permission,
     enum_value,
     parse_port_range,
+    quick_permission,
 )
 from .source import SYNTAX, UNREADABLE, Node, Sink, expect_list, strings_of, text_of
 
@@ -148,11 +149,14 @@ def read_attribute(sink: Sink, node: Node, batch: Batch) -> None:
                        tokens=[(text_of(sink, node.get("NextToken")), node.child("NextToken"))])
     ctx = PermissionContext(draft)
     for perm in expect_list(sink, node.get("Permissions"), "Permission"):
-        if not isinstance(perm.value, dict):
+        value = perm.value
+        if not isinstance(value, dict):
             sink.error(SYNTAX, perm, f"expected a permission object, found {perm.shown_value}")
             continue
-        sink.unknown_fields(perm, FIELDS)
-        rule = convert_permission(sink, perm.fields(), ctx, perm)
+        if not FIELDS.issuperset(value):
+            sink.unknown_fields(perm, FIELDS)
+        rule = quick_permission(value, ctx, perm) or convert_permission(sink, perm.fields(),
+                                                                        ctx, perm)
         if rule is not None:
             draft.rules.append(rule)
     batch.add_group(draft)

@@ -228,14 +228,21 @@ _SCAN = json.scanner.make_scanner(json.JSONDecoder())  # skips a value, for offs
 
 
 def _too_deep(value: Any, max_depth: int) -> bool:
-    """Whether a container sits ``max_depth`` or more levels down (the strict reader's limit)."""
-    stack = [(value, 0)]
-    while stack:
-        v, depth = stack.pop()
+    """Whether a container sits ``max_depth`` or more levels down (the strict reader's limit).
+    Level by level; a container of scalars only (a permission) is passed over by the types
+    of its values, found in C, instead of a loop over them."""
+    level = [value]  # a container (the caller's check)
+    depth = 0
+    while level:
         if depth >= max_depth:
             return True
-        kids = v.values() if type(v) is dict else v
-        stack.extend((k, depth + 1) for k in kids if type(k) is dict or type(k) is list)
+        below = []
+        for v in level:
+            kids = v.values() if type(v) is dict else v
+            types = set(map(type, kids))
+            if dict in types or list in types:
+                below.extend(k for k in kids if type(k) is dict or type(k) is list)
+        level, depth = below, depth + 1
     return False
 
 

@@ -88,8 +88,9 @@ class Node:
 
     def elements(self) -> Iterator[Node]:
         if isinstance(self.value, list):
-            for i in range(len(self.value)):
-                yield self.child(i)
+            src, path, base, prefix = self.src, self.path, self.base, self.prefix
+            for i, value in enumerate(self.value):
+                yield Node(value, src, path + (i,), base, prefix)  # self.child(i)
 
     def items(self) -> Iterator[tuple[str, Node]]:
         if isinstance(self.value, dict):

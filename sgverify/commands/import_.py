@@ -6,7 +6,7 @@ import argparse
 from typing import IO
 
 from ..cloud.importer import FORMATS, ImportRequest, expand_paths, import_files
-from ..core.files import as_given
+from ..core.files import as_given, paused_gc
 from ..lang.printer import format_document
 from ..lang.resolve import resolve
 from ..report.gate import EXIT_ERROR, EXIT_OK
@@ -39,6 +39,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    with paused_gc():  # reading, resolving and printing make no cycles (core.files)
+        return _run(args, stdout, stderr)
+
+
+def _run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     files, diags = expand_paths(args.files)
     result = import_files([ImportRequest(f, args.input_format) for f in files],
                           values=input_values(args))

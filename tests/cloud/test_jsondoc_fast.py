@@ -12,7 +12,14 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sgverify.cloud.jsondoc import DataError, LazySpan, Positions, parse_json, parse_json_strict
+from sgverify.cloud.jsondoc import (
+    DataError,
+    LazySpan,
+    Positions,
+    _too_deep,
+    parse_json,
+    parse_json_strict,
+)
 from sgverify.core.diagnostics import Span
 
 keys = st.text(alphabet=st.sampled_from('ab"\\:{}[], \n\u00e9'), max_size=4)
@@ -97,3 +104,23 @@ def test_dumps_indented_list_is_json_dumps(items: list[Any], ascii_only: bool) -
     from sgverify.cloud.jsondoc import dumps_indented_list
     assert dumps_indented_list(iter(items), 2, ascii_only) == json.dumps(items, indent=2,
                                                                          ensure_ascii=ascii_only)
+
+
+def _depth(value: Any) -> int:
+    """Levels of containers below ``value`` (0: a scalar), by the definition."""
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.recursive(scalars, lambda kids: st.one_of(
+    st.lists(kids, max_size=3), st.dictionaries(keys, kids, max_size=3)), max_leaves=40),
+    st.integers(0, 8))
+def test_depth_check_is_the_definition(value: Any, limit: int) -> None:
+    """issue 14: the level-by-level check (scalar-only containers passed over by their
+    values' types) says 'too deep' exactly when a container sits ``limit`` levels down."""
+    if isinstance(value, (dict, list)):
+        assert _too_deep(value, limit) == (_depth(value) > limit)

@@ -64,6 +64,32 @@ def test_the_direct_ipv4_reader_agrees_with_ipaddress(parts: list[str], prefix: 
     assert read_cidr(text) == _read_cidr_slowly(text), text
 
 
+_hex = st.one_of(st.integers(0, 0xFFFF).map(lambda n: f"{n:x}"),
+                st.integers(0, 0xFFFF).map(lambda n: f"{n:04X}"), st.just("0"))
+_hextets = st.one_of(_hex, _hex, _hex, st.sampled_from(
+    ["", "00000", "g", "12345", " 1", "1.2.3.4", "fe80%1", "\u0663", "ffff"]))
+_v6_prefixes = st.one_of(st.just(""), st.integers(0, 140).map(lambda n: f"/{n}"),
+                         st.sampled_from(["/", "/064", "/ 64", "/-1", "/\u0663",
+                                          "/" + "0" * 9 + "64"]))
+_v6_texts = st.one_of(
+    st.tuples(st.lists(st.tuples(_hextets, st.sampled_from([":"] * 6 + ["::"])), min_size=1,
+                       max_size=9),
+              st.sampled_from([("", ""), ("", ""), ("::", ""), ("", "::"), (":", "")])).map(
+        lambda t: t[1][0] + "".join(p + s for p, s in t[0])[:-len(t[0][-1][1])] + t[1][1]),
+    st.integers(0, 2**128 - 1).map(lambda n: __import__("ipaddress").IPv6Address(n)).flatmap(
+        lambda a: st.sampled_from([str(a), a.exploded, str(a).upper()])))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(addr=_v6_texts, prefix=_v6_prefixes)
+def test_the_direct_ipv6_reader_agrees_with_ipaddress(addr: str, prefix: str) -> None:
+    """issue 14: IPv6 of hex groups is read directly; whatever the text (groups too many or
+    too few, one '::' or two, odd digits, an IPv4 tail), it reads as through ipaddress."""
+    text = addr + prefix
+    read_cidr.cache_clear()
+    assert read_cidr(text) == _read_cidr_slowly(text), text
+
+
 def test_ipv6_and_odd_forms_still_go_through_ipaddress() -> None:
     assert read_cidr("2001:db8::1/64") == _read_cidr_slowly("2001:db8::1/64")
     c = read_cidr("10.1.2.3/8")
@@ -122,7 +148,7 @@ _groups = st.one_of(st.sampled_from(["", "0", "00", "0000", "1", "ffff", "FFFF",
 @settings(max_examples=3000, deadline=None)
 @given(parts=st.lists(_groups, min_size=1, max_size=10),
        prefix=st.one_of(_prefixes, st.integers(0, 140).map(lambda n: f"/{n}")))
-def test_the_direct_ipv6_reader_agrees_with_ipaddress(parts: list[str], prefix: str) -> None:
+def test_the_direct_ipv6_reader_agrees_with_ipaddress_on_group_lists(parts: list[str], prefix: str) -> None:
     text = ":".join(parts) + prefix
     read_cidr.cache_clear()
     assert read_cidr(text) == _read_cidr_slowly(text), text
