@@ -367,9 +367,26 @@ def paused_gc() -> Iterator[None]:
         if was:
             # What was made is kept (a policy, its syntax): the collector would walk all of
             # it three times over as it ages (2.5 of 6 s reading 200,000 rules). Frozen, it
-            # is skipped; objects are still freed when no longer referenced.
-            gc.freeze()
+            # is skipped; objects are still freed when no longer referenced. Not in a
+            # long-lived process (``long_lived``), where frozen cycles would never be freed.
+            if _FREEZE.get():
+                gc.freeze()
             gc.enable()
+
+
+_FREEZE: ContextVar[bool] = ContextVar("sgverify_freeze_after_reading", default=True)
+
+
+@contextmanager
+def long_lived() -> Iterator[None]:
+    """Within: what a load made is not frozen out of the cycle collector (``paused_gc``).
+    For a process that loads again and again (the language server): cycles among frozen
+    objects are never collected, so each reload would leak them."""
+    token = _FREEZE.set(False)
+    try:
+        yield
+    finally:
+        _FREEZE.reset(token)
 
 
 class FileProblem(Exception):

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 from ...analyses.fix.search import FixOutcome, repair
 from ...analyses.fix.text import FileEdit, NotWritable, file_edits
 from ...analyses.lint.lint import LintReport, lint_policy
-from ...core.files import overlaid
+from ...core.files import long_lived, overlaid
 from ...core.result import Result, SpecReport
 from ...lang.include_graph import imports_of, includes_of
 from ...lang.syntax import Document
@@ -174,7 +174,7 @@ class Workspace:
     def edges(self) -> dict[str, list[str]]:
         """For every known spec: the real paths it includes and the cloud inputs it imports
         (its editor text if open); a cloud input includes nothing."""
-        with overlaid(self.open):
+        with overlaid(self.open), long_lived():
             return {f: includes_of(f) + imports_of(f) if f.endswith(".sgv") else []
                     for f in self.files()}
 
@@ -210,7 +210,7 @@ class Workspace:
         if not root.endswith(".sgv"):
             return self._analyse_input(root, start)
         budget = self.settings.change_budget_ms / 1000
-        with overlaid(self.open):
+        with overlaid(self.open), long_lived():
             report, spec = load_policy_and_spec(root)
             analysis = Analysis(root, report, list(spec.documents), real=dict(spec.real_paths))
             # Not measured yet (it never got to its verdicts): try, within the budget.
@@ -235,7 +235,7 @@ class Workspace:
     def _analyse_input(self, root: str, start: float) -> Analysis:
         """A cloud input no spec imports, read alone as ``sgverify lint FILE`` reads it
         (read-only: its import diagnostics, then lint's findings; it holds no assertion)."""
-        with overlaid(self.open):
+        with overlaid(self.open), long_lived():
             report = load_inputs([root]).report
         analysis = Analysis(root, report, [], complete=report.policy is not None,
                             real={shown: os.path.realpath(shown) for shown in report.sources})
