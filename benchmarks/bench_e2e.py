@@ -7,8 +7,12 @@ The inventory is `generate.py`'s (1,000 groups x 200 rules + 1,000 instances; `-
 DescribeSecurityGroupAttribute file per group (what `sgverify pull` writes). Each command
 runs once per row in its own process; the figure is its CPU time (user + sys, which a
 shared machine disturbs less than wall time; wall time is in the notes) and its peak
-memory. Floors: `python -c "import z3, lark"` (start) and `json.load` of the same JSON
-files in a fresh process.
+memory. Floors: `python -c "import z3, lark"` (start), `json.load` of the same JSON
+files in a fresh process, and `check inv.sgv -q` (reading the estate alone): rows 12-14
+show the command's own part beside it, the figure minus that floor.
+
+`--large` (run.py; environment SGVERIFY_BENCH_LARGE=1) runs the audit and lint rows on
+10,000 groups x 200 rules + 10,000 instances instead (not by default: minutes and GBs).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import random
+import re
 import shutil
 import subprocess
 import sys
@@ -62,21 +68,65 @@ def measure(cmd: list[str], cwd: str) -> dict[str, Any]:
     return out
 
 
-@lru_cache(maxsize=2)
-def inventory(quick: bool) -> tuple[str, int, int]:
-    """A folder with inv.sgv and json/ (one API document per group): (folder, groups,
-    rules per group). Made once per run."""
-    groups, rules = (40, 50) if quick else (1000, 200)
+def _large() -> bool:
+    return os.environ.get("SGVERIFY_BENCH_LARGE") == "1"
+
+
+@lru_cache(maxsize=8)
+def estate(groups: int, rules: int) -> str:
+    """A folder with inv.sgv (``groups`` x ``rules`` + as many instances), json/ (one API
+    document per group), changed.sgv (inv.sgv with 10 rules changed) and checks.sgv
+    (inv.sgv included, 1,000 assertions). Made once per run."""
     tmp = tempfile.mkdtemp(prefix="sgv-e2e-")
     atexit.register(shutil.rmtree, tmp, True)
-    Path(tmp, "inv.sgv").write_text(generate.inventory(generate.Shape(groups, rules, groups, 1)))
+    text = generate.inventory(generate.Shape(groups, rules, groups, 1))
+    Path(tmp, "inv.sgv").write_text(text)
+    Path(tmp, "changed.sgv").write_text(changed(text, 10))
+    Path(tmp, "checks.sgv").write_text(checks(groups, 1000))
     subprocess.run([*_sgverify(), "export", "inv.sgv", "--output", "all.json"], cwd=tmp,
                    check=True, capture_output=True)
     os.mkdir(os.path.join(tmp, "json"))
     for doc in json.loads(Path(tmp, "all.json").read_text()):
         Path(tmp, "json", f"{doc['SecurityGroupId']}.json").write_text(json.dumps(doc))
     os.remove(os.path.join(tmp, "all.json"))
-    return tmp, groups, rules
+    return tmp
+
+
+def inventory(quick: bool, large: bool = False) -> tuple[str, int, int]:
+    """(folder, groups, rules per group) of the estate of this run's size (``estate``)."""
+    groups, rules = (40, 50) if quick else (10_000, 200) if large else (1000, 200)
+    return estate(groups, rules), groups, rules
+
+
+_PORT = re.compile(r"\b(tcp|udp) (\d+)")
+
+
+def changed(text: str, n: int, seed: int = 7) -> str:
+    """``text`` with ``n`` rules changed, as a change review sees them: every other one
+    has its action flipped, the others their first port moved by one (or their action
+    flipped when they have no port)."""
+    lines = text.split("\n")
+    rules = [k for k, line in enumerate(lines) if line.startswith(("  ingress ", "  egress "))]
+    for m, k in enumerate(sorted(random.Random(seed).sample(rules, min(n, len(rules))))):
+        line = lines[k]
+        port = _PORT.search(line)
+        if m % 2 and port:
+            moved = int(port.group(2)) % 65535 + 1
+            lines[k] = line[:port.start(2)] + str(moved) + line[port.end(2):]
+        else:
+            lines[k] = line.replace(" accept ", " drop ", 1) if " accept " in line else \
+                line.replace(" drop ", " accept ", 1)
+    return "\n".join(lines)
+
+
+def checks(instances: int, count: int) -> str:
+    """A spec that includes inv.sgv and makes ``count`` assertions about its interfaces,
+    cycling through the instances and generate.ASSERTIONS (some proved, some violated)."""
+    out = ['include "inv.sgv"']
+    for k in range(count):
+        what = generate.ASSERTIONS[(k + k // instances) % len(generate.ASSERTIONS)]
+        out.append(f"assert i{k % instances}: {what}")
+    return "\n".join(out) + "\n"
 
 
 def _fig(m: dict[str, Any]) -> str:
@@ -96,8 +146,8 @@ def _row(name: str, m: dict[str, Any], base: str, ratio: str, target: str, met: 
     return row
 
 
-def _size(quick: bool) -> str:
-    _, groups, rules = inventory(quick)
+def _size(quick: bool, large: bool = False) -> str:
+    _, groups, rules = inventory(quick, large)
     return f"{groups:,} groups x {rules} rules"
 
 
@@ -118,19 +168,20 @@ def bench_read_row(quick: bool) -> Any:
 
 def bench_lint_row(quick: bool) -> Any:
     """9. `sgverify lint` over the folder of JSON files (every group alone)."""
-    tmp, _, _ = inventory(quick)
+    tmp, _, _ = inventory(quick, _large())
     floor = measure([sys.executable, "-c", "import z3, lark"], tmp)
     ours = measure([*_sgverify(), "lint", "json", "--no-timing"], tmp)
-    return _row(f"9. lint {_size(quick)}, API JSON, whole command", ours,
+    return _row(f"9. lint {_size(quick, _large())}, API JSON, whole command", ours,
                 f"{floor['cpu']:.2f} s (import z3, lark)", "", "<= 15 s; <= 600 MB",
                 _met(ours, 15, quick))
 
 
 def bench_audit_e2e_row(quick: bool) -> Any:
     """10. `sgverify audit` (10 built-in controls) over the inventory: .sgv, and JSON."""
-    tmp, groups, _ = inventory(quick)
+    tmp, groups, _ = inventory(quick, _large())
     ours = measure([*_sgverify(), "audit", "inv.sgv", "--no-matrix", "--no-timing"], tmp)
-    row = _row(f"10. audit {_size(quick)} + {groups:,} instances (inv.sgv), whole command", ours,
+    row = _row(f"10. audit {_size(quick, _large())} + {groups:,} instances (inv.sgv), whole "
+               "command", ours,
                "", "", "<= 15 s; <= 600 MB", _met(ours, 15, quick))
     js = measure([*_sgverify(), "audit", "json", "--no-matrix", "--no-timing"], tmp)
     row.notes.append(f"the same groups from API JSON (no instances): {_fig(js)}, wall "
@@ -145,3 +196,74 @@ def bench_export_row(quick: bool) -> Any:
                     os.devnull], tmp)
     return _row(f"11. export --format aliyun, {_size(quick)} (inv.sgv), whole command", ours,
                 "", "", "<= 5 s; <= 600 MB", _met(ours, 5, quick))
+
+
+def _reading(tmp: str) -> dict[str, Any]:
+    """The floor of rows 12-14: reading and resolving inv.sgv alone (no assertion)."""
+    return measure([*_sgverify(), "check", "inv.sgv", "--no-cache", "-q"], tmp)
+
+
+def _own_row(name: str, cmd: list[str], reads: int, seconds: float, quick: bool) -> Any:
+    """A whole command beside the floor of reading the estate ``reads`` times, measured in
+    the same run; the ratio column is the command's own part (figure minus floor)."""
+    tmp, _, _ = inventory(quick)
+    floor = _reading(tmp)
+    ours = measure(cmd, tmp)
+    own = ours["cpu"] - reads * floor["cpu"]
+    times = f"{reads} x " if reads > 1 else ""
+    row = _row(name, ours, f"{times}{floor['cpu']:.1f} s (check inv.sgv -q: reading)",
+               f"own part {own:.1f} s", f"<= {seconds:g} s; <= 600 MB",
+               _met(ours, seconds, quick))
+    row.notes.append(f"peak of reading alone {floor['rss_mb']:.0f} MB")
+    return row
+
+
+def bench_diff_e2e_row(quick: bool) -> Any:
+    """12. `sgverify diff` of the estate and a copy with 10 rules changed."""
+    return _own_row(f"12. diff of two estates of {_size(quick)}, 10 rules apart, whole command",
+                    [*_sgverify(), "diff", "inv.sgv", "changed.sgv", "--no-timing"], 2, 10, quick)
+
+
+def bench_reach_e2e_row(quick: bool) -> Any:
+    """13. `sgverify reach` (the whole matrix, text) over the estate."""
+    _, groups, _ = inventory(quick)
+    return _own_row(f"13. reach matrix, {_size(quick)} + {groups:,} instances, whole command",
+                    [*_sgverify(), "reach", "inv.sgv", "--no-timing"], 1, 20, quick)
+
+
+def bench_check_e2e_row(quick: bool) -> Any:
+    """14. `sgverify check` of 1,000 assertions over the estate (a spec including it)."""
+    return _own_row(f"14. check of 1,000 assertions over {_size(quick)}, whole command",
+                    [*_sgverify(), "check", "checks.sgv", "--no-cache", "-q"], 1, 15, quick)
+
+
+GROWTH_COMMANDS = {
+    "import": ["import", "json", "--output", os.devnull],
+    "audit": ["audit", "inv.sgv", "--no-matrix", "--no-timing"],
+    "lint": ["lint", "json", "--no-timing"],
+    "export": ["export", "--format", "aliyun", "inv.sgv", "--output", os.devnull],
+    "diff": ["diff", "inv.sgv", "changed.sgv", "--no-timing"],
+    "reach": ["reach", "inv.sgv", "--no-timing"],
+    "check": ["check", "checks.sgv", "--no-cache", "-q"],
+}
+
+
+def bench_growth_e2e_row(quick: bool) -> Any:
+    """15. Growth of whole commands: the fitted exponent of CPU time against rules."""
+    from run import Row, _fit_exponent
+    sizes = [(10, 50), (20, 50), (40, 50)] if quick else [(100, 200), (300, 200), (1000, 200)]
+    rules = [float(g * r) for g, r in sizes]
+    figures: dict[str, list[float]] = {name: [] for name in GROWTH_COMMANDS}
+    for groups, per in sizes:
+        tmp = estate(groups, per)
+        for name, args in GROWTH_COMMANDS.items():
+            figures[name].append(measure([*_sgverify(), *args], tmp)["cpu"])
+    exps = {name: _fit_exponent(rules, ys) for name, ys in figures.items()}
+    worst = max(exps.values())
+    row = Row("15. Growth of whole commands: rules " + " / ".join(f"{g * r:,}" for g, r in sizes),
+              ", ".join(f"{n} {k:.2f}" for n, k in exps.items()), "", f"worst exponent {worst:.2f}",
+              "<= 1.1 each", "n/a (--quick sizes)" if quick else
+              ("yes" if worst <= 1.1 else "no: " + ", ".join(n for n, k in exps.items() if k > 1.1)))
+    for name, ys in figures.items():
+        row.notes.append(f"{name}: " + " / ".join(f"{y:.1f}" for y in ys) + " s CPU")
+    return row

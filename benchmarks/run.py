@@ -4,6 +4,7 @@ printed as a ratio so that the noise of a shared machine cancels.
     python benchmarks/run.py            # every benchmark (several minutes)
     python benchmarks/run.py --quick    # small sizes, a smoke run of the harness
     python benchmarks/run.py --only gate,interface --write   # update benchmarks/README.md
+    python benchmarks/run.py --large --only audit-e2e,lint   # 10,000 groups x 200 rules
 
 Benchmarks whose feature is not available print 'n/a' with the reason.
 """
@@ -190,6 +191,12 @@ BENCHMARKS: dict[str, Callable[[bool], Row]] = {
     "lint": _optional("9. lint, whole command", "bench_e2e", "bench_lint_row"),
     "audit-e2e": _optional("10. audit, whole command", "bench_e2e", "bench_audit_e2e_row"),
     "export": _optional("11. export, whole command", "bench_e2e", "bench_export_row"),
+    "diff-e2e": _optional("12. diff of two estates, whole command", "bench_e2e",
+                          "bench_diff_e2e_row"),
+    "reach-e2e": _optional("13. reach matrix, whole command", "bench_e2e", "bench_reach_e2e_row"),
+    "check-e2e": _optional("14. check of 1,000 assertions, whole command", "bench_e2e",
+                           "bench_check_e2e_row"),
+    "growth-e2e": _optional("15. Growth of whole commands", "bench_e2e", "bench_growth_e2e_row"),
 }
 
 
@@ -213,7 +220,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     p.add_argument("--only", help="comma-separated subset of: " + ", ".join(BENCHMARKS))
     p.add_argument("--write", action="store_true", help="store the table in benchmarks/README.md")
+    p.add_argument("--large", action="store_true",
+                   help="audit and lint rows on 10,000 groups x 200 rules (minutes, GBs)")
     a = p.parse_args(argv)
+    if a.large:
+        os.environ["SGVERIFY_BENCH_LARGE"] = "1"  # read by bench_e2e's audit and lint rows
     names = a.only.split(",") if a.only else list(BENCHMARKS)
     rows = []
     for name in names:

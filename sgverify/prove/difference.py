@@ -387,12 +387,43 @@ def _frame(t: Target) -> tuple[object, ...]:
                           g.rules_known) for g in t.groups)))
 
 
-def same_content(unit: Unit, old_sem: Semantics, new_sem: Semantics) -> bool:
+class Contents:
+    """The rules' contents (``_content``) as small numbers, and each group's multiset of
+    them, made once for a whole comparison: a diff of an estate asks ``same_content`` of
+    every group and instance, and hashing the contents again for each (peers, address
+    sets) was most of its time. Equal numbers are equal contents (one dictionary)."""
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple[object, ...], int] = {}
+        self._groups: dict[int, Counter[int]] = {}
+        self._keep: list[Group] = []  # the groups whose ids are keys stay alive
+
+    def group(self, g: Group) -> Counter[int]:
+        hit = self._groups.get(id(g))
+        if hit is None:
+            ids = self._ids
+            hit = self._groups[id(g)] = Counter(ids.setdefault(_content(r), len(ids))
+                                                for r in g.rules)
+            self._keep.append(g)
+        return hit
+
+    def pooled(self, t: Target) -> Counter[int]:
+        """The multiset of the contents of every rule of ``t``."""
+        out: Counter[int] = Counter()
+        for g in t.groups:
+            out.update(self.group(g))
+        return out
+
+
+def same_content(unit: Unit, old_sem: Semantics, new_sem: Semantics,
+                 contents: Contents | None = None) -> bool:
     """OLD and NEW have the same frame and the same rules by content (``_content``), under
     the same semantics: then they decide every flow alike, whatever the rules' names, ids
-    and order within a priority."""
+    and order within a priority. ``contents``: shared between the units of one comparison."""
     if old_sem != new_sem or _frame(unit.old) != _frame(unit.new):
         return False
+    if contents is not None:
+        return contents.pooled(unit.old) == contents.pooled(unit.new)
     return (Counter(_content(r) for g in unit.old.groups for r in g.rules)
             == Counter(_content(r) for g in unit.new.groups for r in g.rules))
 
@@ -420,14 +451,16 @@ def changed_cutters(layout: Layout, unit: Unit, old_sem: Semantics, new_sem: Sem
 
 def diff_unit(unit: Unit, old_sem: Semantics, new_sem: Semantics, expect: FlowSet | None = None,
               budget_limit: int = DEFAULT_BUDGET, timeout_ms: int | None = DEFAULT_TIMEOUT_MS,
-              extra_keys: Sequence[GroupKey] = (), confirm: bool = True) -> UnitDiff:
+              extra_keys: Sequence[GroupKey] = (), confirm: bool = True,
+              contents: Contents | None = None) -> UnitDiff:
     """The complete difference on one interface (see the module docstring). ``extra_keys``:
     more peer groups for the layout (a caller that reads the boxes against flow sets of
     its own, as ``fix`` does with the assertions' flows). ``confirm=False`` leaves out the
     independent check with Z3 (the witnesses are still replayed): for a caller that only
-    compares sizes and confirms the difference it keeps."""
+    compares sizes and confirms the difference it keeps. ``contents``: rule contents
+    shared between the units of one comparison (``Contents``)."""
     layout = layout_for([unit.old, unit.new], flowset_group_keys(expect) | set(extra_keys))
-    if expect is None and same_content(unit, old_sem, new_sem):
+    if expect is None and same_content(unit, old_sem, new_sem, contents):
         # The same rules (by content) in the same frame under the same semantics decide
         # every flow alike: nothing to search, nothing to confirm (most units of a fleet).
         # This holds with groups whose rules are not known, too, when they are the same
@@ -635,6 +668,7 @@ def _model_text(model: z3.ModelRef, f: SymFlow) -> str:
 
 __all__ = [
     "ABSENT",
+    "Contents",
     "DEFAULT_BUDGET",
     "DEFAULT_TIMEOUT_MS",
     "NEWLY_ALLOWED",

@@ -12,11 +12,11 @@ allow-listed office block is not the internet.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from itertools import product
 
-from ..core.addresses import INTERNET, V4, V6, AddrSpace
+from ..core.addresses import INTERNET, V4, V6
 from ..core.diagnostics import InternalError
 from ..core.evaluate import Decision, decide
 from ..core.flow import Flow, flow_problem
@@ -91,13 +91,16 @@ class PublicExposure:
         self.families = [(bit, fam) for bit, fam in FAMILIES if not (classic and fam == V6)]
         self._base: dict[int, list[Box]] = {}  # the flows from public addresses, per family
         self._answers: dict[tuple[object, ...], tuple[list[Box], list[Piece]]] = {}
-        self._by_protocol: dict[Intervals, list[tuple[Rule, tuple[tuple[int, int], ...] | None]]] = {}
+        self._by_protocol: dict[Intervals, list[tuple[Rule, Intervals | None]]] = {}
+        self._inet: list[tuple[Rule, Intervals | None]] | None = None  # the internet NIC's
         self._could: dict[tuple[object, ...], bool] = {} if walks is None else walks
         self._cuts: dict[Intervals, list[int]] = {}
         self._rule_boxes: dict[int, tuple[Box, ...]] = {}  # by rule id, in this layout
         self._sizes: dict[tuple[int, int], int] = {}
         self._wide: dict[tuple[int, Intervals], bool] = {}
         self._cells: dict[tuple[Intervals, int], list[Rule]] = {}
+        self._cell_sizes: dict[tuple[int, Intervals], list[int]] = {}
+        self._peers: dict[tuple[int, int], Intervals] = {}  # (family, rule id): its peer
 
     def opened(self, fam: int, protocols: Intervals, ports: Intervals | None) -> Opened | None:
         """Is every (protocol, port) of ``protocols`` x ``ports`` (None: any port) accepted
@@ -119,17 +122,24 @@ class PublicExposure:
                                           self.budget, every=False)
 
     def _protocol_rules(self, protocols: Intervals
-                        ) -> list[tuple[Rule, tuple[tuple[int, int], ...] | None]]:
+                        ) -> list[tuple[Rule, Intervals | None]]:
         """The ingress rules of the internet's NIC that can match ``protocols``, each with
-        its port ranges (None: every port, or an unresolved port list)."""
+        its port ranges, merged (None: every port, or an unresolved port list)."""
         by_protocol = self._by_protocol.get(protocols)
         if by_protocol is None:
-            classic = self.target.network is Network.CLASSIC
-            by_protocol = self._by_protocol[protocols] = [
-                (r, None if r.ports is None or r.unresolved_ports is not None else
-                 tuple((p.lo, p.hi) for p in r.ports))
-                for r in self._ingress if not (classic and r.nic is not Nic.INTERNET)
-                and (r.protocol is None or any(lo <= r.protocol <= hi for lo, hi in protocols))]
+            if self._inet is None:
+                classic = self.target.network is Network.CLASSIC
+                self._inet = [(r, None if r.ports is None or r.unresolved_ports is not None else
+                               normalise((p.lo, p.hi) for p in r.ports))
+                              for r in self._ingress if not (classic and r.nic is not Nic.INTERNET)]
+            if len(protocols) == 1 and protocols[0][0] == protocols[0][1]:
+                one = protocols[0][0]
+                by_protocol = [(r, rp) for r, rp in self._inet
+                               if r.protocol is None or r.protocol == one]
+            else:
+                by_protocol = [(r, rp) for r, rp in self._inet if r.protocol is None
+                               or any(lo <= r.protocol <= hi for lo, hi in protocols)]
+            self._by_protocol[protocols] = by_protocol
         return by_protocol
 
     def _matching(self, protocols: Intervals, ports: Intervals | None) -> list[Rule]:
@@ -142,14 +152,7 @@ class PublicExposure:
             # Ports between two consecutive rule-range ends match the same rules: one list
             # per such cell (and then one cheap walk, keyed by the same rules).
             port = ports[0][0]
-            cuts = self._cuts.get(protocols)
-            if cuts is None:
-                ends = {0, 65536}
-                for _r, rp in by_protocol:
-                    for lo, hi in rp or ():
-                        ends.update((lo, hi + 1))
-                cuts = self._cuts[protocols] = sorted(ends)
-            cell = (protocols, bisect_right(cuts, port))
+            cell = (protocols, bisect_right(self._cuts_of(protocols), port))
             hit = self._cells.get(cell)
             if hit is None:
                 hit = self._cells[cell] = [r for r, rp in by_protocol
@@ -157,6 +160,18 @@ class PublicExposure:
             return hit
         return [r for r, rp in by_protocol
                 if rp is None or any(a <= hi and lo <= b for a, b in rp for lo, hi in ports)]
+
+    def _cuts_of(self, protocols: Intervals) -> list[int]:
+        """The ends of the port ranges of the rules matching ``protocols``: ports between
+        two consecutive ends (a cell) match the same rules."""
+        cuts = self._cuts.get(protocols)
+        if cuts is None:
+            ends = {0, 65536}
+            for _r, rp in self._protocol_rules(protocols):
+                for lo, hi in rp or ():
+                    ends.update((lo, hi + 1))
+            cuts = self._cuts[protocols] = sorted(ends)
+        return cuts
 
     def _large_enough(self, fam: int, rules: list[Rule]) -> bool:
         """The cheapest refutation, with sizes only: the accept rules' peers of ``fam``
@@ -187,6 +202,8 @@ class PublicExposure:
         unresolved list is not counted as deciding (an accept one: maybe open). Ports whose
         rules and their wholeness are the same share the walk."""
         steps = []
+        # One port: every rule here matches it (``_matching``), so none leaves a port out.
+        one = ports is not None and len(ports) == 1 and ports[0][0] == ports[0][1]
         for r in rules:
             if r.peer.unresolved or r.unresolved_ports is not None:
                 if r.action is Action.ACCEPT:
@@ -194,24 +211,102 @@ class PublicExposure:
                 continue
             whole = r.source_ports is None and r.local is None and \
                 (r.protocol is None or protocols == point(r.protocol)) and \
-                (r.ports is None or (ports is not None and
-                                     not iv_sub(ports, normalise((p.lo, p.hi) for p in r.ports))))
+                (r.ports is None or one or (ports is not None and not iv_sub(
+                    ports, normalise((p.lo, p.hi) for p in r.ports))))
             steps.append((r, whole))
         key = (fam, tuple((id(r), whole) for r, whole in steps))
         hit = self._could.get(key)
         if hit is None:
-            public = INTERNET.only(fam)
-            undecided, maybe = public, []
-            for r, whole in steps:
-                peer = r.peer.addresses.only(fam) & undecided
-                if not peer:
-                    continue
-                if r.action is Action.ACCEPT:
-                    maybe.append(peer)
-                if whole:
-                    undecided = undecided - peer
-            hit = self._could[key] = not (public - AddrSpace.union(maybe))
+            hit = self._could[key] = self._first_claims(fam, steps)
         return hit
+
+    def _first_claims(self, fam: int, steps: list[tuple[Rule, bool]]) -> bool:
+        """The walk of ``_could_open``: is every public address of ``fam`` claimed first
+        by an accept rule? An address is claimed by the first rule, in precedence order,
+        that is an accept or a whole drop and whose peer holds it (an accept after a whole
+        drop of the address cannot be reached; a drop that is not whole decides nothing).
+        The same answer as keeping the undecided addresses and the union of what accepts
+        still reach, with an early end: a whole drop that claims a public address refutes,
+        accepts that claim every public address prove. Sorted bounds and bisection, as the
+        audit walks this for every port of every interface."""
+        los: list[int] = []
+        his: list[int] = []
+        for lo, hi in addr_intervals(INTERNET, fam):
+            los.append(lo)
+            his.append(hi)
+        for r, whole in steps:
+            accept = r.action is Action.ACCEPT
+            if not (accept or whole):
+                continue
+            for lo, hi in self._peer(fam, r):
+                i = bisect_left(his, lo)  # the first remaining range that ends at or after lo
+                j = bisect_right(los, hi)  # the ranges before j start at or before hi
+                if i >= j:
+                    continue
+                if not accept:
+                    return False  # a public address decided by a drop before any accept
+                left = [(los[i], lo - 1)] if los[i] < lo else []
+                right = [(hi + 1, his[j - 1])] if his[j - 1] > hi else []
+                los[i:j] = [a for a, _ in left + right]
+                his[i:j] = [b for _, b in left + right]
+            if not los:
+                return True
+        return not los
+
+    def _peer(self, fam: int, r: Rule) -> Intervals:
+        """The rule's peer addresses of ``fam`` (sorted, merged)."""
+        key = (fam, id(r))
+        hit = self._peers.get(key)
+        if hit is None:
+            hit = self._peers[key] = addr_intervals(r.peer.addresses, fam)
+        return hit
+
+    def _cell_large(self, fam: int, protocols: Intervals, port: int) -> bool:
+        """``_large_enough`` of the rules of the port's cell, for every cell of the
+        protocols at once (a sweep over the cell boundaries): the accept rules matching
+        ``port`` hold together at least as many ``fam`` addresses as the internet has, or
+        one names an unresolved list."""
+        sizes = self._cell_sizes.get((fam, protocols))
+        if sizes is None:
+            if not self._wide_enough(fam, protocols):
+                self._cell_sizes[(fam, protocols)] = sizes = []  # no cell is large enough
+                return False
+            rules = self._protocol_rules(protocols)
+            cuts = self._cuts_of(protocols)
+            enough = _PUBLIC_SIZE[fam]
+            delta = [0] * (len(cuts) + 2)
+            for r, rp in rules:
+                if r.action is not Action.ACCEPT:
+                    continue
+                if r.peer.unresolved or r.unresolved_ports is not None:
+                    size = enough
+                else:
+                    size = self._sizes.get((fam, id(r)))
+                    if size is None:
+                        size = self._sizes[(fam, id(r))] = sum(
+                            x.hi - x.lo + 1 for x in r.peer.addresses if x.family == fam)
+                if not size:
+                    continue
+                for lo, hi in rp or ((0, 65535),):
+                    delta[bisect_right(cuts, lo)] += size
+                    delta[bisect_right(cuts, hi) + 1] -= size
+            sizes, total = [], 0
+            for d in delta:
+                total += d
+                sizes.append(total)
+            self._cell_sizes[(fam, protocols)] = sizes
+        elif not sizes:
+            return False
+        return sizes[bisect_right(self._cuts[protocols], port)] >= _PUBLIC_SIZE[fam]
+
+    def _wide_enough(self, fam: int, protocols: Intervals) -> bool:
+        """``_large_enough`` of every rule of the protocols together (every port): when it
+        fails no port can be open."""
+        wide = self._wide.get((fam, protocols))
+        if wide is None:
+            wide = self._wide[(fam, protocols)] = self._large_enough(
+                fam, [r for r, _ in self._protocol_rules(protocols)])
+        return wide
 
     def _accepted(self, fam: int, protocols: Intervals, ports: Intervals | None
                   ) -> tuple[list[Box], list[Piece]]:
@@ -225,15 +320,19 @@ class PublicExposure:
 
     def _decide(self, fam: int, protocols: Intervals, ports: Intervals | None
                 ) -> tuple[list[Box], list[Piece]]:
-        wide = self._wide.get((fam, protocols))
-        if wide is None:
-            wide = self._wide[(fam, protocols)] = self._large_enough(
-                fam, [r for r, _ in self._protocol_rules(protocols)])
-        if not wide:
-            return [], []  # not even every port of the protocols together: none is open
-        rules = self._matching(protocols, ports)
-        if not self._large_enough(fam, rules) or not self._could_open(fam, rules, protocols,
-                                                                      ports):
+        if ports is not None and len(ports) == 1 and ports[0][0] == ports[0][1]:
+            # One port (most questions): the size test of its cell, from one sweep of
+            # the protocols' cells (it implies the test of every port together, below).
+            if not self._cell_large(fam, protocols, ports[0][0]):
+                return [], []
+            rules = self._matching(protocols, ports)
+        else:
+            if not self._wide_enough(fam, protocols):
+                return [], []  # not even every port of the protocols together: none is open
+            rules = self._matching(protocols, ports)
+            if not self._large_enough(fam, rules):
+                return [], []
+        if not self._could_open(fam, rules, protocols, ports):
             return [], []
         layout = self.layout
         want = _with(_with(layout.full(), PROTO, protocols), DPORT, ports or layout.full()[DPORT])

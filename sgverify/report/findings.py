@@ -187,12 +187,17 @@ def with_fingerprints(files: Sequence[FileReport]) -> tuple[FileReport, ...]:
     so it does not change with the working directory); a repeat of the same (code, file,
     name) in one run is numbered so that the two stay distinct."""
     seen: Counter[tuple[str, str, str]] = Counter()
+    artifacts: dict[str, str] = {}  # shown path -> artifact_path (one per file, not finding)
     out = []
     for fr in files:
         findings = []
         for f in fr.findings:
             if f.code is not None:
-                key = (f.code, f.artifact, f.name if f.name is not None else f.message)
+                shown = f.location.path if f.location else f.file
+                art = artifacts.get(shown)
+                if art is None:
+                    art = artifacts[shown] = artifact_path(shown)
+                key = (f.code, art, f.name if f.name is not None else f.message)
                 seen[key] += 1
                 f = replace(f, fingerprint=fingerprint(*key, occurrence=seen[key]))
             findings.append(f)

@@ -55,9 +55,19 @@ def _where(policy: Policy, axis: Axis) -> Span | None:
 
 
 def _pair_findings(p: Pair, path: str, policy: Policy, fail_if_reachable: bool,
-                   allow_unknown: bool) -> list[Finding]:
+                   allow_unknown: bool,
+                   places: dict[str, Span | None] | None = None) -> list[Finding]:
+    """``places``: where each axis is defined, filled as asked (a matrix has a million
+    pairs over a thousand axes)."""
     name = f"{p.sender.label} -> {p.receiver.label}"
-    where = _where(policy, p.receiver) or _where(policy, p.sender)
+    places = {} if places is None else places
+    where = None
+    for axis in (p.receiver, p.sender):
+        if axis.label not in places:
+            places[axis.label] = _where(policy, axis)
+        where = places[axis.label]
+        if where is not None:
+            break
     unknown = Outcome.NOTE if allow_unknown else Outcome.UNKNOWN
     out = []
     if p.status == REACHABLE:
@@ -82,8 +92,9 @@ def reach_run(answer: Answer, policy: Policy, path: str, fail_if_reachable: bool
               root: str | None = None, inputs: Sequence[str] = ()) -> RunReport:
     """The findings of one ``reach`` answer about the inventory ``path``."""
     found: list[Finding] = []
+    places: dict[str, Span | None] = {}
     for p in answer.pairs:
-        found += _pair_findings(p, path, policy, fail_if_reachable, allow_unknown)
+        found += _pair_findings(p, path, policy, fail_if_reachable, allow_unknown, places)
     if answer.across:
         found.append(Finding(path, Outcome.NOTE if allow_unknown else Outcome.UNKNOWN, ACROSS,
                              f"{answer.across} pair(s) across the classic network and a VPC are "

@@ -46,9 +46,18 @@ class AuditWork:
         return {**self.__dict__, "prepared": None}  # a copy elsewhere builds its own
 
 
-def _blocks(n: int, jobs: int) -> list[tuple[int, int]]:
-    size = max(1, -(-n // (jobs * 8)))
-    return [(lo, min(n, lo + size)) for lo in range(0, n, size)]
+def _blocks(plan: list[Item], jobs: int) -> list[tuple[int, ...]]:
+    """The plan positions of each task: every item of a subject in one task (what the
+    controls of a subject share, such as its exposure questions, is then built by one
+    worker, not by each: split in plan order, every worker built it for every subject),
+    subjects in plan order, a few tasks per worker so that uneven ones even out."""
+    by_subject: dict[int, list[int]] = {}
+    for k, item in enumerate(plan):
+        by_subject.setdefault(id(item[1]), []).append(k)
+    subjects = list(by_subject.values())
+    size = max(1, -(-len(subjects) // (jobs * 8)))
+    return [tuple(k for ks in subjects[lo:lo + size] for k in ks)
+            for lo in range(0, len(subjects), size)]
 
 
 def run_in_workers(work: AuditWork, check: Callable[[Any, Item, Any], Result],
@@ -59,24 +68,27 @@ def run_in_workers(work: AuditWork, check: Callable[[Any, Item, Any], Result],
     worker processes (forked, or on a Dask cluster); ``rebuild(engine, item, t)`` makes
     the assertion ``check`` used, from the parent's own objects."""
     engine, plan = work.built()
-    blocks = _blocks(len(plan), jobs)
+    blocks = _blocks(plan, jobs)
     done = pmap_shared(partial(_work, check), work, blocks, jobs, backend, address)
-    out: list[tuple[Result, ...]] = []
-    for (lo, hi), encoded in zip(blocks, done):
-        for k, item_results in zip(range(lo, hi), encoded):
+    out: list[tuple[Result, ...] | None] = [None] * len(plan)
+    finished = 0
+    for block, encoded in zip(blocks, done):
+        for k, item_results in zip(block, encoded):
             item = plan[k]
-            out.append(tuple(_decode(rebuild(engine, item, t), item[1].target, enc)
-                             for t, enc in zip(item[2], item_results)))
+            out[k] = tuple(_decode(rebuild(engine, item, t), item[1].target, enc)
+                           for t, enc in zip(item[2], item_results))
+        finished += len(block)
         if progress is not None:
-            progress(hi, len(plan))
-    return out
+            progress(finished, len(plan))
+    assert all(r is not None for r in out), "a plan item no task computed"
+    return out  # type: ignore[return-value]
 
 
 def _work(check: Callable[[Any, Item, Any], Result], work: AuditWork,
-          block: tuple[int, int]) -> list[list[tuple[Any, ...]]]:
+          block: tuple[int, ...]) -> list[list[tuple[Any, ...]]]:
     engine, plan = work.built()
-    return [[_encode(check(engine, item, t), item[1].target) for t in item[2]]
-            for item in plan[block[0]:block[1]]]
+    return [[_encode(check(engine, plan[k], t), plan[k][1].target) for t in plan[k][2]]
+            for k in block]
 
 
 def _rule_ref(rule: Rule | None, target: Target) -> Any:

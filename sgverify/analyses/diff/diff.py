@@ -16,7 +16,14 @@ from ...core.model import FlowSet, GroupKey, Policy
 from ...lang.build import build_fragment
 from ...lang.resolve import Resolver
 from ...lang.syntax import FlowSetNode
-from ...prove.difference import DEFAULT_BUDGET, DEFAULT_TIMEOUT_MS, PolicyDiff, diff_unit, plan
+from ...prove.difference import (
+    DEFAULT_BUDGET,
+    DEFAULT_TIMEOUT_MS,
+    Contents,
+    PolicyDiff,
+    diff_unit,
+    plan,
+)
 
 # ---------------------------------------------------------------- the expected change
 
@@ -74,8 +81,9 @@ def diff_policies(old: Policy, new: Policy, target: str | None = None,
     InternalError when the engines disagree."""
     units, only, notes = plan(old, new, target)
     fs = resolve_flowset(expect, new) if expect is not None else None
-    results = tuple(diff_unit(u, old.semantics, new.semantics, fs, budget_limit, timeout_ms)
-                    for u in units)
+    contents = Contents()  # the rules' contents, numbered once for every unit
+    results = tuple(diff_unit(u, old.semantics, new.semantics, fs, budget_limit, timeout_ms,
+                              contents=contents) for u in units)
     return PolicyDiff(old.path, new.path, results, tuple(only), tuple(notes), fs, expect)
 
 

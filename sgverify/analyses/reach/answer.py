@@ -201,15 +201,33 @@ def ask(policy: Policy, src: Selection | None, dst: Selection | None, query: Que
             answer.senders.insert(0, Axis(INTERNET, INTERNET))
     nets = [i.groups[0].network if i.groups else None for i in m.instances]
     if src is None or not src.internet:
+        inner = [_internal(m, r0) for r0 in receivers]
+        rows = m.rows()
         for s0 in senders:
-            for r0 in receivers:
-                s, r = _internal(m, s0), _internal(m, r0)
-                if not s.members or not r.members:
+            s = _internal(m, s0)
+            if not s.members:
+                continue  # no private address: no internal connection
+            single = s.kind == "instance" and len(s.members) == 1
+            for r in inner:
+                if not r.members:
                     continue  # no private address on one side: no internal connection
                 if s.kind == r.kind == "instance" and s.members == r.members:
                     continue  # an instance and itself: not a connection between two
-                status = m.group_status(s.members, r.members)
-                kinds = {nets[n] for n in s.members} | {nets[n] for n in r.members}
+                if single and len(r.members) == 1:
+                    # One instance each (the whole matrix by instance: a million pairs):
+                    # group_status of the two, read from the sender's row.
+                    sure, may = rows[s.members[0]]
+                    b = r.members[0]
+                    status = REACHABLE if sure >> b & 1 else UNKNOWN if may >> b & 1 \
+                        else UNREACHABLE
+                else:
+                    status = m.group_status(s.members, r.members)
+                if status != UNREACHABLE:
+                    kinds = set()
+                elif single and len(r.members) == 1:
+                    kinds = {nets[s.members[0]], nets[r.members[0]]}
+                else:
+                    kinds = {nets[n] for n in s.members} | {nets[n] for n in r.members}
                 if status == UNREACHABLE and len(kinds) > 1:
                     answer.across += 1  # some members are in other networks: no answer
                     continue

@@ -60,8 +60,16 @@ class InternetWitness:
 
 
 def _relevance(direction: Direction) -> Callable[[Rule], bool]:
+    """Rules of ``direction`` whose peer can be an internet address (answered once per
+    rule: every instance of its groups asks)."""
+    seen: dict[int, bool] = {}
+
     def relevant(r: Rule) -> bool:
-        return r.direction is direction and bool(r.peer.unresolved or (r.peer.addresses & INTERNET))
+        hit = seen.get(id(r))
+        if hit is None:
+            hit = seen[id(r)] = r.direction is direction and bool(
+                r.peer.unresolved or (r.peer.addresses & INTERNET))
+        return hit
     return relevant
 
 
