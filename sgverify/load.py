@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from .cloud.importer import ImportRequest, InputValues, Known, expand_paths, import_files
+from .cloud.importer import ImportRequest, InputValues, Known, Progress, expand_paths, import_files
 from .core.diagnostics import Diagnostic
 from .core.files import Limits, file_problem, is_live_uri, missing_reason, paused_gc
 from .core.result import SpecReport
@@ -111,12 +111,13 @@ class LoadedPolicy:
 
 
 def load_inputs(paths: Sequence[str], fmt: str | None = None,
-                allow_outside: bool = False, values: InputValues = InputValues()) -> LoadedPolicy:
+                allow_outside: bool = False, values: InputValues = InputValues(),
+                progress: Progress | None = None) -> LoadedPolicy:
     """Every path together as one policy: one .sgv spec alone loads as ``load_policy``
     does; otherwise the .sgv files load as usual (with their own imports), the other files
     are imported as one run that knows what the specs define, and everything is resolved
     as one spec. A missing path is E004. ``values``: Terraform variables and ROS
-    parameters the user gives."""
+    parameters the user gives; ``progress`` is told as the cloud files are read."""
     paths = list(paths)
     if len(paths) == 1 and paths[0].endswith(".sgv") and fmt is None and \
             not os.path.isdir(paths[0]) and os.path.exists(paths[0]):
@@ -126,11 +127,11 @@ def load_inputs(paths: Sequence[str], fmt: str | None = None,
             loaded.interface_groups = [g.name for g in rep.policy.groups]
         return loaded
     with paused_gc():  # reading makes many objects and no cycles (core.files.paused_gc)
-        return _load_inputs(paths, fmt, allow_outside, values)
+        return _load_inputs(paths, fmt, allow_outside, values, progress)
 
 
 def _load_inputs(paths: list[str], fmt: str | None, allow_outside: bool,
-                 values: InputValues) -> LoadedPolicy:
+                 values: InputValues, progress: Progress | None) -> LoadedPolicy:
     report = SpecReport(paths[0] if paths else "")
     out = LoadedPolicy(report)
     for p in paths:
@@ -160,7 +161,7 @@ def _load_inputs(paths: list[str], fmt: str | None, allow_outside: bool,
     data = [f for f in files if not f.endswith(".sgv")]
     if data:
         result = import_files([ImportRequest(f, fmt) for f in data], known_names(documents),
-                              values=values)
+                              values=values, progress=progress)
         documents += result.documents
         report.sources.update(result.sources)
         report.diagnostics.extend(result.diagnostics)

@@ -22,17 +22,18 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 from ..core.diagnostics import Diagnostic, InputError, Span
 from ..core.files import DATA_BYTES, Limits, display_path, is_live_uri, paused_gc, read_text
 from ..lang.syntax import Document
 from . import aliyun, aws, hcl, ros, terraform
 from .assemble import Batch, Known
-from .user_values import InputValues
 from .jsondoc import DataError, Located, parse_json
 from .live.common import PullError, is_manifest
 from .live.fetch import pull_uri
 from .source import LIMIT, SYNTAX, UNREADABLE, Node, Sink, Src
+from .user_values import InputValues
 from .yamldoc import parse_yaml
 
 FORMATS = ("aliyun", "terraform", "hcl", "ros", "aws")
@@ -167,23 +168,30 @@ def _read_live(req: ImportRequest, sink: Sink, batch: Batch, result: ImportResul
                    sink, batch, result)
 
 
+Progress = Callable[[int, int], None]
+"""Told (files read, files in all) as a run reads its files: a progress bar's call."""
+
+
 def import_files(requests: list[ImportRequest], known: Known = Known(),
-                 limits: Limits = Limits(), values: InputValues = InputValues()) -> ImportResult:
+                 limits: Limits = Limits(), values: InputValues = InputValues(),
+                 progress: Progress | None = None) -> ImportResult:
     """Read ``requests`` as one import run; ``values`` are the user's Terraform variables
-    and ROS parameters."""
+    and ROS parameters; ``progress`` is told as each file is read."""
     with paused_gc():  # many objects and no cycles (load.paused_gc)
-        return _import_files(requests, known, limits, values)
+        return _import_files(requests, known, limits, values, progress)
 
 
 def _import_files(requests: list[ImportRequest], known: Known, limits: Limits,
-                  values: InputValues) -> ImportResult:
+                  values: InputValues, progress: Progress | None) -> ImportResult:
     result = ImportResult()
     sink = Sink()
     batch = Batch(sink, known)
     data_limits = replace(limits, max_file_bytes=max(limits.max_file_bytes, MAX_DATA_BYTES),
                           max_line_length=max(limits.max_file_bytes, MAX_DATA_BYTES))
     tf_files: list[tuple[str, str]] = []
-    for req in requests:
+    for i, req in enumerate(requests):
+        if progress is not None:
+            progress(i, len(requests))
         shown = display_path(req.path)
         fmt = req.fmt.lower() if req.fmt else None
         if fmt is not None and fmt not in FORMATS:
@@ -222,6 +230,8 @@ def _import_files(requests: list[ImportRequest], known: Known, limits: Limits,
             result.sources[shown] = text
             return text
         hcl.read(sink, tf_files, batch, more, values)
+    if progress is not None:
+        progress(len(requests), len(requests))
     assembled = batch.finish()
     sink.finish()
     result.documents = assembled.documents

@@ -24,6 +24,7 @@ from ..core.files import (
 from ..core.parallel import BACKENDS
 from ..core.result import SpecReport
 from ..project.config import timeout_problem
+from ..report.progress import ProgressBar
 from ..report.text import MAX_SAME, Style, cap_notes, over_cap, render_diagnostic
 
 
@@ -104,6 +105,16 @@ def print_all(diagnostics: Iterable[Diagnostic], sources: Mapping[str, str], str
             stream.write(render_diagnostic(d, sources, style) + "\n")
     for line in cap_notes(seen, style, cap):
         stream.write(line + "\n")
+
+
+READING_BAR_FROM = 20
+"""Files of one run from which reading shows a bar (on a terminal): fewer read at once."""
+
+
+def reading_bar(stderr: IO[str]) -> ProgressBar:
+    """The bar of a run reading many input files (``load.load_inputs``'s ``progress``);
+    nothing unless ``stderr`` is a terminal. Close it when reading ends."""
+    return ProgressBar(stderr, "files read", min_total=READING_BAR_FROM)
 
 
 def limit_setting(text: str) -> tuple[str, int]:

@@ -34,6 +34,7 @@ from .common import (
     input_values,
     positive_int,
     print_diagnostics,
+    reading_bar,
     seconds,
     style_for,
 )
@@ -104,9 +105,14 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         stderr.write(f"sgverify: error: {exc}\n")
         return EXIT_ERROR
     err_style = style_for(args.color, stderr)
-    reports = [load_inputs([p], args.input_format, args.allow_outside_includes,
-                           input_values(args)).report
-               for p in (args.old, args.new)]
+    reports = []
+    for p in (args.old, args.new):
+        bar = reading_bar(stderr)
+        try:
+            reports.append(load_inputs([p], args.input_format, args.allow_outside_includes,
+                                       input_values(args), progress=bar).report)
+        finally:
+            bar.close()
     if any(r.policy is None for r in reports):
         for label, rep in zip(("OLD", "NEW"), reports):
             if rep.policy is None:

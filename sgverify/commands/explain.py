@@ -61,6 +61,7 @@ from .common import (
     add_verbosity_arguments,
     input_values,
     print_diagnostics,
+    reading_bar,
     style_for,
 )
 from .outputs import Output, Refused, add_output_arguments, plan_outputs, write_reports
@@ -105,7 +106,12 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     except Refused as exc:
         stderr.write(f"sgverify explain: error: {exc}\n")
         return EXIT_ERROR
-    loaded = load_inputs(args.policy, args.input_format, values=input_values(args))
+    bar = reading_bar(stderr)
+    try:
+        loaded = load_inputs(args.policy, args.input_format, values=input_values(args),
+                             progress=bar)
+    finally:
+        bar.close()
     rep = loaded.report
     style = style_for(args.color, stdout)
     if rep.policy is None:

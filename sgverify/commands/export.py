@@ -18,6 +18,7 @@ from .common import (
     add_verbosity_arguments,
     input_values,
     print_all,
+    reading_bar,
     style_for,
     write_text,
 )
@@ -41,7 +42,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
-    loaded = load_inputs(args.policy, args.input_format, values=input_values(args))
+    bar = reading_bar(stderr)
+    try:
+        loaded = load_inputs(args.policy, args.input_format, values=input_values(args),
+                             progress=bar)
+    finally:
+        bar.close()
     rep = loaded.report
     style = style_for(args.color, stderr)
     diags = list(rep.diagnostics)

@@ -16,6 +16,7 @@ from .common import (
     add_verbosity_arguments,
     input_values,
     print_all,
+    reading_bar,
     style_for,
     write_text,
 )
@@ -45,8 +46,12 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
 
 def _run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     files, diags = expand_paths(args.files)
-    result = import_files([ImportRequest(f, args.input_format) for f in files],
-                          values=input_values(args))
+    bar = reading_bar(stderr)
+    try:
+        result = import_files([ImportRequest(f, args.input_format) for f in files],
+                              values=input_values(args), progress=bar)
+    finally:
+        bar.close()
     diagnostics = diags + result.diagnostics
     if not result.has_errors and not diags:
         _, rdiags = resolve(result.documents)  # the printed text must be a valid spec

@@ -12,7 +12,7 @@ from ..core.files import as_given
 from ..core.result import SpecReport
 from ..load import load_inputs
 from ..report.text import MAX_SAME, Style
-from .common import STDIN_HELP, add_value_arguments, print_diagnostics
+from .common import STDIN_HELP, add_value_arguments, print_diagnostics, reading_bar
 
 
 def add_inventory_arguments(p: argparse.ArgumentParser, nargs: str) -> None:
@@ -32,7 +32,11 @@ def load_inventory(paths: Sequence[str], stderr: IO[str], style: Style,
                    cap: int = MAX_SAME) -> SpecReport:
     """The inventory ``paths`` describe together (``load.load_inputs``); its diagnostics
     (errors, warnings) go to ``stderr``. ``policy`` is None after errors."""
-    rep = load_inputs(paths, fmt, allow_outside, values).report
+    bar = reading_bar(stderr)
+    try:
+        rep = load_inputs(paths, fmt, allow_outside, values, progress=bar).report
+    finally:
+        bar.close()
     if len(paths) > 1 or not paths[0].endswith(".sgv") or as_given(paths[0]) != paths[0]:
         rep.path = " ".join(as_given(p) for p in paths)
     print_diagnostics(rep, stderr, style, quiet, cap)

@@ -45,6 +45,7 @@ from .common import (
     input_values,
     positive_int,
     print_diagnostics,
+    reading_bar,
     seconds,
     style_for,
 )
@@ -156,10 +157,14 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         stderr.write(f"sgverify: error: {exc}\n")
         return EXIT_ERROR
     err_style = style_for(args.color, stderr)
-    loaded: list[SpecReport] = [load_inputs([p], args.input_format,
-                                            args.allow_outside_includes,
-                                            input_values(args)).report
-                                for p in expand(args.policies)]
+    loaded: list[SpecReport] = []
+    for p in expand(args.policies):
+        bar = reading_bar(stderr)
+        try:
+            loaded.append(load_inputs([p], args.input_format, args.allow_outside_includes,
+                                      input_values(args), progress=bar).report)
+        finally:
+            bar.close()
     for rep in loaded:
         print_diagnostics(rep, stderr, err_style, args.quiet, args.max_errors)
     if any(rep.policy is None for rep in loaded):

@@ -10,16 +10,18 @@ WIDTH = 30
 
 
 class ProgressBar:
-    """Call with (done, total); ``close`` clears the line. Redraws at most every 0.1 s."""
+    """Call with (done, total); ``close`` clears the line. Redraws at most every 0.1 s;
+    nothing for fewer than ``min_total`` (a bar that would only flash)."""
 
-    def __init__(self, stream: IO[str], label: str, force: bool = False) -> None:
-        self.stream, self.label = stream, label
+    def __init__(self, stream: IO[str], label: str, force: bool = False,
+                 min_total: int = 0) -> None:
+        self.stream, self.label, self.min_total = stream, label, min_total
         self.active = force or bool(getattr(stream, "isatty", lambda: False)())
         self._last = 0.0
         self._drawn = False
 
     def __call__(self, done: int, total: int) -> None:
-        if not self.active or total <= 0:
+        if not self.active or total <= 0 or total < self.min_total:
             return
         now = time.monotonic()
         if done < total and now - self._last < 0.1:
