@@ -107,12 +107,9 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     err_style = style_for(args.color, stderr)
     reports = []
     for p in (args.old, args.new):
-        bar = reading_bar(stderr)
-        try:
+        with reading_bar(stderr) as bar:
             reports.append(load_inputs([p], args.input_format, args.allow_outside_includes,
                                        input_values(args), progress=bar).report)
-        finally:
-            bar.close()
     if any(r.policy is None for r in reports):
         for label, rep in zip(("OLD", "NEW"), reports):
             if rep.policy is None:

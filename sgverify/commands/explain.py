@@ -106,12 +106,9 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     except Refused as exc:
         stderr.write(f"sgverify explain: error: {exc}\n")
         return EXIT_ERROR
-    bar = reading_bar(stderr)
-    try:
+    with reading_bar(stderr) as bar:
         loaded = load_inputs(args.policy, args.input_format, values=input_values(args),
                              progress=bar)
-    finally:
-        bar.close()
     rep = loaded.report
     style = style_for(args.color, stdout)
     if rep.policy is None:

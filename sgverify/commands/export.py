@@ -42,12 +42,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
-    bar = reading_bar(stderr)
-    try:
+    with reading_bar(stderr) as bar:
         loaded = load_inputs(args.policy, args.input_format, values=input_values(args),
                              progress=bar)
-    finally:
-        bar.close()
     rep = loaded.report
     style = style_for(args.color, stderr)
     diags = list(rep.diagnostics)

@@ -46,12 +46,9 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
 
 def _run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     files, diags = expand_paths(args.files)
-    bar = reading_bar(stderr)
-    try:
+    with reading_bar(stderr) as bar:
         result = import_files([ImportRequest(f, args.input_format) for f in files],
                               values=input_values(args), progress=bar)
-    finally:
-        bar.close()
     diagnostics = diags + result.diagnostics
     if not result.has_errors and not diags:
         _, rdiags = resolve(result.documents)  # the printed text must be a valid spec

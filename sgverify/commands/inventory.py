@@ -32,11 +32,8 @@ def load_inventory(paths: Sequence[str], stderr: IO[str], style: Style,
                    cap: int = MAX_SAME) -> SpecReport:
     """The inventory ``paths`` describe together (``load.load_inputs``); its diagnostics
     (errors, warnings) go to ``stderr``. ``policy`` is None after errors."""
-    bar = reading_bar(stderr)
-    try:
+    with reading_bar(stderr) as bar:
         rep = load_inputs(paths, fmt, allow_outside, values, progress=bar).report
-    finally:
-        bar.close()
     if len(paths) > 1 or not paths[0].endswith(".sgv") or as_given(paths[0]) != paths[0]:
         rep.path = " ".join(as_given(p) for p in paths)
     print_diagnostics(rep, stderr, style, quiet, cap)

@@ -159,12 +159,9 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     err_style = style_for(args.color, stderr)
     loaded: list[SpecReport] = []
     for p in expand(args.policies):
-        bar = reading_bar(stderr)
-        try:
+        with reading_bar(stderr) as bar:
             loaded.append(load_inputs([p], args.input_format, args.allow_outside_includes,
                                       input_values(args), progress=bar).report)
-        finally:
-            bar.close()
     for rep in loaded:
         print_diagnostics(rep, stderr, err_style, args.quiet, args.max_errors)
     if any(rep.policy is None for rep in loaded):

@@ -33,6 +33,12 @@ class ProgressBar:
         self.stream.flush()
         self._drawn = True
 
+    def __enter__(self) -> "ProgressBar":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         if self.active and self._drawn:
             self.stream.write("\r\033[K")
