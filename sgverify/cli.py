@@ -8,6 +8,7 @@ Exit codes: 0 every assertion proved; 1 an assertion violated; 2 input or usage 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from typing import IO, Sequence
@@ -125,6 +126,9 @@ def run(argv: Sequence[str] | None = None, stdout: IO[str] | None = None,
     except StdinRefused as exc:
         stderr.write(f"sgverify {args.command}: error: {exc}\n")
         return EXIT_ERROR
+    except BrokenPipeError:  # the reader stopped reading (`| head`): nothing more to say
+        _drop_stdout(stdout)
+        return EXIT_ERROR  # the report was cut short: never a pass
     except OSError as exc:
         stderr.write(f"sgverify: error: {exc}\n")
         return EXIT_ERROR
@@ -135,6 +139,17 @@ def run(argv: Sequence[str] | None = None, stdout: IO[str] | None = None,
         stderr.write(f"sgverify: internal error; {REPORT_BUGS}\n")
         stderr.write(traceback.format_exc())
         return EXIT_ERROR
+
+
+def _drop_stdout(stdout: IO[str]) -> None:
+    """After a closed pipe, point the process's stdout at the null device, so that
+    Python's flush at exit does not fail on it again ('Exception ignored ...')."""
+    if stdout is sys.stdout:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
 
 
 def main() -> None:
