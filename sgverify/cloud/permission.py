@@ -28,7 +28,7 @@ from ..core.model import (
 )
 from ..core.numbers import shown, whole
 from ..lang.syntax import PeerNode, RuleNode
-from .assemble import GroupDraft, GroupRef, RuleDraft, made
+from .assemble import GroupDraft, GroupRef, RuleDraft, make_peer, make_rule
 from .jsondoc import Located
 from .source import BAD_RULE, SYNTAX, Fields, Node, Sink, Src
 
@@ -448,8 +448,8 @@ def quick_permission(value: dict, ctx: PermissionContext, at: Node) -> RuleDraft
             if cidr.__class__ is not Cidr or cidr.family != family or cidr.host_bits:  # type: ignore[union-attr]
                 return None  # E109 (not a block, or of the other family), W110 (host bits)
             v6 = v6 or family == 6
-            out.append(made(PeerNode, "cidr", text, cidr.space, "", None, (),  # type: ignore[union-attr]
-                            span(key)))
+            out.append(make_peer("cidr", text, cidr.space, "", None, (),  # type: ignore[union-attr]
+                                 span(key)))
     refs: list[GroupRef] = []
     gid, plid = f.get(side + "GroupId"), f.get(side + "PrefixListId")
     if gid is not None:
@@ -486,7 +486,8 @@ def quick_permission(value: dict, ctx: PermissionContext, at: Node) -> RuleDraft
     x = f.get("SecurityGroupRuleId")
     rule_id = str(x).strip() if x is not None else None
     src_peers, dst_peers = (peers, local) if inbound else (local, peers)
-    rule = made(RuleNode, direction, action, protocol, ports,
-                tuple(src_peers) if src_peers else None, tuple(dst_peers) if dst_peers else None,
-                priority, source_ports, nic, None, description, rule_id, "", None, at.span)
+    rule = make_rule(direction, action, protocol, ports,
+                     tuple(src_peers) if src_peers else None,
+                     tuple(dst_peers) if dst_peers else None,
+                     priority, source_ports, nic, None, description, rule_id, "", None, at.span)
     return RuleDraft(rule, refs, at)

@@ -39,7 +39,7 @@ from ...engines.boxes.certify import (
     well_formed,
 )
 from ...engines.boxes.certify import layout_for as targets_layout
-from ...engines.boxes.intervals import Box, Budget, addr_intervals, carve, carve_quick, point
+from ...engines.boxes.intervals import Box, Budget, addr_intervals, carve, point
 from ...engines.boxes.merge import describe, merge_boxes, volume, witness
 from ...engines.boxes.narrow import Narrowing
 from .confirm import confirm
@@ -176,7 +176,7 @@ def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier:
     """Rule ``r`` decides nothing (confirmed by Z3): why (``cutters``: each rule's boxes,
     ``hulls`` their bounds)."""
     t = scope.target
-    matched, _ = carve_quick(dregion, cutters[id(r)], budget, QUICK)
+    matched, _ = carve(dregion, cutters[id(r)], budget, QUICK)
     if not matched:
         return LintFinding("L101", "warning", f"rule {r.name} never decides any flow on {scope.label}: "
                            "it matches no flow that can occur there", scope.label, r.span or scope.location,
@@ -184,14 +184,14 @@ def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier:
     span = _hull(matched)
     near = partial(_near, span, hulls)  # a rule whose bounds miss the flows cannot cover any
     cands = [c for c in _before(layout, t, sem, earlier, dbit, cutters, near)
-             if carve_quick(matched, c.boxes, budget, QUICK)[0]]
+             if carve(matched, c.boxes, budget, QUICK)[0]]
     remaining, chosen = matched, []
     while remaining:
         best, best_v = None, 0
         for c in cands:
             if c in chosen:
                 continue
-            inside, _ = carve_quick(remaining, c.boxes, budget, QUICK)
+            inside, _ = carve(remaining, c.boxes, budget, QUICK)
             v = sum(volume(b) for b in inside)
             if v > best_v:
                 best, best_v = c, v
@@ -199,16 +199,16 @@ def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier:
             raise InternalError(f"rule {r.name} decides nothing on {scope.label}, yet nothing "
                                 "before it covers all it matches")
         chosen.append(best)
-        _, remaining = carve_quick(remaining, best.boxes, budget, QUICK)
+        _, remaining = carve(remaining, best.boxes, budget, QUICK)
     for c in list(chosen):  # greedy picks can become unnecessary: drop those
         others = [b for o in chosen if o is not c for b in o.boxes]
-        if not carve_quick(matched, others, budget, QUICK)[1]:
+        if not carve(matched, others, budget, QUICK)[1]:
             chosen.remove(c)
     accepts = r.action is Action.ACCEPT
     opposite = [c for c in chosen if c.accepts != accepts]
     extra: list[_Cand] = []
     if not opposite:
-        rivals = [(sum(volume(b) for b in carve_quick(matched, c.boxes, budget, QUICK)[0]), -i, c)
+        rivals = [(sum(volume(b) for b in carve(matched, c.boxes, budget, QUICK)[0]), -i, c)
                   for i, c in enumerate(cands) if c.accepts != accepts]
         if rivals:
             extra = [max(rivals, key=lambda x: (x[0], x[1]))[2]]
@@ -335,7 +335,7 @@ def _redundant(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, r: 
                 h[2][0] > b2 or a2 > h[2][1] or h[3][0] > b3 or a3 > h[3][1] or \
                 h[4][0] > b4 or a4 > h[4][1]:
             continue  # nothing of the rule can meet what is left (carving takes nothing)
-        inside, rest = carve_quick(rest, cutters[id(x)], budget, QUICK)
+        inside, rest = carve(rest, cutters[id(x)], budget, QUICK)
         if inside:
             if (x.action is Action.ACCEPT) != accepts:
                 return None
@@ -377,7 +377,7 @@ def _redundant(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, r: 
 def _tie(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, a: Rule, d: Rule,
          won: list[Piece], a_boxes: list[Box]) -> LintFinding | None:
     t = scope.target
-    overlap, _ = carve_quick([p.box for p in won], a_boxes, budget, QUICK)
+    overlap, _ = carve([p.box for p in won], a_boxes, budget, QUICK)
     if not overlap:
         return None
     boxes = merge_boxes(overlap)

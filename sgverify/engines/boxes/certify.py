@@ -46,7 +46,6 @@ from .intervals import (
     addr_intervals,
     box_and,
     carve,
-    carve_quick,
     disjoint,
     iv,
     iv_sub,
@@ -62,7 +61,7 @@ FULL: dict[int, Intervals] = {
     DPORT: iv((0, 65535)), SPORT: iv((0, 65535)), PEER: iv((0, MAX[V6])), LOCAL: iv((0, MAX[V6])),
 }
 FAMILIES = ((0, V4), (1, V6))
-# The dimensions whose hulls most often tell rule boxes apart (``carve_quick``).
+# The dimensions whose hulls most often tell rule boxes apart (``carve``'s hull test).
 QUICK = (DIR, PROTO, DPORT, PEER, FAM)
 PORT_PROTOS = normalise((p, p) for p in PORT_PROTOCOLS)
 
@@ -329,7 +328,7 @@ def decide_region(layout: Layout, target: Target, sem: Semantics, region: Sequen
     """Partition ``region`` (disjoint boxes) by what decides, per ``model.Group``'s rules.
     ``cutters``: each rule's ``rule_boxes`` (by id) made earlier with the default
     dimensions, so that deciding many regions of one target makes them once. ``quick``:
-    dimensions whose hulls are compared before intersecting (``carve_quick``; the same
+    dimensions whose hulls are compared before intersecting (``carve``'s hull test; the same
     pieces)."""
     pieces: list[Piece] = []
     for direction, dbit in ((Direction.INGRESS, 0), (Direction.EGRESS, 1)):
@@ -339,8 +338,7 @@ def decide_region(layout: Layout, target: Target, sem: Semantics, region: Sequen
 
         def take(cutters: list[Box], accepted: bool, reason: str, rule: Rule | None = None) -> None:
             nonlocal rest
-            inside, rest = (carve_quick(rest, cutters, budget, quick) if quick else
-                            carve(rest, cutters, budget))
+            inside, rest = carve(rest, cutters, budget, quick)
             pieces.extend(Piece(b, accepted, reason, rule) for b in inside)
 
         if sem.block_tcp25 and direction is Direction.EGRESS:

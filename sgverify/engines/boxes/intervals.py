@@ -213,9 +213,3 @@ def hulls_meet(a: Box, b: Box, dims: Sequence[int]) -> bool:
         if x[0][0] > y[-1][1] or y[0][0] > x[-1][1]:
             return False
     return True
-
-
-def carve_quick(region: Sequence[Box], cutters: Sequence[Box], budget: Budget,
-                dims: Sequence[int]) -> tuple[list[Box], list[Box]]:
-    """``carve`` with the hull test of ``dims`` (kept as a name: lint calls it often)."""
-    return carve(region, cutters, budget, dims)
