@@ -131,7 +131,7 @@ class _Reader:
                 return None
         words = self.words
         if label is not None and label in words:
-            return None
+            return False  # a reserved word before ':' starts no rule (Lark: the rule above goes on)
         path = self.path
         start, end = m.span(8)  # the peer
         span = _span(path, number, start + 1, number, end + 1)
@@ -335,7 +335,10 @@ def keywords() -> frozenset[str]:
 
 
 def _rule_starts(line: str) -> bool:
-    return _START.match(line) is not None
+    """Does ``line`` start a rule? Not when what looks like its label is a reserved word:
+    ``from: ...`` after a rule is Lark's continuation of that rule (a from-clause)."""
+    m = _START.match(line)
+    return m is not None and not (m.group(1) and m.group(1).split(":")[0] in keywords())
 
 
 def take_rules(text: str, path: str) -> tuple[str, dict[int, list[RuleNode]]] | None:

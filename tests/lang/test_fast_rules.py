@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.generate import Shape, inventory
@@ -125,6 +125,8 @@ def common_lines(draw: st.DrawFn) -> str:
                 min_size=1, max_size=8),
        st.sampled_from(["group g {", "group g (vpc, basic) {", "group g (external) {",
                         "group g (enterprise) { # {"]))
+@example(["ingress accept tcp 22 from 10.0.0.0/8", " from: ingress accept all from 10.0.0.0/8"],
+         "group g {")  # a reserved word as label: the rule above goes on (found in CI)
 def test_the_common_shapes_and_their_near_misses(body: list[str], header: str) -> None:
     text = "group other {}\naddresses office = 10.9.0.0/16\n" + header + "\n" + \
         "".join(f"{line}\n" for line in body) + "}\n"
