@@ -35,6 +35,7 @@ from ..core.model import (
     target_keys,
 )
 from ..core.result import Evidence, Result, Verdict
+from ..engines.boxes import exact_pin
 from ..engines.boxes.finder import BoxSearch
 from ..engines.boxes.intervals import BudgetExceeded
 from ..engines.z3.encode import (
@@ -62,6 +63,7 @@ from .verdicts import (
     flow_result,
     flowset_notes,
     guarded,
+    none_accepted,
     refuse_external,
     replay,
     unresolved_names,
@@ -155,6 +157,10 @@ class Z3Prover:
         by_boxes = self._box_flow(a, want, universe)
         if isinstance(by_boxes, Flow):
             return self._box_result(a, by_boxes, want)
+        if by_boxes is _NONE:
+            done = self._none_by_boxes(a, universe)
+            if done is not None:
+                return done
         f = SymFlow(universe=universe)
         src, dst = single_sides(f, target.group_keys, _only_direction(a.flows))
         base = z3.And(well_formed(target, f), flow_set(a.flows, f, src, dst, peer=peer_side(f)))
@@ -218,10 +224,52 @@ class Z3Prover:
         if self._finder is None:
             self._finder = BoxSearch(self.policy, self.timeout_ms)
         try:
-            flow = self._finder.canonical_flow(a, want, universe, BOX_LIMIT)
+            flow = exact_pin.canonical_flow(self._finder, a, want, universe, BOX_LIMIT)
         except (ValueError, BudgetExceeded):
             return None
         return _NONE if flow is None else flow
+
+    def _none_by_boxes(self, a: FlowAssertion, universe: frozenset[GroupKey]) -> Result | None:
+        """The result when the boxes found no flow that breaks ``a`` (for 'is reachable':
+        no accepted flow). The solver proves there is none, with one check and only the
+        decision of the set's direction when it has one. That the set is not empty, and the
+        dropped flow shown for a refuted 'is reachable', come from the boxes (the canonical
+        flow of the set: the one the solver's preferences pick) and are re-checked by the
+        evaluator. None when the boxes cannot give that flow: the caller's solver path
+        then does it all."""
+        target = a.target
+        assert self._finder is not None
+        try:
+            flow = exact_pin.some_flow(self._finder, a, universe, BOX_LIMIT)
+        except (ValueError, BudgetExceeded):
+            return None
+        if flow is None:
+            return None
+        f = SymFlow(universe=universe)
+        only = _only_direction(a.flows)
+        src, dst = single_sides(f, target.group_keys, only)
+        base = z3.And(well_formed(target, f), flow_set(a.flows, f, src, dst, peer=peer_side(f)))
+        acc = self._accepted(target, f) if only is None else \
+            self._decision(target, only, single_view(f), "single")
+        if a.check is Check.ALL_ALLOWED:
+            goal = z3.Not(acc)
+        elif a.check is Check.ONLY:
+            assert a.only is not None
+            goal = z3.And(acc, z3.Not(flow_set(a.only, f, src, dst, peer=peer_side(f))))
+        else:
+            goal = acc
+        notes = flowset_notes(self.sem, a.flows, a.check)
+        if require(self._solver(base, goal)):
+            _disagree(_NONE, "an accepted flow" if a.check is Check.SOME_ALLOWED
+                      else "a counterexample")
+        if a.check is Check.SOME_ALLOWED:
+            ev = replay(self.sem, a, target, flow, {}, False, by="box search")
+            return none_accepted(self.sem, a, flow, ev, notes)
+        problem = flow_problem(flow, target)
+        if problem or not in_flow_set(a.flows, flow, target.group_keys):
+            raise InternalError(f"the box search produced a flow outside the set of the "
+                                f"assertion ({flow}): {problem or 'not in the flow set'}")
+        return Result(a, Verdict.PROVED, "proved", notes=notes)
 
     def _box_result(self, a: FlowAssertion, flow: Flow, accepted: bool) -> Result:
         """The result for a flow the boxes found, replayed through the evaluator exactly as
