@@ -89,6 +89,8 @@ class Z3Prover:
     _cache: dict[tuple[object, ...], tuple[z3.BoolRef, object]] = field(default_factory=dict)
     _hint_cache: dict[object, tuple[tuple[int, ...], tuple[int, ...]]] = field(default_factory=dict)
     _finder: BoxSearch | None = None
+    _recent: dict[tuple[int, ...], None] = field(default_factory=dict)
+    _finder_for: tuple[int, ...] = ()
 
     @property
     def sem(self) -> Semantics:
@@ -120,6 +122,8 @@ class Z3Prover:
             spaces = [r.peer.addresses for t in targets for g in t.groups for r in g.rules]
             spaces += [r.local for t in targets for g in t.groups for r in g.rules if r.local]
             spaces += [t.local for t in targets if t.local is not None]
+            if len(self._hint_cache) >= 4 * KEPT_INTERFACES:
+                self._hint_cache.clear()
             base = self._hint_cache[key] = (address_hints(spaces, V4), address_hints(spaces, V6))
         extra = [term.addresses for fs in flowsets if fs is not None
                  for term in (fs.src or ()) + (fs.dst or ()) if term.addresses is not None]
@@ -132,12 +136,27 @@ class Z3Prover:
         # A decision depends on the groups only (not the interface's addresses): key by the
         # identity of the group objects, which resolution creates once per policy (hashing
         # whole groups would cost more than encoding small ones).
-        cache_key = (tuple(id(g) for g in target.groups), direction, key)
+        groups = tuple(id(g) for g in target.groups)
+        cache_key = (groups, direction, key)
         hit = self._cache.get(cache_key)
         if hit is None:
+            self._recent_groups(groups)
             hit = (decision(target, direction, view, self.sem), target.groups)
             self._cache[cache_key] = hit
         return hit[0]
+
+    def _recent_groups(self, groups: tuple[int, ...]) -> None:
+        """Keep the encodings of the last ``KEPT_INTERFACES`` interfaces only (by their
+        groups): assertions about one interface share its encodings, and a spec about a
+        thousand interfaces does not hold a thousand encodings (150 MB of Z3 terms)."""
+        recent = self._recent
+        recent.pop(groups, None)
+        recent[groups] = None
+        if len(recent) > KEPT_INTERFACES:
+            oldest = next(iter(recent))
+            del recent[oldest]
+            for k in [k for k in self._cache if k[0] == oldest]:
+                del self._cache[k]
 
     def _accepted(self, target: Target, f: SymFlow) -> z3.BoolRef:
         view = single_view(f)
@@ -221,8 +240,11 @@ class Z3Prover:
         many boxes)."""
         if not self.boxes or unresolved_names(a.target):
             return None
-        if self._finder is None:
-            self._finder = BoxSearch(self.policy, self.timeout_ms)
+        groups = tuple(id(g) for g in a.target.groups)
+        if self._finder is None or groups != self._finder_for:
+            # what the search keeps is per interface (rule boxes in its dimensions,
+            # regions): made again for the next one rather than kept for every one
+            self._finder, self._finder_for = BoxSearch(self.policy, self.timeout_ms), groups
         try:
             flow = exact_pin.canonical_flow(self._finder, a, want, universe, BOX_LIMIT)
         except (ValueError, BudgetExceeded):
@@ -489,6 +511,7 @@ class Z3Prover:
 
 
 _NONE = object()  # the boxes found no flow (the solver must then prove there is none)
+KEPT_INTERFACES = 8  # interfaces whose solver encodings are kept for later assertions
 BOX_LIMIT = 50_000  # boxes the canonical search may make before the solver takes over
 
 
