@@ -17,7 +17,6 @@ from dataclasses import replace
 
 from ...core.flow import Flow
 from ...core.model import (
-    Action,
     Check,
     Direction,
     FlowAssertion,
@@ -60,14 +59,9 @@ def exact_filter(fs: FlowSet) -> Filter:
 
 def kept_rules(target: Target, keep: Filter, direction: Direction) -> list[Rule]:
     """The target's rules of ``direction`` that ``keep`` lets through, in precedence order
-    (the order of ``BoxSearch.rules``)."""
-    kept = [r for g in target.groups for r in g.rules if r.direction is direction and keep(r)]
-    if len(target.groups) == 1:
-        kept.sort(key=lambda r: (r.priority, r.action is Action.ACCEPT, r.index))
-    else:
-        order = {g.key: i for i, g in enumerate(target.groups)}
-        kept.sort(key=lambda r: (r.priority, r.action is Action.ACCEPT, order[r.group], r.index))
-    return kept
+    (``Target.rules``, the order of ``BoxSearch.rules``; made once per target, and the
+    evaluator replaying a flow asks for the same)."""
+    return [r for r in target.rules(direction) if keep(r)]
 
 
 def pins_more(fs: FlowSet) -> bool:
@@ -89,7 +83,7 @@ def canonical_flow(search: BoxSearch, a: FlowAssertion, want: bool,
         if a.flows.directions is not None and d not in a.flows.directions:
             continue
         pinned = exact_pinned(a.flows, d)
-        rules = kept_rules(target, keep, d)
+        rules = kept_rules(a.target, keep, d)
         layout = region_layout(target, rules, a.flows, pinned)
         if a.only is not None:
             layout = with_keys(layout, a.only, pinned)
