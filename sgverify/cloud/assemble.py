@@ -97,19 +97,20 @@ class LazyRule:
     and prefix list. ``single``: no peer list holds more than one item (the text is also
     the printed line: nothing to wrap). ``quiet``: the resolver reports nothing about the
     rule in its group (a VPC rule with one block of a family its protocol allows, or one
-    group that the resolver finds by name). ``line`` and ``node``: the final text and
-    ``RuleNode``, set by ``Batch.finish``. ``cloud.quick_rules`` makes them."""
+    group that the resolver finds by name). ``line`` (with a group reference) and
+    ``node``: the final text and ``RuleNode``, set by ``Batch.finish``. The class holds
+    the commonest values (one block, no reference, quiet): most instances store only their
+    text. ``cloud.quick_rules`` makes them."""
 
-    __slots__ = ("text", "after", "refs", "nic", "prefix_list", "quiet", "single", "line", "node")
     text: str
-    after: str
-    refs: list[GroupRef]
-    nic: Nic | None
-    prefix_list: str | None
-    quiet: bool
-    single: bool
-    line: str | None
-    node: RuleNode | None
+    after: str = ""
+    refs: list[GroupRef] | tuple[()] = ()
+    nic: Nic | None = None
+    prefix_list: str | None = None
+    quiet: bool = True
+    single: bool = True
+    line: str | None = None
+    node: RuleNode | None = None
 
     @property
     def at(self) -> Node:
@@ -425,7 +426,7 @@ class Batch:
             if rd.__class__ is not RuleDraft and (not self.empty_lists or rd.prefix_list is None):
                 lazy: LazyRule = rd  # type: ignore[assignment]
                 if not lazy.refs:
-                    rule, lazy.line = lazy, lazy.text
+                    rule = lazy
                 else:
                     t = targets[id(lazy)][0]
                     if t is None:
@@ -443,7 +444,7 @@ class Batch:
                 rule = with_text(node, format_rule(node))
                 text = rule.text
             else:
-                text = rule.line  # type: ignore[assignment]
+                text = rule.line or rule.text  # type: ignore[union-attr]
             same = seen.get(text)
             if same is None:
                 seen[text] = [rule]
@@ -467,8 +468,8 @@ class Batch:
         if lazy.node is None:
             rd = lazy.draft()
             node = self._finish_rule(rd, targets[id(lazy)]) if rd.refs else rd.rule
-            assert node is not None and lazy.line is not None
-            lazy.node = with_text(node, lazy.line)
+            assert node is not None
+            lazy.node = with_text(node, lazy.line or lazy.text)
         return lazy.node
 
     def _group_text(self, node: GroupNode, rules: list[RuleNode | LazyRule],
@@ -478,7 +479,7 @@ class Batch:
         head = format_group(replace(node, rules=()))[:-3]  # without " {}"
         if not rules:
             return head + " {}"
-        body = "\n".join("  " + (r.line if r.__class__ is not RuleNode and r.single  # type: ignore[union-attr, operator]
+        body = "\n".join("  " + (r.line or r.text if r.__class__ is not RuleNode and r.single  # type: ignore[union-attr, operator]
                                  else format_rule(self._node(r, targets), indent="  "))
                          for r in rules)
         return f"{head} {{\n{body}\n}}"

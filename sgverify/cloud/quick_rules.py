@@ -20,10 +20,22 @@ general reader's on generated permissions and whole runs.
 from __future__ import annotations
 
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from ..core.addresses import _IPV4_CIDR, _small, exact_block
-from ..core.model import ICMP, ICMPV6, PORT_PROTOCOLS, Action, Direction, Network, Nic
+from ..core.model import (
+    ICMP,
+    ICMPV6,
+    MAX_PORT,
+    MIN_PORT,
+    PORT_PROTOCOLS,
+    Action,
+    Direction,
+    Network,
+    Nic,
+    PortRange,
+)
 from ..lang.printer import format_ports, ident, protocol_word, quote, service_words
 from .assemble import GroupRef, LazyRule, RuleDraft
 from .permission import (
@@ -54,6 +66,15 @@ SIDES = {True: ("SourceCidrIp", "Ipv6SourceCidrIp", "SourceGroupId", "SourcePref
 _WRONG_FAMILY = {ICMP: 6, ICMPV6: 4}
 _LIMIT = 1 << 16
 _BLANK = ((), "")  # ports of a blank PortRange, and their text
+
+HEAD_FIELDS = ("Direction", "Policy", "Priority", "IpProtocol", "PortRange", "SourcePortRange",
+               "NicType")
+_HEAD_OF = itemgetter(*HEAD_FIELDS)
+# the fields ``_quick`` expects empty, with the peer's IPv4 block first (by direction)
+_REST_OF = {inbound: itemgetter(*fields, "PortRangeListId") for inbound, fields in SIDES.items()}
+# _quick's heads by the raw values of HEAD_FIELDS: (inbound, the text before the peer,
+# -, the text after it in a VPC group, -, the NIC, the peer family the resolver refuses)
+_HEADS: dict[tuple[Any, ...], tuple[Any, ...] | None] = {}
 
 # memos of the readings below, by the raw values (None: the general reader reports)
 _BASES: dict[tuple[Any, ...], tuple[Any, ...] | None] = {}
@@ -103,6 +124,14 @@ def _read_ports(raw: Any) -> tuple[Any, str] | None:
     set, None when the general reader reports it."""
     if _blank(raw):
         return _BLANK
+    if raw.__class__ is str:  # "lo/hi" of plain digits: as parse_port_range reads it
+        lo, sep, hi = raw.partition("/")
+        if sep and lo.isascii() and hi.isascii() and lo.isdigit() and hi.isdigit() and \
+                len(lo) <= 5 and len(hi) <= 5 and lo[0] != "0" and hi[0] != "0":
+            a, b = int(lo), int(hi)
+            if MIN_PORT <= a <= b <= MAX_PORT:
+                ports = (PortRange(a, b),)
+                return ports, format_ports(ports)
     ports = _PORTS(raw)
     if ports is _LOUD:
         return None
@@ -154,12 +183,10 @@ class QuickRule(LazyRule):
     """A permission the general reader reads without a diagnostic, as its rule's text; its
     ``RuleDraft`` is made when first asked for."""
 
-    __slots__ = ("value", "index", "place", "_draft")
+    _draft: RuleDraft | None = None
 
-    def __init__(self, value: dict[str, Any], index: int, place: _Place) -> None:
-        self.value, self.index, self.place = value, index, place
-        self._draft: RuleDraft | None = None
-        self.line = self.node = None
+    def __init__(self, value: dict[str, Any], index: int, place: _Place, text: str) -> None:
+        self.value, self.index, self.place, self.text = value, index, place, text
 
     @property
     def at(self) -> Node:
@@ -208,7 +235,48 @@ def read_permissions(sink: Sink, node: Node, values: list[Any], ctx: PermissionC
 
 def _quick(value: dict[str, Any], index: int, place: _Place, classic: bool) -> QuickRule | None:
     """The permission as a ``QuickRule``, or None (nothing reported) when the general
-    reader could say anything about it."""
+    reader could say anything about it. The commonest permission, as the API writes it
+    (every field present, one IPv4 block as the peer, the others empty), straight;
+    anything else through ``_quick_any``."""
+    try:
+        key = _HEAD_OF(value)
+        head = _HEADS[key]
+    except KeyError:
+        return _quick_any(value, index, place, classic)  # a field absent, or a new head
+    except TypeError:
+        return None  # a container (unhashable): the general path
+    if head is None or key[2].__class__ is bool or key[2].__class__ is float:
+        return None  # True and 1.0 equal 1 as keys, but are priorities the reader refuses
+    try:
+        v4, v6, gid, plid, l4, l6, prl = _REST_OF[head[0]](value)
+    except KeyError:
+        return _quick_any(value, index, place, classic)
+    if v6 == gid == plid == l4 == l6 == prl == "" and v4.__class__ is str and not classic:
+        text = v4.strip()
+        if not text or not _v4_block(text) or head[5] is Nic.INTERNET:
+            return _quick_any(value, index, place, classic)  # reported, or blank
+        x = value.get("Description")
+        y = value.get("SecurityGroupRuleId")
+        if (x == "" or x is None) and (y == "" or y is None):
+            rule = QuickRule(value, index, place, head[1] + text + head[3])
+        else:
+            tail = head[3]
+            if x is not None and x != "":
+                description = " ".join(str(x).split())
+                if description:
+                    tail += " description " + quote(description)
+            if y is not None and y != "" and not _blank(y):
+                tail += " id " + ident(str(y).strip())
+            rule = QuickRule(value, index, place, head[1] + text + tail)
+        if head[6] == 4:
+            rule.quiet = False  # E116 from the resolver: icmpv6 with an IPv4 peer
+        return rule
+    return _quick_any(value, index, place, classic)
+
+
+def _quick_any(value: dict[str, Any], index: int, place: _Place, classic: bool
+               ) -> QuickRule | None:
+    """``_quick`` for any permission."""
     get = value.get
     try:
         key = tuple(map(get, BASE_FIELDS))
@@ -236,6 +304,13 @@ def _quick(value: dict[str, Any], index: int, place: _Place, classic: bool) -> Q
     else:
         before += word
     prio = priority[1]
+    key = tuple(map(get, HEAD_FIELDS))
+    if key not in _HEADS and key[2].__class__ is not bool and key[2].__class__ is not float:
+        try:  # the head of ``_quick``: the text before a peer, and after it in a VPC group
+            _memo(_HEADS, key, lambda _: (inbound, before + (" from " if inbound else " to "),
+                                          None, sp + prio, None, nic, wrong))
+        except TypeError:
+            pass
     prl = get("PortRangeListId")
     if prl is not None and prl != "" and not _blank(prl):
         return None  # a port list: the general path
@@ -325,24 +400,32 @@ def _quick(value: dict[str, Any], index: int, place: _Place, classic: bool) -> Q
         rule_id = str(x).strip()
         if rule_id:
             tail += " id " + ident(rule_id)
-    rule = QuickRule(value, index, place)
-    rule.refs, rule.nic, rule.prefix_list = refs, nic, pl_id
-    rule.single = len(peers) <= 1 and len(local) <= 1
-    rule.quiet = not classic and not local and (
-        bool(refs) or (len(peers) == 1 and pl_id is None and family != wrong))
     there = ", ".join(local)
     if inbound:
         rest = (" to " + there if local else "") + tail
         if refs:
-            rule.text, rule.after = before + " from group ", rest
+            text, after = before + " from group ", rest
         else:
-            rule.text, rule.after = before + " from " + ", ".join(peers) + rest, ""
+            text, after = before + " from " + ", ".join(peers) + rest, ""
     else:
         start = before + (" from " + there if local else "") + " to "
         if refs:
-            rule.text, rule.after = start + "group ", tail
+            text, after = start + "group ", tail
         else:
-            rule.text, rule.after = start + ", ".join(peers) + tail, ""
+            text, after = start + ", ".join(peers) + tail, ""
+    rule = QuickRule(value, index, place, text)
+    if after:
+        rule.after = after
+    if refs:
+        rule.refs = refs
+    if nic is not None:
+        rule.nic = nic
+    if pl_id is not None:
+        rule.prefix_list = pl_id
+    if len(peers) > 1 or len(local) > 1:
+        rule.single = False
+    if classic or local or not (refs or (len(peers) == 1 and pl_id is None and family != wrong)):
+        rule.quiet = False
     return rule
 
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from sgverify.cloud import quick_rules
 from sgverify.cloud.assemble import GroupDraft, LazyRule
 from sgverify.cloud.importer import ImportRequest, import_files
-from sgverify.cloud.permission import FIELDS, PermissionContext, convert_permission
+from sgverify.cloud.permission import FIELDS, PermissionContext, convert_permission, parse_port_range
 from sgverify.cloud.quick_rules import QuickRule, read_permissions
 from sgverify.cloud.source import Node, Sink, Src
 from sgverify.cloud.jsondoc import parse_json
@@ -28,7 +28,7 @@ from sgverify.core.model import Network
 from sgverify.lang.printer import format_document, format_rule
 from sgverify.lang.resolve import resolve
 
-from .test_permission_fast import _shown, permissions
+from .test_permission_fast import VALUES, _shown, permissions
 
 CONFIG = settings(max_examples=300, deadline=None,
                   suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -226,3 +226,21 @@ def test_a_printed_run_prints_and_resolves_as_the_full_documents(
     assert printed.printed == [format_document(d) for d in full.documents]
     if not full.has_errors:
         assert _diags(resolve(printed.documents)[1]) == _diags(resolve(full.documents)[1])
+
+
+@given(st.one_of(st.sampled_from(VALUES["PortRange"]),
+                 st.builds(lambda a, b: f"{a}/{b}", st.integers(-2, 70000), st.integers(-2, 70000)),
+                 st.text("0123456789/ -", max_size=12)))
+def test_port_ranges_read_quickly_as_the_general_reader(raw: Any) -> None:
+    """``_read_ports``'s shortcut for plain "lo/hi" gives ``parse_port_range``'s reading."""
+    quick_rules._PORTS.memo.clear()
+    got = quick_rules._read_ports(raw)
+    sink = Sink()
+    if quick_rules._blank(raw):
+        assert got == quick_rules._BLANK
+        return
+    general = parse_port_range(sink, Node(raw, Src("", parse_json("null"))))
+    if sink.diagnostics:
+        assert got is None
+    else:
+        assert got is not None and got[0] == general
