@@ -23,7 +23,8 @@ from .permission import (
     parse_port_range,
     quick_permission,
 )
-from .source import SYNTAX, UNREADABLE, Node, Sink, expect_list, strings_of, text_of
+from .quick_rules import read_permissions
+from .source import SYNTAX, UNREADABLE, Node, Sink, expect_list, listed, strings_of, text_of
 
 GROUP_FIELDS = frozenset("""
 RequestId RegionId SecurityGroupId SecurityGroupName Description VpcId InnerAccessPolicy
@@ -148,6 +149,11 @@ def read_attribute(sink: Sink, node: Node, batch: Batch) -> None:
                        else None,
                        tokens=[(text_of(sink, node.get("NextToken")), node.child("NextToken"))])
     ctx = PermissionContext(draft)
+    permissions = listed(node.get("Permissions"), "Permission")
+    if permissions is not None:  # the list, as the API gives it: read in one pass
+        read_permissions(sink, permissions, permissions.value, ctx, draft.rules)
+        batch.add_group(draft)
+        return
     for perm in expect_list(sink, node.get("Permissions"), "Permission"):
         value = perm.value
         if not isinstance(value, dict):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from ..core.model import Action, GroupType, Network, Nic, PortRange, intra_has_no_effect
 from ..core.records import quick_maker
 from ..lang.parse import reserved_words
-from ..lang.printer import format_rule, is_name
+from ..lang.printer import format_group, format_rule, format_statement, is_name, name
 from ..lang.syntax import (
     Document,
     GroupNode,
@@ -90,6 +90,39 @@ class RuleDraft:
     at: Node
 
 
+class LazyRule:
+    """A rule draft whose ``RuleDraft`` is made only when asked for (``draft``), with what
+    the assembler asks of every rule: its .sgv text (``text``; with a group reference, the
+    text before the group's name, ``after`` the text after it), its group references, NIC
+    and prefix list. ``single``: no peer list holds more than one item (the text is also
+    the printed line: nothing to wrap). ``quiet``: the resolver reports nothing about the
+    rule in its group (a VPC rule with one block of a family its protocol allows, or one
+    group that the resolver finds by name). ``line`` (with a group reference) and
+    ``node``: the final text and ``RuleNode``, set by ``Batch.finish``. The class holds
+    the commonest values (one block, no reference, quiet): most instances store only their
+    text. ``cloud.quick_rules`` makes them."""
+
+    text: str
+    after: str = ""
+    refs: list[GroupRef] | tuple[()] = ()
+    nic: Nic | None = None
+    prefix_list: str | None = None
+    quiet: bool = True
+    single: bool = True
+    line: str | None = None
+    node: RuleNode | None = None
+
+    @property
+    def at(self) -> Node:
+        raise NotImplementedError
+
+    def draft(self) -> RuleDraft:
+        raise NotImplementedError
+
+
+AnyDraft = RuleDraft | LazyRule
+
+
 @dataclass
 class GroupDraft:
     at: Node
@@ -103,7 +136,7 @@ class GroupDraft:
     owner: str = ""
     account_hint: str = ""  # the group's own account when the data says (AWS OwnerId)
     description: str = ""
-    rules: list[RuleDraft] = field(default_factory=list)
+    rules: list[AnyDraft] = field(default_factory=list)
     has_rules: bool = True  # False: only listed (DescribeSecurityGroups), rules unknown
     partial: bool = False  # only rules added from outside (ROS SecurityGroupIngress on an id)
     type_known: bool = True
@@ -161,6 +194,9 @@ class Assembled:
     documents: list[Document]
     interface_groups: list[str]
     aliases: dict[str, str]
+    # ``finish(printed=True)``: each document's .sgv text, and the documents hold only the
+    # rules the resolver could report something about (``LazyRule.quiet``)
+    printed: list[str] | None = None
 
 
 class Batch:
@@ -280,7 +316,11 @@ class Batch:
         table.setdefault(d.lid, d)
 
     # ------------------------------------------------------------ finishing
-    def finish(self) -> Assembled:
+    def finish(self, printed: bool = False) -> Assembled:
+        """The documents of the run. ``printed``: also their .sgv text (what
+        ``lang.printer.format_document`` prints of the full documents), and documents
+        that leave out the rules the resolver reports nothing about (``sgverify import``
+        resolves them only for the diagnostics, so those rules need never be made)."""
         sink = self.sink
         for g in self.groups:
             if g.partial or (not g.has_rules and g.rules):
@@ -317,34 +357,12 @@ class Batch:
         self._name_all()
         docs: dict[str, list[Statement]] = {shown: [] for shown in self.order}
         lists = self._lists(docs)
+        found = self._found_by_name() if printed else {}
+        texts: dict[int, str] = {}  # printed: the text of each group (by its node's id)
         for g in self.groups:
             if not g.emitted:
                 continue
-            rules = []
-            # rules by text: equal rules have the same text, so a rule is a duplicate when
-            # it equals one of the few of its text (hashing every rule was a fifth of this)
-            seen: dict[str, list[RuleNode]] = {}
-            dups = 0
-            for rd in g.rules:
-                rule = self._finish_rule(rd, targets[id(rd)]) if rd.refs else rd.rule
-                if rule is not None and self.empty_lists:
-                    rule = self._without_empty_lists(rule, rd.at)
-                if rule is None:
-                    continue
-                text = format_rule(rule)
-                rule = with_text(rule, text)
-                same = seen.get(text)
-                if same is None:
-                    seen[text] = [rule]
-                elif rule in same:
-                    dups += 1
-                    continue
-                else:
-                    same.append(rule)
-                rules.append(rule)
-            if dups:
-                sink.warn(g.at, f"group {g.label}: {dups} duplicate rule{'s' if dups > 1 else ''} "
-                          "dropped (the same page given twice?)")
+            rules = self._group_rules(g, targets)
             if g.intra_accept_at is not None and g.gtype is not GroupType.BASIC:
                 sink.report("W128", g.intra_accept_at, intra_has_no_effect(
                     f"{g.gtype.value} group {g.label}", "InnerAccessPolicy Accept"))
@@ -355,10 +373,17 @@ class Batch:
             description = g.description
             if g.stub_reason:
                 description = (description + " " if description else "") + f"[{g.stub_reason}]"
-            docs.setdefault(g.at.src.shown, []).append(GroupNode(
+            kept = rules
+            if printed:
+                kept = [r for r in rules if not (r.__class__ is not RuleNode and r.quiet and (
+                    not r.refs or found.get(targets[id(r)][0].final_name) == 1))]
+            node = GroupNode(
                 g.final_name, g.network, g.gtype, g.intra if g.gtype is GroupType.BASIC else None,
-                g.owner, g.gid, (), description, tuple(rules), g.at.span,
-                rules_known=g.has_rules))
+                g.owner, g.gid, (), description, tuple(self._node(r, targets) for r in kept),
+                g.at.span, rules_known=g.has_rules)
+            if printed:
+                texts[id(node)] = self._group_text(node, rules, targets)
+            docs.setdefault(g.at.src.shown, []).append(node)
         aliases: dict[str, str] = {}
         for inst in self.instances:
             groups = inst_groups[id(inst)]
@@ -380,7 +405,101 @@ class Batch:
         documents = [Document(shown, tuple(lists.get(shown, [])) + tuple(sts))
                      for shown, sts in docs.items() if sts or lists.get(shown)]
         real = [g.final_name for g in self.groups if g.emitted and g.has_rules]
-        return Assembled(documents, real, aliases)
+        out = None
+        if printed:
+            out = ["".join((texts[id(st)] if id(st) in texts else format_statement(st)) + "\n"
+                           for st in doc.statements) for doc in documents]
+        return Assembled(documents, real, aliases, out)
+
+    def _group_rules(self, g: GroupDraft, targets: dict[int, dict[int, GroupDraft | PeerNode | None]]
+                     ) -> list[RuleNode | LazyRule]:
+        """The group's rules, in order, without those dropped (a missing group, an empty
+        list) and without duplicates (reported): each a ``RuleNode`` with its text, or a
+        ``LazyRule`` whose ``line`` is its text."""
+        rules: list[RuleNode | LazyRule] = []
+        # rules by text: equal rules have the same text, so a rule is a duplicate when
+        # it equals one of the few of its text (hashing every rule was a fifth of this)
+        seen: dict[str, list[RuleNode | LazyRule]] = {}
+        dups = 0
+        for rd in g.rules:
+            rule: RuleNode | LazyRule | None = None
+            if rd.__class__ is not RuleDraft and (not self.empty_lists or rd.prefix_list is None):
+                lazy: LazyRule = rd  # type: ignore[assignment]
+                if not lazy.refs:
+                    rule = lazy
+                else:
+                    t = targets[id(lazy)][0]
+                    if t is None:
+                        continue  # a reference that cannot be resolved (reported)
+                    if t.__class__ is GroupDraft:  # else a group known only by its id
+                        rule = lazy
+                        lazy.line = lazy.text + name(t.final_name) + lazy.after  # type: ignore[union-attr]
+            if rule is None:
+                draft = rd if rd.__class__ is RuleDraft else rd.draft()  # type: ignore[union-attr]
+                node = self._finish_rule(draft, targets[id(rd)]) if draft.refs else draft.rule
+                if node is not None and self.empty_lists:
+                    node = self._without_empty_lists(node, draft.at)
+                if node is None:
+                    continue
+                rule = with_text(node, format_rule(node))
+                text = rule.text
+            else:
+                text = rule.line or rule.text  # type: ignore[union-attr]
+            same = seen.get(text)
+            if same is None:
+                seen[text] = [rule]
+            elif any(self._node(rule, targets) == self._node(other, targets) for other in same):
+                dups += 1
+                continue
+            else:
+                same.append(rule)
+            rules.append(rule)
+        if dups:
+            self.sink.warn(g.at, f"group {g.label}: {dups} duplicate rule{'s' if dups > 1 else ''} "
+                           "dropped (the same page given twice?)")
+        return rules
+
+    def _node(self, rule: RuleNode | LazyRule,
+              targets: dict[int, dict[int, GroupDraft | PeerNode | None]]) -> RuleNode:
+        """The ``RuleNode`` of a rule of ``_group_rules``, made once for a lazy one."""
+        if rule.__class__ is RuleNode:
+            return rule  # type: ignore[return-value]
+        lazy: LazyRule = rule  # type: ignore[assignment]
+        if lazy.node is None:
+            rd = lazy.draft()
+            node = self._finish_rule(rd, targets[id(lazy)]) if rd.refs else rd.rule
+            assert node is not None
+            lazy.node = with_text(node, lazy.line or lazy.text)
+        return lazy.node
+
+    def _group_text(self, node: GroupNode, rules: list[RuleNode | LazyRule],
+                    targets: dict[int, dict[int, GroupDraft | PeerNode | None]]) -> str:
+        """``format_group`` of ``node`` holding ``rules``, each lazy rule printed from its
+        text when it has nothing to wrap."""
+        head = format_group(replace(node, rules=()))[:-3]  # without " {}"
+        if not rules:
+            return head + " {}"
+        body = "\n".join("  " + (r.line or r.text if r.__class__ is not RuleNode and r.single  # type: ignore[union-attr, operator]
+                                 else format_rule(self._node(r, targets), indent="  "))
+                         for r in rules)
+        return f"{head} {{\n{body}\n}}"
+
+    def _found_by_name(self) -> dict[str, int]:
+        """How many groups the resolver finds by each name or id (``Resolver.group_nodes_named``
+        without an account): the groups defined, in document order, the first of a name,
+        none named by a word of the language."""
+        defined: dict[str, GroupDraft] = {}
+        emitted = [g for g in self.groups if g.emitted]
+        files = list(dict.fromkeys(self.order + [g.at.src.shown for g in emitted]))
+        rank = {shown: i for i, shown in enumerate(files)}
+        for g in sorted(emitted, key=lambda g: rank[g.at.src.shown]):  # stable: input order
+            if g.final_name not in defined and not reserved(g.final_name):
+                defined[g.final_name] = g
+        found: dict[str, int] = {}
+        for gname, g in defined.items():
+            for x in dict.fromkeys(x for x in (gname, g.gid) if x):
+                found[x] = found.get(x, 0) + 1
+        return found
 
     def _check_pages(self, g: GroupDraft) -> None:
         if not g.api_pages:
@@ -391,7 +510,8 @@ class Batch:
                             f"('{tok}'), so at least one page of its rules is missing; add the last "
                             "page (the one with an empty NextToken)")
         if g.network is Network.CLASSIC and g.rules:
-            nics = {rd.rule.nic for rd in g.rules}
+            nics = {rd.rule.nic if rd.__class__ is RuleDraft else rd.nic  # type: ignore[union-attr]
+                    for rd in g.rules}
             if len(nics) == 1:
                 (nic,) = nics
                 other = "intranet" if nic is Nic.INTERNET else "internet"
@@ -549,11 +669,15 @@ class Batch:
             if not g.emitted:
                 continue
             for rd in g.rules:
-                for p in (rd.rule.src or ()) + (rd.rule.dst or ()):
+                if rd.__class__ is not RuleDraft:  # a LazyRule: no port list, one peer
+                    if rd.prefix_list is not None:  # type: ignore[union-attr]
+                        wanted_p.setdefault(rd.prefix_list, rd.at)  # type: ignore[union-attr]
+                    continue
+                for p in (rd.rule.src or ()) + (rd.rule.dst or ()):  # type: ignore[union-attr]
                     if p.kind == "prefix-list":
                         wanted_p.setdefault(p.name, rd.at)
-                if rd.rule.port_list:
-                    wanted_r.setdefault(rd.rule.port_list, rd.at)
+                if rd.rule.port_list:  # type: ignore[union-attr]
+                    wanted_r.setdefault(rd.rule.port_list, rd.at)  # type: ignore[union-attr]
         for kind, table, wanted, known in (("prefix", self.prefix_lists, wanted_p, self.known.prefix_lists),
                                            ("port", self.port_lists, wanted_r, self.known.port_lists)):
             for lid, d in table.items():

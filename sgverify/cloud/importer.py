@@ -68,6 +68,9 @@ class ImportResult:
     sources: dict[str, str] = field(default_factory=dict)
     interface_groups: list[str] = field(default_factory=list)  # groups read with their rules
     aliases: dict[str, str] = field(default_factory=dict)  # interface ids -> instance names
+    # import_files(printed=True): each document's .sgv text; ``documents`` then hold only
+    # what the resolver could report something about (assemble.Batch.finish)
+    printed: list[str] | None = None
 
     @property
     def has_errors(self) -> bool:
@@ -174,15 +177,19 @@ Progress = Callable[[int, int], None]
 
 def import_files(requests: list[ImportRequest], known: Known = Known(),
                  limits: Limits = Limits(), values: InputValues = InputValues(),
-                 progress: Progress | None = None) -> ImportResult:
+                 progress: Progress | None = None, printed: bool = False) -> ImportResult:
     """Read ``requests`` as one import run; ``values`` are the user's Terraform variables
-    and ROS parameters; ``progress`` is told as each file is read."""
+    and ROS parameters; ``progress`` is told as each file is read. ``printed``: for
+    ``sgverify import``, the documents' .sgv text in ``printed``, and ``documents`` fit
+    only for resolving them for their diagnostics (rules the resolver has nothing to say
+    about are left out: most rules of an estate are never made into nodes)."""
     with paused_gc():  # many objects and no cycles (load.paused_gc)
-        return _import_files(requests, known, limits, values, progress)
+        return _import_files(requests, known, limits, values, progress, printed)
 
 
 def _import_files(requests: list[ImportRequest], known: Known, limits: Limits,
-                  values: InputValues, progress: Progress | None) -> ImportResult:
+                  values: InputValues, progress: Progress | None,
+                  printed: bool = False) -> ImportResult:
     result = ImportResult()
     sink = Sink()
     batch = Batch(sink, known)
@@ -232,9 +239,10 @@ def _import_files(requests: list[ImportRequest], known: Known, limits: Limits,
         hcl.read(sink, tf_files, batch, more, values)
     if progress is not None:
         progress(len(requests), len(requests))
-    assembled = batch.finish()
+    assembled = batch.finish(printed)
     sink.finish()
     result.documents = assembled.documents
+    result.printed = assembled.printed
     result.interface_groups = assembled.interface_groups
     result.aliases = assembled.aliases
     result.diagnostics.extend(sink.diagnostics)

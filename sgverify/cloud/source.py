@@ -234,6 +234,19 @@ def expect_list(sink: Sink, node: Node | None, inner: str) -> list[Node]:
     return wrapped_list(node, inner)
 
 
+def listed(node: Node | None, inner: str) -> Node | None:
+    """The node of the JSON list whose elements ``expect_list`` returns, when it returns
+    them without a diagnostic; None for any other value (ask ``expect_list``)."""
+    if node is None:
+        return None
+    value = node.value
+    if value.__class__ is list:
+        return node
+    if value.__class__ is dict and value.get(inner).__class__ is list:
+        return node.child(inner)
+    return None
+
+
 def text_of(sink: Sink, node: Node | None, what: str = "a string") -> str:
     """A string field; numbers are taken as their decimal text; blank is ''."""
     if node is None or node.value is None:

@@ -7,7 +7,6 @@ from typing import IO
 
 from ..cloud.importer import FORMATS, ImportRequest, expand_paths, import_files
 from ..core.files import as_given, paused_gc
-from ..lang.printer import format_document
 from ..lang.resolve import resolve
 from ..report.gate import EXIT_ERROR, EXIT_OK
 from .common import (
@@ -48,7 +47,7 @@ def _run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     files, diags = expand_paths(args.files)
     with reading_bar(stderr) as bar:
         result = import_files([ImportRequest(f, args.input_format) for f in files],
-                              values=input_values(args), progress=bar)
+                              values=input_values(args), progress=bar, printed=True)
     diagnostics = diags + result.diagnostics
     if not result.has_errors and not diags:
         _, rdiags = resolve(result.documents)  # the printed text must be a valid spec
@@ -59,8 +58,9 @@ def _run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         stderr.write("sgverify import: nothing printed: the input has errors\n")
         return EXIT_ERROR
     parts = [f"# sgverify import {' '.join(as_given(f) for f in files)}\n"]
-    for doc in result.documents:
-        parts.append(f"\n# from {doc.path}\n" + format_document(doc))
+    assert result.printed is not None
+    for doc, printed in zip(result.documents, result.printed):
+        parts.append(f"\n# from {doc.path}\n" + printed)  # format_document of the whole doc
     text = "".join(parts)
     write_text(text, args.output, stdout)
     return EXIT_OK

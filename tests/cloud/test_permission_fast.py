@@ -16,7 +16,7 @@ from unittest import mock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sgverify.cloud import aliyun
+from sgverify.cloud import aliyun, quick_rules
 from sgverify.cloud.assemble import GroupDraft, RuleDraft
 from sgverify.cloud.importer import ImportRequest, import_files
 from sgverify.cloud.jsondoc import parse_json, parse_json_strict
@@ -163,6 +163,8 @@ def test_an_import_run_reads_alike_with_or_without_the_fast_path(
                   for r in getattr(st_, "rules", ())] for doc in result.documents])
 
     fast = run()
-    with mock.patch.object(aliyun, "quick_permission", lambda *a: None):
+    with mock.patch.object(aliyun, "quick_permission", lambda *a: None), \
+            mock.patch.object(quick_rules, "quick_permission", lambda *a: None), \
+            mock.patch.object(quick_rules, "_quick", lambda *a: None):
         general = run()
     assert fast == general
