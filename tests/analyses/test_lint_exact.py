@@ -104,3 +104,35 @@ def test_true_claims_pass_the_batched_check() -> None:
     result = analyse(Scope("group g", t), Semantics(), Budget(1_000_000), None)
     assert sorted(r[1] for r in result.dead) == [1]
     assert sorted(r[1] for r in result.redundant) == [0]
+
+
+@settings(SETTINGS, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                           HealthCheck.function_scoped_fixture])
+@given(t=overlapping(), sem=semantics)
+def test_corner_refutation_agrees_with_the_carve(t: Target, sem: Semantics,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The corner-flow refutation before the redundancy carve (``_refuted_by_points``) is
+    a shortcut only: with it and without it (the carve alone), the same findings; and each
+    rule it refutes, the carve finds not redundant too."""
+    scope = Scope("group t", t)
+    with_points = analyse(scope, sem, Budget(1_000_000), None)
+    refuted: list[bool] = []
+    real = shadow._refuted_by_points
+
+    def spy(*args: object) -> bool:
+        out = real(*args)  # type: ignore[arg-type]
+        refuted.append(out)
+        return False  # always go on to the carve
+    carve_alone = shadow._redundant
+    outcomes: list[bool] = []
+
+    def redundant(*args: object, **kw: object) -> object:
+        found = carve_alone(*args, **kw)  # type: ignore[arg-type]
+        outcomes.append(found is None)
+        return found
+    with monkeypatch.context() as m:
+        m.setattr(shadow, "_refuted_by_points", spy)
+        m.setattr(shadow, "_redundant", redundant)
+        without_points = analyse(scope, sem, Budget(1_000_000), None)
+    assert with_points == without_points
+    assert all(not_redundant for r, not_redundant in zip(refuted, outcomes) if r)

@@ -310,6 +310,49 @@ def _after_rules(layout: Layout, t: Target) -> tuple[_Step, ...]:
             _Step(tuple(group_region(layout, t, None, open_only=False)), False, "intra-group"))
 
 
+REFUTE_POINTS = 4  # pieces of a rule whose corner flows are tried before its carve
+
+
+def _refuted_by_points(boxes: Sequence[Box], later: Sequence[Rule], cutters: dict[int, list[Box]],
+                       hulls: dict[int, Hull], after: Sequence[_Step], fallback: bool,
+                       accepts: bool) -> bool:
+    """Does a corner flow (each dimension's lowest value) of one of ``boxes`` (pieces the
+    rule decides) get the other verdict from what comes after the rule: the first of the
+    ``later`` rules whose boxes hold it, else the first of ``after`` that does, else the
+    default (``fallback``: accept)? Then the rule is not redundant: the carve of
+    ``_redundant`` keeps that flow until what decides it takes it, and answers None there
+    or earlier. False says nothing (left to the carve)."""
+    for b in boxes:
+        pt = tuple(d[0][0] for d in b)
+        q0, q1, q2, q3, q4 = (pt[d] for d in QUICK)
+        verdict = None
+        for x in later:
+            h = hulls.get(id(x))
+            if h is None or not (h[0][0] <= q0 <= h[0][1] and h[1][0] <= q1 <= h[1][1]
+                                 and h[2][0] <= q2 <= h[2][1] and h[3][0] <= q3 <= h[3][1]
+                                 and h[4][0] <= q4 <= h[4][1]):
+                continue
+            if any(_holds_point(c, pt) for c in cutters[id(x)]):
+                verdict = x.action is Action.ACCEPT
+                break
+        if verdict is None:
+            verdict = next((step.accepts for step in after
+                            if any(_holds_point(c, pt) for c in step.boxes)), fallback)
+        if verdict != accepts:
+            return True
+    return False
+
+
+def _holds_point(box: Box, pt: tuple[int, ...]) -> bool:
+    for v, dim in zip(pt, box):
+        for lo, hi in dim:
+            if lo <= v <= hi:
+                break
+        else:
+            return False
+    return True
+
+
 def _redundant(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, r: Rule,
                own: list[Piece], later: Sequence[Rule], cutters: dict[int, list[Box]],
                hulls: dict[int, Hull], after: Sequence[_Step], dbit: int) -> LintFinding | None:
@@ -321,6 +364,9 @@ def _redundant(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, r: 
     t = scope.target
     accepts = r.action is Action.ACCEPT
     boxes = [p.box for p in own]
+    fallback = dbit == 1 and t.gtype is GroupType.BASIC
+    if _refuted_by_points(boxes[:REFUTE_POINTS], later, cutters, hulls, after, fallback, accepts):
+        return None
     rest = boxes
     instead: dict[object, tuple[str, Rule | None]] = {}
     # The bounds of the flows at the start (they only shrink): a later rule whose bounds
