@@ -74,6 +74,47 @@ class Opened:
     decision: Decision
 
 
+@dataclass(frozen=True)
+class Ports:
+    """Sorted disjoint port ranges, as lists of starts and ends."""
+
+    starts: tuple[int, ...] = ()
+    ends: tuple[int, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.starts)
+
+    def has(self, port: int) -> bool:
+        k = bisect_right(self.starts, port) - 1
+        return k >= 0 and port <= self.ends[k]
+
+
+NO_PORTS = Ports()
+
+
+def _passing(steps: list[list[tuple[int, int]]], enough: int) -> Ports:
+    """The ports 0..65535 where the sum of step functions (each a list of (port where
+    it changes, by how much), from 0 at port 0) is at least ``enough``."""
+    change: dict[int, int] = {}
+    for one in steps:
+        for at, by in one:
+            change[at] = change.get(at, 0) + by
+    change.setdefault(65536, 0)
+    starts: list[int] = []
+    ends: list[int] = []
+    total, previous = 0, 0
+    for at in sorted(change):
+        if total >= enough and at > previous:  # ports previous .. at - 1 pass
+            if ends and ends[-1] == previous - 1:
+                ends[-1] = at - 1
+            else:
+                starts.append(previous)
+                ends.append(at - 1)
+        total += change[at]
+        previous = at
+    return Ports(tuple(starts), tuple(ends))
+
+
 class _Side:
     """One group's ingress rules that the internet's NIC can match (``classic``: only
     rules on the internet NIC), with what the cheap one-port tests need per protocol set:
@@ -88,13 +129,15 @@ class _Side:
                             for r in group.rules)  # ``rank`` orders the rules exactly
         ingress = sorted((r for r in group.rules if r.direction is Direction.INGRESS),
                          key=lambda r: (r.priority, r.action is Action.ACCEPT, r.index))
-        self.inet = [(r, None if r.ports is None or r.unresolved_ports is not None else
-                      normalise((p.lo, p.hi) for p in r.ports))
-                     for r in ingress if not (classic and r.nic is not Nic.INTERNET)]
+        self.inet = [(r, _port_intervals(r)) for r in ingress
+                     if not (classic and r.nic is not Nic.INTERNET)]
         self._by_protocol: dict[Intervals, list[tuple[Rule, Intervals | None]]] = {}
         self._cuts: dict[Intervals, list[int]] = {}
         self._cells: dict[Intervals, list[tuple[list[Rule], list[int]]]] = {}
         self._sizes: dict[tuple[int, Intervals], list[int]] = {}
+        self._steps: dict[tuple[int, Intervals], list[tuple[int, int]]] = {}
+        self._peer_sizes: dict[int, tuple[int, int]] = {}  # by rule id: (IPv4, IPv6)
+        self._large: dict[tuple[int, Intervals], Ports] = {}
 
     def protocol_rules(self, protocols: Intervals) -> list[tuple[Rule, Intervals | None]]:
         """``PublicExposure._protocol_rules`` of this group alone (its precedence order)."""
@@ -168,7 +211,7 @@ class _Side:
                 if r.peer.unresolved or r.unresolved_ports is not None:
                     size = enough
                 else:
-                    size = sum(x.hi - x.lo + 1 for x in r.peer.addresses if x.family == fam)
+                    size = self._peer_size(fam, r)
                 if not size:
                     continue
                 for lo, hi in rp or ((0, 65535),):
@@ -179,7 +222,42 @@ class _Side:
                 total += d
                 sizes.append(total)
             self._sizes[(fam, protocols)] = sizes
+            self._steps[(fam, protocols)] = [(cuts[k - 1], sizes[k] - sizes[k - 1])
+                                             for k in range(1, len(cuts)) if sizes[k] != sizes[k - 1]]
         return sizes[cell]
+
+    def size_steps(self, fam: int, protocols: Intervals) -> tuple[list[tuple[int, int]], int]:
+        """The cell sizes as steps (port where the size changes, by how much; from 0 at
+        port 0) and the largest size."""
+        hit = self._steps.get((fam, protocols))
+        if hit is None:
+            self.cell_size(fam, protocols, 0)
+            hit = self._steps[(fam, protocols)]
+        return hit, max(self._sizes[(fam, protocols)])
+
+    def large_ports(self, fam: int, protocols: Intervals) -> Ports:
+        """The ports whose cell size reaches the internet's size (``_passing``)."""
+        hit = self._large.get((fam, protocols))
+        if hit is None:
+            steps, top = self.size_steps(fam, protocols)
+            enough = _PUBLIC_SIZE[fam]
+            hit = self._large[(fam, protocols)] = _passing([steps], enough) \
+                if top >= enough else NO_PORTS
+        return hit
+
+    def _peer_size(self, fam: int, r: Rule) -> int:
+        """How many ``fam`` addresses the rule's peer holds (counted as its ranges are)."""
+        hit = self._peer_sizes.get(id(r))
+        if hit is None:
+            v4 = v6 = 0
+            for x in r.peer.addresses:
+                if x.family == V4:
+                    v4 += x.hi - x.lo + 1
+                elif x.family == V6:
+                    v6 += x.hi - x.lo + 1
+            hit = self._peer_sizes[id(r)] = (v4, v6)
+        return hit[0] if fam == V4 else hit[1] if fam == V6 else \
+            sum(x.hi - x.lo + 1 for x in r.peer.addresses if x.family == fam)
 
 
 class GroupSides:
@@ -235,7 +313,7 @@ class PublicExposure:
         self._sizes: dict[tuple[int, int], int] = {}
         self._wide: dict[tuple[int, Intervals], bool] = {}
         self._cells: dict[tuple[Intervals, tuple[int, ...]], list[Rule]] = {}
-        self._large: dict[tuple[int, Intervals], tuple[list[int], list[int]]] = {}
+        self._large: dict[tuple[int, Intervals], Ports] = {}
         self._could_one: dict[tuple[int, Intervals, int], tuple[list[Rule], bool]] = {}
         self._peers: dict[tuple[int, int], Intervals] = {}  # (family, rule id): its peer
 
@@ -253,15 +331,11 @@ class PublicExposure:
             self._ingress_rules = self.target.rules(Direction.INGRESS)
         return self._ingress_rules
 
-    def maybe_open(self, fam: int, protocols: Intervals, port: int) -> bool:
-        """False when the one port ``port`` of ``protocols`` is surely not open to the
-        internet on ``fam``, whatever the lists hold (``opened`` is None and ``may_open``
-        False), found without boxes: the size test of ``_cell_large``. True says nothing."""
-        return self._cell_large(fam, protocols, port)
-
-    def any_port_maybe_open(self, fam: int, protocols: Intervals) -> bool:
-        """False when no one port of ``protocols`` passes ``maybe_open``."""
-        return bool(self._large_ports(fam, protocols)[0])
+    def candidates(self, fam: int, protocols: Intervals) -> Ports:
+        """The ports of ``protocols`` that may be open to the internet on ``fam`` when
+        asked one at a time: for any other port ``opened`` is None and ``may_open`` False,
+        whatever the lists hold (the size test of ``_cell_large``, without boxes)."""
+        return self._large_ports(fam, protocols)
 
     def opened(self, fam: int, protocols: Intervals, ports: Intervals | None) -> Opened | None:
         """Is every (protocol, port) of ``protocols`` x ``ports`` (None: any port) accepted
@@ -443,37 +517,24 @@ class PublicExposure:
         """``_large_enough`` of the rules of the port's cell: the accept rules matching
         ``port`` hold together at least as many ``fam`` addresses as the internet has, or
         one names an unresolved list (``_large_ports``)."""
-        starts, ends = self._large_ports(fam, protocols)
-        k = bisect_right(starts, port) - 1
-        return k >= 0 and port <= ends[k]
+        return self._large_ports(fam, protocols).has(port)
 
-    def _large_ports(self, fam: int, protocols: Intervals) -> tuple[list[int], list[int]]:
-        """The ports (sorted disjoint ranges, as lists of starts and ends) that pass the
-        size test of ``_cell_large``: in each cell of the groups' port-range ends together,
-        the sum of each group's count for the cell (one sweep over a group's cells, made
-        once per group)."""
+    def _large_ports(self, fam: int, protocols: Intervals) -> Ports:
+        """The ports that pass the size test of ``_cell_large``: where the sum of the
+        groups' cell sizes (step functions of the port, one sweep per group) reaches the
+        internet's size. None can when the groups' largest cells together do not (IPv6,
+        mostly)."""
         hit = self._large.get((fam, protocols))
         if hit is None:
             enough = _PUBLIC_SIZE[fam]
             sides = self._sides
-            starts: list[int] = []
-            ends: list[int] = []
             if len(sides) == 1:
-                cuts = sides[0].cuts(protocols)
-                cells = [(sides[0].cell_size(fam, protocols, k + 1),) for k in range(len(cuts) - 1)]
+                hit = sides[0].large_ports(fam, protocols)
             else:
-                cuts = sorted(set().union(*(side.cuts(protocols) for side in sides)))
-                cells = [tuple(side.cell_size(fam, protocols, side.cell(protocols, lo))
-                               for side in sides) for lo in cuts[:-1]]
-            for k, sizes in enumerate(cells):
-                if sum(sizes) >= enough:
-                    lo, hi = cuts[k], cuts[k + 1] - 1
-                    if ends and ends[-1] == lo - 1:
-                        ends[-1] = hi
-                    else:
-                        starts.append(lo)
-                        ends.append(hi)
-            hit = self._large[(fam, protocols)] = (starts, ends)
+                steps = [side.size_steps(fam, protocols) for side in sides]
+                hit = _passing([s for s, _top in steps], enough) \
+                    if sum(top for _s, top in steps) >= enough else NO_PORTS
+            self._large[(fam, protocols)] = hit
         return hit
 
     def _wide_enough(self, fam: int, protocols: Intervals) -> bool:
@@ -561,6 +622,16 @@ class PublicExposure:
             raise InternalError(f"the box engine says {flow} is accepted on {self.target.name}, "
                                 f"the evaluator says {decision.action.value}")
         return Opened(fam, tuple(accepted), tuple(rules), flow, assume, decision)
+
+
+def _port_intervals(r: Rule) -> Intervals | None:
+    """The rule's destination ports, merged (None: every port, or an unresolved list)."""
+    if r.ports is None or r.unresolved_ports is not None:
+        return None
+    if len(r.ports) == 1:
+        lo, hi = r.ports[0].lo, r.ports[0].hi
+        return ((lo, hi),) if lo <= hi else ()
+    return normalise((p.lo, p.hi) for p in r.ports)
 
 
 def _first(pair: tuple[int, Rule]) -> int:

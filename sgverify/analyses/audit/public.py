@@ -12,7 +12,7 @@ from ...core.model import Direction, FlowAssertion
 from ...core.result import Evidence, Result, Verdict
 from ...engines.boxes.finder import BOX_BUDGET, pooled
 from ...engines.boxes.intervals import Budget
-from ...prove.exposure import PublicExposure
+from ...prove.exposure import NO_PORTS, PublicExposure
 from .prover import AuditProver
 
 
@@ -33,11 +33,14 @@ def open_to_internet(engine: AuditProver, a: FlowAssertion) -> Result:
         if a.flows.family not in (None, fam):
             continue
         family = "IPv6" if fam == V6 else "IPv4"
+        last, candidates = None, NO_PORTS
         for label, protocols, ports, port in points:
             # One port (most): the size test alone refutes most, for every port at once.
-            if port is not None and not (ask.any_port_maybe_open(fam, protocols)
-                                         and ask.maybe_open(fam, protocols, port)):
-                continue
+            if port is not None:
+                if protocols is not last:
+                    last, candidates = protocols, ask.candidates(fam, protocols)
+                if not candidates.has(port):
+                    continue
             opened = ask.opened(fam, protocols, ports)
             if opened is not None:
                 names = ", ".join(f"{r.name} of group {r.group_name}" for r in opened.rules)
