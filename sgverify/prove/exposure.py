@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from itertools import product
 
+from ..core import precedence
 from ..core.addresses import INTERNET, V4, V6
 from ..core.diagnostics import InternalError
 from ..core.evaluate import Decision, decide
@@ -51,9 +52,6 @@ from ..engines.boxes.merge import merge_boxes, witness
 from ..engines.boxes.narrow import Narrowing
 
 MAX_ATOMS = 6  # unresolved lists on one interface beyond which the check is not attempted
-# ``_Side.rank``: precedence as one integer, (priority, Drop first) above the group's place
-# in the interface above the rule's position in its group.
-GROUP_SHIFT, RANK_SHIFT = 24, 28
 _PUBLIC_SIZE = {fam: sum(r.hi - r.lo + 1 for r in INTERNET.only(fam)) for fam in (V4, V6)}
 
 
@@ -125,10 +123,9 @@ class _Side:
     def __init__(self, group: Group, classic: bool) -> None:
         self.group = group  # kept: the store is keyed by its id
         self.atoms = {a for r in group.rules for a in r.unknowns}
-        self.rankable = all(0 <= r.index < 1 << GROUP_SHIFT and isinstance(r.priority, int)
-                            for r in group.rules)  # ``rank`` orders the rules exactly
-        ingress = sorted((r for r in group.rules if r.direction is Direction.INGRESS),
-                         key=lambda r: (r.priority, r.action is Action.ACCEPT, r.index))
+        self.rankable = precedence.rankable(group)
+        ingress = precedence.group_order([r for r in group.rules
+                                          if r.direction is Direction.INGRESS])
         self.inet = [(r, _port_intervals(r)) for r in ingress
                      if not (classic and r.nic is not Nic.INTERNET)]
         self._by_protocol: dict[Intervals, list[tuple[Rule, Intervals | None]]] = {}
@@ -178,7 +175,7 @@ class _Side:
             ranks: list[list[int]] = [[] for _ in range(len(cuts) + 1)]
             every = range(len(cuts) + 1)
             for r, rp in self.protocol_rules(protocols):  # precedence order: lists stay sorted
-                rank = self.rank(r)
+                rank = precedence.rank(r)
                 if rp is None:
                     cells: Iterable[int] = every
                 else:
@@ -189,13 +186,6 @@ class _Side:
                     ranks[c].append(rank)
             hit = self._cells[protocols] = list(zip(rules, ranks))
         return hit[cell]
-
-    @staticmethod
-    def rank(r: Rule) -> int:
-        """The rule's place in precedence order within its group as one integer (priority,
-        Drop first, position), with room below the position for the group's place in an
-        interface (``PublicExposure._port_rules`` adds it: ``GROUP_SHIFT``)."""
-        return ((r.priority * 2 + (r.action is Action.ACCEPT)) << RANK_SHIFT) + r.index
 
     def cell_size(self, fam: int, protocols: Intervals, cell: int) -> int:
         """How many ``fam`` addresses the accept rules of ``cell`` hold together (counted
@@ -291,10 +281,7 @@ class PublicExposure:
         classic = target.network is Network.CLASSIC
         sides = GroupSides() if sides is None else sides
         self._sides = [sides.of(g, classic) for g in target.groups]
-        self._order = {g.key: i for i, g in enumerate(target.groups)}
-        # Ranks order the pooled rules (``_Side.rank``) while groups and positions fit.
-        self._ranked = len(target.groups) <= 1 << (RANK_SHIFT - GROUP_SHIFT) and all(
-            side.rankable for side in self._sides)
+        self._ranked = all(side.rankable for side in self._sides)  # ``precedence.merged``
         # The unresolved lists (the layout's atoms); the layout itself is made when a
         # question gets past the cheap tests.
         self._atoms = set().union(*(side.atoms for side in self._sides))
@@ -399,18 +386,10 @@ class PublicExposure:
         if hit is None:
             if len(sides) == 1:
                 hit = sides[0].cell_rules(protocols, cells[0])[0]
-            elif self._ranked:
-                ranked = []
-                for gi, (side, c) in enumerate(zip(sides, cells)):
-                    rules, ranks = side.cell_rules(protocols, c)
-                    shift = gi << GROUP_SHIFT
-                    ranked += [(k + shift, r) for k, r in zip(ranks, rules)]
-                ranked.sort(key=_first)
-                hit = [r for _k, r in ranked]
             else:
-                order = self._order
-                hit = [r for side, c in zip(sides, cells) for r in side.cell_rules(protocols, c)[0]]
-                hit.sort(key=lambda r: (r.priority, r.action is Action.ACCEPT, order[r.group], r.index))
+                lists = [side.cell_rules(protocols, c) for side, c in zip(sides, cells)]
+                hit = precedence.merged(self.target.groups, [rules for rules, _ in lists],
+                                        [ranks for _, ranks in lists], self._ranked)
             self._cells[(protocols, cells)] = hit
         return hit
 
@@ -632,10 +611,6 @@ def _port_intervals(r: Rule) -> Intervals | None:
         lo, hi = r.ports[0].lo, r.ports[0].hi
         return ((lo, hi),) if lo <= hi else ()
     return normalise((p.lo, p.hi) for p in r.ports)
-
-
-def _first(pair: tuple[int, Rule]) -> int:
-    return pair[0]
 
 
 def _with(box: Box, dim: int, value: Intervals) -> Box:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...core.model import Policy, Service, protocol_name
+from ...core import precedence
+from ...core.evaluate import unresolved_names
+from ...core.model import Direction, FlowSet, Group, Policy, Rule, Service, Target, protocol_name
 from ...engines.boxes.intervals import Intervals, iv, normalise, point
 from ...prove.box_prover import BoxProver
 from ...prove.exposure import GroupSides
@@ -23,6 +25,46 @@ class AuditProver(BoxProver):
         super().__init__(policy, timeout_ms)
         self.sides = GroupSides()
         self._points: dict[int, tuple[object, list[Point]]] = {}
+        self._lists: dict[int, tuple[Group, tuple[str, ...]]] = {}
+        self._hulls: dict[int, tuple[Rule, tuple[int, int]]] = {}
+        self._ordered: dict[tuple[int, int, bool], tuple[Group, list[Rule], list[int], bool]] = {}
+
+    def ingress_lists(self, target: Target) -> tuple[str, ...]:
+        """``unresolved_names(target, Direction.INGRESS)``, from each group's, made once."""
+        names: set[str] = set()
+        for g in target.groups:
+            hit = self._lists.get(id(g))
+            if hit is None or hit[0] is not g:
+                hit = self._lists[id(g)] = (g, unresolved_names(
+                    Target(g.name, "group", (g,)), Direction.INGRESS))
+            names.update(hit[1])
+        return tuple(sorted(names))
+
+    def peer_hull(self, r: Rule) -> tuple[int, int]:
+        """The smallest range holding every peer address of ``r`` (any family; empty:
+        lo > hi), made once per rule: the rule's boxes hold no peer outside it."""
+        hit = self._hulls.get(id(r))
+        if hit is None or hit[0] is not r:
+            ranges = list(r.peer.addresses)
+            hull = (min(x.lo for x in ranges), max(x.hi for x in ranges)) if ranges else (1, 0)
+            hit = self._hulls[id(r)] = (r, hull)
+        return hit[1]
+
+    def rules(self, target: Target, fs: FlowSet, direction: Direction) -> list[Rule]:
+        """``BoxSearch.rules`` (the same list): each group's rules that can match ``fs``,
+        sorted once per group, then merged by precedence ranks (``core.precedence``)
+        instead of one sort of the interface's rules by tuples per question."""
+        lists = []
+        for g in target.groups:
+            key = (id(g), id(fs), direction is Direction.INGRESS)
+            hit = self._ordered.get(key)
+            if hit is None or hit[0] is not g:
+                kept = super().rules(Target(g.name, "group", (g,)), fs, direction)
+                hit = self._ordered[key] = (g, kept, [precedence.rank(r) for r in kept],
+                                            precedence.rankable(g))
+            lists.append(hit)
+        return precedence.merged(target.groups, [h[1] for h in lists], [h[2] for h in lists],
+                                 all(h[3] for h in lists))
 
     def service_points(self, services: tuple[Service, ...] | None) -> list[Point]:
         """``service_points`` of a control's services, with the port of each
