@@ -13,14 +13,16 @@ allow-listed office block is not the internet.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from itertools import product
 
+from ..core import precedence
 from ..core.addresses import INTERNET, V4, V6
 from ..core.diagnostics import InternalError
 from ..core.evaluate import Decision, decide
 from ..core.flow import Flow, flow_problem
-from ..core.model import Action, Direction, Network, Nic, Rule, Semantics, Target
+from ..core.model import Action, Direction, Group, Network, Nic, Rule, Semantics, Target
 from ..engines.boxes.certify import (
     DIR,
     DPORT,
@@ -70,37 +72,257 @@ class Opened:
     decision: Decision
 
 
+@dataclass(frozen=True)
+class Ports:
+    """Sorted disjoint port ranges, as lists of starts and ends."""
+
+    starts: tuple[int, ...] = ()
+    ends: tuple[int, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.starts)
+
+    def has(self, port: int) -> bool:
+        k = bisect_right(self.starts, port) - 1
+        return k >= 0 and port <= self.ends[k]
+
+
+NO_PORTS = Ports()
+
+
+def _passing(steps: list[list[tuple[int, int]]], enough: int) -> Ports:
+    """The ports 0..65535 where the sum of step functions (each a list of (port where
+    it changes, by how much), from 0 at port 0) is at least ``enough``."""
+    change: dict[int, int] = {}
+    for one in steps:
+        for at, by in one:
+            change[at] = change.get(at, 0) + by
+    change.setdefault(65536, 0)
+    starts: list[int] = []
+    ends: list[int] = []
+    total, previous = 0, 0
+    for at in sorted(change):
+        if total >= enough and at > previous:  # ports previous .. at - 1 pass
+            if ends and ends[-1] == previous - 1:
+                ends[-1] = at - 1
+            else:
+                starts.append(previous)
+                ends.append(at - 1)
+        total += change[at]
+        previous = at
+    return Ports(tuple(starts), tuple(ends))
+
+
+class _Side:
+    """One group's ingress rules that the internet's NIC can match (``classic``: only
+    rules on the internet NIC), with what the cheap one-port tests need per protocol set:
+    the rules, the ends of their port ranges (cells), the rules of each cell and the
+    accept rules' address count per cell. Made once per group, for every interface in it:
+    an interface's figures are the sums and merges of its groups' (``PublicExposure``)."""
+
+    def __init__(self, group: Group, classic: bool) -> None:
+        self.group = group  # kept: the store is keyed by its id
+        self.atoms = {a for r in group.rules for a in r.unknowns}
+        self.rankable = precedence.rankable(group)
+        ingress = precedence.group_order([r for r in group.rules
+                                          if r.direction is Direction.INGRESS])
+        self.inet = [(r, _port_intervals(r)) for r in ingress
+                     if not (classic and r.nic is not Nic.INTERNET)]
+        self._by_protocol: dict[Intervals, list[tuple[Rule, Intervals | None]]] = {}
+        self._cuts: dict[Intervals, list[int]] = {}
+        self._cells: dict[Intervals, list[tuple[list[Rule], list[int]]]] = {}
+        self._sizes: dict[tuple[int, Intervals], list[int]] = {}
+        self._steps: dict[tuple[int, Intervals], list[tuple[int, int]]] = {}
+        self._peer_sizes: dict[int, tuple[int, int]] = {}  # by rule id: (IPv4, IPv6)
+        self._large: dict[tuple[int, Intervals], Ports] = {}
+
+    def protocol_rules(self, protocols: Intervals) -> list[tuple[Rule, Intervals | None]]:
+        """``PublicExposure._protocol_rules`` of this group alone (its precedence order)."""
+        hit = self._by_protocol.get(protocols)
+        if hit is None:
+            if len(protocols) == 1 and protocols[0][0] == protocols[0][1]:
+                one = protocols[0][0]
+                hit = [(r, rp) for r, rp in self.inet if r.protocol is None or r.protocol == one]
+            else:
+                hit = [(r, rp) for r, rp in self.inet if r.protocol is None
+                       or any(lo <= r.protocol <= hi for lo, hi in protocols)]
+            self._by_protocol[protocols] = hit
+        return hit
+
+    def cuts(self, protocols: Intervals) -> list[int]:
+        """The ends of the port ranges of this group's rules of ``protocols`` (and 0 and
+        65536): ports between two consecutive ends (a cell) match the same rules."""
+        cuts = self._cuts.get(protocols)
+        if cuts is None:
+            ends = {0, 65536}
+            for _r, rp in self.protocol_rules(protocols):
+                for lo, hi in rp or ():
+                    ends.update((lo, hi + 1))
+            cuts = self._cuts[protocols] = sorted(ends)
+        return cuts
+
+    def cell(self, protocols: Intervals, port: int) -> int:
+        """The cell of ``port`` among this group's port-range ends for ``protocols``."""
+        return bisect_right(self.cuts(protocols), port)
+
+    def cell_rules(self, protocols: Intervals, cell: int) -> tuple[list[Rule], list[int]]:
+        """The rules (precedence order) that can match a port of ``cell``, and each one's
+        rank (``rank``); every cell's made at once, by one sweep of the rules."""
+        hit = self._cells.get(protocols)
+        if hit is None:
+            cuts = self.cuts(protocols)
+            rules: list[list[Rule]] = [[] for _ in range(len(cuts) + 1)]
+            ranks: list[list[int]] = [[] for _ in range(len(cuts) + 1)]
+            every = range(len(cuts) + 1)
+            for r, rp in self.protocol_rules(protocols):  # precedence order: lists stay sorted
+                rank = precedence.rank(r)
+                if rp is None:
+                    cells: Iterable[int] = every
+                else:
+                    cells = [c for lo, hi in rp
+                             for c in range(bisect_right(cuts, lo), bisect_right(cuts, hi) + 1)]
+                for c in cells:
+                    rules[c].append(r)
+                    ranks[c].append(rank)
+            hit = self._cells[protocols] = list(zip(rules, ranks))
+        return hit[cell]
+
+    def cell_size(self, fam: int, protocols: Intervals, cell: int) -> int:
+        """How many ``fam`` addresses the accept rules of ``cell`` hold together (counted
+        with repeats; a rule naming an unresolved list counts as the whole internet)."""
+        sizes = self._sizes.get((fam, protocols))
+        if sizes is None:
+            cuts = self.cuts(protocols)
+            enough = _PUBLIC_SIZE[fam]
+            delta = [0] * (len(cuts) + 2)
+            for r, rp in self.protocol_rules(protocols):
+                if r.action is not Action.ACCEPT:
+                    continue
+                if r.peer.unresolved or r.unresolved_ports is not None:
+                    size = enough
+                else:
+                    size = self._peer_size(fam, r)
+                if not size:
+                    continue
+                for lo, hi in rp or ((0, 65535),):
+                    delta[bisect_right(cuts, lo)] += size
+                    delta[bisect_right(cuts, hi) + 1] -= size
+            sizes, total = [], 0
+            for d in delta:
+                total += d
+                sizes.append(total)
+            self._sizes[(fam, protocols)] = sizes
+            self._steps[(fam, protocols)] = [(cuts[k - 1], sizes[k] - sizes[k - 1])
+                                             for k in range(1, len(cuts)) if sizes[k] != sizes[k - 1]]
+        return sizes[cell]
+
+    def size_steps(self, fam: int, protocols: Intervals) -> tuple[list[tuple[int, int]], int]:
+        """The cell sizes as steps (port where the size changes, by how much; from 0 at
+        port 0) and the largest size."""
+        hit = self._steps.get((fam, protocols))
+        if hit is None:
+            self.cell_size(fam, protocols, 0)
+            hit = self._steps[(fam, protocols)]
+        return hit, max(self._sizes[(fam, protocols)])
+
+    def large_ports(self, fam: int, protocols: Intervals) -> Ports:
+        """The ports whose cell size reaches the internet's size (``_passing``)."""
+        hit = self._large.get((fam, protocols))
+        if hit is None:
+            steps, top = self.size_steps(fam, protocols)
+            enough = _PUBLIC_SIZE[fam]
+            hit = self._large[(fam, protocols)] = _passing([steps], enough) \
+                if top >= enough else NO_PORTS
+        return hit
+
+    def _peer_size(self, fam: int, r: Rule) -> int:
+        """How many ``fam`` addresses the rule's peer holds (counted as its ranges are)."""
+        hit = self._peer_sizes.get(id(r))
+        if hit is None:
+            v4 = v6 = 0
+            for x in r.peer.addresses:
+                if x.family == V4:
+                    v4 += x.hi - x.lo + 1
+                elif x.family == V6:
+                    v6 += x.hi - x.lo + 1
+            hit = self._peer_sizes[id(r)] = (v4, v6)
+        return hit[0] if fam == V4 else hit[1] if fam == V6 else \
+            sum(x.hi - x.lo + 1 for x in r.peer.addresses if x.family == fam)
+
+
+class GroupSides:
+    """The ``_Side`` of every group, shared by the ``PublicExposure`` of every interface
+    of one policy (``BoxProver``-like owners keep one; without one each question set
+    makes its own)."""
+
+    def __init__(self) -> None:
+        self._sides: dict[tuple[int, bool], _Side] = {}
+
+    def of(self, group: Group, classic: bool) -> _Side:
+        hit = self._sides.get((id(group), classic))
+        if hit is None or hit.group is not group:
+            hit = self._sides[(id(group), classic)] = _Side(group, classic)
+        return hit
+
+
 class PublicExposure:
     """Asks, service by service, whether ``target`` is open to the internet. Raises
     ``TooManyLists`` (on creation) and ``BudgetExceeded`` (on a question)."""
 
     def __init__(self, target: Target, sem: Semantics, budget: Budget,
                  walks: dict[tuple[object, ...], bool] | None = None,
-                 given: Target | None = None) -> None:
+                 given: Target | None = None, sides: GroupSides | None = None) -> None:
         """``walks``: the answers of the cheap test, shared between the interfaces of one
         policy (their rules are the same objects), for example ``BoxProver.exposure_walks``;
-        ``given``: the target as the caller knows it (kept, for caches keyed by its id)."""
+        ``given``: the target as the caller knows it (kept, for caches keyed by its id);
+        ``sides``: what the one-port tests know of each group, shared the same way."""
         self.target, self.sem, self.budget = target, sem, budget
         self.given = given or target
-        self.layout = layout_for([target], ())
-        if len(self.layout.atoms) > MAX_ATOMS:
-            raise TooManyLists(f"{len(self.layout.atoms)} unresolved lists (the exposure check "
-                               f"handles up to {MAX_ATOMS})")
-        self._ingress = target.rules(Direction.INGRESS)
         classic = target.network is Network.CLASSIC
+        sides = GroupSides() if sides is None else sides
+        self._sides = [sides.of(g, classic) for g in target.groups]
+        self._ranked = all(side.rankable for side in self._sides)  # ``precedence.merged``
+        # The unresolved lists (the layout's atoms); the layout itself is made when a
+        # question gets past the cheap tests.
+        self._atoms = set().union(*(side.atoms for side in self._sides))
+        if len(self._atoms) > MAX_ATOMS:
+            raise TooManyLists(f"{len(self._atoms)} unresolved lists (the exposure check "
+                               f"handles up to {MAX_ATOMS})")
+        self._layout: Layout | None = None
+        self._ingress_rules: tuple[Rule, ...] | None = None
         self.families = [(bit, fam) for bit, fam in FAMILIES if not (classic and fam == V6)]
         self._base: dict[int, list[Box]] = {}  # the flows from public addresses, per family
         self._answers: dict[tuple[object, ...], tuple[list[Box], list[Piece]]] = {}
         self._by_protocol: dict[Intervals, list[tuple[Rule, Intervals | None]]] = {}
         self._inet: list[tuple[Rule, Intervals | None]] | None = None  # the internet NIC's
         self._could: dict[tuple[object, ...], bool] = {} if walks is None else walks
-        self._cuts: dict[Intervals, list[int]] = {}
         self._rule_boxes: dict[int, tuple[Box, ...]] = {}  # by rule id, in this layout
         self._sizes: dict[tuple[int, int], int] = {}
         self._wide: dict[tuple[int, Intervals], bool] = {}
-        self._cells: dict[tuple[Intervals, int], list[Rule]] = {}
-        self._cell_sizes: dict[tuple[int, Intervals], list[int]] = {}
+        self._cells: dict[tuple[Intervals, tuple[int, ...]], list[Rule]] = {}
+        self._large: dict[tuple[int, Intervals], Ports] = {}
+        self._could_one: dict[tuple[int, Intervals, int], tuple[list[Rule], bool]] = {}
         self._peers: dict[tuple[int, int], Intervals] = {}  # (family, rule id): its peer
+
+    @property
+    def layout(self) -> Layout:
+        """The layout of this interface's flows (``layout_for``)."""
+        if self._layout is None:
+            self._layout = layout_for([self.target], ())
+        return self._layout
+
+    @property
+    def _ingress(self) -> tuple[Rule, ...]:
+        """The ingress rules in precedence order."""
+        if self._ingress_rules is None:
+            self._ingress_rules = self.target.rules(Direction.INGRESS)
+        return self._ingress_rules
+
+    def candidates(self, fam: int, protocols: Intervals) -> Ports:
+        """The ports of ``protocols`` that may be open to the internet on ``fam`` when
+        asked one at a time: for any other port ``opened`` is None and ``may_open`` False,
+        whatever the lists hold (the size test of ``_cell_large``, without boxes)."""
+        return self._large_ports(fam, protocols)
 
     def opened(self, fam: int, protocols: Intervals, ports: Intervals | None) -> Opened | None:
         """Is every (protocol, port) of ``protocols`` x ``ports`` (None: any port) accepted
@@ -115,7 +337,7 @@ class PublicExposure:
     def may_open(self, fam: int, protocols: Intervals, ports: Intervals | None) -> bool:
         """Would some content of the unresolved lists make it open (``opened`` says whether
         every content does)?"""
-        if not self.layout.atoms:  # no lists: 'some content' is the one content
+        if not self._atoms:  # no lists: 'some content' is the one content
             return self.opened(fam, protocols, ports) is not None
         region, accepted = self._accepted(fam, protocols, ports)
         return bool(accepted) and _covers(self.layout, region, [p.box for p in accepted],
@@ -145,33 +367,31 @@ class PublicExposure:
     def _matching(self, protocols: Intervals, ports: Intervals | None) -> list[Rule]:
         """The ingress rules (precedence order) that can match the service from the
         internet: the others cannot decide any of its flows."""
+        if ports is not None and len(ports) == 1 and ports[0][0] == ports[0][1]:
+            return self._port_rules(protocols, ports[0][0])  # one port: most questions
         by_protocol = self._protocol_rules(protocols)
         if ports is None:
             return [r for r, _ in by_protocol]
-        if len(ports) == 1 and ports[0][0] == ports[0][1]:  # one port: most questions
-            # Ports between two consecutive rule-range ends match the same rules: one list
-            # per such cell (and then one cheap walk, keyed by the same rules).
-            port = ports[0][0]
-            cell = (protocols, bisect_right(self._cuts_of(protocols), port))
-            hit = self._cells.get(cell)
-            if hit is None:
-                hit = self._cells[cell] = [r for r, rp in by_protocol
-                                           if rp is None or any(lo <= port <= hi for lo, hi in rp)]
-            return hit
         return [r for r, rp in by_protocol
                 if rp is None or any(a <= hi and lo <= b for a, b in rp for lo, hi in ports)]
 
-    def _cuts_of(self, protocols: Intervals) -> list[int]:
-        """The ends of the port ranges of the rules matching ``protocols``: ports between
-        two consecutive ends (a cell) match the same rules."""
-        cuts = self._cuts.get(protocols)
-        if cuts is None:
-            ends = {0, 65536}
-            for _r, rp in self._protocol_rules(protocols):
-                for lo, hi in rp or ():
-                    ends.update((lo, hi + 1))
-            cuts = self._cuts[protocols] = sorted(ends)
-        return cuts
+    def _port_rules(self, protocols: Intervals, port: int) -> list[Rule]:
+        """``_matching`` for one port: ports in the same cell of every group (between the
+        same two rule-range ends) match the same rules, one list per such cell (and then
+        one cheap walk, keyed by the same rules): the groups' lists, merged in precedence
+        order."""
+        sides = self._sides
+        cells = tuple(side.cell(protocols, port) for side in sides)
+        hit = self._cells.get((protocols, cells))
+        if hit is None:
+            if len(sides) == 1:
+                hit = sides[0].cell_rules(protocols, cells[0])[0]
+            else:
+                lists = [side.cell_rules(protocols, c) for side, c in zip(sides, cells)]
+                hit = precedence.merged(self.target.groups, [rules for rules, _ in lists],
+                                        [ranks for _, ranks in lists], self._ranked)
+            self._cells[(protocols, cells)] = hit
+        return hit
 
     def _large_enough(self, fam: int, rules: list[Rule]) -> bool:
         """The cheapest refutation, with sizes only: the accept rules' peers of ``fam``
@@ -201,9 +421,20 @@ class PublicExposure:
         still reach has no accepted flow, so then the service is not open. A rule naming an
         unresolved list is not counted as deciding (an accept one: maybe open). Ports whose
         rules and their wholeness are the same share the walk."""
-        steps = []
-        # One port: every rule here matches it (``_matching``), so none leaves a port out.
+        # One port: every rule here matches it (``_matching``), so none leaves a port out,
+        # and the answer depends on the rules only (the list of the port's cells).
         one = ports is not None and len(ports) == 1 and ports[0][0] == ports[0][1]
+        if one:
+            known = self._could_one.get((fam, protocols, id(rules)))
+            if known is None or known[0] is not rules:
+                known = self._could_one[(fam, protocols, id(rules))] = (rules, self._could_walk(
+                    fam, rules, protocols, ports, one))
+            return known[1]
+        return self._could_walk(fam, rules, protocols, ports, one)
+
+    def _could_walk(self, fam: int, rules: list[Rule], protocols: Intervals,
+                    ports: Intervals | None, one: bool) -> bool:
+        steps = []
         for r in rules:
             if r.peer.unresolved or r.unresolved_ports is not None:
                 if r.action is Action.ACCEPT:
@@ -262,42 +493,28 @@ class PublicExposure:
         return hit
 
     def _cell_large(self, fam: int, protocols: Intervals, port: int) -> bool:
-        """``_large_enough`` of the rules of the port's cell, for every cell of the
-        protocols at once (a sweep over the cell boundaries): the accept rules matching
+        """``_large_enough`` of the rules of the port's cell: the accept rules matching
         ``port`` hold together at least as many ``fam`` addresses as the internet has, or
-        one names an unresolved list."""
-        sizes = self._cell_sizes.get((fam, protocols))
-        if sizes is None:
-            if not self._wide_enough(fam, protocols):
-                self._cell_sizes[(fam, protocols)] = sizes = []  # no cell is large enough
-                return False
-            rules = self._protocol_rules(protocols)
-            cuts = self._cuts_of(protocols)
+        one names an unresolved list (``_large_ports``)."""
+        return self._large_ports(fam, protocols).has(port)
+
+    def _large_ports(self, fam: int, protocols: Intervals) -> Ports:
+        """The ports that pass the size test of ``_cell_large``: where the sum of the
+        groups' cell sizes (step functions of the port, one sweep per group) reaches the
+        internet's size. None can when the groups' largest cells together do not (IPv6,
+        mostly)."""
+        hit = self._large.get((fam, protocols))
+        if hit is None:
             enough = _PUBLIC_SIZE[fam]
-            delta = [0] * (len(cuts) + 2)
-            for r, rp in rules:
-                if r.action is not Action.ACCEPT:
-                    continue
-                if r.peer.unresolved or r.unresolved_ports is not None:
-                    size = enough
-                else:
-                    size = self._sizes.get((fam, id(r)))
-                    if size is None:
-                        size = self._sizes[(fam, id(r))] = sum(
-                            x.hi - x.lo + 1 for x in r.peer.addresses if x.family == fam)
-                if not size:
-                    continue
-                for lo, hi in rp or ((0, 65535),):
-                    delta[bisect_right(cuts, lo)] += size
-                    delta[bisect_right(cuts, hi) + 1] -= size
-            sizes, total = [], 0
-            for d in delta:
-                total += d
-                sizes.append(total)
-            self._cell_sizes[(fam, protocols)] = sizes
-        elif not sizes:
-            return False
-        return sizes[bisect_right(self._cuts[protocols], port)] >= _PUBLIC_SIZE[fam]
+            sides = self._sides
+            if len(sides) == 1:
+                hit = sides[0].large_ports(fam, protocols)
+            else:
+                steps = [side.size_steps(fam, protocols) for side in sides]
+                hit = _passing([s for s, _top in steps], enough) \
+                    if sum(top for _s, top in steps) >= enough else NO_PORTS
+            self._large[(fam, protocols)] = hit
+        return hit
 
     def _wide_enough(self, fam: int, protocols: Intervals) -> bool:
         """``_large_enough`` of every rule of the protocols together (every port): when it
@@ -384,6 +601,16 @@ class PublicExposure:
             raise InternalError(f"the box engine says {flow} is accepted on {self.target.name}, "
                                 f"the evaluator says {decision.action.value}")
         return Opened(fam, tuple(accepted), tuple(rules), flow, assume, decision)
+
+
+def _port_intervals(r: Rule) -> Intervals | None:
+    """The rule's destination ports, merged (None: every port, or an unresolved list)."""
+    if r.ports is None or r.unresolved_ports is not None:
+        return None
+    if len(r.ports) == 1:
+        lo, hi = r.ports[0].lo, r.ports[0].hi
+        return ((lo, hi),) if lo <= hi else ()
+    return normalise((p.lo, p.hi) for p in r.ports)
 
 
 def _with(box: Box, dim: int, value: Intervals) -> Box:

@@ -12,6 +12,7 @@ from ...core.diagnostics import Span
 from ...core.model import Group, Instance, Policy, Target
 from ...engines.boxes.finder import pooled
 from ...prove.box_prover import BoxProver
+from .prover import AuditProver
 from .controls import Control
 from .settings import Settings, selects_group, selects_instance
 from .templates import GROUP, INTERFACE, Template, instantiate
@@ -86,7 +87,7 @@ def make_plan(policy: Policy, controls: Sequence[Control], settings: Settings,
     by_control: dict[str, list[Template]] = {}
     for t in templates:
         by_control.setdefault(t.control.id, []).append(t)
-    engine = BoxProver(policy, timeout_ms)
+    engine = AuditProver(policy, timeout_ms)
     every = all_subjects(policy)
     plan: list[Item] = []
     for c in controls:

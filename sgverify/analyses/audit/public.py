@@ -6,21 +6,17 @@ of a family, whatever the unresolved lists hold? An allow-listed block is not th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from ...core.addresses import V6
 from ...core.evaluate import unresolved_names
-from ...core.model import Direction, FlowAssertion, Service, protocol_name
+from ...core.model import Direction, FlowAssertion
 from ...core.result import Evidence, Result, Verdict
 from ...engines.boxes.finder import BOX_BUDGET, pooled
-from ...engines.boxes.intervals import Budget, Intervals, iv, normalise, point
-from ...prove.box_prover import BoxProver
-from ...prove.exposure import PublicExposure
-
-WIDE_RANGE = 64  # a port range longer than this is asked as one service (all of it open)
+from ...engines.boxes.intervals import Budget
+from ...prove.exposure import NO_PORTS, PublicExposure
+from .prover import AuditProver
 
 
-def open_to_internet(engine: BoxProver, a: FlowAssertion) -> Result:
+def open_to_internet(engine: AuditProver, a: FlowAssertion) -> Result:
     """Violated when some service of ``a``'s flow set is open to the internet (the evidence
     is the evaluator's decision of one accepted flow); unknown when only some content of the
     unresolved lists would open one; proved otherwise. Raises BudgetExceeded, TooManyLists."""
@@ -28,15 +24,23 @@ def open_to_internet(engine: BoxProver, a: FlowAssertion) -> Result:
     if not isinstance(ask, PublicExposure) or ask.given is not a.target:
         ask = engine.exposures[id(a.target)] = PublicExposure(
             pooled(a.target), engine.sem, Budget(BOX_BUDGET), engine.exposure_walks,
-            given=a.target)
+            given=a.target, sides=engine.sides)
     ask.budget = Budget(BOX_BUDGET)  # each control's question has the whole budget
     target = ask.target
     maybe: str | None = None
+    points = engine.service_points(a.flows.services)
     for _bit, fam in ask.families:
         if a.flows.family not in (None, fam):
             continue
         family = "IPv6" if fam == V6 else "IPv4"
-        for label, protocols, ports in service_points(a.flows.services):
+        last, candidates = None, NO_PORTS
+        for label, protocols, ports, port in points:
+            # One port (most): the size test alone refutes most, for every port at once.
+            if port is not None:
+                if protocols is not last:
+                    last, candidates = protocols, ask.candidates(fam, protocols)
+                if not candidates.has(port):
+                    continue
             opened = ask.opened(fam, protocols, ports)
             if opened is not None:
                 names = ", ".join(f"{r.name} of group {r.group_name}" for r in opened.rules)
@@ -51,23 +55,3 @@ def open_to_internet(engine: BoxProver, a: FlowAssertion) -> Result:
         return Result(a, Verdict.UNKNOWN, f"not verified: {maybe} may be accepted, depending on "
                       f"the unknown entries of {lists}", code="W401")
     return Result(a, Verdict.PROVED, "proved: none is accepted from every public address")
-
-
-def service_points(services: tuple[Service, ...] | None) -> Iterator[tuple[str, Intervals,
-                                                                             Intervals | None]]:
-    """Each service a control names, as (label, protocols, ports): one port at a time, so
-    that one open port is found among closed ones (a range wider than ``WIDE_RANGE`` is
-    asked whole)."""
-    for s in services or (Service(None),):
-        protos = iv((0, 255)) if s.protocols is None else normalise((p, p) for p in s.protocols)
-        shown = "every protocol" if s.protocols is None else \
-            " or ".join(protocol_name(p) for p in sorted(s.protocols))
-        if s.ports is None:
-            yield shown, protos, None
-            continue
-        for r in s.ports:
-            if r.hi - r.lo >= WIDE_RANGE:
-                yield f"{shown} {r.lo}-{r.hi}", protos, iv((r.lo, r.hi))
-                continue
-            for port in range(r.lo, r.hi + 1):
-                yield f"{shown} {port}", protos, point(port)
