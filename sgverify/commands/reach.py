@@ -143,7 +143,8 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     timing = not args.no_timing
     elapsed = None if args.no_timing else time.perf_counter() - started
     run_report = with_help(reach_run(answer, policy, rep.path, args.fail_if_reachable,
-                                     args.allow_unknown, elapsed, args.root, args.inventories),
+                                     args.allow_unknown, elapsed, args.root, args.inventories,
+                                     lean=text_only),
                            args)
     write_reports(outputs, lambda o, style: render_reach(o.format, style, answer, run_report,
                                                          timing), stdout, args.color)

@@ -87,13 +87,32 @@ def _pair_findings(p: Pair, path: str, policy: Policy, fail_if_reachable: bool,
     return out
 
 
+def _worked_out(p: Pair) -> bool:
+    """A pair whose services and witness were worked out (``--limit``): the text shows it."""
+    return bool(p.evidence or p.sure or p.maybe)
+
+
 def reach_run(answer: Answer, policy: Policy, path: str, fail_if_reachable: bool,
               allow_unknown: bool, elapsed: float | None,
-              root: str | None = None, inputs: Sequence[str] = ()) -> RunReport:
-    """The findings of one ``reach`` answer about the inventory ``path``."""
+              root: str | None = None, inputs: Sequence[str] = (),
+              lean: bool = False) -> RunReport:
+    """The findings of one ``reach`` answer about the inventory ``path``.
+
+    ``lean`` (for a text report only): the findings of the pairs the text shows, and of
+    the other pairs only those of the first pair of each kind (status, more services
+    possible), which give the same codes and outcomes as all of them. The text reads the
+    findings of the pairs it shows (their leads) and the exit code, which depends only on
+    which outcomes occur: both come out the same, without a finding per pair of a matrix
+    of a million (the memory and most of the time of the whole command)."""
     found: list[Finding] = []
     places: dict[str, Span | None] = {}
+    kinds: set[tuple[int, bool]] = set()
     for p in answer.pairs:
+        if lean and not _worked_out(p):
+            kind = (p.status, p.more)  # what decides the codes and outcomes of its findings
+            if kind in kinds:
+                continue
+            kinds.add(kind)
         found += _pair_findings(p, path, policy, fail_if_reachable, allow_unknown, places)
     if answer.across:
         found.append(Finding(path, Outcome.NOTE if allow_unknown else Outcome.UNKNOWN, ACROSS,

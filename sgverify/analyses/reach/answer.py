@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from ...core.evaluate import Decision
 from ...core.flow import Flow
 from ...core.model import Direction, Instance, Policy
+from ...core.records import quick_maker
 from ...core.result import Evidence
 from ...engines.atoms.matrix import (
     REACHABLE,
@@ -76,6 +77,9 @@ class Pair:
 
     def heat(self) -> int:
         return self.space.count_ports(self.sure | self.maybe)
+
+
+_quick_pair = quick_maker(Pair)  # every field by position: a matrix has a million pairs
 
 
 @dataclass
@@ -234,7 +238,19 @@ def ask(policy: Policy, src: Selection | None, dst: Selection | None, query: Que
                 answer.checked += 1
                 if status == UNREACHABLE:
                     continue
-                answer.pairs.append(_pair(m, s, r, status, room()))
+                detailed = room()
+                if not detailed and single and len(r.members) == 1:
+                    # ``_pair`` of one instance each, not worked out (most of a matrix):
+                    # only whether it may reach more services than it surely does.
+                    a, b = s.members[0], r.members[0]
+                    more = False
+                    if status == REACHABLE and m.may_reach_more(a, b):
+                        x, y = m.pair_services(a, b)
+                        more = bool(y & ~x)
+                    answer.pairs.append(_quick_pair(s, r, status, 0, 0, m.space, (), (), more,
+                                                    (), (), ()))
+                    continue
+                answer.pairs.append(_pair(m, s, r, status, detailed))
     if to_internet and senders:
         _internet_pairs(answer, policy, m, senders, query, Direction.EGRESS, room)
         if dst is None:

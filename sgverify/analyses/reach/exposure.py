@@ -21,7 +21,7 @@ from ...core.evaluate import Decision, decide_all, definitely
 from ...core.flow import Flow, flow_problem
 from ...core.model import Direction, Instance, Network, Nic, Policy, Rule, Target
 from ...engines.atoms.atoms import FAMILIES, Atoms, Cuts, nice_address
-from ...engines.atoms.matrix import Query
+from ...engines.atoms.matrix import Overlap, Query
 from ...engines.atoms.membership import accepting
 from ...engines.atoms.services import ServiceSpace
 from ...engines.atoms.sides import NONE, Side, addresses_of
@@ -59,6 +59,9 @@ class InternetWitness:
     facts: tuple[str, ...] = ()
 
 
+_MEETS_INTERNET = Overlap(INTERNET)  # bool(addresses & INTERNET), by bisection: every rule asks
+
+
 def _relevance(direction: Direction) -> Callable[[Rule], bool]:
     """Rules of ``direction`` whose peer can be an internet address (answered once per
     rule: every instance of its groups asks)."""
@@ -68,7 +71,7 @@ def _relevance(direction: Direction) -> Callable[[Rule], bool]:
         hit = seen.get(id(r))
         if hit is None:
             hit = seen[id(r)] = r.direction is direction and bool(
-                r.peer.unresolved or (r.peer.addresses & INTERNET))
+                r.peer.unresolved or _MEETS_INTERNET(r.peer.addresses))
         return hit
     return relevant
 
