@@ -22,7 +22,7 @@ WIDTH = {V4: 32, V6: 128}
 MAX = {V4: (1 << 32) - 1, V6: (1 << 128) - 1}
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class AddrRange:
     """An inclusive interval [lo, hi] of addresses of one family (4 or 6)."""
 
@@ -49,7 +49,7 @@ def _merge(ranges: Iterable[AddrRange]) -> tuple[AddrRange, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AddrSpace:
     """A set of addresses: sorted, merged, disjoint ranges (IPv4 ranges before IPv6).
 

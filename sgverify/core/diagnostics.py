@@ -16,7 +16,7 @@ class Severity(enum.Enum):
     NOTE = "note"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Span:
     """A region of a source file; lines and columns are 1-based, end column exclusive.
     Line 0 means the file as a whole (it cannot be read, or holds nothing to check)."""

@@ -65,7 +65,7 @@ class Network(enum.Enum):
     CLASSIC = "classic"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class PortRange:
     """Inclusive range of TCP/UDP ports within 1..65535 (port 0 is never a connection)."""
 
@@ -98,7 +98,7 @@ class GroupKey:
         return f"{self.account}/{self.ident}" if self.account else self.ident
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Peer:
     """What a rule's remote end may be: an address in ``addresses``, or a member of one of
     ``groups``, or in an unresolved prefix list (membership unknown to sgverify)."""
@@ -108,7 +108,7 @@ class Peer:
     unresolved: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rule:
     """One custom rule of a group. A rule matches a flow when the direction, protocol,
     destination ports, source ports, peer, local (interface-side) block and NIC type all

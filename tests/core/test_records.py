@@ -16,6 +16,10 @@ from sgverify.core.model import Action, Direction, GroupKey, Nic, Peer, PortRang
 from sgverify.core.records import quick_maker
 from sgverify.lang.syntax import PeerNode, RuleNode
 
+def _values(made: object) -> tuple[object, ...]:
+    return tuple(getattr(made, f.name) for f in fields(made))  # type: ignore[arg-type]
+
+
 _spans = st.builds(Span, st.text(max_size=5), st.integers(0, 99), st.integers(0, 99),
                    st.integers(0, 99), st.integers(0, 99))
 
@@ -23,7 +27,7 @@ _spans = st.builds(Span, st.text(max_size=5), st.integers(0, 99), st.integers(0,
 @given(_spans)
 def test_spans(span: Span) -> None:
     made = quick_maker(Span)(span.path, span.line, span.col, span.end_line, span.end_col)
-    assert made == span and hash(made) == hash(span) and vars(made) == vars(span)
+    assert made == span and hash(made) == hash(span) and _values(made) == _values(span)
     assert not made < span and not span < made
     assert pickle.loads(pickle.dumps(made)) == span
 
@@ -44,7 +48,8 @@ def test_rule_nodes_peer_nodes_and_rules(direction: Direction, action: Action,
                 Peer(AddrSpace.parse("10.0.0.0/8")), 5, None, None, nic or Nic.INTRANET,
                 text or None, text, None, None, text, span)
     made_rule = quick_maker(Rule)(*(getattr(rule, f.name) for f in fields(Rule)))
-    assert made_rule == rule and vars(made_rule) == vars(rule) and repr(made_rule) == repr(rule)
+    assert made_rule == rule and _values(made_rule) == _values(rule) and repr(made_rule) == repr(rule)
+    assert pickle.loads(pickle.dumps(made_rule)) == rule
 
 
 def test_a_check_in_post_init_is_skipped_only_when_the_caller_says_so() -> None:
@@ -58,10 +63,6 @@ def test_classes_it_cannot_make_are_refused() -> None:
     class Open:
         x: int
 
-    @dataclass(frozen=True, slots=True)
-    class Slotted:
-        x: int
-
-    for cls in (Open, Slotted, int):
+    for cls in (Open, int):
         with pytest.raises(TypeError):
             quick_maker(cls)
