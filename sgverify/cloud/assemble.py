@@ -245,11 +245,13 @@ class Batch:
     def _merge(self, old: GroupDraft, new: GroupDraft) -> None:
         if new.partial and not old.partial:
             old.rules.extend(new.rules)
+            new.rules = []  # ``new`` is dropped: its rules' contexts hold it (``release``)
             return
         if old.partial and not new.partial:
             rules = old.rules
             old.__dict__.update({k: v for k, v in new.__dict__.items()})
             old.rules = rules + new.rules
+            new.rules = []
             if new.gid:
                 self.by_gid[new.gid] = old
             if new.resource:
@@ -288,6 +290,7 @@ class Batch:
             old.has_rules = True
             old.api_pages = old.api_pages or new.api_pages
             old.rules.extend(new.rules)
+            new.rules = []
             old.tokens.extend(new.tokens)
 
     def add_instance(self, i: InstanceDraft) -> None:
@@ -316,6 +319,16 @@ class Batch:
         table.setdefault(d.lid, d)
 
     # ------------------------------------------------------------ finishing
+    def release(self) -> None:
+        """Drop the drafts once ``finish`` has made the documents. A lazy rule holds its
+        place, whose context holds its group draft, which holds the rule: a cycle per
+        group, which the loader's frozen heap (``core.files.paused_gc``) would keep for
+        the whole run (measured: 85 MB on 200 groups under lint). A draft merged into an
+        earlier one (``_merge``) gave its rules up there."""
+        for g in self.groups:
+            g.rules = []
+        self.groups = []
+
     def finish(self, printed: bool = False) -> Assembled:
         """The documents of the run. ``printed``: also their .sgv text (what
         ``lang.printer.format_document`` prints of the full documents), and documents

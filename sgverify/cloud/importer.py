@@ -240,6 +240,7 @@ def _import_files(requests: list[ImportRequest], known: Known, limits: Limits,
     if progress is not None:
         progress(len(requests), len(requests))
     assembled = batch.finish(printed)
+    batch.release()
     sink.finish()
     result.documents = assembled.documents
     result.printed = assembled.printed
