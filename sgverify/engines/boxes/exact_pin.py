@@ -17,7 +17,6 @@ from dataclasses import replace
 
 from ...core.flow import Flow
 from ...core.model import (
-    Check,
     Direction,
     FlowAssertion,
     FlowSet,
@@ -26,15 +25,11 @@ from ...core.model import (
     Target,
 )
 from .canonical import canonical
-from .finder import DIRECTIONS, BoxSearch, Filter, mentions_groups, pooled, summarise, with_keys
-from .intervals import Box, Budget, carve
+from .finder import DIRECTIONS, BoxSearch, Filter, pooled, summarise
+from .intervals import Box, Budget
 from .search import (
-    default_accepts,
     pinned_groups,
     region_layout,
-    search_all,
-    set_boxes,
-    steps,
 )
 
 
@@ -74,29 +69,14 @@ def canonical_flow(search: BoxSearch, a: FlowAssertion, want: bool,
                    universe: frozenset[GroupKey], budget: int) -> Flow | None:
     """``search.canonical_flow(a, want, universe, budget)`` with the peer's groups pinned by
     ``exact_pinned`` (the same flow; the same exceptions for what boxes do not cover)."""
-    target = pooled(a.target)
-    if search.has_unknowns(target) or (a.only is not None and mentions_groups(a.only)):
-        raise ValueError("not for boxes")
-    keep = exact_filter(a.flows)
-    spent = Budget(budget)
-    for d in DIRECTIONS:
-        if a.flows.directions is not None and d not in a.flows.directions:
-            continue
-        pinned = exact_pinned(a.flows, d)
-        rules = kept_rules(a.target, keep, d)
-        layout = region_layout(target, rules, a.flows, pinned)
-        if a.only is not None:
-            layout = with_keys(layout, a.only, pinned)
-        if layout.atoms:
-            raise ValueError("not for boxes")
-        boxes = search.region(layout, target, a.flows, d, pinned, spent)
-        if a.check is Check.ONLY and a.only is not None:
-            _, boxes = carve(boxes, set_boxes(layout, target, a.only, d, pinned), spent)
-        found = search_all(boxes, steps(layout, target, rules, search.sem, d, pinned, search.boxes),
-                           default_accepts(target, d), want, spent)
-        if found:
-            return canonical(found, layout.keys, sorted(universe), pinned)
-    return None
+    keep: list[Filter] = []  # made once, after the checks of ``BoxSearch.canonical_flow``
+
+    def rules(d: Direction) -> list[Rule]:
+        if not keep:
+            keep.append(exact_filter(a.flows))
+        return kept_rules(a.target, keep[0], d)
+
+    return search.canonical_flow(a, want, universe, budget, exact_pinned, rules)
 
 
 def some_flow(search: BoxSearch, a: FlowAssertion, universe: frozenset[GroupKey],

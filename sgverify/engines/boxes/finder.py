@@ -11,7 +11,7 @@ rules that bound every content of the lists.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from ...core.addresses import ANY, V4, V6
@@ -51,6 +51,10 @@ from .search import (
 
 BOX_BUDGET = 200_000
 DIRECTIONS = (Direction.INGRESS, Direction.EGRESS)
+
+
+# the peer's groups that a flow set fixes for a direction (``search.pinned_groups``)
+Pin = Callable[[FlowSet, Direction], "frozenset[GroupKey] | None"]
 
 
 @dataclass(frozen=True)
@@ -287,12 +291,15 @@ class BoxSearch:
         return hit
 
     def canonical_flow(self, a: FlowAssertion, want: bool, universe: frozenset[GroupKey],
-                       budget: int) -> Flow | None:
+                       budget: int, pin: Pin = pinned_groups,
+                       rules: Callable[[Direction], list[Rule]] | None = None) -> Flow | None:
         """The solver's canonical flow (``canonical``) among the flows of ``a``'s set that
         ``a.target`` accepts (``want``) or drops, outside ``a.only`` for an ``only``
         assertion; None when there is none. Raises ``BudgetExceeded`` past ``budget``
         boxes, and ``ValueError`` for what the boxes here do not cover (unresolved lists,
-        an allowed set that names groups): callers then ask the solver."""
+        an allowed set that names groups): callers then ask the solver. ``pin`` gives the
+        peer's groups a direction fixes and ``rules`` the rules that can matter (by
+        default ``self.rules``): ``exact_pin`` passes its exact ones."""
         target = pooled(a.target)
         if self.has_unknowns(target) or (a.only is not None and mentions_groups(a.only)):
             raise ValueError("not for boxes")
@@ -300,9 +307,9 @@ class BoxSearch:
         for d in DIRECTIONS:
             if a.flows.directions is not None and d not in a.flows.directions:
                 continue
-            pinned = pinned_groups(a.flows, d)
-            rules = self.rules(target, a.flows, d)
-            layout = region_layout(target, rules, a.flows, pinned)
+            pinned = pin(a.flows, d)
+            kept = rules(d) if rules is not None else self.rules(target, a.flows, d)
+            layout = region_layout(target, kept, a.flows, pinned)
             if a.only is not None:
                 layout = with_keys(layout, a.only, pinned)
             if layout.atoms:
@@ -310,7 +317,7 @@ class BoxSearch:
             boxes = self.region(layout, target, a.flows, d, pinned, spent)
             if a.check is Check.ONLY and a.only is not None:
                 _, boxes = carve(boxes, set_boxes(layout, target, a.only, d, pinned), spent)
-            found = search_all(boxes, steps(layout, target, rules, self.sem, d, pinned, self.boxes),
+            found = search_all(boxes, steps(layout, target, kept, self.sem, d, pinned, self.boxes),
                                default_accepts(target, d), want, spent)
             if found:
                 return canonical(found, layout.keys, sorted(universe), pinned)
