@@ -397,6 +397,30 @@ class Contents:
         self._ids: dict[tuple[object, ...], int] = {}
         self._groups: dict[int, Counter[int]] = {}
         self._keep: list[Group] = []  # the groups whose ids are keys stay alive
+        self._alike: dict[tuple[int, int], bool] = {}
+
+    def alike(self, old: Target, new: Target) -> bool:
+        """Each group of ``old`` has a group of ``new`` with the same key and the same rule
+        contents in the same order (and no group is left over): then the pooled multisets
+        are equal, without numbering a rule. Most groups of an estate diff compare so;
+        False says nothing (the multisets may still be equal), and the caller compares them.
+        Each pair of groups is compared once (an instance's groups are also units)."""
+        if len(old.groups) != len(new.groups):
+            return False
+        by_key = {g.key: g for g in new.groups}
+        for g in old.groups:
+            h = by_key.get(g.key)
+            if h is None:
+                return False
+            pair = (id(g), id(h))
+            hit = self._alike.get(pair)
+            if hit is None:
+                hit = self._alike[pair] = len(g.rules) == len(h.rules) and all(
+                    _content(a) == _content(b) for a, b in zip(g.rules, h.rules))
+                self._keep += (g, h)
+            if not hit:
+                return False
+        return True
 
     def group(self, g: Group) -> Counter[int]:
         hit = self._groups.get(id(g))
@@ -423,7 +447,8 @@ def same_content(unit: Unit, old_sem: Semantics, new_sem: Semantics,
     if old_sem != new_sem or _frame(unit.old) != _frame(unit.new):
         return False
     if contents is not None:
-        return contents.pooled(unit.old) == contents.pooled(unit.new)
+        return contents.alike(unit.old, unit.new) or \
+            contents.pooled(unit.old) == contents.pooled(unit.new)
     return (Counter(_content(r) for g in unit.old.groups for r in g.rules)
             == Counter(_content(r) for g in unit.new.groups for r in g.rules))
 
@@ -480,7 +505,7 @@ def diff_unit(unit: Unit, old_sem: Semantics, new_sem: Semantics, expect: FlowSe
         cutters = changed_cutters(layout, unit, old_sem, new_sem)
         region = everything if cutters is None else carve(everything, cutters, budget)[0]
         changed: dict[tuple[object, ...], tuple[str, Decider, Decider, list[Box]]] = {}
-        narrow = Narrowing(layout, unit.new)
+        narrow = Narrowing(layout, unit.new, lazy=True)
         for op in side_pieces(layout, unit.old, old_sem, possible_old, region, budget):
             for np in side_pieces(layout, narrow.to(op.box), new_sem, possible_new, [op.box], budget):
                 if op.accepted == np.accepted:
