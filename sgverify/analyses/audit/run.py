@@ -25,7 +25,7 @@ from .controls import BUILTIN, OPEN, WIDE_OPEN, Control
 from .plan import Item, Subject, make_plan
 from .public import open_to_internet
 from .settings import Settings, Waiver
-from .templates import ControlError, Template, find_controls, read_control
+from .templates import GROUP, ControlError, Template, find_controls, read_control
 from .wideopen import wide_open
 from .workers import AuditWork, run_in_workers
 
@@ -144,7 +144,7 @@ def _run_audit(policy: Policy, controls: Sequence[Control], settings: Settings, 
     total = len(plan)
     if (backend == "dask" or (jobs > 1 and total >= PARALLEL_CHECKS and can_fork())) and total:
         every_results = run_in_workers(work, _check_item, _assertion_item, jobs, backend,
-                                       address, progress)
+                                       address, progress, first=_is_group)
     else:
         every_results = []
         for n, item in enumerate(plan, 1):
@@ -164,6 +164,10 @@ def _run_audit(policy: Policy, controls: Sequence[Control], settings: Settings, 
         report.notes.insert(0, f"settings from {settings.source}")
     report.elapsed = time.perf_counter() - start
     return report
+
+
+def _is_group(item: Item) -> bool:
+    return item[1].kind == GROUP
 
 
 @contextmanager
