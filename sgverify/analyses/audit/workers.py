@@ -46,14 +46,16 @@ class AuditWork:
         return {**self.__dict__, "prepared": None}  # a copy elsewhere builds its own
 
 
-def _blocks(plan: list[Item], jobs: int) -> list[tuple[int, ...]]:
+def _blocks(plan: list[Item], jobs: int, done: frozenset[int] = frozenset()
+            ) -> list[tuple[int, ...]]:
     """The plan positions of each task: every item of a subject in one task (what the
     controls of a subject share, such as its exposure questions, is then built by one
     worker, not by each: split in plan order, every worker built it for every subject),
     subjects in plan order, a few tasks per worker so that uneven ones even out."""
     by_subject: dict[int, list[int]] = {}
     for k, item in enumerate(plan):
-        by_subject.setdefault(id(item[1]), []).append(k)
+        if k not in done:
+            by_subject.setdefault(id(item[1]), []).append(k)
     subjects = list(by_subject.values())
     size = max(1, -(-len(subjects) // (jobs * 8)))
     return [tuple(k for ks in subjects[lo:lo + size] for k in ks)
@@ -63,15 +65,26 @@ def _blocks(plan: list[Item], jobs: int) -> list[tuple[int, ...]]:
 def run_in_workers(work: AuditWork, check: Callable[[Any, Item, Any], Result],
                    rebuild: Callable[[Any, Item, Any], Any], jobs: int, backend: str = "local",
                    address: str | None = None,
-                   progress: Callable[[int, int], None] | None = None) -> list[tuple[Result, ...]]:
+                   progress: Callable[[int, int], None] | None = None,
+                   first: Callable[[Item], bool] | None = None) -> list[tuple[Result, ...]]:
     """``[tuple(check(engine, item, t) for t in item's templates) for item in plan]`` in
     worker processes (forked, or on a Dask cluster); ``rebuild(engine, item, t)`` makes
-    the assertion ``check`` used, from the parent's own objects."""
+    the assertion ``check`` used, from the parent's own objects. ``first``: the items
+    checked here before the workers start (local backend), whose caches (what each group
+    shares with the interfaces holding it) the forked workers then inherit instead of
+    each making them again."""
     engine, plan = work.built()
-    blocks = _blocks(plan, jobs)
-    done = pmap_shared(partial(_work, check), work, blocks, jobs, backend, address)
     out: list[tuple[Result, ...] | None] = [None] * len(plan)
     finished = 0
+    ahead = frozenset(k for k, item in enumerate(plan)
+                      if first is not None and backend == "local" and first(item))
+    for k in sorted(ahead):
+        out[k] = tuple(check(engine, plan[k], t) for t in plan[k][2])
+        finished += 1
+        if progress is not None:
+            progress(finished, len(plan))
+    blocks = _blocks(plan, jobs, ahead)
+    done = pmap_shared(partial(_work, check), work, blocks, jobs, backend, address)
     for block, encoded in zip(blocks, done):
         for k, item_results in zip(block, encoded):
             item = plan[k]
