@@ -206,7 +206,9 @@ class Cidr:
     host_bits: bool
 
 
-_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+OCTET_RE = r"25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9]"
+"""One IPv4 octet as ``exact_block`` takes it (no leading zero), without a group."""
+_OCTET = rf"({OCTET_RE})"
 _IPV4_CIDR = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}(?:/([0-9]+))?")
 
 
@@ -317,15 +319,7 @@ def exact_block(text: str) -> AddrSpace | None:
     m = _IPV4_CIDR.fullmatch(text)
     if m is not None:
         a, b, c, d, digits = m.groups()
-        value = int(a) << 24 | int(b) << 16 | int(c) << 8 | int(d)
-        if digits is None:
-            return _space((_checked_range(V4, value, value),))
-        plen = int(digits) if len(digits) < 4 else _small(digits)
-        if plen <= 32:
-            size = 1 << (32 - plen)
-            if value & (size - 1):
-                return None  # host bits set: W110
-            return _space((_checked_range(V4, value, value + size - 1),))
+        return ipv4_block(text, a, b, c, d, digits)
     elif ":" in text:
         read = _ipv6_value(text)
         if read is not None:
@@ -334,6 +328,24 @@ def exact_block(text: str) -> AddrSpace | None:
             if value & (size - 1):
                 return None  # host bits set: W110
             return _space((_checked_range(V6, value, value + size - 1),))
+    cidr = read_cidr(text)
+    return None if isinstance(cidr, str) or cidr.host_bits else cidr.space
+
+
+def ipv4_block(text: str, a: str, b: str, c: str, d: str, digits: str | None
+               ) -> AddrSpace | None:
+    """``exact_block(text)`` for a ``text`` whose octets ``a``-``d`` (and prefix
+    ``digits``) a caller's match of ``OCTET_RE`` (each octet) has already cut: a reader
+    that matched them need not match the text again."""
+    value = int(a) << 24 | int(b) << 16 | int(c) << 8 | int(d)
+    if digits is None:
+        return _space((_checked_range(V4, value, value),))
+    plen = int(digits) if len(digits) < 4 else _small(digits)
+    if plen <= 32:
+        size = 1 << (32 - plen)
+        if value & (size - 1):
+            return None  # host bits set: W110
+        return _space((_checked_range(V4, value, value + size - 1),))
     cidr = read_cidr(text)
     return None if isinstance(cidr, str) or cidr.host_bits else cidr.space
 

@@ -26,7 +26,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any, Sequence
 
-from ..core.addresses import AddrSpace, exact_block, read_cidr
+from ..core.addresses import OCTET_RE, AddrSpace, exact_block, ipv4_block, read_cidr
 from ..core.diagnostics import Span
 from ..core.model import (
     MAX_PORT,
@@ -68,7 +68,9 @@ _COMMON = re.compile(
     r"(?:(?P<proto>tcp|udp)[ \t]+(?P<ports>[0-9]{1,5}(?:[-/][0-9]{1,5})?)"
     r"|(?P<bare>all|icmpv6|icmp|gre))"
     r"[ \t]+(?P<side>from|to)[ \t]+"
-    r"(?P<peer>[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?:/[0-9]+)?"
+    rf"(?P<peer>(?P<o1>{OCTET_RE})\.(?P<o2>{OCTET_RE})\.(?P<o3>{OCTET_RE})\.(?P<o4>{OCTET_RE})"
+    r"(?:/(?P<plen>[0-9]+))?"
+    r"|[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?:/[0-9]+)?"
     r"|[0-9a-fA-F]{0,4}:[0-9a-fA-F]{0,4}:[0-9a-fA-F:.]*(?:/[0-9]+)?"
     rf"|(?P<group>group[ \t]+)?{_NAME_RE})"
     r"(?:[ \t]+priority[ \t]+(?P<prio>[0-9]{1,3}))?"
@@ -114,7 +116,8 @@ class _Reader:
         m = _COMMON.fullmatch(line)
         if m is None:
             return False
-        label, direction, act, proto, ports_text, bare, side, peer_text, group, prio = m.groups()
+        (label, direction, act, proto, ports_text, bare, side, peer_text, o1, o2, o3, o4, plen,
+         group, prio) = m.groups()
         if proto is not None:
             protocol = PROTOCOL_NUMBERS[proto]
             ports = self.ports.get(ports_text, False)
@@ -140,6 +143,11 @@ class _Reader:
             if name in words:
                 return None
             peer = _peer("group", "group " + name, None, name, None, (), span)
+        elif o1 is not None:  # a plain IPv4 block: its octets are cut already
+            space = ipv4_block(peer_text, o1, o2, o3, o4, plen)  # type: ignore[arg-type]
+            if space is None:
+                return None
+            peer = _peer("cidr", peer_text, space, "", None, (), span)
         elif peer_text[0] in _DIGITS or ":" in peer_text:
             space = self.blocks.get(peer_text, False)
             if space is False:
@@ -154,7 +162,7 @@ class _Reader:
         else:
             peer = _peer("set", peer_text, None, peer_text, None, (), span)
         first = m.start(1) if label is not None else m.start(2)
-        last = m.end(10) if prio is not None else end
+        last = m.end(15) if prio is not None else end
         text = line[first:last]
         if "\t" in text or "  " in text:
             text = " ".join(text.split())

@@ -140,6 +140,38 @@ def test_common_lines_at_the_end_of_a_text_without_a_last_line_end(body: list[st
     _same("group g {\n" + "\n".join(body) + ("\n}" if close else ""))
 
 
+OCTETS = st.one_of(st.integers(0, 255).map(str), st.integers(0, 300).map(str),
+                   st.integers(0, 99).map(lambda n: f"0{n}"))
+
+
+@st.composite
+def ipv4_peers(draw: st.DrawFn) -> str:
+    """Random IPv4 blocks for the match that cuts the octets itself: octets past 255 or
+    with a leading zero, prefixes past 32 or with leading zeros, host bits set or not."""
+    octets = [draw(OCTETS) for _ in range(4)]
+    if draw(st.booleans()):  # often a block without host bits
+        plen = draw(st.integers(0, 32))
+        value = int.from_bytes(bytes(int(o) % 256 for o in octets), "big")
+        value &= ~((1 << (32 - plen)) - 1) & 0xFFFFFFFF
+        octets = [str(b) for b in value.to_bytes(4, "big")]
+        prefix = f"/{plen}"
+    else:
+        prefix = draw(st.sampled_from(["", "/", "/32", "/0"]) | st.integers(0, 40).map(
+            lambda n: f"/{n}") | st.integers(0, 40).map(lambda n: f"/0{n}"))
+    return ".".join(octets) + prefix
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["ingress accept tcp 22 from ", "egress drop all to ",
+                                           "web: ingress allow udp 53 from "]),
+                          ipv4_peers(), st.sampled_from(["", " priority 7", " # c", "//c"])),
+                min_size=1, max_size=6))
+def test_random_ipv4_blocks_through_the_one_match_reader(lines: list[tuple[str, str, str]]
+                                                         ) -> None:
+    """The octets the one match cuts give the block Lark's reader gives (issue 14)."""
+    _same("group g {\n" + "".join(f"{a}{p}{b}\n" for a, p, b in lines) + "}\n")
+
+
 def test_the_common_shapes_are_read_by_the_one_match_reader() -> None:
     from sgverify.lang.fast_rules import _Reader
 
