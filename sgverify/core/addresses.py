@@ -324,10 +324,7 @@ def exact_block(text: str) -> AddrSpace | None:
         read = _ipv6_value(text)
         if read is not None:
             value, plen, _ = read
-            size = 1 << (128 - plen)
-            if value & (size - 1):
-                return None  # host bits set: W110
-            return _space((_checked_range(V6, value, value + size - 1),))
+            return _aligned(V6, value, 128 - plen)
     cidr = read_cidr(text)
     return None if isinstance(cidr, str) or cidr.host_bits else cidr.space
 
@@ -342,12 +339,18 @@ def ipv4_block(text: str, a: str, b: str, c: str, d: str, digits: str | None
         return _space((_checked_range(V4, value, value),))
     plen = int(digits) if len(digits) < 4 else _small(digits)
     if plen <= 32:
-        size = 1 << (32 - plen)
-        if value & (size - 1):
-            return None  # host bits set: W110
-        return _space((_checked_range(V4, value, value + size - 1),))
+        return _aligned(V4, value, 32 - plen)
     cidr = read_cidr(text)
     return None if isinstance(cidr, str) or cidr.host_bits else cidr.space
+
+
+def _aligned(family: int, value: int, host_bits: int) -> AddrSpace | None:
+    """The block of ``value`` with ``host_bits`` free bits; None when any of them is set
+    (W110)."""
+    size = 1 << host_bits
+    if value & (size - 1):
+        return None
+    return _space((_checked_range(family, value, value + size - 1),))
 
 
 def _small(digits: str) -> int:
