@@ -31,7 +31,7 @@ from ..report.findings import FileReport, RunNote, RunReport, with_fingerprints
 from ..report.from_check import diagnostic_finding
 from ..report.from_lint import lint_fails, lint_files, rules, summary
 from ..report.gate import EXIT_ERROR, FailOn, run_exit_code
-from ..report.lint import render_lint
+from ..report.lint import lint_pieces
 from ..report.progress import ProgressBar
 from ..report.suppressed import apply_suppressions
 from ..report.text import render_diagnostic
@@ -143,7 +143,7 @@ def _errors(args: argparse.Namespace, outputs: list[Output], files: list[FileRep
     elapsed = None if args.no_timing else time.perf_counter() - started
     run = _run_report(with_fingerprints(files), args.fail_on, elapsed=elapsed, root=args.root,
                       help_base=args.help_uri_base, inputs=tuple(args.policies))
-    write_error_reports(outputs, lambda o, style: render_lint(o.format, style, run, [], {}, not args.no_timing),
+    write_error_reports(outputs, lambda o, style: lint_pieces(o.format, style, run, [], {}, not args.no_timing),
                         stdout, args.color)
     return EXIT_ERROR
 
@@ -220,7 +220,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     elapsed = None if args.no_timing else time.perf_counter() - started
     report = _run_report(found, args.fail_on, notes, previous_shown, elapsed, args.root,
                          args.help_uri_base, tuple(args.policies))
-    write_reports(outputs, lambda o, style: render_lint(o.format, style, report, reports, sources,
+    write_reports(outputs, lambda o, style: lint_pieces(o.format, style, report, reports, sources,
                                                    not args.no_timing, args.quiet),
                   stdout, args.color)
     return run_exit_code(report)

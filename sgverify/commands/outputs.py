@@ -20,6 +20,7 @@ from ..project.config import FORMATS
 from ..report.baseline import Baseline, baseline_for, dump_baseline, load_baseline
 from ..report.findings import FileReport, RunReport
 from ..report.gate import FailOn
+from ..report.stream import Rendered, write_pieces
 from ..report.text import Style
 from .common import style_for
 
@@ -129,19 +130,30 @@ def writable(path: str, option: str) -> None:
         raise Refused(f"{option} {path}: folder {display_path(folder)} does not exist")
 
 
-def write_reports(outputs: Sequence[Output], render: Callable[[Output, Style], str],
+def write_reports(outputs: Sequence[Output], render: Callable[[Output, Style], Rendered],
                   stdout: IO[str], color: str, notice: IO[str] | None = None) -> None:
-    """Write each report: on stdout with colour as ``--color`` and the terminal say, in a
-    file with colour only for ``--color always`` (and a line on ``notice`` naming it)."""
+    """Write each report (whole, or in pieces as it is made: ``report.stream``): on stdout
+    with colour as ``--color`` and the terminal say, in a file with colour only for
+    ``--color always`` (and a line on ``notice`` naming it)."""
     for o in outputs:
         if o.file is None:
-            stdout.write(render(o, style_for(color, stdout)))
+            write_pieces(stdout, render(o, style_for(color, stdout)))
         else:
-            text = render(o, Style(color == "always"))
-            with open(o.file, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
+            _write_file(o.file, render(o, Style(color == "always")))
             if notice is not None:
                 notice.write(f"sgverify: wrote the {o.format} report to {o.file}\n")
+
+
+def _write_file(path: str, report: Rendered) -> None:
+    """Write a report to ``path``; one that fails while its pieces are made leaves no
+    partial file behind (a CI step must not upload half a SARIF log)."""
+    try:
+        with open(path, "w", encoding="utf-8", newline="\n") as fh:
+            write_pieces(fh, report)
+    except BaseException:
+        if os.path.isfile(path):
+            os.unlink(path)
+        raise
 
 
 def write_baseline(path: str, found: Sequence[FileReport], fail_on: FailOn,
@@ -164,7 +176,7 @@ def write_baseline(path: str, found: Sequence[FileReport], fail_on: FailOn,
 ON_ERROR = ("json", "sarif", "junit")  # the formats still written when an input cannot be used
 
 
-def write_error_reports(outputs: Sequence[Output], render: Callable[[Output, Style], str],
+def write_error_reports(outputs: Sequence[Output], render: Callable[[Output, Style], Rendered],
                         stdout: IO[str], color: str) -> None:
     """After an input or internal error that stops a run before its findings exist (lint,
     diff; exit 2, diagnostics on stderr): write only the JSON, SARIF and JUnit reports,

@@ -3,6 +3,7 @@ JUnit reporters (through ``from_lint``'s findings), the one place its output is 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Mapping
 
 from ..analyses.lint.findings import CODES, LintFinding
@@ -11,9 +12,10 @@ from .findings import Finding, RunReport
 from .from_lint import detail_lines, lint_suites
 from .gate import EXIT_VIOLATED, run_exit_code
 from .gate import fails as gate_fails
-from .json import gate_summary, render_envelope, rule_json, span_json, stopped_json
+from .json import envelope, gate_summary, rule_json, span_json, stopped_json
 from .junit import render_cases
-from .sarif import render_sarif
+from .sarif import sarif_chunks
+from .stream import Later, Rendered, chunks
 from .suppressed import SUPPRESSED
 from .text import Style, caret
 
@@ -38,25 +40,25 @@ def finding_text(f: LintFinding, sources: Mapping[str, str], style: Style,
 
 
 def lint_text(reports: list[LintReport], run: RunReport, sources: Mapping[str, str],
-                style: Style, quiet: bool = False) -> str:
+              style: Style, quiet: bool = False) -> Iterator[str]:
     """Every finding (``quiet``: those that fail the run), the interfaces not completed,
-    stale baseline entries, and the summary (which counts every finding)."""
+    stale baseline entries, and the summary (which counts every finding): a line (or a
+    finding's lines) at a time, each ending in a line break."""
     gate = _gate(run)
     fail_on = run.gate_label
-    out = []
     for r in reports:
         for f in r.findings:
             g = gate[id(f)]
             if quiet and not gate_fails(g, run.fail_on):
                 continue
-            out.append(finding_text(f, sources, style, g.baselined, g.accepted_by))
+            yield finding_text(f, sources, style, g.baselined, g.accepted_by) + "\n"
         for inc in r.incomplete:
             where = str(inc.location) if inc.location else r.path
-            out.append(f"{where}: {style('error', 'error')}: not completed: {inc.scope}: {inc.reason}")
+            yield f"{where}: {style('error', 'error')}: not completed: {inc.scope}: {inc.reason}\n"
             if gate[id(inc)].baselined is not None:
-                out.append(f"  baselined: {gate[id(inc)].baselined}")
+                yield f"  baselined: {gate[id(inc)].baselined}\n"
     for n in run.notes:
-        out.append(f"{n.file or '<input>'}: {style('note', 'note')}: {n.message}")
+        yield f"{n.file or '<input>'}: {style('note', 'note')}: {n.message}\n"
     counts = {s: sum(1 for r in reports for f in r.findings if f.severity == s)
               for s in ("error", "warning", "note")}
     failing = sum(1 for r in reports for f in r.findings if gate_fails(gate[id(f)], run.fail_on))
@@ -79,14 +81,13 @@ def lint_text(reports: list[LintReport], run: RunReport, sources: Mapping[str, s
     incomplete = sum(len(r.incomplete) for r in reports)
     if incomplete:
         summary_line += f"; {incomplete} interface(s) NOT COMPLETED: findings may be missing"
-    out.append(summary_line)
-    return "\n".join(out) + "\n"
+    yield summary_line + "\n"
 
 
 def report_json(reports: list[LintReport], run: RunReport) -> dict[str, Any]:
     """Lint's results (the envelope's ``results``); with a baseline in force each finding
     also has its ``fingerprint`` and ``baselined``, and the results ``baseline`` and
-    ``notes``."""
+    ``notes``. Each file's findings are made as they are written (``stream.Later``)."""
     gate = _gate(run)
     with_baseline = run.baseline is not None
 
@@ -102,7 +103,7 @@ def report_json(reports: list[LintReport], run: RunReport) -> dict[str, Any]:
 
     doc: dict[str, Any] = {
         "files": [{"path": r.path,
-                    "findings": [finding(f) for f in r.findings],
+                    "findings": Later(lambda r=r: (finding(f) for f in r.findings)),
                     "not_completed": [{"scope": i.scope, "reason": i.reason} for i in r.incomplete]}
                    for r in reports],
         "codes": {code: {"severity": sev, "title": title} for code, (sev, title) in CODES.items()},
@@ -115,21 +116,22 @@ def report_json(reports: list[LintReport], run: RunReport) -> dict[str, Any]:
     return doc
 
 
-def render_lint(fmt: str, style: Style, run: RunReport, reports: list[LintReport],
-                sources: Mapping[str, str], timing: bool, quiet: bool = False) -> str:
-    """The report of one ``lint`` run in ``fmt`` (``reports`` empty: stopped by errors);
-    ``quiet`` (``-q``): the text lists only the findings that fail the run."""
+def lint_pieces(fmt: str, style: Style, run: RunReport, reports: list[LintReport],
+                sources: Mapping[str, str], timing: bool, quiet: bool = False) -> Rendered:
+    """The report of one ``lint`` run in ``fmt`` (``reports`` empty: stopped by errors),
+    the text, JSON and SARIF in pieces as they are made (a fleet's findings need not all
+    be text at once); ``quiet`` (``-q``): the text lists only the findings that fail."""
     if fmt == "sarif":
-        return render_sarif(run, timing)
+        return sarif_chunks(run, timing)
     if fmt == "junit":
         return render_cases(run, lint_suites(run, {r.path: r.interfaces for r in reports}), timing)
     if fmt == "json":
         if not reports:
             return stopped_json(run, timing)
         code = run_exit_code(run)
-        return render_envelope("lint", run.inputs, report_json(reports, run), gate_summary(
+        return chunks(envelope("lint", run.inputs, report_json(reports, run), gate_summary(
             code, run.elapsed if timing else None, **dict(run.summary),
-            fail_on=run.gate_label, fails=code == EXIT_VIOLATED))
+            fail_on=run.gate_label, fails=code == EXIT_VIOLATED)))
     return lint_text(reports, run, sources, style, quiet)
 
 

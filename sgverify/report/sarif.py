@@ -17,11 +17,11 @@ so neither changes with where sgverify runs. The output has no timestamps and is
 from __future__ import annotations
 
 import functools
-import json
 import os
 import re
 from importlib.metadata import PackageNotFoundError, metadata
 from pathlib import PurePath
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -29,6 +29,7 @@ from ..core.diagnostics import CODES, Span
 from ..core.version import __version__
 from .findings import Finding, Outcome, RuleInfo, RunReport, artifact_path
 from .gate import fails, relaxed, run_exit_code, tally
+from .stream import Later, chunks
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -206,13 +207,18 @@ def result_json(f: Finding, run: RunReport, rule_index: dict[str, int],
 
 def render_sarif(run: RunReport, timing: bool = True) -> str:
     """The SARIF log of ``run``: one run, all rules, one result per non-passing finding."""
+    return "".join(sarif_chunks(run, timing))
+
+
+def sarif_chunks(run: RunReport, timing: bool = True) -> Iterator[str]:
+    """``render_sarif`` in pieces, each result made as it is written (``stream.Later``)."""
     reported = [f for f in run.findings() if f.outcome is not Outcome.PASSED and f.code is not None]
     used = {f.code for f in reported if f.code is not None}
     own = {r.code: r for r in run.rules}
     order = {c: i for i, c in enumerate([*own, *CODES])}
     codes = sorted(used, key=lambda c: (order.get(c, len(order)), c))
     rule_index = {c: i for i, c in enumerate(codes)}
-    results = [result_json(f, run, rule_index, timing) for f in reported]
+    results = Later(lambda: (result_json(f, run, rule_index, timing) for f in reported))
     invocation: dict[str, Any] = {
         "executionSuccessful": not any(f.code == "E901" for f in run.findings()),
         "exitCode": run_exit_code(run),
@@ -242,4 +248,4 @@ def render_sarif(run: RunReport, timing: bool = True) -> str:
             "properties": props,
         }],
     }
-    return json.dumps(log, indent=2) + "\n"
+    return chunks(log)
