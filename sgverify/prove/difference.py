@@ -672,7 +672,9 @@ def _z3_confirm(layout: Layout, unit: Unit, old_sem: Semantics, new_sem: Semanti
     ]
     # One solver for the four questions, each behind its own assumption literal: they
     # share the two interfaces' formulas, and what Z3 learns on one serves the others.
-    s = make_solver(timeout_ms)
+    # Z3's general solver, not its QF_BV one: on the 32 changed units of a 1,000-group
+    # estate it answers the same questions in 1.0 s instead of 1.3-1.5 s.
+    s = make_solver(timeout_ms, logic=None)
     for i, (query, problem) in enumerate(checks):
         s.add(z3.Implies(z3.Bool(f"confirm!{i}"), query))
     for i, (query, problem) in enumerate(checks):
