@@ -18,8 +18,9 @@ the *collateral* part outside the set, and Z3 proves the collateral part empty o
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 
 import z3  # type: ignore[import-untyped]
 
@@ -165,7 +166,8 @@ class Unchanged:
 @dataclass(frozen=True)
 class UnitDiff:
     """The difference on one interface. ``layout`` says which box dimension is which (for
-    reading ``DiffBox.box``)."""
+    reading ``DiffBox.box``; None when there is no box: a unit found the same by content,
+    or one not completed)."""
 
     unit: Unit
     completed: bool
@@ -372,11 +374,12 @@ def side_pieces(layout: Layout, target: Target, sem: Semantics, possible: Sequen
     return decide_region(layout, target, sem, inside, budget) + [Piece(b, False, ABSENT) for b in outside]
 
 
-def _content(r: Rule) -> tuple[object, ...]:
-    """What a rule contributes to decisions (its group, index and names do not matter once
-    the rules of an interface are pooled)."""
-    return (r.direction, r.action, r.protocol, r.ports, r.peer, r.priority, r.source_ports,
-            r.local, r.nic, r.unresolved_ports)
+# What a rule contributes to decisions (its group, index and names do not matter once the
+# rules of an interface are pooled): the tuple of these fields, made in C (``attrgetter``),
+# which a diff of an estate does for every rule of both sides.
+_content: Callable[[Rule], tuple[object, ...]] = attrgetter(
+    "direction", "action", "protocol", "ports", "peer", "priority", "source_ports", "local",
+    "nic", "unresolved_ports")
 
 
 def _frame(t: Target) -> tuple[object, ...]:
@@ -396,6 +399,7 @@ class Contents:
     def __init__(self) -> None:
         self._ids: dict[tuple[object, ...], int] = {}
         self._groups: dict[int, Counter[int]] = {}
+        self._numbers: dict[int, list[int]] = {}
         self._keep: list[Group] = []  # the groups whose ids are keys stay alive
         self._alike: dict[tuple[int, int], bool] = {}
 
@@ -415,20 +419,26 @@ class Contents:
             pair = (id(g), id(h))
             hit = self._alike.get(pair)
             if hit is None:
-                hit = self._alike[pair] = len(g.rules) == len(h.rules) and all(
-                    _content(a) == _content(b) for a, b in zip(g.rules, h.rules))
+                hit = self._alike[pair] = len(g.rules) == len(h.rules) and \
+                    list(map(_content, g.rules)) == list(map(_content, h.rules))
                 self._keep += (g, h)
             if not hit:
                 return False
         return True
 
+    def numbers(self, g: Group) -> list[int]:
+        """The number of each rule's content, in the group's order."""
+        hit = self._numbers.get(id(g))
+        if hit is None:
+            ids = self._ids
+            hit = self._numbers[id(g)] = [ids.setdefault(c, len(ids)) for c in map(_content, g.rules)]
+            self._keep.append(g)
+        return hit
+
     def group(self, g: Group) -> Counter[int]:
         hit = self._groups.get(id(g))
         if hit is None:
-            ids = self._ids
-            hit = self._groups[id(g)] = Counter(ids.setdefault(_content(r), len(ids))
-                                                for r in g.rules)
-            self._keep.append(g)
+            hit = self._groups[id(g)] = Counter(self.numbers(g))
         return hit
 
     def pooled(self, t: Target) -> Counter[int]:
@@ -453,22 +463,25 @@ def same_content(unit: Unit, old_sem: Semantics, new_sem: Semantics,
             == Counter(_content(r) for g in unit.new.groups for r in g.rules))
 
 
-def changed_cutters(layout: Layout, unit: Unit, old_sem: Semantics, new_sem: Semantics) -> list[Box] | None:
+def changed_cutters(layout: Layout, unit: Unit, old_sem: Semantics, new_sem: Semantics,
+                    contents: Contents | None = None) -> list[Box] | None:
     """Boxes outside which OLD and NEW decide alike, or None when that cannot be narrowed.
 
     When the two interfaces differ only in rules, a flow matched by no rule that one side
     has and the other lacks (compared by content) is matched by the same rules on both
-    sides, so it gets the same verdict: only the flows of the changed rules can differ."""
+    sides, so it gets the same verdict: only the flows of the changed rules can differ.
+    ``contents``: the comparison's numbered contents (the same rules, compared by number)."""
     if old_sem != new_sem or _frame(unit.old) != _frame(unit.new):
         return None
-    old = Counter(_content(r) for g in unit.old.groups for r in g.rules)
-    new = Counter(_content(r) for g in unit.new.groups for r in g.rules)
+    if contents is None:
+        contents = Contents()
+    old, new = contents.pooled(unit.old), contents.pooled(unit.new)
     differ = set((old - new) + (new - old))
     out: list[Box] = []
     for t in (unit.old, unit.new):
         for g in t.groups:
-            for r in g.rules:
-                if _content(r) in differ:
+            for r, number in zip(g.rules, contents.numbers(g)):
+                if number in differ:
                     out += rule_boxes(layout, r, 0 if r.direction is Direction.INGRESS else 1,
                                       PEER, LOCAL, None)
     return out
@@ -484,13 +497,14 @@ def diff_unit(unit: Unit, old_sem: Semantics, new_sem: Semantics, expect: FlowSe
     independent check with Z3 (the witnesses are still replayed): for a caller that only
     compares sizes and confirms the difference it keeps. ``contents``: rule contents
     shared between the units of one comparison (``Contents``)."""
-    layout = layout_for([unit.old, unit.new], flowset_group_keys(expect) | set(extra_keys))
     if expect is None and same_content(unit, old_sem, new_sem, contents):
         # The same rules (by content) in the same frame under the same semantics decide
         # every flow alike: nothing to search, nothing to confirm (most units of a fleet).
         # This holds with groups whose rules are not known, too, when they are the same
-        # groups on both sides: the change does not touch this interface.
-        return UnitDiff(unit, True, None, (), (), (), layout)
+        # groups on both sides: the change does not touch this interface. No box to read,
+        # so no layout (making it visits every rule again).
+        return UnitDiff(unit, True, None, (), (), ())
+    layout = layout_for([unit.old, unit.new], flowset_group_keys(expect) | set(extra_keys))
     unknown = sorted({g.name for t in (unit.old, unit.new) for g in t.groups if not g.rules_known})
     if unknown:
         return UnitDiff(unit, False, "the rules of group " + ", ".join(unknown) + " are not known "
@@ -502,7 +516,7 @@ def diff_unit(unit: Unit, old_sem: Semantics, new_sem: Semantics, expect: FlowSe
         possible_old = well_formed(layout, unit.old)
         possible_new = well_formed(layout, unit.new)
         everything = disjoint(possible_old + possible_new, budget)
-        cutters = changed_cutters(layout, unit, old_sem, new_sem)
+        cutters = changed_cutters(layout, unit, old_sem, new_sem, contents)
         region = everything if cutters is None else carve(everything, cutters, budget)[0]
         changed: dict[tuple[object, ...], tuple[str, Decider, Decider, list[Box]]] = {}
         narrow = Narrowing(layout, unit.new, lazy=True)
@@ -658,7 +672,9 @@ def _z3_confirm(layout: Layout, unit: Unit, old_sem: Semantics, new_sem: Semanti
     ]
     # One solver for the four questions, each behind its own assumption literal: they
     # share the two interfaces' formulas, and what Z3 learns on one serves the others.
-    s = make_solver(timeout_ms)
+    # Z3's general solver, not its QF_BV one: on the 32 changed units of a 1,000-group
+    # estate it answers the same questions in 1.0 s instead of 1.3-1.5 s.
+    s = make_solver(timeout_ms, logic=None)
     for i, (query, problem) in enumerate(checks):
         s.add(z3.Implies(z3.Bool(f"confirm!{i}"), query))
     for i, (query, problem) in enumerate(checks):

@@ -28,9 +28,11 @@ class SolverUnknown(Exception):
         self.reason = reason
 
 
-def make_solver(timeout_ms: int | None = None) -> z3.Solver:
-    """A solver with fixed seeds (same input, same answers) and an optional timeout."""
-    s = z3.SolverFor("QF_BV")
+def make_solver(timeout_ms: int | None = None, logic: str | None = "QF_BV") -> z3.Solver:
+    """A solver with fixed seeds (same input, same answers) and an optional timeout.
+    ``logic``: what Z3 is told the formulas are (None: nothing, its general solver; the
+    answers are the same, only the time differs)."""
+    s = z3.SolverFor(logic) if logic is not None else z3.Solver()
     s.set(random_seed=0)
     # Queries are followed by many small incremental checks (witness choice): start in the
     # incremental engine instead of bit-blasting once for the one-shot engine and again on
