@@ -19,9 +19,9 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, metadata
 from pathlib import PurePath
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlsplit
 

@@ -105,9 +105,4 @@ def write_pieces(out: IO[str], report: Rendered) -> None:
         out.write("".join(block))
 
 
-def joined(report: Rendered) -> str:
-    """A report as one string."""
-    return report if isinstance(report, str) else "".join(report)
-
-
-__all__ = ["Later", "Rendered", "chunks", "joined", "write_pieces"]
+__all__ = ["Later", "Rendered", "chunks", "write_pieces"]
