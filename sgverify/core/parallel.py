@@ -69,6 +69,13 @@ def _dask_client(address: str | None, jobs: int) -> Iterator[Any]:
         yield client
 
 
+def blocks(n: int, jobs: int) -> list[tuple[int, int]]:
+    """Index ranges [lo, hi) of ``n`` items for ``jobs`` workers: a few per worker, so that
+    uneven items even out."""
+    size = max(1, -(-n // (jobs * 4)))
+    return [(lo, min(n, lo + size)) for lo in range(0, n, size)]
+
+
 S = TypeVar("S")
 _SHARED: Any = None  # what forked workers of ``pmap_shared`` inherit
 

@@ -4,6 +4,7 @@ so the answer is incomplete)."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -119,6 +120,33 @@ def test_matrix_rows_in_worker_processes_give_the_same_answer(tmp_path: Path, mo
     spec = (fixtures / "fleet.sgv").read_text()
     outs = {reach(tmp_path, spec, "--jobs", str(j), "--format", "json")[1] for j in (1, 2, 3)}
     assert len(outs) == 1
+
+
+def test_internet_exposure_in_worker_processes_gives_the_same_answer(monkeypatch) -> None:
+    """The exposure of the instances to and from the internet, worked out by forked
+    workers or a Dask cluster: the same services, witnesses and lists as in one process,
+    in the same order (instances with the same groups and addresses share one answer)."""
+    from sgverify.analyses.reach import exposure
+    from sgverify.api import load_policy
+    from sgverify.core.model import Direction
+    monkeypatch.setattr(exposure, "PARALLEL_INSTANCES", 2)  # small fixtures take the worker path
+    fixtures = TESTS / "fixtures" / "audit"
+    backends = [("local", 3)] + ([("dask", 2)] if importlib.util.find_spec("distributed") else [])
+    exposed = 0
+    for name in ("fleet.sgv", "reach-edge.sgv", "reach-classic.sgv"):
+        policy = load_policy(str(fixtures / name)).policy
+        assert policy is not None and len(policy.instances) > 2
+        for direction in Direction:
+            one, _ = exposure.exposures(policy, direction=direction)
+            exposed += sum(1 for e in one if e.sure)
+            for backend, jobs in backends:
+                many, _ = exposure.exposures(policy, direction=direction, jobs=jobs,
+                                             backend=backend)
+                assert [(e.instance.name, e.sure, e.maybe, e.flow, e.facts, e.lists,
+                         e.extra and e.extra.flow) for e in one] == \
+                    [(e.instance.name, e.sure, e.maybe, e.flow, e.facts, e.lists,
+                      e.extra and e.extra.flow) for e in many], (name, backend)
+    assert exposed > 2  # the fixtures do expose instances
 
 
 def test_matrix_rows_on_a_dask_cluster_give_the_same_answer(tmp_path: Path) -> None:

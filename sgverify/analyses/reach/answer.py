@@ -200,7 +200,8 @@ def ask(policy: Policy, src: Selection | None, dst: Selection | None, query: Que
     from_internet = (src is not None and src.internet) or (src is None and internet)
     to_internet = (dst is not None and dst.internet) or (dst is None and internet)
     if from_internet and receivers:
-        _internet_pairs(answer, policy, m, receivers, query, Direction.INGRESS, room)
+        _internet_pairs(answer, policy, m, receivers, query, Direction.INGRESS, room,
+                        jobs, backend, address)
         if src is None:
             answer.senders.insert(0, Axis(INTERNET, INTERNET))
     nets = [i.groups[0].network if i.groups else None for i in m.instances]
@@ -252,7 +253,8 @@ def ask(policy: Policy, src: Selection | None, dst: Selection | None, query: Que
                     continue
                 answer.pairs.append(_pair(m, s, r, status, detailed))
     if to_internet and senders:
-        _internet_pairs(answer, policy, m, senders, query, Direction.EGRESS, room)
+        _internet_pairs(answer, policy, m, senders, query, Direction.EGRESS, room,
+                        jobs, backend, address)
         if dst is None:
             answer.receivers.append(Axis(INTERNET, INTERNET))
     if src is not None and src.internet:
@@ -321,10 +323,12 @@ def _evidence(w: PairWitness) -> tuple[tuple[Evidence, ...], tuple[str, ...]]:
 
 
 def _internet_pairs(answer: Answer, policy: Policy, m: ReachMatrix, units: Sequence[Axis],
-                    query: Query, direction: Direction, room: Callable[[], bool]) -> None:
+                    query: Query, direction: Direction, room: Callable[[], bool],
+                    jobs: int = 1, backend: str = "local", address: str | None = None) -> None:
     insts = sorted({n for u in units for n in u.members})
     everyone = _everyone(m)
-    found, space = exposures(policy, [everyone[n] for n in insts], query, direction)
+    found, space = exposures(policy, [everyone[n] for n in insts], query, direction, jobs,
+                             backend, address)
     by_index = dict(zip(insts, found))
     net = Axis(INTERNET, INTERNET)
     for u in units:

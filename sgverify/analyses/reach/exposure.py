@@ -20,6 +20,7 @@ from ...core.diagnostics import InternalError
 from ...core.evaluate import Decision, decide_all, definitely
 from ...core.flow import Flow, flow_problem
 from ...core.model import Direction, Instance, Network, Nic, Policy, Rule, Target
+from ...core.parallel import blocks, can_fork, pmap_shared
 from ...engines.atoms.atoms import FAMILIES, Atoms, Cuts, nice_address
 from ...engines.atoms.matrix import Overlap, Query
 from ...engines.atoms.membership import accepting
@@ -76,37 +77,116 @@ def _relevance(direction: Direction) -> Callable[[Rule], bool]:
     return relevant
 
 
+PARALLEL_INSTANCES = 200  # distinct interfaces below which one process is faster
+
+
+class ExposureJob:
+    """What the exposure of some instances needs, for worker processes: the policy, the
+    instances (one per distinct groups and addresses), the query and the direction. The
+    state made from them (which rules matter, the service atoms) is made once per process
+    and never pickled: it is keyed by the rules' identities, which a copy does not keep."""
+
+    def __init__(self, policy: Policy, instances: Sequence[Instance], query: Query,
+                 direction: Direction) -> None:
+        self.policy, self.instances, self.query, self.direction = policy, tuple(instances), query, direction
+        self._state: _State | None = None
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "_state": None}
+
+    def state(self) -> _State:
+        if self._state is None:
+            self._state = _State(self.policy, self.query, self.direction)
+        return self._state
+
+
+class _State:
+    """The rules whose peer can be an internet address (per group, in order), and the
+    service atoms of those rules with the query's mask per family."""
+
+    def __init__(self, policy: Policy, query: Query, direction: Direction) -> None:
+        relevant = _relevance(direction)
+        self.by_group = {g.key: [r for r in g.rules if relevant(r)] for g in policy.groups}
+        rules = [r for g in policy.groups for r in self.by_group[g.key]]
+        keep = {id(r) for r in rules}
+        self.relevant: Callable[[Rule], bool] = lambda r: id(r) in keep
+        self.space = ServiceSpace(rules, query.boxes())
+        self.qmask = {f: self.space.service_mask(query.services, query.source_ports)
+                      & self.space.well_formed[f] if query.family in (None, f) else 0
+                      for f in FAMILIES}
+
+
 def exposures(policy: Policy, instances: Sequence[Instance] | None = None,
-              query: Query = Query(), direction: Direction = Direction.INGRESS
+              query: Query = Query(), direction: Direction = Direction.INGRESS,
+              jobs: int = 1, backend: str = "local", address: str | None = None
               ) -> tuple[list[Exposure], ServiceSpace]:
     """The exposure of each instance (default: all), in order, and the service atoms:
     what the internet can open to it (ingress) or what it can open to the internet
-    (egress)."""
+    (egress). Instances with the same groups and addresses are worked out once; with
+    ``jobs`` > 1 (or ``backend`` "dask") and enough of them, in worker processes (the
+    answer is the same)."""
     chosen = list(policy.instances if instances is None else instances)
-    relevant = _relevance(direction)
-    rules = [r for g in policy.groups for r in g.rules if relevant(r)]
-    space = ServiceSpace(rules, query.boxes())
-    qmask = {f: space.service_mask(query.services, query.source_ports) & space.well_formed[f]
-             if query.family in (None, f) else 0 for f in FAMILIES}
-    memo: dict[tuple[object, ...], Exposure] = {}
-    out = []
+    first: dict[tuple[object, ...], int] = {}
+    distinct: list[Instance] = []
+    keys = []
     for inst in chosen:
-        own = inst.private | inst.public
-        key = (tuple(g.key for g in inst.groups), own)
-        hit = memo.get(key)
-        if hit is None:
-            hit = memo[key] = _one(policy, inst, own, space, qmask, direction, relevant)
-        elif hit.instance is not inst:
-            hit = replace(hit, instance=inst)
-        out.append(hit)
-    return out, space
+        key = (tuple(g.key for g in inst.groups), inst.private | inst.public)
+        keys.append(key)
+        if key not in first:
+            first[key] = len(distinct)
+            distinct.append(inst)
+    job = ExposureJob(policy, distinct, query, direction)
+    st = job.state()
+    n = len(distinct)
+    wide = backend == "dask" or (jobs > 1 and n >= PARALLEL_INSTANCES and can_fork())
+    parts = blocks(n, max(1, jobs)) if wide and n > 1 else [(0, n)]
+    scans = [x for part in pmap_shared(_scan_block, job, parts, jobs, backend, address)
+             for x in part] if len(parts) > 1 else _scan_block(job, (0, n))
+    made = [_exposure(policy, inst, st.space, scan, direction)
+            for inst, scan in zip(distinct, scans)]
+    out = []
+    for inst, key in zip(chosen, keys):
+        hit = made[first[key]]
+        out.append(hit if hit.instance is inst else replace(hit, instance=inst))
+    return out, st.space
 
 
-def _one(policy: Policy, inst: Instance, own: AddrSpace, space: ServiceSpace,
-         qmask: dict[int, int], direction: Direction,
-         relevant: Callable[[Rule], bool]) -> Exposure:
+class _Scan(NamedTuple):
+    """What a worker finds for one instance: the services surely and (besides) possibly
+    accepted, where the witness is, the lists the possible services depend on, and where
+    a witness of a possible service is (when some are sure)."""
+
+    sure: int
+    more: int
+    first: _Spot | None
+    lists: tuple[str, ...]
+    extra: _Spot | None
+
+
+def _scan_block(job: ExposureJob, block: tuple[int, int]) -> list[_Scan]:
+    st = job.state()
+    return [_scan(job.policy, inst, inst.private | inst.public, st, job.direction)
+            for inst in job.instances[block[0]:block[1]]]
+
+
+def _exposure(policy: Policy, inst: Instance, space: ServiceSpace, scan: _Scan,
+              direction: Direction) -> Exposure:
+    """The exposure of ``inst`` from its scan, with its witnesses confirmed."""
     target = inst.target
-    mine = [r for g in inst.groups for r in g.rules if relevant(r)]
+    shown = None if scan.first is None else _witness(policy, inst, target, space, scan.first,
+                                                     direction)
+    extra = None if scan.extra is None else _witness(policy, inst, target, space, scan.extra,
+                                                     direction)
+    return Exposure(inst, scan.sure, scan.more, shown.flow if shown else None,
+                    shown.decision if shown else None, shown.facts if shown else (),
+                    scan.lists, extra)
+
+
+def _scan(policy: Policy, inst: Instance, own: AddrSpace, st: _State,
+          direction: Direction) -> _Scan:
+    target = inst.target
+    space, qmask = st.space, st.qmask
+    mine = [r for g in inst.groups for r in st.by_group.get(g.key, ())]
     cuts = Cuts(addresses_of(mine) + [INTERNET, inst.private, inst.public])  # each piece is
     # private or public wholly: a classic NIC has only one kind (Target.local_on)
     peers = Atoms(cuts.split(INTERNET))
@@ -115,15 +195,17 @@ def _one(policy: Policy, inst: Instance, own: AddrSpace, space: ServiceSpace,
     nics = (Nic.INTRANET, Nic.INTERNET) if target.network is Network.CLASSIC else (Nic.INTRANET,)
     sure = maybe = 0
     first: _Spot | None = None      # where the witness is: a sure spot if there is one
+    first_readable = False          # ... and whether its peer reads well (``_readable``)
     possible: list[tuple[_Spot, Side, int, int]] = []  # spots with services only possible
     for nic in nics:
-        side = Side(target, direction, nic, space, peers, locals_, policy.semantics, relevant)
+        side = Side(target, direction, nic, space, peers, locals_, policy.semantics, st.relevant)
         blocked = policy.semantics.block_tcp25 and direction is Direction.EGRESS
         for fam in FAMILIES:
             if target.network is Network.CLASSIC and fam != 4:
                 continue
             q = qmask[fam]
             on_nic = target.local_on(nic)
+            side_peer, accepts = side.peer[fam], side.accepts
             for li, (alo, _) in enumerate(locals_.ranges[fam]):
                 llo, lhi = clipped[(fam, alo)]
                 if on_nic is not None and not on_nic.contains(fam, llo):
@@ -131,35 +213,35 @@ def _one(policy: Policy, inst: Instance, own: AddrSpace, space: ServiceSpace,
                 local_mask = side.local[fam][li]
                 listed = side.listed_at(fam, li)
                 for pi, (plo, phi) in enumerate(peers.ranges[fam]):
-                    matched = side.peer[fam][pi] & local_mask
-                    acc = side.accepts(matched, NONE, blocked, fam, listed)
+                    matched = side_peer[pi] & local_mask
+                    acc = accepts(matched, NONE, blocked, fam, listed)
                     s, m = acc.sure & q, acc.maybe & q
+                    if not m:
+                        continue  # nothing possible here (sure is within possible)
                     sure |= s
                     maybe |= m
                     # The witness: a sure spot before a possible one, and within each a peer
                     # that can be a global unicast address (readable, like the solver's).
                     if s and (first is None or not first.sure
-                              or (not _readable(first) and _overlaps(fam, plo, phi))):
+                              or (not first_readable and _overlaps(fam, plo, phi))):
                         first = _Spot(fam, plo, phi, llo, lhi, s, True, nic)
-                    elif m and (first is None or (not first.sure and not _readable(first)
+                        first_readable = _overlaps(fam, plo, phi)
+                    elif m and (first is None or (not first.sure and not first_readable
                                                   and _overlaps(fam, plo, phi))):
                         first = _Spot(fam, plo, phi, llo, lhi, m, False, nic)
+                        first_readable = _overlaps(fam, plo, phi)
                     if m & ~s:
                         possible.append((_Spot(fam, plo, phi, llo, lhi, m & ~s, False, nic),
                                          side, matched, listed))
     more = maybe & ~sure
-    shown = None if first is None else _witness(policy, inst, target, space, first, direction)
     lists: set[str] = set()
     extra = None
     for spot, side, matched, listed in possible:
         if spot.mask & more:
             lists |= side.lists_for(matched, listed, spot.mask & more)
             if extra is None and sure:
-                extra = _witness(policy, inst, target, space,
-                                 _Spot(*spot[:5], spot.mask & more, False, spot.nic), direction)
-    return Exposure(inst, sure, more, shown.flow if shown else None,
-                    shown.decision if shown else None, shown.facts if shown else (),
-                    tuple(sorted(lists)), extra)
+                extra = _Spot(*spot[:5], spot.mask & more, False, spot.nic)
+    return _Scan(sure, more, first, tuple(sorted(lists)), extra)
 
 
 class _Spot(NamedTuple):
@@ -210,10 +292,6 @@ GLOBAL_UNICAST = INTERNET.only(4) | AddrSpace.parse("2000::/3")
 
 def _overlaps(fam: int, lo: int, hi: int) -> bool:
     return any(r.family == fam and r.lo <= hi and lo <= r.hi for r in GLOBAL_UNICAST)
-
-
-def _readable(spot: _Spot) -> bool:
-    return _overlaps(spot.family, spot.peer_lo, spot.peer_hi)
 
 
 def _prefer(space: AddrSpace, fam: int, lo: int, hi: int) -> int | None:

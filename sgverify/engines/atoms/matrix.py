@@ -33,7 +33,7 @@ from ...core.model import (
     Service,
     Target,
 )
-from ...core.parallel import can_fork, pmap_shared
+from ...core.parallel import blocks, can_fork, pmap_shared
 from .atoms import FAMILIES, Atoms, Cuts, nice_address
 from .membership import accepting
 from .services import ServiceBox, ServiceSpace
@@ -41,12 +41,6 @@ from .sides import Accepts, Side, addresses_of
 
 UNREACHABLE, REACHABLE, UNKNOWN = 0, 1, 2
 PARALLEL_CLASSES = 400  # classes below which the rows are computed in one process
-def _blocks(n: int, jobs: int) -> list[tuple[int, int]]:
-    """Row ranges for ``jobs`` workers: a few per worker, so that uneven rows even out."""
-    size = max(1, -(-n // (jobs * 4)))
-    return [(lo, min(n, lo + size)) for lo in range(0, n, size)]
-
-
 def _rows_in_worker(m: ReachMatrix, block: tuple[int, int]
                     ) -> tuple[bytes, bytes, set[tuple[int, object]]]:
     """A forked worker's block of rows, and the decisions it made (side, key), so that the
@@ -315,16 +309,16 @@ class ReachMatrix:
         self.partial = bytearray(n * n)  # reachable class pairs that may reach more services
         self._prepare()
         if backend == "dask" and n:
-            blocks = _blocks(n, max(1, jobs))
+            parts = blocks(n, max(1, jobs))
             where = {id(inst): k for k, inst in enumerate(self.policy.instances)}
             job = Rebuild(self.policy, tuple(where[id(i)] for i in self._chosen), self.query, n)
-            done = pmap_shared(_rows_rebuilt, job, blocks, jobs, "dask", address)
+            done = pmap_shared(_rows_rebuilt, job, parts, jobs, "dask", address)
         else:
-            blocks = _blocks(n, jobs) if jobs > 1 and n >= PARALLEL_CLASSES and can_fork() else []
-            done = pmap_shared(_rows_in_worker, self, blocks, jobs) if len(blocks) > 1 else []
+            parts = blocks(n, jobs) if jobs > 1 and n >= PARALLEL_CLASSES and can_fork() else []
+            done = pmap_shared(_rows_in_worker, self, parts, jobs) if len(parts) > 1 else []
         if done:
             seen: set[tuple[int, object]] = set()
-            for (lo, hi), (st, pa, keys) in zip(blocks, done):
+            for (lo, hi), (st, pa, keys) in zip(parts, done):
                 status[lo * n:hi * n] = st
                 self.partial[lo * n:hi * n] = pa
                 seen |= keys
