@@ -31,6 +31,7 @@ from ..engines.boxes.certify import (
     NIC,
     PEER,
     PROTO,
+    QUICK,
     Layout,
     Piece,
     decide_region,
@@ -562,7 +563,7 @@ class PublicExposure:
             for g in self.target.groups))
         narrow = Narrowing(layout, target, self._rule_boxes)
         pieces = decide_region(layout, narrow.to(*region), self.sem, region, self.budget,
-                               cutters=narrow.cutters)
+                               cutters=narrow.cutters, quick=QUICK)
         return region, [p for p in pieces if p.accepted]
 
     def _public(self, fam: int) -> list[Box]:
