@@ -20,7 +20,7 @@ witness is replayed through the evaluator. Disagreement is an ``InternalError``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
 
 from ...core.addresses import INTERNET, V6
@@ -268,8 +268,7 @@ def replay(t: Target, sem: Semantics, flow: Flow, assume: dict[str, bool]) -> De
 
 
 def without(t: Target, r: Rule) -> Target:
-    groups = tuple(replace(g, rules=tuple(x for x in g.rules if x is not r)) for g in t.groups)
-    return t.with_groups(groups)
+    return t.without_rule(r)
 
 
 @dataclass(frozen=True)
