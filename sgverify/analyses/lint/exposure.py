@@ -12,7 +12,7 @@ from ...core.model import TCP, UDP, Action, Semantics
 from ...engines.boxes.intervals import Budget, Intervals, iv, point
 from ...prove.exposure import Opened, PublicExposure
 from .findings import Involved, LintFinding
-from .shadow import Scope
+from .shadow import Made, Scope
 
 ADMIN_PORTS: tuple[tuple[int, str], ...] = (
     (21, "FTP"), (22, "SSH"), (23, "Telnet"), (445, "SMB"), (1433, "SQL Server"),
@@ -40,11 +40,12 @@ def items() -> list[Sensitive]:
     return out
 
 
-def exposure(scope: Scope, sem: Semantics, budget: Budget) -> list[tuple[object, LintFinding]]:
+def exposure(scope: Scope, sem: Semantics, budget: Budget,
+             made: Made | None = None) -> list[tuple[object, LintFinding]]:
     """The L201 findings of one interface, each with a key that is the same for the same
-    exposure through the same rules on another interface. Raises BudgetExceeded, or
-    TooManyLists."""
-    ask = PublicExposure(scope.target, sem, budget)
+    exposure through the same rules on another interface (``made``: its layout and rule
+    boxes, ``shadow.boxes_of``). Raises BudgetExceeded, or TooManyLists."""
+    ask = PublicExposure(scope.target, sem, budget, made=made)  # type: ignore[arg-type]
     findings: list[tuple[object, LintFinding]] = []
     for _bit, fam in ask.families:
         tcp_open = False

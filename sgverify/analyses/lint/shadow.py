@@ -84,14 +84,23 @@ class _Cand:
     rule: Rule | None = None
 
 
-def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None) -> ShadowResult:
-    """Dead, redundant and tied rules of ``scope``. Raises BudgetExceeded past the budget
-    and SolverUnknown when Z3 cannot confirm in time."""
-    t = scope.target
+Made = tuple[Layout, dict[int, list[Box]]]
+
+
+def boxes_of(t: Target) -> Made:
+    """The layout of ``t``'s flows and each rule's boxes in it (by rule id), made once for
+    every region: the partition here and the exposure questions (``PublicExposure``)."""
     layout = layout_for(t)
+    return layout, Narrowing(layout, t).cutters  # type: ignore[return-value]
+
+
+def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None,
+            made: Made | None = None) -> ShadowResult:
+    """Dead, redundant and tied rules of ``scope`` (``made``: its ``boxes_of``). Raises
+    BudgetExceeded past the budget and SolverUnknown when Z3 cannot confirm in time."""
+    t = scope.target
+    layout, cutters = boxes_of(t) if made is None else made
     region = well_formed(layout, t)
-    narrow = Narrowing(layout, t)  # also each rule's boxes, made once for every region
-    cutters = narrow.cutters
     pieces = decide_region(layout, t, sem, region, budget, cutters=cutters, quick=QUICK)
     decided: dict[int, list[Piece]] = {}
     for p in pieces:
@@ -439,4 +448,4 @@ def _tie(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, a: Rule, 
                        (f"for example {flow}: both rules match; dropped by rule {d.name}",))
 
 
-__all__ = ["Scope", "ShadowResult", "analyse", "layout_for", "rule_id", "without"]
+__all__ = ["Made", "Scope", "ShadowResult", "analyse", "boxes_of", "layout_for", "rule_id", "without"]
