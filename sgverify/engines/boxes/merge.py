@@ -37,6 +37,9 @@ PREFERRED_PROTOCOLS = (TCP, UDP, ICMP, ICMPV6, GRE)
 GLOBAL_UNICAST_V6 = normalise([(0x2000 << 112, (0x4000 << 112) - 1)])
 PRIVATE_V6 = normalise([(0xfc00 << 112, (0xfe00 << 112) - 1)])
 TEXT_CIDRS = 8  # the text form lists at most this many blocks per field (JSON lists all)
+# The IPv4 blocks a witness prefers, made once (every witness asks for them).
+PRIVATE_V4_IVS = addr_intervals(PRIVATE_V4, V4)
+PUBLIC_V4_IVS = addr_intervals(INTERNET, V4)
 
 
 def merge_boxes(boxes: Iterable[Box], frozen: Sequence[int] = FROZEN) -> list[Box]:
@@ -110,11 +113,11 @@ def witness(layout: Layout, box: Box) -> tuple[Flow, dict[str, bool]]:
     groups = frozenset(k for k in layout.keys if box[layout.key_dim(k)][0][0])  # type: ignore[index]
     mask = 0xFF if fam == V4 else 0xFFFF
     if groups:
-        peer_pref = [addr_intervals(PRIVATE_V4, V4) if fam == V4 else PRIVATE_V6]
+        peer_pref = [PRIVATE_V4_IVS if fam == V4 else PRIVATE_V6]
     else:
-        peer_pref = [addr_intervals(INTERNET, V4) if fam == V4 else GLOBAL_UNICAST_V6]
+        peer_pref = [PUBLIC_V4_IVS if fam == V4 else GLOBAL_UNICAST_V6]
     peer = _pick(box[PEER], peer_pref, mask)
-    local_pref = [addr_intervals(PRIVATE_V4, V4) if fam == V4 else PRIVATE_V6]
+    local_pref = [PRIVATE_V4_IVS if fam == V4 else PRIVATE_V6]
     local = _pick(box[LOCAL], local_pref, mask, avoid=peer)
     ingress = first[DIR] == 0
     src, dst = (peer, local) if ingress else (local, peer)
