@@ -40,6 +40,9 @@ TEXT_CIDRS = 8  # the text form lists at most this many blocks per field (JSON l
 # The IPv4 blocks a witness prefers, made once (every witness asks for them).
 PRIVATE_V4_IVS = addr_intervals(PRIVATE_V4, V4)
 PUBLIC_V4_IVS = addr_intervals(INTERNET, V4)
+# Each family's every address and public addresses, made once (every box's text asks).
+EVERYTHING = {fam: AddrSpace.everything(fam) for fam in (V4, V6)}
+PUBLIC = {fam: INTERNET.only(fam) for fam in (V4, V6)}
 
 
 def merge_boxes(boxes: Iterable[Box], frozen: Sequence[int] = FROZEN) -> list[Box]:
@@ -280,10 +283,10 @@ def addresses_text(space: AddrSpace, family: int) -> str:
     """CIDR blocks, or 'any ... address except ...' when that is shorter; long lists are cut
     with a count of what is left out (the JSON form lists every block)."""
     label = "IPv6" if family == V6 else "IPv4"
-    everything = AddrSpace.everything(family)
+    everything = EVERYTHING[family]
     if space == everything:
         return f"any {label} address"
-    if space == INTERNET.only(family):
+    if space == PUBLIC[family]:
         return f"every public {label} address"
     cidrs = space.cidrs()
     if len(cidrs) > 1:
