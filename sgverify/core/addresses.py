@@ -135,7 +135,12 @@ class AddrSpace:
         return AddrSpace(tuple(out))
 
     def contains(self, family: int, value: int) -> bool:
-        return any(r.contains(family, value) for r in self.ranges)
+        # A plain loop (not any() over a generator): the evaluator asks this of every rule
+        # for every flow it replays.
+        for r in self.ranges:
+            if r.family == family and r.lo <= value <= r.hi:
+                return True
+        return False
 
     def families(self) -> frozenset[int]:
         return frozenset(r.family for r in self.ranges)

@@ -8,7 +8,7 @@ addresses are ``AddrSpace`` values. The evaluator (``evaluate``) and the encoder
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from .addresses import INTERNET, V4, AddrSpace
@@ -80,7 +80,12 @@ ALL_PORTS = (PortRange(MIN_PORT, MAX_PORT),)
 
 
 def ports_contain(ports: tuple[PortRange, ...] | None, port: int) -> bool:
-    return ports is None or any(p.lo <= port <= p.hi for p in ports)
+    if ports is None:
+        return True
+    for p in ports:  # a plain loop: asked of every rule for every flow the evaluator replays
+        if p.lo <= port <= p.hi:
+            return True
+    return False
 
 
 def format_ports(ports: tuple[PortRange, ...] | None) -> str:
@@ -198,6 +203,17 @@ class Target:
         whatever subclass this is, so that no memo of its rules is carried over."""
         return Target(self.name, self.kind, groups, self.local, self.span, self.private,
                       self.public)
+
+    def without_rule(self, rule: Rule) -> Target:
+        """This interface without ``rule`` (that object), as a plain ``Target``. Its
+        precedence orders are this one's with the rule left out (removing a rule keeps the
+        others' order: the sort key does not depend on the other rules), so that an
+        evaluator replay without each of many rules does not sort them all again."""
+        out = self.with_groups(tuple(replace(g, rules=tuple(x for x in g.rules if x is not rule))
+                                     for g in self.groups))
+        object.__setattr__(out, "_rules", {d: tuple(x for x in self.rules(d) if x is not rule)
+                                           for d in Direction})
+        return out
 
     def local_on(self, nic: Nic) -> AddrSpace | None:
         """The interface-side addresses a flow on ``nic`` can have (None: any). A VPC

@@ -31,6 +31,7 @@ from ..engines.boxes.certify import (
     NIC,
     PEER,
     PROTO,
+    QUICK,
     Layout,
     Piece,
     decide_region,
@@ -271,11 +272,14 @@ class PublicExposure:
 
     def __init__(self, target: Target, sem: Semantics, budget: Budget,
                  walks: dict[tuple[object, ...], bool] | None = None,
-                 given: Target | None = None, sides: GroupSides | None = None) -> None:
+                 given: Target | None = None, sides: GroupSides | None = None,
+                 made: tuple[Layout, dict[int, tuple[Box, ...]]] | None = None) -> None:
         """``walks``: the answers of the cheap test, shared between the interfaces of one
         policy (their rules are the same objects), for example ``BoxProver.exposure_walks``;
         ``given``: the target as the caller knows it (kept, for caches keyed by its id);
-        ``sides``: what the one-port tests know of each group, shared the same way."""
+        ``sides``: what the one-port tests know of each group, shared the same way;
+        ``made``: this target's layout (``layout_for([target], ())``) and rule boxes made
+        in it by id (``Narrowing.cutters``), when the caller has them (lint's partition)."""
         self.target, self.sem, self.budget = target, sem, budget
         self.given = given or target
         classic = target.network is Network.CLASSIC
@@ -288,7 +292,7 @@ class PublicExposure:
         if len(self._atoms) > MAX_ATOMS:
             raise TooManyLists(f"{len(self._atoms)} unresolved lists (the exposure check "
                                f"handles up to {MAX_ATOMS})")
-        self._layout: Layout | None = None
+        self._layout: Layout | None = None if made is None else made[0]
         self._ingress_rules: tuple[Rule, ...] | None = None
         self.families = [(bit, fam) for bit, fam in FAMILIES if not (classic and fam == V6)]
         self._base: dict[int, list[Box]] = {}  # the flows from public addresses, per family
@@ -296,7 +300,8 @@ class PublicExposure:
         self._by_protocol: dict[Intervals, list[tuple[Rule, Intervals | None]]] = {}
         self._inet: list[tuple[Rule, Intervals | None]] | None = None  # the internet NIC's
         self._could: dict[tuple[object, ...], bool] = {} if walks is None else walks
-        self._rule_boxes: dict[int, tuple[Box, ...]] = {}  # by rule id, in this layout
+        # by rule id, in this layout
+        self._rule_boxes: dict[int, tuple[Box, ...]] = {} if made is None else made[1]
         self._sizes: dict[tuple[int, int], int] = {}
         self._wide: dict[tuple[int, Intervals], bool] = {}
         self._cells: dict[tuple[Intervals, tuple[int, ...]], list[Rule]] = {}
@@ -562,7 +567,7 @@ class PublicExposure:
             for g in self.target.groups))
         narrow = Narrowing(layout, target, self._rule_boxes)
         pieces = decide_region(layout, narrow.to(*region), self.sem, region, self.budget,
-                               cutters=narrow.cutters)
+                               cutters=narrow.cutters, quick=QUICK)
         return region, [p for p in pieces if p.accepted]
 
     def _public(self, fam: int) -> list[Box]:

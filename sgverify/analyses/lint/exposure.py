@@ -12,7 +12,7 @@ from ...core.model import TCP, UDP, Action, Semantics
 from ...engines.boxes.intervals import Budget, Intervals, iv, point
 from ...prove.exposure import Opened, PublicExposure
 from .findings import Involved, LintFinding
-from .shadow import Scope
+from .shadow import Made, Scope
 
 ADMIN_PORTS: tuple[tuple[int, str], ...] = (
     (21, "FTP"), (22, "SSH"), (23, "Telnet"), (445, "SMB"), (1433, "SQL Server"),
@@ -40,16 +40,19 @@ def items() -> list[Sensitive]:
     return out
 
 
-def exposure(scope: Scope, sem: Semantics, budget: Budget) -> list[tuple[object, LintFinding]]:
+def exposure(scope: Scope, sem: Semantics, budget: Budget,
+             made: Made | None = None) -> list[tuple[object, LintFinding]]:
     """The L201 findings of one interface, each with a key that is the same for the same
-    exposure through the same rules on another interface. Raises BudgetExceeded, or
-    TooManyLists."""
-    ask = PublicExposure(scope.target, sem, budget)
+    exposure through the same rules on another interface (``made``: its layout and rule
+    boxes, ``shadow.boxes_of``). Raises BudgetExceeded, or TooManyLists."""
+    ask = PublicExposure(scope.target, sem, budget, made=made)  # type: ignore[arg-type]
     findings: list[tuple[object, LintFinding]] = []
     for _bit, fam in ask.families:
         tcp_open = False
         for item in items():
             if tcp_open and item.protocols == point(TCP) and item.ports != iv((1, 65535)):
+                continue
+            if cannot_open(ask, fam, item):
                 continue
             opened = ask.opened(fam, item.protocols, item.ports)
             if opened is None:
@@ -62,6 +65,24 @@ def exposure(scope: Scope, sem: Semantics, budget: Budget) -> list[tuple[object,
             if item.protocols == point(TCP) and item.ports == iv((1, 65535)):
                 tcp_open = True
     return findings
+
+
+EVERY_PORT = iv((1, 65535))
+
+
+def cannot_open(ask: PublicExposure, fam: int, item: Sensitive) -> bool:
+    """A cheap exact refutation of an item that holds every port of TCP or UDP ('every TCP
+    port', 'every UDP port', 'every protocol and port'): a port that cannot be open on its
+    own (``PublicExposure.candidates``, the one-port size test) cannot be open as part of
+    more (open on a set of services means open on each: its flows are among the set's).
+    Saves the box partition of the wide questions, which are seldom open."""
+    wide = [p for p in (TCP, UDP) if item.protocol_wide or
+            (item.protocols == point(p) and item.ports == EVERY_PORT)]
+    for protocol in wide:
+        ports = ask.candidates(fam, point(protocol))
+        if not any(lo <= 1 and 65535 <= hi for lo, hi in zip(ports.starts, ports.ends)):
+            return True
+    return False
 
 
 def _finding(scope: Scope, item: Sensitive, opened: Opened) -> LintFinding:

@@ -11,7 +11,7 @@ from ...prove.exposure import TooManyLists
 from ...prove.verdicts import external_reason
 from .exposure import exposure
 from .findings import LintFinding
-from .shadow import Scope, ShadowResult, analyse
+from .shadow import Scope, ShadowResult, analyse, boxes_of
 
 
 def scopes_of(policy: Policy, target: str | None = None) -> tuple[list[Scope], list[Scope]]:
@@ -37,7 +37,8 @@ def analyse_scope(scope: Scope, sem: Semantics, budget_limit: int, timeout_ms: i
         return f"not analysed: {unknown}"
     budget = Budget(budget_limit)
     try:
-        return analyse(scope, sem, budget, timeout_ms), exposure(scope, sem, budget)
+        made = boxes_of(scope.target)  # the rule boxes both ask for
+        return analyse(scope, sem, budget, timeout_ms, made), exposure(scope, sem, budget, made)
     except (BudgetExceeded, SolverUnknown, TooManyLists) as exc:
         return (f"the box decomposition grew past its budget ({exc}); raise --budget"
                 if isinstance(exc, BudgetExceeded) else

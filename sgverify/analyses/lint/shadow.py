@@ -20,7 +20,7 @@ witness is replayed through the evaluator. Disagreement is an ``InternalError``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
 
 from ...core.addresses import INTERNET, V6
@@ -84,14 +84,23 @@ class _Cand:
     rule: Rule | None = None
 
 
-def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None) -> ShadowResult:
-    """Dead, redundant and tied rules of ``scope``. Raises BudgetExceeded past the budget
-    and SolverUnknown when Z3 cannot confirm in time."""
-    t = scope.target
+Made = tuple[Layout, dict[int, list[Box]]]
+
+
+def boxes_of(t: Target) -> Made:
+    """The layout of ``t``'s flows and each rule's boxes in it (by rule id), made once for
+    every region: the partition here and the exposure questions (``PublicExposure``)."""
     layout = layout_for(t)
+    return layout, Narrowing(layout, t).cutters  # type: ignore[return-value]
+
+
+def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None,
+            made: Made | None = None) -> ShadowResult:
+    """Dead, redundant and tied rules of ``scope`` (``made``: its ``boxes_of``). Raises
+    BudgetExceeded past the budget and SolverUnknown when Z3 cannot confirm in time."""
+    t = scope.target
+    layout, cutters = boxes_of(t) if made is None else made
     region = well_formed(layout, t)
-    narrow = Narrowing(layout, t)  # also each rule's boxes, made once for every region
-    cutters = narrow.cutters
     pieces = decide_region(layout, t, sem, region, budget, cutters=cutters, quick=QUICK)
     decided: dict[int, list[Piece]] = {}
     for p in pieces:
@@ -183,16 +192,20 @@ def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier:
                            r, details=_why_empty(r, t))
     span = _hull(matched)
     near = partial(_near, span, hulls)  # a rule whose bounds miss the flows cannot cover any
+    of_matched = _Carves(matched, budget)
     cands = [c for c in _before(layout, t, sem, earlier, dbit, cutters, near)
-             if carve(matched, c.boxes, budget, QUICK)[0]]
+             if of_matched.inside(c)]
     remaining, chosen = matched, []
     while remaining:
         best, best_v = None, 0
         for c in cands:
             if c in chosen:
                 continue
-            inside, _ = carve(remaining, c.boxes, budget, QUICK)
-            v = sum(volume(b) for b in inside)
+            if remaining is matched:
+                v = of_matched.volume(c)
+            else:
+                inside, _ = carve(remaining, c.boxes, budget, QUICK)
+                v = sum(volume(b) for b in inside)
             if v > best_v:
                 best, best_v = c, v
         if best is None:
@@ -208,8 +221,7 @@ def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier:
     opposite = [c for c in chosen if c.accepts != accepts]
     extra: list[_Cand] = []
     if not opposite:
-        rivals = [(sum(volume(b) for b in carve(matched, c.boxes, budget, QUICK)[0]), -i, c)
-                  for i, c in enumerate(cands) if c.accepts != accepts]
+        rivals = [(of_matched.volume(c), -i, c) for i, c in enumerate(cands) if c.accepts != accepts]
         if rivals:
             extra = [max(rivals, key=lambda x: (x[0], x[1]))[2]]
     involved = tuple(Involved(c.rule, "covers it" + (" (opposite action)" if c.accepts != accepts else ""))
@@ -234,6 +246,35 @@ def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier:
     details.append(f"for example {flow}: {dec.action.value} by {dec.describe()}")
     return LintFinding("L101", severity, message, scope.label, r.span or scope.location, r,
                        involved, describe(layout, box), flow, tuple(details))
+
+
+class _Carves:
+    """What each candidate carves from the flows a dead rule matches, asked up to three
+    times by ``_dead`` (which candidates meet them, the first greedy pick, the rival):
+    carved once, and each later ask spends the budget the carve spent, so that the budget
+    runs out exactly where carving every time would make it."""
+
+    def __init__(self, matched: list[Box], budget: Budget) -> None:
+        self.matched, self.budget = matched, budget
+        self._made: dict[int, tuple[_Cand, list[Box], int, int]] = {}
+
+    def _carve(self, c: _Cand) -> tuple[list[Box], int]:
+        hit = self._made.get(id(c))
+        if hit is not None and hit[0] is c:
+            if hit[2]:
+                self.budget.spend(hit[2])
+            return hit[1], hit[3]
+        before = self.budget.used
+        inside, _ = carve(self.matched, c.boxes, self.budget, QUICK)
+        v = sum(volume(b) for b in inside)
+        self._made[id(c)] = (c, inside, self.budget.used - before, v)
+        return inside, v
+
+    def inside(self, c: _Cand) -> list[Box]:
+        return self._carve(c)[0]
+
+    def volume(self, c: _Cand) -> int:
+        return self._carve(c)[1]
 
 
 def _names(cands: Sequence[_Cand]) -> str:
@@ -268,8 +309,7 @@ def replay(t: Target, sem: Semantics, flow: Flow, assume: dict[str, bool]) -> De
 
 
 def without(t: Target, r: Rule) -> Target:
-    groups = tuple(replace(g, rules=tuple(x for x in g.rules if x is not r)) for g in t.groups)
-    return t.with_groups(groups)
+    return t.without_rule(r)
 
 
 @dataclass(frozen=True)
@@ -440,4 +480,4 @@ def _tie(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, a: Rule, 
                        (f"for example {flow}: both rules match; dropped by rule {d.name}",))
 
 
-__all__ = ["Scope", "ShadowResult", "analyse", "layout_for", "rule_id", "without"]
+__all__ = ["Made", "Scope", "ShadowResult", "analyse", "boxes_of", "layout_for", "rule_id", "without"]

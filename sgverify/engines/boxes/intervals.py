@@ -38,6 +38,10 @@ def normalise(pairs: Iterable[tuple[int, int]]) -> Intervals:
 def addr_intervals(space: AddrSpace, family: int) -> Intervals:
     """The addresses of ``space`` of one family, as the intervals of an address dimension
     (the one conversion every box engine uses)."""
+    ranges = space.ranges
+    if len(ranges) == 1:  # most rules' peers: one block, nothing to sort or merge
+        r = ranges[0]
+        return ((r.lo, r.hi),) if r.family == family and r.lo <= r.hi else ()
     return normalise((r.lo, r.hi) for r in space if r.family == family)
 
 

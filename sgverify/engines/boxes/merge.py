@@ -37,6 +37,12 @@ PREFERRED_PROTOCOLS = (TCP, UDP, ICMP, ICMPV6, GRE)
 GLOBAL_UNICAST_V6 = normalise([(0x2000 << 112, (0x4000 << 112) - 1)])
 PRIVATE_V6 = normalise([(0xfc00 << 112, (0xfe00 << 112) - 1)])
 TEXT_CIDRS = 8  # the text form lists at most this many blocks per field (JSON lists all)
+# The IPv4 blocks a witness prefers, made once (every witness asks for them).
+PRIVATE_V4_IVS = addr_intervals(PRIVATE_V4, V4)
+PUBLIC_V4_IVS = addr_intervals(INTERNET, V4)
+# Each family's every address and public addresses, made once (every box's text asks).
+EVERYTHING = {fam: AddrSpace.everything(fam) for fam in (V4, V6)}
+PUBLIC = {fam: INTERNET.only(fam) for fam in (V4, V6)}
 
 
 def merge_boxes(boxes: Iterable[Box], frozen: Sequence[int] = FROZEN) -> list[Box]:
@@ -110,11 +116,11 @@ def witness(layout: Layout, box: Box) -> tuple[Flow, dict[str, bool]]:
     groups = frozenset(k for k in layout.keys if box[layout.key_dim(k)][0][0])  # type: ignore[index]
     mask = 0xFF if fam == V4 else 0xFFFF
     if groups:
-        peer_pref = [addr_intervals(PRIVATE_V4, V4) if fam == V4 else PRIVATE_V6]
+        peer_pref = [PRIVATE_V4_IVS if fam == V4 else PRIVATE_V6]
     else:
-        peer_pref = [addr_intervals(INTERNET, V4) if fam == V4 else GLOBAL_UNICAST_V6]
+        peer_pref = [PUBLIC_V4_IVS if fam == V4 else GLOBAL_UNICAST_V6]
     peer = _pick(box[PEER], peer_pref, mask)
-    local_pref = [addr_intervals(PRIVATE_V4, V4) if fam == V4 else PRIVATE_V6]
+    local_pref = [PRIVATE_V4_IVS if fam == V4 else PRIVATE_V6]
     local = _pick(box[LOCAL], local_pref, mask, avoid=peer)
     ingress = first[DIR] == 0
     src, dst = (peer, local) if ingress else (local, peer)
@@ -277,10 +283,10 @@ def addresses_text(space: AddrSpace, family: int) -> str:
     """CIDR blocks, or 'any ... address except ...' when that is shorter; long lists are cut
     with a count of what is left out (the JSON form lists every block)."""
     label = "IPv6" if family == V6 else "IPv4"
-    everything = AddrSpace.everything(family)
+    everything = EVERYTHING[family]
     if space == everything:
         return f"any {label} address"
-    if space == INTERNET.only(family):
+    if space == PUBLIC[family]:
         return f"every public {label} address"
     cidrs = space.cidrs()
     if len(cidrs) > 1:
