@@ -68,7 +68,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-unknown", action="store_true",
                    help="exit 0 even when some pairs are unknown or may reach more services "
                         "(they are still reported); by default an incomplete answer exits 3")
-    add_parallel_arguments(p, "all cores from 400 interface classes up, for the matrix rows")
+    add_parallel_arguments(p, "all cores from 400 interface classes up, for the matrix rows; "
+                              "from 200 instances up, for what the internet reaches")
     p.add_argument("--no-timing", action="store_true",
                    help="leave timings out of every format (stable output)")
     add_color_argument(p)

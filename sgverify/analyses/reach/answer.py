@@ -154,8 +154,9 @@ def ask(policy: Policy, src: Selection | None, dst: Selection | None, query: Que
     ``internet``) on the connections of ``query``. At most ``limit`` pairs get their
     services and witness worked out; the rest are counted in ``truncated``. ``max_units``
     keeps only the first rows and columns (a note says so). ``jobs``: worker processes
-    for the matrix rows, on this machine or (``backend`` "dask") on the cluster at
-    ``address`` (None: a local one); the answer is the same for any number."""
+    for the matrix rows and the internet exposure, on this machine or (``backend``
+    "dask") on the cluster at ``address`` (None: a local one); the answer is the same
+    for any number."""
     import time
     start = time.perf_counter()
     if src is not None and dst is not None and src.internet and dst.internet:

@@ -19,7 +19,7 @@ from ...core.addresses import INTERNET, AddrSpace
 from ...core.diagnostics import InternalError
 from ...core.evaluate import Decision, decide_all, definitely
 from ...core.flow import Flow, flow_problem
-from ...core.model import Direction, Instance, Network, Nic, Policy, Rule, Target
+from ...core.model import Direction, Group, Instance, Network, Nic, Policy, Rule, Target
 from ...core.parallel import blocks, can_fork, pmap_shared
 from ...engines.atoms.atoms import FAMILIES, Atoms, Cuts, nice_address
 from ...engines.atoms.matrix import Overlap, Query
@@ -105,15 +105,18 @@ class _State:
     service atoms of those rules with the query's mask per family."""
 
     def __init__(self, policy: Policy, query: Query, direction: Direction) -> None:
-        relevant = _relevance(direction)
-        self.by_group = {g.key: [r for r in g.rules if relevant(r)] for g in policy.groups}
-        rules = [r for g in policy.groups for r in self.by_group[g.key]]
-        keep = {id(r) for r in rules}
-        self.relevant: Callable[[Rule], bool] = lambda r: id(r) in keep
+        self.relevant = _relevance(direction)
+        self._by_group = {g.key: [r for r in g.rules if self.relevant(r)] for g in policy.groups}
+        rules = [r for g in policy.groups for r in self._by_group[g.key]]
         self.space = ServiceSpace(rules, query.boxes())
         self.qmask = {f: self.space.service_mask(query.services, query.source_ports)
                       & self.space.well_formed[f] if query.family in (None, f) else 0
                       for f in FAMILIES}
+
+    def rules_of(self, g: Group) -> list[Rule]:
+        """The relevant rules of ``g``, in order (worked out once per group)."""
+        hit = self._by_group.get(g.key)
+        return hit if hit is not None else [r for r in g.rules if self.relevant(r)]
 
 
 def exposures(policy: Policy, instances: Sequence[Instance] | None = None,
@@ -186,7 +189,7 @@ def _scan(policy: Policy, inst: Instance, own: AddrSpace, st: _State,
           direction: Direction) -> _Scan:
     target = inst.target
     space, qmask = st.space, st.qmask
-    mine = [r for g in inst.groups for r in st.by_group.get(g.key, ())]
+    mine = [r for g in inst.groups for r in st.rules_of(g)]
     cuts = Cuts(addresses_of(mine) + [INTERNET, inst.private, inst.public])  # each piece is
     # private or public wholly: a classic NIC has only one kind (Target.local_on)
     peers = Atoms(cuts.split(INTERNET))
