@@ -42,8 +42,25 @@ from .outputs import Refused, add_output_arguments, plan_outputs, with_help, wri
 NAME = "reach"
 HELP = "who can reach whom across an inventory, on what (with witnesses)"
 INPUTS = ("inventories",)  # input arguments where '-' is standard input (cli.run)
-TEXT_LIMIT = 200
+TEXT_LIMIT = 200  # pairs worked out by default for a text report (read by a person)
+MACHINE_LIMIT = 10_000  # and for the other formats (a whole matrix would not fit in memory)
 FORMATS = ("text", "json", "html", "sarif", "junit")
+
+
+ALL = -1  # ``--limit all``
+
+
+def _limit(text: str) -> int:
+    """``--limit``: a count, or ``all`` (every pair worked out)."""
+    if text.strip().lower() == "all":
+        return ALL
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'all', got {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, or 'all', got {n}")
+    return n
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -60,9 +77,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-internet", action="store_true",
                    help="leave the internet out when --from or --to is not given")
     add_output_arguments(p, FORMATS, timing=False)
-    p.add_argument("--limit", type=int, metavar="N",
-                   help=f"work out services and witness for at most N pairs (text default "
-                        f"{TEXT_LIMIT}; the rest are counted)")
+    p.add_argument("--limit", type=_limit, metavar="N",
+                   help=f"work out services and witness for at most N pairs, or 'all' "
+                        f"(default {TEXT_LIMIT} for text, {MACHINE_LIMIT:,} for the other "
+                        "formats; the rest are counted)")
     p.add_argument("--fail-if-reachable", action="store_true",
                    help="exit 1 when some pair reaches (3 when some only might): a CI gate")
     p.add_argument("--allow-unknown", action="store_true",
@@ -102,9 +120,6 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     except Refused as exc:
         stderr.write(f"sgverify reach: error: {exc}\n")
         return EXIT_ERROR
-    if args.limit is not None and args.limit < 0:
-        stderr.write("sgverify reach: error: --limit must be 0 or more\n")
-        return EXIT_ERROR
     try:
         query = query_of(args.on)
     except InputError as exc:
@@ -130,7 +145,9 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         stderr.write("sgverify reach: error: --from internet --to internet is not about your groups\n")
         return EXIT_ERROR
     text_only = all(o.format == "text" for o in outputs)
-    limit = args.limit if args.limit is not None else (TEXT_LIMIT if text_only else None)
+    limit = TEXT_LIMIT if text_only else MACHINE_LIMIT
+    if args.limit is not None:
+        limit = None if args.limit == ALL else args.limit
     bar = ProgressBar(stderr, "reachability rows")
     try:
         answer = ask(policy, src, dst, query, args.by, limit, internet=not args.no_internet,
@@ -144,8 +161,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     timing = not args.no_timing
     elapsed = None if args.no_timing else time.perf_counter() - started
     run_report = with_help(reach_run(answer, policy, rep.path, args.fail_if_reachable,
-                                     args.allow_unknown, elapsed, args.root, args.inventories,
-                                     lean=text_only),
+                                     args.allow_unknown, elapsed, args.root, args.inventories),
                            args)
     write_reports(outputs, lambda o, style: render_reach(o.format, style, answer, run_report,
                                                          timing), stdout, args.color)

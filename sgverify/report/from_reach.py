@@ -92,28 +92,56 @@ def _worked_out(p: Pair) -> bool:
     return bool(p.evidence or p.sure or p.maybe)
 
 
+def _untold(counts: dict[tuple[int, bool], int], path: str, fail_if_reachable: bool,
+            allow_unknown: bool) -> list[Finding]:
+    """One finding per kind of the pairs not worked out (``--limit``): how many reach, may
+    reach more, or only may reach, with the outcome each of them would have had. Their
+    services are not known, so no finding says what they are."""
+    unknown = Outcome.NOTE if allow_unknown else Outcome.UNKNOWN
+    why = "services and witness not worked out beyond --limit: raise it, or narrow --from/--to"
+    reach = sum(n for (status, _), n in counts.items() if status == REACHABLE)
+    more = counts.get((REACHABLE, True), 0)
+    maybe = sum(n for (status, _), n in counts.items() if status != REACHABLE)
+    out = []
+    if reach:
+        out.append(Finding(path, Outcome.FAILED if fail_if_reachable else Outcome.NOTE, REACHES,
+                           f"{reach} more {_pairs(reach)} ({why})", None,
+                           "pairs not worked out (reach)", "reaches"))
+    if more:
+        out.append(Finding(path, unknown, NOT_VERIFIED,
+                           f"{more} of the pairs not worked out may also reach on more services "
+                           "(not verified)", None, "pairs not worked out (more services)",
+                           "unknown"))
+    if maybe:
+        out.append(Finding(path, unknown, NOT_VERIFIED, f"{maybe} more {_pairs(maybe)} may reach "
+                           f"(not verified; {why})", None, "pairs not worked out (may reach)",
+                           "unknown"))
+    return out
+
+
+def _pairs(n: int) -> str:
+    return "pair" if n == 1 else "pairs"
+
+
 def reach_run(answer: Answer, policy: Policy, path: str, fail_if_reachable: bool,
               allow_unknown: bool, elapsed: float | None,
-              root: str | None = None, inputs: Sequence[str] = (),
-              lean: bool = False) -> RunReport:
-    """The findings of one ``reach`` answer about the inventory ``path``.
-
-    ``lean`` (for a text report only): the findings of the pairs the text shows, and of
-    the other pairs only those of the first pair of each kind (status, more services
-    possible), which give the same codes and outcomes as all of them. The text reads the
-    findings of the pairs it shows (their leads) and the exit code, which depends only on
-    which outcomes occur: both come out the same, without a finding per pair of a matrix
-    of a million (the memory and most of the time of the whole command)."""
+              root: str | None = None, inputs: Sequence[str] = ()) -> RunReport:
+    """The findings of one ``reach`` answer about the inventory ``path``: one per finding of
+    each pair worked out, and for the pairs not worked out (``--limit``; most of a matrix
+    of a million) one per kind, with their count. The exit code depends only on which
+    outcomes occur, and a pair not worked out has the outcome a worked-out pair of its
+    kind has: so every format gets the exit code of a finding per pair, without the
+    memory and time of one."""
     found: list[Finding] = []
     places: dict[str, Span | None] = {}
-    kinds: set[tuple[int, bool]] = set()
+    counts: dict[tuple[int, bool], int] = {}
     for p in answer.pairs:
-        if lean and not _worked_out(p):
+        if not _worked_out(p):
             kind = (p.status, p.more)  # what decides the codes and outcomes of its findings
-            if kind in kinds:
-                continue
-            kinds.add(kind)
+            counts[kind] = counts.get(kind, 0) + 1
+            continue
         found += _pair_findings(p, path, policy, fail_if_reachable, allow_unknown, places)
+    found += _untold(counts, path, fail_if_reachable, allow_unknown)
     if answer.across:
         found.append(Finding(path, Outcome.NOTE if allow_unknown else Outcome.UNKNOWN, ACROSS,
                              f"{answer.across} pair(s) across the classic network and a VPC are "

@@ -45,6 +45,24 @@ def dumps(doc: dict[str, Any]) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
 
+ITEMS = "\x00items\x00"
+"""Stands in a document for the list ``dumps_items`` writes item by item."""
+
+
+def dumps_items(doc: dict[str, Any], items: Iterable[Any]) -> str:
+    """``dumps(doc)`` with the list of ``items`` where ``doc`` holds ``ITEMS``, the same
+    text to the byte, but each item turned into text before the next is made: tens of
+    thousands of reach pairs, each a tree of dicts, are never all held at once."""
+    head, tail = dumps(doc).split(json.dumps(ITEMS), 1)
+    line = head[head.rfind("\n") + 1:]
+    level = len(line) - len(line.lstrip(" "))  # where the key's line starts
+    inner = "\n" + " " * (level + 2)
+    parts = [json.dumps(x, indent=2).replace("\n", inner) for x in items]
+    if not parts:
+        return head + "[]" + tail
+    return head + "[" + inner + ("," + inner).join(parts) + "\n" + " " * level + "]" + tail
+
+
 def render_envelope(command: str, inputs: Iterable[str], results: Any,
                     summary: dict[str, Any]) -> str:
     return dumps(envelope(command, inputs, results, summary))

@@ -9,7 +9,7 @@ from ..core.addresses import INTERNET
 from ..core.result import Evidence
 from ..engines.atoms.matrix import REACHABLE, STATUS_WORDS
 from ..prove.verdicts import TCP25_NOTE
-from .json import decision_json, gate_summary, render_envelope
+from .json import ITEMS, decision_json, dumps_items, envelope, gate_summary
 from .text import Style, evidence_lines
 
 NOTES = ("results are about the security groups only: routing between VPCs, NAT and "
@@ -70,7 +70,7 @@ def render_text(a: Answer, style: Style, timing: bool = True,
         out += pair_lines(p, style, lead(p) if lead else "")
     if a.truncated:
         out.append(f"... and {a.truncated} more pair{'s' if a.truncated != 1 else ''} that "
-                   "connect, not shown (raise --limit, narrow --from/--to, or use --format json)")
+                   "connect, not shown (raise --limit or use --limit all, or narrow --from/--to)")
     out += [f"note: {n}" for n in a.notes + list(NOTES)]
     m = a.matrix
     t = f" in {a.seconds:.2f} s" if timing else ""
@@ -119,7 +119,7 @@ def render_json(a: Answer, exit_code: int, timing: bool = True,
     doc: dict[str, Any] = {
         "question": a.question, "by": a.by,
         "senders": [u.label for u in a.senders], "receivers": [u.label for u in a.receivers],
-        "pairs": [pair_json(p) for p in a.pairs if p.evidence or p.sure or p.maybe],
+        "pairs": ITEMS,  # written pair by pair (there may be tens of thousands)
         "not_detailed": a.truncated,
         "notes": a.notes + list(NOTES),
     }
@@ -131,7 +131,8 @@ def render_json(a: Answer, exit_code: int, timing: bool = True,
                            reachable=a.reachable, unknown=a.unknown,
                            unreachable=a.checked - a.reachable - a.unknown,
                            partly_unknown=a.partly_unknown, across_networks=a.across)
-    return render_envelope("reach", inputs, doc, summary)
+    return dumps_items(envelope("reach", inputs, doc, summary),
+                       (pair_json(p) for p in a.pairs if p.evidence or p.sure or p.maybe))
 
 
 __all__ = ["not_verified", "pair_lines", "pair_notes", "render_json", "render_text", "witness_lines"]

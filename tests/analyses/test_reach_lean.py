@@ -44,23 +44,39 @@ def test_private_and_public_blocks() -> None:
     assert MEETS(AddrSpace.parse("10.0.0.0/8") | AddrSpace.parse("8.8.8.8/32"))
 
 
-def _answer(tmp_path: Path, limit: int):  # type: ignore[no-untyped-def]
+def _answer(limit: int | None):  # type: ignore[no-untyped-def]
     spec = Path("tests/fixtures/audit/reach-edge.sgv")
     policy = load_inputs([str(spec)]).report.policy
     assert policy is not None
     return policy, ask(policy, None, None, limit=limit)
 
 
-def test_the_lean_report_has_the_leads_and_exit_codes_of_the_full_one(tmp_path: Path) -> None:
+def _counted(f) -> int:  # type: ignore[no-untyped-def]
+    """How many pairs a finding stands for: one, or the count of an aggregate."""
+    if f.payload is not None:
+        return 1
+    return int(f.message.split()[0])
+
+
+def test_pairs_not_worked_out_give_the_exit_codes_and_counts_of_the_worked_out() -> None:
+    """Past ``--limit`` a kind of pairs gets one finding with its count: every format then
+    exits as with a finding per pair, and accounts for every pair."""
     style = Style(False)
+    policy, every = _answer(None)
     for limit in (0, 1, 3, 1000):
-        policy, answer = _answer(tmp_path, limit)
+        _, answer = _answer(limit)
         shown = [p for p in answer.pairs if p.evidence or p.sure or p.maybe]
+        assert len(shown) == min(limit, len(every.pairs))
         for fail, allow in ((False, False), (True, False), (False, True), (True, True)):
-            full = reach_run(answer, policy, "x.sgv", fail, allow, None)
-            lean = reach_run(answer, policy, "x.sgv", fail, allow, None, lean=True)
-            assert run_exit_code(lean) == run_exit_code(full)
-            a, b = pair_leads(full, style), pair_leads(lean, style)
-            assert [a(p) for p in shown] == [b(p) for p in shown]
-            assert {(f.code, f.outcome) for f in lean.findings()} == \
+            full = reach_run(every, policy, "x.sgv", fail, allow, None)
+            part = reach_run(answer, policy, "x.sgv", fail, allow, None)
+            assert run_exit_code(part) == run_exit_code(full)
+            a, b = pair_leads(full, style), pair_leads(part, style)
+            by_name = {(p.sender.label, p.receiver.label): p for p in every.pairs}
+            assert [a(by_name[p.sender.label, p.receiver.label]) for p in shown] == \
+                [b(p) for p in shown]
+            assert {(f.code, f.outcome) for f in part.findings()} == \
                 {(f.code, f.outcome) for f in full.findings()}
+            for code in ("R001", "R002"):
+                assert sum(_counted(f) for f in part.findings() if f.code == code) == \
+                    sum(1 for f in full.findings() if f.code == code)

@@ -93,6 +93,33 @@ def test_limit_counts_the_rest() -> None:
     assert out.count("  witness: ") == 2 and "more pairs that connect, not shown" in out
 
 
+def test_machine_formats_have_a_default_limit_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A whole matrix (a million pairs) worked out would not fit in memory: JSON, SARIF
+    and JUnit stop at their own default, count the rest, and never say a pair not worked
+    out reaches "on nothing"."""
+    from sgverify.commands import reach
+    monkeypatch.setattr(reach, "MACHINE_LIMIT", 2)
+    args = ("reach", FLEET, "--to", "db-1", "--on", "tcp 3306", "--no-timing")
+    _, out, _ = sgv(*args, "--format", "json")
+    res = json.loads(out)["results"]
+    assert len(res["pairs"]) == 2 and res["not_detailed"] == 6
+    _, out, _ = sgv(*args, "--format", "sarif")
+    texts = [r["message"]["text"] for r in json.loads(out)["runs"][0]["results"]]
+    assert len(texts) == 3 and not any("on nothing" in t for t in texts)
+    assert texts[2].startswith("reaches: 6 more pairs (services and witness not worked out")
+    _, out, _ = sgv(*args, "--format", "junit")
+    assert out.count("<testcase ") == 4 and "on nothing" not in out
+    _, out, _ = sgv(*args, "--format", "json", "--limit", "all")
+    res = json.loads(out)["results"]
+    assert len(res["pairs"]) == 8 and res["not_detailed"] == 0
+
+
+def test_limit_all_works_out_every_pair() -> None:
+    _, out, _ = sgv("reach", FLEET, "--to", "db-1", "--on", "tcp 3306", "--limit", "all",
+                    "--no-timing")
+    assert out.count("  witness: ") == 8 and "not shown" not in out
+
+
 def test_html_output(tmp_path: Path) -> None:
     path = tmp_path / "m.html"
     code, _, _ = sgv("reach", FLEET, "--by", "group", "--format", "html", "--output", str(path),
@@ -111,6 +138,7 @@ def test_html_output(tmp_path: Path) -> None:
     (["reach", FLEET, "--on", "tcp 99999"], "E107"),
     (["reach", "missing.sgv"], "no such file"),
     (["reach", FLEET, "--limit", "-1"], "--limit"),
+    (["reach", FLEET, "--limit", "many"], "expected a number or 'all'"),
 ])
 def test_errors(argv: list[str], words: str) -> None:
     code, _, err = sgv(*argv)
