@@ -17,6 +17,7 @@ from .commands import EXAMPLES, REGISTRY, load
 from .commands.common import StdinRefused, requested_limits, stdin_inputs
 from .core.diagnostics import REPORT_BUGS
 from .core.files import as_given, is_live_uri, raised_limits
+from .core.parallel import one_cluster
 from .core.version import __version__
 from .project.config import ConfigError, configured_limits
 from .report.gate import EXIT_ERROR, EXIT_MEANING
@@ -118,7 +119,7 @@ def run(argv: Sequence[str] | None = None, stdout: IO[str] | None = None,
         inputs = getattr(command, "INPUTS", ())
         with raised_limits(limits), stdin_inputs(args, inputs, getattr(command, "STREAMS", ()),
                           stdin or getattr(sys.stdin, "buffer", None),
-                          getattr(command, "STDIN_TEXT", ".sgv")):
+                          getattr(command, "STDIN_TEXT", ".sgv")), one_cluster():
             code = int(command.run(args, stdout, stderr))
             if getattr(args, "verbose", False):
                 stderr.write(verbose_line(args, inputs, code))

@@ -71,8 +71,8 @@ def add_parallel_arguments(p: argparse.ArgumentParser, default: str) -> None:
     p.add_argument("--backend", choices=BACKENDS, default="local",
                    help="'local' processes, or 'dask': a Dask cluster (the 'distributed' extra)")
     p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="with --backend dask: the scheduler to use (default: start a local "
-                        "cluster)")
+                   help="with --backend dask: the scheduler to use (default: start one local "
+                        "cluster for the run)")
 
 
 def jobs_arg(text: str) -> int:

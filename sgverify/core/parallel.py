@@ -53,6 +53,36 @@ def _dask_map(fn: Callable[[T], R], items: Sequence[T], address: str | None, job
         return client.gather(client.map(fn, list(items), pure=False))
 
 
+class _Run:
+    """The local Dask cluster of one run (``one_cluster``), started at its first use."""
+
+    def __init__(self) -> None:
+        self.cluster: Any = None
+        self.client: Any = None
+
+
+_RUN: _Run | None = None
+
+
+@contextmanager
+def one_cluster() -> Iterator[None]:
+    """Within this block, every ``backend="dask"`` map without an address uses one local
+    cluster, started when first needed and closed at the end: a command that maps several
+    times (reach: the matrix rows, then what the internet reaches each way) starts one
+    cluster, not one per map. Outside it, each map starts and stops its own."""
+    global _RUN
+    outer, _RUN = _RUN, _Run()
+    run = _RUN
+    try:
+        yield
+    finally:
+        _RUN = outer
+        if run.client is not None:
+            run.client.close()
+        if run.cluster is not None:
+            run.cluster.close()
+
+
 @contextmanager
 def _dask_client(address: str | None, jobs: int) -> Iterator[Any]:
     try:
@@ -63,6 +93,13 @@ def _dask_client(address: str | None, jobs: int) -> Iterator[Any]:
     if address:
         with Client(address, timeout=CONNECT_SECONDS) as client:
             yield client
+        return
+    if _RUN is not None:
+        if _RUN.cluster is None:
+            _RUN.cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1,
+                                        processes=True, dashboard_address=None)
+            _RUN.client = Client(_RUN.cluster)
+        yield _RUN.client
         return
     with LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:

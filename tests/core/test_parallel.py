@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from sgverify.api import check_files
-from sgverify.core.parallel import pmap
+from sgverify.core import parallel
+from sgverify.core.parallel import one_cluster, pmap, pmap_shared
 from sgverify.report.json import result_json
 from tests.support.paths import ROOT
 
@@ -22,6 +23,32 @@ def _square(x: int) -> int:
 
 def _summary(reports) -> list:
     return [(rep.path, [result_json(r, timing=False) for r in rep.results]) for rep in reports]
+
+
+def _pid(_: int) -> int:
+    import os
+    return os.getpid()
+
+
+def _pid_shared(_shared: object, _: int) -> int:
+    return _pid(0)
+
+
+def test_one_run_starts_one_local_cluster() -> None:
+    """reach maps three times (matrix rows, the internet each way): within a run they share
+    one local cluster, whose workers then answer every map, and it is closed at the end.
+    Outside a run each map has its own cluster (other worker processes)."""
+    pytest.importorskip("distributed")
+    with one_cluster():
+        first = set(pmap(_pid, list(range(8)), jobs=2, backend="dask"))
+        second = set(pmap_shared(_pid_shared, {"big": 1}, list(range(8)), jobs=2,
+                                 backend="dask"))
+        run = parallel._RUN
+        assert run is not None and run.cluster is not None
+        assert first & second and len(first | second) <= 2  # the same two workers answered
+    assert parallel._RUN is None and run.cluster.status.name == "closed"
+    alone = set(pmap(_pid, list(range(8)), jobs=2, backend="dask"))
+    assert not alone & first
 
 
 def test_pmap_keeps_order() -> None:
