@@ -34,6 +34,7 @@ from .common import (
     add_parallel_arguments,
     add_verbosity_arguments,
     input_values,
+    non_negative_int,
     style_for,
 )
 from .inventory import add_inventory_arguments, load_inventory
@@ -52,15 +53,7 @@ ALL = -1  # ``--limit all``
 
 def _limit(text: str) -> int:
     """``--limit``: a count, or ``all`` (every pair worked out)."""
-    if text.strip().lower() == "all":
-        return ALL
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number or 'all', got {text!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, or 'all', got {n}")
-    return n
+    return ALL if text.strip().lower() == "all" else non_negative_int(text)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -138,7 +138,7 @@ def test_html_output(tmp_path: Path) -> None:
     (["reach", FLEET, "--on", "tcp 99999"], "E107"),
     (["reach", "missing.sgv"], "no such file"),
     (["reach", FLEET, "--limit", "-1"], "--limit"),
-    (["reach", FLEET, "--limit", "many"], "expected a number or 'all'"),
+    (["reach", FLEET, "--limit", "many"], "expected a whole number"),
 ])
 def test_errors(argv: list[str], words: str) -> None:
     code, _, err = sgv(*argv)
