@@ -24,6 +24,7 @@ from .html import render_html
 from .junit import Case, Suite, render_cases
 from .reach import not_verified, render_json, render_text, witness_lines
 from .sarif import render_sarif
+from .stream import Rendered
 from .text import Style
 
 DOC = "docs/reach.md"
@@ -167,7 +168,8 @@ def reach_suites(run: RunReport, answer: Answer) -> list[Suite]:
     return [Suite(f"reach: {answer.question}", tuple(cases))]
 
 
-def render_reach(fmt: str, style: Style, answer: Answer, run: RunReport, timing: bool) -> str:
+def render_reach(fmt: str, style: Style, answer: Answer, run: RunReport,
+                 timing: bool) -> Rendered:
     """The report of one ``reach`` run in ``fmt``."""
     if fmt == "json":
         return render_json(answer, run_exit_code(run), timing, run.inputs)

@@ -7,7 +7,7 @@ timing, with the gate's view (fingerprint, baseline, fails) of each."""
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from ..core.diagnostics import Diagnostic, Span
 from ..core.evaluate import Decision
@@ -49,18 +49,20 @@ ITEMS = "\x00items\x00"
 """Stands in a document for the list ``dumps_items`` writes item by item."""
 
 
-def dumps_items(doc: dict[str, Any], items: Iterable[Any]) -> str:
-    """``dumps(doc)`` with the list of ``items`` where ``doc`` holds ``ITEMS``, the same
-    text to the byte, but each item turned into text before the next is made: tens of
-    thousands of reach pairs, each a tree of dicts, are never all held at once."""
+def dumps_items(doc: dict[str, Any], items: Iterable[Any]) -> Iterator[str]:
+    """The text of ``dumps(doc)``, in pieces, with the list of ``items`` where ``doc`` holds
+    ``ITEMS``: each item is turned into text as it is written, so tens of thousands of reach
+    pairs (each a tree of dicts) and their text are never all held at once."""
     head, tail = dumps(doc).split(json.dumps(ITEMS), 1)
     line = head[head.rfind("\n") + 1:]
     level = len(line) - len(line.lstrip(" "))  # where the key's line starts
     inner = "\n" + " " * (level + 2)
-    parts = [json.dumps(x, indent=2).replace("\n", inner) for x in items]
-    if not parts:
-        return head + "[]" + tail
-    return head + "[" + inner + ("," + inner).join(parts) + "\n" + " " * level + "]" + tail
+    yield head
+    sep = "[" + inner
+    for x in items:
+        yield sep + json.dumps(x, indent=2).replace("\n", inner)
+        sep = "," + inner
+    yield "[]" + tail if sep.startswith("[") else "\n" + " " * level + "]" + tail
 
 
 def render_envelope(command: str, inputs: Iterable[str], results: Any,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from ..analyses.reach.answer import Answer, Pair
 from ..core.addresses import INTERNET
@@ -112,9 +112,9 @@ def witness_json(evidence: tuple[Evidence, ...], facts: tuple[str, ...]) -> dict
 
 
 def render_json(a: Answer, exit_code: int, timing: bool = True,
-                inputs: Sequence[str] = ()) -> str:
-    """The answer in the JSON envelope: the pairs that connect (or may), the notes and the
-    matrix's figures; the summary counts the ordered pairs checked."""
+                inputs: Sequence[str] = ()) -> Iterator[str]:
+    """The answer in the JSON envelope, in pieces: the pairs that connect (or may), the
+    notes and the matrix's figures; the summary counts the ordered pairs checked."""
     m = a.matrix
     doc: dict[str, Any] = {
         "question": a.question, "by": a.by,

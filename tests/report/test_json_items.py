@@ -27,4 +27,4 @@ def test_the_same_text_as_the_whole_document(items: list[Any], depth: int, befor
             doc = {"x": before, "in": doc, "y": [after]}
         return doc
 
-    assert dumps_items(nest(ITEMS), iter(items)) == dumps(nest(items))
+    assert "".join(dumps_items(nest(ITEMS), iter(items))) == dumps(nest(items))
