@@ -53,7 +53,12 @@ ALL = -1  # ``--limit all``
 
 def _limit(text: str) -> int:
     """``--limit``: a count, or ``all`` (every pair worked out)."""
-    return ALL if text.strip().lower() == "all" else non_negative_int(text)
+    if text.strip().lower() == "all":
+        return ALL
+    try:
+        return non_negative_int(text)
+    except argparse.ArgumentTypeError as exc:
+        raise argparse.ArgumentTypeError(f"{exc} (or 'all')") from None
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
