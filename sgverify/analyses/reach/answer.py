@@ -43,7 +43,7 @@ class Axis:
     members: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pair:
     """One ordered pair that can (status REACHABLE) or might (UNKNOWN) connect.
 
