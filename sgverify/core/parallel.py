@@ -71,8 +71,8 @@ def one_cluster() -> Iterator[None]:
     times (reach: the matrix rows, then what the internet reaches each way) starts one
     cluster, not one per map. Outside it, each map starts and stops its own."""
     global _RUN
-    outer, _RUN = _RUN, _Run()
-    run = _RUN
+    run = _Run()
+    outer, _RUN = _RUN, run
     try:
         yield
     finally:

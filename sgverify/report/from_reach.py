@@ -88,11 +88,6 @@ def _pair_findings(p: Pair, path: str, policy: Policy, fail_if_reachable: bool,
     return out
 
 
-def _worked_out(p: Pair) -> bool:
-    """A pair whose services and witness were worked out (``--limit``): the text shows it."""
-    return bool(p.evidence or p.sure or p.maybe)
-
-
 def _untold(counts: dict[tuple[int, bool], int], path: str, fail_if_reachable: bool,
             allow_unknown: bool) -> list[Finding]:
     """One finding per kind of the pairs not worked out (``--limit``): how many reach, may
@@ -137,7 +132,7 @@ def reach_run(answer: Answer, policy: Policy, path: str, fail_if_reachable: bool
     places: dict[str, Span | None] = {}
     counts: dict[tuple[int, bool], int] = {}
     for p in answer.pairs:
-        if not _worked_out(p):
+        if not p.worked_out:
             kind = (p.status, p.more)  # what decides the codes and outcomes of its findings
             counts[kind] = counts.get(kind, 0) + 1
             continue

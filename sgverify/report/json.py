@@ -58,11 +58,11 @@ def dumps_items(doc: dict[str, Any], items: Iterable[Any]) -> Iterator[str]:
     level = len(line) - len(line.lstrip(" "))  # where the key's line starts
     inner = "\n" + " " * (level + 2)
     yield head
-    sep = "[" + inner
+    empty = True
     for x in items:
-        yield sep + json.dumps(x, indent=2).replace("\n", inner)
-        sep = "," + inner
-    yield "[]" + tail if sep.startswith("[") else "\n" + " " * level + "]" + tail
+        yield ("[" if empty else ",") + inner + json.dumps(x, indent=2).replace("\n", inner)
+        empty = False
+    yield "[]" + tail if empty else "\n" + " " * level + "]" + tail
 
 
 def render_envelope(command: str, inputs: Iterable[str], results: Any,

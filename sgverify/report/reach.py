@@ -65,7 +65,7 @@ def render_text(a: Answer, style: Style, timing: bool = True,
     """The answer as text; ``lead(pair)`` starts each pair's line (``file:line:col:
     note[R001]: ``, so that editors and CI annotate it)."""
     out = [f"reach: {a.question} ({'groups' if a.by == 'group' else 'instances'})"]
-    shown = [p for p in a.pairs if p.evidence or p.sure or p.maybe]
+    shown = [p for p in a.pairs if p.worked_out]
     for p in shown:
         out += pair_lines(p, style, lead(p) if lead else "")
     if a.truncated:
@@ -132,7 +132,7 @@ def render_json(a: Answer, exit_code: int, timing: bool = True,
                            unreachable=a.checked - a.reachable - a.unknown,
                            partly_unknown=a.partly_unknown, across_networks=a.across)
     return dumps_items(envelope("reach", inputs, doc, summary),
-                       (pair_json(p) for p in a.pairs if p.evidence or p.sure or p.maybe))
+                       (pair_json(p) for p in a.pairs if p.worked_out))
 
 
 __all__ = ["not_verified", "pair_lines", "pair_notes", "render_json", "render_text", "witness_lines"]

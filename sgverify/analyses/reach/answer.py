@@ -68,6 +68,11 @@ class Pair:
     extra: tuple[Evidence, ...] = ()
     extra_facts: tuple[str, ...] = ()
 
+    @property
+    def worked_out(self) -> bool:
+        """Its services and witness were worked out (not past ``--limit``)."""
+        return bool(self.evidence or self.sure or self.maybe)
+
     def services(self) -> str:
         return self.space.describe(self.sure if self.status == REACHABLE else self.maybe)
 
