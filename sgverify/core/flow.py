@@ -26,7 +26,7 @@ from .model import (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Flow:
     """A connection attempt. For ingress the peer (remote end) is the source, for egress the
     destination. ``peer_groups`` are the groups the remote end belongs to; ports are set

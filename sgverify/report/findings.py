@@ -45,7 +45,7 @@ SEVERITY: dict[Outcome, str | None] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Related:
     """A place that explains a finding, such as the rule that decided a counterexample."""
 
@@ -53,7 +53,7 @@ class Related:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One thing a run found: a checked assertion (``verdict`` set, ``name`` its test-case
     name) or a diagnostic (``verdict`` None). ``details`` are explanation lines

@@ -109,10 +109,11 @@ def lint_finding(path: str, f: LintFinding, fail_on: str) -> Finding:
         props.append(("rule", f.rule.name))
     if f.view is not None:
         props.append(("flows", f.view.text()))
-    if f.witness is not None:
-        props.append(("witness", str(f.witness)))
+    flow = str(f.witness) if f.witness is not None else None  # one string for both
+    if flow is not None:
+        props.append(("witness", flow))
     return Finding(path, outcome, f.code, f.message, f.location, name=finding_key(f),
-                   flow=str(f.witness) if f.witness is not None else None,
+                   flow=flow,
                    details=tuple(detail_lines(f)), related=related, level=f.severity,
                    properties=tuple(props), payload=f)
 

@@ -38,7 +38,7 @@ def severity_rank(severity: str) -> int:
     return SEVERITIES.index(severity)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Involved:
     """A rule that takes part in a finding, and its part (e.g. 'covers it', 'drop wins')."""
 
@@ -46,7 +46,7 @@ class Involved:
     role: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LintFinding:
     """One proved fact about a policy. ``scope`` names where it holds ('group web',
     'instance web-1'); ``rule`` is the rule it is about (None for group-wide findings);

@@ -10,7 +10,7 @@ and its one-line text) and a witness flow inside it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ...core.addresses import INTERNET, MAX, PRIVATE_V4, V4, V6, AddrRange, AddrSpace
@@ -152,7 +152,7 @@ def in_box(layout: Layout, box: Box, flow: Flow, assume: dict[str, bool]) -> boo
 # ---------------------------------------------------------------- descriptions
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BoxView:
     """One box, field by field. ``dst_ports``/``src_ports`` are None for protocols without
     ports; ``member_of``/``not_member_of`` constrain the peer's groups (others are free);
@@ -170,6 +170,9 @@ class BoxView:
     member_of: tuple[GroupKey, ...]
     not_member_of: tuple[GroupKey, ...]
     unresolved: tuple[tuple[str, bool], ...]
+    # text() made once per view (reports ask for it several times per finding); slotted,
+    # as a large lint holds one view per finding
+    _texts: dict[bool, str] | None = field(default=None, init=False, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -189,10 +192,10 @@ class BoxView:
     def text(self, show_nic: bool = False) -> str:
         """One line, e.g. ``ingress tcp 22 from any IPv4 address except 10.0.0.0/8``. Made
         once per view (reports ask for it several times per finding)."""
-        cache = self.__dict__.get("_texts")
+        cache = self._texts
         if cache is None:
             cache = {}
-            object.__setattr__(self, "_texts", cache)  # a cache, not a field: frozen stays true
+            object.__setattr__(self, "_texts", cache)  # a cache: frozen stays true
         hit = cache.get(show_nic)
         if hit is None:
             hit = cache[show_nic] = self._text(show_nic)
