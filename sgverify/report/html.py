@@ -73,7 +73,7 @@ class SeverityBlock:
         return sum(len(c.findings) for c in self.controls)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     """One pair as the report shows it: services, risk level, sure or only possible."""
 
@@ -121,7 +121,7 @@ class Unit:
         return self.label.split(" ", 1)[1] if " " in self.label else self.label
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CellRow:
     unit: Unit
     count: int
@@ -158,12 +158,13 @@ def _slug(label: str, used: set[str]) -> str:
     return anchor
 
 
-def _link(p: Pair, seen: dict[tuple[object, ...], tuple[str, int]]) -> Link:
-    """``seen``: texts and levels already worked out (many pairs share their services)."""
+def _shown(p: Pair, seen: dict[tuple[object, ...], tuple[str, int]]) -> tuple[str, int]:
+    """The services text and risk level of a pair; ``seen`` holds those already worked out
+    (many pairs share their services)."""
     sure = p.status == REACHABLE
     mask = (p.sure | p.maybe) if sure else p.maybe
     if not mask:  # counted, not worked out (--limit)
-        return Link(p.sender.label, p.receiver.label, "not worked out (--limit)", 1, not sure, p)
+        return "not worked out (--limit)", 1
     internet = p.sender.kind == INTERNET
     key = (id(p.space), p.sure, p.maybe, sure, p.more, p.lists, internet)
     if key not in seen:
@@ -171,8 +172,12 @@ def _link(p: Pair, seen: dict[tuple[object, ...], tuple[str, int]]) -> Link:
         if sure and p.more:
             text += f"; may also connect on {p.also()} ({not_verified(p)})"
         seen[key] = (text, level(internet, service_class(p.space, mask)))
-    text, lv = seen[key]
-    return Link(p.sender.label, p.receiver.label, text, lv, not sure, p)
+    return seen[key]
+
+
+def _link(p: Pair, seen: dict[tuple[object, ...], tuple[str, int]]) -> Link:
+    text, lv = _shown(p, seen)
+    return Link(p.sender.label, p.receiver.label, text, lv, p.status != REACHABLE, p)
 
 
 def _witness(link: Link) -> str:
@@ -235,47 +240,61 @@ def _findings(audit: AuditReport, units: dict[str, Unit]) -> list[SeverityBlock]
     return out
 
 
-def _reach_into(units: dict[str, Unit], reach: Answer) -> tuple[list[Link], list[Link]]:
+@dataclass
+class _Senders:
+    """Senders that reach one unit on the same services: how many, the first few."""
+
+    count: int = 0
+    sample: list[str] = field(default_factory=list)
+
+
+def _reach_into(units: dict[str, Unit], reach: Answer,
+                seen: dict[tuple[object, ...], tuple[str, int]]) -> list[Link]:
     """Fill in every unit's exposure, egress to the internet, inbound summary and counts;
-    returns (internet exposure, pairs between units), each by risk."""
+    returns the internet exposure by risk. Pairs between units are summarised as they
+    stream past, never kept: at 1,000 groups there are about a million of them."""
     exposure: list[Link] = []
-    internal: list[Link] = []
-    inbound: dict[str, list[Link]] = defaultdict(list)
-    seen: dict[tuple[object, ...], tuple[str, int]] = {}
+    inbound: dict[str, dict[tuple[str, int, bool], _Senders]] = defaultdict(dict)
+    n_in: Counter[str] = Counter()
     for p in reach.pairs:
-        link = _link(p, seen)
+        s = units.get(p.sender.label)
         if p.sender.kind == INTERNET:
+            link = _link(p, seen)
             exposure.append(link)
             if p.receiver.label in units:
                 units[p.receiver.label].exposure = link
-            continue
-        s = units.get(p.sender.label)
-        if p.receiver.kind == INTERNET:
-            link = Link(link.sender, link.receiver, link.services, min(link.level, 3), link.maybe, p)
+        elif p.receiver.kind == INTERNET:
+            link = _link(p, seen)
             if s is not None:
-                s.egress = link
-            continue
-        internal.append(link)
-        inbound[p.receiver.label].append(link)
-        if s is not None:
-            s.n_out += 1
-            s.out_level = max(s.out_level, link.level)
-    for label, links in inbound.items():
-        u = units.get(label)
-        if u is None:
-            continue
-        u.n_in = len(links)
-        sets: dict[tuple[str, int, bool], list[str]] = defaultdict(list)
-        for x in links:
-            sets[(x.services, x.level, x.maybe)].append(x.sender)
-        ordered = sorted(sets.items(), key=lambda kv: (-kv[0][1], -len(kv[1]), kv[0][0]))
-        for (text, lv, maybe), senders in ordered[:INBOUND_LINES]:
-            sample = tuple(Ref(s, units[s].anchor if s in units else None) for s in senders[:SAMPLE])
-            u.inbound.append(Inbound(text, lv, maybe, len(senders), sample))
+                s.egress = Link(link.sender, link.receiver, link.services, min(link.level, 3),
+                                link.maybe, p)
+        else:
+            text, lv = _shown(p, seen)
+            receiver = p.receiver.label
+            if receiver in units:
+                n_in[receiver] += 1
+                sets = inbound[receiver]
+                key = (text, lv, p.status != REACHABLE)
+                got = sets.get(key)
+                if got is None:
+                    got = sets[key] = _Senders()
+                got.count += 1
+                if len(got.sample) < SAMPLE:
+                    got.sample.append(p.sender.label)
+            if s is not None:
+                s.n_out += 1
+                s.out_level = max(s.out_level, lv)
+    for label, sets in inbound.items():
+        u = units[label]
+        u.n_in = n_in[label]
+        ordered = sorted(sets.items(), key=lambda kv: (-kv[0][1], -kv[1].count, kv[0][0]))
+        for (text, lv, maybe), got in ordered[:INBOUND_LINES]:
+            sample = tuple(Ref(s, units[s].anchor if s in units else None) for s in got.sample)
+            u.inbound.append(Inbound(text, lv, maybe, got.count, sample))
         rest = ordered[INBOUND_LINES:]
-        u.inbound_more = (len(rest), sum(len(v) for _, v in rest))
+        u.inbound_more = (len(rest), sum(v.count for _, v in rest))
     key = (lambda x: (-x.level, x.maybe, x.receiver, x.sender))
-    return sorted(exposure, key=key), internal
+    return sorted(exposure, key=key)
 
 
 def _rank(units: dict[str, Unit]) -> list[Unit]:
@@ -345,36 +364,53 @@ def _tier(risk: int) -> str:
     return next(lv.meaning for lv in LEVELS if lv.rank == risk)
 
 
+@dataclass
+class _Row:
+    """A cell's row being summed up: pairs, the worst of them, how many only possible."""
+
+    count: int = 0
+    worst: tuple[int, bool] = (0, False)  # level, sure
+    services: str = ""
+    maybe: int = 0
+
+    def add(self, lv: int, maybe: bool, services: str) -> None:
+        self.count += 1
+        self.maybe += maybe
+        if self.count == 1 or (lv, not maybe) > self.worst:  # the first worst, as listed
+            self.worst, self.services = (lv, not maybe), services
+
+
 def _cells(clusters: list[Cluster], units: dict[str, Unit], exposure: list[Link],
-           internal: list[Link]) -> dict[tuple[int, int], Cell]:
-    """The aggregated matrix: row -1 is the internet, column len(clusters) the internet."""
+           reach: Answer, seen: dict[tuple[object, ...], tuple[str, int]]
+           ) -> dict[tuple[int, int], Cell]:
+    """The aggregated matrix: row -1 is the internet, column len(clusters) the internet.
+    A second pass over the pairs between units, summed as they stream past."""
     k = len(clusters)
-    buckets: dict[tuple[int, int], list[Link]] = defaultdict(list)
+    buckets: dict[tuple[int, int], dict[str, _Row]] = defaultdict(lambda: defaultdict(_Row))
     for x in exposure:
         if x.receiver in units:
-            buckets[(-1, units[x.receiver].cluster)].append(x)
-    for x in internal:
-        if x.sender in units and x.receiver in units:
-            buckets[(units[x.sender].cluster, units[x.receiver].cluster)].append(x)
+            buckets[(-1, units[x.receiver].cluster)][x.receiver].add(x.level, x.maybe, x.services)
+    for p in reach.pairs:
+        if p.sender.kind == INTERNET or p.receiver.kind == INTERNET:
+            continue
+        s, r = units.get(p.sender.label), units.get(p.receiver.label)
+        if s is not None and r is not None:
+            text, lv = _shown(p, seen)
+            buckets[(s.cluster, r.cluster)][r.label].add(lv, p.status != REACHABLE, text)
     for u in units.values():
         if u.egress is not None:
-            buckets[(u.cluster, k)].append(u.egress)
+            x = u.egress
+            buckets[(u.cluster, k)][x.sender].add(x.level, x.maybe, x.services)
     out = {}
-    for (r, c), links in buckets.items():
-        per: dict[str, list[Link]] = defaultdict(list)
+    for (r, c), per in buckets.items():
         to_internet = c == k
-        for x in links:
-            per[x.sender if to_internet else x.receiver].append(x)
-        rows = []
-        for label, xs in per.items():
-            worst = max(xs, key=lambda x: (x.level, not x.maybe))
-            rows.append(CellRow(units[label], len(xs), worst.level, worst.services,
-                                sum(x.maybe for x in xs)))
+        rows = [CellRow(units[label], row.count, row.worst[0], row.services, row.maybe)
+                for label, row in per.items()]
         rows.sort(key=lambda x: (-x.level, -x.count, x.unit.rank))
         out[(r, c)] = Cell(f"m-{r + 1}-{c}", "the internet" if r < 0 else clusters[r].name,
-                           "the internet" if to_internet else clusters[c].name, len(links),
-                           max(x.level for x in links), sum(x.maybe for x in links),
-                           tuple(rows), to_internet)
+                           "the internet" if to_internet else clusters[c].name,
+                           sum(x.count for x in rows), max(x.level for x in rows),
+                           sum(x.maybe for x in rows), tuple(rows), to_internet)
     return out
 
 
@@ -392,13 +428,11 @@ def render_html(audit: AuditReport | None = None, reach: Answer | None = None,
     """The report for an audit, a reach answer, or both."""
     units = _units(audit, reach)
     severities = _findings(audit, units) if audit is not None else []
-    exposure: list[Link] = []
-    internal: list[Link] = []
-    if reach is not None:
-        exposure, internal = _reach_into(units, reach)
+    seen: dict[tuple[object, ...], tuple[str, int]] = {}
+    exposure = _reach_into(units, reach, seen) if reach is not None else []
     ordered = _rank(units)
     how, clusters = _clusters(ordered)
-    cells = _cells(clusters, units, exposure, internal) if reach is not None else {}
+    cells = _cells(clusters, units, exposure, reach, seen) if reach is not None else {}
     if audit is not None:
         title = f"sgverify audit: {audit.path}"
     else:
