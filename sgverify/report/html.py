@@ -264,10 +264,9 @@ def _reach_into(units: dict[str, Unit], reach: Answer,
             if p.receiver.label in units:
                 units[p.receiver.label].exposure = link
         elif p.receiver.kind == INTERNET:
-            link = _link(p, seen)
             if s is not None:
-                s.egress = Link(link.sender, link.receiver, link.services, min(link.level, 3),
-                                link.maybe, p)
+                text, lv = _shown(p, seen)
+                s.egress = Link(s.label, p.receiver.label, text, min(lv, 3), p.status != REACHABLE, p)
         else:
             text, lv = _shown(p, seen)
             receiver = p.receiver.label
