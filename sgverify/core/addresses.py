@@ -149,21 +149,22 @@ class AddrSpace:
         return AddrSpace(tuple(r for r in self.ranges if r.family == family))
 
     def cidrs(self) -> list[str]:
-        """The ranges as a minimal list of CIDR strings."""
+        """The ranges as a minimal list of CIDR strings: each range split into the largest
+        aligned blocks from its start, as ``ipaddress.summarize_address_range`` splits it
+        (written out: its address objects cost most of a lint report's text)."""
         out: list[str] = []
         for r in self.ranges:
-            size = r.hi - r.lo + 1
-            if r.family == V4 and size & (size - 1) == 0 and r.lo & (size - 1) == 0:
-                # one aligned IPv4 block (most ranges): what ipaddress would print
-                lo = r.lo
-                out.append(f"{lo >> 24}.{lo >> 16 & 255}.{lo >> 8 & 255}.{lo & 255}"
-                           f"/{33 - size.bit_length()}")
-                continue
-            if r.family == V6 and size & (size - 1) == 0 and r.lo & (size - 1) == 0:
-                out.append(f"{v6_text(r.lo)}/{128 - size.bit_length() + 1}")  # likewise
-                continue
-            cls = ipaddress.IPv4Address if r.family == V4 else ipaddress.IPv6Address
-            out.extend(str(n) for n in ipaddress.summarize_address_range(cls(r.lo), cls(r.hi)))
+            width = 32 if r.family == V4 else 128
+            lo, hi = r.lo, r.hi
+            while lo <= hi:
+                bits = min((lo & -lo).bit_length() - 1 if lo else width,
+                           (hi - lo + 1).bit_length() - 1)
+                if width == 32:
+                    out.append(f"{lo >> 24}.{lo >> 16 & 255}.{lo >> 8 & 255}.{lo & 255}"
+                               f"/{32 - bits}")
+                else:
+                    out.append(f"{v6_text(lo)}/{128 - bits}")
+                lo += 1 << bits
         return out
 
     def __iter__(self) -> Iterator[AddrRange]:

@@ -77,3 +77,27 @@ def test_workers_send_repeated_parts_of_findings_once() -> None:
     two = lint_policy(policy, jobs=2)
     ruled = [f for f in two.findings if f.rule is not None and f.location == f.rule.span]
     assert ruled and all(f.location is f.rule.span for f in ruled)
+
+
+def test_pack_and_unpack_keep_every_field_of_a_finding() -> None:
+    """``unpack`` builds a finding field by field: a field it forgot would be lost on the
+    way back from a worker. Every field here differs from its default."""
+    import dataclasses
+
+    from sgverify.analyses.lint.findings import Involved, LintFinding
+    from sgverify.analyses.lint.workers import pack, unpack
+    from sgverify.core.diagnostics import Span
+    policy = _policy(POLICIES[0])
+    found = [f for f in lint_policy(policy, jobs=1).findings
+             if f.rule is not None and f.view is not None and f.witness is not None]
+    assert found
+    rules = {(r.group, r.index): r for g in policy.groups for r in g.rules}
+    other = next(r for r in rules.values() if r is not found[0].rule)
+    for f in found[:3] + [dataclasses.replace(found[0], location=Span("x.sgv", 3, 4),
+                                               involved=(Involved(other, "covers it"),),
+                                               details=("a", "b"))]:
+        assert all(getattr(f, x.name) != x.default for x in dataclasses.fields(LintFinding)
+                   if x.default is not dataclasses.MISSING)
+        back = unpack(pickle.loads(pickle.dumps(pack(f, {}))), rules)
+        assert back == f and back.rule is f.rule
+        assert back.location is f.location or f.location != f.rule.span

@@ -2,7 +2,7 @@ import ipaddress
 
 import pytest
 
-from sgverify.core.addresses import ANY, INTERNET, SPECIAL_PURPOSE, V4, V6, AddrSpace
+from sgverify.core.addresses import ANY, INTERNET, SPECIAL_PURPOSE, V4, V6, AddrRange, AddrSpace
 
 
 def test_merge_adjacent_blocks():
@@ -114,6 +114,18 @@ def test_cidrs_fast_path_prints_what_ipaddress_does(lo: int, plen: int, extra: i
     for a, b in ((lo & ~(size - 1), (lo & ~(size - 1)) + size - 1), (lo, min(2**32 - 1, lo + extra))):
         want = [str(n) for n in ipa.summarize_address_range(ipa.IPv4Address(a), ipa.IPv4Address(b))]
         assert AddrSpace((AddrRange(V4, a, b),)).cidrs() == want
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.integers(0, 2**128 - 1), st.integers(0, 128), st.integers(0, 2**70))
+def test_cidrs_of_any_ipv6_range_are_what_ipaddress_prints(lo: int, plen: int, extra: int) -> None:
+    """cidrs() splits every range itself (no address objects): unaligned IPv6 ranges too."""
+    size = 1 << (128 - plen)
+    for a, b in ((lo & ~(size - 1), (lo & ~(size - 1)) + size - 1),
+                 (lo, min(2**128 - 1, lo + extra)), (lo >> plen << plen, min(2**128 - 1, lo + 1))):
+        want = [str(n) for n in ipaddress.summarize_address_range(ipaddress.IPv6Address(a),
+                                                                   ipaddress.IPv6Address(b))]
+        assert AddrSpace((AddrRange(V6, a, b),)).cidrs() == want
 
 
 _blocks = st.lists(st.tuples(st.sampled_from([4, 6]), st.integers(0, 300), st.integers(0, 40)),

@@ -20,7 +20,7 @@ from .findings import Involved, LintFinding
 from .scopes import analyse_scope, scopes_of
 from .shadow import RuleId, ShadowResult, rule_id
 
-Packed = tuple[LintFinding, RuleId | None, tuple[tuple[RuleId, str], ...]]
+Packed = tuple[LintFinding, RuleId | None, tuple[tuple[RuleId, str], ...], bool]
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,15 @@ def blocks(n: int, jobs: int) -> list[tuple[int, int]]:
 
 def pack(f: LintFinding, memo: dict[object, object] | None = None) -> Packed:
     """``f`` without its rules (their ids instead); ``memo``: equal parts of the findings
-    of one block made one object (``_shared``)."""
+    of one block made one object (``_shared``). A location that is the rule's own span
+    is sent as None and taken from the parent's rule (``unpack``): comparing the copy with
+    the rule's span would find its line and column in the file."""
     if memo is not None:
         f = _shared(f, memo)
-    return (replace(f, rule=None, involved=()), rule_id(f.rule) if f.rule is not None else None,
-            tuple((rule_id(i.rule), i.role) for i in f.involved))
+    at_rule = f.rule is not None and f.location is f.rule.span
+    return (replace(f, rule=None, involved=(), location=None if at_rule else f.location),
+            rule_id(f.rule) if f.rule is not None else None,
+            tuple((rule_id(i.rule), i.role) for i in f.involved), at_rule)
 
 
 def _shared(f: LintFinding, memo: dict[object, object]) -> LintFinding:
@@ -66,11 +70,15 @@ def _shared(f: LintFinding, memo: dict[object, object]) -> LintFinding:
 
 
 def unpack(p: Packed, rules: dict[RuleId, Rule]) -> LintFinding:
-    f, rid, involved = p
+    """The finding ``pack`` sent, with the parent's rules. Made field by field
+    (``dataclasses.replace`` cost more than the rest of the parent's share of a lint):
+    every field of ``LintFinding`` is named here."""
+    f, rid, involved, at_rule = p
     rule = rules[rid] if rid is not None else None
-    at = rule.span if rule is not None and f.location == rule.span else f.location  # one copy
-    return replace(f, rule=rule, location=at,
-                   involved=tuple(Involved(rules[r], role) for r, role in involved))
+    at = rule.span if at_rule and rule is not None else f.location
+    return LintFinding(f.code, f.severity, f.message, f.scope, at, rule,
+                       tuple([Involved(rules[r], role) for r, role in involved]), f.view,
+                       f.witness, f.details)
 
 
 def run_block(work: LintWork, block: tuple[int, int]) -> list[Any]:
