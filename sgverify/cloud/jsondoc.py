@@ -324,7 +324,10 @@ class Positions:
 
 class LazySpan(Span):
     """A ``Span`` whose line and column are found when first read (most never are). It
-    compares, orders, hashes and pickles as the plain ``Span`` it stands for."""
+    compares, orders, hashes and pickles as the plain ``Span`` it stands for. Slotted like
+    ``Span`` (no instance dict): an estate's JSON makes one for every rule and peer."""
+
+    __slots__ = ("_at",)
 
     def __init__(self, path: str, positions: Positions, where: Path) -> None:
         object.__setattr__(self, "path", path)
@@ -333,7 +336,7 @@ class LazySpan(Span):
         object.__setattr__(self, "_at", (positions, where))
 
     def _resolve(self) -> tuple[int, int]:
-        at = self.__dict__["_at"]
+        at = self._at
         if type(at) is tuple and len(at) == 2 and isinstance(at[0], Positions):
             at = at[0].position(at[1])
             object.__setattr__(self, "_at", at)  # the positions are no longer needed
