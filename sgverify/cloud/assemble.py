@@ -119,6 +119,9 @@ class LazyRule:
     def draft(self) -> RuleDraft:
         raise NotImplementedError
 
+    def settle(self) -> None:
+        """Its ``node`` is made: let go of what only the draft needed."""
+
 
 AnyDraft = RuleDraft | LazyRule
 
@@ -483,6 +486,7 @@ class Batch:
             node = self._finish_rule(rd, targets[id(lazy)]) if rd.refs else rd.rule
             assert node is not None
             lazy.node = with_text(node, lazy.line or lazy.text)
+            lazy.settle()
         return lazy.node
 
     def _group_text(self, node: GroupNode, rules: list[RuleNode | LazyRule],
