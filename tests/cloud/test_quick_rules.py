@@ -116,6 +116,25 @@ def test_the_common_shapes_take_the_quick_path() -> None:
     assert out[0].text == "ingress accept tcp 22 from 10.0.0.0/8 priority 1"
 
 
+
+def test_a_settled_quick_rule_lets_its_draft_go_and_makes_the_same_one_again() -> None:
+    """``settle`` (the assembler has the rule's node) frees the draft; a later ``draft()``
+    makes an equal one, not a stale or missing one."""
+    perm = {"Direction": "ingress", "Policy": "Accept", "Priority": 1, "IpProtocol": "TCP",
+            "PortRange": "22/22", "SourceCidrIp": "10.0.0.0/8", "NicType": "intranet"}
+    node = _list_node([perm])
+    out: list[Any] = []
+    read_permissions(Sink(), node, node.value, PermissionContext(GroupDraft(node, "sg-x", None, [])),
+                     out)
+    (rule,) = out
+    assert isinstance(rule, QuickRule)
+    first = rule.draft()
+    assert rule.draft() is first  # kept until settled
+    rule.settle()
+    again = rule.draft()
+    assert again is not first and again.rule == first.rule and again.refs == first.refs
+
+
 # ---------------------------------------------------------------- whole runs
 
 GROUP_IDS = ["sg-0", "sg-1", "sg-2", "sg-9"]
