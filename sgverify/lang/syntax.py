@@ -19,7 +19,7 @@ DIRECTIONS = {"ingress": Direction.INGRESS, "inbound": Direction.INGRESS,
               "egress": Direction.EGRESS, "outbound": Direction.EGRESS}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PeerNode:
     """One item of a peer list. kind: cidr | set | internet | any | group | prefix-list |
     instance. ``addresses`` for cidr; ``name`` for the named kinds; ``account`` for a
@@ -44,7 +44,7 @@ class ServiceNode:
     port_list: str | None = None  # rules only: ports from this named port list
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RuleNode:
     direction: Direction
     action: Action

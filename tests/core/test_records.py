@@ -4,12 +4,13 @@ with the same fields (spans included, which == leaves out), hashes, order and pi
 from __future__ import annotations
 
 import pickle
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sgverify.cloud.assemble import with_text
 from sgverify.core.addresses import AddrRange, AddrSpace
 from sgverify.core.diagnostics import Span
 from sgverify.core.model import Action, Direction, GroupKey, Nic, Peer, PortRange, Rule
@@ -39,11 +40,14 @@ def test_rule_nodes_peer_nodes_and_rules(direction: Direction, action: Action,
                                          protocol: int | None, text: str, span: Span,
                                          nic: Nic | None) -> None:
     peer = PeerNode("cidr", "10.0.0.0/8", AddrSpace.parse("10.0.0.0/8"), "", None, (), span)
-    assert vars(quick_maker(PeerNode)(*vars(peer).values())) == vars(peer)
+    assert _values(quick_maker(PeerNode)(*_values(peer))) == _values(peer)
     node = RuleNode(direction, action, protocol, (PortRange(1, 2),), (peer,), None, 3, None, nic,
                     text or None, text, None, text, None, span)
     made = quick_maker(RuleNode)(*(getattr(node, f.name) for f in fields(RuleNode)))
-    assert made == node and vars(made) == vars(node) and hash(made) == hash(node)
+    assert made == node and _values(made) == _values(node) and hash(made) == hash(node)
+    retexted = with_text(node, text + "!")  # the assembler's copy with the final text
+    assert _values(retexted) == _values(replace(node, text=text + "!"))
+    assert pickle.loads(pickle.dumps(made)) == node
     rule = Rule(GroupKey("", "g"), "g", 0, direction, action, protocol, None,
                 Peer(AddrSpace.parse("10.0.0.0/8")), 5, None, None, nic or Nic.INTRANET,
                 text or None, text, None, None, text, span)
