@@ -151,7 +151,7 @@ class AddrSpace:
     def cidrs(self) -> list[str]:
         """The ranges as a minimal list of CIDR strings: each range split into the largest
         aligned blocks from its start, as ``ipaddress.summarize_address_range`` splits it
-        (written out: its address objects cost most of a lint report's text)."""
+        (written out: its address objects were a large share of a lint report's time)."""
         out: list[str] = []
         for r in self.ranges:
             width = 32 if r.family == V4 else 128
