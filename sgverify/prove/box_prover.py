@@ -58,6 +58,12 @@ class BoxProver(BoxSearch):
         self.exposure_walks: dict[tuple[object, ...], bool] = {}  # prove.exposure's, shared
         self.exposures: dict[int, object] = {}  # one PublicExposure per target (by id; kept)
 
+    def done_with(self, target: object) -> None:
+        """Nothing more will be checked on ``target``: let go of what is kept for it alone
+        (its ``PublicExposure``); what it shares with others (rule boxes, group facts)
+        stays. Asked again, it is made again."""
+        self.exposures.pop(id(target), None)
+
     @property
     def z3(self) -> Z3Prover:
         if self._z3 is None:

@@ -75,3 +75,30 @@ def test_cli_jobs_and_backend_give_identical_reports() -> None:
                     *argv], out, io.StringIO())
         outs.add((code, out.getvalue()))
     assert len(outs) == 1
+
+
+def test_a_worker_lets_go_of_each_subjects_exposure_and_answers_the_same() -> None:
+    """``_work`` drops a subject's ``PublicExposure`` once its items are checked; the
+    answers are those of an engine that keeps every one."""
+    from sgverify.analyses.audit.plan import make_plan
+    from sgverify.analyses.audit.workers import AuditWork, _blocks, _work
+    policy = load_policy(str(FIXTURES / "fleet.sgv")).policy
+    assert policy is not None
+    settings = load_settings(str(FIXTURES / "fleet-audit.toml"))
+    controls, _ = choose_controls(settings)
+    work = AuditWork(policy, controls, settings, None)
+    engine, plan = work.built()
+    blocks = _blocks(plan, 1)
+    kept = make_plan(policy, controls, settings, None, {})
+    keeper = kept[0]
+    keeper.done_with = lambda target: None  # type: ignore[method-assign]
+    grown = 0
+    for block in blocks:
+        ours = _work(audit_run._check_item, work, block)
+        theirs = _work(audit_run._check_item, AuditWork(policy, controls, settings, None, kept),
+                       block)
+        assert [[x[:5] + x[6:] for x in item] for item in ours] == \
+            [[x[:5] + x[6:] for x in item] for item in theirs]  # all but the time taken
+        assert not engine.exposures
+        grown = max(grown, len(keeper.exposures))
+    assert grown  # the subjects did ask exposure questions

@@ -83,6 +83,8 @@ def run_in_workers(work: AuditWork, check: Callable[[Any, Item, Any], Result],
         finished += 1
         if progress is not None:
             progress(finished, len(plan))
+    for k in ahead:  # what only these subjects used: the workers check other targets
+        engine.done_with(plan[k][1].target)
     blocks = _blocks(plan, jobs, ahead)
     done = pmap_shared(partial(_work, check), work, blocks, jobs, backend, address)
     for block, encoded in zip(blocks, done):
@@ -100,8 +102,13 @@ def run_in_workers(work: AuditWork, check: Callable[[Any, Item, Any], Result],
 def _work(check: Callable[[Any, Item, Any], Result], work: AuditWork,
           block: tuple[int, ...]) -> list[list[tuple[Any, ...]]]:
     engine, plan = work.built()
-    return [[_encode(check(engine, plan[k], t), plan[k][1].target) for t in plan[k][2]]
-            for k in block]
+    out = []
+    for n, k in enumerate(block):
+        target = plan[k][1].target
+        out.append([_encode(check(engine, plan[k], t), target) for t in plan[k][2]])
+        if n + 1 == len(block) or plan[block[n + 1]][1].target is not target:
+            engine.done_with(target)  # a subject's items are together (``_blocks``)
+    return out
 
 
 def _rule_ref(rule: Rule | None, target: Target) -> Any:
