@@ -52,14 +52,19 @@ def _blocks(plan: list[Item], jobs: int, done: frozenset[int] = frozenset()
     controls of a subject share, such as its exposure questions, is then built by one
     worker, not by each: split in plan order, every worker built it for every subject),
     subjects in plan order, a few tasks per worker so that uneven ones even out."""
-    by_subject: dict[int, list[int]] = {}
-    for k, item in enumerate(plan):
-        if k not in done:
-            by_subject.setdefault(id(item[1]), []).append(k)
-    subjects = list(by_subject.values())
+    subjects = _by_subject(plan, lambda k: k not in done)
     size = max(1, -(-len(subjects) // (jobs * 8)))
     return [tuple(k for ks in subjects[lo:lo + size] for k in ks)
             for lo in range(0, len(subjects), size)]
+
+
+def _by_subject(plan: list[Item], keep: Callable[[int], bool]) -> list[list[int]]:
+    """The plan positions that ``keep`` keeps, one list per subject, subjects in plan order."""
+    by_subject: dict[int, list[int]] = {}
+    for k, item in enumerate(plan):
+        if keep(k):
+            by_subject.setdefault(id(item[1]), []).append(k)
+    return list(by_subject.values())
 
 
 def run_in_workers(work: AuditWork, check: Callable[[Any, Item, Any], Result],
@@ -78,13 +83,13 @@ def run_in_workers(work: AuditWork, check: Callable[[Any, Item, Any], Result],
     finished = 0
     ahead = frozenset(k for k, item in enumerate(plan)
                       if first is not None and backend == "local" and first(item))
-    for k in sorted(ahead):
-        out[k] = tuple(check(engine, plan[k], t) for t in plan[k][2])
-        finished += 1
-        if progress is not None:
-            progress(finished, len(plan))
-    for k in ahead:  # what only these subjects used: the workers check other targets
-        engine.done_with(plan[k][1].target)
+    for ks in _by_subject(plan, ahead.__contains__):  # a subject at a time, as a worker does
+        for k in ks:
+            out[k] = tuple(check(engine, plan[k], t) for t in plan[k][2])
+            finished += 1
+            if progress is not None:
+                progress(finished, len(plan))
+        engine.done_with(plan[ks[0]][1].target)  # the workers check other targets
     blocks = _blocks(plan, jobs, ahead)
     done = pmap_shared(partial(_work, check), work, blocks, jobs, backend, address)
     for block, encoded in zip(blocks, done):
