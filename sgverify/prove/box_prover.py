@@ -56,7 +56,7 @@ class BoxProver(BoxSearch):
         super().__init__(policy, timeout_ms)
         self._z3: Z3Prover | None = None
         self.exposure_walks: dict[tuple[object, ...], bool] = {}  # prove.exposure's, shared
-        self.exposures: dict[int, object] = {}  # one PublicExposure per target (by id; kept)
+        self.exposures: dict[int, object] = {}  # one PublicExposure per target, until done_with
 
     def done_with(self, target: object) -> None:
         """Nothing more will be checked on ``target``: let go of what is kept for it alone

@@ -453,7 +453,7 @@ class PublicExposure:
             steps.append((r, whole))
         # The walk's rules and wholeness as 8 bytes a rule (id and flag; the rules live as
         # long as the policy): these keys are kept for every interface of an audit, and as
-        # a tuple of pairs they were most of what an audit worker grew by.
+        # a tuple of pairs they were the largest part of what an audit worker grew by.
         key = (fam, array("Q", [id(r) << 1 | whole for r, whole in steps]).tobytes())
         hit = self._could.get(key)
         if hit is None:

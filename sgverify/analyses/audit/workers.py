@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import groupby
 from typing import Any
 
 from ...core.evaluate import Decision, Reason
@@ -107,12 +108,12 @@ def run_in_workers(work: AuditWork, check: Callable[[Any, Item, Any], Result],
 def _work(check: Callable[[Any, Item, Any], Result], work: AuditWork,
           block: tuple[int, ...]) -> list[list[tuple[Any, ...]]]:
     engine, plan = work.built()
-    out = []
-    for n, k in enumerate(block):
-        target = plan[k][1].target
-        out.append([_encode(check(engine, plan[k], t), target) for t in plan[k][2]])
-        if n + 1 == len(block) or plan[block[n + 1]][1].target is not target:
-            engine.done_with(target)  # a subject's items are together (``_blocks``)
+    out: list[list[tuple[Any, ...]]] = []
+    for _, same in groupby(block, key=lambda k: id(plan[k][1])):  # together (``_blocks``)
+        ks = list(same)
+        target = plan[ks[0]][1].target
+        out += [[_encode(check(engine, plan[k], t), target) for t in plan[k][2]] for k in ks]
+        engine.done_with(target)
     return out
 
 
