@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from itertools import product
 
@@ -128,14 +128,14 @@ class _Side:
         self.rankable = precedence.rankable(group)
         ingress = precedence.group_order([r for r in group.rules
                                           if r.direction is Direction.INGRESS])
-        self.inet = [(r, _port_intervals(r)) for r in ingress
+        shared: dict[Intervals, Intervals] = {}  # equal port sets kept once (memory)
+        self.inet = [(r, _shared_ports(_port_intervals(r), shared)) for r in ingress
                      if not (classic and r.nic is not Nic.INTERNET)]
         self._by_protocol: dict[Intervals, list[tuple[Rule, Intervals | None]]] = {}
         self._cuts: dict[Intervals, list[int]] = {}
         self._cells: dict[Intervals, list[tuple[list[Rule], list[int]]]] = {}
         self._sizes: dict[tuple[int, Intervals], list[int]] = {}
         self._steps: dict[tuple[int, Intervals], list[tuple[int, int]]] = {}
-        self._peer_sizes: dict[int, tuple[int, int]] = {}  # by rule id: (IPv4, IPv6)
         self._large: dict[tuple[int, Intervals], Ports] = {}
 
     def protocol_rules(self, protocols: Intervals) -> list[tuple[Rule, Intervals | None]]:
@@ -144,10 +144,11 @@ class _Side:
         if hit is None:
             if len(protocols) == 1 and protocols[0][0] == protocols[0][1]:
                 one = protocols[0][0]
-                hit = [(r, rp) for r, rp in self.inet if r.protocol is None or r.protocol == one]
+                hit = [pair for pair in self.inet  # the pairs themselves, not copies
+                       if pair[0].protocol is None or pair[0].protocol == one]
             else:
-                hit = [(r, rp) for r, rp in self.inet if r.protocol is None
-                       or any(lo <= r.protocol <= hi for lo, hi in protocols)]
+                hit = [pair for pair in self.inet if pair[0].protocol is None
+                       or any(lo <= pair[0].protocol <= hi for lo, hi in protocols)]
             self._by_protocol[protocols] = hit
         return hit
 
@@ -167,7 +168,7 @@ class _Side:
         """The cell of ``port`` among this group's port-range ends for ``protocols``."""
         return bisect_right(self.cuts(protocols), port)
 
-    def cell_rules(self, protocols: Intervals, cell: int) -> tuple[list[Rule], list[int]]:
+    def cell_rules(self, protocols: Intervals, cell: int) -> tuple[list[Rule], Sequence[int]]:
         """The rules (precedence order) that can match a port of ``cell``, and each one's
         rank (``rank``); every cell's made at once, by one sweep of the rules."""
         hit = self._cells.get(protocols)
@@ -186,7 +187,7 @@ class _Side:
                 for c in cells:
                     rules[c].append(r)
                     ranks[c].append(rank)
-            hit = self._cells[protocols] = list(zip(rules, ranks))
+            hit = self._cells[protocols] = list(zip(rules, map(precedence.packed, ranks)))
         return hit[cell]
 
     def cell_size(self, fam: int, protocols: Intervals, cell: int) -> int:
@@ -237,19 +238,15 @@ class _Side:
                 if top >= enough else NO_PORTS
         return hit
 
-    def _peer_size(self, fam: int, r: Rule) -> int:
-        """How many ``fam`` addresses the rule's peer holds (counted as its ranges are)."""
-        hit = self._peer_sizes.get(id(r))
-        if hit is None:
-            v4 = v6 = 0
-            for x in r.peer.addresses:
-                if x.family == V4:
-                    v4 += x.hi - x.lo + 1
-                elif x.family == V6:
-                    v6 += x.hi - x.lo + 1
-            hit = self._peer_sizes[id(r)] = (v4, v6)
-        return hit[0] if fam == V4 else hit[1] if fam == V6 else \
-            sum(x.hi - x.lo + 1 for x in r.peer.addresses if x.family == fam)
+    @staticmethod
+    def _peer_size(fam: int, r: Rule) -> int:
+        """How many ``fam`` addresses the rule's peer holds (counted as its ranges are).
+        Counted at each ask, not kept: it is cheap, and a fleet's audit has millions."""
+        ranges = r.peer.addresses.ranges
+        if len(ranges) == 1:
+            x = ranges[0]
+            return x.hi - x.lo + 1 if x.family == fam else 0
+        return sum(x.hi - x.lo + 1 for x in ranges if x.family == fam)
 
 
 class GroupSides:
@@ -620,6 +617,12 @@ def _port_intervals(r: Rule) -> Intervals | None:
         lo, hi = r.ports[0].lo, r.ports[0].hi
         return ((lo, hi),) if lo <= hi else ()
     return normalise((p.lo, p.hi) for p in r.ports)
+
+
+def _shared_ports(ports: Intervals | None, shared: dict[Intervals, Intervals]) -> Intervals | None:
+    """``ports``, or an equal tuple seen before: a group's rules repeat a few port sets,
+    and a fleet's audit keeps every group's (one copy each instead of one per rule)."""
+    return None if ports is None else shared.setdefault(ports, ports)
 
 
 def _with(box: Box, dim: int, value: Intervals) -> Box:

@@ -22,3 +22,15 @@ def test_merged_is_the_target_order(t: Target, data) -> None:  # type: ignore[no
         exact = all(precedence.rankable(g) for g in t.groups)
         assert precedence.merged(t.groups, lists, None, exact) == want
         assert precedence.merged(t.groups, lists, None, False) == want
+        if exact:  # ranks given as the fleet analyses keep them (``packed``)
+            ranks = [precedence.packed([precedence.rank(r) for r in rules]) for rules in lists]
+            assert precedence.merged(t.groups, lists, ranks, exact) == want
+
+
+def test_packed_keeps_every_rank() -> None:
+    """Ranks that fit in 8 bytes are packed; a larger one keeps the list, unchanged."""
+    small = [3 << precedence.RANK_SHIFT, 5, -(1 << 40)]
+    packed = precedence.packed(small)
+    assert type(packed) is not list and list(packed) == small
+    large = [1, 1 << 70]
+    assert precedence.packed(large) is large

@@ -4,7 +4,7 @@ cheap walks and one ``PublicExposure`` per subject."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from ...core import precedence
 from ...core.evaluate import unresolved_names
@@ -26,8 +26,7 @@ class AuditProver(BoxProver):
         self.sides = GroupSides()
         self._points: dict[int, tuple[object, list[Point]]] = {}
         self._lists: dict[int, tuple[Group, tuple[str, ...]]] = {}
-        self._hulls: dict[int, tuple[Rule, tuple[int, int]]] = {}
-        self._ordered: dict[tuple[int, int, bool], tuple[Group, list[Rule], list[int], bool]] = {}
+        self._ordered: dict[tuple[int, int, bool], tuple[Group, list[Rule], Sequence[int], bool]] = {}
 
     def ingress_lists(self, target: Target) -> tuple[str, ...]:
         """``unresolved_names(target, Direction.INGRESS)``, from each group's, made once."""
@@ -40,15 +39,15 @@ class AuditProver(BoxProver):
             names.update(hit[1])
         return tuple(sorted(names))
 
-    def peer_hull(self, r: Rule) -> tuple[int, int]:
+    @staticmethod
+    def peer_hull(r: Rule) -> tuple[int, int]:
         """The smallest range holding every peer address of ``r`` (any family; empty:
-        lo > hi), made once per rule: the rule's boxes hold no peer outside it."""
-        hit = self._hulls.get(id(r))
-        if hit is None or hit[0] is not r:
-            ranges = list(r.peer.addresses)
-            hull = (min(x.lo for x in ranges), max(x.hi for x in ranges)) if ranges else (1, 0)
-            hit = self._hulls[id(r)] = (r, hull)
-        return hit[1]
+        lo > hi): the rule's boxes hold no peer outside it. Made at each ask, not kept:
+        most peers are one range, and a fleet's audit has millions of rules."""
+        ranges = r.peer.addresses.ranges
+        if len(ranges) == 1:
+            return ranges[0].lo, ranges[0].hi
+        return (min(x.lo for x in ranges), max(x.hi for x in ranges)) if ranges else (1, 0)
 
     def rules(self, target: Target, fs: FlowSet, direction: Direction) -> list[Rule]:
         """``BoxSearch.rules`` (the same list): each group's rules that can match ``fs``,
@@ -60,7 +59,7 @@ class AuditProver(BoxProver):
             hit = self._ordered.get(key)
             if hit is None or hit[0] is not g:
                 kept = super().rules(Target(g.name, "group", (g,)), fs, direction)
-                hit = self._ordered[key] = (g, kept, [precedence.rank(r) for r in kept],
+                hit = self._ordered[key] = (g, kept, precedence.packed([precedence.rank(r) for r in kept]),
                                             precedence.rankable(g))
             lists.append(hit)
         return precedence.merged(target.groups, [h[1] for h in lists], [h[2] for h in lists],
