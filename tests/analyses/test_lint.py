@@ -111,6 +111,23 @@ def test_dead_only_on_an_interface_names_the_other_group() -> None:
     assert "not redundant on instance app-1" in redundant.details[-1]  # ...but not on app-1
 
 
+def test_redundant_alone_names_every_interface_where_it_matters_in_order() -> None:
+    """The interfaces where a rule redundant in its group alone is not redundant: each
+    one that pools the group and where the rule matters, in the order they are written,
+    and none that does not hold the group or where it stays redundant."""
+    found = lint("group app { ingress accept tcp 8080 from 10.9.0.0/16 priority 5 }\n"
+                 "group web { ingress accept tcp 8080 from 10.0.0.0/8 priority 5 }\n"
+                 "group lockdown { ingress drop tcp 8080 from 10.0.0.0/8 priority 1 }\n"
+                 "instance z-1 { ip 10.0.2.5; groups app, lockdown }\n"
+                 "instance a-1 { ip 10.0.2.6; groups lockdown }\n"
+                 "instance m-1 { ip 10.0.2.7; groups web, lockdown }\n"
+                 "instance b-1 { ip 10.0.2.8; groups web }")
+    redundant = only(found, "L102")
+    assert redundant.scope == "group lockdown"
+    assert redundant.details[-1] == ("but it is not redundant on instance z-1, instance m-1, "
+                                     "where the group is pooled with others")
+
+
 # ---------------------------------------------------------------- L102, L103
 
 

@@ -142,13 +142,16 @@ def _note_pooled_redundancy(findings: list[LintFinding],
                             pooled: dict[str, tuple[Scope, ShadowResult]]) -> list[LintFinding]:
     """A rule redundant in its group alone may matter on an interface that pools the group
     with others: add a detail naming such interfaces."""
+    holding: dict[object, list[tuple[str, ShadowResult]]] = {}  # by group key, in scope order
+    for label, (scope, res) in pooled.items():
+        for key in dict.fromkeys(g.key for g in scope.target.groups):
+            holding.setdefault(key, []).append((label, res))
     out = []
     for f in findings:
         if f.code == "L102" and f.rule is not None and f.scope.startswith("group "):
             rid = rule_id(f.rule)
-            matters = [label for label, (scope, res) in pooled.items()
-                       if any(g.key == f.rule.group for g in scope.target.groups)
-                       and rid not in res.redundant and rid not in res.dead]
+            matters = [label for label, res in holding.get(f.rule.group, ())
+                       if rid not in res.redundant and rid not in res.dead]
             if matters:
                 f = LintFinding(f.code, f.severity, f.message, f.scope, f.location, f.rule,
                                 f.involved, f.view, f.witness,
