@@ -28,7 +28,7 @@ def rank(r: Rule) -> int:
 
 def packed(ranks: list[int]) -> Sequence[int]:
     """``ranks`` as 8-byte machine integers when they fit, else the list itself: a
-    fleet's audit keeps millions of them, and an int object costs four times as much."""
+    fleet's audit keeps millions of them, and each int object costs several times its 8 bytes."""
     try:
         return array("q", ranks)
     except OverflowError:

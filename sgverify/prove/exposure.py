@@ -133,7 +133,7 @@ class _Side:
                      if not (classic and r.nic is not Nic.INTERNET)]
         self._by_protocol: dict[Intervals, list[tuple[Rule, Intervals | None]]] = {}
         self._cuts: dict[Intervals, list[int]] = {}
-        self._cells: dict[Intervals, list[tuple[list[Rule], list[int]]]] = {}
+        self._cells: dict[Intervals, list[tuple[list[Rule], Sequence[int]]]] = {}
         self._sizes: dict[tuple[int, Intervals], list[int]] = {}
         self._steps: dict[tuple[int, Intervals], list[tuple[int, int]]] = {}
         self._large: dict[tuple[int, Intervals], Ports] = {}
