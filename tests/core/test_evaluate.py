@@ -1,11 +1,16 @@
 """The concrete evaluator: each point of semantics.md on hand-made flows."""
 
+from dataclasses import replace
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sgverify.analyses.explain.explain import parse_flow
 from sgverify.core.evaluate import Reason, decide, decide_all, definitely
-from sgverify.core.model import Action
+from sgverify.core.model import Action, Semantics, Target
 from tests.support.helpers import policy
+from tests.support.strategies import flows, semantics, targets
 
 
 def verdict(src: str, target: str, flow: str):
@@ -161,3 +166,16 @@ def test_unresolved_prefix_list_gives_both_answers():
     assert definitely(decisions) is None
     flow22 = parse_flow("ingress tcp 1.1.1.1:1000 -> 10.0.0.5:22", pol)
     assert definitely(decide_all(t, flow22, pol.semantics)) is False
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), target=targets(), sem=semantics)
+def test_first_match_only_decides_the_same(data: st.DataObject, target: Target,
+                                           sem: Semantics) -> None:
+    """``every_match=False`` stops at the first matching rule: the same decision, with
+    only that rule in ``matched``."""
+    for _ in range(30):
+        flow = data.draw(flows(target))
+        full = decide(target, flow, sem)
+        first = decide(target, flow, sem, every_match=False)
+        assert first == replace(full, matched=full.matched[:1]), str(flow)

@@ -297,12 +297,13 @@ def _why_empty(r: Rule, t: Target) -> tuple[str, ...]:
 
 
 def replay(t: Target, sem: Semantics, flow: Flow, assume: dict[str, bool]) -> Decision:
-    """The evaluator's decision for a witness the box engine produced (which must be possible)."""
+    """The evaluator's decision for a witness the box engine produced (which must be
+    possible): only what decides it, not every rule that matches (nothing here reads them)."""
     problem = flow_problem(flow, t)
     if problem is not None:
         raise InternalError(f"the box engine produced an impossible witness on {t.name}: {flow} "
                             f"({problem})")
-    return decide(t, flow, sem, assume)
+    return decide(t, flow, sem, assume, every_match=False)
 
 
 # ---------------------------------------------------------------- redundant rules
