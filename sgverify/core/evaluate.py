@@ -102,15 +102,11 @@ def peer_matches(rule: Rule, flow: Flow, assume: Mapping[str, bool] | None = Non
 def decide(target: Target, flow: Flow, semantics: Semantics = Semantics(),
            assume: Mapping[str, bool] | None = None, every_match: bool = True) -> Decision:
     """The decision of ``target`` for ``flow`` (see ``model.Group`` for the precedence).
-    ``every_match`` False: ``matched`` holds only the first matching rule, and the rules
-    after it are not looked at (the same action, reason, rule and group: only the first
-    match decides; for callers that check a witness's verdict, on interfaces of 1,000
-    rules)."""
-    if every_match:
-        matched = tuple(r for r in target.rules(flow.direction) if rule_matches(r, flow, assume))
-    else:
-        first = next((r for r in target.rules(flow.direction) if rule_matches(r, flow, assume)), None)
-        matched = () if first is None else (first,)
+    ``every_match`` False: ``matched`` holds only the first matching rule and the rules
+    after it are not looked at; the action, reason, rule and group are the same (for
+    callers that only check a witness's verdict)."""
+    hits = (r for r in target.rules(flow.direction) if rule_matches(r, flow, assume))
+    matched = tuple(hits) if every_match else tuple(itertools.islice(hits, 1))
     if (semantics.block_tcp25 and flow.direction is Direction.EGRESS and flow.protocol == TCP
             and flow.dst_port == 25 and INTERNET.contains(flow.family, flow.peer_ip)):
         return Decision(Action.DROP, Reason.PLATFORM, matched=matched)

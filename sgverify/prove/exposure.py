@@ -204,7 +204,7 @@ class _Side:
                 if r.peer.unresolved or r.unresolved_ports is not None:
                     size = enough
                 else:
-                    size = self._peer_size(fam, r)
+                    size = _peer_size(fam, r)  # counted at each ask: a fleet has millions
                 if not size:
                     continue
                 for lo, hi in rp or ((0, 65535),):
@@ -238,15 +238,6 @@ class _Side:
                 if top >= enough else NO_PORTS
         return hit
 
-    @staticmethod
-    def _peer_size(fam: int, r: Rule) -> int:
-        """How many ``fam`` addresses the rule's peer holds (counted as its ranges are).
-        Counted at each ask, not kept: it is cheap, and a fleet's audit has millions."""
-        ranges = r.peer.addresses.ranges
-        if len(ranges) == 1:
-            x = ranges[0]
-            return x.hi - x.lo + 1 if x.family == fam else 0
-        return sum(x.hi - x.lo + 1 for x in ranges if x.family == fam)
 
 
 class GroupSides:
@@ -408,8 +399,7 @@ class PublicExposure:
                 return True
             size = self._sizes.get((fam, id(r)))
             if size is None:
-                size = self._sizes[(fam, id(r))] = sum(
-                    x.hi - x.lo + 1 for x in r.peer.addresses if x.family == fam)
+                size = self._sizes[(fam, id(r))] = _peer_size(fam, r)
             total += size
             if total >= _PUBLIC_SIZE[fam]:
                 return True
@@ -617,6 +607,15 @@ def _port_intervals(r: Rule) -> Intervals | None:
         lo, hi = r.ports[0].lo, r.ports[0].hi
         return ((lo, hi),) if lo <= hi else ()
     return normalise((p.lo, p.hi) for p in r.ports)
+
+
+def _peer_size(fam: int, r: Rule) -> int:
+    """How many ``fam`` addresses the rule's peer holds (counted as its ranges are)."""
+    ranges = r.peer.addresses.ranges
+    if len(ranges) == 1:
+        x = ranges[0]
+        return x.hi - x.lo + 1 if x.family == fam else 0
+    return sum(x.hi - x.lo + 1 for x in ranges if x.family == fam)
 
 
 def _shared_ports(ports: Intervals | None, shared: dict[Intervals, Intervals]) -> Intervals | None:
