@@ -22,8 +22,8 @@ class EveryTime(shadow._Carves):
     """Carves at every ask, as ``_dead`` did."""
 
     def _carve(self, c):  # type: ignore[no-untyped-def]
-        inside, _ = carve(self.matched, c.boxes, self.budget, shadow.QUICK)
-        return inside, sum(volume(b) for b in inside)
+        inside, rest = carve(self.matched, c.boxes, self.budget, shadow.QUICK)
+        return inside, sum(volume(b) for b in inside), not rest
 
 
 def _outcome(t: Target, sem: Semantics, limit: int, every_time: bool):  # type: ignore[no-untyped-def]

@@ -64,10 +64,11 @@ def test_workers_send_repeated_parts_of_findings_once() -> None:
     and in the parent a finding's location is its rule's own span, not a copy."""
     policy = _policy(POLICIES[1])
     groups, instances = scopes_of(policy, None)
+    n = len(groups) + len(instances)
     back = pickle.loads(pickle.dumps(run_block(LintWork(policy, None, 10**6, 60_000),
-                                               (0, len(groups) + len(instances)))))
+                                               (0, n, (None,) * n))))
     packed = [p[0] for outcome in back if not isinstance(outcome, str)
-              for part in outcome for p in (part.values() if isinstance(part, dict)
+              for part in outcome[:4] for p in (part.values() if isinstance(part, dict)
                                             else [x[1] for x in part])]
     ports = [f.view.src_ports for f in packed if f.view is not None and f.view.src_ports]
     assert len(ports) > len(set(ports)) and len({id(p) for p in ports}) == len(set(ports))

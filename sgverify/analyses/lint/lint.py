@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from ...core.model import Direction, GroupType, Policy
 from .cloud import cloud_checks
 from .findings import Incomplete, LintFinding, severity_rank
-from .scopes import analyse_scope, scopes_of
-from .shadow import Scope, ShadowResult, rule_id
+from .scopes import Outcome, analyse_scope, scopes_of
+from .shadow import Known, Scope, ShadowResult, rule_id
 from .workers import LintWork, analyse_all
 
 DEFAULT_BUDGET = 1_000_000
@@ -50,25 +50,37 @@ def lint_policy(policy: Policy, target: str | None = None, budget_limit: int = D
     """Every finding of ``policy`` (or of the one interface ``target`` names). ``jobs``
     worker processes (or a Dask cluster: ``backend``, ``address``) analyse the scopes; the
     report is the same for any number. ``auto``: one process when there is little work.
-    ``progress(done, total)`` as scopes (or blocks of them) are done."""
+    ``progress(done, total)`` as scopes (or blocks of them) are done. The groups are
+    analysed first: an interface then leaves unexplained what its groups show alone
+    (``shadow.Known``), as it reports only the rest (``_interface_only``)."""
     group_scopes, instance_scopes = scopes_of(policy, target)
     scopes = group_scopes + instance_scopes
     size = sum(len(s.target.rules(d)) for s in scopes for d in Direction)
-    if backend == "dask" or (jobs > 1 and len(scopes) > 1 and not (auto and size < PARALLEL_RULES)):
-        outcomes = list(analyse_all(LintWork(policy, target, budget_limit, timeout_ms),
-                                    len(scopes), jobs, backend, address, progress))
-    else:
-        outcomes = []
-        for n, s in enumerate(scopes, 1):
-            outcomes.append(analyse_scope(s, policy.semantics, budget_limit, timeout_ms))
-            if progress is not None:
-                progress(n, len(scopes))
+    wide = backend == "dask" or (jobs > 1 and len(scopes) > 1 and
+                                 not (auto and size < PARALLEL_RULES))
+    work = LintWork(policy, target, budget_limit, timeout_ms)
+
+    def run(lo: int, hi: int, known: list[Known | None]) -> list[Outcome]:
+        """The outcomes of ``scopes[lo:hi]``, their progress counted from ``lo``."""
+        step = None if progress is None else (lambda n, _: progress(lo + n, len(scopes)))
+        if wide:
+            return list(analyse_all(work, lo, hi, known, jobs, backend, address, step))
+        out: list[Outcome] = []
+        for n, (s, k) in enumerate(zip(scopes[lo:hi], known), 1):
+            out.append(analyse_scope(s, policy.semantics, budget_limit, timeout_ms, k))
+            if step is not None:
+                step(n, hi - lo)
+        return out
+    outcomes = run(0, len(group_scopes), [None] * len(group_scopes))
+    alone = {s.target.groups[0].key: o[0] for s, o in zip(group_scopes, outcomes)
+             if not isinstance(o, str)}
+    outcomes += run(len(group_scopes), len(scopes),
+                    [_known(s, alone) for s in instance_scopes])
     findings: list[LintFinding] = []
     incomplete: list[Incomplete] = []
     wanted = {s.label for s in group_scopes + instance_scopes}
     wanted |= {f"group {g.name}" for s in instance_scopes for g in s.target.groups}
     findings += [f for f in cloud_checks(policy) if not _aws(policy, f) and f.scope in wanted]
-    alone: dict[object, ShadowResult] = {}
     pooled: dict[str, tuple[Scope, ShadowResult]] = {}
     seen_ties: set[object] = set()
     seen_exposure: set[object] = set()
@@ -78,7 +90,6 @@ def lint_policy(policy: Policy, target: str | None = None, budget_limit: int = D
             continue
         result, exposed = outcome
         if scope.target.kind == "group":
-            alone[scope.target.groups[0].key] = result
             findings += list(result.dead.values()) + list(result.redundant.values())
         else:
             pooled[scope.label] = (scope, result)
@@ -106,6 +117,17 @@ def _aws(policy: Policy, f: LintFinding) -> bool:
         return g.gtype is GroupType.AWS
     inst = policy.instance(name)
     return inst is not None and all(x.gtype is GroupType.AWS for x in inst.groups)
+
+
+def _known(scope: Scope, alone: dict[object, ShadowResult]) -> Known | None:
+    """What the groups of an interface show on their own (None when one was not analysed
+    alone: then the interface reports everything, ``_interface_only``)."""
+    own = [alone.get(g.key) for g in scope.target.groups]
+    if any(a is None for a in own):
+        return None
+    return Known(frozenset(r for a in own if a is not None for r in a.dead),
+                 frozenset(r for a in own if a is not None for r in a.redundant),
+                 frozenset(k for a in own if a is not None for k in a.ties))
 
 
 def _interface_only(scope: Scope, result: ShadowResult, alone: dict[object, ShadowResult]) -> list[LintFinding]:
@@ -151,7 +173,8 @@ def _note_pooled_redundancy(findings: list[LintFinding],
         if f.code == "L102" and f.rule is not None and f.scope.startswith("group "):
             rid = rule_id(f.rule)
             matters = [label for label, res in holding.get(f.rule.group, ())
-                       if rid not in res.redundant and rid not in res.dead]
+                       if rid not in res.redundant and rid not in res.shown
+                       and rid not in res.dead]
             if matters:
                 f = LintFinding(f.code, f.severity, f.message, f.scope, f.location, f.rule,
                                 f.involved, f.view, f.witness,

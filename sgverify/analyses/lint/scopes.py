@@ -11,7 +11,7 @@ from ...prove.exposure import TooManyLists
 from ...prove.verdicts import external_reason
 from .exposure import exposure
 from .findings import LintFinding
-from .shadow import Scope, ShadowResult, analyse, boxes_of
+from .shadow import Known, Scope, ShadowResult, analyse, boxes_of
 
 
 def scopes_of(policy: Policy, target: str | None = None) -> tuple[list[Scope], list[Scope]]:
@@ -29,16 +29,21 @@ def scopes_of(policy: Policy, target: str | None = None) -> tuple[list[Scope], l
     return groups, instances
 
 
-def analyse_scope(scope: Scope, sem: Semantics, budget_limit: int, timeout_ms: int | None
-                  ) -> str | tuple[ShadowResult, list[tuple[object, LintFinding]]]:
-    """Dead, redundant, tied rules and exposures of one scope, or why it is incomplete."""
+Outcome = str | tuple[ShadowResult, list[tuple[object, LintFinding]]]  # str: why incomplete
+
+
+def analyse_scope(scope: Scope, sem: Semantics, budget_limit: int, timeout_ms: int | None,
+                  known: Known | None = None) -> Outcome:
+    """Dead, redundant, tied rules and exposures of one scope, or why it is incomplete
+    (``known``: what its groups show alone, ``shadow.Known``)."""
     unknown = external_reason([scope.target])
     if unknown:
         return f"not analysed: {unknown}"
     budget = Budget(budget_limit)
     try:
         made = boxes_of(scope.target)  # the rule boxes both ask for
-        return analyse(scope, sem, budget, timeout_ms, made), exposure(scope, sem, budget, made)
+        return (analyse(scope, sem, budget, timeout_ms, made, known),
+                exposure(scope, sem, budget, made))
     except (BudgetExceeded, SolverUnknown, TooManyLists) as exc:
         return (f"the box decomposition grew past its budget ({exc}); raise --budget"
                 if isinstance(exc, BudgetExceeded) else

@@ -19,7 +19,7 @@ witness is replayed through the evaluator. Disagreement is an ``InternalError``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -63,9 +63,27 @@ class Scope:
 
 @dataclass
 class ShadowResult:
+    """The findings of one scope by rule id. ``shown``: rules redundant here too whose
+    group alone already has a finding for it (``Known``): not explained again, but
+    lint still asks which interfaces they are redundant on."""
+
     dead: dict[RuleId, LintFinding] = field(default_factory=dict)
     redundant: dict[RuleId, LintFinding] = field(default_factory=dict)
     ties: dict[tuple[RuleId, RuleId], LintFinding] = field(default_factory=dict)
+    shown: set[RuleId] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Known:
+    """What an interface's groups show on their own (their scopes' findings): the rules
+    dead or redundant in their group and the ties within it. Lint reports an interface
+    only what its groups do not already show, so its analysis leaves these unexplained:
+    a rule dead in its group alone, whether dead or redundant here; the redundancy of a
+    rule redundant alone (only decided); a tie found alone."""
+
+    dead: frozenset[RuleId] = frozenset()
+    redundant: frozenset[RuleId] = frozenset()
+    ties: frozenset[tuple[RuleId, RuleId]] = frozenset()
 
 
 def layout_for(target: Target) -> Layout:
@@ -95,9 +113,11 @@ def boxes_of(t: Target) -> Made:
 
 
 def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None,
-            made: Made | None = None) -> ShadowResult:
-    """Dead, redundant and tied rules of ``scope`` (``made``: its ``boxes_of``). Raises
-    BudgetExceeded past the budget and SolverUnknown when Z3 cannot confirm in time."""
+            made: Made | None = None, known: Known | None = None) -> ShadowResult:
+    """Dead, redundant and tied rules of ``scope`` (``made``: its ``boxes_of``; ``known``:
+    what its groups show alone, left unexplained). Raises BudgetExceeded past the budget
+    and SolverUnknown when Z3 cannot confirm in time."""
+    known = known or Known()
     t = scope.target
     layout, cutters = boxes_of(t) if made is None else made
     region = well_formed(layout, t)
@@ -115,18 +135,25 @@ def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None
         dead: list[int] = []
         redundant: list[int] = []
         for i, r in enumerate(rules):
+            rid = rule_id(r)
             if id(r) not in decided:
                 dead.append(i)
-            else:
-                found = _redundant(scope, layout, sem, budget, r, decided[id(r)],
-                                   rules[i + 1:], cutters, hulls, after, dbit)
-                if found is not None:
-                    redundant.append(i)
-                    out.redundant[rule_id(r)] = found
+            elif rid not in known.dead:
+                instead = _redundant(t, budget, r, decided[id(r)], rules[i + 1:], cutters,
+                                     hulls, after, dbit)
+                if instead is None:
+                    continue
+                redundant.append(i)
+                if rid in known.redundant:
+                    out.shown.add(rid)
+                else:
+                    out.redundant[rid] = _redundant_finding(scope, layout, sem, r, decided[id(r)],
+                                                            instead)
         confirm(layout, t, sem, direction, timeout_ms, dead, redundant)
         for i in dead:  # explained once Z3 agrees that they decide nothing
-            out.dead[rule_id(rules[i])] = _dead(scope, layout, sem, budget, rules[:i], rules[i],
-                                                dbit, dregion, cutters, hulls)
+            if rule_id(rules[i]) not in known.dead:
+                out.dead[rule_id(rules[i])] = _dead(scope, layout, sem, budget, rules[:i],
+                                                    rules[i], dbit, dregion, cutters, hulls)
         accepting: dict[int, list[Rule]] = {}  # accept rules by priority, in precedence order
         for a in rules:
             if a.action is Action.ACCEPT:
@@ -136,6 +163,8 @@ def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None
                 continue
             span = _hull([p.box for p in decided[id(d)]])
             for a in accepting.get(d.priority, ()):
+                if (rule_id(a), rule_id(d)) in known.ties:
+                    continue  # the group alone has this tie
                 other = hulls.get(id(a))
                 if other is None or not _hulls_meet(span, other):
                     continue  # they share no flow: no tie
@@ -156,27 +185,25 @@ def _in_direction(box: Box, dbit: int) -> Box | None:
 
 def _before(layout: Layout, t: Target, sem: Semantics, earlier: Sequence[Rule], dbit: int,
             cutters: dict[int, list[Box]],
-            keep: Callable[[Rule], bool] | None = None) -> list[_Cand]:
+            keep: Callable[[Rule], bool] | None = None) -> Iterator[_Cand]:
     """What decides before the rules ``earlier`` and they themselves (``keep``: only the
-    rules it keeps), in precedence order."""
-    cands = []
+    rules it keeps), in precedence order, as they are asked for."""
     if sem.block_tcp25 and dbit == 1:
         cut = tuple(layout.make(d3=point(TCP), d4=point(25), d2=point(fb), d6=addr_intervals(INTERNET, fam))
                     for fb, fam in FAMILIES)
-        cands.append(_Cand("the platform block of outbound TCP 25", cut, False))
+        yield _Cand("the platform block of outbound TCP 25", cut, False)
     if sem.intra_group == "override":
         for g in t.groups:
             dim = layout.key_dim(g.key)
             if g.gtype is GroupType.BASIC and g.intra is Action.ACCEPT and dim is not None:
                 box = list(layout.make(d1=point(0)))
                 box[dim] = point(1)
-                cands.append(_Cand(f"the intra-group accept policy of group {g.name}", (tuple(box),), True))
+                yield _Cand(f"the intra-group accept policy of group {g.name}", (tuple(box),), True)
     for r in earlier:
         if keep is not None and not keep(r):
             continue
-        cands.append(_Cand(f"rule {r.name} of group {r.group_name}", tuple(cutters[id(r)]),
-                           r.action is Action.ACCEPT, r))
-    return cands
+        yield _Cand(f"rule {r.name} of group {r.group_name}", tuple(cutters[id(r)]),
+                    r.action is Action.ACCEPT, r)
 
 
 def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier: Sequence[Rule],
@@ -193,12 +220,13 @@ def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier:
     span = _hull(matched)
     near = partial(_near, span, hulls)  # a rule whose bounds miss the flows cannot cover any
     of_matched = _Carves(matched, budget)
-    cands = [c for c in _before(layout, t, sem, earlier, dbit, cutters, near)
-             if of_matched.inside(c)]
-    remaining, chosen = matched, []
+    cands = _Meeting(_before(layout, t, sem, earlier, dbit, cutters, near), of_matched)
+    accepts = r.action is Action.ACCEPT
+    first = cands.first_whole()  # the first greedy pick when one covers it all (most often)
+    remaining, chosen = ([], [first]) if first is not None else (matched, [])
     while remaining:
         best, best_v = None, 0
-        for c in cands:
+        for c in cands.every():
             if c in chosen:
                 continue
             if remaining is matched:
@@ -217,13 +245,16 @@ def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier:
         others = [b for o in chosen if o is not c for b in o.boxes]
         if not carve(matched, others, budget, QUICK)[1]:
             chosen.remove(c)
-    accepts = r.action is Action.ACCEPT
     opposite = [c for c in chosen if c.accepts != accepts]
     extra: list[_Cand] = []
     if not opposite:
-        rivals = [(of_matched.volume(c), -i, c) for i, c in enumerate(cands) if c.accepts != accepts]
-        if rivals:
-            extra = [max(rivals, key=lambda x: (x[0], x[1]))[2]]
+        rival = cands.first_whole(lambda c: c.accepts != accepts)
+        if rival is None:
+            rivals = [(of_matched.volume(c), -i, c) for i, c in enumerate(cands.every())
+                      if c.accepts != accepts]
+            if rivals:
+                rival = max(rivals, key=lambda x: (x[0], x[1]))[2]
+        extra = [rival] if rival is not None else []
     involved = tuple(Involved(c.rule, "covers it" + (" (opposite action)" if c.accepts != accepts else ""))
                      for c in chosen if c.rule is not None)
     involved += tuple(Involved(c.rule, "also overlaps it, with the opposite action")
@@ -249,32 +280,73 @@ def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier:
 
 
 class _Carves:
-    """What each candidate carves from the flows a dead rule matches, asked up to three
-    times by ``_dead`` (which candidates meet them, the first greedy pick, the rival):
-    carved once, and each later ask spends the budget the carve spent, so that the budget
-    runs out exactly where carving every time would make it."""
+    """What each candidate carves from the flows a dead rule matches, asked up to four
+    times by ``_dead`` (does it meet them, does it cover them all, the first greedy pick,
+    the rival): carved once, and each later ask spends the budget the carve spent, so that
+    the budget runs out where carving at every ask would make it."""
 
     def __init__(self, matched: list[Box], budget: Budget) -> None:
         self.matched, self.budget = matched, budget
-        self._made: dict[int, tuple[_Cand, list[Box], int, int]] = {}
+        self._made: dict[int, tuple[_Cand, list[Box], int, int, bool]] = {}
 
-    def _carve(self, c: _Cand) -> tuple[list[Box], int]:
+    def _carve(self, c: _Cand) -> tuple[list[Box], int, bool]:
         hit = self._made.get(id(c))
         if hit is not None and hit[0] is c:
             if hit[2]:
                 self.budget.spend(hit[2])
-            return hit[1], hit[3]
+            return hit[1], hit[3], hit[4]
         before = self.budget.used
-        inside, _ = carve(self.matched, c.boxes, self.budget, QUICK)
+        inside, rest = carve(self.matched, c.boxes, self.budget, QUICK)
         v = sum(volume(b) for b in inside)
-        self._made[id(c)] = (c, inside, self.budget.used - before, v)
-        return inside, v
+        self._made[id(c)] = (c, inside, self.budget.used - before, v, not rest)
+        return inside, v, not rest
 
     def inside(self, c: _Cand) -> list[Box]:
         return self._carve(c)[0]
 
     def volume(self, c: _Cand) -> int:
         return self._carve(c)[1]
+
+    def whole(self, c: _Cand) -> bool:
+        """Does ``c`` cover every flow?"""
+        return self._carve(c)[2]
+
+
+class _Meeting:
+    """The candidates that cover part of a dead rule's flows (``_before``, in precedence
+    order), found only as far as they are asked for: a greedy pick that covers every flow
+    is the first candidate that does (a later one can only tie, and ties go to the first),
+    so most dead rules never carve the candidates after it."""
+
+    def __init__(self, before: Iterable[_Cand], carves: _Carves) -> None:
+        self._rest: Iterator[_Cand] | None = iter(before)
+        self._carves = carves
+        self.found: list[_Cand] = []
+
+    def _next(self) -> _Cand | None:
+        while self._rest is not None:
+            c = next(self._rest, None)
+            if c is None:
+                self._rest = None
+            elif self._carves.inside(c):
+                self.found.append(c)
+                return c
+        return None
+
+    def every(self) -> list[_Cand]:
+        while self._next() is not None:
+            pass
+        return self.found
+
+    def first_whole(self, keep: Callable[[_Cand], bool] | None = None) -> _Cand | None:
+        """The first candidate ``keep`` keeps that covers all the flows, or None."""
+        for c in self.found:
+            if (keep is None or keep(c)) and self._carves.whole(c):
+                return c
+        while (c := self._next()) is not None:
+            if (keep is None or keep(c)) and self._carves.whole(c):
+                return c
+        return None
 
 
 def _names(cands: Sequence[_Cand]) -> str:
@@ -394,15 +466,14 @@ def _holds_point(box: Box, pt: tuple[int, ...]) -> bool:
     return True
 
 
-def _redundant(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, r: Rule,
-               own: list[Piece], later: Sequence[Rule], cutters: dict[int, list[Box]],
-               hulls: dict[int, Hull], after: Sequence[_Step], dbit: int) -> LintFinding | None:
-    """Is rule ``r`` redundant: does every flow it decides (``own``) get the same verdict
-    from what comes after it (the later rules in precedence order, then ``after``, then
-    the default)? Exact: the flows are carved by each in turn, as ``decide_region`` would
-    without the rule (nothing before the rule matches them), and the first part that gets
-    the other verdict says no."""
-    t = scope.target
+def _redundant(t: Target, budget: Budget, r: Rule, own: list[Piece], later: Sequence[Rule],
+               cutters: dict[int, list[Box]], hulls: dict[int, Hull], after: Sequence[_Step],
+               dbit: int) -> dict[object, tuple[str, Rule | None]] | None:
+    """Is rule ``r`` redundant on ``t``: does every flow it decides (``own``) get the same
+    verdict from what comes after it (the later rules in precedence order, then ``after``,
+    then the default)? Exact: the flows are carved by each in turn, as ``decide_region``
+    would without the rule (nothing before the rule matches them), and the first part that
+    gets the other verdict says no (None). Yes: what decides them instead, by key."""
     accepts = r.action is Action.ACCEPT
     boxes = [p.box for p in own]
     fallback = dbit == 1 and t.gtype is GroupType.BASIC
@@ -436,10 +507,19 @@ def _redundant(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, r: 
                 return None
             instead.setdefault(step.reason, ("the intra-group policy", None))
     if rest:
-        if (dbit == 1 and t.gtype is GroupType.BASIC) != accepts:
+        if fallback != accepts:
             return None
         instead.setdefault("default", (f"the default {'accept' if accepts else 'drop'}", None))
-    box = merge_boxes(boxes)[0]
+    return instead
+
+
+def _redundant_finding(scope: Scope, layout: Layout, sem: Semantics, r: Rule, own: list[Piece],
+                       instead: dict[object, tuple[str, Rule | None]]) -> LintFinding:
+    """The finding of a redundant rule ``r`` (``instead``: what ``_redundant`` found decides
+    its flows without it), with a witness the evaluator replays with and without it."""
+    t = scope.target
+    accepts = r.action is Action.ACCEPT
+    box = merge_boxes([p.box for p in own])[0]
     flow, assume = witness(layout, box)
     rest_t = without(t, r)
     with_r, without_r = replay(t, sem, flow, assume), replay(rest_t, sem, flow, assume)
@@ -481,4 +561,4 @@ def _tie(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, a: Rule, 
                        (f"for example {flow}: both rules match; dropped by rule {d.name}",))
 
 
-__all__ = ["Made", "Scope", "ShadowResult", "analyse", "boxes_of", "layout_for", "rule_id", "without"]
+__all__ = ["Known", "Made", "Scope", "ShadowResult", "analyse", "boxes_of", "layout_for", "rule_id", "without"]

@@ -18,7 +18,7 @@ from ...core.model import Policy, Rule
 from ...core.parallel import pmap_shared
 from .findings import Involved, LintFinding
 from .scopes import analyse_scope, scopes_of
-from .shadow import RuleId, ShadowResult, rule_id
+from .shadow import Known, RuleId, ShadowResult, rule_id
 
 Packed = tuple[LintFinding, RuleId | None, tuple[tuple[RuleId, str], ...], bool]
 
@@ -33,10 +33,15 @@ class LintWork:
     timeout_ms: int | None
 
 
-def blocks(n: int, jobs: int) -> list[tuple[int, int]]:
-    """Scope ranges: a few per worker, so that uneven scopes even out."""
-    size = max(1, -(-n // (jobs * 4)))
-    return [(lo, min(n, lo + size)) for lo in range(0, n, size)]
+Block = tuple[int, int, tuple[Known | None, ...]]
+
+
+def blocks(lo: int, hi: int, jobs: int, known: Sequence[Known | None]) -> list[Block]:
+    """The scopes at positions ``lo``..``hi`` in ranges, a few per worker so that uneven
+    scopes even out, each with what its scopes' groups show alone (``known``, from ``lo``)."""
+    size = max(1, -(-(hi - lo) // (jobs * 4)))
+    return [(a, min(hi, a + size), tuple(known[a - lo:min(hi, a + size) - lo]))
+            for a in range(lo, hi, size)]
 
 
 def pack(f: LintFinding, memo: dict[object, object] | None = None) -> Packed:
@@ -81,14 +86,15 @@ def unpack(p: Packed, rules: dict[RuleId, Rule]) -> LintFinding:
                        f.witness, f.details)
 
 
-def run_block(work: LintWork, block: tuple[int, int]) -> list[Any]:
-    """The outcomes of scopes ``block`` (a range of positions), packed."""
+def run_block(work: LintWork, block: Block) -> list[Any]:
+    """The outcomes of the scopes of ``block`` (a range of positions), packed."""
     groups, instances = scopes_of(work.policy, work.target)
     scopes = (groups + instances)[block[0]:block[1]]
     out: list[Any] = []
     memo: dict[object, object] = {}
-    for scope in scopes:
-        outcome = analyse_scope(scope, work.policy.semantics, work.budget_limit, work.timeout_ms)
+    for scope, known in zip(scopes, block[2]):
+        outcome = analyse_scope(scope, work.policy.semantics, work.budget_limit, work.timeout_ms,
+                                known)
         if isinstance(outcome, str):
             out.append(outcome)
             continue
@@ -96,7 +102,7 @@ def run_block(work: LintWork, block: tuple[int, int]) -> list[Any]:
         out.append(({k: pack(f, memo) for k, f in result.dead.items()},
                     {k: pack(f, memo) for k, f in result.redundant.items()},
                     {k: pack(f, memo) for k, f in result.ties.items()},
-                    [(k, pack(f, memo)) for k, f in exposed]))
+                    [(k, pack(f, memo)) for k, f in exposed], result.shown))
     return out
 
 
@@ -104,17 +110,24 @@ def unpack_outcome(packed: Any, rules: dict[RuleId, Rule]
                    ) -> str | tuple[ShadowResult, list[tuple[object, LintFinding]]]:
     if isinstance(packed, str):
         return packed
-    dead, redundant, ties, exposed = packed
+    dead, redundant, ties, exposed, shown = packed
     result = ShadowResult({k: unpack(p, rules) for k, p in dead.items()},
                           {k: unpack(p, rules) for k, p in redundant.items()},
-                          {k: unpack(p, rules) for k, p in ties.items()})
+                          {k: unpack(p, rules) for k, p in ties.items()}, shown)
     return result, [(k, unpack(p, rules)) for k, p in exposed]
 
 
-def analyse_all(work: LintWork, count: int, jobs: int, backend: str, address: str | None,
+def analyse_all(work: LintWork, lo: int, hi: int, known: Sequence[Known | None], jobs: int,
+                backend: str, address: str | None,
                 progress: Callable[[int, int], None] | None = None) -> Sequence[Any]:
-    """The outcome of each of the ``count`` scopes, in order, computed by workers."""
-    done = pmap_shared(run_block, work, blocks(count, jobs), jobs, backend, address, progress)
+    """The outcome of each scope at positions ``lo``..``hi``, in order, computed by workers
+    (``known``: what each one's groups show alone). ``progress(scopes done, of hi - lo)``."""
+    items = blocks(lo, hi, jobs, known)
+    sizes = [b - a for a, b, _ in items]
+    def ahead(done: int, _: int) -> None:
+        if progress is not None:
+            progress(sum(sizes[:done]), hi - lo)
+    done = pmap_shared(run_block, work, items, jobs, backend, address, ahead)
     rules = {rule_id(r): r for g in work.policy.groups for r in g.rules}
     out: list[Any] = []
     for n, block in enumerate(done):
