@@ -48,11 +48,34 @@ PUBLIC = {fam: INTERNET.only(fam) for fam in (V4, V6)}
 def merge_boxes(boxes: Iterable[Box], frozen: Sequence[int] = FROZEN) -> list[Box]:
     """Fewer boxes with the same union: repeatedly join boxes that agree on every dimension
     but one (their union is then a box). Sorted, so the result does not depend on the order
-    the engine produced the pieces in."""
+    the engine produced the pieces in.
+
+    A dimension in which every box holds the same value stays so through every join (a
+    join changes only the dimension it joins on, and joining on this one finds no two
+    boxes to join), so the joins work on the other dimensions only: an interface's boxes
+    carry one dimension per peer group, and most are the same in every box."""
     out = sorted(set(boxes))
-    if not out:
+    if len(out) < 2:
         return out
-    dims = [d for d in range(len(out[0])) if d not in frozen]
+    first = out[0]
+    varying = [d for d in range(len(first)) if any(b[d] != first[d] for b in out)]
+    if len(varying) == len(first):
+        return _joined(out, [d for d in range(len(first)) if d not in frozen])
+    # Sorting the boxes cut down to ``varying`` sorts them as the whole boxes: they differ
+    # nowhere else.
+    joined = _joined([tuple(b[d] for d in varying) for b in out],
+                     [i for i, d in enumerate(varying) if d not in frozen])
+    whole = list(first)
+    result = []
+    for part in joined:
+        for i, d in enumerate(varying):
+            whole[d] = part[i]
+        result.append(tuple(whole))
+    return result
+
+
+def _joined(out: list[Box], dims: Sequence[int]) -> list[Box]:
+    """``merge_boxes`` of ``out`` (sorted, no two equal), joining on ``dims``."""
     changed = True
     while changed:
         changed = False
