@@ -23,7 +23,7 @@ class EveryTime(shadow._Carves):
 
     def _carve(self, c):  # type: ignore[no-untyped-def]
         inside, rest = carve(self.matched, c.boxes, self.budget, shadow.QUICK)
-        return inside, sum(volume(b) for b in inside), not rest
+        return shadow._Cut(c, inside, 0, not rest, sum(volume(b) for b in inside))
 
 
 def _outcome(t: Target, sem: Semantics, limit: int, every_time: bool):  # type: ignore[no-untyped-def]

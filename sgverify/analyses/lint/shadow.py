@@ -279,37 +279,51 @@ def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier:
                        involved, describe(layout, box), flow, tuple(details))
 
 
+@dataclass(slots=True)
+class _Cut:
+    """What one candidate carves from a dead rule's flows (``_Carves``)."""
+
+    cand: _Cand
+    inside: list[Box]
+    spent: int  # the budget the carve spent
+    whole: bool  # it covers every flow
+    volume: int | None = None  # counted when first asked for
+
+
 class _Carves:
     """What each candidate carves from the flows a dead rule matches, asked up to four
     times by ``_dead`` (does it meet them, does it cover them all, the first greedy pick,
     the rival): carved once, and each later ask spends the budget the carve spent, so that
-    the budget runs out where carving at every ask would make it."""
+    the budget runs out where carving at every ask would make it. The volume is counted
+    only when asked for (most candidates are only asked whether they meet the flows)."""
 
     def __init__(self, matched: list[Box], budget: Budget) -> None:
         self.matched, self.budget = matched, budget
-        self._made: dict[int, tuple[_Cand, list[Box], int, int, bool]] = {}
+        self._made: dict[int, _Cut] = {}
 
-    def _carve(self, c: _Cand) -> tuple[list[Box], int, bool]:
+    def _carve(self, c: _Cand) -> _Cut:
         hit = self._made.get(id(c))
-        if hit is not None and hit[0] is c:
-            if hit[2]:
-                self.budget.spend(hit[2])
-            return hit[1], hit[3], hit[4]
+        if hit is not None and hit.cand is c:
+            if hit.spent:
+                self.budget.spend(hit.spent)
+            return hit
         before = self.budget.used
         inside, rest = carve(self.matched, c.boxes, self.budget, QUICK)
-        v = sum(volume(b) for b in inside)
-        self._made[id(c)] = (c, inside, self.budget.used - before, v, not rest)
-        return inside, v, not rest
+        made = self._made[id(c)] = _Cut(c, inside, self.budget.used - before, not rest)
+        return made
 
     def inside(self, c: _Cand) -> list[Box]:
-        return self._carve(c)[0]
+        return self._carve(c).inside
 
     def volume(self, c: _Cand) -> int:
-        return self._carve(c)[1]
+        made = self._carve(c)
+        if made.volume is None:
+            made.volume = sum(volume(b) for b in made.inside)
+        return made.volume
 
     def whole(self, c: _Cand) -> bool:
         """Does ``c`` cover every flow?"""
-        return self._carve(c)[2]
+        return self._carve(c).whole
 
 
 class _Meeting:
