@@ -122,8 +122,11 @@ def analyse_all(work: LintWork, lo: int, hi: int, known: Sequence[Known | None],
                 progress: Callable[[int, int], None] | None = None) -> Sequence[Any]:
     """The outcome of each scope at positions ``lo``..``hi``, in order, computed by workers
     (``known``: what each one's groups show alone). ``progress(scopes done, of hi - lo)``."""
+    if lo >= hi:
+        return []
     items = blocks(lo, hi, jobs, known)
     sizes = [b - a for a, b, _ in items]
+
     def ahead(done: int, _: int) -> None:
         if progress is not None:
             progress(sum(sizes[:done]), hi - lo)
