@@ -222,7 +222,7 @@ def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier:
     of_matched = _Carves(matched, budget)
     cands = _Meeting(_before(layout, t, sem, earlier, dbit, cutters, near), of_matched)
     accepts = r.action is Action.ACCEPT
-    first = cands.first_whole()  # the first greedy pick when one covers it all (most often)
+    first = cands.first_whole()  # the first greedy pick, when one covers it all
     remaining, chosen = ([], [first]) if first is not None else (matched, [])
     while remaining:
         best, best_v = None, 0
@@ -330,7 +330,7 @@ class _Meeting:
     """The candidates that cover part of a dead rule's flows (``_before``, in precedence
     order), found only as far as they are asked for: a greedy pick that covers every flow
     is the first candidate that does (a later one can only tie, and ties go to the first),
-    so most dead rules never carve the candidates after it."""
+    so a dead rule one candidate covers never carves the candidates after it."""
 
     def __init__(self, before: Iterable[_Cand], carves: _Carves) -> None:
         self._rest: Iterator[_Cand] | None = iter(before)
