@@ -10,7 +10,7 @@ import pytest
 from benchmarks.synthetic import Shape, generate, to_policy
 from sgverify.analyses.lint import lint as lint_module
 from sgverify.analyses.lint import shadow
-from sgverify.analyses.lint.lint import lint_policy
+from sgverify.analyses.lint.lint import LintReport, lint_policy
 from sgverify.api import load_policy
 from sgverify.core.model import Policy
 from tests.support.paths import TESTS
@@ -28,7 +28,7 @@ def _fleets() -> list[tuple[str, Policy]]:
 FLEETS = _fleets()
 
 
-def _explained(policy: Policy, monkeypatch: pytest.MonkeyPatch, jobs: int) -> tuple[object, int]:
+def _explained(policy: Policy, monkeypatch: pytest.MonkeyPatch, jobs: int) -> tuple[LintReport, int]:
     """The report, and how many dead rules the analysis explained."""
     calls = [0]
     real = shadow._dead
@@ -50,7 +50,7 @@ def test_known_findings_change_no_report(name: str, policy: Policy,
         m.setattr(lint_module, "_known", lambda scope, alone: None)  # explain everything
         everything, all_explained = _explained(policy, monkeypatch, jobs=1)
     assert known == everything
-    assert known.findings  # type: ignore[attr-defined]
+    assert known.findings
     if name.startswith("synthetic"):  # their instances pool groups with dead rules
         assert explained < all_explained
 

@@ -1,5 +1,5 @@
 """``merge_boxes`` joins only on the dimensions where the boxes differ: the same boxes, in
-the same order, as joining on every dimension (the former algorithm, kept here), on random
+the same order, as its join loop run on every dimension (the former algorithm), on random
 box sets with dimensions the same in every box (an interface's peer-group bits)."""
 
 from __future__ import annotations
@@ -10,25 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sgverify.engines.boxes.intervals import Box, normalise
-from sgverify.engines.boxes.merge import FROZEN, merge_boxes
+from sgverify.engines.boxes.merge import FROZEN, _joined, merge_boxes
 
 
 def joined_on_every_dimension(boxes: list[Box], frozen: Sequence[int] = FROZEN) -> list[Box]:
+    """The former ``merge_boxes``: the join loop on every dimension but the frozen ones."""
     out = sorted(set(boxes))
-    if not out:
-        return out
-    dims = [d for d in range(len(out[0])) if d not in frozen]
-    changed = True
-    while changed:
-        changed = False
-        for d in dims:
-            buckets: dict[Box, list[tuple[int, int]]] = {}
-            for b in out:
-                buckets.setdefault(b[:d] + b[d + 1:], []).extend(b[d])
-            if len(buckets) < len(out):
-                changed = True
-                out = sorted(k[:d] + (normalise(v),) + k[d:] for k, v in buckets.items())
-    return out
+    return _joined(out, [d for d in range(len(out[0])) if d not in frozen]) if out else out
 
 
 intervals = st.lists(st.tuples(st.integers(0, 6), st.integers(0, 3)), min_size=1, max_size=2).map(

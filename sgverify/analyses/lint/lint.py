@@ -50,7 +50,8 @@ def lint_policy(policy: Policy, target: str | None = None, budget_limit: int = D
     """Every finding of ``policy`` (or of the one interface ``target`` names). ``jobs``
     worker processes (or a Dask cluster: ``backend``, ``address``) analyse the scopes; the
     report is the same for any number. ``auto``: one process when there is little work.
-    ``progress(done, total)`` as scopes (or blocks of them) are done. The groups are
+    ``progress(done, total)`` in scopes, as they (or, in workers, blocks of them) are
+    done. The groups are
     analysed first: an interface then leaves unexplained what its groups show alone
     (``shadow.Known``), as it reports only the rest (``_interface_only``)."""
     group_scopes, instance_scopes = scopes_of(policy, target)
@@ -122,12 +123,12 @@ def _aws(policy: Policy, f: LintFinding) -> bool:
 def _known(scope: Scope, alone: dict[object, ShadowResult]) -> Known | None:
     """What the groups of an interface show on their own (None when one was not analysed
     alone: then the interface reports everything, ``_interface_only``)."""
-    own = [alone.get(g.key) for g in scope.target.groups]
-    if any(a is None for a in own):
+    own = [a for a in (alone.get(g.key) for g in scope.target.groups) if a is not None]
+    if len(own) < len(scope.target.groups):
         return None
-    return Known(frozenset(r for a in own if a is not None for r in a.dead),
-                 frozenset(r for a in own if a is not None for r in a.redundant),
-                 frozenset(k for a in own if a is not None for k in a.ties))
+    return Known(frozenset(r for a in own for r in a.dead),
+                 frozenset(r for a in own for r in a.redundant),
+                 frozenset(k for a in own for k in a.ties))
 
 
 def _interface_only(scope: Scope, result: ShadowResult, alone: dict[object, ShadowResult]) -> list[LintFinding]:

@@ -151,9 +151,10 @@ def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None
                                                             instead)
         confirm(layout, t, sem, direction, timeout_ms, dead, redundant)
         for i in dead:  # explained once Z3 agrees that they decide nothing
-            if rule_id(rules[i]) not in known.dead:
-                out.dead[rule_id(rules[i])] = _dead(scope, layout, sem, budget, rules[:i],
-                                                    rules[i], dbit, dregion, cutters, hulls)
+            rid = rule_id(rules[i])
+            if rid not in known.dead:
+                out.dead[rid] = _dead(scope, layout, sem, budget, rules[:i], rules[i], dbit,
+                                      dregion, cutters, hulls)
         accepting: dict[int, list[Rule]] = {}  # accept rules by priority, in precedence order
         for a in rules:
             if a.action is Action.ACCEPT:

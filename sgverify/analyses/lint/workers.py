@@ -17,7 +17,7 @@ from typing import Any
 from ...core.model import Policy, Rule
 from ...core.parallel import pmap_shared
 from .findings import Involved, LintFinding
-from .scopes import analyse_scope, scopes_of
+from .scopes import Outcome, analyse_scope, scopes_of
 from .shadow import Known, RuleId, ShadowResult, rule_id
 
 Packed = tuple[LintFinding, RuleId | None, tuple[tuple[RuleId, str], ...], bool]
@@ -106,8 +106,7 @@ def run_block(work: LintWork, block: Block) -> list[Any]:
     return out
 
 
-def unpack_outcome(packed: Any, rules: dict[RuleId, Rule]
-                   ) -> str | tuple[ShadowResult, list[tuple[object, LintFinding]]]:
+def unpack_outcome(packed: Any, rules: dict[RuleId, Rule]) -> Outcome:
     if isinstance(packed, str):
         return packed
     dead, redundant, ties, exposed, shown = packed
