@@ -65,6 +65,7 @@ HELP = "proved rule hygiene: dead, redundant, tied, overly broad and cloud-inval
 INPUTS = ("policies",)  # input arguments where '-' is standard input (cli.run)
 FAIL_ON = ("error", "warning", "note", "none")
 GATE = FailOn.UNKNOWN  # lint's --fail-on is folded into the findings' outcomes (from_lint)
+EXPLAINED = ("sarif", "junit")  # the formats that print a gate finding's explanation
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -206,7 +207,8 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         if left:
             stderr.write(f"sgverify lint: {left} finding{'s' if left != 1 else ''} not reported "
                          "(--select / --ignore)\n")
-    found = lint_files(reports, args.fail_on, [rep.sources for rep in loaded])
+    explained = any(o.format in EXPLAINED for o in outputs)
+    found = lint_files(reports, args.fail_on, [rep.sources for rep in loaded], explained)
     previous_shown = display_path(args.baseline) if args.baseline else None
     found, notes = apply_suppressions(found, sources, [c for c in CODES
                                                        if chosen(c, args.select, args.ignore)])

@@ -96,12 +96,18 @@ def finding_key(f: LintFinding) -> str:
     return key
 
 
-def lint_finding(path: str, f: LintFinding, fail_on: str) -> Finding:
-    """One lint finding, at its rule, with the other rules involved as related places."""
+def lint_finding(path: str, f: LintFinding, fail_on: str, explained: bool = True) -> Finding:
+    """One lint finding, at its rule, with the other rules involved as related places.
+    ``explained`` False: without what only the SARIF and JUnit reports print (details,
+    related places, the flows and example flow), which the text and JSON reports take
+    from the lint finding itself; a fleet's run then holds that text once, not twice."""
     if lint_fails(f, fail_on):
         outcome = Outcome.FAILED
     else:
         outcome = Outcome.NOTE if f.severity == "note" else Outcome.WARNING
+    if not explained:
+        return Finding(path, outcome, f.code, f.message, f.location, name=finding_key(f),
+                       level=f.severity, properties=(("interface", f.scope),), payload=f)
     related = tuple(Related(i.rule.span, f"{i.role}: {rule_line(i.rule, at_place=False)}")
                     for i in f.involved if i.rule.span is not None and i.rule is not f.rule)
     props: list[tuple[str, object]] = [("interface", f.scope)]
@@ -126,12 +132,14 @@ def incomplete_finding(path: str, inc: Incomplete) -> Finding:
 
 
 def lint_files(reports: Sequence[LintReport], fail_on: str,
-               sources: Sequence[Mapping[str, str]] = ()) -> tuple[FileReport, ...]:
+               sources: Sequence[Mapping[str, str]] = (),
+               explained: bool = True) -> tuple[FileReport, ...]:
     """One file report per linted input (findings in lint's order, then the interfaces
-    not completed), with fingerprints; ``sources[i]``: the texts of input i."""
+    not completed), with fingerprints; ``sources[i]``: the texts of input i;
+    ``explained``: as ``lint_finding`` (False when no SARIF or JUnit report is written)."""
     files = []
     for n, r in enumerate(reports):
-        findings = [lint_finding(r.path, f, fail_on) for f in r.findings]
+        findings = [lint_finding(r.path, f, fail_on, explained) for f in r.findings]
         findings += [incomplete_finding(r.path, inc) for inc in r.incomplete]
         files.append(FileReport(r.path, tuple(findings), (),
                                 dict(sources[n]) if n < len(sources) else {}))

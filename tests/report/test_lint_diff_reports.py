@@ -319,6 +319,32 @@ def test_several_reports_in_one_run_and_timing(tmp_path: Path, at_root: Path) ->
     assert out == "" and files["sarif"].read_text().startswith(f"{LINT}:3:3: note[L102]")
 
 
+def test_each_lint_report_is_the_same_alone_and_beside_the_others(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Text and JSON alone are made from gate findings without the explanation that only
+    SARIF and JUnit print (``from_lint.lint_finding``'s ``explained``): every report must
+    be the same whichever others the run writes, with a baseline and a suppression."""
+    monkeypatch.chdir(tmp_path)
+    text = (ROOT / LINT).read_text().replace(
+        "  office:", "  # sgverify: ignore[L101] kept for the audit\n  office:")
+    write(tmp_path, "web.sgv", text)
+    assert cli("lint", "web.sgv", "--fail-on", "note", "--write-baseline", "b.json")[0] == 0
+    write(tmp_path, "web.sgv", text.replace("  https:", "  extra: ingress accept tcp 22 from "
+                                            "10.0.0.0/26 priority 3\n  https:"))
+    alone = {}
+    for fmt in FORMATS:
+        code, out, _ = cli("lint", "web.sgv", "--baseline", "b.json", "--no-timing",
+                           "--format", fmt, "--output", f"alone.{fmt}")
+        alone[fmt] = (code, (tmp_path / f"alone.{fmt}").read_text())
+    assert "(suppressed)" in alone["text"][1] and "(baselined)" in alone["text"][1]
+    assert "decides everything it matches first" in alone["text"][1]
+    for pair in (("text", "sarif"), ("json", "junit"), FORMATS):
+        args = [a for fmt in pair for a in ("--format", fmt, "--output", f"both.{fmt}")]
+        code, _, _ = cli("lint", "web.sgv", "--baseline", "b.json", "--no-timing", *args)
+        for fmt in pair:
+            assert (code, (tmp_path / f"both.{fmt}").read_text()) == alone[fmt], (pair, fmt)
+
+
 @pytest.mark.parametrize("command", [("lint", LINT), ("diff", OLD, NEW)])
 def test_output_usage_errors(at_root: Path, tmp_path: Path, command: tuple[str, ...]) -> None:
     code, out, err = cli(*command, "--format", "json", "--format", "sarif")
