@@ -78,8 +78,9 @@ class Known:
     """What an interface's groups show on their own (their scopes' findings): the rules
     dead or redundant in their group and the ties within it. Lint reports an interface
     only what its groups do not already show, so its analysis leaves these unexplained:
-    a rule dead in its group alone, whether dead or redundant here; the redundancy of a
-    rule redundant alone (only decided); a tie found alone."""
+    a rule dead in its group alone, whether dead or redundant here (nor does Z3 confirm
+    it again: its group's check did); the redundancy of a rule redundant alone (only
+    decided and confirmed); a tie found alone."""
 
     dead: frozenset[RuleId] = frozenset()
     redundant: frozenset[RuleId] = frozenset()
@@ -132,13 +133,15 @@ def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None
     for direction, dbit in ((Direction.INGRESS, 0), (Direction.EGRESS, 1)):
         rules = t.rules(direction)
         dregion = [x for x in (_in_direction(b, dbit) for b in region) if x is not None]
-        dead: list[int] = []
+        dead: list[int] = []  # those dead in their group alone are not reported here
         redundant: list[int] = []
         for i, r in enumerate(rules):
             rid = rule_id(r)
+            if rid in known.dead:
+                continue
             if id(r) not in decided:
                 dead.append(i)
-            elif rid not in known.dead:
+            else:
                 instead = _redundant(t, budget, r, decided[id(r)], rules[i + 1:], cutters,
                                      hulls, after, dbit)
                 if instead is None:
@@ -151,10 +154,8 @@ def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None
                                                             instead)
         confirm(layout, t, sem, direction, timeout_ms, dead, redundant)
         for i in dead:  # explained once Z3 agrees that they decide nothing
-            rid = rule_id(rules[i])
-            if rid not in known.dead:
-                out.dead[rid] = _dead(scope, layout, sem, budget, rules[:i], rules[i], dbit,
-                                      dregion, cutters, hulls)
+            out.dead[rule_id(rules[i])] = _dead(scope, layout, sem, budget, rules[:i], rules[i],
+                                                dbit, dregion, cutters, hulls)
         accepting: dict[int, list[Rule]] = {}  # accept rules by priority, in precedence order
         for a in rules:
             if a.action is Action.ACCEPT:
