@@ -94,11 +94,15 @@ def test_pack_and_unpack_keep_every_field_of_a_finding() -> None:
     assert found
     rules = {(r.group, r.index): r for g in policy.groups for r in g.rules}
     other = next(r for r in rules.values() if r is not found[0].rule)
+    parts: dict[object, tuple[Involved, ...]] = {}
     for f in found[:3] + [dataclasses.replace(found[0], location=Span("x.sgv", 3, 4),
                                                involved=(Involved(other, "covers it"),),
                                                details=("a", "b"))]:
         assert all(getattr(f, x.name) != x.default for x in dataclasses.fields(LintFinding)
                    if x.default is not dataclasses.MISSING)
-        back = unpack(pickle.loads(pickle.dumps(pack(f, {}))), rules)
+        back = unpack(pickle.loads(pickle.dumps(pack(f, {}))), rules, parts)
         assert back == f and back.rule is f.rule
+        assert all(i.rule is rules[(i.rule.group, i.rule.index)] for i in back.involved)
+        again = unpack(pickle.loads(pickle.dumps(pack(f, {}))), rules, parts)
+        assert again == f and again.involved is back.involved  # one list of rules, shared
         assert back.location is f.location or f.location != f.rule.span

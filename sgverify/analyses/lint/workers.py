@@ -59,30 +59,38 @@ def pack(f: LintFinding, memo: dict[object, object] | None = None) -> Packed:
 
 def _shared(f: LintFinding, memo: dict[object, object]) -> LintFinding:
     """``f`` with the parts of its view and witness that repeat across findings (port and
-    protocol ranges, directions, the interface's addresses, an empty set of peer groups)
-    taken from ``memo``: pickle sends an object once per block, so the parent holds one copy
-    instead of one per finding (a lint of 1,000 groups holds over 100,000 findings)."""
+    protocol ranges, directions, the interface's addresses, the peer groups a flow is or is
+    not in, the detail lines an interface's findings share) taken from ``memo``: pickle
+    sends an object once per block, so the parent holds one copy instead of one per finding
+    (a lint of 1,000 groups and their instances holds over 400,000 findings)."""
     def one(x: Any) -> Any:
         return memo.setdefault(x, x)
     view, flow = f.view, f.witness
     if view is not None:
         view = replace(view, directions=one(view.directions), protocols=one(view.protocols),
                        dst_ports=one(view.dst_ports), src_ports=one(view.src_ports),
-                       peer=one(view.peer), local=one(view.local), nics=one(view.nics))
+                       peer=one(view.peer), local=one(view.local), nics=one(view.nics),
+                       member_of=one(view.member_of), not_member_of=one(view.not_member_of))
     if flow is not None:
         flow = replace(flow, peer_groups=one(flow.peer_groups))
-    return replace(f, view=view, witness=flow, scope=one(f.scope))
+    return replace(f, view=view, witness=flow, scope=one(f.scope),
+                   details=one(tuple([one(d) for d in f.details])))
 
 
-def unpack(p: Packed, rules: dict[RuleId, Rule]) -> LintFinding:
+def unpack(p: Packed, rules: dict[RuleId, Rule],
+           parts: dict[object, tuple[Involved, ...]]) -> LintFinding:
     """The finding ``pack`` sent, with the parent's rules. Made field by field
     (``dataclasses.replace`` cost more than the rest of the parent's share of a lint):
-    every field of ``LintFinding`` is named here."""
+    every field of ``LintFinding`` is named here. ``parts``: the rules involved, one
+    object for each list that repeats (most do: an interface's rules take part in many
+    of its findings)."""
     f, rid, involved, at_rule = p
     rule = rules[rid] if rid is not None else None
     at = rule.span if at_rule and rule is not None else f.location
-    return LintFinding(f.code, f.severity, f.message, f.scope, at, rule,
-                       tuple([Involved(rules[r], role) for r, role in involved]), f.view,
+    inv = parts.get(involved)
+    if inv is None:
+        inv = parts[involved] = tuple([Involved(rules[r], role) for r, role in involved])
+    return LintFinding(f.code, f.severity, f.message, f.scope, at, rule, inv, f.view,
                        f.witness, f.details)
 
 
@@ -106,14 +114,15 @@ def run_block(work: LintWork, block: Block) -> list[Any]:
     return out
 
 
-def unpack_outcome(packed: Any, rules: dict[RuleId, Rule]) -> Outcome:
+def unpack_outcome(packed: Any, rules: dict[RuleId, Rule],
+                   parts: dict[object, tuple[Involved, ...]]) -> Outcome:
     if isinstance(packed, str):
         return packed
     dead, redundant, ties, exposed, shown = packed
-    result = ShadowResult({k: unpack(p, rules) for k, p in dead.items()},
-                          {k: unpack(p, rules) for k, p in redundant.items()},
-                          {k: unpack(p, rules) for k, p in ties.items()}, shown)
-    return result, [(k, unpack(p, rules)) for k, p in exposed]
+    result = ShadowResult({k: unpack(p, rules, parts) for k, p in dead.items()},
+                          {k: unpack(p, rules, parts) for k, p in redundant.items()},
+                          {k: unpack(p, rules, parts) for k, p in ties.items()}, shown)
+    return result, [(k, unpack(p, rules, parts)) for k, p in exposed]
 
 
 def analyse_all(work: LintWork, lo: int, hi: int, known: Sequence[Known | None], jobs: int,
@@ -132,7 +141,8 @@ def analyse_all(work: LintWork, lo: int, hi: int, known: Sequence[Known | None],
     done = pmap_shared(run_block, work, items, jobs, backend, address, ahead)
     rules = {rule_id(r): r for g in work.policy.groups for r in g.rules}
     out: list[Any] = []
+    parts: dict[object, tuple[Involved, ...]] = {}
     for n, block in enumerate(done):
-        out += [unpack_outcome(p, rules) for p in block]
+        out += [unpack_outcome(p, rules, parts) for p in block]
         done[n] = []  # its packed copies go now, not after the last block
     return out
