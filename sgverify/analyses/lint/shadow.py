@@ -133,12 +133,12 @@ def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None
     for direction, dbit in ((Direction.INGRESS, 0), (Direction.EGRESS, 1)):
         rules = t.rules(direction)
         dregion = [x for x in (_in_direction(b, dbit) for b in region) if x is not None]
-        dead: list[int] = []  # those dead in their group alone are not reported here
+        dead: list[int] = []
         redundant: list[int] = []
         for i, r in enumerate(rules):
             rid = rule_id(r)
             if rid in known.dead:
-                continue
+                continue  # dead in its group alone: reported and confirmed there, not here
             if id(r) not in decided:
                 dead.append(i)
             else:
