@@ -277,4 +277,19 @@ def bench_growth_e2e_row(quick: bool) -> Any:
               ("yes" if worst <= 1.1 else "no: " + ", ".join(n for n, k in exps.items() if k > 1.1)))
     for name, ys in figures.items():
         row.notes.append(f"{name}: " + " / ".join(f"{y:.1f}" for y in ys) + " s CPU")
+    row.notes.append(_reach_in_rules(quick))
     return row
+
+
+def _reach_in_rules(quick: bool) -> str:
+    """Reach's growth in rules alone: the same interfaces, more rules a group. The growth
+    row's estates add interfaces with the rules, and the matrix has a cell per pair of
+    interfaces, so there it grows with their square whatever the engine does."""
+    from run import _fit_exponent
+    groups, per = (20, [25, 50, 100]) if quick else (300, [50, 100, 200])
+    ys = [measure([*_sgverify(), *GROWTH_COMMANDS["reach"]], estate(groups, r))["cpu"] for r in per]
+    k = _fit_exponent([float(groups * r) for r in per], ys)
+    return (f"reach at a fixed {groups:,} groups + {groups:,} instances, " + " / ".join(map(str, per))
+            + f" rules a group: exponent {k:.2f} (" + " / ".join(f"{y:.1f}" for y in ys)
+            + " s CPU); the estates above add interfaces with the rules, and the matrix has one "
+              "cell per pair of interfaces")
