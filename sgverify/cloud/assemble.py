@@ -402,6 +402,11 @@ class Batch:
             if printed:
                 texts[id(node)] = self._group_text(node, rules, targets)
             docs.setdefault(g.at.src.shown, []).append(node)
+            # The group's node is made: its drafts and the JSON they read go now, before
+            # the next group's nodes are made, not at ``release`` (1,000 groups of API
+            # JSON: 629 -> 456 MB after reading, and the heap is not left with 300 MB of
+            # holes). Later messages about the group need only its place.
+            g.at, g.rules = g.at.place(), []
         aliases: dict[str, str] = {}
         for inst in self.instances:
             groups = inst_groups[id(inst)]

@@ -153,8 +153,11 @@ def _read_data(shown: str, text: str, fmt: str | None, yaml_first: bool, sink: S
         return
     if kind == "ros":
         ros.read(sink, root, batch, parameters or {})
-        return
-    {"aliyun": aliyun.read, "terraform": terraform.read, "aws": aws.read}[kind](sink, root, batch)
+    else:
+        {"aliyun": aliyun.read, "terraform": terraform.read, "aws": aws.read}[kind](sink, root, batch)
+    # The drafts hold the parts of the file they need; the decoded root would keep all of
+    # it until the documents are made (``assemble.Batch.finish`` lets each group's go).
+    doc.value = None
 
 
 def _read_live(req: ImportRequest, sink: Sink, batch: Batch, result: ImportResult) -> None:

@@ -62,6 +62,11 @@ class Node:
         line, col = doc.position(self.path)
         return Span(self.src.shown, line, col)
 
+    def place(self) -> Node:
+        """The same place without its value: what a draft keeps for messages once its
+        value (a whole group's JSON, say) has been read."""
+        return Node(None, self.src, self.path, self.base, self.prefix)
+
     def labelled(self, prefix: str) -> Node:
         """This node, named ``prefix`` in messages (and its children below it)."""
         return Node(self.value, self.src, self.path, len(self.path), prefix)

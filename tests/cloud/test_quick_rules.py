@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from sgverify.cloud import quick_rules
+from sgverify.cloud import assemble, importer, quick_rules
 from sgverify.cloud.assemble import GroupDraft, LazyRule
 from sgverify.cloud.importer import ImportRequest, import_files
 from sgverify.cloud.permission import FIELDS, PermissionContext, convert_permission, parse_port_range
@@ -263,3 +264,45 @@ def test_port_ranges_read_quickly_as_the_general_reader(raw: Any) -> None:
         assert got is None
     else:
         assert got is not None and got[0] == general
+
+
+@pytest.mark.parametrize("printed", [False, True])
+def test_each_group_lets_its_json_go_once_its_node_is_made(tmp_path: Path, printed: bool) -> None:
+    """The memory of reading an estate: the decoded root of a file goes once its format's
+    reader has run, and a group's drafts (which hold its permissions' JSON) once
+    ``Batch.finish`` has made its node, before the next group's nodes are made; the
+    documents are the same as ever (``test_an_import_run_reads_alike...``)."""
+    docs = [{"SecurityGroupId": f"sg-{i}", "VpcId": "vpc-1", "Permissions": {"Permission": [
+        {"Direction": "ingress", "IpProtocol": "TCP", "PortRange": "22/22", "Policy": "Accept",
+         "SourceCidrIp": f"10.0.{i}.0/24", "Priority": 1},
+        {"Direction": "ingress", "IpProtocol": "TCP", "PortRange": "80/80", "Policy": "Accept",
+         "SourceGroupId": f"sg-{1 - i}", "Priority": 1}]}} for i in range(2)]
+    paths = _write(tmp_path, docs, 1)
+    parsed: list[Any] = []
+    held: list[list[tuple[object, int]]] = []  # per group node made: what the drafts still hold
+    finish, group_node = assemble.Batch.finish, assemble.GroupNode
+
+    def watched_parse(*args: Any, **kwargs: Any) -> Any:
+        doc = parse_json(*args, **kwargs)
+        parsed.append(doc)
+        return doc
+
+    def watched_finish(self: assemble.Batch, printed: bool = False) -> Any:
+        def node(*args: Any, **kwargs: Any) -> Any:
+            held.append([(g.at.value, len(g.rules)) for g in self.groups])
+            return group_node(*args, **kwargs)
+        with mock.patch.object(assemble, "GroupNode", node):
+            return finish(self, printed)
+
+    with mock.patch.object(importer, "parse_json", watched_parse), \
+            mock.patch.object(assemble.Batch, "finish", watched_finish):
+        result = _run(paths, printed=printed)
+    assert not result.has_errors
+    assert len(parsed) == 2 and all(doc.value is None for doc in parsed)
+    assert len(held) == 2
+    # when the second group's node is made, the first's drafts are gone; its own are not
+    (first_at, first_rules), (second_at, second_rules) = held[1]
+    assert (first_at, first_rules) == (None, 0)
+    assert second_at is not None and second_rules == 2
+    if not printed:
+        assert [len(st_.rules) for d in result.documents for st_ in d.statements] == [2, 2]
