@@ -404,8 +404,9 @@ class Batch:
             docs.setdefault(g.at.src.shown, []).append(node)
             # The group's node is made: its drafts and the JSON they read go now, before
             # the next group's nodes are made, not at ``release`` (1,000 groups of API
-            # JSON: 629 -> 456 MB after reading, and the heap is not left with 300 MB of
-            # holes). Later messages about the group need only its place.
+            # JSON: live memory peaks at 282 MB instead of 501 MB, and the process holds
+            # 456 MB after reading instead of 629 MB). Later messages about the group need
+            # only its place.
             g.at, g.rules = g.at.place(), []
         aliases: dict[str, str] = {}
         for inst in self.instances:
