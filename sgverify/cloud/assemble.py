@@ -325,9 +325,9 @@ class Batch:
 
     # ------------------------------------------------------------ finishing
     def release(self) -> None:
-        """Drop the drafts once ``finish`` has made the documents. A lazy rule holds its
-        place, whose context holds its group draft, which holds the rule: a cycle per
-        group, which the loader's frozen heap (``core.files.paused_gc``) would keep for
+        """Drop the drafts once ``finish`` has made the documents (it let each emitted
+        group's go as its node was made; these are the rest). A lazy rule holds its place,
+        whose context holds its group draft, which holds the rule: a cycle per group, which the loader's frozen heap (``core.files.paused_gc``) would keep for
         the whole run (measured: 85 MB on 200 groups under lint). A draft merged into an
         earlier one (``_merge``) gave its rules up there."""
         for g in self.groups:

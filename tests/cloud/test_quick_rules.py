@@ -287,12 +287,12 @@ def test_each_group_lets_its_json_go_once_its_node_is_made(tmp_path: Path, print
         parsed.append(doc)
         return doc
 
-    def watched_finish(self: assemble.Batch, printed: bool = False) -> Any:
+    def watched_finish(self: assemble.Batch, with_text: bool = False) -> Any:
         def node(*args: Any, **kwargs: Any) -> Any:
             held.append([(g.at.value, len(g.rules)) for g in self.groups])
             return group_node(*args, **kwargs)
         with mock.patch.object(assemble, "GroupNode", node):
-            return finish(self, printed)
+            return finish(self, with_text)
 
     with mock.patch.object(importer, "parse_json", watched_parse), \
             mock.patch.object(assemble.Batch, "finish", watched_finish):
