@@ -423,8 +423,8 @@ class _Search:
                 got = self.try_set(combo)
                 if isinstance(got, Repair):
                     self.repairs.append(got)
-                elif got is True and not self.repairs:
-                    grew = True
+                elif got is True:
+                    grew = True  # even after a repair: a new candidate may make a smaller one
             if any(len(r.edits) == k for r in self.repairs) and self._acceptable(k):
                 found = k
                 if not grew:
