@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 
 from sgverify.analyses.lint.findings import LintFinding
+from sgverify.analyses.lint import confirm as confirm_module
 from sgverify.analyses.lint.lint import lint_policy
+from sgverify.analyses.lint.shadow import layout_for
 from sgverify.cli import run
 from sgverify.core.addresses import AddrSpace
 from sgverify.core.diagnostics import InternalError
 from sgverify.core.model import (ICMP, Action, Direction, Group, GroupKey, GroupType, Instance,
-                                 Peer, Policy, PortRange, Rule)
+                                 Peer, Policy, PortRange, Rule, Semantics, Target)
 from tests.support.helpers import policy
 from tests.support.paths import TESTS
 
@@ -320,7 +322,8 @@ def test_deterministic() -> None:
 
 
 def test_a_false_dead_rule_is_caught_by_z3(monkeypatch: pytest.MonkeyPatch) -> None:
-    """If the box engine lost the pieces a rule decides, the rule would look dead: Z3 says no."""
+    """If the box engine lost the pieces a rule decides, the rule would look dead: Z3 says
+    no, even when the box engine also names a (false) cover for it."""
     from sgverify.analyses.lint import shadow
     real = shadow.decide_region
 
@@ -328,8 +331,31 @@ def test_a_false_dead_rule_is_caught_by_z3(monkeypatch: pytest.MonkeyPatch) -> N
         return [p for p in real(layout, target, sem, region, budget, *a, **k)
                 if p.rule is None or p.rule.name != "victim"]
     monkeypatch.setattr(shadow, "decide_region", lossy)
-    with pytest.raises(InternalError, match="Z3 finds a flow it decides"):
+    with pytest.raises(InternalError, match="nothing before it covers all it matches"):
         lint("group g { victim: ingress accept tcp 22 from 10.0.0.0/8 }")
+    real_dead = shadow._dead
+    monkeypatch.setattr(shadow, "_dead", lambda scope, layout, sem, budget, earlier, r, *a: (
+        real_dead(scope, layout, sem, budget, earlier, r, *a)[0] if r.name != "victim" else None,
+        list(earlier)))
+    with pytest.raises(InternalError, match="Z3 finds a flow it decides"):
+        lint("group g { a: ingress accept tcp 80 from 10.0.0.0/8\n"
+             "  victim: ingress accept tcp 22 from 10.0.0.0/8 }")
+
+
+def test_a_dead_rule_s_false_cover_is_caught_by_z3() -> None:
+    """Z3 confirms a dead rule by its cover: a rule that is dead, but not for the reason
+    the cover gives, is refused too."""
+    g = policy("group g { a: ingress accept tcp 22 from 10.0.0.0/8\n"
+               "  b: ingress accept tcp 22 from 10.1.0.0/16\n"
+               "  c: ingress accept tcp 22 from 10.1.0.0/24 }").groups[0]
+    t = Target(g.name, "group", (g,), None, g.span)
+    layout = layout_for(t)
+    confirm_module.confirm(layout, t, Semantics(), Direction.INGRESS, None, {1: [0], 2: [1]}, [])
+    with pytest.raises(InternalError, match="cover rule c on g; Z3 finds a flow the rule "
+                                            "matches that none of them does"):
+        confirm_module.confirm(layout, t, Semantics(), Direction.INGRESS, None, {2: []}, [])
+    with pytest.raises(InternalError, match="does not come before it"):
+        confirm_module.confirm(layout, t, Semantics(), Direction.INGRESS, None, {1: [2]}, [])
 
 
 def test_target_instance_reports_its_findings_without_claims_about_groups_alone() -> None:

@@ -90,11 +90,11 @@ def test_a_false_redundancy_claim_is_refused_by_the_batched_check(
     direction is sat and the claim is named."""
     t = _group("group g { a: ingress accept tcp 22 from 10.0.0.0/8 }")
     layout = layout_for(t)
-    confirm_module.confirm(layout, t, Semantics(), Direction.INGRESS, None, [], [])
+    confirm_module.confirm(layout, t, Semantics(), Direction.INGRESS, None, {}, [])
     with pytest.raises(InternalError, match="removing rule a changes nothing"):
-        confirm_module.confirm(layout, t, Semantics(), Direction.INGRESS, None, [], [0])
+        confirm_module.confirm(layout, t, Semantics(), Direction.INGRESS, None, {}, [0])
     with pytest.raises(InternalError, match="rule a decides nothing"):
-        confirm_module.confirm(layout, t, Semantics(), Direction.INGRESS, None, [0], [])
+        confirm_module.confirm(layout, t, Semantics(), Direction.INGRESS, None, {0: []}, [])
 
 
 def test_true_claims_pass_the_batched_check() -> None:

@@ -5,16 +5,19 @@ From the encoder's pieces of the decision (``encode.decision_pieces``): with flo
 on the interface in that direction that nothing decides before the rules (no intra-group
 override, no platform block), reach[i] says no rule before position i matches, and then[i]
 is the verdict the rules from position i on give (rule i if it matches, else then[i+1],
-else the fallback). Rule i decides nothing when reach[i] and match[i] cannot hold together;
-removing it changes no verdict when reach[i], match[i] and then[i+1] differing from its
-action cannot. The check asks for a flow that breaks any one claim, or on which the
-rule-by-rule decision differs from the encoder's whole ``decision``: unsat confirms every
-claim at once. Only when it is sat are the claims asked one by one, to say which failed.
+else the fallback). A dead rule i comes with its cover, earlier rules the box engine found
+take everything it matches: it decides nothing when match[i] holds on no flow that the
+cover misses (which implies that reach[i] and match[i] cannot hold together, and is a much
+smaller question than the chain before it). Removing rule i changes no verdict when
+reach[i], match[i] and then[i+1] differing from its action cannot hold together. The check
+asks for a flow that breaks any one claim, or on which the rule-by-rule decision differs
+from the encoder's whole ``decision``: unsat confirms every claim at once. Only when it is
+sat are the claims asked one by one, to say which failed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import z3  # type: ignore[import-untyped]
 
@@ -28,10 +31,13 @@ from ...engines.z3.solve import SolverAnswer, SolverUnknown, check, make_solver
 
 
 def confirm(layout: Layout, t: Target, sem: Semantics, direction: Direction,
-            timeout_ms: int | None, dead: Sequence[int], redundant: Sequence[int]) -> None:
-    """Confirm that the rules at positions ``dead`` of ``t.rules(direction)`` decide nothing
-    and that removing any one of those at ``redundant`` changes no verdict. Raises
-    InternalError naming the first claim Z3 refutes, SolverUnknown when it cannot tell.
+            timeout_ms: int | None, dead: Mapping[int, Sequence[int]],
+            redundant: Sequence[int]) -> None:
+    """Confirm that each rule whose position in ``t.rules(direction)`` is a key of ``dead``
+    decides nothing, because the rules at the earlier positions it maps to (its cover)
+    match everything it matches, and that removing any one of those at ``redundant``
+    changes no verdict. Raises InternalError naming the first claim Z3 refutes,
+    SolverUnknown when it cannot tell.
 
     The formulas are written as SMT-LIB text with one definition per rule and parsed in
     one call (``engines.z3.decision``): through the Python API the same terms cost about
@@ -43,6 +49,7 @@ def confirm(layout: Layout, t: Target, sem: Semantics, direction: Direction,
     w = DecisionText(view.flow, view.peer4, view.peer6, view.local4, view.local6,
                      view.member, view.atom)
     rules = t.rules(direction)
+    _earlier(rules, dead)
     n = len(rules)
     defs = [f"(define-fun |lint.m{i}| () Bool {w.rule(r)})" for i, r in enumerate(rules)]
     override = w.shared_open(t) if sem.intra_group == "override" else "false"
@@ -52,10 +59,11 @@ def confirm(layout: Layout, t: Target, sem: Semantics, direction: Direction,
     for i in range(n - 1, -1, -1):
         defs.append(f"(define-fun |lint.t{i}| () Bool (ite |lint.m{i}| {acts[i]} |lint.t{i + 1}|))")
     defs.append("(define-fun |lint.r0| () Bool true)")
-    for i in range(1, n):
+    for i in range(1, max(redundant, default=0) + 1):  # reach: only the redundant claims ask
         defs.append(f"(define-fun |lint.r{i}| () Bool (and |lint.r{i - 1}| (not |lint.m{i - 1}|)))")
     whole = f"(and (not {blocked}) (or {override} |lint.t0|))"
-    claims = [f"(and |lint.r{i}| |lint.m{i}|)" for i in dead]
+    claims = [f"(and |lint.m{i}| {' '.join(f'(not |lint.m{c}|)' for c in cover)})" if cover
+              else f"|lint.m{i}|" for i, cover in dead.items()]
     claims += [f"(and |lint.r{i}| |lint.m{i}| (not (= |lint.t{i + 1}| {acts[i]})))"
                for i in redundant]
     query = (f"(or (not (= {whole} {w.decision(t, direction, sem)})) "
@@ -69,8 +77,17 @@ def confirm(layout: Layout, t: Target, sem: Semantics, direction: Direction,
         _by_claims(layout, t, sem, direction, timeout_ms, dead, redundant)
 
 
+def _earlier(rules: Sequence[Rule], dead: Mapping[int, Sequence[int]]) -> None:
+    """A cover holds only rules before the one it covers (else it would prove nothing)."""
+    for i, cover in dead.items():
+        if any(not 0 <= c < i for c in cover):
+            raise InternalError(f"the cover of rule {rules[i].name} names a rule that does not "
+                                "come before it")
+
+
 def _by_claims(layout: Layout, t: Target, sem: Semantics, direction: Direction,
-               timeout_ms: int | None, dead: Sequence[int], redundant: Sequence[int]) -> None:
+               timeout_ms: int | None, dead: Mapping[int, Sequence[int]],
+               redundant: Sequence[int]) -> None:
     """The claims asked one by one, through the Python API (only after the one check
     was sat): raises InternalError naming the one Z3 refutes."""
     f = SymFlow(universe=frozenset(layout.keys))
@@ -101,6 +118,11 @@ def _by_claims(layout: Layout, t: Target, sem: Semantics, direction: Direction,
     for i, c, is_dead in claims:
         if _holds(s, before, c):
             raise InternalError(_refuted(rules[i], t, is_dead))
+    for i, cover in sorted(dead.items()):
+        if _holds(s, before, pieces.matches[i], *(z3.Not(pieces.matches[c]) for c in cover)):
+            raise InternalError(f"the box engine says rules {', '.join(rules[c].name for c in cover)}"
+                                f" cover rule {rules[i].name} on {t.name}; Z3 finds a flow the "
+                                "rule matches that none of them does")
     raise InternalError(f"Z3 refutes a finding on {t.name} ({direction.value}) as a whole "
                         "but none on its own")
 

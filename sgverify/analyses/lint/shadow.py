@@ -13,8 +13,9 @@ Dead and redundant rules are found exactly with boxes: the interface's flows are
 once by what decides them (``certify.decide_region``); a rule with no piece is dead, and
 a rule is redundant when what comes after it gives its pieces its verdict (carved by the
 later rules in turn, ``_redundant``), with no per-rule re-encoding. Z3 then confirms all
-the claims of one direction with one check (``confirm``) from the encoder's formulas; each
-witness is replayed through the evaluator. Disagreement is an ``InternalError``.
+the claims of one direction with one check (``confirm``) from the encoder's formulas, a
+dead rule's by the cover that explains it; each witness is replayed through the evaluator.
+Disagreement is an ``InternalError``.
 """
 
 from __future__ import annotations
@@ -152,10 +153,14 @@ def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None
                 else:
                     out.redundant[rid] = _redundant_finding(scope, layout, sem, r, decided[id(r)],
                                                             instead)
-        confirm(layout, t, sem, direction, timeout_ms, dead, redundant)
-        for i in dead:  # explained once Z3 agrees that they decide nothing
-            out.dead[rule_id(rules[i])] = _dead(scope, layout, sem, budget, rules[:i], rules[i],
-                                                dbit, dregion, cutters, hulls)
+        covers: dict[int, list[int]] = {}  # each dead rule's cover, by position
+        place = {id(r): i for i, r in enumerate(rules)} if dead else {}
+        for i in dead:
+            finding, cover = _dead(scope, layout, sem, budget, rules[:i], rules[i], dbit,
+                                   dregion, cutters, hulls)
+            out.dead[rule_id(rules[i])] = finding
+            covers[i] = [place[id(c)] for c in cover]
+        confirm(layout, t, sem, direction, timeout_ms, covers, redundant)
         accepting: dict[int, list[Rule]] = {}  # accept rules by priority, in precedence order
         for a in rules:
             if a.action is Action.ACCEPT:
@@ -210,15 +215,15 @@ def _before(layout: Layout, t: Target, sem: Semantics, earlier: Sequence[Rule], 
 
 def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier: Sequence[Rule],
           r: Rule, dbit: int, dregion: list[Box], cutters: dict[int, list[Box]],
-          hulls: dict[int, Hull]) -> LintFinding:
-    """Rule ``r`` decides nothing (confirmed by Z3): why (``cutters``: each rule's boxes,
-    ``hulls`` their bounds)."""
+          hulls: dict[int, Hull]) -> tuple[LintFinding, list[Rule]]:
+    """Rule ``r`` decides nothing (for Z3 to confirm): why, and the rules of its cover
+    (``cutters``: each rule's boxes, ``hulls`` their bounds)."""
     t = scope.target
     matched, _ = carve(dregion, cutters[id(r)], budget, QUICK)
     if not matched:
         return LintFinding("L101", "warning", f"rule {r.name} never decides any flow on {scope.label}: "
                            "it matches no flow that can occur there", scope.label, r.span or scope.location,
-                           r, details=_why_empty(r, t))
+                           r, details=_why_empty(r, t)), []
     span = _hull(matched)
     near = partial(_near, span, hulls)  # a rule whose bounds miss the flows cannot cover any
     of_matched = _Carves(matched, budget)
@@ -277,8 +282,9 @@ def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier:
         raise InternalError(f"the evaluator says rule {r.name} decides {flow} on {scope.label}, "
                             "the box engine says it decides nothing")
     details.append(f"for example {flow}: {dec.action.value} by {dec.describe()}")
-    return LintFinding("L101", severity, message, scope.label, r.span or scope.location, r,
-                       involved, describe(layout, box), flow, tuple(details))
+    return (LintFinding("L101", severity, message, scope.label, r.span or scope.location, r,
+                        involved, describe(layout, box), flow, tuple(details)),
+            [c.rule for c in chosen if c.rule is not None])
 
 
 @dataclass(slots=True)
