@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 
 from ...core.addresses import INTERNET, V6
 from ...core.diagnostics import InternalError, Span
@@ -40,7 +39,7 @@ from ...engines.boxes.certify import (
     well_formed,
 )
 from ...engines.boxes.certify import layout_for as targets_layout
-from ...engines.boxes.intervals import Box, Budget, addr_intervals, carve, point
+from ...engines.boxes.intervals import Box, Budget, active_dims, addr_intervals, carve, point
 from ...engines.boxes.merge import describe, merge_boxes, volume, witness
 from ...engines.boxes.narrow import Narrowing
 from .confirm import confirm
@@ -102,6 +101,7 @@ class _Cand:
     boxes: tuple[Box, ...]
     accepts: bool
     rule: Rule | None = None
+    active: tuple[tuple[int, ...], ...] | None = None  # each box's ``active_dims``
 
 
 Made = tuple[Layout, dict[int, list[Box]]]
@@ -130,6 +130,8 @@ def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None
             decided.setdefault(id(p.rule), []).append(p)
     after = _after_rules(layout, t)
     hulls = {k: _hull(v) for k, v in cutters.items() if v}
+    full = layout.full()
+    active = {k: [active_dims(b, full) for b in v] for k, v in cutters.items()}
     out = ShadowResult()
     for direction, dbit in ((Direction.INGRESS, 0), (Direction.EGRESS, 1)):
         rules = t.rules(direction)
@@ -144,7 +146,7 @@ def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None
                 dead.append(i)
             else:
                 instead = _redundant(t, budget, r, decided[id(r)], rules[i + 1:], cutters,
-                                     hulls, after, dbit)
+                                     hulls, active, after, dbit)
                 if instead is None:
                     continue
                 redundant.append(i)
@@ -157,7 +159,7 @@ def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None
         place = {id(r): i for i, r in enumerate(rules)} if dead else {}
         for i in dead:
             finding, cover = _dead(scope, layout, sem, budget, rules[:i], rules[i], dbit,
-                                   dregion, cutters, hulls)
+                                   dregion, cutters, hulls, active)
             out.dead[rule_id(rules[i])] = finding
             covers[i] = [place[id(c)] for c in cover]
         confirm(layout, t, sem, direction, timeout_ms, covers, redundant)
@@ -175,7 +177,8 @@ def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None
                 other = hulls.get(id(a))
                 if other is None or not _hulls_meet(span, other):
                     continue  # they share no flow: no tie
-                found = _tie(scope, layout, sem, budget, a, d, decided[id(d)], cutters[id(a)])
+                found = _tie(scope, layout, sem, budget, a, d, decided[id(d)], cutters[id(a)],
+                             active[id(a)])
                 if found is not None:
                     out.ties[(rule_id(a), rule_id(d))] = found
     return out
@@ -190,11 +193,11 @@ def _in_direction(box: Box, dbit: int) -> Box | None:
 # ---------------------------------------------------------------- dead rules
 
 
-def _before(layout: Layout, t: Target, sem: Semantics, earlier: Sequence[Rule], dbit: int,
+def _before(layout: Layout, t: Target, sem: Semantics, earlier: Iterable[Rule], dbit: int,
             cutters: dict[int, list[Box]],
-            keep: Callable[[Rule], bool] | None = None) -> Iterator[_Cand]:
-    """What decides before the rules ``earlier`` and they themselves (``keep``: only the
-    rules it keeps), in precedence order, as they are asked for."""
+            active: dict[int, list[tuple[int, ...]]]) -> Iterator[_Cand]:
+    """What decides before the rules ``earlier`` and they themselves, in precedence order,
+    as they are asked for."""
     if sem.block_tcp25 and dbit == 1:
         cut = tuple(layout.make(d3=point(TCP), d4=point(25), d2=point(fb), d6=addr_intervals(INTERNET, fam))
                     for fb, fam in FAMILIES)
@@ -207,27 +210,27 @@ def _before(layout: Layout, t: Target, sem: Semantics, earlier: Sequence[Rule], 
                 box[dim] = point(1)
                 yield _Cand(f"the intra-group accept policy of group {g.name}", (tuple(box),), True)
     for r in earlier:
-        if keep is not None and not keep(r):
-            continue
         yield _Cand(f"rule {r.name} of group {r.group_name}", tuple(cutters[id(r)]),
-                    r.action is Action.ACCEPT, r)
+                    r.action is Action.ACCEPT, r, tuple(active[id(r)]))
 
 
 def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier: Sequence[Rule],
           r: Rule, dbit: int, dregion: list[Box], cutters: dict[int, list[Box]],
-          hulls: dict[int, Hull]) -> tuple[LintFinding, list[Rule]]:
+          hulls: dict[int, Hull],
+          active: dict[int, list[tuple[int, ...]]]) -> tuple[LintFinding, list[Rule]]:
     """Rule ``r`` decides nothing (for Z3 to confirm): why, and the rules of its cover
-    (``cutters``: each rule's boxes, ``hulls`` their bounds)."""
+    (``cutters``: each rule's boxes, ``hulls`` their bounds, ``active`` their
+    ``active_dims``)."""
     t = scope.target
-    matched, _ = carve(dregion, cutters[id(r)], budget, QUICK)
+    matched, _ = carve(dregion, cutters[id(r)], budget, QUICK, active[id(r)])
     if not matched:
         return LintFinding("L101", "warning", f"rule {r.name} never decides any flow on {scope.label}: "
                            "it matches no flow that can occur there", scope.label, r.span or scope.location,
                            r, details=_why_empty(r, t)), []
     span = _hull(matched)
-    near = partial(_near, span, hulls)  # a rule whose bounds miss the flows cannot cover any
     of_matched = _Carves(matched, budget)
-    cands = _Meeting(_before(layout, t, sem, earlier, dbit, cutters, near), of_matched)
+    cands = _Meeting(_before(layout, t, sem, _near(span, hulls, earlier), dbit, cutters, active),
+                     of_matched)
     accepts = r.action is Action.ACCEPT
     first = cands.first_whole()  # the first greedy pick, when one covers it all
     remaining, chosen = ([], [first]) if first is not None else (matched, [])
@@ -239,7 +242,7 @@ def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier:
             if remaining is matched:
                 v = of_matched.volume(c)
             else:
-                inside, _ = carve(remaining, c.boxes, budget, QUICK)
+                inside, _ = carve(remaining, c.boxes, budget, QUICK, c.active)
                 v = sum(volume(b) for b in inside)
             if v > best_v:
                 best, best_v = c, v
@@ -247,10 +250,11 @@ def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier:
             raise InternalError(f"rule {r.name} decides nothing on {scope.label}, yet nothing "
                                 "before it covers all it matches")
         chosen.append(best)
-        _, remaining = carve(remaining, best.boxes, budget, QUICK)
+        _, remaining = carve(remaining, best.boxes, budget, QUICK, best.active)
     for c in list(chosen):  # greedy picks can become unnecessary: drop those
-        others = [b for o in chosen if o is not c for b in o.boxes]
-        if not carve(matched, others, budget, QUICK)[1]:
+        others = [o for o in chosen if o is not c]
+        if not carve(matched, [b for o in others for b in o.boxes], budget, QUICK,
+                     [d for o in others for d in _active(o)])[1]:
             chosen.remove(c)
     opposite = [c for c in chosen if c.accepts != accepts]
     extra: list[_Cand] = []
@@ -316,7 +320,7 @@ class _Carves:
                 self.budget.spend(hit.spent)
             return hit
         before = self.budget.used
-        inside, rest = carve(self.matched, c.boxes, self.budget, QUICK)
+        inside, rest = carve(self.matched, c.boxes, self.budget, QUICK, c.active)
         made = self._made[id(c)] = _Cut(c, inside, self.budget.used - before, not rest)
         return made
 
@@ -369,6 +373,14 @@ class _Meeting:
             if (keep is None or keep(c)) and self._carves.whole(c):
                 return c
         return None
+
+
+def _active(c: _Cand) -> tuple[tuple[int, ...], ...]:
+    """Each box's ``active_dims`` (every dimension for a candidate made without them)."""
+    if c.active is not None:
+        return c.active
+    n = len(c.boxes[0]) if c.boxes else 0
+    return tuple(tuple(range(n)) for _ in c.boxes)
 
 
 def _names(cands: Sequence[_Cand]) -> str:
@@ -433,11 +445,20 @@ def _hulls_meet(a: Hull, b: Hull) -> bool:
     return True
 
 
-def _near(span: Hull, hulls: dict[int, Hull], r: Rule) -> bool:
-    """Can rule ``r`` (its boxes' bounds in ``hulls``; none: no box) meet flows within
-    ``span``?"""
-    h = hulls.get(id(r))
-    return h is not None and _hulls_meet(span, h)
+def _near(span: Hull, hulls: dict[int, Hull], rules: Iterable[Rule]) -> Iterator[Rule]:
+    """The rules of ``rules`` that can meet flows within ``span``: those with boxes
+    (``hulls``, their bounds) whose bounds meet it in every ``QUICK`` dimension (a rule
+    whose bounds miss the flows cannot cover any). The test is written out: it runs for
+    every earlier rule of every dead rule."""
+    (a0, b0), (a1, b1), (a2, b2), (a3, b3), (a4, b4) = span
+    get = hulls.get
+    for r in rules:
+        h = get(id(r))
+        if h is not None:
+            (c0, d0), (c1, d1), (c2, d2), (c3, d3), (c4, d4) = h
+            if (c0 <= b0 and a0 <= d0 and c1 <= b1 and a1 <= d1 and c2 <= b2 and a2 <= d2
+                    and c3 <= b3 and a3 <= d3 and c4 <= b4 and a4 <= d4):
+                yield r
 
 
 def _after_rules(layout: Layout, t: Target) -> tuple[_Step, ...]:
@@ -489,7 +510,8 @@ def _holds_point(box: Box, pt: tuple[int, ...]) -> bool:
 
 
 def _redundant(t: Target, budget: Budget, r: Rule, own: list[Piece], later: Sequence[Rule],
-               cutters: dict[int, list[Box]], hulls: dict[int, Hull], after: Sequence[_Step],
+               cutters: dict[int, list[Box]], hulls: dict[int, Hull],
+               active: dict[int, list[tuple[int, ...]]], after: Sequence[_Step],
                dbit: int) -> dict[object, tuple[str, Rule | None]] | None:
     """Is rule ``r`` redundant on ``t``: does every flow it decides (``own``) get the same
     verdict from what comes after it (the later rules in precedence order, then ``after``,
@@ -515,7 +537,7 @@ def _redundant(t: Target, budget: Budget, r: Rule, own: list[Piece], later: Sequ
                 h[2][0] > b2 or a2 > h[2][1] or h[3][0] > b3 or a3 > h[3][1] or \
                 h[4][0] > b4 or a4 > h[4][1]:
             continue  # nothing of the rule can meet what is left (carving takes nothing)
-        inside, rest = carve(rest, cutters[id(x)], budget, QUICK)
+        inside, rest = carve(rest, cutters[id(x)], budget, QUICK, active[id(x)])
         if inside:
             if (x.action is Action.ACCEPT) != accepts:
                 return None
@@ -564,9 +586,10 @@ def _redundant_finding(scope: Scope, layout: Layout, sem: Semantics, r: Rule, ow
 
 
 def _tie(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, a: Rule, d: Rule,
-         won: list[Piece], a_boxes: list[Box]) -> LintFinding | None:
+         won: list[Piece], a_boxes: list[Box],
+         a_active: list[tuple[int, ...]]) -> LintFinding | None:
     t = scope.target
-    overlap, _ = carve([p.box for p in won], a_boxes, budget, QUICK)
+    overlap, _ = carve([p.box for p in won], a_boxes, budget, QUICK, a_active)
     if not overlap:
         return None
     boxes = merge_boxes(overlap)

@@ -99,6 +99,53 @@ def box_and(a: Box, b: Box) -> Box | None:
     return tuple(out)
 
 
+def active_dims(box: Box, full: Box) -> tuple[int, ...]:
+    """The dimensions in which ``box`` is narrower than ``full`` (the whole box of its
+    layout), in order: in the others it takes nothing from a box of that layout, so
+    ``box_and_on`` and ``box_sub_on`` need only these (a rule's box on an interface with
+    many peer groups narrows a handful of some sixty dimensions)."""
+    return tuple([d for d, (x, f) in enumerate(zip(box, full)) if x is not f and x != f])
+
+
+def box_and_on(a: Box, b: Box, on: Sequence[int]) -> Box | None:
+    """``box_and(a, b)`` where ``b`` is whole outside the dimensions ``on``
+    (``active_dims``): the same box, from a pass over those alone."""
+    out = list(a)
+    for d in on:
+        x, y = a[d], b[d]
+        if x is y or x == y:
+            continue
+        if len(x) == 1 and len(y) == 1:
+            lo, hi = max(x[0][0], y[0][0]), min(x[0][1], y[0][1])
+            if lo > hi:
+                return None
+            out[d] = ((lo, hi),)
+        else:
+            z = iv_and(x, y)
+            if not z:
+                return None
+            out[d] = z
+    return tuple(out)
+
+
+def box_sub_on(a: Box, b: Box, inter: Box, on: Sequence[int]) -> list[Box]:
+    """``box_sub(a, b, inter)`` where ``b`` is whole outside the dimensions ``on``: the
+    same boxes (in the others ``a`` lies inside ``b``, and ``box_sub`` skips them)."""
+    out = []
+    cur = list(a)
+    for i in on:
+        x = a[i]
+        if x is inter[i] or x == inter[i]:
+            continue
+        rest = iv_sub(x, b[i])
+        if rest:
+            piece = cur.copy()
+            piece[i] = rest
+            out.append(tuple(piece))
+        cur[i] = inter[i]
+    return out
+
+
 def box_sub(a: Box, b: Box, inter: Box | None = None) -> list[Box]:
     """a minus b as disjoint boxes (at most one per dimension); ``inter``: a & b if known."""
     if inter is None:
@@ -135,24 +182,31 @@ class Budget:
 
 
 def carve(region: Sequence[Box], cutters: Sequence[Box], budget: Budget,
-          dims: Sequence[int] = ()) -> tuple[list[Box], list[Box]]:
+          dims: Sequence[int] = (),
+          active: Sequence[Sequence[int]] | None = None) -> tuple[list[Box], list[Box]]:
     """Split ``region`` (disjoint boxes) into (inside any cutter, outside all cutters),
     both lists of disjoint boxes. With ``dims``, pairs whose hulls miss each other in one
     of them are skipped before intersecting (``hulls_meet``): the same boxes, in the same
-    order, and the same budget spent (a skipped pair is one kept whole anyway)."""
+    order, and the same budget spent (a skipped pair is one kept whole anyway).
+    ``active``: each cutter's ``active_dims`` in the layout of ``region`` (the same boxes,
+    worked out on those dimensions alone)."""
     inside: list[Box] = []
     rest = list(region)
-    for c in cutters:
+    for n, c in enumerate(cutters):
         if not rest:
             break
+        on = None if active is None else active[n]
         nxt: list[Box] = []
         for r in rest:
-            inter = box_and(r, c) if not dims or hulls_meet(r, c, dims) else None
+            if dims and not hulls_meet(r, c, dims):
+                inter = None
+            else:
+                inter = box_and(r, c) if on is None else box_and_on(r, c, on)
             if inter is None:
                 nxt.append(r)
                 continue
             inside.append(inter)
-            pieces = box_sub(r, c, inter)
+            pieces = box_sub(r, c, inter) if on is None else box_sub_on(r, c, inter, on)
             budget.spend(len(pieces))
             nxt.extend(pieces)
         rest = nxt
