@@ -123,15 +123,16 @@ def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None
     t = scope.target
     layout, cutters = boxes_of(t) if made is None else made
     region = well_formed(layout, t)
-    pieces = decide_region(layout, t, sem, region, budget, cutters=cutters, quick=QUICK)
+    full = layout.full()
+    active = {k: [active_dims(b, full) for b in v] for k, v in cutters.items()}
+    pieces = decide_region(layout, t, sem, region, budget, cutters=cutters, quick=QUICK,
+                           active=active)
     decided: dict[int, list[Piece]] = {}
     for p in pieces:
         if p.rule is not None:
             decided.setdefault(id(p.rule), []).append(p)
     after = _after_rules(layout, t)
     hulls = {k: _hull(v) for k, v in cutters.items() if v}
-    full = layout.full()
-    active = {k: [active_dims(b, full) for b in v] for k, v in cutters.items()}
     out = ShadowResult()
     for direction, dbit in ((Direction.INGRESS, 0), (Direction.EGRESS, 1)):
         rules = t.rules(direction)

@@ -324,21 +324,24 @@ def decide_region(layout: Layout, target: Target, sem: Semantics, region: Sequen
                   budget: Budget, peer_dim: int = PEER, local_dim: int = LOCAL,
                   peer_groups: frozenset[GroupKey] | None = None,
                   cutters: Mapping[int, Sequence[Box]] | None = None,
-                  quick: Sequence[int] = ()) -> list[Piece]:
+                  quick: Sequence[int] = (),
+                  active: Mapping[int, Sequence[Sequence[int]]] | None = None) -> list[Piece]:
     """Partition ``region`` (disjoint boxes) by what decides, per ``model.Group``'s rules.
     ``cutters``: each rule's ``rule_boxes`` (by id) made earlier with the default
     dimensions, so that deciding many regions of one target makes them once. ``quick``:
     dimensions whose hulls are compared before intersecting (``carve``'s hull test; the same
-    pieces)."""
+    pieces). ``active``: the ``active_dims`` of each of ``cutters``' boxes, by rule id
+    (``carve``'s ``active``; the same pieces)."""
     pieces: list[Piece] = []
     for direction, dbit in ((Direction.INGRESS, 0), (Direction.EGRESS, 1)):
         rest = _restrict(region, DIR, point(dbit))
         if not rest:
             continue
 
-        def take(cutters: list[Box], accepted: bool, reason: str, rule: Rule | None = None) -> None:
+        def take(cutters: list[Box], accepted: bool, reason: str, rule: Rule | None = None,
+                 on: Sequence[Sequence[int]] | None = None) -> None:
             nonlocal rest
-            inside, rest = carve(rest, cutters, budget, quick)
+            inside, rest = carve(rest, cutters, budget, quick, on)
             pieces.extend(Piece(b, accepted, reason, rule) for b in inside)
 
         if sem.block_tcp25 and direction is Direction.EGRESS:
@@ -354,9 +357,10 @@ def decide_region(layout: Layout, target: Target, sem: Semantics, region: Sequen
             if not rest:
                 break  # every flow of the region is decided: later rules take nothing
             made = cutters.get(id(rule)) if cutters is not None else None
+            on = active.get(id(rule)) if active is not None and made is not None else None
             take(list(made) if made is not None else
                  rule_boxes(layout, rule, dbit, peer_dim, local_dim, peer_groups),
-                 rule.action is Action.ACCEPT, "rule", rule)
+                 rule.action is Action.ACCEPT, "rule", rule, on)
         take(open_, True, "intra-group")
         take(shared, False, "intra-group")
         default = direction is Direction.EGRESS and target.gtype is GroupType.BASIC
