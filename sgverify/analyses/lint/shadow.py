@@ -173,11 +173,11 @@ def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None
                 continue
             span = _hull([p.box for p in decided[id(d)]])
             for a in accepting.get(d.priority, ()):
-                if (rule_id(a), rule_id(d)) in known.ties:
-                    continue  # the group alone has this tie
                 other = hulls.get(id(a))
                 if other is None or not _hulls_meet(span, other):
                     continue  # they share no flow: no tie
+                if (rule_id(a), rule_id(d)) in known.ties:
+                    continue  # the group alone has this tie
                 found = _tie(scope, layout, sem, budget, a, d, decided[id(d)], cutters[id(a)],
                              active[id(a)])
                 if found is not None:

@@ -99,6 +99,13 @@ class Layout:
     def key_dim(self, key: GroupKey) -> int | None:
         return self._key_dims.get(key)
 
+    @cached_property
+    def key_pairs(self) -> tuple[tuple[GroupKey, int], ...]:
+        """Each of ``keys`` in order with its ``key_dim``: for the loops over every key of
+        a box (witnesses, views), which would otherwise hash each key once per box."""
+        dims = self._key_dims
+        return tuple((k, dims[k]) for k in self.keys)
+
     def bit(self, key: GroupKey) -> int:
         """The dimension of a key of the universe."""
         dim = self._key_dims.get(key)
@@ -519,7 +526,7 @@ def representative(layout: Layout, box: Box) -> Flow:
     ports = p[PROTO] in PORT_PROTOCOLS
     peer, local = p[PEER], p[LOCAL]
     src, dst = (peer, local) if ingress else (local, peer)
-    groups = frozenset(k for k in layout.keys if p[layout.key_dim(k)])  # type: ignore[index]
+    groups = frozenset(k for k, d in layout.key_pairs if p[d])
     return Flow(Direction.INGRESS if ingress else Direction.EGRESS, p[PROTO], fam, src, dst,
                 p[SPORT] if ports else None, p[DPORT] if ports else None,
                 Nic.INTERNET if p[NIC] else Nic.INTRANET, groups)

@@ -173,8 +173,11 @@ def carve(region: Sequence[Box], cutters: Sequence[Box], budget: Budget,
         on = None if active is None else active[n]
         nxt: list[Box] = []
         for r in rest:
-            if dims and not hulls_meet(r, c, dims):
-                inter = None
+            for d in dims:  # hulls_meet, written out: it runs for every pair
+                x, y = r[d], c[d]
+                if x[0][0] > y[-1][1] or y[0][0] > x[-1][1]:
+                    inter = None
+                    break
             else:
                 inter = box_and(r, c) if on is None else box_and_on(r, c, on)
             if inter is None:

@@ -136,7 +136,7 @@ def witness(layout: Layout, box: Box) -> tuple[Flow, dict[str, bool]]:
     ports = proto in PORT_PROTOCOLS
     dport = box[DPORT][0][0]
     sport = _pick(box[SPORT], [((1024, 65535),)], None)
-    groups = frozenset(k for k in layout.keys if box[layout.key_dim(k)][0][0])  # type: ignore[index]
+    groups = frozenset(k for k, d in layout.key_pairs if box[d][0][0])
     mask = 0xFF if fam == V4 else 0xFFFF
     if groups:
         peer_pref = [PRIVATE_V4_IVS if fam == V4 else PRIVATE_V6]
@@ -165,8 +165,8 @@ def in_box(layout: Layout, box: Box, flow: Flow, assume: dict[str, bool]) -> boo
     point[SPORT] = flow.src_port or 0
     point[PEER] = flow.peer_ip
     point[LOCAL] = flow.local_ip
-    for k in layout.keys:
-        point[layout.key_dim(k)] = 1 if k in flow.peer_groups else 0  # type: ignore[index]
+    for k, d in layout.key_pairs:
+        point[d] = 1 if k in flow.peer_groups else 0
     for name in layout.atoms:
         point[layout.atom_dim(name)] = 1 if assume.get(name) else 0
     return all(any(lo <= v <= hi for lo, hi in dim) for v, dim in zip(point, box))
@@ -262,8 +262,8 @@ def describe(layout: Layout, box: Box) -> BoxView:
     nics = tuple(n for bit, n in ((0, Nic.INTRANET), (1, Nic.INTERNET)) if iv_and(box[NIC], ((bit, bit),)))
     has_ports = not iv_and(box[DPORT], ((0, 0),))
     member, not_member = [], []
-    for k in layout.keys:
-        dim = box[layout.key_dim(k)]  # type: ignore[index]
+    for k, d in layout.key_pairs:
+        dim = box[d]
         if dim == ((1, 1),):
             member.append(k)
         elif dim == ((0, 0),):

@@ -280,7 +280,7 @@ def pick(layout: Layout, box: Box, pinned: frozenset[GroupKey] | None) -> Flow:
     proto = _proto(box[PROTO])
     ports = proto in PORT_PROTOCOLS
     groups = frozenset(pinned) if pinned is not None else frozenset(
-        k for k in layout.keys if box[layout.key_dim(k)][0][0] == 1)  # type: ignore[index]
+        k for k, d in layout.key_pairs if box[d][0][0] == 1)
     public = INTERNET if fam == V4 else GLOBAL_V6
     private = PRIVATE_V4 if fam == V4 else PRIVATE_V6
     peer = _first(box[PEER], [public, private] if not groups else [private, public], fam)
