@@ -39,6 +39,7 @@ from ...engines.boxes.certify import (
     well_formed,
 )
 from ...engines.boxes.certify import layout_for as targets_layout
+from ...engines.boxes.hull_index import Hull, HullIndex
 from ...engines.boxes.intervals import Box, Budget, active_dims, addr_intervals, carve, point
 from ...engines.boxes.merge import describe, merge_boxes, volume, witness
 from ...engines.boxes.narrow import Narrowing
@@ -158,9 +159,10 @@ def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None
                                                             instead)
         covers: dict[int, list[int]] = {}  # each dead rule's cover, by position
         place = {id(r): i for i, r in enumerate(rules)} if dead else {}
+        near = HullIndex([hulls.get(id(r)) for r in rules]) if dead else None
         for i in dead:
             finding, cover = _dead(scope, layout, sem, budget, rules[:i], rules[i], dbit,
-                                   dregion, cutters, hulls, active)
+                                   dregion, cutters, active, near)
             out.dead[rule_id(rules[i])] = finding
             covers[i] = [place[id(c)] for c in cover]
         confirm(layout, t, sem, direction, timeout_ms, covers, redundant)
@@ -217,11 +219,12 @@ def _before(layout: Layout, t: Target, sem: Semantics, earlier: Iterable[Rule], 
 
 def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier: Sequence[Rule],
           r: Rule, dbit: int, dregion: list[Box], cutters: dict[int, list[Box]],
-          hulls: dict[int, Hull],
-          active: dict[int, list[tuple[int, ...]]]) -> tuple[LintFinding, list[Rule]]:
+          active: dict[int, list[tuple[int, ...]]],
+          near: HullIndex | None) -> tuple[LintFinding, list[Rule]]:
     """Rule ``r`` decides nothing (for Z3 to confirm): why, and the rules of its cover
-    (``cutters``: each rule's boxes, ``hulls`` their bounds, ``active`` their
-    ``active_dims``)."""
+    (``cutters``: each rule's boxes, ``active`` their ``active_dims``; ``near``: the
+    bounds of the boxes of ``earlier`` and the rules after them, by position: a rule whose
+    bounds miss the flows of ``r`` cannot cover any)."""
     t = scope.target
     matched, _ = carve(dregion, cutters[id(r)], budget, QUICK, active[id(r)])
     if not matched:
@@ -230,8 +233,8 @@ def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier:
                            r, details=_why_empty(r, t)), []
     span = _hull(matched)
     of_matched = _Carves(matched, budget)
-    cands = _Meeting(_before(layout, t, sem, _near(span, hulls, earlier), dbit, cutters, active),
-                     of_matched)
+    close = (earlier[j] for j in near.meeting(span, len(earlier))) if near is not None else ()
+    cands = _Meeting(_before(layout, t, sem, close, dbit, cutters, active), of_matched)
     accepts = r.action is Action.ACCEPT
     first = cands.first_whole()  # the first greedy pick, when one covers it all
     remaining, chosen = ([], [first]) if first is not None else (matched, [])
@@ -431,9 +434,6 @@ class _Step:
     reason: str
 
 
-Hull = tuple[tuple[int, int], ...]
-
-
 def _hull(boxes: Sequence[Box]) -> Hull:
     """The bounds of ``boxes`` in each ``QUICK`` dimension."""
     return tuple((min(b[d][0][0] for b in boxes), max(b[d][-1][1] for b in boxes)) for d in QUICK)
@@ -444,22 +444,6 @@ def _hulls_meet(a: Hull, b: Hull) -> bool:
         if lo > hi2 or lo2 > hi:
             return False
     return True
-
-
-def _near(span: Hull, hulls: dict[int, Hull], rules: Iterable[Rule]) -> Iterator[Rule]:
-    """The rules of ``rules`` that can meet flows within ``span``: those with boxes
-    (``hulls``, their bounds) whose bounds meet it in every ``QUICK`` dimension (a rule
-    whose bounds miss the flows cannot cover any). The test is written out: it runs for
-    every earlier rule of every dead rule."""
-    (a0, b0), (a1, b1), (a2, b2), (a3, b3), (a4, b4) = span
-    get = hulls.get
-    for r in rules:
-        h = get(id(r))
-        if h is not None:
-            (c0, d0), (c1, d1), (c2, d2), (c3, d3), (c4, d4) = h
-            if (c0 <= b0 and a0 <= d0 and c1 <= b1 and a1 <= d1 and c2 <= b2 and a2 <= d2
-                    and c3 <= b3 and a3 <= d3 and c4 <= b4 and a4 <= d4):
-                yield r
 
 
 def _after_rules(layout: Layout, t: Target) -> tuple[_Step, ...]:
