@@ -158,13 +158,14 @@ def analyse(scope: Scope, sem: Semantics, budget: Budget, timeout_ms: int | None
                     out.redundant[rid] = _redundant_finding(scope, layout, sem, r, decided[id(r)],
                                                             instead)
         covers: dict[int, list[int]] = {}  # each dead rule's cover, by position
-        place = {id(r): i for i, r in enumerate(rules)} if dead else {}
-        near = HullIndex([hulls.get(id(r)) for r in rules]) if dead else None
-        for i in dead:
-            finding, cover = _dead(scope, layout, sem, budget, rules[:i], rules[i], dbit,
-                                   dregion, cutters, active, near)
-            out.dead[rule_id(rules[i])] = finding
-            covers[i] = [place[id(c)] for c in cover]
+        if dead:
+            place = {id(r): i for i, r in enumerate(rules)}
+            near = HullIndex([hulls.get(id(r)) for r in rules])
+            for i in dead:
+                finding, cover = _dead(scope, layout, sem, budget, rules[:i], rules[i], dbit,
+                                       dregion, cutters, active, near)
+                out.dead[rule_id(rules[i])] = finding
+                covers[i] = [place[id(c)] for c in cover]
         confirm(layout, t, sem, direction, timeout_ms, covers, redundant)
         accepting: dict[int, list[Rule]] = {}  # accept rules by priority, in precedence order
         for a in rules:
@@ -220,7 +221,7 @@ def _before(layout: Layout, t: Target, sem: Semantics, earlier: Iterable[Rule], 
 def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier: Sequence[Rule],
           r: Rule, dbit: int, dregion: list[Box], cutters: dict[int, list[Box]],
           active: dict[int, list[tuple[int, ...]]],
-          near: HullIndex | None) -> tuple[LintFinding, list[Rule]]:
+          near: HullIndex) -> tuple[LintFinding, list[Rule]]:
     """Rule ``r`` decides nothing (for Z3 to confirm): why, and the rules of its cover
     (``cutters``: each rule's boxes, ``active`` their ``active_dims``; ``near``: the
     bounds of the boxes of ``earlier`` and the rules after them, by position: a rule whose
@@ -233,7 +234,7 @@ def _dead(scope: Scope, layout: Layout, sem: Semantics, budget: Budget, earlier:
                            r, details=_why_empty(r, t)), []
     span = _hull(matched)
     of_matched = _Carves(matched, budget)
-    close = (earlier[j] for j in near.meeting(span, len(earlier))) if near is not None else ()
+    close = (earlier[j] for j in near.meeting(span, len(earlier)))
     cands = _Meeting(_before(layout, t, sem, close, dbit, cutters, active), of_matched)
     accepts = r.action is Action.ACCEPT
     first = cands.first_whole()  # the first greedy pick, when one covers it all
